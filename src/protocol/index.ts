@@ -1,0 +1,7 @@
+export * from "./errors.js";
+export * from "./event.js";
+export * from "./ids.js";
+export * from "./message.js";
+export * from "./permission.js";
+export * from "./session.js";
+export * from "./sse.js";
