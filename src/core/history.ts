@@ -1,0 +1,59 @@
+// Stored messages → the model's conversation. One stored assistant message is one model step: its text and tool
+// calls become an assistant message, its finished tool calls the tool results that follow it.
+import type { AssistantContent, ModelMessage, ToolContent, UserContent } from "ai";
+import type { MessageWithParts, Part } from "../protocol/index.js";
+
+export function toModelMessages(history: MessageWithParts[]): ModelMessage[] {
+  const out: ModelMessage[] = [];
+  for (const { info, parts } of history) {
+    if (info.role === "user") {
+      const content = userContent(parts);
+      if (content.length > 0) out.push({ role: "user", content });
+      continue;
+    }
+    const assistant: Exclude<AssistantContent, string> = [];
+    const results: ToolContent = [];
+    for (const part of parts) {
+      if (part.type === "text" && part.text) assistant.push({ type: "text", text: part.text });
+      if (part.type !== "tool") continue;
+      const { state } = part;
+      // A call whose input never finished streaming cannot be replayed to the model.
+      if (state.status === "pending") continue;
+      assistant.push({ type: "tool-call", toolCallId: part.callID, toolName: part.tool, input: state.input });
+      const output =
+        state.status === "completed"
+          ? ({ type: "text", value: state.output } as const)
+          : state.status === "error"
+            ? ({ type: "error-text", value: state.error } as const)
+            : ({ type: "error-text", value: "The tool did not finish." } as const);
+      results.push({ type: "tool-result", toolCallId: part.callID, toolName: part.tool, output });
+    }
+    if (assistant.length > 0) out.push({ role: "assistant", content: assistant });
+    if (results.length > 0) out.push({ role: "tool", content: results });
+  }
+  return out;
+}
+
+function userContent(parts: Part[]): Exclude<UserContent, string> {
+  const content: Exclude<UserContent, string> = [];
+  for (const part of parts) {
+    if (part.type === "text" && part.text) content.push({ type: "text", text: part.text });
+    if (part.type === "file") {
+      if (part.mime.startsWith("text/") && part.url.startsWith("data:")) {
+        content.push({ type: "text", text: `File ${part.filename ?? ""}:\n${decodeDataUrl(part.url)}` });
+      } else if (part.mime.startsWith("image/")) {
+        content.push({ type: "image", image: part.url, mediaType: part.mime });
+      } else {
+        content.push({ type: "text", text: `[Attached file ${part.filename ?? part.url} (${part.mime})]` });
+      }
+    }
+  }
+  return content;
+}
+
+function decodeDataUrl(url: string): string {
+  const comma = url.indexOf(",");
+  const meta = url.slice(0, comma);
+  const body = url.slice(comma + 1);
+  return meta.endsWith(";base64") ? Buffer.from(body, "base64").toString("utf8") : decodeURIComponent(body);
+}

@@ -1,0 +1,76 @@
+// Permission rules from config (OpenCode's `permission` key) plus the session's "always" grants → allow/ask/deny.
+import type { PermissionAction } from "../protocol/index.js";
+
+/** `"allow"` for everything, or per permission key: an action, or `{pattern: action}`. */
+export type PermissionRules = PermissionAction | Record<string, PermissionAction | Record<string, PermissionAction>>;
+
+/** Read-only tools run freely; anything that changes the world asks first. */
+export const DEFAULT_ACTIONS: Record<string, PermissionAction> = {
+  read: "allow",
+  glob: "allow",
+  grep: "allow",
+  list: "allow",
+  todoread: "allow",
+  todowrite: "allow",
+  edit: "ask",
+  bash: "ask",
+  external_directory: "ask",
+  webfetch: "ask",
+};
+
+export function wildcardMatch(pattern: string, value: string): boolean {
+  if (pattern === "*") return true;
+  const regex = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, ".*")
+      .replace(/\?/g, ".")}$`,
+    "s",
+  );
+  return regex.test(value);
+}
+
+/** The most specific matching pattern wins: an exact match, else the one with the most literal characters. */
+function actionForPattern(table: Record<string, PermissionAction>, value: string): PermissionAction | undefined {
+  let best: { action: PermissionAction; weight: number } | undefined;
+  for (const [pattern, action] of Object.entries(table)) {
+    if (!wildcardMatch(pattern, value)) continue;
+    const weight = pattern === value ? Number.POSITIVE_INFINITY : pattern.replace(/[*?]/g, "").length;
+    if (!best || weight >= best.weight) best = { action, weight };
+  }
+  return best?.action;
+}
+
+function actionFor(rules: PermissionRules | undefined, permission: string, value: string): PermissionAction {
+  if (typeof rules === "string") return rules;
+  const entry = rules?.[permission] ?? rules?.["*"];
+  if (typeof entry === "string") return entry;
+  if (entry) {
+    const action = actionForPattern(entry, value);
+    if (action) return action;
+  }
+  return DEFAULT_ACTIONS[permission] ?? "ask";
+}
+
+export interface Grant {
+  permission: string;
+  pattern: string;
+}
+
+/** Every pattern must be allowed for `allow`; any `deny` denies; otherwise the user is asked. */
+export function evaluatePermission(
+  rules: PermissionRules | undefined,
+  grants: Grant[],
+  permission: string,
+  patterns: string[],
+): PermissionAction {
+  let result: PermissionAction = "allow";
+  for (const value of patterns.length > 0 ? patterns : ["*"]) {
+    const configured = actionFor(rules, permission, value);
+    if (configured === "deny") return "deny";
+    if (configured === "allow") continue;
+    const granted = grants.some((grant) => grant.permission === permission && wildcardMatch(grant.pattern, value));
+    if (!granted) result = "ask";
+  }
+  return result;
+}

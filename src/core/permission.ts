@@ -1,0 +1,145 @@
+// The permission gate: decides from rules and grants, and when it must ask, stores the question (so a client that
+// attaches later sees it, also after a restart), publishes `permission.asked` and waits for any client's reply.
+import { newId, type PermissionReply, type PermissionRequest } from "../protocol/index.js";
+import type { Store } from "../storage/store.js";
+import type { EventBus } from "./bus.js";
+import { evaluatePermission, type PermissionRules } from "./permission-rules.js";
+import { type PermissionAsk, PermissionDeniedError } from "./tools/tool.js";
+
+export interface AskScope {
+  sessionID: string;
+  directory: string;
+  messageID: string;
+  callID: string;
+  signal: AbortSignal;
+}
+
+interface Waiter {
+  resolve(): void;
+  reject(error: Error): void;
+  directory: string;
+}
+
+export class PermissionGate {
+  private readonly waiters = new Map<string, Waiter>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly bus: EventBus,
+    private readonly now: () => number,
+    private readonly rules: () => PermissionRules | undefined,
+  ) {}
+
+  async ask(scope: AskScope, ask: PermissionAsk): Promise<void> {
+    const grants = this.store.listGrants(scope.sessionID);
+    const action = evaluatePermission(this.rules(), grants, ask.permission, ask.patterns);
+    if (action === "allow") return;
+    if (action === "deny") {
+      throw new PermissionDeniedError(
+        `Permission denied by configuration: ${ask.permission} ${ask.patterns.join(", ")}. Do not retry this call.`,
+      );
+    }
+    // A question left from before a restart for this same tool call is reused rather than asked twice.
+    const earlier = this.store.findPermissionByCall(scope.sessionID, scope.callID);
+    if (earlier && earlier.request.permission === ask.permission && sameList(earlier.request.patterns, ask.patterns)) {
+      if (earlier.status === "once" || earlier.status === "always") return;
+      if (earlier.status === "reject") throw rejected(ask);
+      return this.wait(earlier.request, scope);
+    }
+    const request: PermissionRequest = {
+      id: newId("per", this.now()),
+      sessionID: scope.sessionID,
+      permission: ask.permission,
+      patterns: ask.patterns,
+      metadata: ask.metadata ?? {},
+      always: ask.always ?? ask.patterns,
+      tool: { messageID: scope.messageID, callID: scope.callID },
+      time: { created: this.now() },
+    };
+    this.store.insertPermission(request);
+    const waiting = this.wait(request, scope);
+    this.bus.publish("permission.asked", request, { directory: scope.directory, sessionID: scope.sessionID });
+    return waiting;
+  }
+
+  private wait(request: PermissionRequest, scope: AskScope): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        this.waiters.delete(request.id);
+        reject(new PermissionDeniedError("Aborted while waiting for permission."));
+      };
+      if (scope.signal.aborted) return onAbort();
+      scope.signal.addEventListener("abort", onAbort, { once: true });
+      this.waiters.set(request.id, {
+        directory: scope.directory,
+        resolve: () => {
+          scope.signal.removeEventListener("abort", onAbort);
+          resolve();
+        },
+        reject: (error) => {
+          scope.signal.removeEventListener("abort", onAbort);
+          reject(error);
+        },
+      });
+    });
+  }
+
+  /** Answers a pending question; false when there is no such pending question. */
+  reply(requestID: string, reply: PermissionReply, directory: string, message?: string): boolean {
+    const stored = this.store.getPermission(requestID);
+    if (!stored || stored.status !== "pending") return false;
+    const { request } = stored;
+    this.store.transaction(() => {
+      this.store.setPermissionStatus(requestID, reply);
+      if (reply === "always") {
+        for (const pattern of request.always) this.store.addGrant(request.sessionID, request.permission, pattern);
+      }
+    });
+    const waiter = this.waiters.get(requestID);
+    this.waiters.delete(requestID);
+    this.bus.publish(
+      "permission.replied",
+      { sessionID: request.sessionID, requestID, reply },
+      { directory: waiter?.directory ?? directory, sessionID: request.sessionID },
+    );
+    if (reply === "reject") {
+      waiter?.reject(
+        new PermissionDeniedError(
+          message
+            ? `The user rejected this ${request.permission} call: ${message}`
+            : `The user rejected permission for this ${request.permission} call. Do not retry it; ask the user how to proceed.`,
+        ),
+      );
+    } else waiter?.resolve();
+    if (reply === "always") this.releaseCoveredBy(request.sessionID, directory);
+    return true;
+  }
+
+  /** After an `always`, other pending questions of the session that the new grant covers are answered too. */
+  private releaseCoveredBy(sessionID: string, directory: string): void {
+    const grants = this.store.listGrants(sessionID);
+    for (const pending of this.store.listPendingPermissions()) {
+      if (pending.sessionID !== sessionID) continue;
+      if (evaluatePermission(this.rules(), grants, pending.permission, pending.patterns) === "allow") {
+        this.reply(pending.id, "once", directory);
+      }
+    }
+  }
+
+  pending(): PermissionRequest[] {
+    return this.store.listPendingPermissions();
+  }
+
+  /** Whether some live turn is waiting on this question (false for ones left from before a restart). */
+  isLive(requestID: string): boolean {
+    return this.waiters.has(requestID);
+  }
+}
+
+function rejected(ask: PermissionAsk): PermissionDeniedError {
+  return new PermissionDeniedError(`The user rejected permission for this ${ask.permission} call.`);
+}
+
+function sameList(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((value, index) => value === b[index]);
+}

@@ -1,0 +1,48 @@
+// Start-up recovery: a step that was being produced when the process died is marked interrupted — its unfinished
+// tool calls become errors that say so (and carry the mark a resume looks for), its message records the
+// interruption, and `session.error` (kind `interrupted`) announces it.
+import type { AssistantMessage, MessageError } from "../protocol/index.js";
+import type { Store } from "../storage/store.js";
+import type { EventBus } from "./bus.js";
+import { INTERRUPTED_MARK } from "./turn.js";
+
+export const INTERRUPTED_MESSAGE = "Interrupted: the server stopped while this reply was being produced.";
+
+export function markInterruptedTurns(store: Store, bus: EventBus, now: () => number): string[] {
+  const sessions = new Set<string>();
+  for (const info of store.listRunningMessages()) {
+    if (info.role !== "assistant") continue;
+    const session = store.getSession(info.sessionID);
+    const error: MessageError = { name: "InterruptedError", data: { message: INTERRUPTED_MESSAGE } };
+    store.transaction(() => {
+      for (const part of store.listParts(info.id)) {
+        if (part.type === "tool" && (part.state.status === "pending" || part.state.status === "running")) {
+          const start = part.state.status === "running" ? part.state.time.start : now();
+          store.putPart({
+            ...part,
+            state: {
+              status: "error",
+              input: part.state.input,
+              error: "Interrupted: the server stopped while this tool was running.",
+              metadata: { [INTERRUPTED_MARK]: part.state.status === "running" },
+              time: { start, end: now() },
+            },
+          });
+        } else if ((part.type === "text" || part.type === "reasoning") && part.time && part.time.end === undefined) {
+          store.putPart({ ...part, time: { start: part.time.start, end: now() } });
+        }
+      }
+      const updated: AssistantMessage = { ...info, error, time: { created: info.time.created, completed: now() } };
+      store.putMessage(updated, false);
+    });
+    sessions.add(info.sessionID);
+    if (session) {
+      bus.publish(
+        "session.error",
+        { sessionID: info.sessionID, error: { ...error, kind: "interrupted" } },
+        { directory: session.directory, sessionID: info.sessionID },
+      );
+    }
+  }
+  return [...sessions];
+}

@@ -1,0 +1,371 @@
+// The session service: sessions' lifecycle, and one turn at a time per session — a prompt while busy waits in
+// that session's queue and runs next, never interleaved (issue 3 §4).
+import {
+  type FileDiff,
+  type MessageWithParts,
+  type ModelRef,
+  newId,
+  type Part,
+  type PromptInput,
+  type Session,
+  type SessionStatus,
+  type Todo,
+  type UserMessage,
+} from "../protocol/index.js";
+import type { Store } from "../storage/store.js";
+import type { EventBus } from "./bus.js";
+import { CoreError, notFound } from "./errors.js";
+import { type ResolvedModel, runTurn, type TurnEnvironment, type TurnOutcome } from "./turn.js";
+
+export const DEFAULT_AGENT = "build";
+const DEFAULT_TITLE_PREFIX = "New session - ";
+
+export interface PromptResult extends TurnOutcome {
+  user: UserMessage;
+}
+
+interface QueuedTurn {
+  input: PromptInput;
+  model: ResolvedModel;
+  resume?: { user: UserMessage; message?: MessageWithParts };
+  resolve(result: PromptResult): void;
+  reject(error: unknown): void;
+}
+
+interface SessionRunner {
+  queue: QueuedTurn[];
+  controller?: AbortController;
+  current?: Promise<void>;
+}
+
+export interface SessionServiceOptions {
+  store: Store;
+  bus: EventBus;
+  env: TurnEnvironment;
+  now: () => number;
+  version: string;
+  projectID: (directory: string) => string;
+  resolveModel(ref: ModelRef | undefined): Promise<ResolvedModel>;
+}
+
+export class SessionService {
+  private readonly runners = new Map<string, SessionRunner>();
+  private readonly statuses = new Map<string, SessionStatus>();
+
+  constructor(private readonly options: SessionServiceOptions) {
+    options.env.setStatus = (session, status) => this.setStatus(session, status);
+  }
+
+  private get store(): Store {
+    return this.options.store;
+  }
+
+  private get bus(): EventBus {
+    return this.options.bus;
+  }
+
+  private scope(session: Session) {
+    return { directory: session.directory, sessionID: session.id };
+  }
+
+  create(input: { directory: string; title?: string; parentID?: string; id?: string }): Session {
+    const now = this.options.now();
+    const session: Session = {
+      id: input.id ?? newId("ses", now),
+      slug: slugFor(now),
+      projectID: this.options.projectID(input.directory),
+      directory: input.directory,
+      path: "",
+      parentID: input.parentID,
+      title: input.title ?? `${DEFAULT_TITLE_PREFIX}${new Date(now).toISOString()}`,
+      version: this.options.version,
+      time: { created: now, updated: now },
+    };
+    if (input.parentID) this.get(input.parentID);
+    if (this.store.getSession(session.id)) throw new CoreError("conflict", `Session already exists: ${session.id}`);
+    this.store.putSession(session);
+    this.bus.publish("session.created", { sessionID: session.id, info: session }, this.scope(session));
+    return session;
+  }
+
+  get(id: string): Session {
+    const session = this.store.getSession(id);
+    if (!session) throw notFound("Session", id);
+    return session;
+  }
+
+  list(filter: { directory?: string } = {}): Session[] {
+    return this.store.listSessions(filter.directory);
+  }
+
+  children(id: string): Session[] {
+    this.get(id);
+    return this.store.listChildren(id);
+  }
+
+  update(id: string, patch: { title?: string }): Session {
+    const session = { ...this.get(id), ...patch };
+    return this.touch(session);
+  }
+
+  private touch(session: Session): Session {
+    const updated = { ...session, time: { ...session.time, updated: this.options.now() } };
+    this.store.putSession(updated);
+    this.bus.publish("session.updated", { sessionID: updated.id, info: updated }, this.scope(updated));
+    return updated;
+  }
+
+  async remove(id: string): Promise<Session> {
+    const session = this.get(id);
+    for (const child of this.store.listChildren(id)) await this.remove(child.id);
+    const runner = this.runners.get(id);
+    if (runner) {
+      for (const queued of runner.queue.splice(0)) queued.reject(new CoreError("conflict", "The session was deleted."));
+      runner.controller?.abort();
+      await runner.current;
+    }
+    this.store.deleteSession(id);
+    this.statuses.delete(id);
+    this.bus.publish("session.deleted", { sessionID: id, info: session }, this.scope(session));
+    return session;
+  }
+
+  messages(id: string): MessageWithParts[] {
+    this.get(id);
+    return this.store.listMessages(id);
+  }
+
+  message(id: string, messageID: string): MessageWithParts {
+    this.get(id);
+    const message = this.store.getMessage(id, messageID);
+    if (!message) throw notFound("Message", messageID);
+    return message;
+  }
+
+  todos(id: string): Todo[] {
+    this.get(id);
+    return this.store.getTodos(id);
+  }
+
+  status(id: string): SessionStatus {
+    return this.statuses.get(id) ?? { type: "idle" };
+  }
+
+  /** The sessions that are not idle, as OpenCode's GET /session/status answers. */
+  allStatuses(): Record<string, SessionStatus> {
+    return Object.fromEntries(this.statuses);
+  }
+
+  isBusy(id: string): boolean {
+    return this.statuses.has(id);
+  }
+
+  private setStatus(session: Session, status: SessionStatus): void {
+    if (status.type === "idle") this.statuses.delete(session.id);
+    else this.statuses.set(session.id, status);
+    this.bus.publish("session.status", { sessionID: session.id, status }, this.scope(session));
+  }
+
+  /** Queues a turn and resolves when it has run (after any turns queued before it). */
+  async prompt(id: string, input: PromptInput): Promise<PromptResult> {
+    const session = this.get(id);
+    const model = await this.options.resolveModel(input.model ?? sessionModel(session));
+    return new Promise<PromptResult>((resolve, reject) => {
+      this.enqueue(session, { input, model, resolve, reject });
+    });
+  }
+
+  /**
+   * Continues a turn a crash or restart interrupted: unfinished tool calls run again, completed ones are kept,
+   * and the loop goes on from there.
+   */
+  async resume(id: string): Promise<PromptResult> {
+    const session = this.get(id);
+    if (this.runners.get(id)?.current) throw new CoreError("busy", `Session ${id} is busy; nothing to resume.`);
+    const history = this.store.listMessages(id);
+    const lastUserIndex = history.findLastIndex((message) => message.info.role === "user");
+    if (lastUserIndex === -1) throw new CoreError("conflict", `Session ${id} has no turn to resume.`);
+    const user = history[lastUserIndex].info as UserMessage;
+    const replies = history.slice(lastUserIndex + 1);
+    const last = replies.at(-1);
+    const interrupted = last?.info.role === "assistant" && last.info.error?.name === "InterruptedError";
+    if (replies.length > 0 && !interrupted) {
+      throw new CoreError("conflict", `Session ${id} has no interrupted turn to resume.`);
+    }
+    const model = await this.options.resolveModel(user.model ?? sessionModel(session));
+    return new Promise<PromptResult>((resolve, reject) => {
+      this.enqueue(session, {
+        input: { parts: [{ type: "text", text: "" }] },
+        model,
+        resume: { user, message: interrupted ? last : undefined },
+        resolve,
+        reject,
+      });
+    });
+  }
+
+  abort(id: string): boolean {
+    this.get(id);
+    const runner = this.runners.get(id);
+    if (!runner?.controller) return false;
+    runner.controller.abort();
+    return true;
+  }
+
+  /** Aborts every running turn and drops queued ones; resolves when all turns have stopped. */
+  async shutdown(): Promise<void> {
+    const running: Promise<void>[] = [];
+    for (const runner of this.runners.values()) {
+      for (const queued of runner.queue.splice(0)) queued.reject(new CoreError("conflict", "The server is stopping."));
+      runner.controller?.abort();
+      if (runner.current) running.push(runner.current);
+    }
+    await Promise.all(running);
+  }
+
+  fork(id: string, messageID?: string): Session {
+    const source = this.get(id);
+    const history = this.store.listMessages(id);
+    const forked = this.create({ directory: source.directory, title: `${source.title} (fork)` });
+    const idMap = new Map<string, string>();
+    this.store.transaction(() => {
+      for (const { info, parts } of history) {
+        if (messageID && info.id >= messageID) break;
+        const newMessageID = newId("msg", this.options.now());
+        idMap.set(info.id, newMessageID);
+        const copy =
+          info.role === "assistant"
+            ? { ...info, id: newMessageID, sessionID: forked.id, parentID: idMap.get(info.parentID) ?? info.parentID }
+            : { ...info, id: newMessageID, sessionID: forked.id };
+        this.store.putMessage(copy);
+        for (const part of parts) {
+          this.store.putPart({
+            ...part,
+            id: newId("prt", this.options.now()),
+            sessionID: forked.id,
+            messageID: newMessageID,
+          });
+        }
+      }
+      this.store.setTodos(forked.id, this.store.getTodos(id));
+    });
+    return forked;
+  }
+
+  /** Per-file changes made by this session's edit and write tools. */
+  diff(id: string): FileDiff[] {
+    const byFile = new Map<string, FileDiff>();
+    for (const { parts } of this.messages(id)) {
+      for (const part of parts) {
+        if (part.type !== "tool" || part.state.status !== "completed") continue;
+        const { metadata } = part.state;
+        if (typeof metadata.filepath !== "string" || typeof metadata.diff !== "string") continue;
+        const previous = byFile.get(metadata.filepath);
+        const additions = Number(metadata.additions ?? 0);
+        const deletions = Number(metadata.deletions ?? 0);
+        byFile.set(metadata.filepath, {
+          file: metadata.filepath,
+          patch: previous ? `${previous.patch}\n${metadata.diff}` : metadata.diff,
+          additions: (previous?.additions ?? 0) + additions,
+          deletions: (previous?.deletions ?? 0) + deletions,
+          status: previous?.status ?? (metadata.exists === false ? "added" : "modified"),
+        });
+      }
+    }
+    return [...byFile.values()];
+  }
+
+  private enqueue(session: Session, turn: QueuedTurn): void {
+    let runner = this.runners.get(session.id);
+    if (!runner) {
+      runner = { queue: [] };
+      this.runners.set(session.id, runner);
+    }
+    runner.queue.push(turn);
+    if (!runner.current) runner.current = this.drain(session.id, runner);
+  }
+
+  private async drain(sessionID: string, runner: SessionRunner): Promise<void> {
+    let session = this.get(sessionID);
+    this.setStatus(session, { type: "busy" });
+    try {
+      for (let turn = runner.queue.shift(); turn; turn = runner.queue.shift()) {
+        runner.controller = new AbortController();
+        try {
+          turn.resolve(await this.runOne(session, turn, runner.controller.signal));
+        } catch (error) {
+          turn.reject(error);
+        }
+        runner.controller = undefined;
+        session = this.store.getSession(sessionID) ?? session;
+      }
+    } finally {
+      runner.current = undefined;
+      this.runners.delete(sessionID);
+      if (this.store.getSession(sessionID)) {
+        this.setStatus(session, { type: "idle" });
+        this.bus.publish("session.idle", { sessionID }, this.scope(session));
+        this.touch(session);
+      }
+    }
+  }
+
+  private async runOne(session: Session, turn: QueuedTurn, signal: AbortSignal): Promise<PromptResult> {
+    const user = turn.resume?.user ?? this.recordUserMessage(session, turn);
+    const outcome = await runTurn(
+      this.options.env,
+      { session, user, model: turn.model, agent: user.agent ?? DEFAULT_AGENT, signal },
+      turn.resume?.message,
+    );
+    return { ...outcome, user };
+  }
+
+  private recordUserMessage(session: Session, turn: QueuedTurn): UserMessage {
+    const now = this.options.now();
+    const user: UserMessage = {
+      id: turn.input.messageID ?? newId("msg", now),
+      sessionID: session.id,
+      role: "user",
+      time: { created: now },
+      agent: turn.input.agent ?? DEFAULT_AGENT,
+      model: { providerID: turn.model.providerID, modelID: turn.model.modelID },
+      system: turn.input.system,
+    };
+    const parts: Part[] = turn.input.parts.map((input) => ({
+      ...input,
+      id: input.id ?? newId("prt", this.options.now()),
+      sessionID: session.id,
+      messageID: user.id,
+    }));
+    this.store.transaction(() => {
+      this.store.putMessage(user);
+      for (const part of parts) this.store.putPart(part);
+    });
+    const scope = this.scope(session);
+    this.bus.publish("message.updated", { sessionID: session.id, info: user }, scope);
+    for (const part of parts)
+      this.bus.publish("message.part.updated", { sessionID: session.id, part, time: now }, scope);
+    this.titleFromFirstPrompt(session, parts);
+    return user;
+  }
+
+  private titleFromFirstPrompt(session: Session, parts: Part[]): void {
+    if (!session.title.startsWith(DEFAULT_TITLE_PREFIX)) return;
+    const text = parts.find((part) => part.type === "text")?.text?.trim();
+    if (!text) return;
+    const firstLine = text.split("\n")[0];
+    const title = firstLine.length > 60 ? `${firstLine.slice(0, 57)}...` : firstLine;
+    this.touch({ ...session, title });
+  }
+}
+
+function sessionModel(session: Session): ModelRef | undefined {
+  return session.model ? { providerID: session.model.providerID, modelID: session.model.id } : undefined;
+}
+
+const SLUG_WORDS = ["brave", "calm", "clever", "eager", "gentle", "mighty", "quiet", "swift", "bright", "bold"];
+const SLUG_NOUNS = ["star", "river", "harbor", "forest", "comet", "meadow", "falcon", "island", "canyon", "reef"];
+
+function slugFor(now: number): string {
+  return `${SLUG_WORDS[now % SLUG_WORDS.length]}-${SLUG_NOUNS[Math.floor(now / 7) % SLUG_NOUNS.length]}`;
+}

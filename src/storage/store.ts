@@ -1,0 +1,228 @@
+// The one durable store: better-sqlite3 in WAL mode. Every write is synchronous and committed before it returns,
+// so "written before published" (DESIGN.md §3) holds by calling the store before the bus.
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
+import type { MessageInfo, MessageWithParts, Part, PermissionRequest, Session, Todo } from "../protocol/index.js";
+import { migrate, readMigrations } from "./migrate.js";
+
+const MIGRATIONS_DIR = fileURLToPath(new URL("./migrations", import.meta.url));
+
+export type PermissionStatus = "pending" | "once" | "always" | "reject";
+
+export interface StoredPermission {
+  request: PermissionRequest;
+  status: PermissionStatus;
+}
+
+export class Store {
+  readonly db: Database.Database;
+  private readonly statements;
+
+  constructor(file: string) {
+    if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma("journal_mode = WAL");
+    // NORMAL in WAL mode survives a killed process (only an OS crash can lose the last commits).
+    this.db.pragma("synchronous = NORMAL");
+    this.db.pragma("foreign_keys = ON");
+    this.db.pragma("busy_timeout = 5000");
+    migrate(this.db, readMigrations(MIGRATIONS_DIR));
+    const db = this.db;
+    this.statements = {
+      upsertSession: db.prepare(
+        `INSERT INTO session (id, directory, parent_id, time_updated, data) VALUES (@id, @directory, @parentID, @updated, @data)
+         ON CONFLICT(id) DO UPDATE SET directory = excluded.directory, time_updated = excluded.time_updated, data = excluded.data`,
+      ),
+      getSession: db.prepare("SELECT data FROM session WHERE id = ?"),
+      listSessions: db.prepare("SELECT data FROM session ORDER BY time_updated DESC, id DESC"),
+      listSessionsIn: db.prepare("SELECT data FROM session WHERE directory = ? ORDER BY time_updated DESC, id DESC"),
+      listChildren: db.prepare("SELECT data FROM session WHERE parent_id = ? ORDER BY id"),
+      deleteSession: db.prepare("DELETE FROM session WHERE id = ?"),
+      upsertMessage: db.prepare(
+        `INSERT INTO message (id, session_id, role, running, data) VALUES (@id, @sessionID, @role, @running, @data)
+         ON CONFLICT(id) DO UPDATE SET running = excluded.running, data = excluded.data`,
+      ),
+      getMessage: db.prepare("SELECT data FROM message WHERE id = ? AND session_id = ?"),
+      listMessages: db.prepare("SELECT data FROM message WHERE session_id = ? ORDER BY id"),
+      listRunningMessages: db.prepare("SELECT data FROM message WHERE running = 1 ORDER BY id"),
+      deleteMessage: db.prepare("DELETE FROM message WHERE id = ?"),
+      upsertPart: db.prepare(
+        `INSERT INTO part (id, message_id, session_id, data) VALUES (@id, @messageID, @sessionID, @data)
+         ON CONFLICT(id) DO UPDATE SET data = excluded.data`,
+      ),
+      listPartsOfMessage: db.prepare("SELECT data FROM part WHERE message_id = ? ORDER BY id"),
+      listPartsOfSession: db.prepare("SELECT data FROM part WHERE session_id = ? ORDER BY id"),
+      getTodos: db.prepare("SELECT data FROM todo WHERE session_id = ?"),
+      setTodos: db.prepare(
+        "INSERT INTO todo (session_id, data) VALUES (?, ?) ON CONFLICT(session_id) DO UPDATE SET data = excluded.data",
+      ),
+      insertPermission: db.prepare(
+        "INSERT INTO permission (id, session_id, call_id, status, data) VALUES (@id, @sessionID, @callID, 'pending', @data)",
+      ),
+      getPermission: db.prepare("SELECT data, status FROM permission WHERE id = ?"),
+      findPermissionByCall: db.prepare(
+        "SELECT data, status FROM permission WHERE session_id = ? AND call_id = ? ORDER BY id DESC LIMIT 1",
+      ),
+      listPendingPermissions: db.prepare("SELECT data, status FROM permission WHERE status = 'pending' ORDER BY id"),
+      setPermissionStatus: db.prepare("UPDATE permission SET status = ? WHERE id = ?"),
+      addGrant: db.prepare("INSERT OR IGNORE INTO permission_grant (session_id, permission, pattern) VALUES (?, ?, ?)"),
+      listGrants: db.prepare("SELECT permission, pattern FROM permission_grant WHERE session_id = ?"),
+    };
+  }
+
+  static open(file: string): Store {
+    return new Store(file);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  // Sessions
+
+  putSession(session: Session): void {
+    this.statements.upsertSession.run({
+      id: session.id,
+      directory: session.directory,
+      parentID: session.parentID ?? null,
+      updated: session.time.updated,
+      data: JSON.stringify(session),
+    });
+  }
+
+  getSession(id: string): Session | undefined {
+    return parseRow<Session>(this.statements.getSession.get(id));
+  }
+
+  listSessions(directory?: string): Session[] {
+    const rows = directory ? this.statements.listSessionsIn.all(directory) : this.statements.listSessions.all();
+    return rows.map((row) => parseRow<Session>(row)!);
+  }
+
+  listChildren(parentID: string): Session[] {
+    return this.statements.listChildren.all(parentID).map((row) => parseRow<Session>(row)!);
+  }
+
+  deleteSession(id: string): void {
+    this.statements.deleteSession.run(id);
+  }
+
+  // Messages and parts
+
+  putMessage(info: MessageInfo, running = false): void {
+    this.statements.upsertMessage.run({
+      id: info.id,
+      sessionID: info.sessionID,
+      role: info.role,
+      running: running ? 1 : 0,
+      data: JSON.stringify(info),
+    });
+  }
+
+  getMessage(sessionID: string, messageID: string): MessageWithParts | undefined {
+    const info = parseRow<MessageInfo>(this.statements.getMessage.get(messageID, sessionID));
+    if (!info) return undefined;
+    return { info, parts: this.listParts(messageID) };
+  }
+
+  listParts(messageID: string): Part[] {
+    return this.statements.listPartsOfMessage.all(messageID).map((row) => parseRow<Part>(row)!);
+  }
+
+  /** The whole history of a session, messages in id (creation) order, each with its parts in order. */
+  listMessages(sessionID: string): MessageWithParts[] {
+    const messages = this.statements.listMessages.all(sessionID).map((row) => parseRow<MessageInfo>(row)!);
+    const partsByMessage = new Map<string, Part[]>();
+    for (const row of this.statements.listPartsOfSession.all(sessionID)) {
+      const part = parseRow<Part>(row)!;
+      const list = partsByMessage.get(part.messageID);
+      if (list) list.push(part);
+      else partsByMessage.set(part.messageID, [part]);
+    }
+    return messages.map((info) => ({ info, parts: partsByMessage.get(info.id) ?? [] }));
+  }
+
+  /** Assistant messages whose step was being produced when the process stopped. */
+  listRunningMessages(): MessageInfo[] {
+    return this.statements.listRunningMessages.all().map((row) => parseRow<MessageInfo>(row)!);
+  }
+
+  deleteMessage(messageID: string): void {
+    this.statements.deleteMessage.run(messageID);
+  }
+
+  putPart(part: Part): void {
+    this.statements.upsertPart.run({
+      id: part.id,
+      messageID: part.messageID,
+      sessionID: part.sessionID,
+      data: JSON.stringify(part),
+    });
+  }
+
+  // Todos
+
+  getTodos(sessionID: string): Todo[] {
+    return parseRow<Todo[]>(this.statements.getTodos.get(sessionID)) ?? [];
+  }
+
+  setTodos(sessionID: string, todos: Todo[]): void {
+    this.statements.setTodos.run(sessionID, JSON.stringify(todos));
+  }
+
+  // Permissions
+
+  insertPermission(request: PermissionRequest): void {
+    this.statements.insertPermission.run({
+      id: request.id,
+      sessionID: request.sessionID,
+      callID: request.tool?.callID ?? null,
+      data: JSON.stringify(request),
+    });
+  }
+
+  getPermission(id: string): StoredPermission | undefined {
+    return parsePermission(this.statements.getPermission.get(id));
+  }
+
+  findPermissionByCall(sessionID: string, callID: string): StoredPermission | undefined {
+    return parsePermission(this.statements.findPermissionByCall.get(sessionID, callID));
+  }
+
+  listPendingPermissions(): PermissionRequest[] {
+    return this.statements.listPendingPermissions.all().map((row) => parsePermission(row)!.request);
+  }
+
+  setPermissionStatus(id: string, status: PermissionStatus): void {
+    this.statements.setPermissionStatus.run(status, id);
+  }
+
+  addGrant(sessionID: string, permission: string, pattern: string): void {
+    this.statements.addGrant.run(sessionID, permission, pattern);
+  }
+
+  listGrants(sessionID: string): { permission: string; pattern: string }[] {
+    return this.statements.listGrants.all(sessionID) as { permission: string; pattern: string }[];
+  }
+
+  integrityCheck(): string {
+    return this.db.pragma("integrity_check", { simple: true }) as string;
+  }
+}
+
+function parseRow<T>(row: unknown): T | undefined {
+  if (!row) return undefined;
+  return JSON.parse((row as { data: string }).data) as T;
+}
+
+function parsePermission(row: unknown): StoredPermission | undefined {
+  if (!row) return undefined;
+  const { data, status } = row as { data: string; status: PermissionStatus };
+  return { request: JSON.parse(data), status };
+}

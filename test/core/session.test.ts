@@ -1,0 +1,159 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { type Core, createCore } from "../../src/core/index.js";
+import type { PermissionRules } from "../../src/core/permission-rules.js";
+import type { ToolDefinition } from "../../src/core/tools/tool.js";
+import type { BusEnvelope, ToolPart } from "../../src/protocol/index.js";
+import { Store } from "../../src/storage/store.js";
+import { type ScriptedStep, scriptedModel } from "./scripted-model.js";
+
+const echoTool: ToolDefinition<{ text: string }> = {
+  name: "echo",
+  description: "Echo text back",
+  parameters: z.object({ text: z.string() }),
+  async execute(input, ctx) {
+    await ctx.ask({ permission: "edit", patterns: [input.text] });
+    return { title: "echo", output: `echo: ${input.text}`, metadata: {} };
+  },
+};
+
+describe("session service and agent loop", () => {
+  let dir: string;
+  let store: Store;
+  let core: Core;
+  let events: BusEnvelope[];
+  let permission: PermissionRules = "allow";
+
+  function start(steps: ScriptedStep[]) {
+    const model = scriptedModel(steps);
+    core = createCore({
+      store,
+      version: "test",
+      settings: () => ({ permission }),
+      resolveModel: async () => ({ model, providerID: "mock", modelID: "echo" }),
+      tools: [echoTool],
+      retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 },
+    });
+    events = [];
+    core.bus.subscribe((event) => events.push(event));
+    return model;
+  }
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "moor-core-"));
+    store = new Store(join(dir, "moor.db"));
+    permission = "allow";
+  });
+  afterEach(() => {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("runs a tool-calling turn and stores what it streamed", async () => {
+    start([{ toolCalls: [{ name: "echo", input: { text: "hi" } }] }, { text: "all done now" }]);
+    const session = core.sessions.create({ directory: dir });
+    const result = await core.sessions.prompt(session.id, { parts: [{ type: "text", text: "say hi" }] });
+    expect(result.finish).toBe("stop");
+    const history = core.sessions.messages(session.id);
+    expect(history.map((m) => m.info.role)).toEqual(["user", "assistant", "assistant"]);
+    const tool = history[1].parts.find((p): p is ToolPart => p.type === "tool")!;
+    expect(tool.state.status).toBe("completed");
+    expect(tool.state.status === "completed" && tool.state.output).toBe("echo: hi");
+    const text = history[2].parts.find((p) => p.type === "text");
+    expect(text?.type === "text" && text.text).toBe("all done now");
+    const deltas = events
+      .filter((e) => e.event.type === "message.part.delta")
+      .map((e) => (e.event.properties as { delta: string }).delta);
+    expect(deltas.join("")).toBe("all done now");
+    const types = events.map((e) => e.event.type);
+    expect(types.indexOf("session.idle")).toBeGreaterThan(types.lastIndexOf("message.part.delta"));
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    expect(core.sessions.get(session.id).title).toBe("say hi");
+  });
+
+  it("asks permission, and a rejection reaches the model as a tool error", async () => {
+    permission = { edit: "ask" };
+    start([{ toolCalls: [{ name: "echo", input: { text: "x" } }] }, { text: "ok" }]);
+    const session = core.sessions.create({ directory: dir });
+    core.bus.subscribe((e) => {
+      if (e.event.type === "permission.asked") {
+        expect(core.gate.pending().map((p) => p.id)).toContain(e.event.properties.id);
+        core.gate.reply(e.event.properties.id, "reject", dir);
+      }
+    });
+    await core.sessions.prompt(session.id, { parts: [{ type: "text", text: "go" }] });
+    const tool = core.sessions.messages(session.id)[1].parts.find((p): p is ToolPart => p.type === "tool")!;
+    expect(tool.state.status).toBe("error");
+    expect(tool.state.status === "error" && tool.state.error).toMatch(/rejected/);
+    expect(core.gate.pending()).toEqual([]);
+  });
+
+  it("denied by rule never runs the tool", async () => {
+    permission = { edit: "deny" };
+    start([{ toolCalls: [{ name: "echo", input: { text: "x" } }] }, { text: "ok" }]);
+    const session = core.sessions.create({ directory: dir });
+    await core.sessions.prompt(session.id, { parts: [{ type: "text", text: "go" }] });
+    const tool = core.sessions.messages(session.id)[1].parts.find((p): p is ToolPart => p.type === "tool")!;
+    expect(tool.state.status === "error" && tool.state.error).toMatch(/denied/);
+    expect(events.some((e) => e.event.type === "permission.asked")).toBe(false);
+  });
+
+  it("queues a second prompt while busy and runs it after the first", async () => {
+    start([{ text: "first reply", delayMs: 5 }, { text: "second reply" }]);
+    const session = core.sessions.create({ directory: dir });
+    const first = core.sessions.prompt(session.id, { parts: [{ type: "text", text: "one" }] });
+    const second = core.sessions.prompt(session.id, { parts: [{ type: "text", text: "two" }] });
+    await Promise.all([first, second]);
+    const history = core.sessions.messages(session.id);
+    const texts = history.map((m) => m.parts.map((p) => (p.type === "text" ? p.text : "")).join(""));
+    expect(texts).toEqual(["one", "first reply", "two", "second reply"]);
+  });
+
+  it("records a provider error, publishes session.error and stays usable", async () => {
+    const failure = Object.assign(new Error("Bad request"), { statusCode: 400 });
+    start([{ error: failure }, { text: "fine again" }]);
+    const session = core.sessions.create({ directory: dir });
+    const failed = await core.sessions.prompt(session.id, { parts: [{ type: "text", text: "x" }] });
+    expect(failed.finish).toBe("error");
+    expect(failed.error?.data.message).toMatch(/Bad request/);
+    expect(events.some((e) => e.event.type === "session.error")).toBe(true);
+    const ok = await core.sessions.prompt(session.id, { parts: [{ type: "text", text: "y" }] });
+    expect(ok.finish).toBe("stop");
+  });
+
+  it("retries a 429 with a retry status, then succeeds", async () => {
+    const limited = Object.assign(new Error("Too many requests"), { statusCode: 429 });
+    const model = start([{ error: limited }, { text: "after retry" }]);
+    const session = core.sessions.create({ directory: dir });
+    const result = await core.sessions.prompt(session.id, { parts: [{ type: "text", text: "x" }] });
+    expect(result.finish).toBe("stop");
+    expect(model.doStreamCalls.length).toBe(2);
+    const statuses = events.filter((e) => e.event.type === "session.status").map((e) => e.event.properties);
+    expect(statuses).toContainEqual(
+      expect.objectContaining({ status: expect.objectContaining({ type: "retry", attempt: 1 }) }),
+    );
+  });
+
+  it("aborts a streaming turn and marks the message aborted", async () => {
+    start([{ text: "a ".repeat(200), delayMs: 5 }]);
+    const session = core.sessions.create({ directory: dir });
+    const pending = core.sessions.prompt(session.id, { parts: [{ type: "text", text: "x" }] });
+    await new Promise<void>((resolve) => {
+      const off = core.bus.subscribe((e) => {
+        if (e.event.type === "message.part.delta") {
+          off();
+          resolve();
+        }
+      });
+    });
+    expect(core.sessions.abort(session.id)).toBe(true);
+    const result = await pending;
+    expect(result.finish).toBe("aborted");
+    const last = core.sessions.messages(session.id).at(-1)!;
+    expect(last.info.role === "assistant" && last.info.error?.name).toBe("MessageAbortedError");
+    expect(core.sessions.status(session.id).type).toBe("idle");
+  });
+});
