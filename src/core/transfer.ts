@@ -1,0 +1,49 @@
+// Export and import of whole sessions: `{info, messages, todos}`, the same document OpenCode's export writes plus
+// todos. export → import → export gives the same document.
+import { z } from "zod";
+import { MessageWithParts, Session, Todo } from "../protocol/index.js";
+import type { Store } from "../storage/store.js";
+import { CoreError, notFound } from "./errors.js";
+
+export const SessionExport = z.object({
+  info: Session,
+  messages: z.array(MessageWithParts),
+  todos: z.array(Todo).default([]),
+});
+export type SessionExport = z.infer<typeof SessionExport>;
+
+export function exportSession(store: Store, sessionID: string): SessionExport {
+  const info = store.getSession(sessionID);
+  if (!info) throw notFound("Session", sessionID);
+  return { info, messages: store.listMessages(sessionID), todos: store.getTodos(sessionID) };
+}
+
+/** Validates the whole document first, then writes it in one transaction: all of it or nothing. */
+export function importSession(store: Store, document: unknown): Session {
+  const parsed = SessionExport.safeParse(document);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new CoreError(
+      "bad_request",
+      `not a moor session export: ${issue.path.join(".") || "(root)"}: ${issue.message}`,
+    );
+  }
+  const { info, messages, todos } = parsed.data;
+  if (store.getSession(info.id)) {
+    throw new CoreError("conflict", `session ${info.id} already exists; delete it first or keep the existing one`);
+  }
+  for (const message of messages) {
+    if (message.info.sessionID !== info.id || message.parts.some((part) => part.sessionID !== info.id)) {
+      throw new CoreError("bad_request", `message ${message.info.id} does not belong to session ${info.id}`);
+    }
+  }
+  store.transaction(() => {
+    store.putSession(info);
+    for (const { info: message, parts } of messages) {
+      store.putMessage(message);
+      for (const part of parts) store.putPart(part);
+    }
+    if (todos.length > 0) store.setTodos(info.id, todos);
+  });
+  return info;
+}
