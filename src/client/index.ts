@@ -1,0 +1,109 @@
+// MoorClient: typed REST + SSE for a running moor (or OpenCode) server. Imports only protocol, so it runs in the
+// terminal UI, in `moor run --attach` and in the web page alike.
+import type {
+  FileDiff,
+  MessageWithParts,
+  PermissionReply,
+  PermissionRequest,
+  PromptInput,
+  Session,
+  SessionStatus,
+  Todo,
+} from "../protocol/index.js";
+import { EventStream, type EventStreamOptions } from "./events.js";
+import { type ClientOptions, requestJson } from "./http.js";
+
+export { type ConnectionState, EventStream, type EventStreamOptions } from "./events.js";
+export { type ClientOptions, MoorClientError } from "./http.js";
+
+export interface ProviderList {
+  providers: { id: string; name: string; models: Record<string, { id: string; name: string }> }[];
+  default: Record<string, string>;
+}
+
+export class MoorClient {
+  constructor(readonly options: ClientOptions) {}
+
+  withDirectory(directory: string): MoorClient {
+    return new MoorClient({ ...this.options, directory });
+  }
+
+  private request<T>(method: string, path: string, body?: unknown, timeoutMs?: number | null): Promise<T> {
+    return requestJson<T>(this.options, method, path, body, { timeoutMs });
+  }
+
+  health(timeoutMs?: number): Promise<{ healthy: boolean; version: string }> {
+    return this.request("GET", "global/health", undefined, timeoutMs);
+  }
+
+  listSessions(): Promise<Session[]> {
+    const query = this.options.directory ? `?directory=${encodeURIComponent(this.options.directory)}` : "";
+    return this.request("GET", `session${query}`);
+  }
+
+  createSession(input: { title?: string; parentID?: string } = {}): Promise<Session> {
+    return this.request("POST", "session", input);
+  }
+
+  getSession(id: string): Promise<Session> {
+    return this.request("GET", `session/${encodeURIComponent(id)}`);
+  }
+
+  updateSession(id: string, patch: { title?: string }): Promise<Session> {
+    return this.request("PATCH", `session/${encodeURIComponent(id)}`, patch);
+  }
+
+  deleteSession(id: string): Promise<boolean> {
+    return this.request("DELETE", `session/${encodeURIComponent(id)}`);
+  }
+
+  statuses(): Promise<Record<string, SessionStatus>> {
+    return this.request("GET", "session/status");
+  }
+
+  messages(id: string): Promise<MessageWithParts[]> {
+    return this.request("GET", `session/${encodeURIComponent(id)}/message`);
+  }
+
+  todos(id: string): Promise<Todo[]> {
+    return this.request("GET", `session/${encodeURIComponent(id)}/todo`);
+  }
+
+  diff(id: string): Promise<FileDiff[]> {
+    return this.request("GET", `session/${encodeURIComponent(id)}/diff`);
+  }
+
+  /** Sends a prompt and waits for the turn to end (no timeout: turns can be long). */
+  prompt(id: string, input: PromptInput): Promise<MessageWithParts> {
+    return this.request("POST", `session/${encodeURIComponent(id)}/message`, input, null);
+  }
+
+  /** Starts a turn and returns at once; follow it with events(). */
+  promptAsync(id: string, input: PromptInput): Promise<void> {
+    return this.request("POST", `session/${encodeURIComponent(id)}/prompt_async`, input);
+  }
+
+  abort(id: string): Promise<boolean> {
+    return this.request("POST", `session/${encodeURIComponent(id)}/abort`);
+  }
+
+  resume(id: string): Promise<unknown> {
+    return this.request("POST", `session/${encodeURIComponent(id)}/resume`);
+  }
+
+  permissions(): Promise<PermissionRequest[]> {
+    return this.request("GET", "permission");
+  }
+
+  replyPermission(requestID: string, reply: PermissionReply, message?: string): Promise<boolean> {
+    return this.request("POST", `permission/${encodeURIComponent(requestID)}/reply`, { reply, message });
+  }
+
+  providers(): Promise<ProviderList> {
+    return this.request("GET", "config/providers");
+  }
+
+  events(options: EventStreamOptions): EventStream {
+    return new EventStream(this.options, options);
+  }
+}
