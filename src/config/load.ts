@@ -1,0 +1,124 @@
+// Loads and merges the config files: global (<config dir>/moor.json[c], or opencode.json[c] there) and project
+// (<project>/.moor/config.json[c], or <project>/opencode.json[c]); the project wins, env wins over both.
+import { readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { dirname, isAbsolute, join, resolve } from "node:path";
+import { type ParseError, parse, printParseErrorCode } from "jsonc-parser";
+import type { MoorPaths } from "./paths.js";
+import { MoorConfig } from "./schema.js";
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+export interface LoadedConfig {
+  config: MoorConfig;
+  sources: string[];
+}
+
+export async function loadConfig(options: {
+  paths: MoorPaths;
+  cwd: string;
+  env: Record<string, string | undefined>;
+}): Promise<LoadedConfig> {
+  const candidates = [
+    [join(options.paths.config, "moor.json"), join(options.paths.config, "moor.jsonc")],
+    [join(options.paths.config, "opencode.json"), join(options.paths.config, "opencode.jsonc")],
+    [join(options.cwd, "opencode.json"), join(options.cwd, "opencode.jsonc")],
+    [join(options.cwd, ".moor", "config.json"), join(options.cwd, ".moor", "config.jsonc")],
+  ];
+  let merged: Record<string, unknown> = {};
+  const sources: string[] = [];
+  for (const group of candidates) {
+    for (const file of group) {
+      const text = await readIfExists(file);
+      if (text === undefined) continue;
+      const raw = substitute(parseJsonc(file, text), file, options.env);
+      validate(raw, file);
+      merged = deepMerge(merged, raw as Record<string, unknown>);
+      sources.push(file);
+    }
+  }
+  const model = options.env.MOOR_MODEL || options.env.OPENCODE_MODEL;
+  if (model) merged.model = model;
+  return { config: validate(merged, sources.at(-1) ?? "config"), sources };
+}
+
+async function readIfExists(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new ConfigError(`cannot read ${file}: ${(error as Error).message}`);
+  }
+}
+
+function parseJsonc(file: string, text: string): unknown {
+  const errors: ParseError[] = [];
+  const value = parse(text, errors, { allowTrailingComma: true, disallowComments: false });
+  if (errors.length > 0) {
+    const { error, offset } = errors[0];
+    const before = text.slice(0, offset);
+    const line = before.split("\n").length;
+    const column = offset - before.lastIndexOf("\n");
+    throw new ConfigError(`${file}:${line}:${column}: invalid JSON (${printParseErrorCode(error)})`);
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new ConfigError(`${file}: expected a JSON object at the top level`);
+  }
+  return value;
+}
+
+function validate(raw: unknown, file: string): MoorConfig {
+  const result = MoorConfig.safeParse(raw);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const key = issue.path.join(".") || "(root)";
+    return `${file}: ${key}: ${issue.message}`;
+  });
+  throw new ConfigError(problems.join("\n"));
+}
+
+/** `{env:VAR}` and `{file:path}` in any string (OpenCode's substitutions). */
+function substitute(value: unknown, file: string, env: Record<string, string | undefined>): unknown {
+  if (typeof value === "string") {
+    return value
+      .replace(/\{env:([^}]+)\}/g, (_, name: string) => env[name.trim()] ?? "")
+      .replace(/\{file:([^}]+)\}/g, (_, path: string) => readReferenced(path.trim(), file, env));
+  }
+  if (Array.isArray(value)) return value.map((item) => substitute(item, file, env));
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, substitute(item, file, env)]));
+  }
+  return value;
+}
+
+function readReferenced(path: string, configFile: string, env: Record<string, string | undefined>): string {
+  const expanded = path.startsWith("~/") && env.HOME ? join(env.HOME, path.slice(2)) : path;
+  const full = isAbsolute(expanded) ? expanded : resolve(dirname(configFile), expanded);
+  try {
+    // Synchronous on purpose: substitution happens once at load, inside a pure string replace.
+    return readFileSync(full, "utf8").trim();
+  } catch {
+    throw new ConfigError(`${configFile}: {file:${path}} refers to ${full}, which cannot be read`);
+  }
+}
+
+function deepMerge(base: Record<string, unknown>, override: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(override)) {
+    const current = out[key];
+    out[key] =
+      isPlainObject(current) && isPlainObject(value)
+        ? deepMerge(current as Record<string, unknown>, value as Record<string, unknown>)
+        : value;
+  }
+  return out;
+}
+
+function isPlainObject(value: unknown): boolean {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}

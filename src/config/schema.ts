@@ -1,0 +1,54 @@
+// The config file's shape: OpenCode's keys keep their meaning (an opencode.json can be copied over); keys moor
+// does not use are kept, not rejected.
+import { z } from "zod";
+
+const Action = z.enum(["allow", "ask", "deny"]);
+
+export const ModelConfig = z
+  .object({
+    id: z.string().optional(),
+    name: z.string().optional(),
+    tool_call: z.boolean().optional(),
+    reasoning: z.boolean().optional(),
+    limit: z.object({ context: z.number().optional(), output: z.number().optional() }).optional(),
+    cost: z.object({ input: z.number().optional(), output: z.number().optional() }).loose().optional(),
+    options: z.record(z.string(), z.unknown()).optional(),
+  })
+  .loose();
+export type ModelConfig = z.infer<typeof ModelConfig>;
+
+export const ProviderConfig = z
+  .object({
+    npm: z.string().optional(),
+    name: z.string().optional(),
+    options: z
+      .object({
+        baseURL: z.string().optional(),
+        apiKey: z.string().optional(),
+        headers: z.record(z.string(), z.string()).optional(),
+      })
+      .loose()
+      .optional(),
+    models: z.record(z.string(), ModelConfig).optional(),
+  })
+  .loose();
+export type ProviderConfig = z.infer<typeof ProviderConfig>;
+
+export const PermissionConfig = z.union([
+  Action,
+  z.record(z.string(), z.union([Action, z.record(z.string(), Action)])),
+]);
+
+export const MoorConfig = z
+  .object({
+    $schema: z.string().optional(),
+    model: z.string().optional(),
+    small_model: z.string().optional(),
+    provider: z.record(z.string(), ProviderConfig).optional(),
+    permission: PermissionConfig.optional(),
+    maxSteps: z.number().int().positive().optional(),
+    username: z.string().optional(),
+    agent: z.record(z.string(), z.unknown()).optional(),
+  })
+  .loose();
+export type MoorConfig = z.infer<typeof MoorConfig>;

@@ -1,0 +1,53 @@
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import { z } from "zod";
+import { unifiedDiff } from "./diff.js";
+import { displayPath, resolveInside } from "./paths.js";
+import type { ToolDefinition } from "./tool.js";
+
+const Input = z.object({
+  filePath: z.string().describe("Path of the file to write (relative to the project, or absolute)"),
+  content: z.string().describe("The whole new content of the file"),
+});
+
+export function createWriteTool(): ToolDefinition<z.infer<typeof Input>> {
+  return {
+    name: "write",
+    description: "Create or overwrite a file with the given content. Prefer edit for changes to an existing file.",
+    parameters: Input,
+    async execute(input, ctx) {
+      const path = await resolveInside(ctx, input.filePath);
+      const before = await readExisting(path, ctx.editorFs?.readTextFile);
+      const name = displayPath(ctx, path);
+      const diff = unifiedDiff(name, before ?? "", input.content);
+      await ctx.ask({ permission: "edit", patterns: [path], metadata: { filepath: path, diff: diff.patch } });
+      if (ctx.editorFs?.writeTextFile) await ctx.editorFs.writeTextFile(path, input.content);
+      else {
+        await mkdir(dirname(path), { recursive: true });
+        await writeFile(path, input.content);
+      }
+      return {
+        title: name,
+        output: before === undefined ? `Created ${name}.` : `Wrote ${name}.`,
+        metadata: {
+          filepath: path,
+          exists: before !== undefined,
+          diff: diff.patch,
+          additions: diff.additions,
+          deletions: diff.deletions,
+        },
+      };
+    },
+  };
+}
+
+export async function readExisting(
+  path: string,
+  editorRead?: (path: string) => Promise<string>,
+): Promise<string | undefined> {
+  try {
+    return editorRead ? await editorRead(path) : await readFile(path, "utf8");
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,41 @@
+// A temp home for a real moor process: config pointing at the fake model, and data/state/config dirs of its own.
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export interface TempHome {
+  root: string;
+  project: string;
+  env: Record<string, string>;
+}
+
+export function makeTempHome(llmUrl: string, config: Record<string, unknown> = {}): TempHome {
+  const root = mkdtempSync(join(tmpdir(), "moor-home-"));
+  const project = join(root, "project");
+  const configDir = join(root, "config");
+  mkdirSync(project, { recursive: true });
+  mkdirSync(configDir, { recursive: true });
+  writeFileSync(
+    join(configDir, "moor.json"),
+    JSON.stringify({
+      model: "fake/echo",
+      provider: {
+        fake: {
+          npm: "@ai-sdk/openai-compatible",
+          options: { baseURL: llmUrl, apiKey: "test-key" },
+          models: { echo: { name: "Echo", tool_call: true } },
+        },
+      },
+      ...config,
+    }),
+  );
+  const env: Record<string, string> = {
+    HOME: root,
+    MOOR_CONFIG_DIR: configDir,
+    MOOR_DATA_DIR: join(root, "data"),
+    MOOR_STATE_DIR: join(root, "state"),
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    MOOR_DAEMON_BACKOFF_MS: "200",
+  };
+  return { root, project, env };
+}
