@@ -15,6 +15,8 @@ import type { ResolvedModel, TurnEnvironment } from "./turn.js";
 export interface CoreSettings {
   permission?: PermissionRules;
   maxSteps?: number;
+  /** Allow whatever would be asked (`moor run --yes`); denials still hold. */
+  autoApprove?: boolean;
 }
 
 export interface CoreOptions {
@@ -46,7 +48,13 @@ export interface Core {
 export function createCore(options: CoreOptions): Core {
   const now = options.now ?? Date.now;
   const bus = new EventBus({ epoch: options.epoch ?? randomUUID().slice(0, 8), ringSize: options.ringSize });
-  const gate = new PermissionGate(options.store, bus, now, () => options.settings().permission);
+  const gate = new PermissionGate(
+    options.store,
+    bus,
+    now,
+    () => options.settings().permission,
+    () => options.settings().autoApprove ?? false,
+  );
   const env: TurnEnvironment = {
     store: options.store,
     bus,

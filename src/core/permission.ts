@@ -28,12 +28,14 @@ export class PermissionGate {
     private readonly bus: EventBus,
     private readonly now: () => number,
     private readonly rules: () => PermissionRules | undefined,
+    /** `moor run --yes`: what would be asked is allowed; what the rules deny stays denied. */
+    private readonly autoApprove: () => boolean = () => false,
   ) {}
 
   async ask(scope: AskScope, ask: PermissionAsk): Promise<void> {
     const grants = this.store.listGrants(scope.sessionID);
     const action = evaluatePermission(this.rules(), grants, ask.permission, ask.patterns);
-    if (action === "allow") return;
+    if (action === "allow" || (action === "ask" && this.autoApprove())) return;
     if (action === "deny") {
       throw new PermissionDeniedError(
         `Permission denied by configuration: ${ask.permission} ${ask.patterns.join(", ")}. Do not retry this call.`,

@@ -8,10 +8,21 @@ import { INTERRUPTED_MARK } from "./turn.js";
 
 export const INTERRUPTED_MESSAGE = "Interrupted: the server stopped while this reply was being produced.";
 
-export function markInterruptedTurns(store: Store, bus: EventBus, now: () => number): string[] {
+/** Whether a process with this pid still exists (EPERM means it exists but belongs to someone else). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+export function markInterruptedTurns(store: Store, bus: EventBus | undefined, now: () => number): string[] {
   const sessions = new Set<string>();
-  for (const info of store.listRunningMessages()) {
+  for (const { info, ownerPid } of store.listRunningMessages()) {
     if (info.role !== "assistant") continue;
+    if (ownerPid !== null && ownerPid !== process.pid && processAlive(ownerPid)) continue;
     const session = store.getSession(info.sessionID);
     const error: MessageError = { name: "InterruptedError", data: { message: INTERRUPTED_MESSAGE } };
     store.transaction(() => {
@@ -36,7 +47,7 @@ export function markInterruptedTurns(store: Store, bus: EventBus, now: () => num
       store.putMessage(updated, false);
     });
     sessions.add(info.sessionID);
-    if (session) {
+    if (session && bus) {
       bus.publish(
         "session.error",
         { sessionID: info.sessionID, error: { ...error, kind: "interrupted" } },

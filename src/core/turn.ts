@@ -227,6 +227,8 @@ class StepStream {
       tools,
       maxRetries: 0,
       abortSignal: this.request.signal,
+      // Errors are handled from the stream; the default handler would print them to the console.
+      onError: () => {},
     });
     try {
       for await (const chunk of result.fullStream) {

@@ -41,12 +41,13 @@ export class Store {
       listChildren: db.prepare("SELECT data FROM session WHERE parent_id = ? ORDER BY id"),
       deleteSession: db.prepare("DELETE FROM session WHERE id = ?"),
       upsertMessage: db.prepare(
-        `INSERT INTO message (id, session_id, role, running, data) VALUES (@id, @sessionID, @role, @running, @data)
-         ON CONFLICT(id) DO UPDATE SET running = excluded.running, data = excluded.data`,
+        `INSERT INTO message (id, session_id, role, running, owner_pid, data)
+         VALUES (@id, @sessionID, @role, @running, @ownerPid, @data)
+         ON CONFLICT(id) DO UPDATE SET running = excluded.running, owner_pid = excluded.owner_pid, data = excluded.data`,
       ),
       getMessage: db.prepare("SELECT data FROM message WHERE id = ? AND session_id = ?"),
       listMessages: db.prepare("SELECT data FROM message WHERE session_id = ? ORDER BY id"),
-      listRunningMessages: db.prepare("SELECT data FROM message WHERE running = 1 ORDER BY id"),
+      listRunningMessages: db.prepare("SELECT data, owner_pid FROM message WHERE running = 1 ORDER BY id"),
       deleteMessage: db.prepare("DELETE FROM message WHERE id = ?"),
       upsertPart: db.prepare(
         `INSERT INTO part (id, message_id, session_id, data) VALUES (@id, @messageID, @sessionID, @data)
@@ -121,6 +122,7 @@ export class Store {
       sessionID: info.sessionID,
       role: info.role,
       running: running ? 1 : 0,
+      ownerPid: running ? process.pid : null,
       data: JSON.stringify(info),
     });
   }
@@ -148,9 +150,12 @@ export class Store {
     return messages.map((info) => ({ info, parts: partsByMessage.get(info.id) ?? [] }));
   }
 
-  /** Assistant messages whose step was being produced when the process stopped. */
-  listRunningMessages(): MessageInfo[] {
-    return this.statements.listRunningMessages.all().map((row) => parseRow<MessageInfo>(row)!);
+  /** Assistant messages marked as being produced, with the pid of the process producing them. */
+  listRunningMessages(): { info: MessageInfo; ownerPid: number | null }[] {
+    return this.statements.listRunningMessages.all().map((row) => ({
+      info: parseRow<MessageInfo>(row)!,
+      ownerPid: (row as { owner_pid: number | null }).owner_pid,
+    }));
   }
 
   deleteMessage(messageID: string): void {

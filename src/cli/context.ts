@@ -1,0 +1,78 @@
+// Everything a command needs from the outside world, gathered in one place: the environment, the home directory,
+// the clock, config files. Modules below cli/ never read these themselves (DESIGN.md §1).
+import { homedir } from "node:os";
+import { resolve } from "node:path";
+import { loadConfig } from "../config/load.js";
+import { type MoorPaths, resolvePaths } from "../config/paths.js";
+import type { MoorConfig } from "../config/schema.js";
+import { type Core, createCore } from "../core/index.js";
+import { markInterruptedTurns } from "../core/recovery.js";
+import { createBuiltinTools } from "../core/tools/index.js";
+import type { EditorFileSystem } from "../core/tools/tool.js";
+import type { ModelRef } from "../protocol/index.js";
+import { Store } from "../storage/store.js";
+import { readVersion } from "./version.js";
+
+export type Env = Record<string, string | undefined>;
+
+export interface CliContext {
+  env: Env;
+  paths: MoorPaths;
+  directory: string;
+  config: MoorConfig;
+  configSources: string[];
+  version: string;
+}
+
+export async function loadContext(options: { directory?: string; model?: string } = {}): Promise<CliContext> {
+  const env = { ...process.env };
+  if (options.model) env.MOOR_MODEL = options.model;
+  const paths = resolvePaths(env, homedir());
+  const directory = resolve(options.directory ?? process.cwd());
+  const { config, sources } = await loadConfig({ paths, cwd: directory, env });
+  return { env, paths, directory, config, configSources: sources, version: readVersion() };
+}
+
+/** Opens the database; turns left running by a process that is gone are marked interrupted first. */
+export function openStore(context: CliContext): Store {
+  const store = new Store(context.paths.db);
+  markInterruptedTurns(store, undefined, Date.now);
+  return store;
+}
+
+export interface CoreExtras {
+  /** Allow what would be asked (`moor run --yes`); denials in config still hold. */
+  autoApprove?: boolean;
+  editorFs?: (sessionID: string) => EditorFileSystem | undefined;
+}
+
+export function openCore(context: CliContext, store: Store, extras: CoreExtras = {}): Core {
+  return createCore({
+    store,
+    version: context.version,
+    settings: () => ({
+      permission: context.config.permission,
+      maxSteps: context.config.maxSteps,
+      autoApprove: extras.autoApprove,
+    }),
+    resolveModel: (ref) => resolveModelFor(context, ref),
+    tools: createBuiltinTools(),
+    editorFs: extras.editorFs,
+  });
+}
+
+async function resolveModelFor(context: CliContext, ref: ModelRef | undefined) {
+  const { resolveModel } = await import("../providers/resolve.js");
+  const id = ref ? `${ref.providerID}/${ref.modelID}` : undefined;
+  let config = context.config;
+  if (!id && !config.model && !config.provider) {
+    // Nothing configured: a local Ollama, when one answers, is offered.
+    const { detectOllama } = await import("../providers/ollama.js");
+    const ollama = await detectOllama();
+    const first = ollama && Object.keys(ollama.models ?? {})[0];
+    if (ollama && first) config = { ...config, provider: { ollama }, model: `ollama/${first}` };
+  }
+  const resolved = await resolveModel(config, id, { env: context.env });
+  const cost = resolved.info?.cost;
+  return { model: resolved.model, providerID: resolved.providerID, modelID: resolved.modelID, cost };
+}

@@ -1,0 +1,9 @@
+import { maskSecrets } from "../config/mask.js";
+import { loadContext } from "./context.js";
+
+export default async function debugConfig(options: { dir: string }): Promise<void> {
+  const context = await loadContext({ directory: options.dir });
+  const sources = context.configSources.length > 0 ? context.configSources.join(", ") : "(no config files)";
+  process.stderr.write(`# merged from: ${sources}\n`);
+  process.stdout.write(`${JSON.stringify(maskSecrets(context.config), null, 2)}\n`);
+}

@@ -1,0 +1,159 @@
+// The `moor` command line. Only commander loads up front; each command's module is imported when it runs, so
+// `moor --help` and the start of `moor serve` stay fast (DESIGN.md §6).
+import { Command, Option } from "commander";
+import { fail } from "./output.js";
+import { readVersion } from "./version.js";
+
+type Loader = () => Promise<{ default: (...args: any[]) => Promise<void> | void }>;
+
+function lazy(load: Loader) {
+  return async (...args: unknown[]) => {
+    const command = await load();
+    await command.default(...args);
+  };
+}
+
+export function buildProgram(): Command {
+  const program = new Command("moor")
+    .description("A persistent coding-agent server: the agent keeps working while clients attach and detach.")
+    .version(readVersion(), "-v, --version", "print the version")
+    .showSuggestionAfterError()
+    .configureOutput({ outputError: (text, write) => write(text) });
+
+  program
+    .command("serve")
+    .description("run the HTTP + SSE server (web UI at /, OpenCode-compatible API)")
+    .option("--port <port>", "port to listen on (0 picks a free one)", "4096")
+    .option("--hostname <host>", "address to bind", "127.0.0.1")
+    .option("--mdns", "publish the server on the local network (needs a non-loopback bind and a password)")
+    .option("--mdns-domain <domain>", "mDNS domain", "moor.local")
+    .option("--cors <origin>", "allow this browser origin (repeatable)", collect, [])
+    .option("--print-logs", "copy the log to stderr")
+    .addOption(
+      new Option("--log-level <level>", "log level").choices(["DEBUG", "INFO", "WARN", "ERROR"]).default("INFO"),
+    )
+    .option("--tls-cert <file>", "TLS certificate (PEM)")
+    .option("--tls-key <file>", "TLS private key (PEM)")
+    .option("--socket <path>", "listen on a Unix socket (mode 0600) instead of TCP")
+    .option("--insecure-no-auth", "allow a non-loopback bind without a password")
+    .option("-m, --model <provider/model>", "default model")
+    .action(lazy(() => import("./serve.js")));
+
+  program
+    .command("run")
+    .description("send one prompt and stream the reply (in-process, or to a server with --attach)")
+    .argument("[message...]", "the prompt")
+    .option("--attach [url]", "send it to a running server (default: the local daemon)")
+    .option("-m, --model <provider/model>", "model to use")
+    .option("-s, --session <id>", "continue this session")
+    .option("-c, --continue", "continue the most recent session in this directory")
+    .option("--dir <dir>", "project directory", process.cwd())
+    .addOption(new Option("--format <format>", "output format").choices(["default", "json"]).default("default"))
+    .option("-y, --yes", "allow every permission request")
+    .option("--detach", "with --attach: start the turn in the background and print the session id")
+    .option("--follow", "with --attach --session: follow the session's running turn")
+    .option("--resume", "continue the session's interrupted turn")
+    .option("-p, --password <password>", "server password (also MOOR_SERVER_PASSWORD)")
+    .action(lazy(() => import("./run.js")));
+
+  program
+    .command("attach")
+    .description("terminal UI attached to a running server")
+    .argument("[url]", "server URL (default: the local daemon, else http://127.0.0.1:4096)")
+    .option("--dir <dir>", "project directory", process.cwd())
+    .option("-s, --session <id>", "open this session")
+    .option("-p, --password <password>", "server password (also MOOR_SERVER_PASSWORD)")
+    .action(lazy(() => import("./attach.js")));
+
+  program
+    .command("acp")
+    .description("Agent Client Protocol on stdio, for editors")
+    .option("--cwd <dir>", "default working directory", process.cwd())
+    .option("--port <port>", "also serve the HTTP API on this port")
+    .option("--hostname <host>", "address for --port", "127.0.0.1")
+    .option("--attach <url>", "front a running moor server instead of running the agent in-process")
+    .option("-p, --password <password>", "password for --attach (also MOOR_SERVER_PASSWORD)")
+    .option("-m, --model <provider/model>", "default model")
+    .action(lazy(() => import("./acp.js")));
+
+  const session = program.command("session").description("manage sessions");
+  session
+    .command("list")
+    .description("list sessions")
+    .option("--dir <dir>", "only sessions of this directory")
+    .addOption(new Option("--format <format>", "output format").choices(["table", "json"]).default("table"))
+    .action(lazy(() => import("./session-list.js")));
+
+  program
+    .command("export")
+    .description("write a session (info, messages, parts, todos) as JSON")
+    .argument("<sessionID>", "session id")
+    .option("-o, --output <file>", "write to this file instead of stdout")
+    .action(lazy(() => import("./export.js")));
+
+  program
+    .command("import")
+    .description("import a session exported with `moor export`")
+    .argument("<file>", "exported JSON file")
+    .action(lazy(() => import("./import.js")));
+
+  const debug = program.command("debug").description("inspect moor's setup");
+  debug
+    .command("paths")
+    .description("print where config, data, state and logs live")
+    .action(lazy(() => import("./debug-paths.js")));
+  debug
+    .command("config")
+    .description("print the merged configuration (secrets masked)")
+    .option("--dir <dir>", "project directory", process.cwd())
+    .action(lazy(() => import("./debug-config.js")));
+
+  const daemon = program.command("daemon").description("run moor serve in the background, supervised");
+  for (const [name, description] of [
+    ["start", "start the server in the background (takes serve flags)"],
+    ["stop", "stop the background server"],
+    ["restart", "restart the background server"],
+    ["status", "show whether the background server runs"],
+    ["logs", "show the background server's log"],
+    ["install", "write a systemd user unit or launchd agent"],
+    ["uninstall", "remove the unit written by install"],
+  ] as const) {
+    daemon
+      .command(name)
+      .description(description)
+      .allowUnknownOption(name === "start" || name === "restart" || name === "install")
+      .helpOption(name === "start" || name === "restart" || name === "install" ? false : "-h, --help")
+      .argument("[args...]")
+      .option("--format <format>", "status output format (text|json)", "text")
+      .option("-f, --follow", "logs: keep printing new lines")
+      .option("-n, --lines <n>", "logs: how many lines", "50")
+      .option("--timeout <seconds>", "stop: seconds before SIGKILL", "10")
+      .option("--system", "install: a system-wide unit")
+      .option("--print", "install: print the unit instead of writing it")
+      .action(lazy(() => import("./daemon.js").then((m) => ({ default: m.commands[name] }))));
+  }
+  return program;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? "";
+    if (code === "commander.helpDisplayed" || code === "commander.version" || code === "commander.help") {
+      process.exitCode = 0;
+      return;
+    }
+    if (code.startsWith("commander.")) {
+      process.exitCode = (error as { exitCode?: number }).exitCode ?? 2;
+      return;
+    }
+    fail(error);
+  }
+}

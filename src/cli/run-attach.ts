@@ -1,0 +1,138 @@
+// `moor run --attach URL -- "message"`: the turn runs in the server; this process streams it, answers permissions
+// (on a TTY, or all with --yes), and exits when the turn ends. --detach returns the session id at once.
+import { homedir } from "node:os";
+import { resolve } from "node:path";
+import type { MoorClient } from "../client/index.js";
+import { resolvePaths } from "../config/paths.js";
+import type { MoorEvent, Session } from "../protocol/index.js";
+import { UsageError } from "./output.js";
+import type { RunOptions } from "./run.js";
+import { connect, DEFAULT_SERVER_URL, daemonUrl, serverPassword } from "./server-target.js";
+import { askOnTerminal, TurnPrinter } from "./turn-printer.js";
+
+export async function runAttached(messageWords: string[], options: RunOptions): Promise<void> {
+  const env = process.env;
+  const message = messageWords.join(" ").trim();
+  const url =
+    typeof options.attach === "string"
+      ? options.attach
+      : (daemonUrl(resolvePaths(env, homedir()).state) ?? DEFAULT_SERVER_URL);
+  const directory = resolve(options.dir);
+  const client = await connect({
+    url,
+    password: serverPassword(options.password, env),
+    username: env.MOOR_SERVER_USERNAME,
+    directory,
+  });
+  const session = await pickSession(client, options, directory);
+  if (options.detach) {
+    if (!message) throw new UsageError("--detach needs a message to send");
+    await client.promptAsync(session.id, { parts: [{ type: "text", text: message }], ...modelOf(options) });
+    process.stdout.write(`${session.id}\n`);
+    return;
+  }
+  if (!message && !options.follow && !options.resume) {
+    throw new UsageError('nothing to send: give a message, e.g. moor run --attach URL -- "fix the tests"');
+  }
+  const start = options.resume
+    ? async () => void (await client.resume(session.id))
+    : message
+      ? () => client.promptAsync(session.id, { parts: [{ type: "text", text: message }], ...modelOf(options) })
+      : undefined;
+  await followTurn(client, session, options, start);
+}
+
+function modelOf(options: RunOptions) {
+  if (!options.model) return {};
+  const slash = options.model.indexOf("/");
+  if (slash <= 0) throw new UsageError(`model must be provider/model, got "${options.model}"`);
+  return { model: { providerID: options.model.slice(0, slash), modelID: options.model.slice(slash + 1) } };
+}
+
+async function pickSession(client: MoorClient, options: RunOptions, directory: string): Promise<Session> {
+  if (options.session) return client.getSession(options.session);
+  if (options.follow) throw new UsageError("--follow needs --session ID");
+  if (options.continue) {
+    const latest = (await client.listSessions()).find((session) => session.directory === directory);
+    if (latest) return latest;
+  }
+  return client.createSession({});
+}
+
+/**
+ * Streams the session's events from before `start` until the session goes idle. Without `start` (--follow), it
+ * follows the turn already running, or returns at once when the session is idle.
+ */
+async function followTurn(
+  client: MoorClient,
+  session: Session,
+  options: RunOptions,
+  start: (() => Promise<void>) | undefined,
+): Promise<void> {
+  const printer = new TurnPrinter({ format: options.format, stdout: process.stdout, stderr: process.stderr });
+  let failure: string | undefined;
+  let started = false;
+  const answered = new Set<string>();
+  const finished = new Promise<void>((resolveDone, rejectDone) => {
+    let connected: () => void;
+    const opened = new Promise<void>((resolveOpen) => {
+      connected = resolveOpen;
+    });
+    const stream = client.events({
+      onEvent: (event: MoorEvent) => {
+        if (event.type === "server.connected") connected();
+        if (!belongsTo(event, session.id)) return;
+        printer.handle(event);
+        if (event.type === "session.error") failure = event.properties.error.data.message;
+        if (event.type === "permission.asked" && !answered.has(event.properties.id)) {
+          answered.add(event.properties.id);
+          const request = event.properties;
+          const reply = options.yes
+            ? Promise.resolve("once" as const)
+            : askOnTerminal(request, { stdin: process.stdin, stderr: process.stderr });
+          void reply.then((answer) => client.replyPermission(request.id, answer)).catch(() => {});
+        }
+        if (event.type === "session.idle" && started) {
+          stream.close();
+          resolveDone();
+        }
+      },
+      onState: (state, detail) => {
+        if (state === "reconnecting" && detail)
+          process.stderr.write(`moor: connection lost (${detail}); reconnecting\n`);
+      },
+    });
+    const onInterrupt = () => {
+      void client.abort(session.id).finally(() => {
+        stream.close();
+        rejectDone(new UsageError("aborted", 130));
+      });
+    };
+    process.once("SIGINT", onInterrupt);
+    opened
+      .then(async () => {
+        started = true;
+        if (start) return start();
+        const statuses = await client.statuses();
+        if (!statuses[session.id]) {
+          stream.close();
+          resolveDone();
+        }
+      })
+      .catch((error) => {
+        stream.close();
+        rejectDone(error);
+      });
+  });
+  try {
+    await finished;
+  } finally {
+    printer.finish();
+  }
+  if (failure) throw new UsageError(failure);
+}
+
+function belongsTo(event: MoorEvent, sessionID: string): boolean {
+  const properties = event.properties as { sessionID?: string; part?: { sessionID?: string } };
+  return properties.sessionID === sessionID || properties.part?.sessionID === sessionID;
+}

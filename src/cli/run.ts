@@ -1,0 +1,85 @@
+// `moor run "message"`: one turn in-process (the database is shared with any server), or with --attach, sent to a
+// running server. Exit 0 when the turn ends well; one line on stderr and exit 1 otherwise; Ctrl+C aborts the turn.
+import type { PromptResult } from "../core/session.js";
+import type { Session } from "../protocol/index.js";
+import { loadContext, openCore, openStore } from "./context.js";
+import { UsageError } from "./output.js";
+import { askOnTerminal, TurnPrinter } from "./turn-printer.js";
+
+export interface RunOptions {
+  attach?: string | boolean;
+  model?: string;
+  session?: string;
+  continue?: boolean;
+  dir: string;
+  format: "default" | "json";
+  yes?: boolean;
+  detach?: boolean;
+  follow?: boolean;
+  resume?: boolean;
+  password?: string;
+}
+
+export default async function run(messageWords: string[], options: RunOptions): Promise<void> {
+  if (options.attach !== undefined && options.attach !== false) {
+    const { runAttached } = await import("./run-attach.js");
+    return runAttached(messageWords, options);
+  }
+  const message = messageWords.join(" ").trim();
+  if (!message && !options.resume)
+    throw new UsageError('nothing to send: give a message, e.g. moor run "fix the tests"');
+  if (options.detach) throw new UsageError("--detach needs --attach URL (a server to run the turn in)");
+  const context = await loadContext({ directory: options.dir, model: options.model });
+  const store = openStore(context);
+  const core = openCore(context, store, { autoApprove: options.yes });
+  try {
+    const session = pickSession(core.sessions, context.directory, options);
+    const printer = new TurnPrinter({ format: options.format, stdout: process.stdout, stderr: process.stderr });
+    core.bus.subscribe(
+      (envelope) => {
+        printer.handle(envelope.event);
+        if (envelope.event.type === "permission.asked") {
+          const request = envelope.event.properties;
+          void askOnTerminal(request, { stdin: process.stdin, stderr: process.stderr }).then((reply) =>
+            core.gate.reply(request.id, reply, session.directory),
+          );
+        }
+      },
+      { sessionID: session.id },
+    );
+    const onInterrupt = () => {
+      if (!core.sessions.abort(session.id)) process.exit(130);
+    };
+    process.on("SIGINT", onInterrupt);
+    let result: PromptResult;
+    try {
+      result = options.resume
+        ? await core.sessions.resume(session.id)
+        : await core.sessions.prompt(session.id, {
+            parts: [{ type: "text", text: message }],
+          });
+    } finally {
+      process.off("SIGINT", onInterrupt);
+      printer.finish();
+    }
+    if (result.finish === "aborted") throw new UsageError("aborted", 130);
+    if (result.finish === "error") throw new UsageError(result.error?.data.message ?? "the turn failed");
+  } finally {
+    await core.shutdown();
+    store.close();
+  }
+}
+
+function pickSession(
+  sessions: import("../core/session.js").SessionService,
+  directory: string,
+  options: RunOptions,
+): Session {
+  if (options.session) return sessions.get(options.session);
+  if (options.continue) {
+    const latest = sessions.list({ directory })[0];
+    if (latest) return latest;
+  }
+  if (options.resume) throw new UsageError("--resume needs --session ID (the session whose turn to continue)");
+  return sessions.create({ directory });
+}

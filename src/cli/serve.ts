@@ -1,0 +1,89 @@
+// `moor serve`: the long-running server. Prints the URL it listens on as its first stdout line (the daemon and
+// tests read it). SIGTERM/SIGINT: stop accepting, tell SSE clients, exit 0 within 5 s. Running turns are not
+// aborted: every committed part stays, and the next start marks them interrupted so they can be resumed.
+import { maskSecrets } from "../config/mask.js";
+import { listProviders } from "../providers/resolve.js";
+import { startServer } from "../server/listen.js";
+import { loadContext, openCore, openStore } from "./context.js";
+import { createFileLogger, type LogLevel } from "./logger.js";
+import { UsageError } from "./output.js";
+
+export interface ServeOptions {
+  port: string;
+  hostname: string;
+  mdns?: boolean;
+  mdnsDomain: string;
+  cors: string[];
+  printLogs?: boolean;
+  logLevel: LogLevel;
+  tlsCert?: string;
+  tlsKey?: string;
+  socket?: string;
+  insecureNoAuth?: boolean;
+  model?: string;
+}
+
+const SHUTDOWN_DEADLINE_MS = 4500;
+
+export default async function serve(options: ServeOptions): Promise<void> {
+  const port = Number(options.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`invalid --port: ${options.port}`);
+  if (Boolean(options.tlsCert) !== Boolean(options.tlsKey)) {
+    throw new UsageError("--tls-cert and --tls-key go together");
+  }
+  const context = await loadContext({ model: options.model });
+  const { logger } = createFileLogger({
+    logDir: context.paths.log,
+    level: options.logLevel,
+    printLogs: Boolean(options.printLogs),
+    now: new Date(),
+  });
+  const store = openStore(context);
+  const core = openCore(context, store);
+  const password = context.env.MOOR_SERVER_PASSWORD ?? context.env.OPENCODE_SERVER_PASSWORD;
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer({
+      core,
+      version: context.version,
+      auth: password ? { password, username: context.env.MOOR_SERVER_USERNAME } : undefined,
+      cors: options.cors,
+      paths: { ...context.paths },
+      config: () => maskSecrets(context.config),
+      providers: () => listProviders(context.config),
+      defaultDirectory: context.directory,
+      logger,
+      hostname: options.hostname,
+      port,
+      socket: options.socket,
+      tls: options.tlsCert && options.tlsKey ? { cert: options.tlsCert, key: options.tlsKey } : undefined,
+      insecureNoAuth: options.insecureNoAuth,
+      mdns: options.mdns,
+      mdnsDomain: options.mdnsDomain,
+    });
+  } catch (error) {
+    await core.shutdown();
+    store.close();
+    throw new UsageError((error as Error).message);
+  }
+  process.stdout.write(`moor listening on ${server.url}\n`);
+  if (core.interrupted.length > 0) {
+    logger.warn({ sessions: core.interrupted }, "turns interrupted by the previous run were marked interrupted");
+  }
+  logger.info({ url: server.url, version: context.version }, "server started");
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    const deadline = setTimeout(() => process.exit(0), SHUTDOWN_DEADLINE_MS);
+    deadline.unref();
+    await server.close();
+    if (Object.keys(core.sessions.allStatuses()).length === 0) store.close();
+    logger.flush?.();
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+}

@@ -1,0 +1,53 @@
+// Which server a client command talks to, and with what password: the URL given, else the local daemon's (from
+// its PID file), else the default address.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { MoorClient, MoorClientError } from "../client/index.js";
+import type { Env } from "./context.js";
+import { UsageError } from "./output.js";
+
+export const DEFAULT_SERVER_URL = "http://127.0.0.1:4096";
+/** Where `moor daemon start` records the running server: `{pid, url, startedAt, ...}`. */
+export const DAEMON_FILE = "daemon.json";
+
+export function daemonUrl(stateDir: string): string | undefined {
+  try {
+    const info = JSON.parse(readFileSync(join(stateDir, DAEMON_FILE), "utf8")) as { url?: string };
+    return info.url;
+  } catch {
+    return undefined;
+  }
+}
+
+export function serverPassword(explicit: string | undefined, env: Env): string | undefined {
+  return explicit ?? env.MOOR_SERVER_PASSWORD ?? env.OPENCODE_SERVER_PASSWORD;
+}
+
+/** A client whose server has answered /global/health, or a one-line UsageError within `timeoutMs`. */
+export async function connect(options: {
+  url: string;
+  password?: string;
+  username?: string;
+  directory?: string;
+  timeoutMs?: number;
+}): Promise<MoorClient> {
+  let base: URL;
+  try {
+    base = new URL(options.url);
+  } catch {
+    throw new UsageError(`not a URL: ${options.url} (expected e.g. ${DEFAULT_SERVER_URL})`);
+  }
+  const client = new MoorClient({
+    baseUrl: base.toString(),
+    password: options.password,
+    username: options.username,
+    directory: options.directory,
+  });
+  try {
+    await client.health(options.timeoutMs ?? 5000);
+  } catch (error) {
+    if (error instanceof MoorClientError) throw new UsageError(`${options.url}: ${error.message}`);
+    throw error;
+  }
+  return client;
+}

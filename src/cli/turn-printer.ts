@@ -1,0 +1,90 @@
+// Renders one session's events for `moor run`, in-process or attached: reply text to stdout as it streams, each
+// tool call as one line on stderr, or (json) every event as one line on stdout.
+import type { MoorEvent, PermissionReply, PermissionRequest, ToolPart } from "../protocol/index.js";
+
+export interface PrinterOptions {
+  format: "default" | "json";
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+export class TurnPrinter {
+  private readonly announcedTools = new Map<string, string>();
+  private endsWithNewline = true;
+  private wroteText = false;
+
+  constructor(private readonly options: PrinterOptions) {}
+
+  handle(event: MoorEvent): void {
+    if (this.options.format === "json") {
+      this.options.stdout.write(`${JSON.stringify(event)}\n`);
+      return;
+    }
+    if (event.type === "message.part.delta") {
+      this.writeText(event.properties.delta);
+    } else if (event.type === "message.part.updated") {
+      const { part } = event.properties;
+      if (part.type === "tool") this.toolLine(part);
+    }
+  }
+
+  /** Ends the output with a newline when the reply did not. */
+  finish(): void {
+    if (this.options.format === "default" && this.wroteText && !this.endsWithNewline) this.options.stdout.write("\n");
+  }
+
+  private writeText(text: string): void {
+    if (!text) return;
+    this.options.stdout.write(text);
+    this.wroteText = true;
+    this.endsWithNewline = text.endsWith("\n");
+  }
+
+  private toolLine(part: ToolPart): void {
+    const { state } = part;
+    if (state.status !== "completed" && state.status !== "error") return;
+    const line =
+      state.status === "completed"
+        ? `✓ ${part.tool} ${state.title || describeInput(state.input)}`
+        : `✗ ${part.tool} ${describeInput(state.input)}: ${state.error.split("\n")[0]}`;
+    if (this.announcedTools.get(part.id) === line) return;
+    this.announcedTools.set(part.id, line);
+    if (!this.endsWithNewline) {
+      this.options.stdout.write("\n");
+      this.endsWithNewline = true;
+    }
+    this.options.stderr.write(`${line}\n`);
+  }
+}
+
+export function describeInput(input: Record<string, unknown>): string {
+  const value = input.filePath ?? input.command ?? input.pattern ?? input.path ?? "";
+  const text = String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** Asks on the terminal; without one, rejects (the caller decides about --yes before this). */
+export async function askOnTerminal(
+  request: PermissionRequest,
+  io: { stdin: NodeJS.ReadStream; stderr: NodeJS.WritableStream },
+): Promise<PermissionReply> {
+  if (!io.stdin.isTTY) {
+    io.stderr.write(
+      `moor: rejected ${request.permission} ${request.patterns.join(" ")} (no terminal to ask; use --yes)\n`,
+    );
+    return "reject";
+  }
+  const { createInterface } = await import("node:readline/promises");
+  const rl = createInterface({ input: io.stdin, output: io.stderr });
+  try {
+    const answer = await rl.question(
+      `Allow ${request.permission} ${request.patterns.join(" ")}? [y]es / [n]o / [a]lways: `,
+    );
+    const choice = answer.trim().toLowerCase();
+    if (choice === "a" || choice === "always") return "always";
+    if (choice === "y" || choice === "yes") return "once";
+    return "reject";
+  } finally {
+    rl.close();
+  }
+}

@@ -1,0 +1,60 @@
+// Runs the real `moor` binary (bin/moor.js → dist/, built by `npm install`) as a child process.
+import { type ChildProcess, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+export const MOOR_BIN = fileURLToPath(new URL("../../bin/moor.js", import.meta.url));
+
+export interface MoorResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface MoorSpawnOptions {
+  env: Record<string, string>;
+  cwd?: string;
+  input?: string;
+}
+
+export function spawnMoor(args: string[], options: MoorSpawnOptions): ChildProcess & { output: () => MoorResult } {
+  const child = spawn(process.execPath, [MOOR_BIN, ...args], {
+    cwd: options.cwd,
+    env: options.env,
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr?.on("data", (chunk) => {
+    stderr += chunk;
+  });
+  if (options.input !== undefined) child.stdin?.end(options.input);
+  else child.stdin?.end();
+  return Object.assign(child, {
+    output: () => ({ code: child.exitCode, signal: child.signalCode, stdout, stderr }),
+  });
+}
+
+export function runMoor(args: string[], options: MoorSpawnOptions): Promise<MoorResult> {
+  const child = spawnMoor(args, options);
+  return new Promise((resolve) => child.on("close", () => resolve(child.output())));
+}
+
+/** Resolves when `predicate` holds for the process's stdout so far (or rejects at the deadline). */
+export async function waitForOutput(
+  child: { output: () => MoorResult },
+  predicate: (stdout: string, stderr: string) => boolean,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const { stdout, stderr } = child.output();
+    if (predicate(stdout, stderr)) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const { stdout, stderr } = child.output();
+  throw new Error(`timed out waiting for output; stdout=${stdout.slice(-500)} stderr=${stderr.slice(-500)}`);
+}
