@@ -1,0 +1,102 @@
+// The HTTP app is a value (DESIGN.md §5.2): createApp(deps) returns a Hono app; tests call app.request(), and
+// listen.ts serves it. Edge checks run before any handler: Host (DNS rebinding), Origin, then authentication.
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { isAuthorized } from "./auth.js";
+import type { RouteContext, ServerDeps } from "./context.js";
+import { errorResponse, toErrorResponse } from "./errors.js";
+import { isLoopbackHost, originAllowed } from "./guard.js";
+import { RouteRegistry } from "./openapi.js";
+import { eventRoutes } from "./routes/events.js";
+import { globalRoutes } from "./routes/global.js";
+import { permissionRoutes } from "./routes/permission.js";
+import { sessionRoutes } from "./routes/session.js";
+import { webRoutes } from "./routes/web.js";
+
+export type { ServerDeps } from "./context.js";
+
+export interface MoorApp {
+  app: Hono;
+  /** Ends every open event stream with a last `server.instance.disposed` event. */
+  endStreams(reason: string): void;
+}
+
+const DEFAULT_MAX_BODY = 10 * 1024 * 1024;
+
+export function createMoorApp(deps: ServerDeps): MoorApp {
+  const app = new Hono();
+  const streams = new Set<{ end(reason: string): void }>();
+  const ctx: RouteContext = { app, deps, registry: new RouteRegistry(), streams };
+  const allowedOrigins = deps.cors ?? [];
+
+  app.use("*", async (c, next) => {
+    const started = performance.now();
+    await next();
+    // Never the Authorization header or the query string (auth_token lives there).
+    deps.logger?.info(
+      { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
+      "request",
+    );
+  });
+
+  app.use("*", async (c, next) => {
+    if (deps.enforceLoopbackHost && !isLoopbackHost(c.req.header("host"))) {
+      return errorResponse(c, 403, "forbidden", "Host header is not a loopback name (DNS rebinding guard)");
+    }
+    const origin = c.req.header("origin");
+    if (origin) {
+      if (!originAllowed(origin, { allowed: allowedOrigins, hostHeader: c.req.header("host") })) {
+        return errorResponse(c, 403, "forbidden", `Origin ${origin} is not allowed (use --cors to allow it)`);
+      }
+      c.header("access-control-allow-origin", origin);
+      c.header("access-control-allow-credentials", "true");
+      c.header("vary", "Origin");
+      if (c.req.method === "OPTIONS") {
+        c.header("access-control-allow-methods", "GET, POST, PATCH, DELETE, OPTIONS");
+        c.header(
+          "access-control-allow-headers",
+          c.req.header("access-control-request-headers") ?? "authorization, content-type, last-event-id",
+        );
+        c.header("access-control-max-age", "600");
+        return c.body(null, 204);
+      }
+    }
+    await next();
+  });
+
+  app.use("*", async (c, next) => {
+    if (!deps.auth) return next();
+    if (isAuthorized(deps.auth, c.req.header("authorization"), c.req.query("auth_token"))) return next();
+    c.header("www-authenticate", 'Basic realm="moor", charset="UTF-8"');
+    return errorResponse(c, 401, "unauthorized", "Authentication required");
+  });
+
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: deps.maxBodyBytes ?? DEFAULT_MAX_BODY,
+      onError: (c) =>
+        errorResponse(c, 413, "payload_too_large", `Request body over ${deps.maxBodyBytes ?? DEFAULT_MAX_BODY} bytes`),
+    }),
+  );
+
+  globalRoutes(ctx);
+  sessionRoutes(ctx);
+  permissionRoutes(ctx);
+  eventRoutes(ctx);
+  webRoutes(ctx);
+
+  app.notFound((c) => errorResponse(c, 404, "not_found", `No route for ${c.req.method} ${c.req.path}`));
+  app.onError((error, c) => toErrorResponse(c, error, (err) => deps.logger?.error({ err }, "unhandled error")));
+
+  return {
+    app,
+    endStreams: (reason) => {
+      for (const stream of [...streams]) stream.end(reason);
+    },
+  };
+}
+
+export function createApp(deps: ServerDeps): Hono {
+  return createMoorApp(deps).app;
+}

@@ -1,0 +1,117 @@
+// Health, paths, config, providers, agents and commands: what OpenCode clients read before they start a session.
+import { z } from "zod";
+import { type RouteContext, requestDirectory, route } from "../context.js";
+
+const AGENTS = [
+  {
+    name: "build",
+    description: "The default agent: reads, edits and runs commands.",
+    mode: "primary",
+    builtIn: true,
+    permission: {},
+    tools: {},
+    options: {},
+  },
+  {
+    name: "plan",
+    description: "Plans without changing files.",
+    mode: "primary",
+    builtIn: true,
+    permission: { edit: "deny", bash: "ask" },
+    tools: {},
+    options: {},
+  },
+];
+
+export function globalRoutes(ctx: RouteContext): void {
+  const { deps } = ctx;
+  route(
+    ctx,
+    {
+      method: "get",
+      path: "/global/health",
+      operationId: "global.health",
+      summary: "Health check",
+      tag: "global",
+      response: z.object({ healthy: z.boolean(), version: z.string() }),
+    },
+    (c) => c.json({ healthy: true, version: deps.version }),
+  );
+  route(
+    ctx,
+    {
+      method: "get",
+      path: "/config",
+      operationId: "config.get",
+      summary: "The merged configuration (secrets masked)",
+      tag: "config",
+    },
+    (c) => c.json(deps.config?.() ?? {}),
+  );
+  const providers = () =>
+    (deps.providers?.() ?? { providers: [], default: {} }) as {
+      providers: { id: string }[];
+      default: Record<string, string>;
+    };
+  route(
+    ctx,
+    {
+      method: "get",
+      path: "/config/providers",
+      operationId: "config.providers",
+      summary: "Configured providers and default models",
+      tag: "config",
+    },
+    (c) => c.json(providers()),
+  );
+  route(
+    ctx,
+    { method: "get", path: "/provider", operationId: "provider.list", summary: "Providers", tag: "provider" },
+    (c) => {
+      const list = providers();
+      return c.json({
+        all: list.providers,
+        default: list.default,
+        connected: list.providers.map((provider) => provider.id),
+      });
+    },
+  );
+  route(ctx, { method: "get", path: "/agent", operationId: "app.agents", summary: "Agents", tag: "app" }, (c) =>
+    c.json(AGENTS),
+  );
+  route(
+    ctx,
+    { method: "get", path: "/command", operationId: "command.list", summary: "Slash commands", tag: "command" },
+    (c) => c.json([]),
+  );
+  route(
+    ctx,
+    { method: "get", path: "/path", operationId: "path.get", summary: "Where the server keeps things", tag: "path" },
+    (c) => {
+      const directory = requestDirectory(c, deps.defaultDirectory);
+      const paths = deps.paths ?? {};
+      return c.json({
+        home: paths.home ?? "",
+        state: paths.state ?? "",
+        config: paths.config ?? "",
+        worktree: directory,
+        directory,
+      });
+    },
+  );
+  route(
+    ctx,
+    {
+      method: "get",
+      path: "/project/current",
+      operationId: "project.current",
+      summary: "The current project",
+      tag: "project",
+    },
+    (c) => {
+      const directory = requestDirectory(c, deps.defaultDirectory);
+      return c.json({ id: "global", worktree: directory, vcs: "git", time: { created: 0, updated: 0 } });
+    },
+  );
+  ctx.app.get("/doc", (c) => c.json(ctx.registry.document(deps.version)));
+}

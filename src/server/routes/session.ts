@@ -1,0 +1,266 @@
+// The session API, OpenCode's shapes (reference/opencode-core-openapi.json).
+import { z } from "zod";
+import { FileDiff, MessageWithParts, PromptInput, Session, SessionStatus, Todo } from "../../protocol/index.js";
+import { type RouteContext, readBody, readQuery, requestDirectory, route } from "../context.js";
+
+const CreateSession = z.object({ title: z.string().optional(), parentID: z.string().optional() }).loose();
+const UpdateSession = z.object({ title: z.string().min(1).optional() }).loose();
+const Fork = z.object({ messageID: z.string().optional() }).loose();
+const ListQuery = z
+  .object({ directory: z.string().optional(), limit: z.coerce.number().int().positive().optional() })
+  .loose();
+
+export function sessionRoutes(ctx: RouteContext): void {
+  const { core } = ctx.deps;
+  const sessions = core.sessions;
+  const tag = "session";
+  const id = (c: { req: { param(name: string): string } }) => c.req.param("sessionID");
+
+  route(
+    ctx,
+    {
+      method: "get",
+      path: "/session",
+      operationId: "session.list",
+      summary: "List sessions",
+      tag,
+      query: ListQuery,
+      response: z.array(Session),
+    },
+    (c) => {
+      const query = readQuery(c, ListQuery);
+      const list = sessions.list({ directory: query.directory });
+      return c.json(query.limit ? list.slice(0, query.limit) : list);
+    },
+  );
+  route(
+    ctx,
+    {
+      method: "get",
+      path: "/api/sessions",
+      operationId: "session.listAll",
+      summary: "List sessions (seed's documented call)",
+      tag,
+      response: z.array(Session),
+    },
+    (c) => c.json(sessions.list()),
+  );
+  route(
+    ctx,
+    {
+      method: "post",
+      path: "/session",
+      operationId: "session.create",
+      summary: "Create a session",
+      tag,
+      body: CreateSession,
+      response: Session,
+    },
+    async (c) => {
+      const body = await readBody(c, CreateSession);
+      const directory = requestDirectory(c, ctx.deps.defaultDirectory);
+      return c.json(sessions.create({ directory, title: body.title, parentID: body.parentID }));
+    },
+  );
+  route(
+    ctx,
+    {
+      method: "get",
+      path: "/session/status",
+      operationId: "session.status",
+      summary: "Status of sessions that are not idle",
+      tag,
+      response: z.record(z.string(), SessionStatus),
+    },
+    (c) => c.json(sessions.allStatuses()),
+  );
+  route(
+    ctx,
+    {
+      method: "get",
+      path: "/session/:sessionID",
+      operationId: "session.get",
+      summary: "Get a session",
+      tag,
+      response: Session,
+    },
+    (c) => c.json(sessions.get(id(c))),
+  );
+  route(
+    ctx,
+    {
+      method: "patch",
+      path: "/session/:sessionID",
+      operationId: "session.update",
+      summary: "Rename a session",
+      tag,
+      body: UpdateSession,
+      response: Session,
+    },
+    async (c) => {
+      const body = await readBody(c, UpdateSession);
+      return c.json(sessions.update(id(c), { title: body.title }));
+    },
+  );
+  route(
+    ctx,
+    {
+      method: "delete",
+      path: "/session/:sessionID",
+      operationId: "session.delete",
+      summary: "Delete a session (and its children)",
+      tag,
+      response: z.boolean(),
+    },
+    async (c) => {
+      await sessions.remove(id(c));
+      return c.json(true);
+    },
+  );
+  route(
+    ctx,
+    {
+      method: "get",
+      path: "/session/:sessionID/message",
+      operationId: "session.messages",
+      summary: "The session's messages with their parts",
+      tag,
+      response: z.array(MessageWithParts),
+    },
+    (c) => c.json(sessions.messages(id(c))),
+  );
+  route(
+    ctx,
+    {
+      method: "get",
+      path: "/session/:sessionID/message/:messageID",
+      operationId: "session.message",
+      summary: "One message with its parts",
+      tag,
+      response: MessageWithParts,
+    },
+    (c) => c.json(sessions.message(id(c), c.req.param("messageID") ?? "")),
+  );
+  route(
+    ctx,
+    {
+      method: "post",
+      path: "/session/:sessionID/message",
+      operationId: "session.prompt",
+      summary: "Send a prompt and wait for the turn",
+      tag,
+      body: PromptInput,
+      response: MessageWithParts,
+    },
+    async (c) => {
+      const body = await readBody(c, PromptInput);
+      const result = await sessions.prompt(id(c), body);
+      if (result.last) return c.json(result.last);
+      return c.json(sessions.message(id(c), result.user.id));
+    },
+  );
+  route(
+    ctx,
+    {
+      method: "post",
+      path: "/session/:sessionID/prompt_async",
+      operationId: "session.prompt_async",
+      summary: "Start a turn and return at once",
+      tag,
+      body: PromptInput,
+      status: 204,
+    },
+    async (c) => {
+      const body = await readBody(c, PromptInput);
+      const started = sessions.prompt(id(c), body);
+      // Resolve model errors before answering, so a misconfigured model is a 400 and not a silent no-op.
+      await Promise.race([started.then(() => undefined), new Promise((resolve) => setImmediate(resolve))]);
+      started.catch((error) =>
+        ctx.deps.logger?.warn({ err: String(error), sessionID: id(c) }, "background turn failed"),
+      );
+      return c.body(null, 204);
+    },
+  );
+  route(
+    ctx,
+    {
+      method: "post",
+      path: "/session/:sessionID/abort",
+      operationId: "session.abort",
+      summary: "Abort the running turn",
+      tag,
+      response: z.boolean(),
+    },
+    (c) => c.json(sessions.abort(id(c))),
+  );
+  route(
+    ctx,
+    {
+      method: "post",
+      path: "/session/:sessionID/resume",
+      operationId: "session.resume",
+      summary: "Continue a turn a restart interrupted",
+      tag,
+      status: 202,
+      response: z.boolean(),
+    },
+    async (c) => {
+      const started = sessions.resume(id(c));
+      await Promise.race([started.then(() => undefined), new Promise((resolve) => setImmediate(resolve))]);
+      started.catch((error) => ctx.deps.logger?.warn({ err: String(error) }, "resume failed"));
+      return c.json(true, 202);
+    },
+  );
+  route(
+    ctx,
+    {
+      method: "get",
+      path: "/session/:sessionID/children",
+      operationId: "session.children",
+      summary: "Sessions forked or spawned from this one",
+      tag,
+      response: z.array(Session),
+    },
+    (c) => c.json(sessions.children(id(c))),
+  );
+  route(
+    ctx,
+    {
+      method: "get",
+      path: "/session/:sessionID/todo",
+      operationId: "session.todo",
+      summary: "The session's todo list",
+      tag,
+      response: z.array(Todo),
+    },
+    (c) => c.json(sessions.todos(id(c))),
+  );
+  route(
+    ctx,
+    {
+      method: "get",
+      path: "/session/:sessionID/diff",
+      operationId: "session.diff",
+      summary: "Files changed by the session",
+      tag,
+      response: z.array(FileDiff),
+    },
+    (c) => c.json(sessions.diff(id(c))),
+  );
+  route(
+    ctx,
+    {
+      method: "post",
+      path: "/session/:sessionID/fork",
+      operationId: "session.fork",
+      summary: "Copy the session (up to a message) into a new one",
+      tag,
+      body: Fork,
+      response: Session,
+    },
+    async (c) => {
+      const body = await readBody(c, Fork);
+      return c.json(sessions.fork(id(c), body.messageID));
+    },
+  );
+}
