@@ -1,0 +1,350 @@
+// Moor as an ACP agent (protocol version 1) over any stream; `moor acp` connects it to stdin/stdout.
+import {
+  type AgentContext,
+  agent,
+  type ClientCapabilities,
+  methods,
+  ndJsonStream,
+  PROTOCOL_VERSION,
+  RequestError,
+  type SessionUpdate,
+} from "@agentclientprotocol/sdk";
+import type { EditorFileSystem } from "../core/tools/tool.js";
+import type { MoorEvent, PartInput, PermissionReply, Session, ToolPart } from "../protocol/index.js";
+import type { AcpBackend } from "./backend.js";
+import { lenientInitialize } from "./lenient-initialize.js";
+import { historyUpdates, toolCallStart, toolCallUpdate, toolKind } from "./mapping.js";
+
+export interface AcpAgentOptions {
+  backend: AcpBackend;
+  version: string;
+  defaultCwd: string;
+  /** Lets file tools go through the editor (unsaved buffers win) when the client offers fs access. */
+  editorFs?: Map<string, EditorFileSystem>;
+  models?: { id: string; name: string }[];
+  log?: (message: string, details?: unknown) => void;
+}
+
+const MODES = [
+  { id: "build", name: "Build", description: "Reads, edits files and runs commands" },
+  { id: "plan", name: "Plan", description: "Plans the work; asks before changing anything" },
+];
+const PAGE_SIZE = 50;
+
+interface SessionState {
+  mode: string;
+  model?: { providerID: string; modelID: string };
+}
+
+export function createAcpAgent(options: AcpAgentOptions) {
+  const { backend } = options;
+  const states = new Map<string, SessionState>();
+  let capabilities: ClientCapabilities | undefined;
+  const stateOf = (id: string) => {
+    let state = states.get(id);
+    if (!state) {
+      state = { mode: "build" };
+      states.set(id, state);
+    }
+    return state;
+  };
+  const sessionSetup = (session: Session) => ({
+    modes: { currentModeId: stateOf(session.id).mode, availableModes: MODES },
+    ...(options.models && options.models.length > 0
+      ? {
+          configOptions: [
+            {
+              id: "model",
+              name: "Model",
+              type: "select" as const,
+              currentValue: options.models[0].id,
+              options: options.models.map((model) => ({ value: model.id, name: model.name })),
+            },
+          ],
+        }
+      : {}),
+  });
+  const existing = async (sessionId: string) => {
+    try {
+      return await backend.getSession(sessionId);
+    } catch {
+      throw RequestError.resourceNotFound(sessionId);
+    }
+  };
+  const registerEditorFs = (sessionId: string, client: AgentContext) => {
+    if (!options.editorFs || !capabilities?.fs) return;
+    const fs: EditorFileSystem = {};
+    if (capabilities.fs.readTextFile) {
+      fs.readTextFile = async (path) =>
+        (await client.request(methods.client.fs.readTextFile, { sessionId, path })).content;
+    }
+    if (capabilities.fs.writeTextFile) {
+      fs.writeTextFile = async (path, content) => {
+        await client.request(methods.client.fs.writeTextFile, { sessionId, path, content });
+      };
+    }
+    options.editorFs.set(sessionId, fs);
+  };
+
+  return agent({ name: "moor" })
+    .onRequest(methods.agent.initialize, ({ params }) => {
+      capabilities = params.clientCapabilities;
+      return {
+        protocolVersion: PROTOCOL_VERSION,
+        agentCapabilities: {
+          loadSession: true,
+          promptCapabilities: { image: false, audio: false, embeddedContext: true },
+          sessionCapabilities: { list: {} },
+        },
+        authMethods: [],
+        agentInfo: { name: "moor", title: "Moor", version: options.version },
+      };
+    })
+    .onRequest(methods.agent.authenticate, () => ({}))
+    .onRequest(methods.agent.session.new, async ({ params, client }) => {
+      const session = await backend.createSession(params.cwd || options.defaultCwd);
+      registerEditorFs(session.id, client);
+      void sendCommands(client, session.id);
+      return { sessionId: session.id, ...sessionSetup(session) };
+    })
+    .onRequest(methods.agent.session.load, async ({ params, client }) => {
+      const session = await existing(params.sessionId);
+      registerEditorFs(session.id, client);
+      for (const update of historyUpdates(await backend.messages(session.id))) {
+        await client.notify(methods.client.session.update, { sessionId: session.id, update });
+      }
+      return sessionSetup(session);
+    })
+    .onRequest(methods.agent.session.resume, async ({ params, client }) => {
+      const session = await existing(params.sessionId);
+      registerEditorFs(session.id, client);
+      return sessionSetup(session);
+    })
+    .onRequest(methods.agent.session.close, async ({ params }) => {
+      await existing(params.sessionId);
+      await backend.abort(params.sessionId);
+      states.delete(params.sessionId);
+      options.editorFs?.delete(params.sessionId);
+      return {};
+    })
+    .onRequest(methods.agent.session.list, async ({ params }) => {
+      const all = (await backend.listSessions()).filter((session) => !params.cwd || session.directory === params.cwd);
+      const start = params.cursor ? Number(params.cursor) : 0;
+      if (!Number.isInteger(start) || start < 0)
+        throw RequestError.invalidParams({ cursor: params.cursor }, "bad cursor");
+      const page = all.slice(start, start + PAGE_SIZE);
+      return {
+        sessions: page.map((session) => ({
+          sessionId: session.id,
+          cwd: session.directory,
+          title: session.title,
+          updatedAt: new Date(session.time.updated).toISOString(),
+        })),
+        nextCursor: start + PAGE_SIZE < all.length ? String(start + PAGE_SIZE) : null,
+      };
+    })
+    .onRequest(methods.agent.session.setMode, async ({ params }) => {
+      await existing(params.sessionId);
+      if (!MODES.some((mode) => mode.id === params.modeId)) {
+        throw RequestError.invalidParams({ modeId: params.modeId }, `unknown mode ${params.modeId}; use build or plan`);
+      }
+      stateOf(params.sessionId).mode = params.modeId;
+      return {};
+    })
+    .onRequest(methods.agent.session.setConfigOption, async ({ params }) => {
+      const session = await existing(params.sessionId);
+      if (params.configId !== "model" || typeof params.value !== "string" || !params.value.includes("/")) {
+        throw RequestError.invalidParams(
+          { configId: params.configId },
+          "only the model option (provider/model) can be set",
+        );
+      }
+      const slash = params.value.indexOf("/");
+      stateOf(session.id).model = { providerID: params.value.slice(0, slash), modelID: params.value.slice(slash + 1) };
+      return { configOptions: sessionSetup(session).configOptions ?? [] };
+    })
+    .onNotification(methods.agent.session.cancel, async ({ params }) => {
+      await backend.abort(params.sessionId).catch(() => {});
+    })
+    .onRequest(methods.agent.session.prompt, async ({ params, client }) => {
+      const session = await existing(params.sessionId);
+      const parts = promptParts(params.prompt as unknown as PromptBlock[]);
+      if (parts.length === 0)
+        throw RequestError.invalidParams({ prompt: params.prompt }, "the prompt has no text or resources");
+      const state = stateOf(session.id);
+      const relay = new UpdateRelay(client, session.id, backend);
+      const unsubscribe = backend.subscribe(session.id, (event) => relay.handle(event));
+      try {
+        const outcome = await backend.prompt(session.id, { parts, agent: state.mode, model: state.model });
+        await relay.drained();
+        if (outcome.finish === "error") {
+          throw RequestError.internalError({ error: outcome.error }, outcome.error?.data.message ?? "the turn failed");
+        }
+        return { stopReason: stopReasonOf(outcome.finish) };
+      } finally {
+        unsubscribe();
+      }
+    });
+}
+
+function stopReasonOf(finish: string) {
+  switch (finish) {
+    case "aborted":
+      return "cancelled" as const;
+    case "length":
+      return "max_tokens" as const;
+    case "max-steps":
+      return "max_turn_requests" as const;
+    case "content-filter":
+      return "refusal" as const;
+    default:
+      return "end_turn" as const;
+  }
+}
+
+async function sendCommands(client: AgentContext, sessionId: string): Promise<void> {
+  await client
+    .notify(methods.client.session.update, {
+      sessionId,
+      update: {
+        sessionUpdate: "available_commands_update",
+        availableCommands: [{ name: "resume", description: "Continue a turn that a restart interrupted" }],
+      },
+    })
+    .catch(() => {});
+}
+
+type PromptBlock = {
+  type: string;
+  text?: string;
+  uri?: string;
+  name?: string;
+  resource?: { uri: string; text?: string; mimeType?: string | null };
+};
+
+/** ACP content blocks → Moor prompt parts: text as is, resource links and embedded resources as context. */
+function promptParts(blocks: PromptBlock[]): PartInput[] {
+  const parts: PartInput[] = [];
+  for (const block of blocks) {
+    if (block.type === "text" && block.text) parts.push({ type: "text", text: block.text });
+    else if (block.type === "resource_link" && block.uri) {
+      parts.push({ type: "text", text: `[Referenced file: ${block.uri.replace(/^file:\/\//, "")}]`, synthetic: true });
+    } else if (block.type === "resource" && block.resource) {
+      const path = block.resource.uri.replace(/^file:\/\//, "");
+      const body = block.resource.text ?? "";
+      parts.push({ type: "text", text: `<file path="${path}">\n${body}\n</file>`, synthetic: true });
+    }
+  }
+  return parts;
+}
+
+/** Streams one session's events to the client as session/update notifications, in order. */
+class UpdateRelay {
+  private readonly partTypes = new Map<string, string>();
+  private readonly announcedTools = new Set<string>();
+  private readonly answered = new Set<string>();
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly client: AgentContext,
+    private readonly sessionId: string,
+    private readonly backend: AcpBackend,
+  ) {}
+
+  drained(): Promise<void> {
+    return this.chain;
+  }
+
+  private send(update: SessionUpdate): void {
+    this.chain = this.chain
+      .then(() => this.client.notify(methods.client.session.update, { sessionId: this.sessionId, update }))
+      .catch(() => {});
+  }
+
+  handle(event: MoorEvent): void {
+    switch (event.type) {
+      case "message.part.updated": {
+        const { part } = event.properties;
+        this.partTypes.set(part.id, part.type);
+        if (part.type === "tool") this.tool(part);
+        break;
+      }
+      case "message.part.delta": {
+        const type = this.partTypes.get(event.properties.partID);
+        if (type !== "text" && type !== "reasoning") break;
+        this.send({
+          sessionUpdate: type === "text" ? "agent_message_chunk" : "agent_thought_chunk",
+          content: { type: "text", text: event.properties.delta },
+        });
+        break;
+      }
+      case "todo.updated":
+        this.send({
+          sessionUpdate: "plan",
+          entries: event.properties.todos
+            .filter((todo) => todo.status !== "cancelled")
+            .map((todo) => ({
+              content: todo.content,
+              priority: todo.priority,
+              status: todo.status as "pending" | "in_progress" | "completed",
+            })),
+        });
+        break;
+      case "permission.asked":
+        void this.askPermission(event.properties);
+        break;
+    }
+  }
+
+  private tool(part: ToolPart): void {
+    if (!this.announcedTools.has(part.callID)) {
+      this.announcedTools.add(part.callID);
+      this.send(toolCallStart(part));
+      if (part.state.status === "pending") return;
+    }
+    this.send(toolCallUpdate(part));
+  }
+
+  private async askPermission(request: Extract<MoorEvent, { type: "permission.asked" }>["properties"]): Promise<void> {
+    if (this.answered.has(request.id)) return;
+    this.answered.add(request.id);
+    await this.chain;
+    let reply: PermissionReply = "reject";
+    try {
+      const response = await this.client.request(methods.client.session.requestPermission, {
+        sessionId: this.sessionId,
+        toolCall: {
+          toolCallId: request.tool?.callID ?? request.id,
+          title: `${request.permission} ${request.patterns.join(" ")}`,
+          kind: toolKind(request.permission === "edit" ? "edit" : request.permission),
+          status: "pending",
+          rawInput: request.metadata,
+        },
+        options: [
+          { optionId: "allow_once", name: "Allow once", kind: "allow_once" },
+          { optionId: "allow_always", name: "Always allow", kind: "allow_always" },
+          { optionId: "reject_once", name: "Reject", kind: "reject_once" },
+        ],
+      });
+      if (response.outcome.outcome === "selected") {
+        reply =
+          response.outcome.optionId === "allow_always"
+            ? "always"
+            : response.outcome.optionId === "allow_once"
+              ? "once"
+              : "reject";
+      }
+    } catch {
+      reply = "reject";
+    }
+    await this.backend.replyPermission(request.id, reply).catch(() => {});
+  }
+}
+
+/** Serves ACP on a pair of byte streams (stdin/stdout for `moor acp`). */
+export function serveAcp(
+  options: AcpAgentOptions,
+  io: { input: ReadableStream<Uint8Array>; output: WritableStream<Uint8Array> },
+) {
+  return createAcpAgent(options).connect(ndJsonStream(io.output, io.input.pipeThrough(lenientInitialize())));
+}

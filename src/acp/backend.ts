@@ -1,0 +1,29 @@
+// What the ACP agent needs from Moor, whether the agent runs in-process (local) or in front of a running server
+// (remote, `moor acp --attach`). The agent translates; behaviour lives behind this interface (DESIGN.md §5.3).
+import type {
+  MessageError,
+  MessageWithParts,
+  MoorEvent,
+  PermissionReply,
+  PromptInput,
+  Session,
+} from "../protocol/index.js";
+
+export interface PromptOutcome {
+  /** stop | length | content-filter | max-steps | aborted | error | other */
+  finish: string;
+  error?: MessageError;
+}
+
+export interface AcpBackend {
+  createSession(cwd: string): Promise<Session>;
+  getSession(id: string): Promise<Session>;
+  listSessions(): Promise<Session[]>;
+  messages(id: string): Promise<MessageWithParts[]>;
+  prompt(id: string, input: PromptInput): Promise<PromptOutcome>;
+  abort(id: string): Promise<void>;
+  /** Live events of one session; returns the unsubscribe function. */
+  subscribe(sessionID: string, listener: (event: MoorEvent) => void): () => void;
+  replyPermission(requestID: string, reply: PermissionReply): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,27 @@
+import type { Core } from "../core/index.js";
+import type { MoorEvent } from "../protocol/index.js";
+import type { AcpBackend } from "./backend.js";
+
+/** The agent in this process: ACP over the core directly. */
+export function localBackend(core: Core): AcpBackend {
+  return {
+    createSession: async (cwd) => core.sessions.create({ directory: cwd }),
+    getSession: async (id) => core.sessions.get(id),
+    listSessions: async () => core.sessions.list(),
+    messages: async (id) => core.sessions.messages(id),
+    prompt: async (id, input) => {
+      const result = await core.sessions.prompt(id, input);
+      return { finish: result.finish, error: result.error };
+    },
+    abort: async (id) => {
+      core.sessions.abort(id);
+    },
+    subscribe: (sessionID, listener) =>
+      core.bus.subscribe((envelope) => listener(envelope.event as MoorEvent), { sessionID }),
+    replyPermission: async (requestID, reply) => {
+      const session = core.gate.pending().find((request) => request.id === requestID);
+      core.gate.reply(requestID, reply, session ? core.sessions.get(session.sessionID).directory : "");
+    },
+    close: () => core.shutdown(),
+  };
+}

@@ -1,0 +1,61 @@
+import type { EventStream } from "../client/index.js";
+import { MoorClient } from "../client/index.js";
+import type { MoorEvent } from "../protocol/index.js";
+import type { AcpBackend } from "./backend.js";
+
+/** ACP in front of a running `moor serve`: sessions live in that server and outlast the editor. */
+export function remoteBackend(options: { url: string; password?: string; username?: string }): AcpBackend {
+  const client = new MoorClient({ baseUrl: options.url, password: options.password, username: options.username });
+  const listeners = new Map<string, Set<(event: MoorEvent) => void>>();
+  let stream: EventStream | undefined;
+  let markConnected: () => void = () => {};
+  // Prompts wait for the event stream to be open, so no event of their turn is missed.
+  const connected = new Promise<void>((resolve) => {
+    markConnected = resolve;
+  });
+  const ensureStream = () => {
+    stream ??= client.events({
+      onEvent: (event) => {
+        if (event.type === "server.connected") markConnected();
+        const properties = event.properties as { sessionID?: string; part?: { sessionID?: string } };
+        const sessionID = properties.sessionID ?? properties.part?.sessionID;
+        if (!sessionID) return;
+        for (const listener of listeners.get(sessionID) ?? []) listener(event);
+      },
+    });
+  };
+  return {
+    createSession: (cwd) => client.withDirectory(cwd).createSession({}),
+    getSession: (id) => client.getSession(id),
+    listSessions: () => client.listSessions(),
+    messages: (id) => client.messages(id),
+    prompt: async (id, input) => {
+      ensureStream();
+      await connected;
+      const last = await client.prompt(id, input);
+      const info = last.info.role === "assistant" ? last.info : undefined;
+      if (info?.error)
+        return { finish: info.error.name === "MessageAbortedError" ? "aborted" : "error", error: info.error };
+      return { finish: info?.finish === "length" ? "length" : "stop" };
+    },
+    abort: async (id) => {
+      await client.abort(id);
+    },
+    subscribe: (sessionID, listener) => {
+      ensureStream();
+      let set = listeners.get(sessionID);
+      if (!set) {
+        set = new Set();
+        listeners.set(sessionID, set);
+      }
+      set.add(listener);
+      return () => set.delete(listener);
+    },
+    replyPermission: async (requestID, reply) => {
+      await client.replyPermission(requestID, reply);
+    },
+    close: async () => {
+      stream?.close();
+    },
+  };
+}

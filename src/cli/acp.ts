@@ -1,0 +1,74 @@
+// `moor acp`: the Agent Client Protocol on stdin/stdout for editors. stdout is the protocol: nothing else is
+// written there. Exits 0 when stdin closes, after stopping running turns and closing the database.
+import { Readable, Writable } from "node:stream";
+import type { AcpBackend } from "../acp/backend.js";
+import type { EditorFileSystem } from "../core/tools/tool.js";
+import { loadContext, openCore, openStore } from "./context.js";
+import { UsageError } from "./output.js";
+import { serverPassword } from "./server-target.js";
+
+export interface AcpOptions {
+  cwd: string;
+  port?: string;
+  hostname: string;
+  attach?: string;
+  password?: string;
+  model?: string;
+}
+
+export default async function acp(options: AcpOptions): Promise<void> {
+  const { serveAcp } = await import("../acp/agent.js");
+  const context = await loadContext({ directory: options.cwd, model: options.model });
+  const editorFs = new Map<string, EditorFileSystem>();
+  let backend: AcpBackend;
+  let cleanup = async () => {};
+  if (options.attach) {
+    const { remoteBackend } = await import("../acp/remote-backend.js");
+    backend = remoteBackend({ url: options.attach, password: serverPassword(options.password, context.env) });
+  } else {
+    const { localBackend } = await import("../acp/local-backend.js");
+    const store = openStore(context);
+    const core = openCore(context, store, { editorFs: (sessionID) => editorFs.get(sessionID) });
+    backend = localBackend(core);
+    let stopServer = async () => {};
+    if (options.port !== undefined) {
+      const port = Number(options.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`invalid --port: ${options.port}`);
+      const { startServer } = await import("../server/listen.js");
+      const { listProviders } = await import("../providers/resolve.js");
+      const password = serverPassword(undefined, context.env);
+      const server = await startServer({
+        core,
+        version: context.version,
+        auth: password ? { password, username: context.env.MOOR_SERVER_USERNAME } : undefined,
+        defaultDirectory: context.directory,
+        providers: () => listProviders(context.config),
+        hostname: options.hostname,
+        port,
+      });
+      process.stderr.write(`moor: HTTP API on ${server.url}\n`);
+      stopServer = () => server.close();
+    }
+    cleanup = async () => {
+      await stopServer();
+      store.close();
+    };
+  }
+  const models = Object.entries(context.config.provider ?? {}).flatMap(([providerID, provider]) =>
+    Object.entries(provider.models ?? {}).map(([modelID, model]) => ({
+      id: `${providerID}/${modelID}`,
+      name: model.name ?? modelID,
+    })),
+  );
+  const connection = serveAcp(
+    { backend, version: context.version, defaultCwd: context.directory, editorFs, models },
+    {
+      input: Readable.toWeb(process.stdin) as ReadableStream<Uint8Array>,
+      output: Writable.toWeb(process.stdout) as WritableStream<Uint8Array>,
+    },
+  );
+  await connection.closed.catch(() => {});
+  await backend.close();
+  await cleanup();
+  process.exit(0);
+}
