@@ -104,7 +104,8 @@ export function createAcpAgent(options: AcpAgentOptions) {
     .onRequest(methods.agent.session.new, async ({ params, client }) => {
       const session = await backend.createSession(params.cwd || options.defaultCwd);
       registerEditorFs(session.id, client);
-      void sendCommands(client, session.id);
+      // After the response, so the client knows the session the update is for.
+      setImmediate(() => void sendCommands(client, session.id));
       return { sessionId: session.id, ...sessionSetup(session) };
     })
     .onRequest(methods.agent.session.load, async ({ params, client }) => {

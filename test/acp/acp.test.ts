@@ -1,0 +1,228 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Readable, Writable } from "node:stream";
+import { client, methods, ndJsonStream, type SessionNotification } from "@agentclientprotocol/sdk";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { makeTempHome, type TempHome } from "../fakes/config.js";
+import { type FakeLlm, startFakeLlm } from "../fakes/llm-server.js";
+import { MOOR_BIN } from "../fakes/moor-process.js";
+import { type ServeHandle, startServe } from "../fakes/serve.js";
+
+let llm: FakeLlm;
+let home: TempHome;
+let child: ChildProcess | undefined;
+let server: ServeHandle | undefined;
+
+beforeAll(async () => {
+  llm = await startFakeLlm();
+});
+afterAll(() => llm.close());
+beforeEach(() => {
+  home = makeTempHome(llm.url, { permission: { edit: "ask", bash: "ask" } });
+});
+afterEach(async () => {
+  child?.kill("SIGKILL");
+  child = undefined;
+  await server?.stop("SIGKILL");
+  server = undefined;
+});
+
+function spawnAcp(args: string[] = []) {
+  child = spawn(process.execPath, [MOOR_BIN, "acp", "--cwd", home.project, ...args], {
+    env: home.env,
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  const stream = ndJsonStream(
+    Writable.toWeb(child.stdin!) as WritableStream<Uint8Array>,
+    Readable.toWeb(child.stdout!) as ReadableStream<Uint8Array>,
+  );
+  return { process: child, stream };
+}
+
+function editorClient(updates: SessionNotification[], answer: string | "cancel" = "allow_once") {
+  const permissionAsks: string[] = [];
+  const app = client({ name: "test-editor" })
+    .onNotification(methods.client.session.update, ({ params }) => {
+      updates.push(params);
+    })
+    .onRequest(methods.client.session.requestPermission, ({ params }) => {
+      permissionAsks.push(params.toolCall.title ?? "");
+      return answer === "cancel"
+        ? { outcome: { outcome: "cancelled" } }
+        : { outcome: { outcome: "selected", optionId: answer } };
+    });
+  return { app, permissionAsks };
+}
+
+const kinds = (updates: SessionNotification[]) => updates.map((u) => u.update.sessionUpdate);
+
+describe("moor acp (real process, SDK client side)", () => {
+  it("initialize → new → prompt with write and bash: chunks, tool calls with diff, a permission request, end_turn", async () => {
+    llm.script(
+      {
+        reasoning: "I will write a file.",
+        toolCalls: [{ name: "write", args: { filePath: "a.txt", content: "hello\n" } }],
+      },
+      { toolCalls: [{ name: "bash", args: { command: "cat a.txt" } }] },
+      { text: "Done: wrote and printed it." },
+    );
+    const { stream } = spawnAcp();
+    const updates: SessionNotification[] = [];
+    const { app, permissionAsks } = editorClient(updates);
+    const result = await app.connectWith(stream, async (ctx) => {
+      const init = await ctx.request(methods.agent.initialize, { protocolVersion: 1, clientCapabilities: {} });
+      expect(init.protocolVersion).toBe(1);
+      expect(init.agentCapabilities?.loadSession).toBe(true);
+      const session = await ctx.request(methods.agent.session.new, { cwd: home.project, mcpServers: [] });
+      expect(session.modes?.availableModes.map((m) => m.id)).toEqual(["build", "plan"]);
+      return ctx.request(methods.agent.session.prompt, {
+        sessionId: session.sessionId,
+        prompt: [{ type: "text", text: "go" }],
+      });
+    });
+    expect(result.stopReason).toBe("end_turn");
+    expect(readFileSync(join(home.project, "a.txt"), "utf8")).toBe("hello\n");
+    expect(permissionAsks.length).toBe(2);
+    const seen = kinds(updates);
+    expect(seen).toContain("agent_thought_chunk");
+    expect(seen).toContain("tool_call");
+    const text = updates
+      .filter((u) => u.update.sessionUpdate === "agent_message_chunk")
+      .map((u) => (u.update as { content: { text: string } }).content.text)
+      .join("");
+    expect(text).toBe("Done: wrote and printed it.");
+    const writeDone = updates.find(
+      (u) =>
+        u.update.sessionUpdate === "tool_call_update" &&
+        u.update.status === "completed" &&
+        u.update.content?.some((c) => c.type === "diff"),
+    );
+    expect(writeDone).toBeDefined();
+    const bashDone = updates.find(
+      (u) =>
+        u.update.sessionUpdate === "tool_call_update" &&
+        u.update.status === "completed" &&
+        u.update.content?.some((c) => c.type === "content" && (c.content as { text?: string }).text?.includes("hello")),
+    );
+    expect(bashDone).toBeDefined();
+  });
+
+  it("cancel mid-stream answers cancelled; session/load replays the history in order", async () => {
+    llm.script({ text: "part ".repeat(300), delayMs: 10 });
+    const { stream } = spawnAcp();
+    const updates: SessionNotification[] = [];
+    const { app } = editorClient(updates);
+    const replay: SessionNotification[] = [];
+    await app.connectWith(stream, async (ctx) => {
+      await ctx.request(methods.agent.initialize, { protocolVersion: 1, clientCapabilities: {} });
+      const { sessionId } = await ctx.request(methods.agent.session.new, { cwd: home.project, mcpServers: [] });
+      const prompt = ctx.request(methods.agent.session.prompt, { sessionId, prompt: [{ type: "text", text: "talk" }] });
+      while (!updates.some((u) => u.update.sessionUpdate === "agent_message_chunk"))
+        await new Promise((r) => setTimeout(r, 10));
+      await ctx.notify(methods.agent.session.cancel, { sessionId });
+      expect((await prompt).stopReason).toBe("cancelled");
+      const before = updates.length;
+      await ctx.request(methods.agent.session.load, { sessionId, cwd: home.project, mcpServers: [] });
+      replay.push(...updates.slice(before));
+      const listed = await ctx.request(methods.agent.session.list, { cwd: home.project });
+      expect(listed.sessions.map((s) => s.sessionId)).toContain(sessionId);
+    });
+    expect(kinds(replay).slice(0, 2), JSON.stringify(replay).slice(0, 600)).toEqual([
+      "user_message_chunk",
+      "agent_message_chunk",
+    ]);
+    expect(replay[0].update.sessionUpdate).toBe("user_message_chunk");
+    expect((replay[0].update as { content: { text: string } }).content.text).toBe("talk");
+    expect(replay[1].update.sessionUpdate).toBe("agent_message_chunk");
+    expect((replay[1].update as { content: { text: string } }).content.text.startsWith("part part")).toBe(true);
+  });
+
+  it("--attach: a session created over ACP lives in the server and keeps its history after the ACP process exits", async () => {
+    server = await startServe(home.env, [], home.project);
+    llm.script({ text: "remembered" });
+    const { stream, process: acpProcess } = spawnAcp(["--attach", server.url]);
+    const updates: SessionNotification[] = [];
+    const { app } = editorClient(updates);
+    const sessionId = await app.connectWith(stream, async (ctx) => {
+      await ctx.request(methods.agent.initialize, { protocolVersion: 1, clientCapabilities: {} });
+      const created = await ctx.request(methods.agent.session.new, { cwd: home.project, mcpServers: [] });
+      const result = await ctx.request(methods.agent.session.prompt, {
+        sessionId: created.sessionId,
+        prompt: [{ type: "text", text: "remember" }],
+      });
+      expect(result.stopReason).toBe("end_turn");
+      return created.sessionId;
+    });
+    expect(updates.some((u) => u.update.sessionUpdate === "agent_message_chunk")).toBe(true);
+    acpProcess.stdin?.end();
+    const code = await new Promise((resolve) => acpProcess.on("close", resolve));
+    expect(code).toBe(0);
+    const sessions = (await (await fetch(`${server.url}/session`)).json()) as { id: string }[];
+    expect(sessions.map((s) => s.id)).toContain(sessionId);
+    const messages = (await (await fetch(`${server.url}/session/${sessionId}/message`)).json()) as {
+      parts: { type: string; text?: string }[];
+    }[];
+    expect(messages.flatMap((m) => m.parts).some((p) => p.text === "remembered")).toBe(true);
+  });
+
+  it("answers bad input with JSON-RPC errors and keeps serving", async () => {
+    const { process: acpProcess } = spawnAcp();
+    const lines: string[] = [];
+    let buffer = "";
+    acpProcess.stdout!.on("data", (chunk) => {
+      buffer += chunk;
+      const parts = buffer.split("\n");
+      buffer = parts.pop()!;
+      lines.push(...parts.filter(Boolean));
+    });
+    const send = (line: string) => acpProcess.stdin!.write(`${line}\n`);
+    const waitFor = async (count: number) => {
+      while (lines.filter((line) => line.includes('"id"')).length < count) await new Promise((r) => setTimeout(r, 10));
+    };
+    send('{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}');
+    await waitFor(1);
+    send("this is not json");
+    await waitFor(2);
+    send('{"jsonrpc":"2.0","id":3,"method":"no/such_method","params":{}}');
+    await waitFor(3);
+    send('{"jsonrpc":"2.0","id":4,"method":"session/new","params":{"cwd":42}}');
+    await waitFor(4);
+    send(
+      `{"jsonrpc":"2.0","id":5,"method":"session/new","params":{"cwd":${JSON.stringify(home.project)},"mcpServers":[]}}`,
+    );
+    await waitFor(5);
+    // Responses may come in any order, with notifications in between: match them by id.
+    const replies = lines.map((line) => JSON.parse(line)).filter((message) => "id" in message);
+    const byId = (id: number | null) => replies.find((reply) => reply.id === id);
+    expect(byId(1).result.protocolVersion).toBe(1);
+    expect(byId(null).error.code).toBe(-32700);
+    expect(byId(3).error.code).toBe(-32601);
+    expect(byId(4).error.code).toBe(-32602);
+    expect(byId(4).error.data.cwd).toBeDefined();
+    expect(byId(5).result.sessionId).toMatch(/^ses_/);
+    acpProcess.stdin!.end();
+    expect(await new Promise((resolve) => acpProcess.on("close", resolve))).toBe(0);
+  });
+
+  it("the seed's smoke test prints exactly one JSON-RPC response and exits 0", async () => {
+    const acpProcess = spawn(
+      "sh",
+      [
+        "-c",
+        `echo '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}' | "${process.execPath}" "${MOOR_BIN}" acp`,
+      ],
+      { env: home.env, cwd: home.project },
+    );
+    let stdout = "";
+    acpProcess.stdout.on("data", (chunk) => {
+      stdout += chunk;
+    });
+    const code = await new Promise((resolve) => acpProcess.on("close", resolve));
+    expect(code).toBe(0);
+    const lines = stdout.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0])).toMatchObject({ jsonrpc: "2.0", id: 1, result: { protocolVersion: 1 } });
+    expect(existsSync(join(home.env.MOOR_DATA_DIR, "moor.db"))).toBe(true);
+  });
+});
