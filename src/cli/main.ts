@@ -117,12 +117,14 @@ export function buildProgram(): Command {
     ["logs", "show the background server's log"],
     ["install", "write a systemd user unit or launchd agent"],
     ["uninstall", "remove the unit written by install"],
+    ["supervise", "(internal) the supervisor process started by start"],
   ] as const) {
+    const takesServeFlags = name === "start" || name === "restart" || name === "install" || name === "supervise";
     daemon
-      .command(name)
+      .command(name, { hidden: name === "supervise" })
       .description(description)
-      .allowUnknownOption(name === "start" || name === "restart" || name === "install")
-      .helpOption(name === "start" || name === "restart" || name === "install" ? false : "-h, --help")
+      .allowUnknownOption(takesServeFlags)
+      .allowExcessArguments(takesServeFlags)
       .argument("[args...]")
       .option("--format <format>", "status output format (text|json)", "text")
       .option("-f, --follow", "logs: keep printing new lines")
@@ -130,7 +132,7 @@ export function buildProgram(): Command {
       .option("--timeout <seconds>", "stop: seconds before SIGKILL", "10")
       .option("--system", "install: a system-wide unit")
       .option("--print", "install: print the unit instead of writing it")
-      .action(lazy(() => import("./daemon.js").then((m) => ({ default: m.commands[name] }))));
+      .action(lazy(() => import("./daemon.js").then((module) => ({ default: module.commands[name] }))));
   }
   return program;
 }

@@ -15,7 +15,9 @@ export async function runAttached(messageWords: string[], options: RunOptions): 
   const message = messageWords.join(" ").trim();
   const url =
     typeof options.attach === "string"
-      ? options.attach
+      ? /^[a-z][a-z0-9+.-]*:\/\//i.test(options.attach)
+        ? options.attach
+        : `http://${options.attach}`
       : (daemonUrl(resolvePaths(env, homedir()).state) ?? DEFAULT_SERVER_URL);
   const directory = resolve(options.dir);
   const client = await connect({

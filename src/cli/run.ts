@@ -20,7 +20,16 @@ export interface RunOptions {
   password?: string;
 }
 
+/** `--attach` takes an optional URL, so `--attach "fix it"` would read the message as one: tell them apart. */
+function looksLikeServerAddress(value: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(value) || /^[\w.-]+:\d+(\/|$)/.test(value) || value.startsWith("unix:");
+}
+
 export default async function run(messageWords: string[], options: RunOptions): Promise<void> {
+  if (typeof options.attach === "string" && !looksLikeServerAddress(options.attach)) {
+    messageWords.unshift(options.attach);
+    options.attach = true;
+  }
   if (options.attach !== undefined && options.attach !== false) {
     const { runAttached } = await import("./run-attach.js");
     return runAttached(messageWords, options);

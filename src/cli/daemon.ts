@@ -1,0 +1,172 @@
+// `moor daemon start|stop|restart|status|logs|install|uninstall`: moor serve in the background, supervised.
+import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Command } from "commander";
+import { resolvePaths } from "../config/paths.js";
+import { type DaemonPaths, daemonStatus, followLog, startDaemon, stopDaemon, tail } from "../daemon/control.js";
+import { daemonFiles } from "../daemon/files.js";
+import { runSupervisor } from "../daemon/supervisor.js";
+import { LAUNCHD_LABEL, launchdPlist, systemdUnit } from "../daemon/units.js";
+import { UsageError } from "./output.js";
+import { serverPassword } from "./server-target.js";
+import { readVersion } from "./version.js";
+
+interface DaemonOptions {
+  format: string;
+  follow?: boolean;
+  lines: string;
+  timeout: string;
+  system?: boolean;
+  print?: boolean;
+}
+
+type Action = (args: string[], options: DaemonOptions, command: Command) => Promise<void>;
+
+const BIN = fileURLToPath(new URL("../../bin/moor.js", import.meta.url));
+/** Restart backoff base; tests shorten it (the documented default is 1 s). */
+const backoffBaseMs = () => Number(process.env.MOOR_DAEMON_BACKOFF_MS ?? 1000);
+
+function daemonPaths(): DaemonPaths {
+  const stateDir = resolvePaths(process.env, homedir()).state;
+  return { stateDir, files: daemonFiles(stateDir) };
+}
+
+/** Serve flags given after the daemon subcommand (commander leaves unknown options in the operands). */
+function serveArgs(args: string[], command: Command): string[] {
+  const known = new Set(["--format", "--timeout", "-n", "--lines"]);
+  const raw = command.args.length > 0 ? command.args : args;
+  return raw.filter((arg, index) => !known.has(arg) && !known.has(raw[index - 1] ?? ""));
+}
+
+const start: Action = async (args, _options, command) => {
+  const paths = daemonPaths();
+  const result = await startDaemon({
+    paths,
+    command: [process.execPath, BIN],
+    serveArgs: serveArgs(args, command),
+    env: process.env,
+    password: serverPassword(undefined, process.env),
+  });
+  if (!result.started) {
+    process.stdout.write(`moor daemon already running at ${result.already.url} (pid ${result.already.pid})\n`);
+    return;
+  }
+  process.stdout.write(
+    `moor daemon running at ${result.info.url} (pid ${result.info.pid}); logs: ${paths.files.log}\n`,
+  );
+};
+
+const stop: Action = async (_args, options) => {
+  const timeout = Number(options.timeout);
+  if (!Number.isFinite(timeout) || timeout <= 0) throw new UsageError(`invalid --timeout: ${options.timeout}`);
+  const stopped = await stopDaemon(daemonPaths(), timeout * 1000);
+  process.stdout.write(stopped ? `moor daemon stopped (was pid ${stopped.pid})\n` : "moor daemon is not running\n");
+};
+
+const restart: Action = async (args, options, command) => {
+  await stop(args, options, command);
+  await start(args, options, command);
+};
+
+const status: Action = async (_args, options) => {
+  const result = await daemonStatus(daemonPaths(), Date.now(), serverPassword(undefined, process.env));
+  // systemd's convention: 0 running, 3 not running.
+  process.exitCode = result.running ? 0 : 3;
+  if (options.format === "json") {
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    return;
+  }
+  if (!result.running) {
+    process.stdout.write(
+      result.state === "crash-loop" ? `moor daemon stopped: ${result.message}\n` : "moor daemon is not running\n",
+    );
+    return;
+  }
+  const lines = [
+    `moor daemon ${result.state} at ${result.url}`,
+    `  pid ${result.pid} (supervisor ${result.supervisorPid}), up ${result.uptimeSeconds} s, restarts ${result.restarts}`,
+    `  version ${result.version}${result.rssBytes ? `, RSS ${Math.round(result.rssBytes / 1024 / 1024)} MB` : ""}`,
+  ];
+  if (result.sessions) lines.push(`  sessions: ${result.sessions.busy} busy, ${result.sessions.idle} idle`);
+  process.stdout.write(`${lines.join("\n")}\n`);
+};
+
+const logs: Action = async (_args, options) => {
+  const { files } = daemonPaths();
+  if (!existsSync(files.log)) throw new UsageError(`no daemon log yet (${files.log})`);
+  const count = Number(options.lines);
+  process.stdout.write(`${tail(files.log, Number.isInteger(count) && count > 0 ? count : 50)}\n`);
+  if (!options.follow) return;
+  const controller = new AbortController();
+  process.once("SIGINT", () => controller.abort());
+  await followLog(files.log, (text) => process.stdout.write(text), controller.signal);
+};
+
+function unitTarget(system: boolean | undefined) {
+  const home = homedir();
+  if (process.platform === "darwin") {
+    return { kind: "launchd" as const, file: join(home, "Library", "LaunchAgents", `${LAUNCHD_LABEL}.plist`) };
+  }
+  const file = system ? "/etc/systemd/system/moor.service" : join(home, ".config", "systemd", "user", "moor.service");
+  return { kind: "systemd" as const, file };
+}
+
+const install: Action = async (args, options, command) => {
+  const paths = resolvePaths(process.env, homedir());
+  const target = unitTarget(options.system);
+  const environmentFile = join(paths.config, "moor.env");
+  const unitOptions = {
+    node: process.execPath,
+    bin: BIN,
+    serveArgs: serveArgs(args, command),
+    environmentFile,
+    logFile: join(paths.state, "daemon.log"),
+    system: options.system,
+  };
+  const text = target.kind === "launchd" ? launchdPlist(unitOptions) : systemdUnit(unitOptions);
+  if (options.print) {
+    process.stdout.write(text);
+    return;
+  }
+  mkdirSync(dirname(target.file), { recursive: true });
+  writeFileSync(target.file, text);
+  const password = serverPassword(undefined, process.env);
+  if (password && target.kind === "systemd") {
+    mkdirSync(dirname(environmentFile), { recursive: true });
+    writeFileSync(environmentFile, `MOOR_SERVER_PASSWORD=${password}\n`, { mode: 0o600 });
+    chmodSync(environmentFile, 0o600);
+  }
+  const enable =
+    target.kind === "launchd"
+      ? `launchctl load -w ${target.file}`
+      : options.system
+        ? "systemctl daemon-reload && systemctl enable --now moor"
+        : "systemctl --user daemon-reload && systemctl --user enable --now moor";
+  process.stdout.write(`Wrote ${target.file}\nEnable it with: ${enable}\n`);
+};
+
+const uninstall: Action = async (_args, options) => {
+  const target = unitTarget(options.system);
+  if (!existsSync(target.file)) {
+    process.stdout.write(`nothing to remove (${target.file} does not exist)\n`);
+    return;
+  }
+  rmSync(target.file);
+  process.stdout.write(`Removed ${target.file}\n`);
+};
+
+/** Hidden: the supervisor process that `start` launches. */
+const supervise: Action = async (args, _options, command) => {
+  const code = await runSupervisor({
+    files: daemonPaths().files,
+    command: [process.execPath, BIN],
+    serveArgs: serveArgs(args, command),
+    version: readVersion(),
+    backoffBaseMs: backoffBaseMs(),
+  });
+  process.exit(code);
+};
+
+export const commands: Record<string, Action> = { start, stop, restart, status, logs, install, uninstall, supervise };
