@@ -4,6 +4,7 @@ import { Command, Option } from "commander";
 import { fail } from "./output.js";
 import { readVersion } from "./version.js";
 
+// biome-ignore lint/suspicious/noExplicitAny: each command module takes its own commander arguments.
 type Loader = () => Promise<{ default: (...args: any[]) => Promise<void> | void }>;
 
 function lazy(load: Loader) {

@@ -1,0 +1,147 @@
+import { Box, Text, useApp, useInput } from "ink";
+import { useCallback, useEffect, useReducer, useRef, useState } from "react";
+import type { MoorClient } from "../client/index.js";
+import type { PermissionReply, Session } from "../protocol/index.js";
+import { PermissionPrompt } from "./PermissionPrompt.js";
+import { PromptInput } from "./PromptInput.js";
+import { SessionPicker } from "./SessionPicker.js";
+import { StatusLine } from "./StatusLine.js";
+import { initialView, viewReducer } from "./state.js";
+import { Transcript } from "./Transcript.js";
+
+export interface AppProps {
+  client: MoorClient;
+  url: string;
+  initialSession?: Session;
+  onExit(message?: string): void;
+}
+
+export function App({ client, url, initialSession, onExit }: AppProps) {
+  const { exit } = useApp();
+  const [view, dispatch] = useReducer(viewReducer, initialView);
+  const [expanded, setExpanded] = useState(false);
+  const [picker, setPicker] = useState<{ sessions: Session[]; selected: number } | undefined>();
+  const sessionRef = useRef<string | undefined>(initialSession?.id);
+
+  const open = useCallback(
+    async (session: Session) => {
+      sessionRef.current = session.id;
+      const [messages, statuses, permissions] = await Promise.all([
+        client.messages(session.id),
+        client.statuses(),
+        client.permissions(),
+      ]);
+      dispatch({ type: "open", session, messages, busy: Boolean(statuses[session.id]), permissions });
+    },
+    [client],
+  );
+
+  useEffect(() => {
+    if (initialSession)
+      void open(initialSession).catch((error) => dispatch({ type: "notice", text: String(error.message) }));
+    const stream = client.events({
+      onEvent: (event) => dispatch({ type: "event", event }),
+      onState: (state, detail) => {
+        if (state === "open") dispatch({ type: "connection", state: "connected" });
+        else if (state === "reconnecting") dispatch({ type: "connection", state: "reconnecting", detail });
+        else if (state === "closed") dispatch({ type: "connection", state: "closed" });
+      },
+      onResync: () => {
+        // The server restarted or we were away too long: what is on screen is refetched.
+        const id = sessionRef.current;
+        if (id)
+          void client
+            .getSession(id)
+            .then(open)
+            .catch(() => {});
+      },
+    });
+    return () => stream.close();
+  }, [client, initialSession, open]);
+
+  const quit = useCallback(
+    (message?: string) => {
+      onExit(message);
+      exit();
+    },
+    [exit, onExit],
+  );
+
+  const showPicker = useCallback(async () => {
+    const sessions = await client.listSessions();
+    setPicker({ sessions, selected: 0 });
+  }, [client]);
+
+  const send = useCallback(
+    async (text: string) => {
+      const trimmed = text.trim();
+      if (trimmed === "/detach" || trimmed === "/quit") return quit("detached; the server keeps working");
+      if (trimmed === "/sessions") return showPicker();
+      if (trimmed === "/new") {
+        const session = await client.createSession({});
+        return open(session);
+      }
+      if (!trimmed) return;
+      let id = sessionRef.current;
+      if (!id) {
+        const session = await client.createSession({});
+        await open(session);
+        id = session.id;
+      }
+      dispatch({ type: "notice", text: undefined });
+      await client.promptAsync(id, { parts: [{ type: "text", text }] });
+    },
+    [client, open, quit, showPicker],
+  );
+
+  const answer = useCallback(
+    (reply: PermissionReply) => {
+      const request = view.permissions[0];
+      if (request) void client.replyPermission(request.id, reply).catch(() => {});
+    },
+    [client, view.permissions],
+  );
+
+  useInput((input, key) => {
+    if (picker) {
+      if (key.escape) setPicker(undefined);
+      else if (key.upArrow) setPicker({ ...picker, selected: Math.max(0, picker.selected - 1) });
+      else if (key.downArrow)
+        setPicker({ ...picker, selected: Math.min(picker.sessions.length - 1, picker.selected + 1) });
+      else if (key.return && picker.sessions[picker.selected]) {
+        void open(picker.sessions[picker.selected]);
+        setPicker(undefined);
+      } else if (input === "n") {
+        void client.createSession({}).then(open);
+        setPicker(undefined);
+      }
+      return;
+    }
+    if (key.ctrl && input === "o") setExpanded((value) => !value);
+    if (key.ctrl && input === "s") void showPicker();
+  });
+
+  const busy = view.status.type !== "idle";
+  return (
+    <Box flexDirection="column">
+      <Transcript messages={view.messages} expanded={expanded} />
+      {picker ? <SessionPicker sessions={picker.sessions} selected={picker.selected} /> : null}
+      {view.permissions[0] ? <PermissionPrompt request={view.permissions[0]} /> : null}
+      {busy ? <Text color="yellow">working… (Ctrl+C to abort)</Text> : null}
+      <PromptInput
+        active={!picker}
+        permissionPending={view.permissions.length > 0}
+        onSubmit={(text) =>
+          void send(text).catch((error) => dispatch({ type: "notice", text: `error: ${error.message}` }))
+        }
+        onAnswer={answer}
+        onInterrupt={(empty) => {
+          if (busy && sessionRef.current) void client.abort(sessionRef.current);
+          else if (empty) quit("detached; the server keeps working");
+        }}
+        onDetach={() => quit("detached; the server keeps working")}
+      />
+      <StatusLine view={view} url={url} />
+    </Box>
+  );
+}

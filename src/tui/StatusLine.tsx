@@ -1,0 +1,30 @@
+import { Box, Text } from "ink";
+import type { ViewState } from "./state.js";
+
+export function StatusLine({ view, url }: { view: ViewState; url: string }) {
+  const connection =
+    view.connection === "connected"
+      ? { text: "connected", color: "green" }
+      : view.connection === "reconnecting"
+        ? {
+            text: `server unreachable, reconnecting${view.connectionDetail ? ` (${view.connectionDetail})` : ""}`,
+            color: "red",
+          }
+        : { text: view.connection, color: "yellow" };
+  const status =
+    view.status.type === "retry" ? `retry ${view.status.attempt}: ${view.status.message}` : view.status.type;
+  const tokens = view.tokens ? `${view.tokens.input} in / ${view.tokens.output} out` : "";
+  return (
+    <Box flexDirection="column">
+      {view.notice ? <Text color="yellow">{view.notice}</Text> : null}
+      <Text inverse>
+        {" "}
+        {view.session?.title ?? "no session"} · {view.model ?? "model ?"} · {status}
+        {tokens ? ` · ${tokens}` : ""} · <Text color={connection.color}>{connection.text}</Text> · {url}{" "}
+      </Text>
+      <Text dimColor>
+        Enter send · Alt+Enter newline · Ctrl+O expand · Ctrl+S sessions · Ctrl+C abort/quit · Ctrl+D detach
+      </Text>
+    </Box>
+  );
+}

@@ -1,0 +1,77 @@
+import { Box, Text } from "ink";
+import type { Part, ToolPart } from "../protocol/index.js";
+import type { ViewMessage } from "./state.js";
+
+const SHOWN_MESSAGES = 40;
+
+function toolTarget(part: ToolPart): string {
+  const input = part.state.input as Record<string, unknown>;
+  const value = input.filePath ?? input.command ?? input.pattern ?? input.path ?? "";
+  return String(value);
+}
+
+function ToolLine({ part, expanded }: { part: ToolPart; expanded: boolean }) {
+  const { state } = part;
+  const mark = state.status === "completed" ? "✓" : state.status === "error" ? "✗" : "…";
+  const color = state.status === "completed" ? "green" : state.status === "error" ? "red" : "yellow";
+  const title = state.status === "completed" && state.title ? state.title : toolTarget(part);
+  let detail = "";
+  if (expanded && state.status === "completed") {
+    detail = typeof state.metadata.diff === "string" ? state.metadata.diff : state.output;
+  } else if (expanded && state.status === "error") detail = state.error;
+  else if (state.status === "running" && typeof state.metadata?.output === "string") detail = state.metadata.output;
+  const lines = detail.split("\n").slice(-20).join("\n");
+  return (
+    <Box flexDirection="column">
+      <Text color={color}>
+        {mark} {part.tool} <Text dimColor>{title}</Text>
+      </Text>
+      {lines ? (
+        <Box marginLeft={2}>
+          <Text dimColor>{lines}</Text>
+        </Box>
+      ) : null}
+    </Box>
+  );
+}
+
+function PartView({ part, expanded }: { part: Part; expanded: boolean }) {
+  if (part.type === "text") return <Text>{part.text}</Text>;
+  if (part.type === "reasoning") {
+    if (expanded)
+      return (
+        <Text dimColor italic>
+          {part.text}
+        </Text>
+      );
+    return <Text dimColor>💭 thinking ({part.text.length} chars; Ctrl+O to expand)</Text>;
+  }
+  if (part.type === "tool") return <ToolLine part={part} expanded={expanded} />;
+  return null;
+}
+
+export function Transcript({ messages, expanded }: { messages: ViewMessage[]; expanded: boolean }) {
+  const shown = messages.slice(-SHOWN_MESSAGES);
+  return (
+    <Box flexDirection="column">
+      {messages.length > shown.length ? (
+        <Text dimColor>({messages.length - shown.length} earlier messages)</Text>
+      ) : null}
+      {shown.map((message) => (
+        <Box key={message.info.id} flexDirection="column" marginBottom={message.info.role === "user" ? 0 : 1}>
+          {message.info.role === "user" ? (
+            <Text color="cyan">
+              {"› "}
+              {message.parts.map((part) => (part.type === "text" ? part.text : "")).join("")}
+            </Text>
+          ) : (
+            message.parts.map((part) => <PartView key={part.id} part={part} expanded={expanded} />)
+          )}
+          {message.info.role === "assistant" && message.info.error ? (
+            <Text color="red">! {message.info.error.data.message}</Text>
+          ) : null}
+        </Box>
+      ))}
+    </Box>
+  );
+}
