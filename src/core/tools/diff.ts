@@ -45,10 +45,11 @@ function diffLines(a: string[], b: string[]): Op[] {
     if (i < midA.length && j < midB.length && midA[i] === midB[j]) {
       ops.push({ kind: " ", line: midA[i++] });
       j++;
-    } else if (j < midB.length && (i === midA.length || table[i * cols + j + 1] >= table[(i + 1) * cols + j])) {
-      ops.push({ kind: "+", line: midB[j++] });
-    } else {
+    } else if (i < midA.length && (j === midB.length || table[(i + 1) * cols + j] >= table[i * cols + j + 1])) {
+      // Deletions before additions, as unified diffs conventionally show a change.
       ops.push({ kind: "-", line: midA[i++] });
+    } else {
+      ops.push({ kind: "+", line: midB[j++] });
     }
   }
   for (const line of a.slice(endA)) ops.push({ kind: " ", line });

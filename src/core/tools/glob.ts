@@ -5,7 +5,7 @@ import { promisify } from "node:util";
 import { z } from "zod";
 import { displayPath, resolveInside } from "./paths.js";
 import type { ToolDefinition } from "./tool.js";
-import { findRipgrep, globMatcher, walkFiles } from "./walk.js";
+import { findRipgrep, globMatcher, RG_EXCLUDES, walkFiles } from "./walk.js";
 
 const MAX_RESULTS = 100;
 const run = promisify(execFile);
@@ -18,7 +18,7 @@ const Input = z.object({
 export async function listMatchingFiles(root: string, pattern: string, signal?: AbortSignal): Promise<string[]> {
   const rg = findRipgrep();
   if (rg) {
-    const { stdout } = await run(rg, ["--files", "--hidden", "--glob", pattern, "--glob", "!.git"], {
+    const { stdout } = await run(rg, ["--files", "--hidden", "--glob", pattern, ...RG_EXCLUDES], {
       cwd: root,
       maxBuffer: 64 * 1024 * 1024,
       signal,

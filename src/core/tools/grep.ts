@@ -6,7 +6,7 @@ import { z } from "zod";
 import { displayPath, resolveInside } from "./paths.js";
 import { looksBinary } from "./read.js";
 import { type ToolDefinition, ToolError } from "./tool.js";
-import { findRipgrep, globMatcher, walkFiles } from "./walk.js";
+import { findRipgrep, globMatcher, RG_EXCLUDES, walkFiles } from "./walk.js";
 
 const MAX_MATCHES = 100;
 const MAX_LINE = 500;

@@ -5,6 +5,8 @@ import { readdir } from "node:fs/promises";
 import { join, relative } from "node:path";
 
 export const SKIPPED_DIRECTORIES = new Set([".git", "node_modules", ".hg", ".svn"]);
+/** The same directories skipped by ripgrep, so both implementations see the same files. */
+export const RG_EXCLUDES = [...SKIPPED_DIRECTORIES].flatMap((name) => ["--glob", `!${name}`]);
 
 let ripgrepPath: string | null | undefined;
 

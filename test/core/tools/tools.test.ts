@@ -1,0 +1,241 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { createBashTool } from "../../../src/core/tools/bash.js";
+import { unifiedDiff } from "../../../src/core/tools/diff.js";
+import { createEditTool } from "../../../src/core/tools/edit.js";
+import { createGlobTool } from "../../../src/core/tools/glob.js";
+import { formatMatches, grepWithJs, grepWithRipgrep } from "../../../src/core/tools/grep.js";
+import { createLsTool } from "../../../src/core/tools/ls.js";
+import { createReadTool } from "../../../src/core/tools/read.js";
+import { createTodoReadTool, createTodoWriteTool } from "../../../src/core/tools/todo.js";
+import { PermissionDeniedError } from "../../../src/core/tools/tool.js";
+import { findRipgrep, globMatcher } from "../../../src/core/tools/walk.js";
+import { createWriteTool } from "../../../src/core/tools/write.js";
+import { makeContext } from "./context.js";
+
+/** Running, not a zombie: in a container the orphan's reaper may be slow, and a zombie has already been killed. */
+const isAlive = (pid: number) => {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
+};
+
+describe("read", () => {
+  it("numbers lines, honours offset and limit, and says where to continue", async () => {
+    const ctx = makeContext();
+    writeFileSync(join(ctx.directory, "f.txt"), Array.from({ length: 10 }, (_, i) => `line ${i + 1}`).join("\n"));
+    const result = await createReadTool().execute({ filePath: "f.txt", offset: 3, limit: 2 }, ctx);
+    expect(result.output).toContain("00003| line 3\n00004| line 4");
+    expect(result.output).not.toContain("line 5");
+    expect(result.output).toContain("offset=5");
+  });
+
+  it("refuses binary files and missing files with clear errors", async () => {
+    const ctx = makeContext();
+    writeFileSync(join(ctx.directory, "blob.dat"), Buffer.from([1, 2, 0, 3]));
+    await expect(createReadTool().execute({ filePath: "blob.dat" }, ctx)).rejects.toThrow(/binary/);
+    await expect(createReadTool().execute({ filePath: "nope.txt" }, ctx)).rejects.toThrow(/File not found: nope.txt/);
+  });
+
+  it("caps very long lines", async () => {
+    const ctx = makeContext();
+    writeFileSync(join(ctx.directory, "long.txt"), "x".repeat(5000));
+    const result = await createReadTool().execute({ filePath: "long.txt" }, ctx);
+    expect(result.output).toContain(`${"x".repeat(2000)}...`);
+    expect(result.output).not.toContain("x".repeat(2001));
+  });
+});
+
+describe("write and edit", () => {
+  it("write creates directories, asks edit, and reports a diff", async () => {
+    const ctx = makeContext();
+    const result = await createWriteTool().execute({ filePath: "a/b/c.txt", content: "one\n" }, ctx);
+    expect(readFileSync(join(ctx.directory, "a/b/c.txt"), "utf8")).toBe("one\n");
+    expect(ctx.asks.map((a) => a.permission)).toEqual(["edit"]);
+    expect(result.metadata.exists).toBe(false);
+    expect(result.metadata.diff).toContain("+one");
+  });
+
+  it("edit replaces a unique match, refuses an ambiguous one unless replaceAll", async () => {
+    const ctx = makeContext();
+    const file = join(ctx.directory, "e.txt");
+    writeFileSync(file, "a = 1\nb = 1\n");
+    await expect(
+      createEditTool().execute({ filePath: "e.txt", oldString: "= 1", newString: "= 2" }, ctx),
+    ).rejects.toThrow(/found 2 times.*replaceAll/);
+    await createEditTool().execute({ filePath: "e.txt", oldString: "a = 1", newString: "a = 3" }, ctx);
+    expect(readFileSync(file, "utf8")).toBe("a = 3\nb = 1\n");
+    const all = await createEditTool().execute(
+      { filePath: "e.txt", oldString: "= ", newString: ": ", replaceAll: true },
+      ctx,
+    );
+    expect(readFileSync(file, "utf8")).toBe("a : 3\nb : 1\n");
+    expect(all.metadata.additions).toBe(2);
+    await expect(
+      createEditTool().execute({ filePath: "e.txt", oldString: "zzz", newString: "y" }, ctx),
+    ).rejects.toThrow(/not found/);
+  });
+
+  it("a denied edit never writes", async () => {
+    const ctx = makeContext({ deny: (ask) => ask.permission === "edit" });
+    await expect(createWriteTool().execute({ filePath: "x.txt", content: "no" }, ctx)).rejects.toBeInstanceOf(
+      PermissionDeniedError,
+    );
+    expect(existsSync(join(ctx.directory, "x.txt"))).toBe(false);
+  });
+
+  it("unifiedDiff counts additions and deletions with hunks", () => {
+    const diff = unifiedDiff("f", "a\nb\nc\n", "a\nB\nc\nd\n");
+    expect(diff.additions).toBe(2);
+    expect(diff.deletions).toBe(1);
+    expect(diff.patch).toContain("@@ -1,3 +1,4 @@\n a\n-b\n+B\n c\n+d");
+  });
+});
+
+describe("path confinement", () => {
+  it("asks external_directory for .., absolute and symlinked paths, and a refusal stops the tool first", async () => {
+    const outside = mkdtempSync(join(tmpdir(), "moor-outside-"));
+    writeFileSync(join(outside, "secret.txt"), "secret");
+    const ctx = makeContext({ deny: (ask) => ask.permission === "external_directory" });
+    mkdirSync(join(ctx.directory, "sub"));
+    symlinkSync(outside, join(ctx.directory, "sub", "link"));
+    for (const filePath of ["../escape.txt", join(outside, "secret.txt"), "sub/link/secret.txt", "sub/link/new.txt"]) {
+      await expect(createReadTool().execute({ filePath }, ctx)).rejects.toBeInstanceOf(PermissionDeniedError);
+      await expect(createWriteTool().execute({ filePath, content: "x" }, ctx)).rejects.toBeInstanceOf(
+        PermissionDeniedError,
+      );
+    }
+    expect(ctx.asks.every((ask) => ask.permission === "external_directory")).toBe(true);
+    expect(readFileSync(join(outside, "secret.txt"), "utf8")).toBe("secret");
+    expect(existsSync(join(outside, "new.txt"))).toBe(false);
+  });
+
+  it("paths inside the directory need no external permission", async () => {
+    const ctx = makeContext();
+    await createWriteTool().execute({ filePath: "inside/ok.txt", content: "ok" }, ctx);
+    expect(ctx.asks.some((ask) => ask.permission === "external_directory")).toBe(false);
+  });
+});
+
+describe("bash", () => {
+  it("runs in the session directory and reports the exit code", async () => {
+    const ctx = makeContext();
+    const result = await createBashTool().execute({ command: "pwd; echo oops >&2; exit 3" }, ctx);
+    expect(result.output).toContain(ctx.directory);
+    expect(result.output).toContain("oops");
+    expect(result.output).toContain("Exit code: 3");
+    expect(ctx.asks[0]).toMatchObject({ permission: "bash", always: ["pwd; *"] });
+  });
+
+  it("a timeout kills the whole process group", async () => {
+    const ctx = makeContext();
+    const pidFile = join(ctx.directory, "child.pid");
+    const result = await createBashTool().execute(
+      { command: `sleep 30 & echo $! > ${pidFile}; wait`, timeout: 300 },
+      ctx,
+    );
+    expect(result.output).toContain("timed out");
+    const grandchild = Number(readFileSync(pidFile, "utf8"));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(isAlive(grandchild)).toBe(false);
+  });
+
+  it("abort kills the command and its children", async () => {
+    const ctx = makeContext();
+    const pidFile = join(ctx.directory, "child.pid");
+    const running = createBashTool().execute({ command: `sleep 30 & echo $! > ${pidFile}; wait` }, ctx);
+    while (!existsSync(pidFile) || readFileSync(pidFile, "utf8") === "") await new Promise((r) => setTimeout(r, 10));
+    ctx.controller.abort();
+    await expect(running).rejects.toThrow(/aborted/);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(isAlive(Number(readFileSync(pidFile, "utf8")))).toBe(false);
+  });
+
+  it("caps huge output, keeping head and tail", async () => {
+    const ctx = makeContext();
+    const result = await createBashTool().execute({ command: "seq 1 100000" }, ctx);
+    expect(result.metadata.truncated).toBe(true);
+    expect(result.output.length).toBeLessThan(31_000);
+    expect(result.output.startsWith("1\n2\n")).toBe(true);
+    expect(result.output).toContain("100000");
+  });
+});
+
+describe("glob, grep, ls, todos", () => {
+  function project() {
+    const ctx = makeContext();
+    mkdirSync(join(ctx.directory, "src/deep"), { recursive: true });
+    mkdirSync(join(ctx.directory, "node_modules/pkg"), { recursive: true });
+    writeFileSync(join(ctx.directory, "src/a.ts"), "export const alpha = 1;\n// TODO: beta\n");
+    writeFileSync(join(ctx.directory, "src/deep/b.ts"), "const TODO_later = 2;\n");
+    writeFileSync(join(ctx.directory, "src/c.md"), "TODO in docs\n");
+    writeFileSync(join(ctx.directory, "node_modules/pkg/x.ts"), "TODO hidden\n");
+    writeFileSync(join(ctx.directory, "bin.dat"), Buffer.from([0, 84, 79, 68, 79]));
+    return ctx;
+  }
+
+  it("glob matches ** patterns and skips node_modules", async () => {
+    const ctx = project();
+    const result = await createGlobTool().execute({ pattern: "**/*.ts" }, ctx);
+    const files = result.output
+      .split("\n")
+      .map((line) => line.replace(`${ctx.directory}/`, ""))
+      .sort();
+    expect(files).toEqual(["src/a.ts", "src/deep/b.ts"]);
+    expect(globMatcher("*.{ts,md}")("src/c.md")).toBe(true);
+    expect(globMatcher("src/*.ts")("src/deep/b.ts")).toBe(false);
+  });
+
+  it("grep's JS fallback finds matches in the shared format; with rg on PATH both agree", async () => {
+    const ctx = project();
+    const js = await grepWithJs(ctx.directory, "TODO", "*.ts");
+    expect(formatMatches(js)).toBe(
+      [
+        "Found 2 matches",
+        "",
+        "src/a.ts:",
+        "  Line 2: // TODO: beta",
+        "",
+        "src/deep/b.ts:",
+        "  Line 1: const TODO_later = 2;",
+      ].join("\n"),
+    );
+    const rg = findRipgrep();
+    if (rg) {
+      expect(formatMatches(await grepWithRipgrep(rg, ctx.directory, "TODO", "*.ts"))).toBe(formatMatches(js));
+      expect(formatMatches(await grepWithRipgrep(rg, ctx.directory, "TODO"))).toBe(
+        formatMatches(await grepWithJs(ctx.directory, "TODO")),
+      );
+    } else {
+      expect(execFileSync("sh", ["-c", "command -v rg || true"], { encoding: "utf8" }).trim()).toBe("");
+    }
+  });
+
+  it("ls lists a tree without ignored folders", async () => {
+    const ctx = project();
+    const result = await createLsTool().execute({}, ctx);
+    expect(result.output).toContain("  src/\n    a.ts");
+    expect(result.output).not.toContain("node_modules");
+  });
+
+  it("todowrite and todoread share the session's list", async () => {
+    const ctx = project();
+    await createTodoWriteTool().execute(
+      {
+        todos: [
+          { content: "write tests", status: "in_progress", priority: "high" },
+          { content: "ship", status: "pending", priority: "low" },
+        ],
+      },
+      ctx,
+    );
+    const read = await createTodoReadTool().execute({}, ctx);
+    expect(read.title).toBe("2 todos");
+    expect(JSON.parse(read.output)[0].content).toBe("write tests");
+  });
+});
