@@ -30,20 +30,10 @@ export async function grepWithRipgrep(
   pattern: string,
   include?: string,
 ): Promise<GrepMatch[]> {
-  const args = [
-    "-n",
-    "--no-heading",
-    "--with-filename",
-    "--hidden",
-    "--glob",
-    "!.git",
-    "--color",
-    "never",
-    "-e",
-    pattern,
-  ];
+  const args = ["-n", "--no-heading", "--with-filename", "--hidden", "--color", "never", "-e", pattern];
+  // Later globs win in rg, so the exclusions come after the include.
   if (include) args.push("--glob", include);
-  args.push(".");
+  args.push(...RG_EXCLUDES, ".");
   const { stdout } = await run(rg, args, { cwd: root, maxBuffer: 64 * 1024 * 1024 }).catch(
     (error: { stdout?: string; stderr?: string; code?: number }) => {
       if (error.code === 1) return { stdout: "" };
