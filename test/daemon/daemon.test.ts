@@ -1,0 +1,186 @@
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { launchdPlist, systemdUnit } from "../../src/daemon/units.js";
+import { makeTempHome, type TempHome } from "../fakes/config.js";
+import { type FakeLlm, startFakeLlm } from "../fakes/llm-server.js";
+import { runMoor } from "../fakes/moor-process.js";
+
+let llm: FakeLlm;
+let home: TempHome;
+
+beforeAll(async () => {
+  llm = await startFakeLlm();
+});
+afterAll(() => llm.close());
+beforeEach(() => {
+  home = makeTempHome(llm.url);
+});
+afterEach(async () => {
+  await runMoor(["daemon", "stop", "--timeout", "3"], { env: home.env });
+});
+
+const moor = (args: string[], env: Record<string, string> = {}) =>
+  runMoor(args, { env: { ...home.env, ...env }, cwd: home.project });
+const daemonJson = () => JSON.parse(readFileSync(join(home.env.MOOR_STATE_DIR, "daemon.json"), "utf8"));
+const lockFile = () => join(home.env.MOOR_STATE_DIR, "daemon.lock");
+const alive = (pid: number) => {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
+};
+
+async function waitUntil(predicate: () => boolean | Promise<boolean>, timeoutMs: number): Promise<number> {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    if (await predicate()) return Date.now() - started;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`condition not met within ${timeoutMs} ms`);
+}
+
+describe("moor daemon (real processes)", () => {
+  it("start → status → second start → stop → status, with the PID file and lock", async () => {
+    const started = await moor(["daemon", "start", "--port", "0"]);
+    expect(started.code, started.stderr).toBe(0);
+    const url = /running at (\S+)/.exec(started.stdout)![1];
+    expect((await fetch(`${url}/global/health`)).ok).toBe(true);
+    const info = daemonJson();
+    expect(info).toMatchObject({ url, state: "running" });
+    expect(alive(info.pid)).toBe(true);
+    expect(Number(readFileSync(lockFile(), "utf8"))).toBe(info.supervisorPid);
+
+    const status = await moor(["daemon", "status", "--format", "json"]);
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ running: true, url, pid: info.pid, sessions: { busy: 0 } });
+    expect(JSON.parse(status.stdout).rssBytes).toBeGreaterThan(0);
+
+    const again = await moor(["daemon", "start", "--port", "0"]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain(`already running at ${url}`);
+
+    const stopped = await moor(["daemon", "stop"]);
+    expect(stopped.code).toBe(0);
+    expect(alive(info.pid)).toBe(false);
+    expect(existsSync(join(home.env.MOOR_STATE_DIR, "daemon.json"))).toBe(false);
+    expect(existsSync(lockFile())).toBe(false);
+    const after = await moor(["daemon", "status"]);
+    expect(after.code).toBe(3);
+    expect(after.stdout).toContain("not running");
+  });
+
+  it("replaces a stale PID file and a lock whose pid now belongs to another program", async () => {
+    mkdirSync(home.env.MOOR_STATE_DIR, { recursive: true });
+    const other = spawn("sleep", ["30"]);
+    writeFileSync(lockFile(), String(other.pid));
+    writeFileSync(
+      join(home.env.MOOR_STATE_DIR, "daemon.json"),
+      JSON.stringify({
+        pid: 999_999,
+        supervisorPid: other.pid,
+        url: "http://127.0.0.1:1",
+        state: "running",
+        startedAt: 0,
+      }),
+    );
+    try {
+      const started = await moor(["daemon", "start", "--port", "0"]);
+      expect(started.code, started.stderr).toBe(0);
+      expect(started.stdout).toContain("moor daemon running at");
+      expect(daemonJson().supervisorPid).not.toBe(other.pid);
+      expect(alive(other.pid!)).toBe(true);
+    } finally {
+      other.kill();
+    }
+  });
+
+  it("restarts a server killed with -9 at the same URL within 2 s, and clients reconnect", async () => {
+    const started = await moor(["daemon", "start", "--port", "0"], { MOOR_DAEMON_BACKOFF_MS: "100" });
+    expect(started.code, started.stderr).toBe(0);
+    const { url, pid } = daemonJson();
+    process.kill(pid, "SIGKILL");
+    const elapsed = await waitUntil(async () => {
+      try {
+        return (await fetch(`${url}/global/health`)).ok && daemonJson().pid !== pid;
+      } catch {
+        return false;
+      }
+    }, 5000);
+    expect(elapsed).toBeLessThan(2000);
+    expect(daemonJson()).toMatchObject({ url, restarts: 1, state: "running" });
+    const log = await moor(["daemon", "logs", "-n", "20"]);
+    expect(log.stdout).toMatch(/exited abnormally \(SIGKILL\); restart 1/);
+    llm.script({ text: "after the restart" });
+    const run = await moor(["run", "--attach", "--", "are you back?"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toBe("after the restart\n");
+  });
+
+  it("gives up after a crash loop and says so in status", async () => {
+    writeFileSync(join(home.env.MOOR_CONFIG_DIR, "moor.json"), "{ broken json");
+    const started = await moor(["daemon", "start", "--port", "0"], { MOOR_DAEMON_BACKOFF_MS: "20" });
+    expect(started.code).not.toBe(0);
+    expect(started.stderr).toMatch(/did not start; last lines of .*daemon\.log/);
+    const status = await moor(["daemon", "status"]);
+    expect(status.code).toBe(3);
+    expect(status.stdout).toMatch(/crash loop: 5 crashes/);
+  });
+});
+
+describe("service units", () => {
+  const options = {
+    node: process.execPath,
+    bin: join(process.cwd(), "bin/moor.js"),
+    serveArgs: ["--port", "4096", "--hostname", "0.0.0.0"],
+    environmentFile: "/home/u/.config/moor/moor.env",
+    logFile: "/home/u/.local/state/moor/daemon.log",
+  };
+
+  it("writes a systemd unit that systemd-analyze accepts, with the password only in the 0600 environment file", async () => {
+    const env = {
+      MOOR_SERVER_PASSWORD: "hunter2-secret",
+      HOME: home.root,
+      XDG_CONFIG_HOME: join(home.root, ".config"),
+    };
+    const result = await moor(["daemon", "install", "--port", "4096"], env);
+    expect(result.code, result.stderr).toBe(0);
+    const unitFile = join(home.root, ".config/systemd/user/moor.service");
+    const unit = readFileSync(unitFile, "utf8");
+    expect(unit).toMatch(/^ExecStart=.*bin\/moor\.js serve --port 4096$/m);
+    expect(unit).toContain("Restart=on-failure");
+    expect(unit).toMatch(/^EnvironmentFile=-.*moor\.env$/m);
+    expect(unit).not.toContain("hunter2");
+    const envFile = /^EnvironmentFile=-(.*)$/m.exec(unit)![1];
+    expect(readFileSync(envFile, "utf8")).toBe("MOOR_SERVER_PASSWORD=hunter2-secret\n");
+    expect(statSync(envFile).mode & 0o777).toBe(0o600);
+    expect(result.stdout).toContain("systemctl --user daemon-reload && systemctl --user enable --now moor");
+    if (existsSync("/usr/bin/systemd-analyze"))
+      execFileSync("systemd-analyze", ["verify", unitFile], { stdio: "pipe" });
+    const printed = await moor(["daemon", "install", "--print", "--port", "4096"], env);
+    expect(printed.stdout).toBe(unit);
+    const removed = await moor(["daemon", "uninstall"], env);
+    expect(removed.stdout).toContain("Removed");
+    expect(existsSync(unitFile)).toBe(false);
+    expect(systemdUnit(options)).toContain("WantedBy=default.target");
+  });
+
+  it("generates a well-formed launchd plist with RunAtLoad and KeepAlive and no secret", () => {
+    const plist = launchdPlist({ ...options, serveArgs: ["--cors", "http://a&b"] });
+    expect(plist).toContain("<key>Label</key>\n  <string>dev.moor.server</string>");
+    expect(plist).toMatch(/<key>RunAtLoad<\/key>\s*<true\/>/);
+    expect(plist).toMatch(/<key>KeepAlive<\/key>\s*<true\/>/);
+    expect(plist).toContain("<string>http://a&amp;b</string>");
+    expect(plist).not.toMatch(/PASSWORD/i);
+    // Well-formed: every opened element is closed in order.
+    const stack: string[] = [];
+    for (const [, closing, name, selfClosing] of plist.matchAll(/<(\/?)([a-zA-Z]+)[^>]*?(\/?)>/g)) {
+      if (selfClosing) continue;
+      if (closing) expect(stack.pop()).toBe(name);
+      else stack.push(name);
+    }
+    expect(stack).toEqual([]);
+  });
+});
