@@ -3,6 +3,26 @@
 import type { AssistantContent, ModelMessage, ToolContent, UserContent } from "ai";
 import type { MessageWithParts, Part } from "../protocol/index.js";
 
+/**
+ * The conversation a turn sees: every turn up to and including the one answering `userMessageID`, each user
+ * message followed by its own replies. Prompts queued after it (already stored, not yet answered) are left out.
+ */
+export function conversationFor(history: MessageWithParts[], userMessageID: string): MessageWithParts[] {
+  const repliesByParent = new Map<string, MessageWithParts[]>();
+  for (const message of history) {
+    if (message.info.role !== "assistant") continue;
+    const list = repliesByParent.get(message.info.parentID);
+    if (list) list.push(message);
+    else repliesByParent.set(message.info.parentID, [message]);
+  }
+  const out: MessageWithParts[] = [];
+  for (const message of history) {
+    if (message.info.role !== "user" || message.info.id > userMessageID) continue;
+    out.push(message, ...(repliesByParent.get(message.info.id) ?? []));
+  }
+  return out;
+}
+
 export function toModelMessages(history: MessageWithParts[]): ModelMessage[] {
   const out: ModelMessage[] = [];
   for (const { info, parts } of history) {

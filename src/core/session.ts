@@ -15,6 +15,7 @@ import {
 import type { Store } from "../storage/store.js";
 import type { EventBus } from "./bus.js";
 import { CoreError, notFound } from "./errors.js";
+import { conversationFor } from "./history.js";
 import { type ResolvedModel, runTurn, type TurnEnvironment, type TurnOutcome } from "./turn.js";
 
 export const DEFAULT_AGENT = "build";
@@ -25,9 +26,11 @@ export interface PromptResult extends TurnOutcome {
 }
 
 interface QueuedTurn {
-  input: PromptInput;
   model: ResolvedModel;
-  resume?: { user: UserMessage; message?: MessageWithParts };
+  /** Stored when the prompt arrives, so a queued prompt survives a crash. */
+  user: UserMessage;
+  /** The interrupted step a resume continues. */
+  resume?: MessageWithParts;
   resolve(result: PromptResult): void;
   reject(error: unknown): void;
 }
@@ -130,9 +133,12 @@ export class SessionService {
     return session;
   }
 
+  /** The history in conversation order: each prompt followed by its replies (a queued prompt after them). */
   messages(id: string): MessageWithParts[] {
     this.get(id);
-    return this.store.listMessages(id);
+    const history = this.store.listMessages(id);
+    const lastUser = history.findLast((message) => message.info.role === "user");
+    return lastUser ? conversationFor(history, lastUser.info.id) : history;
   }
 
   message(id: string, messageID: string): MessageWithParts {
@@ -166,13 +172,23 @@ export class SessionService {
     this.bus.publish("session.status", { sessionID: session.id, status }, this.scope(session));
   }
 
-  /** Queues a turn and resolves when it has run (after any turns queued before it). */
+  /**
+   * Stores the prompt at once (it is durable before this returns its promise), queues its turn, and resolves when
+   * the turn has run, after any turns queued before it.
+   */
   async prompt(id: string, input: PromptInput): Promise<PromptResult> {
+    return (await this.submit(id, input)).done;
+  }
+
+  /** Like prompt, but resolves as soon as the prompt is stored and queued (for prompt_async). */
+  async submit(id: string, input: PromptInput): Promise<{ user: UserMessage; done: Promise<PromptResult> }> {
     const session = this.get(id);
     const model = await this.options.resolveModel(input.model ?? sessionModel(session));
-    return new Promise<PromptResult>((resolve, reject) => {
-      this.enqueue(session, { input, model, resolve, reject });
+    const user = this.recordUserMessage(this.get(id), input, model);
+    const done = new Promise<PromptResult>((resolve, reject) => {
+      this.enqueue(session, { model, user, resolve, reject });
     });
+    return { user, done };
   }
 
   /**
@@ -180,6 +196,11 @@ export class SessionService {
    * and the loop goes on from there.
    */
   async resume(id: string): Promise<PromptResult> {
+    return (await this.submitResume(id)).done;
+  }
+
+  /** Like resume, but resolves as soon as the resumed turn is queued. */
+  async submitResume(id: string): Promise<{ done: Promise<PromptResult> }> {
     const session = this.get(id);
     if (this.runners.get(id)?.current) throw new CoreError("busy", `Session ${id} is busy; nothing to resume.`);
     const history = this.store.listMessages(id);
@@ -193,15 +214,10 @@ export class SessionService {
       throw new CoreError("conflict", `Session ${id} has no interrupted turn to resume.`);
     }
     const model = await this.options.resolveModel(user.model ?? sessionModel(session));
-    return new Promise<PromptResult>((resolve, reject) => {
-      this.enqueue(session, {
-        input: { parts: [{ type: "text", text: "" }] },
-        model,
-        resume: { user, message: interrupted ? last : undefined },
-        resolve,
-        reject,
-      });
+    const done = new Promise<PromptResult>((resolve, reject) => {
+      this.enqueue(session, { model, user, resume: interrupted ? last : undefined, resolve, reject });
     });
+    return { done };
   }
 
   abort(id: string): boolean {
@@ -311,27 +327,30 @@ export class SessionService {
   }
 
   private async runOne(session: Session, turn: QueuedTurn, signal: AbortSignal): Promise<PromptResult> {
-    const user = turn.resume?.user ?? this.recordUserMessage(session, turn);
+    const { user } = turn;
     const outcome = await runTurn(
       this.options.env,
       { session, user, model: turn.model, agent: user.agent ?? DEFAULT_AGENT, signal },
-      turn.resume?.message,
+      turn.resume,
     );
     return { ...outcome, user };
   }
 
-  private recordUserMessage(session: Session, turn: QueuedTurn): UserMessage {
+  private recordUserMessage(session: Session, input: PromptInput, model: ResolvedModel): UserMessage {
     const now = this.options.now();
+    if (input.messageID && this.store.getMessage(session.id, input.messageID)) {
+      throw new CoreError("conflict", `Message already exists: ${input.messageID}`);
+    }
     const user: UserMessage = {
-      id: turn.input.messageID ?? newId("msg", now),
+      id: input.messageID ?? newId("msg", now),
       sessionID: session.id,
       role: "user",
       time: { created: now },
-      agent: turn.input.agent ?? DEFAULT_AGENT,
-      model: { providerID: turn.model.providerID, modelID: turn.model.modelID },
-      system: turn.input.system,
+      agent: input.agent ?? DEFAULT_AGENT,
+      model: { providerID: model.providerID, modelID: model.modelID },
+      system: input.system,
     };
-    const parts: Part[] = turn.input.parts.map((input) => ({
+    const parts: Part[] = input.parts.map((input) => ({
       ...input,
       id: input.id ?? newId("prt", this.options.now()),
       sessionID: session.id,

@@ -19,7 +19,7 @@ import {
 } from "../protocol/index.js";
 import type { Store } from "../storage/store.js";
 import type { EventBus } from "./bus.js";
-import { toModelMessages } from "./history.js";
+import { conversationFor, toModelMessages } from "./history.js";
 import type { PermissionGate } from "./permission.js";
 import { errorMessage, isRetryable, type RetryPolicy, retryDelay, statusCodeOf } from "./retry.js";
 import { StepRecorder } from "./step-recorder.js";
@@ -117,7 +117,7 @@ function newAssistantMessage(env: TurnEnvironment, request: TurnRequest): Assist
 
 async function runStep(env: TurnEnvironment, request: TurnRequest): Promise<StepResult> {
   const { session } = request;
-  const history = toModelMessages(env.store.listMessages(session.id));
+  const history = toModelMessages(conversationFor(env.store.listMessages(session.id), request.user.id));
   const recorder = new StepRecorder(
     env.store,
     env.bus,

@@ -172,12 +172,8 @@ export function sessionRoutes(ctx: RouteContext): void {
     },
     async (c) => {
       const body = await readBody(c, PromptInput);
-      const started = sessions.prompt(id(c), body);
-      // Resolve model errors before answering, so a misconfigured model is a 400 and not a silent no-op.
-      await Promise.race([started.then(() => undefined), new Promise((resolve) => setImmediate(resolve))]);
-      started.catch((error) =>
-        ctx.deps.logger?.warn({ err: String(error), sessionID: id(c) }, "background turn failed"),
-      );
+      const { done } = await sessions.submit(id(c), body);
+      done.catch((error) => ctx.deps.logger?.warn({ err: String(error), sessionID: id(c) }, "background turn failed"));
       return c.body(null, 204);
     },
   );
@@ -205,9 +201,8 @@ export function sessionRoutes(ctx: RouteContext): void {
       response: z.boolean(),
     },
     async (c) => {
-      const started = sessions.resume(id(c));
-      await Promise.race([started.then(() => undefined), new Promise((resolve) => setImmediate(resolve))]);
-      started.catch((error) => ctx.deps.logger?.warn({ err: String(error) }, "resume failed"));
+      const { done } = await sessions.submitResume(id(c));
+      done.catch((error) => ctx.deps.logger?.warn({ err: String(error) }, "resume failed"));
       return c.json(true, 202);
     },
   );
