@@ -42,18 +42,21 @@ export default async function attach(url: string | undefined, options: AttachOpt
     import("../tui/App.js"),
   ]);
   let farewell: string | undefined;
+  let failed = false;
   const instance = render(
     createElement(App, {
       client,
       url: target,
       initialSession: initial,
-      onExit: (message?: string) => {
+      giveUpAfterMs: Number(env.MOOR_ATTACH_GIVE_UP_MS ?? 60_000),
+      onExit: (message?: string, failure?: boolean) => {
         farewell = message;
+        failed = Boolean(failure);
       },
     }),
     { exitOnCtrlC: false },
   );
   await instance.waitUntilExit();
   if (farewell) process.stderr.write(`moor: ${farewell}\n`);
-  process.exit(0);
+  process.exit(failed ? 1 : 0);
 }

@@ -74,6 +74,8 @@ async function followTurn(
   const printer = new TurnPrinter({ format: options.format, stdout: process.stdout, stderr: process.stderr });
   let failure: string | undefined;
   let started = false;
+  // Events already received in the same chunk as session.idle are not printed after the end.
+  let ended = false;
   const answered = new Set<string>();
   const finished = new Promise<void>((resolveDone, rejectDone) => {
     let connected: () => void;
@@ -82,6 +84,7 @@ async function followTurn(
     });
     const stream = client.events({
       onEvent: (event: MoorEvent) => {
+        if (ended) return;
         if (event.type === "server.connected") connected();
         if (!belongsTo(event, session.id)) return;
         printer.handle(event);
@@ -95,6 +98,7 @@ async function followTurn(
           void reply.then((answer) => client.replyPermission(request.id, answer)).catch(() => {});
         }
         if (event.type === "session.idle" && started) {
+          ended = true;
           stream.close();
           resolveDone();
         }
@@ -117,6 +121,7 @@ async function followTurn(
         if (start) return start();
         const statuses = await client.statuses();
         if (!statuses[session.id]) {
+          ended = true;
           stream.close();
           resolveDone();
         }

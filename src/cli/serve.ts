@@ -4,6 +4,7 @@
 import { maskSecrets } from "../config/mask.js";
 import { listProviders } from "../providers/resolve.js";
 import { startServer } from "../server/listen.js";
+import { builtWebPage } from "../server/routes/web.js";
 import { loadContext, openCore, openStore } from "./context.js";
 import { createFileLogger, type LogLevel } from "./logger.js";
 import { UsageError } from "./output.js";
@@ -51,6 +52,7 @@ export default async function serve(options: ServeOptions): Promise<void> {
       paths: { ...context.paths },
       config: () => maskSecrets(context.config),
       providers: () => listProviders(context.config),
+      webPage: builtWebPage(),
       defaultDirectory: context.directory,
       logger,
       hostname: options.hostname,

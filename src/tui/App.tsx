@@ -13,15 +13,18 @@ export interface AppProps {
   client: MoorClient;
   url: string;
   initialSession?: Session;
-  onExit(message?: string): void;
+  /** Give up (exit with a message) after the server has been unreachable this long. */
+  giveUpAfterMs: number;
+  onExit(message?: string, failed?: boolean): void;
 }
 
-export function App({ client, url, initialSession, onExit }: AppProps) {
+export function App({ client, url, initialSession, giveUpAfterMs, onExit }: AppProps) {
   const { exit } = useApp();
   const [view, dispatch] = useReducer(viewReducer, initialView);
   const [expanded, setExpanded] = useState(false);
   const [picker, setPicker] = useState<{ sessions: Session[]; selected: number } | undefined>();
   const sessionRef = useRef<string | undefined>(initialSession?.id);
+  const lostSince = useRef<number | undefined>(undefined);
 
   const open = useCallback(
     async (session: Session) => {
@@ -42,9 +45,13 @@ export function App({ client, url, initialSession, onExit }: AppProps) {
     const stream = client.events({
       onEvent: (event) => dispatch({ type: "event", event }),
       onState: (state, detail) => {
-        if (state === "open") dispatch({ type: "connection", state: "connected" });
-        else if (state === "reconnecting") dispatch({ type: "connection", state: "reconnecting", detail });
-        else if (state === "closed") dispatch({ type: "connection", state: "closed" });
+        if (state === "open") {
+          lostSince.current = undefined;
+          dispatch({ type: "connection", state: "connected" });
+        } else if (state === "reconnecting") {
+          lostSince.current ??= Date.now();
+          dispatch({ type: "connection", state: "reconnecting", detail });
+        } else if (state === "closed") dispatch({ type: "connection", state: "closed" });
       },
       onResync: () => {
         // The server restarted or we were away too long: what is on screen is refetched.
@@ -60,12 +67,21 @@ export function App({ client, url, initialSession, onExit }: AppProps) {
   }, [client, initialSession, open]);
 
   const quit = useCallback(
-    (message?: string) => {
-      onExit(message);
+    (message?: string, failed = false) => {
+      onExit(message, failed);
       exit();
     },
     [exit, onExit],
   );
+
+  useEffect(() => {
+    const timer = setInterval(() => {
+      if (lostSince.current !== undefined && Date.now() - lostSince.current > giveUpAfterMs) {
+        quit(`lost the server at ${url} for ${Math.round(giveUpAfterMs / 1000)} s; giving up`, true);
+      }
+    }, 250);
+    return () => clearInterval(timer);
+  }, [giveUpAfterMs, quit, url]);
 
   const showPicker = useCallback(async () => {
     const sessions = await client.listSessions();

@@ -1,5 +1,5 @@
 import { Box, Text, useInput } from "ink";
-import { useState } from "react";
+import { useRef, useState } from "react";
 import type { PermissionReply } from "../protocol/index.js";
 
 export interface PromptInputProps {
@@ -21,37 +21,48 @@ export function PromptInput({
   onInterrupt,
   onDetach,
 }: PromptInputProps) {
-  const [value, setValue] = useState("");
+  const [value, setShownValue] = useState("");
+  // Keys can arrive faster than React re-renders: the handler reads and writes the latest text through a ref.
+  const current = useRef("");
+  const setValue = (next: string | ((text: string) => string)) => {
+    current.current = typeof next === "function" ? next(current.current) : next;
+    setShownValue(current.current);
+  };
   const [history, setHistory] = useState<string[]>([]);
   const [historyIndex, setHistoryIndex] = useState<number | undefined>();
 
   useInput(
     (input, key) => {
       if (key.ctrl && input === "c") {
-        onInterrupt(value === "");
+        onInterrupt(current.current === "");
         setValue("");
         return;
       }
       if (key.ctrl && input === "d") return onDetach();
       if (key.ctrl) return;
-      if (permissionPending && value === "" && ["y", "a", "n"].includes(input)) {
+      if (permissionPending && current.current === "" && ["y", "a", "n"].includes(input)) {
         onAnswer(input === "y" ? "once" : input === "a" ? "always" : "reject");
         return;
       }
-      if (key.return) {
-        if (key.meta || key.shift) {
-          setValue((text) => `${text}\n`);
-          return;
-        }
-        if (value.trim()) {
-          setHistory((list) => [...list, value]);
-          onSubmit(value);
+      const submit = (text: string) => {
+        if (text.trim()) {
+          setHistory((list) => [...list, text]);
+          onSubmit(text);
         }
         setValue("");
         setHistoryIndex(undefined);
+      };
+      if (key.return) {
+        if (key.meta || key.shift) setValue((text) => `${text}\n`);
+        else submit(current.current);
         return;
       }
-      if (key.upArrow && !value.includes("\n")) {
+      // Typed-ahead or pasted text arrives as one chunk; a final carriage return in it still means Enter.
+      if (input.length > 1 && /\r$/.test(input)) {
+        submit(current.current + input.slice(0, -1).replace(/\r\n?/g, "\n"));
+        return;
+      }
+      if (key.upArrow && !current.current.includes("\n")) {
         const index = historyIndex === undefined ? history.length - 1 : Math.max(0, historyIndex - 1);
         if (history[index] !== undefined) {
           setHistoryIndex(index);

@@ -1,0 +1,56 @@
+// Drives a terminal program in a real tmux session: type keys, read the screen.
+import { execFileSync } from "node:child_process";
+
+export class TmuxSession {
+  constructor(readonly name: string) {}
+
+  static start(name: string, command: string, env: Record<string, string>, cwd: string): TmuxSession {
+    const exports = Object.entries(env)
+      .map(([key, value]) => `${key}=${JSON.stringify(value)}`)
+      .join(" ");
+    execFileSync("tmux", [
+      "new-session",
+      "-d",
+      "-s",
+      name,
+      "-x",
+      "120",
+      "-y",
+      "40",
+      "-c",
+      cwd,
+      `env ${exports} ${command}; echo "[exit $?]"; sleep 30`,
+    ]);
+    return new TmuxSession(name);
+  }
+
+  keys(...keys: string[]): void {
+    execFileSync("tmux", ["send-keys", "-t", this.name, ...keys]);
+  }
+
+  type(text: string): void {
+    execFileSync("tmux", ["send-keys", "-t", this.name, "-l", text]);
+  }
+
+  screen(): string {
+    return execFileSync("tmux", ["capture-pane", "-p", "-t", this.name], { encoding: "utf8" });
+  }
+
+  async waitFor(pattern: RegExp, timeoutMs = 10_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const screen = this.screen();
+      if (pattern.test(screen)) return screen;
+      if (Date.now() > deadline) throw new Error(`screen never matched ${pattern}:\n${screen}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  kill(): void {
+    try {
+      execFileSync("tmux", ["kill-session", "-t", this.name], { stdio: "ignore" });
+    } catch {
+      // Already gone.
+    }
+  }
+}
