@@ -1,10 +1,18 @@
-// Runs the fake model server on its own: `PORT=5555 MOCK_TOKENS=20 node <compiled>` (used by the benchmark).
-// Replies follow the MOCK_TOOL convention, else MOCK_TOKENS tokens of "tok".
+// Runs the fake model server on its own (used by the benchmark): `PORT=5555 node <compiled>`.
+// Replies follow the MOOR_TOOL convention; `MOCK_TOKENS n` in the prompt asks for n tokens of "tok" (default
+// MOCK_TOKENS env, 20); `MOCK_STAMP n` streams n tokens carrying their send time, MOCK_DELAY_MS apart.
 import { mockToolConvention, startFakeLlm } from "./llm-server.js";
+import { lastUserText } from "./llm-server.js";
 
-const tokenCount = Number(process.env.MOCK_TOKENS ?? 20);
+const defaultTokens = Number(process.env.MOCK_TOKENS ?? 20);
 const delayMs = Number(process.env.MOCK_DELAY_MS ?? 0);
-const text = Array.from({ length: tokenCount }, () => "tok").join(" ");
+const words = (count: number) => Array.from({ length: count }, () => "tok").join(" ");
 const llm = await startFakeLlm({ port: Number(process.env.PORT ?? 5555) });
-llm.respond((request) => mockToolConvention(request, { text, delayMs }));
+llm.respond((request) => {
+  const prompt = lastUserText(request);
+  const stamp = /MOCK_STAMP (\d+)/.exec(prompt);
+  if (stamp) return { text: words(Number(stamp[1])), stampTokens: true, delayMs: delayMs || 5 };
+  const count = Number(/MOCK_TOKENS (\d+)/.exec(prompt)?.[1] ?? defaultTokens);
+  return mockToolConvention(request, { text: words(count), delayMs });
+});
 process.stdout.write(`${llm.url}\n`);

@@ -25,6 +25,8 @@ export interface FakeReply {
   dropAfterTokens?: number;
   /** Stream the first tokens, then never finish (until the client goes away). */
   hang?: boolean;
+  /** Replace each text token with ` <send time in ms>` (the benchmark measures delivery latency with it). */
+  stampTokens?: boolean;
 }
 
 export interface ChatRequest {
@@ -134,7 +136,7 @@ export async function startFakeLlm(options: { port?: number; defaultReply?: Fake
     try {
       send({ role: "assistant", content: "" });
       for (const piece of tokens(reply.reasoning)) await token({ reasoning_content: piece });
-      for (const piece of tokens(reply.text)) await token({ content: piece });
+      for (const piece of tokens(reply.text)) await token({ content: reply.stampTokens ? ` ${Date.now()}` : piece });
       if (reply.hang) {
         await new Promise<void>((resolve) => res.on("close", resolve));
         return;
