@@ -1,8 +1,7 @@
 // `moor run "message"`: one turn in-process (the database is shared with any server), or with --attach, sent to a
 // running server. Exit 0 when the turn ends well; one line on stderr and exit 1 otherwise; Ctrl+C aborts the turn.
-import type { PromptResult } from "../core/session.js";
+import type { PromptResult, SessionService } from "../core/session.js";
 import type { Session } from "../protocol/index.js";
-import { loadContext, openCore, openStore } from "./context.js";
 import { UsageError } from "./output.js";
 import { askOnTerminal, TurnPrinter } from "./turn-printer.js";
 
@@ -38,6 +37,8 @@ export default async function run(messageWords: string[], options: RunOptions): 
   if (!message && !options.resume)
     throw new UsageError('nothing to send: give a message, e.g. moor run "fix the tests"');
   if (options.detach) throw new UsageError("--detach needs --attach URL (a server to run the turn in)");
+  // Loaded here, not at the top: `run --attach` needs none of the in-process agent (config, SQLite, core).
+  const { loadContext, openCore, openStore } = await import("./context.js");
   const context = await loadContext({ directory: options.dir, model: options.model });
   const store = openStore(context);
   const core = openCore(context, store, { autoApprove: options.yes });
@@ -79,11 +80,7 @@ export default async function run(messageWords: string[], options: RunOptions): 
   }
 }
 
-function pickSession(
-  sessions: import("../core/session.js").SessionService,
-  directory: string,
-  options: RunOptions,
-): Session {
+function pickSession(sessions: SessionService, directory: string, options: RunOptions): Session {
   if (options.session) return sessions.get(options.session);
   if (options.continue) {
     const latest = sessions.list({ directory })[0];
