@@ -76,10 +76,35 @@ function validate(raw: unknown, file: string): MoorConfig {
   const result = MoorConfig.safeParse(raw);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
-    const key = issue.path.join(".") || "(root)";
-    return `${file}: ${key}: ${issue.message}`;
+    const { path, message } = deepestIssue(issue as ZodIssueLike);
+    return `${file}: ${path.join(".") || "(root)"}: ${message}`;
   });
   throw new ConfigError(problems.join("\n"));
+}
+
+interface ZodIssueLike {
+  code: string;
+  path: PropertyKey[];
+  message: string;
+  errors?: ZodIssueLike[][];
+}
+
+/**
+ * A union's "Invalid input" says nothing; the branch that got furthest into the value says what was expected
+ * (e.g. `permission.edit: expected one of "allow"|"ask"|"deny"`).
+ */
+function deepestIssue(issue: ZodIssueLike): { path: PropertyKey[]; message: string } {
+  if (issue.code !== "invalid_union" || !issue.errors?.length) return { path: issue.path, message: issue.message };
+  let best: { path: PropertyKey[]; message: string } | undefined;
+  for (const branch of issue.errors) {
+    for (const inner of branch) {
+      const found = deepestIssue(inner);
+      if (!best || found.path.length > best.path.length) best = found;
+    }
+  }
+  return best
+    ? { path: [...issue.path, ...best.path], message: best.message }
+    : { path: issue.path, message: issue.message };
 }
 
 /** `{env:VAR}` and `{file:path}` in any string (OpenCode's substitutions). */

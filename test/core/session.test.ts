@@ -157,3 +157,63 @@ describe("session service and agent loop", () => {
     expect(core.sessions.status(session.id).type).toBe("idle");
   });
 });
+
+describe("permission memory", () => {
+  it("an `always` answer holds for the rest of the session, and only that session", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "moor-always-"));
+    const store = new Store(join(dir, "moor.db"));
+    const model = scriptedModel([
+      { toolCalls: [{ name: "echo", input: { text: "a" } }] },
+      { text: "one" },
+      { toolCalls: [{ name: "echo", input: { text: "a" } }] },
+      { text: "two" },
+      { toolCalls: [{ name: "echo", input: { text: "a" } }] },
+      { text: "three" },
+    ]);
+    const core = createCore({
+      store,
+      version: "test",
+      settings: () => ({ permission: { edit: "ask" } }),
+      resolveModel: async () => ({ model, providerID: "mock", modelID: "m" }),
+      tools: [echoTool],
+    });
+    const asked: string[] = [];
+    core.bus.subscribe((e) => {
+      if (e.event.type === "permission.asked") {
+        asked.push(e.event.properties.sessionID);
+        core.gate.reply(e.event.properties.id, "always", dir);
+      }
+    });
+    const first = core.sessions.create({ directory: dir });
+    await core.sessions.prompt(first.id, { parts: [{ type: "text", text: "1" }] });
+    await core.sessions.prompt(first.id, { parts: [{ type: "text", text: "2" }] });
+    expect(asked).toEqual([first.id]);
+    const second = core.sessions.create({ directory: dir });
+    await core.sessions.prompt(second.id, { parts: [{ type: "text", text: "3" }] });
+    expect(asked).toEqual([first.id, second.id]);
+    store.close();
+  });
+
+  it("a pending question is stored, so a client that attaches later (or after a restart) sees it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "moor-pending-"));
+    const file = join(dir, "moor.db");
+    const store = new Store(file);
+    const model = scriptedModel([{ toolCalls: [{ name: "echo", input: { text: "x" } }] }]);
+    const core = createCore({
+      store,
+      version: "test",
+      settings: () => ({ permission: { edit: "ask" } }),
+      resolveModel: async () => ({ model, providerID: "mock", modelID: "m" }),
+      tools: [echoTool],
+    });
+    const session = core.sessions.create({ directory: dir });
+    void core.sessions.prompt(session.id, { parts: [{ type: "text", text: "go" }] }).catch(() => {});
+    while (core.gate.pending().length === 0) await new Promise((r) => setTimeout(r, 5));
+    const [pending] = core.gate.pending();
+    expect(pending).toMatchObject({ sessionID: session.id, permission: "edit", patterns: ["x"] });
+    store.close();
+    const reopened = new Store(file);
+    expect(reopened.listPendingPermissions().map((p) => p.id)).toEqual([pending.id]);
+    reopened.close();
+  });
+});
