@@ -93,6 +93,11 @@ export function App({ client, url, initialSession, giveUpAfterMs, onExit }: AppP
       const trimmed = text.trim();
       if (trimmed === "/detach" || trimmed === "/quit") return quit("detached; the server keeps working");
       if (trimmed === "/sessions") return showPicker();
+      if (trimmed === "/resume") {
+        // Continues a turn a server restart interrupted (completed tool calls are not repeated).
+        if (sessionRef.current) await client.resume(sessionRef.current);
+        return;
+      }
       if (trimmed === "/new") {
         const session = await client.createSession({});
         return open(session);
