@@ -226,3 +226,48 @@ describe("moor acp (real process, SDK client side)", () => {
     expect(existsSync(join(home.env.MOOR_DATA_DIR, "moor.db"))).toBe(true);
   });
 });
+
+describe("editor integration", () => {
+  it("file tools read and write through the editor when it offers fs, and modes/model can be set", async () => {
+    home = makeTempHome(llm.url, { permission: { edit: "allow" } });
+    llm.script(
+      { toolCalls: [{ name: "read", args: { filePath: "buffer.txt" } }] },
+      { toolCalls: [{ name: "write", args: { filePath: "out.txt", content: "from the agent" } }] },
+      { text: "done" },
+    );
+    const { stream } = spawnAcp();
+    const reads: string[] = [];
+    const writes: { path: string; content: string }[] = [];
+    const app = client({ name: "editor-with-fs" })
+      .onNotification(methods.client.session.update, () => {})
+      .onRequest(methods.client.fs.readTextFile, ({ params }) => {
+        reads.push(params.path);
+        return { content: "unsaved buffer text" };
+      })
+      .onRequest(methods.client.fs.writeTextFile, ({ params }) => {
+        writes.push({ path: params.path, content: params.content });
+        return {};
+      });
+    await app.connectWith(stream, async (ctx) => {
+      await ctx.request(methods.agent.initialize, {
+        protocolVersion: 1,
+        clientCapabilities: { fs: { readTextFile: true, writeTextFile: true } },
+      });
+      const { sessionId } = await ctx.request(methods.agent.session.new, { cwd: home.project, mcpServers: [] });
+      await ctx.request(methods.agent.session.setMode, { sessionId, modeId: "plan" });
+      await expect(ctx.request(methods.agent.session.setMode, { sessionId, modeId: "bogus" })).rejects.toThrow();
+      await ctx.request(methods.agent.session.setConfigOption, { sessionId, configId: "model", value: "fake/echo" });
+      const result = await ctx.request(methods.agent.session.prompt, {
+        sessionId,
+        prompt: [{ type: "text", text: "go" }],
+      });
+      expect(result.stopReason).toBe("end_turn");
+    });
+    // write reads the current content first (through the editor too) to show a diff.
+    expect(reads).toEqual([join(home.project, "buffer.txt"), join(home.project, "out.txt")]);
+    expect(writes).toEqual([{ path: join(home.project, "out.txt"), content: "from the agent" }]);
+    expect(existsSync(join(home.project, "out.txt"))).toBe(false);
+    const toolResult = llm.requests.at(1)?.messages.find((message) => message.role === "tool");
+    expect(JSON.stringify(toolResult)).toContain("unsaved buffer text");
+  });
+});
