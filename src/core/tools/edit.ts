@@ -1,10 +1,8 @@
-import { mkdir, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
 import { z } from "zod";
 import { unifiedDiff } from "./diff.js";
 import { displayPath, resolveInside } from "./paths.js";
 import { type ToolDefinition, ToolError } from "./tool.js";
-import { readExisting } from "./write.js";
+import { fileChangeMetadata, readExisting, writeThrough } from "./write.js";
 
 const Input = z.object({
   filePath: z.string().describe("Path of the file to edit"),
@@ -51,21 +49,11 @@ export function createEditTool(): ToolDefinition<z.infer<typeof Input>> {
       }
       const diff = unifiedDiff(name, before ?? "", after);
       await ctx.ask({ permission: "edit", patterns: [path], metadata: { filepath: path, diff: diff.patch } });
-      if (ctx.editorFs?.writeTextFile) await ctx.editorFs.writeTextFile(path, after);
-      else {
-        await mkdir(dirname(path), { recursive: true });
-        await writeFile(path, after);
-      }
+      await writeThrough(ctx, path, after);
       return {
         title: name,
         output: `Edited ${name}: +${diff.additions} -${diff.deletions}.`,
-        metadata: {
-          filepath: path,
-          exists: before !== undefined,
-          diff: diff.patch,
-          additions: diff.additions,
-          deletions: diff.deletions,
-        },
+        metadata: fileChangeMetadata(path, before, diff),
       };
     },
   };

@@ -1,9 +1,9 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { z } from "zod";
-import { unifiedDiff } from "./diff.js";
+import { type UnifiedDiff, unifiedDiff } from "./diff.js";
 import { displayPath, resolveInside } from "./paths.js";
-import type { ToolDefinition } from "./tool.js";
+import type { ToolContext, ToolDefinition } from "./tool.js";
 
 const Input = z.object({
   filePath: z.string().describe("Path of the file to write (relative to the project, or absolute)"),
@@ -21,23 +21,35 @@ export function createWriteTool(): ToolDefinition<z.infer<typeof Input>> {
       const name = displayPath(ctx, path);
       const diff = unifiedDiff(name, before ?? "", input.content);
       await ctx.ask({ permission: "edit", patterns: [path], metadata: { filepath: path, diff: diff.patch } });
-      if (ctx.editorFs?.writeTextFile) await ctx.editorFs.writeTextFile(path, input.content);
-      else {
-        await mkdir(dirname(path), { recursive: true });
-        await writeFile(path, input.content);
-      }
+      await writeThrough(ctx, path, input.content);
       return {
         title: name,
         output: before === undefined ? `Created ${name}.` : `Wrote ${name}.`,
-        metadata: {
-          filepath: path,
-          exists: before !== undefined,
-          diff: diff.patch,
-          additions: diff.additions,
-          deletions: diff.deletions,
-        },
+        metadata: fileChangeMetadata(path, before, diff),
       };
     },
+  };
+}
+
+/** Writes through the editor when it offers file access (its buffer stays the truth), else to disk. */
+export async function writeThrough(ctx: ToolContext, path: string, content: string): Promise<void> {
+  if (ctx.editorFs?.writeTextFile) return ctx.editorFs.writeTextFile(path, content);
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, content);
+}
+
+/** What write and edit report about a change: clients show the diff, the session's diff view sums them. */
+export function fileChangeMetadata(
+  path: string,
+  before: string | undefined,
+  diff: UnifiedDiff,
+): Record<string, unknown> {
+  return {
+    filepath: path,
+    exists: before !== undefined,
+    diff: diff.patch,
+    additions: diff.additions,
+    deletions: diff.deletions,
   };
 }
 
