@@ -10,7 +10,8 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const bin = join(root, "bin/moor.js");
 const work = mkdtempSync(join(tmpdir(), "moor-bench-"));
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const percentile = (values, p) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))];
+const percentile = (values, p) =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))];
 const round = (value) => Math.round(value * 10) / 10;
 const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))[1]) / 1024;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -29,18 +30,43 @@ function firstLine(child, pattern) {
 
 // The fake model, compiled from test/fakes with esbuild (a devDependency).
 const fakeJs = join(work, "fake-llm.mjs");
-execFileSync(join(root, "node_modules/.bin/esbuild"), [join(root, "test/fakes/llm-server-cli.ts"), "--bundle", "--platform=node", "--format=esm", `--outfile=${fakeJs}`, "--log-level=error"]);
-const llmProcess = spawn(process.execPath, [fakeJs], { env: { ...process.env, PORT: "0" }, stdio: ["ignore", "pipe", "inherit"] });
+execFileSync(join(root, "node_modules/.bin/esbuild"), [
+  join(root, "test/fakes/llm-server-cli.ts"),
+  "--bundle",
+  "--platform=node",
+  "--format=esm",
+  `--outfile=${fakeJs}`,
+  "--log-level=error",
+]);
+const llmProcess = spawn(process.execPath, [fakeJs], {
+  env: { ...process.env, PORT: "0" },
+  stdio: ["ignore", "pipe", "inherit"],
+});
 const llmUrl = await firstLine(llmProcess, /(http:\S+)\n/);
 
 const configDir = join(work, "config");
 mkdirSync(configDir, { recursive: true });
-writeFileSync(join(configDir, "moor.json"), JSON.stringify({
-  model: "mock/echo",
-  provider: { mock: { npm: "@ai-sdk/openai-compatible", options: { baseURL: llmUrl, apiKey: "x" }, models: { echo: { name: "echo", tool_call: true } } } },
-  permission: { edit: "allow", bash: "allow" },
-}));
-const env = { ...process.env, HOME: work, MOOR_CONFIG_DIR: configDir, MOOR_DATA_DIR: join(work, "data"), MOOR_STATE_DIR: join(work, "state") };
+writeFileSync(
+  join(configDir, "moor.json"),
+  JSON.stringify({
+    model: "mock/echo",
+    provider: {
+      mock: {
+        npm: "@ai-sdk/openai-compatible",
+        options: { baseURL: llmUrl, apiKey: "x" },
+        models: { echo: { name: "echo", tool_call: true } },
+      },
+    },
+    permission: { edit: "allow", bash: "allow" },
+  }),
+);
+const env = {
+  ...process.env,
+  HOME: work,
+  MOOR_CONFIG_DIR: configDir,
+  MOOR_DATA_DIR: join(work, "data"),
+  MOOR_STATE_DIR: join(work, "state"),
+};
 const json = { "content-type": "application/json" };
 const results = {};
 
@@ -51,9 +77,19 @@ let url;
 for (let i = 0; i < 5; i++) {
   server?.kill("SIGKILL");
   const started = performance.now();
-  server = spawn(process.execPath, [bin, "serve", "--port", "0"], { env, cwd: work, stdio: ["ignore", "pipe", "inherit"] });
+  server = spawn(process.execPath, [bin, "serve", "--port", "0"], {
+    env,
+    cwd: work,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   url = await firstLine(server, /moor listening on (\S+)/);
-  while (!(await fetch(`${url}/global/health`).then((r) => r.ok, () => false))) await sleep(2);
+  while (
+    !(await fetch(`${url}/global/health`).then(
+      (r) => r.ok,
+      () => false,
+    ))
+  )
+    await sleep(2);
   starts.push(performance.now() - started);
 }
 results.cold_start_ms = median(starts);
@@ -61,7 +97,12 @@ await sleep(500);
 results.idle_rss_mb = rssMb(server.pid);
 
 const session = await (await fetch(`${url}/session`, { method: "POST", headers: json, body: "{}" })).json();
-const prompt = (text) => fetch(`${url}/session/${session.id}/message`, { method: "POST", headers: json, body: JSON.stringify({ parts: [{ type: "text", text }] }) }).then((r) => r.json());
+const prompt = (text) =>
+  fetch(`${url}/session/${session.id}/message`, {
+    method: "POST",
+    headers: json,
+    body: JSON.stringify({ parts: [{ type: "text", text }] }),
+  }).then((r) => r.json());
 
 // Warm up (the provider package loads on the first turn).
 for (let i = 0; i < 5; i++) await prompt("warm up");
@@ -121,7 +162,11 @@ for (let i = 0; i < 20; i++) {
     if (event.type === "session.idle") idle();
   });
   sent = performance.now();
-  await fetch(`${url}/session/${session.id}/prompt_async`, { method: "POST", headers: json, body: JSON.stringify({ parts: [{ type: "text", text: "MOCK_TOKENS 20" }] }) });
+  await fetch(`${url}/session/${session.id}/prompt_async`, {
+    method: "POST",
+    headers: json,
+    body: JSON.stringify({ parts: [{ type: "text", text: "MOCK_TOKENS 20" }] }),
+  });
   firstDelta.push(await first);
   await idleSeen;
   close();
@@ -158,7 +203,11 @@ for (let i = 0; i < 100; i++) {
     }),
   );
 }
-await fetch(`${url}/session/${session.id}/prompt_async`, { method: "POST", headers: json, body: JSON.stringify({ parts: [{ type: "text", text: "MOCK_STAMP 100" }] }) });
+await fetch(`${url}/session/${session.id}/prompt_async`, {
+  method: "POST",
+  headers: json,
+  body: JSON.stringify({ parts: [{ type: "text", text: "MOCK_STAMP 100" }] }),
+});
 await everyoneIdle;
 for (const close of closers) close();
 results.fanout_p99_ms = percentile(latencies, 0.99);
@@ -175,7 +224,11 @@ const wall = async (args) => {
   return median(times);
 };
 results.run_wall_ms = await wall(["run", "MOCK_TOKENS 20"]);
-const attachServer = spawn(process.execPath, [bin, "serve", "--port", "0"], { env, cwd: work, stdio: ["ignore", "pipe", "inherit"] });
+const attachServer = spawn(process.execPath, [bin, "serve", "--port", "0"], {
+  env,
+  cwd: work,
+  stdio: ["ignore", "pipe", "inherit"],
+});
 const attachUrl = await firstLine(attachServer, /moor listening on (\S+)/);
 await wall(["run", "--attach", attachUrl, "--", "warm up"]);
 results.run_attach_wall_ms = await wall(["run", "--attach", attachUrl, "--", "MOCK_TOKENS 20"]);
@@ -199,8 +252,14 @@ for (const [name, value] of Object.entries(results)) {
   const mark = value <= target ? "ok" : "OVER";
   console.log(`${name.padEnd(26)} ${String(round(value)).padStart(8)}  ≤ ${String(target).padEnd(6)} ${mark}`);
 }
-console.log(`RESULT ${Object.entries(results).map(([k, v]) => `${k}=${round(v)}`).join(" ")}`);
+console.log(
+  `RESULT ${Object.entries(results)
+    .map(([k, v]) => `${k}=${round(v)}`)
+    .join(" ")}`,
+);
 if (process.env.OPENCODE_BIN) {
-  console.log("OPENCODE_BIN is set: run ../shared/bench/turn-bench.mjs against `$OPENCODE_BIN serve` with the same fake model for the side-by-side figures (not automated here).");
+  console.log(
+    "OPENCODE_BIN is set: run ../shared/bench/turn-bench.mjs against `$OPENCODE_BIN serve` with the same fake model for the side-by-side figures (not automated here).",
+  );
 }
 process.exit(0);

@@ -3,7 +3,7 @@
 // caller is told to refetch its state.
 import type { MoorEvent } from "../protocol/event.js";
 import { SseParser } from "../protocol/sse.js";
-import { baseHeaders, type ClientOptions, withSlash } from "./http.js";
+import { baseHeaders, type ClientOptions, withAuthToken, withSlash } from "./http.js";
 
 export type ConnectionState = "connecting" | "open" | "reconnecting" | "closed";
 
@@ -67,6 +67,7 @@ export class EventStream {
   private async connectOnce(): Promise<boolean> {
     const url = new URL((this.options.path ?? "event").replace(/^\//, ""), withSlash(this.client.baseUrl));
     if (this.client.directory) url.searchParams.set("directory", this.client.directory);
+    withAuthToken(this.client, url);
     const headers: Record<string, string> = { ...baseHeaders(this.client), accept: "text/event-stream" };
     if (this.lastEventId) headers["last-event-id"] = this.lastEventId;
     this.controller = new AbortController();

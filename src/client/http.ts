@@ -10,6 +10,11 @@ export interface ClientOptions {
   fetch?: typeof fetch;
   /** Per-request timeout for REST calls (not for event streams or waiting prompts). */
   timeoutMs?: number;
+  /**
+   * The password sent as `?auth_token=` on every request instead of a header: what a web page opened with
+   * `?auth_token=` has (a browser cannot attach Basic auth to EventSource-like requests by itself).
+   */
+  authToken?: string;
 }
 
 export class MoorClientError extends Error {
@@ -44,7 +49,7 @@ export async function requestJson<T>(
   init: { timeoutMs?: number | null; signal?: AbortSignal } = {},
 ): Promise<T> {
   const fetchImpl = options.fetch ?? fetch;
-  const url = new URL(path, withSlash(options.baseUrl));
+  const url = withAuthToken(options, new URL(path, withSlash(options.baseUrl)));
   const headers = baseHeaders(options);
   if (body !== undefined) headers["content-type"] = "application/json";
   const timeoutMs = init.timeoutMs === undefined ? (options.timeoutMs ?? 10_000) : init.timeoutMs;
@@ -83,6 +88,12 @@ export async function requestJson<T>(
     throw new MoorClientError(message, response.status, error?.code ?? `http_${response.status}`);
   }
   return parsed as T;
+}
+
+/** Adds `?auth_token=` when the client was given one; leaves the URL alone otherwise. */
+export function withAuthToken(options: ClientOptions, url: URL): URL {
+  if (options.authToken) url.searchParams.set("auth_token", options.authToken);
+  return url;
 }
 
 export function withSlash(url: string): string {

@@ -89,7 +89,7 @@ export class PermissionGate {
   /** Answers a pending question; false when there is no such pending question. */
   reply(requestID: string, reply: PermissionReply, directory: string, message?: string): boolean {
     const stored = this.store.getPermission(requestID);
-    if (!stored || stored.status !== "pending") return false;
+    if (stored?.status !== "pending") return false;
     const { request } = stored;
     this.store.transaction(() => {
       this.store.setPermissionStatus(requestID, reply);

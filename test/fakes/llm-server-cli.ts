@@ -1,8 +1,7 @@
 // Runs the fake model server on its own (used by the benchmark): `PORT=5555 node <compiled>`.
-// Replies follow the MOOR_TOOL convention; `MOCK_TOKENS n` in the prompt asks for n tokens of "tok" (default
+// Replies follow the MOCK_TOOL convention; `MOCK_TOKENS n` in the prompt asks for n tokens of "tok" (default
 // MOCK_TOKENS env, 20); `MOCK_STAMP n` streams n tokens carrying their send time, MOCK_DELAY_MS apart.
-import { mockToolConvention, startFakeLlm } from "./llm-server.js";
-import { lastUserText } from "./llm-server.js";
+import { lastUserText, mockToolConvention, startFakeLlm } from "./llm-server.js";
 
 const defaultTokens = Number(process.env.MOCK_TOKENS ?? 20);
 const delayMs = Number(process.env.MOCK_DELAY_MS ?? 0);

@@ -17,7 +17,8 @@ describe("moor serve logs and discovery flags", () => {
     const home = makeTempHome(llm.url);
     const logDir = join(home.env.MOOR_DATA_DIR, "log");
     mkdirSync(logDir, { recursive: true });
-    for (let i = 0; i < 12; i++) writeFileSync(join(logDir, `2020-01-01T00-00-${String(i).padStart(2, "0")}-000Z.log`), "{}\n");
+    for (let i = 0; i < 12; i++)
+      writeFileSync(join(logDir, `2020-01-01T00-00-${String(i).padStart(2, "0")}-000Z.log`), "{}\n");
     const password = "very-secret-password";
     const server = await startServe({ ...home.env, MOOR_SERVER_PASSWORD: password }, ["--print-logs"], home.project);
     const auth = `Basic ${Buffer.from(`:${password}`).toString("base64")}`;
@@ -28,7 +29,10 @@ describe("moor serve logs and discovery flags", () => {
     const files = readdirSync(logDir).filter((name) => name.endsWith(".log"));
     expect(files).toHaveLength(10);
     const newest = readFileSync(join(logDir, files.sort().at(-1)!), "utf8");
-    const lines = newest.trim().split("\n").map((line) => JSON.parse(line));
+    const lines = newest
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
     expect(lines.some((line) => line.msg === "request" && line.path === "/session" && line.status === 401)).toBe(true);
     expect(newest).not.toContain(password);
     expect(newest).not.toContain("d3Jvbmc6d3Jvbmc=");

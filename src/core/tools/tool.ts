@@ -58,6 +58,7 @@ export interface ToolResult {
   metadata: Record<string, unknown>;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: a list of tools holds definitions of different input types.
 export interface ToolDefinition<Input = any> {
   name: string;
   description: string;

@@ -1,0 +1,219 @@
+/** @jsxImportSource preact */
+// The web UI: one event stream for the whole page, folded into the session list, the pending permissions and the
+// open session's view (the TUI's reducer, src/tui/state.ts). State is fetched once the stream is open (so nothing
+// published meanwhile is missed) and again on `server.resync`; reconnects resume with Last-Event-ID (src/client).
+import { useCallback, useEffect, useReducer, useRef, useState } from "preact/hooks";
+import type { ConnectionState, MoorClient, ProviderList } from "../client/index.js";
+import type { MoorEvent, PermissionRequest, Session, SessionStatus, Todo } from "../protocol/index.js";
+import { initialView, viewReducer } from "../tui/state.js";
+import { PermissionBanner } from "./PermissionBanner.js";
+import { SessionList } from "./SessionList.js";
+import { SessionView } from "./SessionView.js";
+
+const MODEL_KEY = "moor.model";
+
+function routeFromHash(): string | undefined {
+  const match = /^#\/s\/(.+)$/.exec(window.location.hash);
+  return match ? decodeURIComponent(match[1]) : undefined;
+}
+
+function ConnectionIndicator({ state, detail }: { state: ConnectionState; detail?: string }) {
+  const label = { connecting: "connecting…", open: "connected", reconnecting: "reconnecting…", closed: "offline" }[
+    state
+  ];
+  return (
+    <span class={`connection connection-${state}`} title={detail ?? label} data-state={state}>
+      <span class="dot" /> {label}
+    </span>
+  );
+}
+
+export function App({ client }: { client: MoorClient }) {
+  const [sessions, setSessions] = useState<Session[]>([]);
+  const [statuses, setStatuses] = useState<Record<string, SessionStatus>>({});
+  const [pending, setPending] = useState<PermissionRequest[]>([]);
+  const [todos, setTodos] = useState<Todo[]>([]);
+  const [connection, setConnection] = useState<{ state: ConnectionState; detail?: string }>({ state: "connecting" });
+  const [providers, setProviders] = useState<ProviderList>();
+  const [model, setModel] = useState(() => localStorage.getItem(MODEL_KEY) ?? "");
+  const [error, setError] = useState<string>();
+  const [route, setRoute] = useState(routeFromHash);
+  const [view, dispatch] = useReducer(viewReducer, initialView);
+  const routeRef = useRef(route);
+  routeRef.current = route;
+
+  const fail = useCallback((failure: unknown) => setError((failure as Error).message), []);
+
+  const loadLists = useCallback(async () => {
+    const [list, status, permissions] = await Promise.all([
+      client.listSessions(),
+      client.statuses(),
+      client.permissions(),
+    ]);
+    setSessions(list);
+    setStatuses(status);
+    setPending(permissions);
+  }, [client]);
+
+  const openSession = useCallback(
+    async (id: string) => {
+      const [session, messages, status, permissions, todoList] = await Promise.all([
+        client.getSession(id),
+        client.messages(id),
+        client.statuses(),
+        client.permissions(),
+        client.todos(id).catch(() => [] as Todo[]),
+      ]);
+      if (routeRef.current !== id) return; // the user moved on meanwhile
+      const busy = (status[id]?.type ?? "idle") !== "idle";
+      dispatch({ type: "open", session, messages, busy, permissions });
+      setTodos(todoList);
+    },
+    [client],
+  );
+
+  const refetch = useCallback(() => {
+    loadLists().catch(fail);
+    if (routeRef.current) openSession(routeRef.current).catch(fail);
+  }, [loadLists, openSession, fail]);
+
+  // Route changes (links, back button) open the session.
+  useEffect(() => {
+    const onHash = () => setRoute(routeFromHash());
+    window.addEventListener("hashchange", onHash);
+    return () => window.removeEventListener("hashchange", onHash);
+  }, []);
+  const loaded = useRef(false);
+  useEffect(() => {
+    setTodos([]);
+    if (route && loaded.current) openSession(route).catch(fail);
+  }, [route, openSession, fail]);
+
+  useEffect(() => {
+    client
+      .providers()
+      .then(setProviders)
+      .catch(() => undefined);
+  }, [client]);
+
+  useEffect(() => {
+    const onEvent = (event: MoorEvent) => {
+      dispatch({ type: "event", event });
+      switch (event.type) {
+        case "session.created":
+        case "session.updated": {
+          const { info } = event.properties;
+          setSessions((list) => [...list.filter((session) => session.id !== info.id), info]);
+          break;
+        }
+        case "session.deleted":
+          setSessions((list) => list.filter((session) => session.id !== event.properties.sessionID));
+          if (routeRef.current === event.properties.sessionID) window.location.hash = "";
+          break;
+        case "session.status":
+          setStatuses((map) => ({ ...map, [event.properties.sessionID]: event.properties.status }));
+          break;
+        case "permission.asked":
+          setPending((list) =>
+            list.some((request) => request.id === event.properties.id) ? list : [...list, event.properties],
+          );
+          break;
+        case "permission.replied":
+          setPending((list) => list.filter((request) => request.id !== event.properties.requestID));
+          break;
+        case "todo.updated":
+          if (event.properties.sessionID === routeRef.current) setTodos(event.properties.todos);
+          break;
+      }
+    };
+    const stream = client.events({
+      onEvent,
+      onState: (state, detail) => {
+        setConnection({ state, detail });
+        if (state === "open" && !loaded.current) {
+          loaded.current = true;
+          refetch();
+        }
+      },
+      onResync: () => refetch(),
+    });
+    return () => stream.close();
+  }, [client, refetch]);
+
+  const select = (id: string) => {
+    window.location.hash = `#/s/${encodeURIComponent(id)}`;
+  };
+  const create = async () => {
+    try {
+      const session = await client.createSession({});
+      setSessions((list) => [...list.filter((entry) => entry.id !== session.id), session]);
+      select(session.id);
+    } catch (failure) {
+      fail(failure);
+    }
+  };
+  const chooseModel = (value: string) => {
+    setModel(value);
+    localStorage.setItem(MODEL_KEY, value);
+  };
+  const current = route && view.sessionID === route ? view : undefined;
+
+  return (
+    <div class={`app ${route ? "has-session" : ""}`}>
+      <header class="topbar">
+        <a class="brand" href="#/">
+          Moor
+        </a>
+        <ConnectionIndicator state={connection.state} detail={connection.detail} />
+      </header>
+      <PermissionBanner
+        client={client}
+        requests={pending}
+        sessions={sessions}
+        onAnswered={(id) => setPending((list) => list.filter((request) => request.id !== id))}
+        onOpen={select}
+      />
+      {error && (
+        <div class="error-banner" role="alert">
+          <span>{error}</span>
+          <button type="button" class="small" onClick={() => setError(undefined)}>
+            Dismiss
+          </button>
+        </div>
+      )}
+      <div class="layout">
+        <aside class="sidebar">
+          <SessionList
+            sessions={sessions}
+            statuses={statuses}
+            selected={route}
+            onSelect={select}
+            onCreate={() => void create()}
+          />
+        </aside>
+        <main class="main">
+          {!route && <p class="empty placeholder">Pick a session or start a new one.</p>}
+          {route && !current && <div class="loading">Loading…</div>}
+          {current && (
+            <SessionView
+              client={client}
+              view={current}
+              todos={todos}
+              providers={providers}
+              model={model}
+              onModel={chooseModel}
+              onBack={() => {
+                window.location.hash = "";
+              }}
+              onDeleted={(id) => {
+                setSessions((list) => list.filter((session) => session.id !== id));
+                window.location.hash = "";
+              }}
+              onError={setError}
+            />
+          )}
+        </main>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,57 @@
+/** @jsxImportSource preact */
+// One message of the transcript: the user's text as a bubble; the assistant's parts in order (text as Markdown,
+// reasoning folded, tools as cards) and its error, if the turn ended with one.
+import type { Part } from "../protocol/index.js";
+import type { ViewMessage } from "../tui/state.js";
+import { Markdown } from "./markdown.js";
+import { ToolCard } from "./ToolCard.js";
+
+function PartView({ part }: { part: Part }) {
+  switch (part.type) {
+    case "text":
+      return part.synthetic ? null : <Markdown text={part.text} />;
+    case "reasoning":
+      return part.text.trim() ? (
+        <details class="reasoning">
+          <summary>Reasoning</summary>
+          <Markdown text={part.text} />
+        </details>
+      ) : null;
+    case "tool":
+      return <ToolCard part={part} />;
+    case "file":
+      return <div class="file-part">📎 {part.filename ?? part.mime}</div>;
+    case "patch":
+      return <div class="patch-part">Changed {part.files.join(", ")}</div>;
+    default:
+      return null;
+  }
+}
+
+export function MessageView({ message }: { message: ViewMessage }) {
+  const { info, parts } = message;
+  if (info.role === "user") {
+    const text = parts
+      .filter((part) => part.type === "text" && !part.synthetic)
+      .map((part) => (part.type === "text" ? part.text : ""))
+      .join("\n");
+    return (
+      <div class="message user" data-message={info.id}>
+        <div class="bubble">{text}</div>
+      </div>
+    );
+  }
+  const error = info.error;
+  return (
+    <div class="message assistant" data-message={info.id}>
+      {parts.map((part) => (
+        <PartView key={part.id} part={part} />
+      ))}
+      {error && (
+        <div class={`message-error ${error.name === "MessageAbortedError" ? "aborted" : ""}`}>
+          {error.name === "MessageAbortedError" ? "Aborted" : error.data.message}
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,81 @@
+/** @jsxImportSource preact */
+// The prompt box: Enter sends, Shift+Enter is a newline; the model picker (from /config/providers) and the abort
+// button sit beside it. Turns queue on the server, so sending while busy is allowed.
+import { useState } from "preact/hooks";
+import type { ProviderList } from "../client/index.js";
+
+interface Props {
+  busy: boolean;
+  providers?: ProviderList;
+  model: string;
+  onModel(model: string): void;
+  onSend(text: string): Promise<void>;
+  onAbort(): void;
+}
+
+export function PromptBox({ busy, providers, model, onModel, onSend, onAbort }: Props) {
+  const [text, setText] = useState("");
+  const [sending, setSending] = useState(false);
+  const send = async () => {
+    const prompt = text.trim();
+    if (!prompt || sending) return;
+    setSending(true);
+    try {
+      await onSend(prompt);
+      setText("");
+    } finally {
+      setSending(false);
+    }
+  };
+  return (
+    <form
+      class="prompt-box"
+      onSubmit={(event) => {
+        event.preventDefault();
+        void send();
+      }}
+    >
+      <textarea
+        rows={2}
+        placeholder="Ask moor… (Enter to send, Shift+Enter for a newline)"
+        aria-label="Prompt"
+        value={text}
+        onInput={(event) => setText(event.currentTarget.value)}
+        onKeyDown={(event) => {
+          if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+            event.preventDefault();
+            void send();
+          }
+        }}
+      />
+      <div class="prompt-actions">
+        <select
+          class="model-picker"
+          aria-label="Model"
+          value={model}
+          onChange={(event) => onModel(event.currentTarget.value)}
+        >
+          <option value="">Default model</option>
+          {providers?.providers.map((provider) => (
+            <optgroup key={provider.id} label={provider.name}>
+              {Object.values(provider.models).map((entry) => (
+                <option key={entry.id} value={`${provider.id}/${entry.id}`}>
+                  {entry.name || entry.id}
+                </option>
+              ))}
+            </optgroup>
+          ))}
+        </select>
+        <span class="spacer" />
+        {busy && (
+          <button type="button" class="danger abort" onClick={onAbort}>
+            Abort
+          </button>
+        )}
+        <button type="submit" class="primary send" disabled={sending || !text.trim()}>
+          Send
+        </button>
+      </div>
+    </form>
+  );
+}
