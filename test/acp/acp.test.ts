@@ -227,6 +227,25 @@ describe("moor acp (real process, SDK client side)", () => {
   });
 });
 
+describe("acp --port", () => {
+  it("serves the HTTP API of the same process, so other clients see the editor's sessions", async () => {
+    const { stream, process: acpProcess } = spawnAcp(["--port", "0"]);
+    let stderr = "";
+    acpProcess.stderr!.on("data", (chunk) => {
+      stderr += chunk;
+    });
+    const { app } = editorClient([]);
+    const sessionId = await app.connectWith(stream, async (ctx) => {
+      await ctx.request(methods.agent.initialize, { protocolVersion: 1, clientCapabilities: {} });
+      return (await ctx.request(methods.agent.session.new, { cwd: home.project, mcpServers: [] })).sessionId;
+    });
+    while (!/HTTP API on (\S+)/.test(stderr)) await new Promise((r) => setTimeout(r, 20));
+    const url = /HTTP API on (\S+)/.exec(stderr)![1];
+    const sessions = (await (await fetch(`${url}/session`)).json()) as { id: string }[];
+    expect(sessions.map((s) => s.id)).toContain(sessionId);
+  });
+});
+
 describe("editor integration", () => {
   it("file tools read and write through the editor when it offers fs, and modes/model can be set", async () => {
     home = makeTempHome(llm.url, { permission: { edit: "allow" } });

@@ -124,6 +124,14 @@ describe("moor run (in-process)", () => {
     const text = textStep.parts.find((p: { type: string }) => p.type === "text");
     expect(text.text.startsWith("token token")).toBe(true);
     expect(existsSync(join(home.project, "kept.txt"))).toBe(true);
+
+    llm.script({ text: "picked up where it stopped" });
+    const resumed = await moor(["run", "--session", sessionID, "--resume"]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toBe("picked up where it stopped\n");
+    const after = await exportOf(sessionID);
+    expect(after.messages.at(-1).info.finish).toBe("stop");
+    expect(after.messages.filter((m: { info: { role: string } }) => m.info.role === "user")).toHaveLength(1);
   });
 });
 
