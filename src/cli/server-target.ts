@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { MoorClient, MoorClientError } from "../client/index.js";
 import type { Env } from "./context.js";
+import { nodeFetch } from "./node-fetch.js";
 import { UsageError } from "./output.js";
 
 export const DEFAULT_SERVER_URL = "http://127.0.0.1:4096";
@@ -42,6 +43,7 @@ export async function connect(options: {
     password: options.password,
     username: options.username,
     directory: options.directory,
+    fetch: nodeFetch as unknown as typeof fetch,
   });
   try {
     await client.health(options.timeoutMs ?? 5000);
