@@ -7,8 +7,12 @@ import { readVersion } from "./version.js";
 // biome-ignore lint/suspicious/noExplicitAny: each command module takes its own commander arguments.
 type Loader = () => Promise<{ default: (...args: any[]) => Promise<void> | void }>;
 
-function lazy(load: Loader) {
+/** Set by one-shot commands: exit as soon as they are done, instead of waiting for idle sockets and timers. */
+let exitWhenDone = false;
+
+function lazy(load: Loader, options: { oneShot?: boolean } = {}) {
   return async (...args: unknown[]) => {
+    exitWhenDone = options.oneShot ?? false;
     const command = await load();
     await command.default(...args);
   };
@@ -55,7 +59,7 @@ export function buildProgram(): Command {
     .option("--follow", "with --attach --session: follow the session's running turn")
     .option("--resume", "continue the session's interrupted turn")
     .option("-p, --password <password>", "server password (also MOOR_SERVER_PASSWORD)")
-    .action(lazy(() => import("./run.js")));
+    .action(lazy(() => import("./run.js"), { oneShot: true }));
 
   program
     .command("attach")
@@ -83,31 +87,31 @@ export function buildProgram(): Command {
     .description("list sessions")
     .option("--dir <dir>", "only sessions of this directory")
     .addOption(new Option("--format <format>", "output format").choices(["table", "json"]).default("table"))
-    .action(lazy(() => import("./session-list.js")));
+    .action(lazy(() => import("./session-list.js"), { oneShot: true }));
 
   program
     .command("export")
     .description("write a session (info, messages, parts, todos) as JSON")
     .argument("<sessionID>", "session id")
     .option("-o, --output <file>", "write to this file instead of stdout")
-    .action(lazy(() => import("./export.js")));
+    .action(lazy(() => import("./export.js"), { oneShot: true }));
 
   program
     .command("import")
     .description("import a session exported with `moor export`")
     .argument("<file>", "exported JSON file")
-    .action(lazy(() => import("./import.js")));
+    .action(lazy(() => import("./import.js"), { oneShot: true }));
 
   const debug = program.command("debug").description("inspect moor's setup");
   debug
     .command("paths")
     .description("print where config, data, state and logs live")
-    .action(lazy(() => import("./debug-paths.js")));
+    .action(lazy(() => import("./debug-paths.js"), { oneShot: true }));
   debug
     .command("config")
     .description("print the merged configuration (secrets masked)")
     .option("--dir <dir>", "project directory", process.cwd())
-    .action(lazy(() => import("./debug-config.js")));
+    .action(lazy(() => import("./debug-config.js"), { oneShot: true }));
 
   const daemon = program.command("daemon").description("run moor serve in the background, supervised");
   for (const [name, description] of [
@@ -159,4 +163,5 @@ export async function main(argv: string[]): Promise<void> {
     }
     fail(error);
   }
+  if (exitWhenDone) process.exit();
 }
