@@ -1,7 +1,8 @@
 // The agent loop (DESIGN.md §5.1: the model is a parameter). One turn answers one user message: it streams model
 // steps, runs the tool calls each step asks for, and loops until the model stops or `maxSteps` is reached. Each
 // step is its own assistant message, as in OpenCode.
-import type { LanguageModel, ModelMessage } from "ai";
+import type { JSONSchema7, LanguageModel, ModelMessage, ToolSet } from "ai";
+import { z } from "zod";
 import {
   type AssistantMessage,
   emptyTokens,
@@ -213,13 +214,8 @@ class StepStream {
   }
 
   async run(history: ModelMessage[]): Promise<void> {
-    const { streamText, tool } = await import("ai");
-    const tools = Object.fromEntries(
-      this.env.tools.map((definition) => [
-        definition.name,
-        tool({ description: definition.description, inputSchema: definition.parameters }),
-      ]),
-    );
+    const { streamText } = await import("ai");
+    const tools = await modelToolSet(this.env.tools);
     const result = streamText({
       model: this.request.model.model,
       system: this.env.systemPrompt(this.request.session),
@@ -352,6 +348,31 @@ class StepStream {
       this.recorder.put(part);
     }
   }
+}
+
+const toolSets = new WeakMap<ToolDefinition[], Promise<ToolSet>>();
+
+/**
+ * The tools as the model sees them, converted to JSON Schema once per tool list (converting zod schemas on every
+ * step showed up in profiles). Inputs are validated with the zod schemas when a call runs.
+ */
+function modelToolSet(definitions: ToolDefinition[]): Promise<ToolSet> {
+  let set = toolSets.get(definitions);
+  if (!set) {
+    set = import("ai").then(({ jsonSchema, tool }) =>
+      Object.fromEntries(
+        definitions.map((definition) => [
+          definition.name,
+          tool({
+            description: definition.description,
+            inputSchema: jsonSchema(z.toJSONSchema(definition.parameters, { io: "input" }) as JSONSchema7),
+          }),
+        ]),
+      ),
+    );
+    toolSets.set(definitions, set);
+  }
+  return set;
 }
 
 /** Runs one tool call, moving its part through running → completed | error. */
