@@ -242,13 +242,15 @@ describe("acp --port", () => {
       stderr += chunk;
     });
     const { app } = editorClient([]);
-    const sessionId = await app.connectWith(stream, async (ctx) => {
+    // Checked while the editor is still connected: closing the connection ends the ACP process and its server.
+    const { sessionId, sessions } = await app.connectWith(stream, async (ctx) => {
       await ctx.request(methods.agent.initialize, { protocolVersion: 1, clientCapabilities: {} });
-      return (await ctx.request(methods.agent.session.new, { cwd: home.project, mcpServers: [] })).sessionId;
+      const created = await ctx.request(methods.agent.session.new, { cwd: home.project, mcpServers: [] });
+      while (!/HTTP API on (\S+)/.test(stderr)) await new Promise((r) => setTimeout(r, 20));
+      const url = /HTTP API on (\S+)/.exec(stderr)![1];
+      const listed = (await (await fetch(`${url}/session`)).json()) as { id: string }[];
+      return { sessionId: created.sessionId, sessions: listed };
     });
-    while (!/HTTP API on (\S+)/.test(stderr)) await new Promise((r) => setTimeout(r, 20));
-    const url = /HTTP API on (\S+)/.exec(stderr)![1];
-    const sessions = (await (await fetch(`${url}/session`)).json()) as { id: string }[];
     expect(sessions.map((s) => s.id)).toContain(sessionId);
   });
 });
