@@ -1,3 +1,8 @@
 #!/usr/bin/env node
-// Thin launcher: the compiled CLI lives in dist/ (built by `npm install` via `prepare`).
-import("../dist/cli/main.js").then((cli) => cli.main(process.argv));
+// Thin launcher: the CLI is built into dist/ by `npm install` (via `prepare`): a bundle for a fast start
+// (scripts/bundle.mjs), with the plain compiled modules as the fallback.
+import { existsSync } from "node:fs";
+
+const bundle = new URL("../dist/bundle/main.js", import.meta.url);
+const entry = existsSync(bundle) ? bundle : new URL("../dist/cli/main.js", import.meta.url);
+import(entry.href).then((cli) => cli.main(process.argv));

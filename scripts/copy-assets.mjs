@@ -1,5 +1,7 @@
-// Copies the non-TypeScript files the compiled code reads at run time (SQL migrations) next to it in dist/.
+// After tsc: copies what the compiled code reads at run time (SQL migrations) into dist/, builds the web UI, and
+// bundles the CLI for a fast start.
 import { cpSync, existsSync } from "node:fs";
 
 cpSync("src/storage/migrations", "dist/storage/migrations", { recursive: true });
 if (existsSync("scripts/build-web.mjs")) await import("./build-web.mjs");
+await import("./bundle.mjs");

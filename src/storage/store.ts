@@ -1,13 +1,16 @@
 // The one durable store: better-sqlite3 in WAL mode. Every write is synchronous and committed before it returns,
 // so "written before published" (DESIGN.md §3) holds by calling the store before the bus.
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import type { MessageInfo, MessageWithParts, Part, PermissionRequest, Session, Todo } from "../protocol/index.js";
 import { migrate, readMigrations } from "./migrate.js";
 
-const MIGRATIONS_DIR = fileURLToPath(new URL("./migrations", import.meta.url));
+/** Beside this file (src/ and dist/storage/), or dist/storage/migrations seen from the bundle in dist/bundle/. */
+const MIGRATIONS_DIR = [new URL("./migrations", import.meta.url), new URL("../storage/migrations", import.meta.url)]
+  .map((url) => fileURLToPath(url))
+  .find((dir) => existsSync(dir)) as string;
 
 export type PermissionStatus = "pending" | "once" | "always" | "reject";
 

@@ -6,8 +6,11 @@ import { extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { RouteContext } from "../context.js";
 
-/** dist/web next to dist/server/routes/web.js (the compiled form of this file). */
-export const WEB_DIR = fileURLToPath(new URL("../../web/", import.meta.url));
+/** dist/web: two levels up from dist/server/routes/web.js, or one up from the bundle's chunks in dist/bundle/. */
+export const WEB_DIR =
+  [new URL("../../web/", import.meta.url), new URL("../web/", import.meta.url)]
+    .map((url) => fileURLToPath(url))
+    .find((dir) => existsSync(join(dir, "index.html"))) ?? fileURLToPath(new URL("../../web/", import.meta.url));
 
 const CSP =
   "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; base-uri 'none'; frame-ancestors 'none'";
