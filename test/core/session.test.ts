@@ -217,3 +217,26 @@ describe("permission memory", () => {
     reopened.close();
   });
 });
+
+describe("step limit", () => {
+  it("stops after maxSteps model steps even if the model keeps calling tools", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "moor-steps-"));
+    const store = new Store(join(dir, "moor.db"));
+    const model = scriptedModel(
+      Array.from({ length: 10 }, () => ({ toolCalls: [{ name: "echo", input: { text: "again" } }] })),
+    );
+    const core = createCore({
+      store,
+      version: "test",
+      settings: () => ({ permission: "allow", maxSteps: 3 }),
+      resolveModel: async () => ({ model, providerID: "mock", modelID: "m" }),
+      tools: [echoTool],
+    });
+    const session = core.sessions.create({ directory: dir });
+    const result = await core.sessions.prompt(session.id, { parts: [{ type: "text", text: "loop" }] });
+    expect(result.finish).toBe("max-steps");
+    expect(model.doStreamCalls.length).toBe(3);
+    expect(core.sessions.messages(session.id).filter((m) => m.info.role === "assistant")).toHaveLength(3);
+    store.close();
+  });
+});
