@@ -131,11 +131,6 @@ export class PermissionGate {
   pending(): PermissionRequest[] {
     return this.store.listPendingPermissions();
   }
-
-  /** Whether some live turn is waiting on this question (false for ones left from before a restart). */
-  isLive(requestID: string): boolean {
-    return this.waiters.has(requestID);
-  }
 }
 
 function rejected(ask: PermissionAsk): PermissionDeniedError {

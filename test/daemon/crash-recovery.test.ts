@@ -23,10 +23,8 @@ describe("kill -9 during streaming tool-using turns", () => {
     const home = makeTempHome(llm.url, { permission: { edit: "allow", bash: "allow" } });
     // Every turn: a write, a bash, then a slowly streamed answer.
     llm.respond((request) => {
-      const toolResults = request.messages.filter((message) => message.role === "tool").length;
       const sinceUser = request.messages.slice(request.messages.findLastIndex((m) => m.role === "user"));
       const stepTools = sinceUser.filter((message) => message.role === "tool").length;
-      void toolResults;
       if (stepTools === 0)
         return {
           toolCalls: [{ name: "write", args: { filePath: `f${request.messages.length}.txt`, content: "data\n" } }],
