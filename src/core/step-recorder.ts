@@ -28,7 +28,14 @@ export class StepRecorder {
   put(part: Part): void {
     if (part.type === "text" || part.type === "reasoning") this.dirty.delete(part);
     this.store.putPart(part);
-    this.bus.publish("message.part.updated", { sessionID: part.sessionID, part, time: this.now() }, this.scope);
+    // A copy: the live part keeps changing (text grows), and the replay ring must hold the part as it was when
+    // announced, or a reconnecting client would get later text and then the deltas again.
+    const snapshot = { ...part };
+    this.bus.publish(
+      "message.part.updated",
+      { sessionID: part.sessionID, part: snapshot, time: this.now() },
+      this.scope,
+    );
   }
 
   appendText(part: TextPart | ReasoningPart, delta: string): void {

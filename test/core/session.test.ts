@@ -240,3 +240,35 @@ describe("step limit", () => {
     store.close();
   });
 });
+
+describe("replay", () => {
+  it("replayed events show each part as it was when announced, so replaying deltas rebuilds the text exactly", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "moor-replay-"));
+    const store = new Store(join(dir, "moor.db"));
+    const model = scriptedModel([{ text: "one two three four" }]);
+    const core = createCore({
+      store,
+      version: "test",
+      settings: () => ({}),
+      resolveModel: async () => ({ model, providerID: "mock", modelID: "m" }),
+      tools: [],
+    });
+    const session = core.sessions.create({ directory: dir });
+    await core.sessions.prompt(session.id, { parts: [{ type: "text", text: "count" }] });
+    // A client that reconnects from the start folds the replayed events the way a live one would; it is checked
+    // right after the last delta, before the part's final update would paper over a doubled text.
+    const replayed = core.bus.since(0) ?? [];
+    const lastDelta = replayed.findLastIndex(({ event }) => event.type === "message.part.delta");
+    const texts = new Map<string, string>();
+    for (const { event } of replayed.slice(0, lastDelta + 1)) {
+      if (event.type === "message.part.updated" && event.properties.part.type === "text") {
+        texts.set(event.properties.part.id, event.properties.part.text);
+      }
+      if (event.type === "message.part.delta") {
+        texts.set(event.properties.partID, (texts.get(event.properties.partID) ?? "") + event.properties.delta);
+      }
+    }
+    expect([...texts.values()]).toEqual(["count", "one two three four"]);
+    store.close();
+  });
+});
