@@ -30,7 +30,7 @@ export class StepRecorder {
     this.store.putPart(part);
     // A copy: the live part keeps changing (text grows), and the replay ring must hold the part as it was when
     // announced, or a reconnecting client would get later text and then the deltas again.
-    const snapshot = { ...part };
+    const snapshot: Part = part.type === "tool" ? { ...part, state: { ...part.state } } : { ...part };
     this.bus.publish(
       "message.part.updated",
       { sessionID: part.sessionID, part: snapshot, time: this.now() },
