@@ -36,6 +36,12 @@ export default async function attach(url: string | undefined, options: AttachOpt
     throw error;
   }
   if (!process.stdin.isTTY) throw new UsageError("moor attach needs a terminal (stdin is not a TTY)");
+  // Ink draws only the final frame when CI or CONTINUOUS_INTEGRATION is set (it reads them once, on import).
+  // A person at a terminal is not a CI log, so those flags must not blank the live UI.
+  if (process.stdout.isTTY) {
+    delete env.CI;
+    delete env.CONTINUOUS_INTEGRATION;
+  }
   const [{ render }, { createElement }, { App }] = await Promise.all([
     import("ink"),
     import("react"),

@@ -36,7 +36,8 @@ function attach(url: string, extra = "", env: Record<string, string> = {}): Tmux
   tui = TmuxSession.start(
     `moor-test-${process.pid}-${counter++}`,
     `${process.execPath} ${MOOR_BIN} attach ${url} ${extra}`,
-    { ...home.env, ...env },
+    // CI=true as on a CI runner: the live UI must still draw (Ink alone would print only the last frame).
+    { CI: "true", ...home.env, ...env },
     home.project,
   );
   return tui;
