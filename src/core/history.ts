@@ -1,6 +1,12 @@
-// Stored messages → the model's conversation. One stored assistant message is one model step: its text and tool
-// calls become an assistant message, its finished tool calls the tool results that follow it.
-import type { AssistantContent, ModelMessage, ToolContent, UserContent } from "ai";
+// Stored messages → the model's conversation, in the AI SDK's provider prompt format (the turn calls the model's
+// doStream itself; see turn.ts). One stored assistant message is one model step: its text and tool calls become an
+// assistant message, its finished tool calls the tool results that follow it.
+import type {
+  LanguageModelV3Message,
+  LanguageModelV3Prompt,
+  LanguageModelV3ToolCallPart,
+  LanguageModelV3ToolResultPart,
+} from "@ai-sdk/provider";
 import type { MessageWithParts, Part } from "../protocol/index.js";
 
 /**
@@ -23,23 +29,32 @@ export function conversationFor(history: MessageWithParts[], userMessageID: stri
   return out;
 }
 
-export function toModelMessages(history: MessageWithParts[]): ModelMessage[] {
-  const out: ModelMessage[] = [];
+type UserContent = Extract<LanguageModelV3Message, { role: "user" }>["content"];
+type AssistantContent = Extract<LanguageModelV3Message, { role: "assistant" }>["content"];
+
+export function toModelPrompt(history: MessageWithParts[]): LanguageModelV3Prompt {
+  const out: LanguageModelV3Prompt = [];
   for (const { info, parts } of history) {
     if (info.role === "user") {
       const content = userContent(parts);
       if (content.length > 0) out.push({ role: "user", content });
       continue;
     }
-    const assistant: Exclude<AssistantContent, string> = [];
-    const results: ToolContent = [];
+    const assistant: AssistantContent = [];
+    const results: LanguageModelV3ToolResultPart[] = [];
     for (const part of parts) {
       if (part.type === "text" && part.text) assistant.push({ type: "text", text: part.text });
       if (part.type !== "tool") continue;
       const { state } = part;
       // A call whose input never finished streaming cannot be replayed to the model.
       if (state.status === "pending") continue;
-      assistant.push({ type: "tool-call", toolCallId: part.callID, toolName: part.tool, input: state.input });
+      const call: LanguageModelV3ToolCallPart = {
+        type: "tool-call",
+        toolCallId: part.callID,
+        toolName: part.tool,
+        input: state.input,
+      };
+      assistant.push(call);
       const output =
         state.status === "completed"
           ? ({ type: "text", value: state.output } as const)
@@ -54,21 +69,30 @@ export function toModelMessages(history: MessageWithParts[]): ModelMessage[] {
   return out;
 }
 
-function userContent(parts: Part[]): Exclude<UserContent, string> {
-  const content: Exclude<UserContent, string> = [];
+function userContent(parts: Part[]): UserContent {
+  const content: UserContent = [];
   for (const part of parts) {
     if (part.type === "text" && part.text) content.push({ type: "text", text: part.text });
     if (part.type === "file") {
       if (part.mime.startsWith("text/") && part.url.startsWith("data:")) {
         content.push({ type: "text", text: `File ${part.filename ?? ""}:\n${decodeDataUrl(part.url)}` });
-      } else if (part.mime.startsWith("image/")) {
-        content.push({ type: "image", image: part.url, mediaType: part.mime });
+      } else if (part.mime.startsWith("image/") && URL.canParse(part.url)) {
+        content.push({ type: "file", data: imageData(part.url), mediaType: part.mime });
       } else {
         content.push({ type: "text", text: `[Attached file ${part.filename ?? part.url} (${part.mime})]` });
       }
     }
   }
   return content;
+}
+
+/** A data: URL's base64 payload, or the URL itself for the provider to pass on or fetch. */
+function imageData(url: string): string | URL {
+  if (!url.startsWith("data:")) return new URL(url);
+  const comma = url.indexOf(",");
+  const meta = url.slice(0, comma);
+  const body = url.slice(comma + 1);
+  return meta.endsWith(";base64") ? body : Buffer.from(decodeURIComponent(body), "utf8").toString("base64");
 }
 
 function decodeDataUrl(url: string): string {

@@ -1,6 +1,6 @@
 // Config → an AI SDK LanguageModel. Model ids are `provider/model`. Provider packages load lazily (they are heavy
 // and only needed when a turn runs).
-import type { LanguageModel } from "ai";
+import type { LanguageModelV3 } from "@ai-sdk/provider";
 import type { ModelConfig, MoorConfig, ProviderConfig } from "../config/schema.js";
 
 export class ModelNotConfiguredError extends Error {
@@ -20,7 +20,7 @@ export class ProviderError extends Error {
 }
 
 export interface ResolvedProviderModel {
-  model: LanguageModel;
+  model: LanguageModelV3;
   providerID: string;
   modelID: string;
   info?: ModelConfig;
@@ -76,7 +76,7 @@ async function createLanguageModel(
   provider: ProviderConfig,
   modelID: string,
   options: ResolveOptions,
-): Promise<LanguageModel> {
+): Promise<LanguageModelV3> {
   const settings = provider.options ?? {};
   const npm = provider.npm ?? (settings.baseURL ? "@ai-sdk/openai-compatible" : undefined);
   const common = { apiKey: settings.apiKey, headers: settings.headers, fetch: options.fetch };

@@ -3,7 +3,7 @@ import type { LanguageModelV3StreamPart } from "@ai-sdk/provider";
 import { MockLanguageModelV3, simulateReadableStream } from "ai/test";
 
 export type ScriptedStep =
-  | { text?: string; reasoning?: string; toolCalls?: { name: string; input: unknown }[]; delayMs?: number }
+  | { text?: string; reasoning?: string; toolCalls?: { name: string; input?: unknown; rawInput?: string }[]; delayMs?: number }
   | { error: Error };
 
 const usage = {
@@ -35,7 +35,7 @@ export function scriptedModel(steps: ScriptedStep[]): MockLanguageModelV3 {
           type: "tool-call",
           toolCallId: `call_${call}_${index}`,
           toolName: toolCall.name,
-          input: JSON.stringify(toolCall.input),
+          input: toolCall.rawInput ?? JSON.stringify(toolCall.input),
         });
       }
       const toolCalls = (step.toolCalls ?? []).length > 0;

@@ -156,6 +156,34 @@ describe("session service and agent loop", () => {
     expect(last.info.role === "assistant" && last.info.error?.name).toBe("MessageAbortedError");
     expect(core.sessions.status(session.id).type).toBe("idle");
   });
+
+  it("gives the model its tools and system prompt, and answers a malformed or unknown tool call with a tool error", async () => {
+    const model = start([
+      {
+        toolCalls: [
+          { name: "echo", rawInput: '{"text": "unterminated' },
+          { name: "echo", rawInput: "[1, 2]" },
+          { name: "teleport", input: { to: "mars" } },
+        ],
+      },
+      { text: "sorry" },
+    ]);
+    const session = core.sessions.create({ directory: dir });
+    const result = await core.sessions.prompt(session.id, { parts: [{ type: "text", text: "go" }] });
+    expect(result.finish).toBe("stop");
+    const [first, second] = model.doStreamCalls;
+    expect(first.prompt[0].role).toBe("system");
+    expect(first.tools?.map((tool) => tool.name)).toEqual(["echo"]);
+    const results = second.prompt
+      .filter((message) => message.role === "tool")
+      .flatMap((message) => message.content)
+      .map((part) => (part.type === "tool-result" ? part.output : undefined));
+    expect(results).toEqual([
+      { type: "error-text", value: expect.stringMatching(/^Invalid tool call: the arguments are not valid JSON/) },
+      { type: "error-text", value: "Invalid tool call: the arguments must be a JSON object" },
+      { type: "error-text", value: expect.stringMatching(/^Unknown tool "teleport"\. Available tools: echo\./) },
+    ]);
+  });
 });
 
 describe("permission memory", () => {
