@@ -3,7 +3,12 @@ import type { LanguageModelV3StreamPart } from "@ai-sdk/provider";
 import { MockLanguageModelV3, simulateReadableStream } from "ai/test";
 
 export type ScriptedStep =
-  | { text?: string; reasoning?: string; toolCalls?: { name: string; input?: unknown; rawInput?: string }[]; delayMs?: number }
+  | {
+      text?: string;
+      reasoning?: string;
+      toolCalls?: { name: string; input?: unknown; rawInput?: string }[];
+      delayMs?: number;
+    }
   | { error: Error };
 
 const usage = {
