@@ -1,6 +1,6 @@
 // The config file's shape: OpenCode's keys keep their meaning (an opencode.json can be copied over); keys moor
 // does not use are kept, not rejected.
-import { z } from "zod";
+import * as z from "zod";
 
 const Action = z.enum(["allow", "ask", "deny"]);
 

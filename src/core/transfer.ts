@@ -1,6 +1,6 @@
 // Export and import of whole sessions: `{info, messages, todos}`, the same document OpenCode's export writes plus
 // todos. export → import → export gives the same document.
-import { z } from "zod";
+import * as z from "zod";
 import { MessageWithParts, Session, Todo } from "../protocol/index.js";
 import type { Store } from "../storage/store.js";
 import { CoreError, notFound } from "./errors.js";

@@ -10,7 +10,7 @@ import type {
   LanguageModelV3StreamPart,
   LanguageModelV3Usage,
 } from "@ai-sdk/provider";
-import { z } from "zod";
+import * as z from "zod";
 import {
   type AssistantMessage,
   emptyTokens,

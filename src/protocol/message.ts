@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { ModelRef, TokenUsage } from "./session.js";
 
 /** Errors recorded on an assistant message, in OpenCode's `{name, data}` shape. */

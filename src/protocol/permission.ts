@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 export const PermissionAction = z.enum(["allow", "ask", "deny"]);
 export type PermissionAction = z.infer<typeof PermissionAction>;

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 export const TokenUsage = z.object({
   total: z.number().optional(),

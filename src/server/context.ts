@@ -1,7 +1,7 @@
 // What every route module receives: the core, the route registry (for /doc), and the helpers that read a
 // request's directory and validated body.
 import type { Context, Hono } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import type { Core } from "../core/index.js";
 import { describeZodError, HttpError } from "./errors.js";
 import type { RouteRegistry, RouteSpec } from "./openapi.js";

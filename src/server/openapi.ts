@@ -1,6 +1,6 @@
 // The OpenAPI 3.1 document at GET /doc, built from the same zod schemas the routes validate with: each route
 // registers its method, path and schemas here as it is defined, so the document cannot drift from the code.
-import { z } from "zod";
+import * as z from "zod";
 
 export interface RouteSpec {
   method: "get" | "post" | "patch" | "delete";

@@ -1,6 +1,7 @@
 // The one durable store: better-sqlite3 in WAL mode. Every write is synchronous and committed before it returns,
 // so "written before published" (DESIGN.md §3) holds by calling the store before the bus.
 import { existsSync, mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
@@ -19,13 +20,25 @@ export interface StoredPermission {
   status: PermissionStatus;
 }
 
+/**
+ * The compiled addon, found directly: better-sqlite3's own lookup (the `bindings` package) tries a dozen paths
+ * first, which shows on the start path. Undefined lets it search when the build sits elsewhere.
+ */
+function nativeBindingPath(): string | undefined {
+  try {
+    return createRequire(import.meta.url).resolve("better-sqlite3/build/Release/better_sqlite3.node");
+  } catch {
+    return undefined;
+  }
+}
+
 export class Store {
   readonly db: Database.Database;
   private readonly statements;
 
   constructor(file: string) {
     if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
-    this.db = new Database(file);
+    this.db = new Database(file, { nativeBinding: nativeBindingPath() });
     this.db.pragma("journal_mode = WAL");
     // NORMAL in WAL mode survives a killed process (only an OS crash can lose the last commits).
     this.db.pragma("synchronous = NORMAL");

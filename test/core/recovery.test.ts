@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 import { createCore } from "../../src/core/index.js";
 import type { ToolDefinition } from "../../src/core/tools/tool.js";
 import { exportSession, importSession } from "../../src/core/transfer.js";

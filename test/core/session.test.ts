@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 import { type Core, createCore } from "../../src/core/index.js";
 import type { PermissionRules } from "../../src/core/permission-rules.js";
 import type { ToolDefinition } from "../../src/core/tools/tool.js";

@@ -2,7 +2,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { streamText, tool } from "ai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 import { detectOllama } from "../../src/providers/ollama.js";
 import { listProviders, ModelNotConfiguredError, resolveModel } from "../../src/providers/resolve.js";
 import { type FakeLlm, startFakeLlm } from "../fakes/llm-server.js";

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { z } from "zod";
+import * as z from "zod";
 import type { ToolDefinition } from "./tool.js";
 
 const DEFAULT_TIMEOUT_MS = 120_000;

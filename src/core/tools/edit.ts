@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { unifiedDiff } from "./diff.js";
 import { displayPath, resolveInside } from "./paths.js";
 import { type ToolDefinition, ToolError } from "./tool.js";

@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { z } from "zod";
+import * as z from "zod";
 import { displayPath, resolveInside } from "./paths.js";
 import type { ToolDefinition } from "./tool.js";
 import { findRipgrep, globMatcher, RG_EXCLUDES, walkFiles } from "./walk.js";

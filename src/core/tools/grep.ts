@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { z } from "zod";
+import * as z from "zod";
 import { displayPath, resolveInside } from "./paths.js";
 import { looksBinary } from "./read.js";
 import { type ToolDefinition, ToolError } from "./tool.js";

@@ -1,6 +1,6 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { displayPath, resolveInside } from "./paths.js";
 import type { ToolDefinition } from "./tool.js";
 

@@ -1,6 +1,6 @@
 import { readFile, stat } from "node:fs/promises";
 import { extname } from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { displayPath, resolveInside } from "./paths.js";
 import { type ToolDefinition, ToolError } from "./tool.js";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { Todo } from "../../protocol/index.js";
 import type { ToolDefinition } from "./tool.js";
 

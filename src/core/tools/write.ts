@@ -1,6 +1,6 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { type UnifiedDiff, unifiedDiff } from "./diff.js";
 import { displayPath, resolveInside } from "./paths.js";
 import type { ToolContext, ToolDefinition } from "./tool.js";

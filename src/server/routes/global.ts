@@ -1,5 +1,5 @@
 // Health, paths, config, providers, agents and commands: what OpenCode clients read before they start a session.
-import { z } from "zod";
+import * as z from "zod";
 import { type RouteContext, requestDirectory, route } from "../context.js";
 
 const AGENTS = [

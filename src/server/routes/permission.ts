@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { PermissionReply, PermissionRequest } from "../../protocol/index.js";
 import { type RouteContext, readBody, requestDirectory, route } from "../context.js";
 import { HttpError } from "../errors.js";

@@ -1,5 +1,5 @@
 // The session API, OpenCode's shapes (reference/opencode-core-openapi.json).
-import { z } from "zod";
+import * as z from "zod";
 import { FileDiff, MessageWithParts, PromptInput, Session, SessionStatus, Todo } from "../../protocol/index.js";
 import { type RouteContext, readBody, readQuery, requestDirectory, route } from "../context.js";
 
