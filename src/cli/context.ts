@@ -9,6 +9,7 @@ import { type Core, createCore } from "../core/index.js";
 import { markInterruptedTurns } from "../core/recovery.js";
 import { createBuiltinTools } from "../core/tools/index.js";
 import type { EditorFileSystem } from "../core/tools/tool.js";
+import type { ResolvedModel } from "../core/turn.js";
 import type { ModelRef } from "../protocol/index.js";
 import { Store } from "../storage/store.js";
 import { readVersion } from "./version.js";
@@ -55,13 +56,31 @@ export function openCore(context: CliContext, store: Store, extras: CoreExtras =
       maxSteps: context.config.maxSteps,
       autoApprove: extras.autoApprove,
     }),
-    resolveModel: (ref) => resolveModelFor(context, ref),
+    resolveModel: cachedModels(context),
     tools: createBuiltinTools(),
     editorFs: extras.editorFs,
   });
 }
 
-async function resolveModelFor(context: CliContext, ref: ModelRef | undefined) {
+/**
+ * Resolves each model once per process: the config does not change under a running command, and building the
+ * provider again for every prompt cost a visible part of the time to the first token. Failures are not kept.
+ */
+function cachedModels(context: CliContext): (ref: ModelRef | undefined) => Promise<ResolvedModel> {
+  const models = new Map<string, Promise<ResolvedModel>>();
+  return (ref) => {
+    const key = ref ? `${ref.providerID}/${ref.modelID}` : "";
+    let model = models.get(key);
+    if (!model) {
+      model = resolveModelFor(context, ref);
+      models.set(key, model);
+      model.catch(() => models.delete(key));
+    }
+    return model;
+  };
+}
+
+async function resolveModelFor(context: CliContext, ref: ModelRef | undefined): Promise<ResolvedModel> {
   const { resolveModel } = await import("../providers/resolve.js");
   const id = ref ? `${ref.providerID}/${ref.modelID}` : undefined;
   let config = context.config;

@@ -8,6 +8,7 @@ import type {
   LanguageModelV3FunctionTool,
   LanguageModelV3Prompt,
   LanguageModelV3StreamPart,
+  LanguageModelV3StreamResult,
   LanguageModelV3Usage,
 } from "@ai-sdk/provider";
 import * as z from "zod";
@@ -134,14 +135,16 @@ async function runStep(env: TurnEnvironment, request: TurnRequest): Promise<Step
     newAssistantMessage(env, request),
     env.now,
   );
+  const stream = new StepStream(env, request, recorder);
+  // The model call starts first; the step's message and step-start part are written while it is on the wire.
+  let call = stream.call(history);
   recorder.open();
   const base = { sessionID: session.id, messageID: recorder.info.id };
   recorder.put({ ...base, id: newId("prt", env.now()), type: "step-start" });
-  const stream = new StepStream(env, request, recorder);
   try {
     for (let attempt = 1; ; attempt++) {
       try {
-        await stream.run(history);
+        await stream.run(call);
         break;
       } catch (error) {
         if (request.signal.aborted) throw new TurnAborted();
@@ -151,6 +154,7 @@ async function runStep(env: TurnEnvironment, request: TurnRequest): Promise<Step
         env.setStatus(session, { type: "retry", attempt, message: errorMessage(error), next: env.now() + delay });
         await sleep(delay, request.signal);
         env.setStatus(session, { type: "busy" });
+        call = stream.call(history);
       }
     }
   } catch (error) {
@@ -226,12 +230,21 @@ class StepStream {
    * web-stream transforms and per-call prompt validation: about 55 ms per 2,000 tokens in our profile, more than
    * the whole budget for such a reply. Tool calls are ours to run, so the loop around `streamText` is not needed.
    */
-  async run(history: LanguageModelV3Prompt): Promise<void> {
-    const { stream } = await this.request.model.model.doStream({
-      prompt: [{ role: "system", content: this.env.systemPrompt(this.request.session) }, ...history],
-      tools: modelTools(this.env.tools),
-      abortSignal: this.request.signal,
-    });
+  call(history: LanguageModelV3Prompt): Promise<LanguageModelV3StreamResult> {
+    // Async so that even a synchronous throw arrives as a rejection; the request itself starts right away.
+    const call = (async () =>
+      this.request.model.model.doStream({
+        prompt: [{ role: "system", content: this.env.systemPrompt(this.request.session) }, ...history],
+        tools: modelTools(this.env.tools),
+        abortSignal: this.request.signal,
+      }))();
+    // Awaited by run(); until then a failure must not count as unhandled.
+    call.catch(() => {});
+    return call;
+  }
+
+  async run(call: Promise<LanguageModelV3StreamResult>): Promise<void> {
+    const { stream } = await call;
     const reader = stream.getReader();
     let finished = false;
     try {
