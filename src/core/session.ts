@@ -215,7 +215,9 @@ export class SessionService {
     }
     const model = await this.options.resolveModel(user.model ?? sessionModel(session));
     const done = new Promise<PromptResult>((resolve, reject) => {
-      this.enqueue(session, { model, user, resume: interrupted ? last : undefined, resolve, reject });
+      // A copy: the resumed tool calls change their parts, and the store's history objects are shared.
+      const resume = interrupted ? structuredClone(last) : undefined;
+      this.enqueue(session, { model, user, resume, resolve, reject });
     });
     return { done };
   }

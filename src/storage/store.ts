@@ -6,6 +6,7 @@ import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import type { MessageInfo, MessageWithParts, Part, PermissionRequest, Session, Todo } from "../protocol/index.js";
+import { HistoryCache } from "./history-cache.js";
 import { migrate, readMigrations } from "./migrate.js";
 
 /** Beside this file (src/ and dist/storage/), or dist/storage/migrations seen from the bundle in dist/bundle/. */
@@ -35,6 +36,7 @@ function nativeBindingPath(): string | undefined {
 export class Store {
   readonly db: Database.Database;
   private readonly statements;
+  private readonly histories: HistoryCache;
 
   constructor(file: string) {
     if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
@@ -84,9 +86,15 @@ export class Store {
       ),
       listPendingPermissions: db.prepare("SELECT data, status FROM permission WHERE status = 'pending' ORDER BY id"),
       setPermissionStatus: db.prepare("UPDATE permission SET status = ? WHERE id = ?"),
+      dataVersion: db.prepare("PRAGMA data_version").pluck(),
       addGrant: db.prepare("INSERT OR IGNORE INTO permission_grant (session_id, permission, pattern) VALUES (?, ?, ?)"),
       listGrants: db.prepare("SELECT permission, pattern FROM permission_grant WHERE session_id = ?"),
     };
+    this.histories = new HistoryCache({
+      readAll: (sessionID) => this.readMessages(sessionID),
+      readOne: (sessionID, messageID) => this.getMessage(sessionID, messageID),
+      externalVersion: () => this.statements.dataVersion.get() as number,
+    });
   }
 
   static open(file: string): Store {
@@ -128,6 +136,7 @@ export class Store {
 
   deleteSession(id: string): void {
     this.statements.deleteSession.run(id);
+    this.histories.sessionDeleted(id);
   }
 
   // Messages and parts
@@ -141,6 +150,7 @@ export class Store {
       ownerPid: running ? process.pid : null,
       data: JSON.stringify(info),
     });
+    this.histories.touched(info.sessionID, info.id);
   }
 
   getMessage(sessionID: string, messageID: string): MessageWithParts | undefined {
@@ -153,8 +163,15 @@ export class Store {
     return this.statements.listPartsOfMessage.all(messageID).map((row) => parseRow<Part>(row)!);
   }
 
-  /** The whole history of a session, messages in id (creation) order, each with its parts in order. */
+  /**
+   * The whole history of a session, messages in id (creation) order, each with its parts in order. The message
+   * objects are shared with the store's cache: copy one before changing it.
+   */
   listMessages(sessionID: string): MessageWithParts[] {
+    return this.histories.get(sessionID);
+  }
+
+  private readMessages(sessionID: string): MessageWithParts[] {
     const messages = this.statements.listMessages.all(sessionID).map((row) => parseRow<MessageInfo>(row)!);
     const partsByMessage = new Map<string, Part[]>();
     for (const row of this.statements.listPartsOfSession.all(sessionID)) {
@@ -176,6 +193,7 @@ export class Store {
 
   deleteMessage(messageID: string): void {
     this.statements.deleteMessage.run(messageID);
+    this.histories.messageDeleted(messageID);
   }
 
   putPart(part: Part): void {
@@ -185,6 +203,7 @@ export class Store {
       sessionID: part.sessionID,
       data: JSON.stringify(part),
     });
+    this.histories.touched(part.sessionID, part.messageID);
   }
 
   // Todos
