@@ -5,7 +5,7 @@ import { bodyLimit } from "hono/body-limit";
 import { isAuthorized } from "./auth.js";
 import type { RouteContext, ServerDeps } from "./context.js";
 import { errorResponse, toErrorResponse } from "./errors.js";
-import { isLoopbackHost, originAllowed } from "./guard.js";
+import { corsHeaders, isLoopbackHost, originAllowed } from "./guard.js";
 import { RouteRegistry } from "./openapi.js";
 import { eventRoutes } from "./routes/events.js";
 import { globalRoutes } from "./routes/global.js";
@@ -48,9 +48,7 @@ export function createMoorApp(deps: ServerDeps): MoorApp {
       if (!originAllowed(origin, { allowed: allowedOrigins, hostHeader: c.req.header("host") })) {
         return errorResponse(c, 403, "forbidden", `Origin ${origin} is not allowed (use --cors to allow it)`);
       }
-      c.header("access-control-allow-origin", origin);
-      c.header("access-control-allow-credentials", "true");
-      c.header("vary", "Origin");
+      for (const [name, value] of Object.entries(corsHeaders(origin))) c.header(name, value);
       if (c.req.method === "OPTIONS") {
         c.header("access-control-allow-methods", "GET, POST, PATCH, DELETE, OPTIONS");
         c.header(

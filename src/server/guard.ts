@@ -32,3 +32,8 @@ export function originAllowed(origin: string, options: { allowed: string[]; host
   if (options.hostHeader && parsed.host === options.hostHeader.toLowerCase()) return true;
   return false;
 }
+
+/** The CORS headers every response to an allowed cross-origin request carries. */
+export function corsHeaders(origin: string): Record<string, string> {
+  return { "access-control-allow-origin": origin, "access-control-allow-credentials": "true", vary: "Origin" };
+}

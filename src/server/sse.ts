@@ -2,15 +2,23 @@
 // first, an `id: <epoch>-<seq>` on every frame, a heartbeat every 10 s, exact replay after Last-Event-ID or
 // `server.resync` when that is impossible, and a bounded queue per client: a client that cannot keep up is
 // disconnected with a reason instead of growing memory.
+//
+// Fan-out is the hot path (a token reaches every watching client): each bus event is serialized once per stream
+// shape and the same bytes go to every client, and on a Node server they are written straight to the socket
+// rather than through a web ReadableStream per client.
+import type { ServerResponse } from "node:http";
 import type { BusFilter, EventBus } from "../core/bus.js";
 import { type BusEnvelope, formatEventId, formatSseFrame, type MoorEvent, parseEventId } from "../protocol/index.js";
+
+/** How a stream shapes each event: bare, or wrapped (`/global/event` sends `{directory, payload}`). */
+export type EventShape = (envelope: { directory: string; event: MoorEvent }) => unknown;
 
 export interface SseOptions {
   bus: EventBus;
   filter?: BusFilter;
   lastEventId?: string | null;
-  /** `/global/event` wraps each event as `{directory, payload}`. */
-  wrap?: (envelope: { directory: string; event: MoorEvent }) => unknown;
+  /** Must be the same function for every stream of one shape: serialized frames are shared per shape. */
+  shape?: EventShape;
   heartbeatMs: number;
   /** Frames queued for a client before it is considered stuck. */
   bufferLimit: number;
@@ -19,107 +27,189 @@ export interface SseOptions {
   register: (stream: { end(reason: string): void }) => () => void;
 }
 
+const HEADERS = {
+  "content-type": "text/event-stream",
+  "cache-control": "no-cache, no-transform",
+  connection: "keep-alive",
+  "x-accel-buffering": "no",
+};
+
+/** Where frames go: a web stream (app.request, other runtimes) or a Node response. */
+interface FrameSink {
+  write(frame: Uint8Array): void;
+  /** Frames written that the client has not taken yet. */
+  backlog(): number;
+  end(): void;
+}
+
+const bareShape: EventShape = ({ event }) => event;
+const framesByShape = new Map<EventShape, WeakMap<BusEnvelope, Uint8Array>>();
+
+/** The frame for a bus event in one shape, serialized and encoded once however many clients receive it. */
+function sharedFrame(bus: EventBus, envelope: BusEnvelope, shape: EventShape): Uint8Array {
+  let frames = framesByShape.get(shape);
+  if (!frames) {
+    frames = new WeakMap();
+    framesByShape.set(shape, frames);
+  }
+  let frame = frames.get(envelope);
+  if (!frame) {
+    frame = encodeFrame(bus, envelope.seq, shape({ directory: envelope.directory, event: envelope.event }));
+    frames.set(envelope, frame);
+  }
+  return frame;
+}
+
+function encodeFrame(bus: EventBus, seq: number, payload: unknown): Uint8Array {
+  return Buffer.from(formatSseFrame({ id: formatEventId(bus.epoch, seq), data: JSON.stringify(payload) }));
+}
+
+/** Streams events as a web Response (used by app.request in tests, and by any non-Node runtime). */
 export function sseResponse(options: SseOptions): Response {
-  const { bus } = options;
-  const encoder = new TextEncoder();
-  let cleanup = () => {};
-  let closed = false;
+  let stream: EventStream | undefined;
   const body = new ReadableStream<Uint8Array>(
     {
       start(controller) {
-        const send = (event: MoorEvent, seq: number, directory: string) => {
-          if (closed) return;
-          const payload = options.wrap ? options.wrap({ directory, event }) : event;
-          const frame = formatSseFrame({ id: formatEventId(bus.epoch, seq), data: JSON.stringify(payload) });
-          controller.enqueue(encoder.encode(frame));
-          if ((controller.desiredSize ?? 0) < -options.bufferLimit) {
-            close(`client too slow: more than ${options.bufferLimit} events waiting`, true);
-          }
-        };
-        const close = (reason: string, slow = false) => {
-          if (closed) return;
-          if (slow) {
-            const notice: MoorEvent = { type: "server.resync", properties: { reason } };
-            // Jump the queue is not possible with a ReadableStream; the notice follows what was queued.
-            controller.enqueue(
-              encoder.encode(
-                formatSseFrame({ id: formatEventId(bus.epoch, bus.lastSeq), data: JSON.stringify(notice) }),
-              ),
-            );
-          }
-          closed = true;
-          cleanup();
-          options.onClose?.(reason);
-          try {
-            controller.close();
-          } catch {
-            // Already closed by the client.
-          }
-        };
-
-        controller.enqueue(encoder.encode("retry: 3000\n\n"));
-        // Subscribe before reading the ring so nothing published in between is missed; replayed seqs are skipped live.
-        let replayedUpTo = bus.lastSeq;
-        const live: BusEnvelope[] = [];
-        let replaying = true;
-        const unsubscribe = bus.subscribe((envelope) => {
-          if (replaying) live.push(envelope);
-          else if (envelope.seq > replayedUpTo) send(envelope.event, envelope.seq, envelope.directory);
-        }, options.filter);
-        const resume = parseEventId(options.lastEventId ?? undefined);
-        const missed =
-          options.lastEventId && resume && resume.epoch === bus.epoch
-            ? bus.since(resume.seq, options.filter)
-            : undefined;
-        // The connected frame carries the client's own position while it is being replayed to, so a drop during the
-        // replay resumes from there.
-        send({ type: "server.connected", properties: {} }, missed && resume ? resume.seq : bus.lastSeq, "global");
-        if (missed) {
-          for (const envelope of missed) send(envelope.event, envelope.seq, envelope.directory);
-          replayedUpTo = Math.max(replayedUpTo, missed.at(-1)?.seq ?? 0);
-        } else if (options.lastEventId) {
-          const reason = resume && resume.epoch !== bus.epoch ? "server restarted" : "event id too old or unknown";
-          send({ type: "server.resync", properties: { reason } }, bus.lastSeq, "global");
-        }
-        replaying = false;
-        for (const envelope of live) {
-          if (envelope.seq > replayedUpTo) send(envelope.event, envelope.seq, envelope.directory);
-        }
-        replayedUpTo = Math.max(replayedUpTo, live.at(-1)?.seq ?? 0);
-        const heartbeat = setInterval(
-          () => send({ type: "server.heartbeat", properties: {} }, bus.lastSeq, "global"),
-          options.heartbeatMs,
-        );
-        const unregister = options.register({
-          end: (reason) => {
-            send(
-              { type: "server.instance.disposed", properties: { directory: "global", reason } },
-              bus.lastSeq,
-              "global",
-            );
-            close(reason);
+        stream = new EventStream(options, {
+          write: (frame) => controller.enqueue(frame),
+          backlog: () => -(controller.desiredSize ?? 0),
+          end: () => {
+            try {
+              controller.close();
+            } catch {
+              // Already closed by the client.
+            }
           },
         });
-        cleanup = () => {
-          clearInterval(heartbeat);
-          unsubscribe();
-          unregister();
-        };
+        stream.start();
       },
       cancel() {
-        closed = true;
-        cleanup();
-        options.onClose?.("client disconnected");
+        stream?.clientGone();
       },
     },
     { highWaterMark: 0 },
   );
-  return new Response(body, {
-    headers: {
-      "content-type": "text/event-stream",
-      "cache-control": "no-cache, no-transform",
-      connection: "keep-alive",
-      "x-accel-buffering": "no",
-    },
+  return new Response(body, { headers: HEADERS });
+}
+
+/** Streams events straight to a Node response; `headers` are the CORS headers the middleware would have set. */
+export function sseToNodeResponse(
+  options: SseOptions,
+  outgoing: ServerResponse,
+  headers: Record<string, string>,
+): void {
+  outgoing.writeHead(200, { ...headers, ...HEADERS });
+  outgoing.flushHeaders();
+  // Frames written since the socket last drained; Node buffers them in memory until then.
+  let unsent = 0;
+  outgoing.on("drain", () => {
+    unsent = 0;
   });
+  const stream = new EventStream(options, {
+    write: (frame) => {
+      if (!outgoing.write(frame)) unsent++;
+    },
+    backlog: () => unsent,
+    end: () => outgoing.end(),
+  });
+  outgoing.on("close", () => stream.clientGone());
+  stream.start();
+}
+
+class EventStream {
+  private closed = false;
+  private cleanup = () => {};
+  private readonly shape: EventShape;
+
+  constructor(
+    private readonly options: SseOptions,
+    private readonly sink: FrameSink,
+  ) {
+    this.shape = options.shape ?? bareShape;
+  }
+
+  start(): void {
+    const { bus, filter, lastEventId } = this.options;
+    this.sink.write(Buffer.from("retry: 3000\n\n"));
+    // Subscribe before reading the ring so nothing published in between is missed; replayed seqs are skipped live.
+    let replayedUpTo = bus.lastSeq;
+    const live: BusEnvelope[] = [];
+    let replaying = true;
+    const unsubscribe = bus.subscribe((envelope) => {
+      if (replaying) live.push(envelope);
+      else if (envelope.seq > replayedUpTo) this.send(envelope);
+    }, filter);
+    const resume = parseEventId(lastEventId ?? undefined);
+    const missed = lastEventId && resume && resume.epoch === bus.epoch ? bus.since(resume.seq, filter) : undefined;
+    // The connected frame carries the client's own position while it is being replayed to, so a drop during the
+    // replay resumes from there.
+    this.sendOwn({ type: "server.connected", properties: {} }, missed && resume ? resume.seq : bus.lastSeq);
+    if (missed) {
+      for (const envelope of missed) this.send(envelope);
+      replayedUpTo = Math.max(replayedUpTo, missed.at(-1)?.seq ?? 0);
+    } else if (lastEventId) {
+      const reason = resume && resume.epoch !== bus.epoch ? "server restarted" : "event id too old or unknown";
+      this.sendOwn({ type: "server.resync", properties: { reason } }, bus.lastSeq);
+    }
+    replaying = false;
+    for (const envelope of live) {
+      if (envelope.seq > replayedUpTo) this.send(envelope);
+    }
+    replayedUpTo = Math.max(replayedUpTo, live.at(-1)?.seq ?? 0);
+    const heartbeat = setInterval(
+      () => this.sendOwn({ type: "server.heartbeat", properties: {} }, bus.lastSeq),
+      this.options.heartbeatMs,
+    );
+    const unregister = this.options.register({
+      end: (reason) => {
+        this.sendOwn({ type: "server.instance.disposed", properties: { directory: "global", reason } }, bus.lastSeq);
+        this.close(reason);
+      },
+    });
+    this.cleanup = () => {
+      clearInterval(heartbeat);
+      unsubscribe();
+      unregister();
+    };
+  }
+
+  /** The client went away (or cancelled the stream). */
+  clientGone(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.cleanup();
+    this.options.onClose?.("client disconnected");
+  }
+
+  private send(envelope: BusEnvelope): void {
+    this.deliver(sharedFrame(this.options.bus, envelope, this.shape));
+  }
+
+  /** A frame of this stream's own (connected, heartbeat, resync, disposed), not shared with other clients. */
+  private sendOwn(event: MoorEvent, seq: number): void {
+    this.deliver(encodeFrame(this.options.bus, seq, this.shape({ directory: "global", event })));
+  }
+
+  private deliver(frame: Uint8Array): void {
+    if (this.closed) return;
+    this.sink.write(frame);
+    if (this.sink.backlog() > this.options.bufferLimit) {
+      this.close(`client too slow: more than ${this.options.bufferLimit} events waiting`, true);
+    }
+  }
+
+  private close(reason: string, slow = false): void {
+    if (this.closed) return;
+    if (slow) {
+      // Jumping the queue is not possible; the notice follows what was queued.
+      const notice: MoorEvent = { type: "server.resync", properties: { reason } };
+      this.sink.write(
+        encodeFrame(this.options.bus, this.options.bus.lastSeq, this.shape({ directory: "global", event: notice })),
+      );
+    }
+    this.closed = true;
+    this.cleanup();
+    this.options.onClose?.(reason);
+    this.sink.end();
+  }
 }

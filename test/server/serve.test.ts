@@ -210,6 +210,25 @@ describe("moor serve against real clients", () => {
     expect((await fetch(`${server.url}/global/health`, { headers: good })).status).toBe(200);
   });
 
+  it("an origin allowed with --cors gets CORS headers on the API and on the event stream", async () => {
+    const origin = "https://editor.example";
+    server = await startServe(home.env, ["--cors", origin], home.project);
+    const listed = await fetch(`${server.url}/session`, { headers: { origin } });
+    expect(listed.status).toBe(200);
+    expect(listed.headers.get("access-control-allow-origin")).toBe(origin);
+    const controller = new AbortController();
+    const events = await fetch(`${server.url}/global/event`, { headers: { origin }, signal: controller.signal });
+    expect(events.status).toBe(200);
+    expect(events.headers.get("content-type")).toBe("text/event-stream");
+    expect(events.headers.get("access-control-allow-origin")).toBe(origin);
+    expect(events.headers.get("access-control-allow-credentials")).toBe("true");
+    const reader = events.body!.getReader();
+    let text = "";
+    while (!text.includes("server.connected")) text += new TextDecoder().decode((await reader.read()).value);
+    expect(text).toMatch(/data: \{"directory":"global","payload":\{"type":"server.connected"/);
+    controller.abort();
+  });
+
   it("SIGTERM during a streaming turn exits 0 within 5 s, and the next start marks the turn interrupted", async () => {
     server = await startServe(home.env, [], home.project);
     const sessionID = await createSession(server.url);

@@ -1,6 +1,23 @@
+import type { ServerResponse } from "node:http";
+import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import { parseEventId } from "../../protocol/index.js";
 import { type RouteContext, requestDirectory, route } from "../context.js";
-import { sseResponse } from "../sse.js";
+import { corsHeaders } from "../guard.js";
+import { type EventShape, type SseOptions, sseResponse, sseToNodeResponse } from "../sse.js";
+
+const globalShape: EventShape = ({ directory, event }) => ({ directory, payload: event });
+
+/**
+ * What the handler returns once it has written the response itself: node-server's "already sent" mark. Its body
+ * is read before returning, which turns node-server's lazy Response into a full one: a lazy one would be written
+ * out again (ERR_HTTP_HEADERS_SENT). The handler leaves `c.res` alone, as Hono would copy the response into a
+ * lazy one.
+ */
+function alreadySent(): Response {
+  const response = new Response(null, { headers: RESPONSE_ALREADY_SENT.headers });
+  void response.body;
+  return response;
+}
 
 export function eventRoutes(ctx: RouteContext): void {
   const { deps } = ctx;
@@ -9,11 +26,11 @@ export function eventRoutes(ctx: RouteContext): void {
     const explicitDirectory = c.req.query("directory") ?? c.req.header("x-opencode-directory");
     const directory = explicitDirectory ? requestDirectory(c, deps.defaultDirectory) : undefined;
     const started = Date.now();
-    return sseResponse({
+    const options: SseOptions = {
       bus: deps.core.bus,
       filter: global || !directory ? undefined : { directory },
       lastEventId,
-      wrap: global ? ({ directory: dir, event }) => ({ directory: dir, payload: event }) : undefined,
+      shape: global ? globalShape : undefined,
       heartbeatMs: deps.heartbeatMs ?? 10_000,
       bufferLimit: deps.sseBufferLimit ?? 10_000,
       register: (entry) => {
@@ -25,7 +42,13 @@ export function eventRoutes(ctx: RouteContext): void {
           { reason, ms: Date.now() - started, resumed: Boolean(parseEventId(lastEventId)) },
           "event stream closed",
         ),
-    });
+    };
+    // Served by Node (listen.ts): frames go straight to the socket. Otherwise (app.request): a web stream.
+    const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+    if (!outgoing) return sseResponse(options);
+    const origin = c.req.header("origin");
+    sseToNodeResponse(options, outgoing, origin ? corsHeaders(origin) : {});
+    return alreadySent();
   };
   route(
     ctx,
