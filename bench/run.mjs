@@ -2,6 +2,7 @@
 // With OPENCODE_BIN set, the same server-side figures are taken for OpenCode (its `serve`) and ratios printed.
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -115,38 +116,39 @@ for (let i = 0; i < 30; i++) {
 }
 results.sync_turn_ms = median(syncTimes);
 
-/** Opens an SSE stream on the session's directory; resolves once connected. */
+/**
+ * Opens an SSE stream on the session's directory; resolves once connected. A plain node:http reader: the fan-out
+ * figure puts 100 of these in this one process, and fetch's web streams cost enough per frame to make the
+ * benchmark's own reading the bottleneck rather than the server's delivery.
+ */
 async function openStream(onEvent) {
-  const controller = new AbortController();
-  const response = await fetch(`${url}/event`, { signal: controller.signal });
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  let buffer = "";
   let resolveConnected;
   const connected = new Promise((resolve) => (resolveConnected = resolve));
-  (async () => {
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        buffer += decoder.decode(value, { stream: true });
-        let index = buffer.indexOf("\n\n");
-        while (index !== -1) {
-          const frame = buffer.slice(0, index);
-          buffer = buffer.slice(index + 2);
-          const data = frame.split("\n").find((line) => line.startsWith("data: "));
-          if (data) {
-            const event = JSON.parse(data.slice(6));
-            if (event.type === "server.connected") resolveConnected();
-            else onEvent(event, performance.now());
-          }
-          index = buffer.indexOf("\n\n");
+  const req = httpRequest(`${url}/event`, (res) => {
+    res.setEncoding("utf8");
+    let buffer = "";
+    res.on("data", (chunk) => {
+      const at = performance.now();
+      buffer += chunk;
+      let index = buffer.indexOf("\n\n");
+      while (index !== -1) {
+        const frame = buffer.slice(0, index);
+        buffer = buffer.slice(index + 2);
+        const data = frame.split("\n").find((line) => line.startsWith("data: "));
+        if (data) {
+          const event = JSON.parse(data.slice(6));
+          if (event.type === "server.connected") resolveConnected();
+          else onEvent(event, at);
         }
+        index = buffer.indexOf("\n\n");
       }
-    } catch {}
-  })();
+    });
+    res.on("error", () => {});
+  });
+  req.on("error", () => {});
+  req.end();
   await connected;
-  return () => controller.abort();
+  return () => req.destroy();
 }
 
 // Prompt → first delta.
