@@ -7,10 +7,17 @@ const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 let lastTime = 0;
 let counter = 0;
 
+// Random bytes are drawn a pool at a time: one crypto call per id showed in the turn's profile.
+const pool = new Uint8Array(4096);
+let poolIndex = pool.length;
+
 function randomBase62(length: number): string {
-  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(length));
+  if (poolIndex + length > pool.length) {
+    globalThis.crypto.getRandomValues(pool);
+    poolIndex = 0;
+  }
   let out = "";
-  for (let i = 0; i < length; i++) out += BASE62[bytes[i] % 62];
+  for (let i = 0; i < length; i++) out += BASE62[pool[poolIndex++] % 62];
   return out;
 }
 

@@ -105,8 +105,19 @@ export function sseToNodeResponse(
   outgoing.on("drain", () => {
     unsent = 0;
   });
+  // Frames published in one tick (a part update and its first delta, say) leave in one write to the socket.
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    outgoing.uncork();
+  };
   const stream = new EventStream(options, {
     write: (frame) => {
+      if (!corked) {
+        corked = true;
+        outgoing.cork();
+        process.nextTick(uncork);
+      }
       if (!outgoing.write(frame)) unsent++;
     },
     backlog: () => unsent,
