@@ -1,8 +1,9 @@
 // npm run bench: moor serve against the fake model, measured the way DESIGN.md §6 states its budget.
-// With OPENCODE_BIN set, the same server-side figures are taken for OpenCode (its `serve`) and ratios printed.
+// With OPENCODE_BIN set (the `opencode` executable), OpenCode's `serve` is measured the same way in the same run,
+// against the same fake model, and the table gets its column and the ratios.
 import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { request as httpRequest } from "node:http";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer, request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,8 +15,26 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 const percentile = (values, p) =>
   [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))];
 const round = (value) => Math.round(value * 10) / 10;
-const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))[1]) / 1024;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const json = { "content-type": "application/json" };
+
+/** Resident memory of a process and everything it started (OpenCode's launcher runs the server as a child). */
+function treeRssMb(pid) {
+  let kb = 0;
+  const visit = (id) => {
+    try {
+      kb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${id}/status`, "utf8"))?.[1] ?? 0);
+      for (const task of readdirSync(`/proc/${id}/task`)) {
+        const children = readFileSync(`/proc/${id}/task/${task}/children`, "utf8").trim();
+        for (const child of children ? children.split(" ") : []) visit(child);
+      }
+    } catch {
+      // Gone in between.
+    }
+  };
+  visit(pid);
+  return kb / 1024;
+}
 
 function firstLine(child, pattern) {
   return new Promise((resolve, reject) => {
@@ -27,6 +46,26 @@ function firstLine(child, pattern) {
     });
     child.on("exit", (code) => reject(new Error(`exited ${code}: ${out}`)));
   });
+}
+
+function freePort() {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitHealthy(url) {
+  for (;;) {
+    const ok = await fetch(`${url}/global/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    await sleep(2);
+  }
 }
 
 // The fake model, compiled from test/fakes with esbuild (a devDependency).
@@ -45,83 +84,76 @@ const llmProcess = spawn(process.execPath, [fakeJs], {
 });
 const llmUrl = await firstLine(llmProcess, /(http:\S+)\n/);
 
-const configDir = join(work, "config");
-mkdirSync(configDir, { recursive: true });
-writeFileSync(
-  join(configDir, "moor.json"),
-  JSON.stringify({
-    model: "mock/echo",
-    provider: {
-      mock: {
-        npm: "@ai-sdk/openai-compatible",
-        options: { baseURL: llmUrl, apiKey: "x" },
-        models: { echo: { name: "echo", tool_call: true } },
-      },
+// One config for both servers: OpenCode reads the same keys (DESIGN.md §7).
+const config = {
+  model: "mock/echo",
+  provider: {
+    mock: {
+      npm: "@ai-sdk/openai-compatible",
+      options: { baseURL: llmUrl, apiKey: "x" },
+      models: { echo: { name: "echo", tool_call: true } },
     },
-    permission: { edit: "allow", bash: "allow" },
-  }),
-);
-const env = {
-  ...process.env,
-  HOME: work,
-  MOOR_CONFIG_DIR: configDir,
-  MOOR_DATA_DIR: join(work, "data"),
-  MOOR_STATE_DIR: join(work, "state"),
+  },
+  permission: { edit: "allow", bash: "allow" },
 };
-const json = { "content-type": "application/json" };
-const results = {};
-
-// Cold start to healthy, and idle RSS.
-const starts = [];
-let server;
-let url;
-for (let i = 0; i < 5; i++) {
-  server?.kill("SIGKILL");
-  const started = performance.now();
-  server = spawn(process.execPath, [bin, "serve", "--port", "0"], {
-    env,
-    cwd: work,
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  url = await firstLine(server, /moor listening on (\S+)/);
-  while (
-    !(await fetch(`${url}/global/health`).then(
-      (r) => r.ok,
-      () => false,
-    ))
-  )
-    await sleep(2);
-  starts.push(performance.now() - started);
-}
-results.cold_start_ms = median(starts);
-await sleep(500);
-results.idle_rss_mb = rssMb(server.pid);
-
-const session = await (await fetch(`${url}/session`, { method: "POST", headers: json, body: "{}" })).json();
-const prompt = (text) =>
-  fetch(`${url}/session/${session.id}/message`, {
-    method: "POST",
-    headers: json,
-    body: JSON.stringify({ parts: [{ type: "text", text }] }),
-  }).then((r) => r.json());
-
-// Warm up (the provider package loads on the first turn).
-for (let i = 0; i < 5; i++) await prompt("warm up");
-
-const syncTimes = [];
-for (let i = 0; i < 30; i++) {
-  const started = performance.now();
-  await prompt("MOCK_TOKENS 20");
-  syncTimes.push(performance.now() - started);
-}
-results.sync_turn_ms = median(syncTimes);
 
 /**
- * Opens an SSE stream on the session's directory; resolves once connected. A plain node:http reader: the fan-out
- * figure puts 100 of these in this one process, and fetch's web streams cost enough per frame to make the
- * benchmark's own reading the bottleneck rather than the server's delivery.
+ * How to start each server: moor from this checkout, OpenCode from OPENCODE_BIN with its own home. Each start
+ * resolves when the server prints its URL.
  */
-async function openStream(onEvent) {
+const moorHome = join(work, "moor");
+mkdirSync(join(moorHome, "config"), { recursive: true });
+writeFileSync(join(moorHome, "config", "moor.json"), JSON.stringify(config));
+const moorEnv = {
+  ...process.env,
+  HOME: moorHome,
+  MOOR_CONFIG_DIR: join(moorHome, "config"),
+  MOOR_DATA_DIR: join(moorHome, "data"),
+  MOOR_STATE_DIR: join(moorHome, "state"),
+};
+const moor = {
+  name: "moor",
+  async start() {
+    const child = spawn(process.execPath, [bin, "serve", "--port", "0"], {
+      env: moorEnv,
+      cwd: moorHome,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    return { child, url: await firstLine(child, /moor listening on (\S+)/) };
+  },
+  runArgs: (url) => [process.execPath, [bin, "run", "--attach", url, "--", "MOCK_TOKENS 20"]],
+};
+
+function opencodeTarget(executable) {
+  const home = join(work, "opencode");
+  mkdirSync(join(home, ".config", "opencode"), { recursive: true });
+  writeFileSync(
+    join(home, ".config", "opencode", "opencode.json"),
+    JSON.stringify({ ...config, autoupdate: false, share: "disabled" }),
+  );
+  const env = { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, ".config") };
+  return {
+    name: "opencode",
+    async start() {
+      const port = await freePort();
+      const child = spawn(executable, ["serve", "--port", String(port), "--hostname", "127.0.0.1"], {
+        env,
+        cwd: home,
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      child.stdout.resume();
+      return { child, url: `http://127.0.0.1:${port}` };
+    },
+    runArgs: (url) => [executable, ["run", "--attach", url, "MOCK_TOKENS 20"], { env, cwd: home }],
+  };
+}
+
+/**
+ * Opens an SSE stream on the server's default directory; resolves once connected. A plain node:http reader: the
+ * fan-out figure puts 100 of these in this one process, and fetch's web streams cost enough per frame to make
+ * the benchmark's own reading the bottleneck rather than the server's delivery.
+ */
+async function openStream(url, onEvent) {
   let resolveConnected;
   const connected = new Promise((resolve) => (resolveConnected = resolve));
   const req = httpRequest(`${url}/event`, (res) => {
@@ -151,91 +183,115 @@ async function openStream(onEvent) {
   return () => req.destroy();
 }
 
-// Prompt → first delta.
-const firstDelta = [];
-for (let i = 0; i < 20; i++) {
-  let sent = 0;
-  let resolveFirst;
-  const first = new Promise((resolve) => (resolveFirst = resolve));
-  let idle;
-  const idleSeen = new Promise((resolve) => (idle = resolve));
-  const close = await openStream((event, at) => {
-    if (event.type === "message.part.delta") resolveFirst(at - sent);
-    if (event.type === "session.idle") idle();
-  });
-  sent = performance.now();
-  await fetch(`${url}/session/${session.id}/prompt_async`, {
-    method: "POST",
-    headers: json,
-    body: JSON.stringify({ parts: [{ type: "text", text: "MOCK_TOKENS 20" }] }),
-  });
-  firstDelta.push(await first);
-  await idleSeen;
-  close();
-}
-results.first_delta_ms = median(firstDelta);
+/** Every server-side figure of DESIGN.md §6, taken the same way on any server speaking OpenCode's core API. */
+async function measure(target) {
+  const results = {};
+  const starts = [];
+  let server;
+  for (let i = 0; i < 5; i++) {
+    server?.child.kill("SIGKILL");
+    const started = performance.now();
+    server = await target.start();
+    await waitHealthy(server.url);
+    starts.push(performance.now() - started);
+  }
+  const { child, url } = server;
+  results.cold_start_ms = median(starts);
+  await sleep(500);
+  results.idle_rss_mb = treeRssMb(child.pid);
 
-// A 2,000-token reply end to end.
-const longTimes = [];
-for (let i = 0; i < 5; i++) {
-  const started = performance.now();
-  await prompt("MOCK_TOKENS 2000");
-  longTimes.push(performance.now() - started);
-}
-results.reply_2000_tokens_ms = median(longTimes);
+  const session = await (await fetch(`${url}/session`, { method: "POST", headers: json, body: "{}" })).json();
+  const prompt = (text) =>
+    fetch(`${url}/session/${session.id}/message`, {
+      method: "POST",
+      headers: json,
+      body: JSON.stringify({ parts: [{ type: "text", text }] }),
+    }).then((r) => r.json());
+  const promptAsync = (text) =>
+    fetch(`${url}/session/${session.id}/prompt_async`, {
+      method: "POST",
+      headers: json,
+      body: JSON.stringify({ parts: [{ type: "text", text }] }),
+    });
 
-// RSS after 100 turns.
-for (let i = 0; i < 100; i++) await prompt("MOCK_TOKENS 20");
-results.rss_after_100_turns_mb = rssMb(server.pid);
+  // Warm up (the provider package loads on the first turn).
+  for (let i = 0; i < 5; i++) await prompt("warm up");
 
-// Delta delivery latency across 100 SSE clients on one session (tokens carry their send time).
-const latencies = [];
-const closers = [];
-let idleCount = 0;
-let allIdle;
-const everyoneIdle = new Promise((resolve) => (allIdle = resolve));
-for (let i = 0; i < 100; i++) {
-  closers.push(
-    await openStream((event) => {
-      if (event.type === "message.part.delta") {
-        const stamp = Number(event.properties.delta.trim());
-        if (Number.isFinite(stamp)) latencies.push(Date.now() - stamp);
-      }
-      if (event.type === "session.idle" && ++idleCount === 100) allIdle();
-    }),
-  );
-}
-await fetch(`${url}/session/${session.id}/prompt_async`, {
-  method: "POST",
-  headers: json,
-  body: JSON.stringify({ parts: [{ type: "text", text: "MOCK_STAMP 100" }] }),
-});
-await everyoneIdle;
-for (const close of closers) close();
-results.fanout_p99_ms = percentile(latencies, 0.99);
-server.kill("SIGTERM");
+  const syncTimes = [];
+  for (let i = 0; i < 30; i++) {
+    const started = performance.now();
+    await prompt("MOCK_TOKENS 20");
+    syncTimes.push(performance.now() - started);
+  }
+  results.sync_turn_ms = median(syncTimes);
 
-// One-shot commands: moor run (in-process) and moor run --attach against a running server.
-const wall = async (args) => {
-  const times = [];
+  // Prompt → first delta.
+  const firstDelta = [];
+  for (let i = 0; i < 20; i++) {
+    let sent = 0;
+    let resolveFirst;
+    const first = new Promise((resolve) => (resolveFirst = resolve));
+    let idle;
+    const idleSeen = new Promise((resolve) => (idle = resolve));
+    const close = await openStream(url, (event, at) => {
+      if (event.type === "message.part.delta") resolveFirst(at - sent);
+      if (event.type === "session.idle") idle();
+    });
+    sent = performance.now();
+    await promptAsync("MOCK_TOKENS 20");
+    firstDelta.push(await first);
+    await idleSeen;
+    close();
+  }
+  results.first_delta_ms = median(firstDelta);
+
+  // A 2,000-token reply end to end.
+  const longTimes = [];
   for (let i = 0; i < 5; i++) {
     const started = performance.now();
-    execFileSync(process.execPath, [bin, ...args], { env, cwd: work, stdio: "ignore" });
-    times.push(performance.now() - started);
+    await prompt("MOCK_TOKENS 2000");
+    longTimes.push(performance.now() - started);
   }
-  return median(times);
-};
-results.run_wall_ms = await wall(["run", "MOCK_TOKENS 20"]);
-const attachServer = spawn(process.execPath, [bin, "serve", "--port", "0"], {
-  env,
-  cwd: work,
-  stdio: ["ignore", "pipe", "inherit"],
-});
-const attachUrl = await firstLine(attachServer, /moor listening on (\S+)/);
-await wall(["run", "--attach", attachUrl, "--", "warm up"]);
-results.run_attach_wall_ms = await wall(["run", "--attach", attachUrl, "--", "MOCK_TOKENS 20"]);
-attachServer.kill("SIGTERM");
-llmProcess.kill();
+  results.reply_2000_tokens_ms = median(longTimes);
+
+  // RSS after 100 turns.
+  for (let i = 0; i < 100; i++) await prompt("MOCK_TOKENS 20");
+  results.rss_after_100_turns_mb = treeRssMb(child.pid);
+
+  // Delta delivery latency across 100 SSE clients on one session (tokens carry their send time).
+  const latencies = [];
+  const closers = [];
+  let idleCount = 0;
+  let allIdle;
+  const everyoneIdle = new Promise((resolve) => (allIdle = resolve));
+  for (let i = 0; i < 100; i++) {
+    closers.push(
+      await openStream(url, (event) => {
+        if (event.type === "message.part.delta") {
+          const stamp = Number(event.properties.delta.trim());
+          if (Number.isFinite(stamp)) latencies.push(Date.now() - stamp);
+        }
+        if (event.type === "session.idle" && ++idleCount === 100) allIdle();
+      }),
+    );
+  }
+  await promptAsync("MOCK_STAMP 100");
+  await everyoneIdle;
+  for (const close of closers) close();
+  results.fanout_p99_ms = percentile(latencies, 0.99);
+
+  // `run --attach` against the running server: a client process from start to exit.
+  const [command, args, options] = target.runArgs(url);
+  const wall = [];
+  for (let i = 0; i < 6; i++) {
+    const started = performance.now();
+    execFileSync(command, args, { env: moorEnv, cwd: moorHome, stdio: "ignore", ...options });
+    if (i > 0) wall.push(performance.now() - started);
+  }
+  results.run_attach_wall_ms = median(wall);
+  child.kill("SIGTERM");
+  return results;
+}
 
 const targets = {
   cold_start_ms: 150,
@@ -245,23 +301,45 @@ const targets = {
   reply_2000_tokens_ms: 60,
   rss_after_100_turns_mb: 100,
   fanout_p99_ms: 20,
-  run_wall_ms: 500,
   run_attach_wall_ms: 300,
+  run_wall_ms: 500,
 };
-console.log("figure                      moor      target");
+
+const results = await measure(moor);
+// One-shot `moor run` (in-process: its own store and model call), moor only.
+const runTimes = [];
+for (let i = 0; i < 5; i++) {
+  const started = performance.now();
+  execFileSync(process.execPath, [bin, "run", "MOCK_TOKENS 20"], { env: moorEnv, cwd: moorHome, stdio: "ignore" });
+  runTimes.push(performance.now() - started);
+}
+results.run_wall_ms = median(runTimes);
+
+let other;
+const opencodeBin = process.env.OPENCODE_BIN;
+if (opencodeBin) {
+  if (!existsSync(opencodeBin)) {
+    console.error(`OPENCODE_BIN: no such file: ${opencodeBin}`);
+    process.exit(2);
+  }
+  other = await measure(opencodeTarget(opencodeBin));
+}
+llmProcess.kill();
+
+const column = (value) => (value === undefined ? "" : String(round(value))).padStart(9);
+console.log(`figure                      moor${other ? "   opencode    ratio" : ""}   target`);
 for (const [name, value] of Object.entries(results)) {
   const target = targets[name];
   const mark = value <= target ? "ok" : "OVER";
-  console.log(`${name.padEnd(26)} ${String(round(value)).padStart(8)}  ≤ ${String(target).padEnd(6)} ${mark}`);
+  const side = other
+    ? `${column(other[name])} ${other[name] ? `${round(other[name] / value)}×`.padStart(8) : "".padStart(8)}`
+    : "";
+  console.log(`${name.padEnd(24)} ${column(value)}${side}   ≤ ${String(target).padEnd(6)} ${mark}`);
 }
-console.log(
-  `RESULT ${Object.entries(results)
+const line = (figures) =>
+  Object.entries(figures)
     .map(([k, v]) => `${k}=${round(v)}`)
-    .join(" ")}`,
-);
-if (process.env.OPENCODE_BIN) {
-  console.log(
-    "OPENCODE_BIN is set: run ../shared/bench/turn-bench.mjs against `$OPENCODE_BIN serve` with the same fake model for the side-by-side figures (not automated here).",
-  );
-}
+    .join(" ");
+console.log(`RESULT ${line(results)}`);
+if (other) console.log(`RESULT_OPENCODE ${line(other)}`);
 process.exit(0);
