@@ -2,7 +2,7 @@
 // With OPENCODE_BIN set (the `opencode` executable), OpenCode's `serve` is measured the same way in the same run,
 // against the same fake model, and the table gets its column and the ratios.
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -59,7 +59,8 @@ function freePort() {
 
 async function waitHealthy(url) {
   for (;;) {
-    const ok = await fetch(`${url}/global/health`).then(
+    // A server may accept connections before it answers them (OpenCode does on its first start): poll, with a cap.
+    const ok = await fetch(`${url}/global/health`, { signal: AbortSignal.timeout(1000) }).then(
       (r) => r.ok,
       () => false,
     );
@@ -136,10 +137,11 @@ function opencodeTarget(executable) {
     name: "opencode",
     async start() {
       const port = await freePort();
+      // Its stderr (warnings of its own) goes to a file in its home, not into the table.
       const child = spawn(executable, ["serve", "--port", String(port), "--hostname", "127.0.0.1"], {
         env,
         cwd: home,
-        stdio: ["ignore", "pipe", "inherit"],
+        stdio: ["ignore", "pipe", openSync(join(home, "stderr.log"), "a")],
       });
       child.stdout.resume();
       return { child, url: `http://127.0.0.1:${port}` };
@@ -186,6 +188,8 @@ async function openStream(url, onEvent) {
 /** Every server-side figure of DESIGN.md §6, taken the same way on any server speaking OpenCode's core API. */
 async function measure(target) {
   const results = {};
+  const note = (what) => process.stderr.write(`${target.name}: ${what}\n`);
+  note("cold start");
   const starts = [];
   let server;
   for (let i = 0; i < 5; i++) {
@@ -214,6 +218,7 @@ async function measure(target) {
       body: JSON.stringify({ parts: [{ type: "text", text }] }),
     });
 
+  note("turns");
   // Warm up (the provider package loads on the first turn).
   for (let i = 0; i < 5; i++) await prompt("warm up");
 
@@ -225,6 +230,7 @@ async function measure(target) {
   }
   results.sync_turn_ms = median(syncTimes);
 
+  note("first delta");
   // Prompt → first delta.
   const firstDelta = [];
   for (let i = 0; i < 20; i++) {
@@ -245,6 +251,7 @@ async function measure(target) {
   }
   results.first_delta_ms = median(firstDelta);
 
+  note("long reply, 100 turns");
   // A 2,000-token reply end to end.
   const longTimes = [];
   for (let i = 0; i < 5; i++) {
@@ -258,6 +265,7 @@ async function measure(target) {
   for (let i = 0; i < 100; i++) await prompt("MOCK_TOKENS 20");
   results.rss_after_100_turns_mb = treeRssMb(child.pid);
 
+  note("fan-out");
   // Delta delivery latency across 100 SSE clients on one session (tokens carry their send time).
   const latencies = [];
   const closers = [];
@@ -280,6 +288,7 @@ async function measure(target) {
   for (const close of closers) close();
   results.fanout_p99_ms = percentile(latencies, 0.99);
 
+  note("run --attach");
   // `run --attach` against the running server: a client process from start to exit.
   const [command, args, options] = target.runArgs(url);
   const wall = [];
