@@ -4,6 +4,7 @@ import { Readable, Writable } from "node:stream";
 import type { AcpBackend } from "../acp/backend.js";
 import type { EditorFileSystem } from "../core/tools/tool.js";
 import { loadContext, openCore, openStore } from "./context.js";
+import { keepHeapNearLiveSize } from "./heap.js";
 import { UsageError } from "./output.js";
 import { serverPassword } from "./server-target.js";
 
@@ -67,6 +68,7 @@ export default async function acp(options: AcpOptions): Promise<void> {
       output: Writable.toWeb(process.stdout) as WritableStream<Uint8Array>,
     },
   );
+  keepHeapNearLiveSize();
   await connection.closed.catch(() => {});
   await backend.close();
   await cleanup();

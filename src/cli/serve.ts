@@ -1,12 +1,12 @@
 // `moor serve`: the long-running server. Prints the URL it listens on as its first stdout line (the daemon and
 // tests read it). SIGTERM/SIGINT: stop accepting, tell SSE clients, exit 0 within 5 s. Running turns are not
 // aborted: every committed part stays, and the next start marks them interrupted so they can be resumed.
-import { setFlagsFromString } from "node:v8";
 import { maskSecrets } from "../config/mask.js";
 import { listProviders } from "../providers/resolve.js";
 import { startServer } from "../server/listen.js";
 import { builtWebPage } from "../server/routes/web.js";
 import { loadContext, openCore, openStore } from "./context.js";
+import { keepHeapNearLiveSize } from "./heap.js";
 import { createFileLogger, type LogLevel } from "./logger.js";
 import { UsageError } from "./output.js";
 
@@ -26,18 +26,6 @@ export interface ServeOptions {
 }
 
 const SHUTDOWN_DEADLINE_MS = 4500;
-
-/**
- * The server's live heap stays small (about 20 MB after hundreds of turns), but V8 sizes its heap for throughput:
- * the young generation grows to 32 MB and the old one to about twice what is live, so a busy server sat at 140 MB.
- * From here on the young generation keeps the size it started with and the old one stays within 30% of the live
- * data. Both settings are read each time V8 resizes the heap, so they apply from now; set only once the server is
- * up, because a smaller young generation would slow the start.
- */
-function keepHeapNearLiveSize(): void {
-  setFlagsFromString("--semi-space-growth-factor=1");
-  setFlagsFromString("--heap-growing-percent=30");
-}
 
 export default async function serve(options: ServeOptions): Promise<void> {
   const port = Number(options.port);
