@@ -18,6 +18,21 @@ export const DEFAULT_ACTIONS: Record<string, PermissionAction> = {
   webfetch: "ask",
 };
 
+/**
+ * What each built-in agent may do at most, over the configured rules: `plan` changes no file and asks before
+ * every command (as OpenCode's plan agent). The stricter of the two wins.
+ */
+export const AGENT_LIMITS: Record<string, Record<string, PermissionAction>> = {
+  build: {},
+  plan: { edit: "deny", bash: "ask" },
+};
+
+const STRICTNESS: Record<PermissionAction, number> = { allow: 0, ask: 1, deny: 2 };
+
+function stricter(a: PermissionAction, b: PermissionAction | undefined): PermissionAction {
+  return b !== undefined && STRICTNESS[b] > STRICTNESS[a] ? b : a;
+}
+
 export function wildcardMatch(pattern: string, value: string): boolean {
   if (pattern === "*") return true;
   const regex = new RegExp(
@@ -57,16 +72,21 @@ export interface Grant {
   pattern: string;
 }
 
-/** Every pattern must be allowed for `allow`; any `deny` denies; otherwise the user is asked. */
+/**
+ * Every pattern must be allowed for `allow`; any `deny` denies; otherwise the user is asked. The agent's limits
+ * (AGENT_LIMITS) make the configured action stricter, never looser.
+ */
 export function evaluatePermission(
   rules: PermissionRules | undefined,
   grants: Grant[],
   permission: string,
   patterns: string[],
+  agent?: string,
 ): PermissionAction {
+  const limit = agent ? AGENT_LIMITS[agent]?.[permission] : undefined;
   let result: PermissionAction = "allow";
   for (const value of patterns.length > 0 ? patterns : ["*"]) {
-    const configured = actionFor(rules, permission, value);
+    const configured = stricter(actionFor(rules, permission, value), limit);
     if (configured === "deny") return "deny";
     if (configured === "allow") continue;
     const granted = grants.some((grant) => grant.permission === permission && wildcardMatch(grant.pattern, value));

@@ -12,6 +12,8 @@ export interface AskScope {
   messageID: string;
   callID: string;
   signal: AbortSignal;
+  /** The agent of the turn (`build`, `plan`): its limits apply over the rules. */
+  agent?: string;
 }
 
 interface Waiter {
@@ -34,11 +36,13 @@ export class PermissionGate {
 
   async ask(scope: AskScope, ask: PermissionAsk): Promise<void> {
     const grants = this.store.listGrants(scope.sessionID);
-    const action = evaluatePermission(this.rules(), grants, ask.permission, ask.patterns);
+    const action = evaluatePermission(this.rules(), grants, ask.permission, ask.patterns, scope.agent);
     if (action === "allow" || (action === "ask" && this.autoApprove())) return;
     if (action === "deny") {
+      const byAgent = evaluatePermission(this.rules(), grants, ask.permission, ask.patterns) !== "deny";
+      const why = byAgent ? `the ${scope.agent} agent` : "configuration";
       throw new PermissionDeniedError(
-        `Permission denied by configuration: ${ask.permission} ${ask.patterns.join(", ")}. Do not retry this call.`,
+        `Permission denied by ${why}: ${ask.permission} ${ask.patterns.join(", ")}. Do not retry this call.`,
       );
     }
     // A question left from before a restart for this same tool call is reused rather than asked twice.

@@ -234,7 +234,7 @@ class StepStream {
     // Async so that even a synchronous throw arrives as a rejection; the request itself starts right away.
     const call = (async () =>
       this.request.model.model.doStream({
-        prompt: [{ role: "system", content: this.env.systemPrompt(this.request.session) }, ...history],
+        prompt: [{ role: "system", content: systemPromptFor(this.env, this.request) }, ...history],
         tools: modelTools(this.env.tools),
         abortSignal: this.request.signal,
       }))();
@@ -369,6 +369,17 @@ class StepStream {
   }
 }
 
+/** What the model is told about an agent beyond the base prompt (the limits themselves are enforced by the gate). */
+const AGENT_INSTRUCTIONS: Record<string, string> = {
+  plan: "You are in plan mode: investigate and propose a plan, but change no file (edits are refused) and run only commands that inspect.",
+};
+
+function systemPromptFor(env: TurnEnvironment, request: TurnRequest): string {
+  const base = env.systemPrompt(request.session);
+  const extra = AGENT_INSTRUCTIONS[request.agent];
+  return extra ? `${base}\n${extra}` : base;
+}
+
 const toolLists = new WeakMap<ToolDefinition[], LanguageModelV3FunctionTool[]>();
 
 /**
@@ -435,7 +446,14 @@ async function executeTool(
     now: env.now,
     ask: (ask) =>
       env.gate.ask(
-        { sessionID: session.id, directory: session.directory, messageID: part.messageID, callID: part.callID, signal },
+        {
+          sessionID: session.id,
+          directory: session.directory,
+          messageID: part.messageID,
+          callID: part.callID,
+          signal,
+          agent: request.agent,
+        },
         ask,
       ),
     progress: (update) => {

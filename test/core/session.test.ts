@@ -157,6 +157,27 @@ describe("session service and agent loop", () => {
     expect(core.sessions.status(session.id).type).toBe("idle");
   });
 
+  it("the plan agent changes nothing even where the config allows everything; build still may", async () => {
+    const model = start([
+      { toolCalls: [{ name: "echo", input: { text: "plan" } }] },
+      { text: "planned" },
+      { toolCalls: [{ name: "echo", input: { text: "build" } }] },
+      { text: "built" },
+    ]);
+    const session = core.sessions.create({ directory: dir });
+    await core.sessions.prompt(session.id, { agent: "plan", parts: [{ type: "text", text: "plan it" }] });
+    await core.sessions.prompt(session.id, { agent: "build", parts: [{ type: "text", text: "do it" }] });
+    const tools = core.sessions
+      .messages(session.id)
+      .flatMap((message) => message.parts)
+      .filter((part): part is ToolPart => part.type === "tool");
+    expect(tools.map((tool) => tool.state.status)).toEqual(["error", "completed"]);
+    expect(tools[0].state.status === "error" && tools[0].state.error).toMatch(/denied by the plan agent: edit plan/);
+    const system = (call: number) => model.doStreamCalls[call].prompt[0];
+    expect(system(0)).toMatchObject({ role: "system", content: expect.stringContaining("plan mode") });
+    expect(system(2)).toMatchObject({ role: "system", content: expect.not.stringContaining("plan mode") });
+  });
+
   it("gives the model its tools and system prompt, and answers a malformed or unknown tool call with a tool error", async () => {
     const model = start([
       {

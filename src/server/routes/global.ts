@@ -1,5 +1,6 @@
 // Health, paths, config, providers, agents and commands: what OpenCode clients read before they start a session.
 import * as z from "zod";
+import { AGENT_LIMITS } from "../../core/permission-rules.js";
 import { type RouteContext, requestDirectory, route } from "../context.js";
 
 const AGENTS = [
@@ -8,7 +9,7 @@ const AGENTS = [
     description: "The default agent: reads, edits and runs commands.",
     mode: "primary",
     builtIn: true,
-    permission: {},
+    permission: AGENT_LIMITS.build,
     tools: {},
     options: {},
   },
@@ -17,7 +18,7 @@ const AGENTS = [
     description: "Plans without changing files.",
     mode: "primary",
     builtIn: true,
-    permission: { edit: "deny", bash: "ask" },
+    permission: AGENT_LIMITS.plan,
     tools: {},
     options: {},
   },
