@@ -260,6 +260,8 @@ describe("editor integration", () => {
     home = makeTempHome(llm.url, { permission: { edit: "allow" } });
     llm.script(
       { toolCalls: [{ name: "read", args: { filePath: "buffer.txt" } }] },
+      { toolCalls: [{ name: "write", args: { filePath: "out.txt", content: "from the plan" } }] },
+      { text: "planned" },
       { toolCalls: [{ name: "write", args: { filePath: "out.txt", content: "from the agent" } }] },
       { text: "done" },
     );
@@ -285,6 +287,14 @@ describe("editor integration", () => {
       await ctx.request(methods.agent.session.setMode, { sessionId, modeId: "plan" });
       await expect(ctx.request(methods.agent.session.setMode, { sessionId, modeId: "bogus" })).rejects.toThrow();
       await ctx.request(methods.agent.session.setConfigOption, { sessionId, configId: "model", value: "fake/echo" });
+      // In plan mode the write is refused (the config allows edits); in build mode it goes through.
+      const planned = await ctx.request(methods.agent.session.prompt, {
+        sessionId,
+        prompt: [{ type: "text", text: "plan" }],
+      });
+      expect(planned.stopReason).toBe("end_turn");
+      expect(writes).toEqual([]);
+      await ctx.request(methods.agent.session.setMode, { sessionId, modeId: "build" });
       const result = await ctx.request(methods.agent.session.prompt, {
         sessionId,
         prompt: [{ type: "text", text: "go" }],
@@ -292,11 +302,16 @@ describe("editor integration", () => {
       expect(result.stopReason).toBe("end_turn");
     });
     // write reads the current content first (through the editor too) to show a diff.
-    expect(reads).toEqual([join(home.project, "buffer.txt"), join(home.project, "out.txt")]);
+    expect(reads).toEqual([
+      join(home.project, "buffer.txt"),
+      join(home.project, "out.txt"),
+      join(home.project, "out.txt"),
+    ]);
     expect(writes).toEqual([{ path: join(home.project, "out.txt"), content: "from the agent" }]);
     expect(existsSync(join(home.project, "out.txt"))).toBe(false);
     const lastRequest = llm.requests.at(-1)!;
-    const toolResults = lastRequest.messages.filter((message) => message.role === "tool");
-    expect(JSON.stringify(toolResults)).toContain("unsaved buffer text");
+    const toolResults = JSON.stringify(lastRequest.messages.filter((message) => message.role === "tool"));
+    expect(toolResults).toContain("unsaved buffer text");
+    expect(toolResults).toContain("denied by the plan agent");
   });
 });
