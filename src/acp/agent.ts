@@ -10,7 +10,15 @@ import {
   type SessionUpdate,
 } from "@agentclientprotocol/sdk";
 import type { EditorFileSystem } from "../core/tools/tool.js";
-import type { MoorEvent, PartInput, PermissionReply, Session, ToolPart } from "../protocol/index.js";
+import type {
+  AssistantMessage,
+  MessageWithParts,
+  MoorEvent,
+  PartInput,
+  PermissionReply,
+  Session,
+  ToolPart,
+} from "../protocol/index.js";
 import type { AcpBackend } from "./backend.js";
 import { lenientInitialize } from "./lenient-initialize.js";
 import { historyUpdates, toolCallStart, toolCallUpdate, toolKind } from "./mapping.js";
@@ -21,7 +29,8 @@ export interface AcpAgentOptions {
   defaultCwd: string;
   /** Lets file tools go through the editor (unsaved buffers win) when the client offers fs access. */
   editorFs?: Map<string, EditorFileSystem>;
-  models?: { id: string; name: string }[];
+  /** The configured models; `contextWindow` (config `limit.context`) lets the editor show how full it is. */
+  models?: { id: string; name: string; contextWindow?: number }[];
   log?: (message: string, details?: unknown) => void;
 }
 
@@ -178,6 +187,8 @@ export function createAcpAgent(options: AcpAgentOptions) {
       try {
         const outcome = await backend.prompt(session.id, { parts, agent: state.mode, model: state.model });
         await relay.drained();
+        const usage = usageOf(await backend.messages(session.id), options.models ?? []);
+        if (usage) await client.notify(methods.client.session.update, { sessionId: session.id, update: usage });
         if (outcome.finish === "error") {
           throw RequestError.internalError({ error: outcome.error }, outcome.error?.data.message ?? "the turn failed");
         }
@@ -186,6 +197,28 @@ export function createAcpAgent(options: AcpAgentOptions) {
         unsubscribe();
       }
     });
+}
+
+/**
+ * The context in use after the turn (the last step's input and output tokens) against the model's window, and what
+ * the session has cost so far. Only when the config gives the window: ACP requires its size.
+ */
+function usageOf(
+  history: MessageWithParts[],
+  models: { id: string; contextWindow?: number }[],
+): SessionUpdate | undefined {
+  let last: AssistantMessage | undefined;
+  let cost = 0;
+  for (const { info } of history) {
+    if (info.role !== "assistant") continue;
+    cost += info.cost;
+    if (info.tokens.input + info.tokens.output > 0) last = info;
+  }
+  if (!last) return undefined;
+  const size = models.find((model) => model.id === `${last.providerID}/${last.modelID}`)?.contextWindow;
+  if (!size) return undefined;
+  const used = last.tokens.input + last.tokens.cache.read + last.tokens.output;
+  return { sessionUpdate: "usage_update", used, size, cost: { amount: cost, currency: "USD" } };
 }
 
 function stopReasonOf(finish: string) {

@@ -59,6 +59,7 @@ export default async function acp(options: AcpOptions): Promise<void> {
     Object.entries(provider.models ?? {}).map(([modelID, model]) => ({
       id: `${providerID}/${modelID}`,
       name: model.name ?? modelID,
+      contextWindow: model.limit?.context,
     })),
   );
   const connection = serveAcp(

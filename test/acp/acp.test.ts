@@ -108,6 +108,36 @@ describe("moor acp (real process, SDK client side)", () => {
     expect(bashDone).toBeDefined();
   });
 
+  it("after each prompt, reports the context in use against the model's window and the session's cost", async () => {
+    const echo = { name: "Echo", tool_call: true, limit: { context: 8000 }, cost: { input: 1000, output: 2000 } };
+    home = makeTempHome(llm.url, {
+      provider: {
+        fake: {
+          npm: "@ai-sdk/openai-compatible",
+          options: { baseURL: llm.url, apiKey: "test-key" },
+          models: { echo },
+        },
+      },
+    });
+    llm.script({ text: "one two three", usage: { prompt_tokens: 100, completion_tokens: 3 } });
+    llm.script({ text: "four", usage: { prompt_tokens: 200, completion_tokens: 1 } });
+    const { stream } = spawnAcp();
+    const updates: SessionNotification[] = [];
+    const { app } = editorClient(updates);
+    await app.connectWith(stream, async (ctx) => {
+      await ctx.request(methods.agent.initialize, { protocolVersion: 1, clientCapabilities: {} });
+      const { sessionId } = await ctx.request(methods.agent.session.new, { cwd: home.project, mcpServers: [] });
+      for (const text of ["first", "second"]) {
+        await ctx.request(methods.agent.session.prompt, { sessionId, prompt: [{ type: "text", text }] });
+      }
+    });
+    const usage = updates.map((u) => u.update).filter((update) => update.sessionUpdate === "usage_update");
+    expect(usage).toEqual([
+      expect.objectContaining({ used: 103, size: 8000, cost: { amount: 0.106, currency: "USD" } }),
+      expect.objectContaining({ used: 201, size: 8000, cost: { amount: 0.106 + 0.202, currency: "USD" } }),
+    ]);
+  });
+
   it("cancel mid-stream answers cancelled; session/load replays the history in order", async () => {
     llm.script({ text: "part ".repeat(300), delayMs: 10 });
     const { stream } = spawnAcp();
