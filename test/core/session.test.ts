@@ -137,6 +137,26 @@ describe("session service and agent loop", () => {
     );
   });
 
+  it("retries a connection the provider marks retryable (a pooled socket the server had closed)", async () => {
+    // The AI SDK's APICallError for a failed fetch: no status, isRetryable set.
+    const dropped = Object.assign(new Error("Cannot connect to API: other side closed"), { isRetryable: true });
+    const model = start([{ error: dropped }, { text: "after reconnect" }]);
+    const session = core.sessions.create({ directory: dir });
+    const result = await core.sessions.prompt(session.id, { parts: [{ type: "text", text: "x" }] });
+    expect(result.finish).toBe("stop");
+    expect(model.doStreamCalls.length).toBe(2);
+  });
+
+  it("does not retry what the provider marks final, and records it as an API error", async () => {
+    const refused = Object.assign(new Error("Bad request: unknown model"), { statusCode: 400, isRetryable: false });
+    const model = start([{ error: refused }, { text: "never" }]);
+    const session = core.sessions.create({ directory: dir });
+    const result = await core.sessions.prompt(session.id, { parts: [{ type: "text", text: "x" }] });
+    expect(result.finish).toBe("error");
+    expect(result.error).toMatchObject({ name: "APIError", data: { statusCode: 400, isRetryable: false } });
+    expect(model.doStreamCalls.length).toBe(1);
+  });
+
   it("aborts a streaming turn and marks the message aborted", async () => {
     start([{ text: "a ".repeat(200), delayMs: 5 }]);
     const session = core.sessions.create({ directory: dir });
