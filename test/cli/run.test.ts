@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { MoorEvent, ToolPart } from "../../src/protocol/index.js";
 import { makeTempHome, type TempHome } from "../fakes/config.js";
-import { type FakeLlm, startFakeLlm } from "../fakes/llm-server.js";
+import { type FakeLlm, mockToolConvention, startFakeLlm } from "../fakes/llm-server.js";
 import { runMoor, spawnMoor, waitForOutput } from "../fakes/moor-process.js";
 
 let llm: FakeLlm;
@@ -81,6 +81,25 @@ describe("moor run (in-process)", () => {
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toBe("recovered\n");
   }, 60_000);
+
+  it("a request the provider refuses (400) is not retried and ends in a one-line error", async () => {
+    // The fake answers a MOCK_TOOL whose arguments are not JSON with a 400 that says so.
+    const strict = await startFakeLlm();
+    try {
+      strict.respond((request) => mockToolConvention(request, { text: "unused" }));
+      const strictHome = makeTempHome(strict.url);
+      const result = await runMoor(["run", 'MOCK_TOOL write {"filePath": oops}'], {
+        env: strictHome.env,
+        cwd: strictHome.project,
+      });
+      expect(result.code).not.toBe(0);
+      expect(result.stderr.trim().split("\n")).toHaveLength(1);
+      expect(result.stderr).toMatch(/^moor: .*the arguments are not JSON/);
+      expect(strict.requests).toHaveLength(1);
+    } finally {
+      await strict.close();
+    }
+  });
 
   it("retries a 429 and then succeeds", async () => {
     llm.script({ error: 429, retryAfterMs: 50 }, { text: "after the rate limit" });

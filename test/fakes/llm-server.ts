@@ -62,7 +62,13 @@ export function mockToolConvention(request: ChatRequest, fallback: FakeReply): F
   const last = request.messages.at(-1);
   if (last?.role === "user") {
     const match = /MOCK_TOOL (\w+) (\{.*\})/s.exec(lastUserText(request));
-    if (match) return { toolCalls: [{ name: match[1], args: JSON.parse(match[2]) }] };
+    if (match) {
+      try {
+        return { toolCalls: [{ name: match[1], args: JSON.parse(match[2]) }] };
+      } catch (error) {
+        throw new Error(`MOCK_TOOL ${match[1]}: the arguments are not JSON (${(error as Error).message})`);
+      }
+    }
   }
   return fallback;
 }
@@ -75,7 +81,13 @@ export async function startFakeLlm(options: { port?: number; defaultReply?: Fake
   const sockets = new Set<Socket>();
 
   const server: Server = createServer((req, res) => {
-    void handle(req, res).catch(() => res.destroy());
+    // A request the fake cannot handle (a malformed body, a MOCK_TOOL whose arguments are not JSON) gets a 400
+    // that says why, as a real provider would, rather than a dropped connection that looks like a network fault.
+    void handle(req, res).catch((error: unknown) => {
+      if (res.headersSent) return res.destroy();
+      res.writeHead(400, { "content-type": "application/json" });
+      res.end(JSON.stringify({ error: { message: `fake: ${(error as Error).message}`, type: "invalid_request" } }));
+    });
   });
   server.on("connection", (socket) => {
     sockets.add(socket);
