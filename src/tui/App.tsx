@@ -22,6 +22,10 @@ export function App({ client, url, initialSession, giveUpAfterMs, onExit }: AppP
   const { exit } = useApp();
   const [view, dispatch] = useReducer(viewReducer, initialView);
   const [expanded, setExpanded] = useState(false);
+  // The agent for the next prompt: `plan` changes no file and asks before commands (the server enforces it).
+  const [agent, setAgent] = useState<"build" | "plan">("build");
+  const agentRef = useRef(agent);
+  agentRef.current = agent;
   const [picker, setPicker] = useState<{ sessions: Session[]; selected: number } | undefined>();
   const sessionRef = useRef<string | undefined>(initialSession?.id);
   const lostSince = useRef<number | undefined>(undefined);
@@ -110,7 +114,7 @@ export function App({ client, url, initialSession, giveUpAfterMs, onExit }: AppP
         id = session.id;
       }
       dispatch({ type: "notice", text: undefined });
-      await client.promptAsync(id, { parts: [{ type: "text", text }] });
+      await client.promptAsync(id, { agent: agentRef.current, parts: [{ type: "text", text }] });
     },
     [client, open, quit, showPicker],
   );
@@ -138,6 +142,7 @@ export function App({ client, url, initialSession, giveUpAfterMs, onExit }: AppP
       }
       return;
     }
+    if (key.tab) setAgent((current) => (current === "build" ? "plan" : "build"));
     if (key.ctrl && input === "o") setExpanded((value) => !value);
     if (key.ctrl && input === "s") void showPicker();
   });
@@ -162,7 +167,7 @@ export function App({ client, url, initialSession, giveUpAfterMs, onExit }: AppP
         }}
         onDetach={() => quit("detached; the server keeps working")}
       />
-      <StatusLine view={view} url={url} />
+      <StatusLine view={view} url={url} agent={agent} />
     </Box>
   );
 }

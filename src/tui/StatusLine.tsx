@@ -1,7 +1,7 @@
 import { Box, Text } from "ink";
 import type { ViewState } from "./state.js";
 
-export function StatusLine({ view, url }: { view: ViewState; url: string }) {
+export function StatusLine({ view, url, agent }: { view: ViewState; url: string; agent: string }) {
   const connection =
     view.connection === "connected"
       ? { text: "connected", color: "green" }
@@ -19,11 +19,13 @@ export function StatusLine({ view, url }: { view: ViewState; url: string }) {
       {view.notice ? <Text color="yellow">{view.notice}</Text> : null}
       <Text inverse>
         {" "}
-        {view.session?.title ?? "no session"} · {view.model ?? "model ?"} · {status}
+        {view.session?.title ?? "no session"} · <Text color={agent === "plan" ? "magenta" : undefined}>{agent}</Text> ·{" "}
+        {view.model ?? "model ?"} · {status}
         {tokens ? ` · ${tokens}` : ""} · <Text color={connection.color}>{connection.text}</Text> · {url}{" "}
       </Text>
       <Text dimColor>
-        Enter send · Alt+Enter newline · Ctrl+O expand · Ctrl+S sessions · Ctrl+C abort/quit · Ctrl+D detach
+        Enter send · Alt+Enter newline · Tab build/plan · Ctrl+O expand · Ctrl+S sessions · Ctrl+C abort/quit · Ctrl+D
+        detach
       </Text>
     </Box>
   );

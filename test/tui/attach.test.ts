@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { MessageWithParts } from "../../src/protocol/index.js";
 import { makeTempHome, type TempHome } from "../fakes/config.js";
@@ -86,6 +88,27 @@ describe("moor attach (tmux)", () => {
     const shown = await again.waitFor(/second turn is slow.*\n/);
     expect(shown).toContain("Wrote the note.");
     expect(shown).toMatch(/ idle /);
+  });
+
+  it("Tab switches to the plan agent: its write is refused and nothing is written", async () => {
+    server = await startServe(home.env, [], home.project);
+    llm.script(
+      { toolCalls: [{ name: "write", args: { filePath: "plan.txt", content: "no\n" } }] },
+      { text: "Here is the plan instead." },
+    );
+    const screen = attach(server.url);
+    await ready(screen);
+    expect(screen.screen()).toMatch(/ · build · /);
+    screen.keys("Tab");
+    await screen.waitFor(/ · plan · /);
+    screen.type("plan the note");
+    screen.keys("Enter");
+    await screen.waitFor(/✗ write/);
+    await screen.waitFor(/Here is the plan instead\./);
+    expect(existsSync(join(home.project, "plan.txt"))).toBe(false);
+    const sessions = (await (await fetch(`${server.url}/session`)).json()) as { id: string }[];
+    const [user] = await messagesOf(server.url, sessions[0].id);
+    expect(user.info.role === "user" && user.info.agent).toBe("plan");
   });
 
   it("survives a server restart (shows the lost connection, reconnects, shows the outcome) and gives up when it is gone", async () => {
