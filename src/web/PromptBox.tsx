@@ -1,6 +1,6 @@
 /** @jsxImportSource preact */
-// The prompt box: Enter sends, Shift+Enter is a newline; the model picker (from /config/providers) and the abort
-// button sit beside it. Turns queue on the server, so sending while busy is allowed.
+// The prompt box: Enter sends, Shift+Enter is a newline; the agent picker (build, or plan: no file changes), the
+// model picker (from /config/providers) and the abort button sit beside it. Turns queue on the server, so sending while busy is allowed.
 import { useState } from "preact/hooks";
 import type { ProviderList } from "../client/index.js";
 
@@ -9,11 +9,13 @@ interface Props {
   providers?: ProviderList;
   model: string;
   onModel(model: string): void;
+  agent: string;
+  onAgent(agent: string): void;
   onSend(text: string): Promise<void>;
   onAbort(): void;
 }
 
-export function PromptBox({ busy, providers, model, onModel, onSend, onAbort }: Props) {
+export function PromptBox({ busy, providers, model, onModel, agent, onAgent, onSend, onAbort }: Props) {
   const [text, setText] = useState("");
   const [sending, setSending] = useState(false);
   const send = async () => {
@@ -49,6 +51,16 @@ export function PromptBox({ busy, providers, model, onModel, onSend, onAbort }: 
         }}
       />
       <div class="prompt-actions">
+        <select
+          class="model-picker agent-picker"
+          aria-label="Agent"
+          title="Plan changes no file and asks before commands"
+          value={agent}
+          onChange={(event) => onAgent(event.currentTarget.value)}
+        >
+          <option value="build">Build</option>
+          <option value="plan">Plan</option>
+        </select>
         <select
           class="model-picker"
           aria-label="Model"

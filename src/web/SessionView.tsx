@@ -81,6 +81,8 @@ export function SessionView(props: Props) {
   const transcript = useRef<HTMLDivElement>(null);
   // Follow the stream only while the reader is at the bottom; scrolling up to read stops it.
   const stick = useRef(true);
+  // The agent for the next prompt; plan changes no file (the server enforces it).
+  const [agent, setAgent] = useState("build");
   useLayoutEffect(() => {
     const element = transcript.current;
     if (element && stick.current) element.scrollTop = element.scrollHeight;
@@ -106,6 +108,7 @@ export function SessionView(props: Props) {
     const [providerID, ...rest] = model.split("/");
     try {
       await client.promptAsync(session.id, {
+        agent,
         parts: [{ type: "text", text }],
         model: model ? { providerID, modelID: rest.join("/") } : undefined,
       });
@@ -165,7 +168,16 @@ export function SessionView(props: Props) {
         {busy && <div class="working">working…</div>}
         {view.notice && <div class="error-line">{view.notice}</div>}
       </div>
-      <PromptBox busy={busy} providers={providers} model={model} onModel={onModel} onSend={send} onAbort={abort} />
+      <PromptBox
+        busy={busy}
+        providers={providers}
+        model={model}
+        onModel={onModel}
+        agent={agent}
+        onAgent={setAgent}
+        onSend={send}
+        onAbort={abort}
+      />
     </div>
   );
 }

@@ -119,6 +119,18 @@ describe.skipIf(skipReason)("the web UI", () => {
     await page.screenshot({ path: `${ARTIFACTS}web-session-tool-card.png` });
     expect(existsSync(`${home.project}/a.txt`)).toBe(true);
 
+    // The plan agent: the same kind of write is refused without asking, and nothing is written.
+    await page.getByLabel("Agent").selectOption("plan");
+    llm.script(
+      { toolCalls: [{ name: "write", args: { filePath: "b.txt", content: "y\n" } }] },
+      { text: "planned instead" },
+    );
+    await send(page, "plan b.txt");
+    await page.locator(".message.assistant p", { hasText: "planned instead" }).waitFor();
+    await page.locator(".tool-card[data-tool=write] .badge-error").waitFor();
+    expect(existsSync(`${home.project}/b.txt`)).toBe(false);
+    await page.getByLabel("Agent").selectOption("build");
+
     // Abort a turn that never finishes on its own.
     llm.script({ text: "Thinking forever", hang: true });
     await send(page, "take your time");
