@@ -72,6 +72,8 @@ export class PermissionGate {
     return new Promise<void>((resolve, reject) => {
       const onAbort = () => {
         this.waiters.delete(request.id);
+        // The question goes with its turn: answered "reject" so that no client keeps showing it.
+        this.settle(request, "reject", scope.directory);
         reject(new PermissionDeniedError("Aborted while waiting for permission."));
       };
       if (scope.signal.aborted) return onAbort();
@@ -134,6 +136,27 @@ export class PermissionGate {
 
   pending(): PermissionRequest[] {
     return this.store.listPendingPermissions();
+  }
+
+  /**
+   * Questions of this session that no running turn waits for (left by a turn a restart interrupted) are closed
+   * as rejected when the session moves on to a new prompt instead of resuming that turn.
+   */
+  expireOrphans(sessionID: string, directory: string): void {
+    for (const pending of this.store.listPendingPermissions()) {
+      if (pending.sessionID === sessionID && !this.waiters.has(pending.id)) this.settle(pending, "reject", directory);
+    }
+  }
+
+  /** Records an answer no one gave (abort, expiry) and tells the clients, if the question is still open. */
+  private settle(request: PermissionRequest, reply: PermissionReply, directory: string): void {
+    if (this.store.getPermission(request.id)?.status !== "pending") return;
+    this.store.setPermissionStatus(request.id, reply);
+    this.bus.publish(
+      "permission.replied",
+      { sessionID: request.sessionID, requestID: request.id, reply },
+      { directory, sessionID: request.sessionID },
+    );
   }
 }
 

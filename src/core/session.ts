@@ -185,6 +185,7 @@ export class SessionService {
     const session = this.get(id);
     const model = await this.options.resolveModel(input.model ?? sessionModel(session));
     const user = this.recordUserMessage(this.get(id), input, model);
+    this.options.env.gate.expireOrphans(session.id, session.directory);
     const done = new Promise<PromptResult>((resolve, reject) => {
       this.enqueue(session, { model, user, resolve, reject });
     });

@@ -287,6 +287,52 @@ describe("permission memory", () => {
   });
 });
 
+describe("questions without a turn", () => {
+  function coreOn(file: string, steps: ScriptedStep[]) {
+    const store = new Store(file);
+    const model = scriptedModel(steps);
+    const core = createCore({
+      store,
+      version: "test",
+      settings: () => ({ permission: { edit: "ask" } }),
+      resolveModel: async () => ({ model, providerID: "mock", modelID: "m" }),
+      tools: [echoTool],
+    });
+    const replies: unknown[] = [];
+    core.bus.subscribe(({ event }) => event.type === "permission.replied" && replies.push(event.properties));
+    return { store, core, replies };
+  }
+
+  it("are closed as rejected when their turn is aborted, and when a new prompt replaces an interrupted turn", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "moor-orphans-"));
+    const file = join(dir, "moor.db");
+    const ask = { toolCalls: [{ name: "echo", input: { text: "x" } }] };
+
+    // Aborted while asking: every client is told the question is gone.
+    const first = coreOn(file, [ask, ask]);
+    const session = first.core.sessions.create({ directory: dir });
+    const aborted = first.core.sessions.prompt(session.id, { parts: [{ type: "text", text: "go" }] });
+    while (first.core.gate.pending().length === 0) await new Promise((r) => setTimeout(r, 5));
+    const [question] = first.core.gate.pending();
+    first.core.sessions.abort(session.id);
+    await aborted;
+    expect(first.core.gate.pending()).toEqual([]);
+    expect(first.replies).toEqual([{ sessionID: session.id, requestID: question.id, reply: "reject" }]);
+
+    // Left pending by a process that died; the next process moves on with a new prompt instead of resuming.
+    void first.core.sessions.prompt(session.id, { parts: [{ type: "text", text: "again" }] }).catch(() => {});
+    while (first.core.gate.pending().length === 0) await new Promise((r) => setTimeout(r, 5));
+    const [orphan] = first.core.gate.pending();
+    first.store.close();
+    const second = coreOn(file, [{ text: "fresh start" }]);
+    expect(second.core.gate.pending().map((request) => request.id)).toEqual([orphan.id]);
+    await second.core.sessions.prompt(session.id, { parts: [{ type: "text", text: "something else" }] });
+    expect(second.core.gate.pending()).toEqual([]);
+    expect(second.replies).toEqual([{ sessionID: session.id, requestID: orphan.id, reply: "reject" }]);
+    second.store.close();
+  });
+});
+
 describe("step limit", () => {
   it("stops after maxSteps model steps even if the model keeps calling tools", async () => {
     const dir = mkdtempSync(join(tmpdir(), "moor-steps-"));
