@@ -243,10 +243,16 @@ describe("moor serve against real clients", () => {
       body: JSON.stringify({ parts: [{ type: "text", text: "go" }] }),
     });
     await streaming;
+    // A client still watching gets a last event before the stream ends.
+    const watching = readSse(`${server.url}/event`, {
+      until: (items) => items.some((i) => i.event.type === "server.instance.disposed"),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
     const started = Date.now();
     const code = await server.stop("SIGTERM");
     expect(code).toBe(0);
     expect(Date.now() - started).toBeLessThan(5000);
+    expect((await watching).at(-1)?.event.type).toBe("server.instance.disposed");
     server = await startServe(home.env, [], home.project);
     const messages = (await (await fetch(`${server.url}/session/${sessionID}/message`)).json()) as {
       info: { error?: { name: string } };
