@@ -10,11 +10,13 @@ const KEEP_LOG_FILES = 10;
 export function createFileLogger(options: { logDir: string; level: LogLevel; printLogs: boolean; now: Date }) {
   mkdirSync(options.logDir, { recursive: true });
   const file = join(options.logDir, `${options.now.toISOString().replace(/[:.]/g, "-")}.log`);
-  const streams: pino.StreamEntry[] = [{ stream: pino.destination({ dest: file, sync: true, mkdir: true }) }];
-  if (options.printLogs) streams.push({ stream: process.stderr });
+  // Each stream of a multistream has its own level (info unless told): without it, DEBUG would never be written.
+  const level = options.level.toLowerCase() as pino.Level;
+  const streams: pino.StreamEntry[] = [{ level, stream: pino.destination({ dest: file, sync: true, mkdir: true }) }];
+  if (options.printLogs) streams.push({ level, stream: process.stderr });
   pruneOldLogs(options.logDir);
   const logger = pino(
-    { level: options.level.toLowerCase(), redact: ["password", "authorization", "*.password", "*.apiKey"] },
+    { level, redact: ["password", "authorization", "*.password", "*.apiKey"] },
     pino.multistream(streams),
   );
   return { logger, file };

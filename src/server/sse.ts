@@ -37,10 +37,14 @@ const HEADERS = {
 /** Where frames go: a web stream (app.request, other runtimes) or a Node response. */
 interface FrameSink {
   write(frame: Uint8Array): void;
-  /** Frames written that the client has not taken yet. */
-  backlog(): number;
   end(): void;
 }
+
+/** Makes a sink; `overflow` is called with a reason when the client has fallen too far behind. */
+type SinkFactory = (overflow: (reason: string) => void) => FrameSink;
+
+/** Bytes a Node response may hold for a client that does not read, per event of the configured limit. */
+const BYTES_PER_EVENT = 512;
 
 const bareShape: EventShape = ({ event }) => event;
 const framesByShape = new Map<EventShape, WeakMap<BusEnvelope, Uint8Array>>();
@@ -70,9 +74,12 @@ export function sseResponse(options: SseOptions): Response {
   const body = new ReadableStream<Uint8Array>(
     {
       start(controller) {
-        stream = new EventStream(options, {
-          write: (frame) => controller.enqueue(frame),
-          backlog: () => -(controller.desiredSize ?? 0),
+        stream = new EventStream(options, (overflow) => ({
+          write: (frame) => {
+            controller.enqueue(frame);
+            const waiting = -(controller.desiredSize ?? 0);
+            if (waiting > options.bufferLimit) overflow(`more than ${options.bufferLimit} events waiting`);
+          },
           end: () => {
             try {
               controller.close();
@@ -80,7 +87,7 @@ export function sseResponse(options: SseOptions): Response {
               // Already closed by the client.
             }
           },
-        });
+        }));
         stream.start();
       },
       cancel() {
@@ -100,28 +107,34 @@ export function sseToNodeResponse(
 ): void {
   outgoing.writeHead(200, { ...headers, ...HEADERS });
   outgoing.flushHeaders();
-  // Frames written since the socket last drained; Node buffers them in memory until then.
-  let unsent = 0;
-  outgoing.on("drain", () => {
-    unsent = 0;
-  });
-  // Frames published in one tick (a part update and its first delta, say) leave in one write to the socket.
-  let corked = false;
-  const uncork = () => {
-    corked = false;
-    outgoing.uncork();
-  };
-  const stream = new EventStream(options, {
-    write: (frame) => {
-      if (!corked) {
-        corked = true;
-        outgoing.cork();
-        process.nextTick(uncork);
+  const byteLimit = options.bufferLimit * BYTES_PER_EVENT;
+  const stream = new EventStream(options, (overflow) => {
+    // Frames published in one tick (a part update and its first delta, say) leave in one write to the socket.
+    // Whether the client keeps up is judged after that write, on what the socket could not take: a replay of
+    // thousands of events in one tick is not a slow client.
+    let corked = false;
+    const flush = () => {
+      corked = false;
+      outgoing.uncork();
+      if (outgoing.writableLength > byteLimit) {
+        overflow(`${Math.round(outgoing.writableLength / 1024)} KB waiting (limit ${byteLimit / 1024} KB)`);
       }
-      if (!outgoing.write(frame)) unsent++;
-    },
-    backlog: () => unsent,
-    end: () => outgoing.end(),
+    };
+    return {
+      write: (frame) => {
+        if (!corked) {
+          corked = true;
+          outgoing.cork();
+          process.nextTick(flush);
+        }
+        outgoing.write(frame);
+      },
+      end: () => {
+        outgoing.end();
+        // A client that stopped reading would hold the socket, and what is queued for it, for good.
+        if (outgoing.writableLength > 0) setTimeout(() => outgoing.destroy(), 10_000).unref();
+      },
+    };
   });
   outgoing.on("close", () => stream.clientGone());
   stream.start();
@@ -132,11 +145,14 @@ class EventStream {
   private cleanup = () => {};
   private readonly shape: EventShape;
 
+  private readonly sink: FrameSink;
+
   constructor(
     private readonly options: SseOptions,
-    private readonly sink: FrameSink,
+    makeSink: SinkFactory,
   ) {
     this.shape = options.shape ?? bareShape;
+    this.sink = makeSink((reason) => this.close(`client too slow: ${reason}`, true));
   }
 
   start(): void {
@@ -204,13 +220,12 @@ class EventStream {
   private deliver(frame: Uint8Array): void {
     if (this.closed) return;
     this.sink.write(frame);
-    if (this.sink.backlog() > this.options.bufferLimit) {
-      this.close(`client too slow: more than ${this.options.bufferLimit} events waiting`, true);
-    }
   }
 
   private close(reason: string, slow = false): void {
     if (this.closed) return;
+    // Closed first: writing the notice below reports the overflow again, and that must be a no-op.
+    this.closed = true;
     if (slow) {
       // Jumping the queue is not possible; the notice follows what was queued.
       const notice: MoorEvent = { type: "server.resync", properties: { reason } };
@@ -218,7 +233,6 @@ class EventStream {
         encodeFrame(this.options.bus, this.options.bus.lastSeq, this.shape({ directory: "global", event: notice })),
       );
     }
-    this.closed = true;
     this.cleanup();
     this.options.onClose?.(reason);
     this.sink.end();

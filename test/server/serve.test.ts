@@ -1,12 +1,14 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
 import { request } from "node:http";
+import { connect } from "node:net";
 import { join } from "node:path";
 import { createOpencodeClient } from "@opencode-ai/sdk";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { MessageWithParts } from "../../src/protocol/index.js";
 import { makeTempHome, type TempHome } from "../fakes/config.js";
 import { type FakeLlm, startFakeLlm } from "../fakes/llm-server.js";
-import { runMoor } from "../fakes/moor-process.js";
+import { runMoor, waitForOutput } from "../fakes/moor-process.js";
 import { readSse, type ServeHandle, type SseItem, startServe } from "../fakes/serve.js";
 
 let llm: FakeLlm;
@@ -228,6 +230,34 @@ describe("moor serve against real clients", () => {
     expect(text).toMatch(/data: \{"directory":"global","payload":\{"type":"server.connected"/);
     controller.abort();
   });
+
+  it("disconnects an event client that stops reading instead of queueing for it without bound", async () => {
+    server = await startServe(home.env, ["--print-logs", "--log-level", "DEBUG"], home.project);
+    const sessionID = await createSession(server.url);
+    const { port } = new URL(server.url);
+    // A client that sends its request and never reads: the kernel's buffers fill (a few MB), then the server's.
+    const stuck = connect(Number(port), "127.0.0.1");
+    stuck.on("error", () => {});
+    stuck.write(`GET /event HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
+    stuck.pause();
+    llm.script({ text: "w ".repeat(60_000) });
+    await fetch(`${server.url}/session/${sessionID}/prompt_async`, {
+      method: "POST",
+      headers: json,
+      body: JSON.stringify({ parts: [{ type: "text", text: "talk" }] }),
+    });
+    await waitForOutput(server.child, (_, stderr) => /"reason":"client too slow: \d+ KB waiting/.test(stderr), 30_000);
+    // The turn itself is unaffected.
+    for (;;) {
+      const statuses = (await (await fetch(`${server.url}/session/status`)).json()) as Record<string, unknown>;
+      if (!statuses[sessionID]) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const messages = (await (await fetch(`${server.url}/session/${sessionID}/message`)).json()) as MessageWithParts[];
+    const last = messages.at(-1)?.info;
+    expect(last?.role === "assistant" && last.finish).toBe("stop");
+    stuck.destroy();
+  }, 60_000);
 
   it("SIGTERM during a streaming turn exits 0 within 5 s, and the next start marks the turn interrupted", async () => {
     server = await startServe(home.env, [], home.project);
