@@ -231,6 +231,30 @@ describe("moor serve against real clients", () => {
     controller.abort();
   });
 
+  it("replays a long missed stretch at once, without taking the burst for a slow client", async () => {
+    server = await startServe(home.env, [], home.project);
+    const sessionID = await createSession(server.url);
+    const [connected] = await readSse(`${server.url}/event`, { until: (items) => items.length > 0 });
+    const tokens = 15_000;
+    llm.script({ text: "w ".repeat(tokens) });
+    await fetch(`${server.url}/session/${sessionID}/message`, {
+      method: "POST",
+      headers: json,
+      body: JSON.stringify({ parts: [{ type: "text", text: "talk while nobody listens" }] }),
+    });
+    const replayed = await readSse(`${server.url}/event`, {
+      headers: { "last-event-id": connected.id! },
+      until: (items) => items.some((i) => i.event.type === "session.idle" || i.event.type === "server.resync"),
+      timeoutMs: 30_000,
+    });
+    expect(replayed.some((i) => i.event.type === "server.resync")).toBe(false);
+    const text = replayed
+      .filter((i) => i.event.type === "message.part.delta")
+      .map((i) => (i.event.properties as { delta: string }).delta)
+      .join("");
+    expect(text).toBe("w ".repeat(tokens));
+  }, 60_000);
+
   it("disconnects an event client that stops reading instead of queueing for it without bound", async () => {
     server = await startServe(home.env, ["--print-logs", "--log-level", "DEBUG"], home.project);
     const sessionID = await createSession(server.url);
