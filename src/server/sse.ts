@@ -20,7 +20,10 @@ export interface SseOptions {
   /** Must be the same function for every stream of one shape: serialized frames are shared per shape. */
   shape?: EventShape;
   heartbeatMs: number;
-  /** Frames queued for a client before it is considered stuck. */
+  /**
+   * How many events a client may fall behind by before it is cut off. A Node response counts it in bytes waiting
+   * (BYTES_PER_EVENT each), since Node queues bytes, not frames.
+   */
   bufferLimit: number;
   onClose?: (reason: string) => void;
   /** Called when the server shuts down, to end every stream with a last event. */
