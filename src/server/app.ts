@@ -1,7 +1,8 @@
 // The HTTP app is a value (DESIGN.md §5.2): createApp(deps) returns a Hono app; tests call app.request(), and
 // listen.ts serves it. Edge checks run before any handler: Host (DNS rebinding), Origin, then authentication.
-import { Hono } from "hono";
+
 import { bodyLimit } from "hono/body-limit";
+import { Hono } from "hono/quick";
 import { isAuthorized } from "./auth.js";
 import type { RouteContext, ServerDeps } from "./context.js";
 import { errorResponse, toErrorResponse } from "./errors.js";
@@ -22,6 +23,7 @@ export interface MoorApp {
 }
 
 const DEFAULT_MAX_BODY = 10 * 1024 * 1024;
+const BODYLESS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 export function createMoorApp(deps: ServerDeps): MoorApp {
   const app = new Hono();
@@ -69,14 +71,14 @@ export function createMoorApp(deps: ServerDeps): MoorApp {
     return errorResponse(c, 401, "unauthorized", "Authentication required");
   });
 
-  app.use(
-    "*",
-    bodyLimit({
-      maxSize: deps.maxBodyBytes ?? DEFAULT_MAX_BODY,
-      onError: (c) =>
-        errorResponse(c, 413, "payload_too_large", `Request body over ${deps.maxBodyBytes ?? DEFAULT_MAX_BODY} bytes`),
-    }),
-  );
+  const limitBody = bodyLimit({
+    maxSize: deps.maxBodyBytes ?? DEFAULT_MAX_BODY,
+    onError: (c) =>
+      errorResponse(c, 413, "payload_too_large", `Request body over ${deps.maxBodyBytes ?? DEFAULT_MAX_BODY} bytes`),
+  });
+  // Only requests that carry a body: the check reads `request.body`, which makes node-server build a full web
+  // Request, a cost every GET (and every SSE connection) would otherwise pay.
+  app.use("*", (c, next) => (BODYLESS.has(c.req.method) ? next() : limitBody(c, next)));
 
   globalRoutes(ctx);
   sessionRoutes(ctx);
