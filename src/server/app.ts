@@ -1,6 +1,7 @@
 // The HTTP app is a value (DESIGN.md §5.2): createApp(deps) returns a Hono app; tests call app.request(), and
 // listen.ts serves it. Edge checks run before any handler: Host (DNS rebinding), Origin, then authentication.
 
+import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { Hono } from "hono/quick";
 import { isAuthorized } from "./auth.js";
@@ -71,14 +72,18 @@ export function createMoorApp(deps: ServerDeps): MoorApp {
     return errorResponse(c, 401, "unauthorized", "Authentication required");
   });
 
-  const limitBody = bodyLimit({
-    maxSize: deps.maxBodyBytes ?? DEFAULT_MAX_BODY,
-    onError: (c) =>
-      errorResponse(c, 413, "payload_too_large", `Request body over ${deps.maxBodyBytes ?? DEFAULT_MAX_BODY} bytes`),
+  const maxBody = deps.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  const tooLarge = (c: Context) => errorResponse(c, 413, "payload_too_large", `Request body over ${maxBody} bytes`);
+  const countBody = bodyLimit({ maxSize: maxBody, onError: tooLarge });
+  // A declared length is judged from the header. Hono's middleware reads `request.body` first, which makes
+  // node-server build a full web Request (and lose its fast way to read the body), a cost every request paid; it
+  // is kept for bodies of unknown length, which it counts as they arrive.
+  app.use("*", async (c, next) => {
+    if (BODYLESS.has(c.req.method)) return next();
+    const length = c.req.header("content-length");
+    if (length === undefined || c.req.header("transfer-encoding")) return countBody(c, next);
+    return Number(length) > maxBody ? tooLarge(c) : next();
   });
-  // Only requests that carry a body: the check reads `request.body`, which makes node-server build a full web
-  // Request, a cost every GET (and every SSE connection) would otherwise pay.
-  app.use("*", (c, next) => (BODYLESS.has(c.req.method) ? next() : limitBody(c, next)));
 
   globalRoutes(ctx);
   sessionRoutes(ctx);
