@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as z from "zod";
-import { type Core, createCore } from "../../src/core/index.js";
+import { type Core, type CoreSettings, createCore } from "../../src/core/index.js";
 import type { PermissionRules } from "../../src/core/permission-rules.js";
 import type { ToolDefinition } from "../../src/core/tools/tool.js";
 import type { BusEnvelope, ToolPart } from "../../src/protocol/index.js";
@@ -19,6 +19,20 @@ const echoTool: ToolDefinition<{ text: string }> = {
     return { title: "echo", output: `echo: ${input.text}`, metadata: {} };
   },
 };
+
+/** A core on a database file of its own, its model answering with the scripted steps. */
+function coreOnFile(file: string, steps: ScriptedStep[], settings: CoreSettings = { permission: { edit: "ask" } }) {
+  const store = new Store(file);
+  const model = scriptedModel(steps);
+  const core = createCore({
+    store,
+    version: "test",
+    settings: () => settings,
+    resolveModel: async () => ({ model, providerID: "mock", modelID: "m" }),
+    tools: [echoTool],
+  });
+  return { store, model, core };
+}
 
 describe("session service and agent loop", () => {
   let dir: string;
@@ -230,8 +244,7 @@ describe("session service and agent loop", () => {
 describe("permission memory", () => {
   it("an `always` answer holds for the rest of the session, and only that session", async () => {
     const dir = mkdtempSync(join(tmpdir(), "moor-always-"));
-    const store = new Store(join(dir, "moor.db"));
-    const model = scriptedModel([
+    const { store, core } = coreOnFile(join(dir, "moor.db"), [
       { toolCalls: [{ name: "echo", input: { text: "a" } }] },
       { text: "one" },
       { toolCalls: [{ name: "echo", input: { text: "a" } }] },
@@ -239,13 +252,6 @@ describe("permission memory", () => {
       { toolCalls: [{ name: "echo", input: { text: "a" } }] },
       { text: "three" },
     ]);
-    const core = createCore({
-      store,
-      version: "test",
-      settings: () => ({ permission: { edit: "ask" } }),
-      resolveModel: async () => ({ model, providerID: "mock", modelID: "m" }),
-      tools: [echoTool],
-    });
     const asked: string[] = [];
     core.bus.subscribe((e) => {
       if (e.event.type === "permission.asked") {
@@ -266,15 +272,7 @@ describe("permission memory", () => {
   it("a pending question is stored, so a client that attaches later (or after a restart) sees it", async () => {
     const dir = mkdtempSync(join(tmpdir(), "moor-pending-"));
     const file = join(dir, "moor.db");
-    const store = new Store(file);
-    const model = scriptedModel([{ toolCalls: [{ name: "echo", input: { text: "x" } }] }]);
-    const core = createCore({
-      store,
-      version: "test",
-      settings: () => ({ permission: { edit: "ask" } }),
-      resolveModel: async () => ({ model, providerID: "mock", modelID: "m" }),
-      tools: [echoTool],
-    });
+    const { store, core } = coreOnFile(file, [{ toolCalls: [{ name: "echo", input: { text: "x" } }] }]);
     const session = core.sessions.create({ directory: dir });
     void core.sessions.prompt(session.id, { parts: [{ type: "text", text: "go" }] }).catch(() => {});
     while (core.gate.pending().length === 0) await new Promise((r) => setTimeout(r, 5));
@@ -289,15 +287,7 @@ describe("permission memory", () => {
 
 describe("questions without a turn", () => {
   function coreOn(file: string, steps: ScriptedStep[]) {
-    const store = new Store(file);
-    const model = scriptedModel(steps);
-    const core = createCore({
-      store,
-      version: "test",
-      settings: () => ({ permission: { edit: "ask" } }),
-      resolveModel: async () => ({ model, providerID: "mock", modelID: "m" }),
-      tools: [echoTool],
-    });
+    const { store, core } = coreOnFile(file, steps);
     const replies: unknown[] = [];
     core.bus.subscribe(({ event }) => event.type === "permission.replied" && replies.push(event.properties));
     return { store, core, replies };
@@ -336,17 +326,11 @@ describe("questions without a turn", () => {
 describe("step limit", () => {
   it("stops after maxSteps model steps even if the model keeps calling tools", async () => {
     const dir = mkdtempSync(join(tmpdir(), "moor-steps-"));
-    const store = new Store(join(dir, "moor.db"));
-    const model = scriptedModel(
+    const { store, model, core } = coreOnFile(
+      join(dir, "moor.db"),
       Array.from({ length: 10 }, () => ({ toolCalls: [{ name: "echo", input: { text: "again" } }] })),
+      { permission: "allow", maxSteps: 3 },
     );
-    const core = createCore({
-      store,
-      version: "test",
-      settings: () => ({ permission: "allow", maxSteps: 3 }),
-      resolveModel: async () => ({ model, providerID: "mock", modelID: "m" }),
-      tools: [echoTool],
-    });
     const session = core.sessions.create({ directory: dir });
     const result = await core.sessions.prompt(session.id, { parts: [{ type: "text", text: "loop" }] });
     expect(result.finish).toBe("max-steps");
