@@ -1,8 +1,62 @@
 #!/usr/bin/env node
-// Thin launcher: the CLI is built into dist/ by `npm install` (via `prepare`): a bundle for a fast start
-// (scripts/bundle.mjs), with the plain compiled modules as the fallback.
-import { existsSync } from "node:fs";
+// Thin launcher for the CLI that `npm install` builds (via `prepare`, scripts/bundle.mjs). Most commands run
+// dist/bundle/moor.cjs through vm.Script with a V8 code cache kept beside it, so later starts skip compiling it;
+// `attach` and `acp` (ES-module-only dependencies) run the ES-module bundle. Without a build, the plain compiled
+// modules in dist/cli are the fallback.
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import Module, { createRequire } from "node:module";
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Script } from "node:vm";
 
-const bundle = new URL("../dist/bundle/main.js", import.meta.url);
-const entry = existsSync(bundle) ? bundle : new URL("../dist/cli/main.js", import.meta.url);
-import(entry.href).then((cli) => cli.main(process.argv));
+const ES_MODULE_COMMANDS = new Set(["attach", "acp"]);
+/** A long-running command's cache is made after this long, so it holds the code its start ran. */
+const CACHE_AFTER_MS = 1000;
+
+const script = fileURLToPath(new URL("../dist/bundle/moor.cjs", import.meta.url));
+const modules = new URL("../dist/esm/main.js", import.meta.url);
+
+if (!ES_MODULE_COMMANDS.has(process.argv[2]) && existsSync(script)) {
+  // The bundle's import() of external packages (the providers, mDNS) comes here: see scripts/bundle.mjs.
+  globalThis.__moorImport = (specifier) => import(specifier);
+  runScript(script).main(process.argv);
+} else {
+  const entry = existsSync(fileURLToPath(modules)) ? modules : new URL("../dist/cli/main.js", import.meta.url);
+  import(entry.href).then((cli) => cli.main(process.argv));
+}
+
+function runScript(file) {
+  const cacheFile = `${file}.cache`;
+  let cachedData;
+  try {
+    cachedData = readFileSync(cacheFile);
+  } catch {
+    // No cache yet: this run makes it.
+  }
+  const compiled = new Script(Module.wrap(readFileSync(file, "utf8")), { filename: file, cachedData });
+  const module = { exports: {} };
+  compiled.runInThisContext().call(module.exports, module.exports, createRequire(file), module, file, dirname(file));
+  if (!cachedData || compiled.cachedDataRejected) {
+    // Made once the command has run a while (or as it exits), so the cache holds what a start compiles: made right
+    // away it held only the top level, and the functions compiled later ran slower. Written under a temporary
+    // name, then renamed, so a concurrent start never reads half a cache; an unwritable folder means no cache.
+    let saved = false;
+    const save = () => {
+      if (saved) return;
+      saved = true;
+      try {
+        const partial = `${cacheFile}.${process.pid}`;
+        writeFileSync(partial, compiled.createCachedData());
+        renameSync(partial, cacheFile);
+      } catch {
+        // Runs without the cache.
+      }
+    };
+    setTimeout(save, CACHE_AFTER_MS).unref();
+    process.once("exit", save);
+    // V8 rejects a cache made under other flags than the run reading it, and `serve` changes heap flags once up:
+    // it saves the cache just before (src/cli/heap.ts).
+    globalThis.__moorSaveCodeCache = save;
+  }
+  return module.exports;
+}

@@ -1,33 +1,61 @@
-// Bundles the CLI into dist/bundle/ (esbuild, ESM, code splitting): a handful of files to load instead of
-// hundreds of modules, while lazy imports (TUI, ACP, providers) stay separate chunks loaded only when used.
-// bin/moor.js prefers the bundle; dist/cli (plain tsc output) remains the fallback.
-import { rmSync } from "node:fs";
+// Bundles the CLI twice (esbuild):
+// - dist/bundle/moor.cjs, one CommonJS file, for every command but the two with ES-module-only dependencies.
+//   bin/moor.js runs it through vm.Script with V8's code cache, which Node 20 offers for scripts but not for ES
+//   modules: compiling the bundle was about a third of `moor serve`'s start. Our lazy imports stay lazy inside the
+//   file (esbuild wraps them); the external packages' import() calls go through the launcher (see below).
+// - dist/esm/, ES modules with code splitting, for `moor attach` (Ink) and `moor acp` (the ACP SDK), whose
+//   dependencies cannot be require()d. It sits as deep as dist/bundle/, so paths relative to the code hold.
+// dist/cli (plain tsc output) remains the fallback.
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { build } from "esbuild";
 
-// Chunk names carry content hashes: without a clean slate every build would leave the previous chunks behind.
+// A clean slate, which also drops a code cache made for the previous bundle and chunks of the previous build.
 rmSync("dist/bundle", { recursive: true, force: true });
+rmSync("dist/esm", { recursive: true, force: true });
 
-await build({
+const common = {
   entryPoints: { main: "src/cli/main.ts" },
-  outdir: "dist/bundle",
   bundle: true,
-  splitting: true,
-  format: "esm",
   platform: "node",
   target: "node20",
   // ESM builds first: some packages (jsonc-parser) ship a UMD main that esbuild cannot follow.
   mainFields: ["module", "main"],
   minifyWhitespace: true,
   minifySyntax: true,
-  // Native or asset-carrying packages load from node_modules as usual (pino and
-  // better-sqlite3's JavaScript are bundled: pino without transports needs no worker file, the store names
-  // better-sqlite3's addon itself, and 50 CommonJS files cost more to load one by one). The provider packages too:
-  // they use all of zod, and a chunk shared with them would put all of it (580 KB) on the start path, where our
-  // own schemas need a fifth of it.
+  // Native, ESM-only or asset-carrying packages load from node_modules as usual (pino and better-sqlite3's
+  // JavaScript are bundled: pino without transports needs no worker file, and the store names better-sqlite3's
+  // addon itself). The provider packages too: they use all of zod, which our own schemas need a fifth of, and they
+  // load only when a turn runs.
   external: ["bonjour-service", "ink", "react", "react/*", "@agentclientprotocol/sdk", "@ai-sdk/*"],
+  jsx: "automatic",
+  logLevel: "error",
+};
+
+await build({
+  ...common,
+  outdir: "dist/esm",
+  splitting: true,
+  format: "esm",
   banner: {
     js: "import { createRequire as __moorCreateRequire } from 'node:module'; const require = __moorCreateRequire(import.meta.url);",
   },
-  jsx: "automatic",
-  logLevel: "error",
 });
+
+const cjs = "dist/bundle/moor.cjs";
+await build({
+  ...common,
+  entryPoints: ["src/cli/main.ts"],
+  outfile: cjs,
+  format: "cjs",
+  // The sources locate their files (migrations, web assets, package.json) from import.meta.url; in CommonJS that
+  // is this file's URL, and the relative paths stay those of dist/bundle/.
+  define: { "import.meta.url": "__moorBundleUrl" },
+  banner: { js: 'const __moorBundleUrl = require("node:url").pathToFileURL(__filename).href;' },
+});
+// In a vm.Script, import() only works with an experimental Node option, and not at all once the script comes from
+// the code cache. The launcher (an ES module) lends its own import() instead; what remains in the bundle are the
+// external packages' dynamic imports, which minified output writes as `import("`.
+const code = readFileSync(cjs, "utf8");
+const imports = code.split('import("').length - 1;
+if (imports === 0 || /\bimport\((?!")/.test(code)) throw new Error(`${cjs}: unexpected dynamic import() shapes`);
+writeFileSync(cjs, code.replaceAll('import("', 'globalThis.__moorImport("'));
