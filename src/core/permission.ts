@@ -73,7 +73,7 @@ export class PermissionGate {
       const onAbort = () => {
         this.waiters.delete(request.id);
         // The question goes with its turn: answered "reject" so that no client keeps showing it.
-        this.settle(request, "reject", scope.directory);
+        this.reply(request.id, "reject", scope.directory);
         reject(new PermissionDeniedError("Aborted while waiting for permission."));
       };
       if (scope.signal.aborted) return onAbort();
@@ -144,19 +144,8 @@ export class PermissionGate {
    */
   expireOrphans(sessionID: string, directory: string): void {
     for (const pending of this.store.listPendingPermissions()) {
-      if (pending.sessionID === sessionID && !this.waiters.has(pending.id)) this.settle(pending, "reject", directory);
+      if (pending.sessionID === sessionID && !this.waiters.has(pending.id)) this.reply(pending.id, "reject", directory);
     }
-  }
-
-  /** Records an answer no one gave (abort, expiry) and tells the clients, if the question is still open. */
-  private settle(request: PermissionRequest, reply: PermissionReply, directory: string): void {
-    if (this.store.getPermission(request.id)?.status !== "pending") return;
-    this.store.setPermissionStatus(request.id, reply);
-    this.bus.publish(
-      "permission.replied",
-      { sessionID: request.sessionID, requestID: request.id, reply },
-      { directory, sessionID: request.sessionID },
-    );
   }
 }
 
