@@ -215,9 +215,13 @@ class EventStream {
     this.deliver(sharedFrame(this.options.bus, envelope, this.shape));
   }
 
-  /** A frame of this stream's own (connected, heartbeat, resync, disposed), not shared with other clients. */
   private sendOwn(event: MoorEvent, seq: number): void {
-    this.deliver(encodeFrame(this.options.bus, seq, this.shape({ directory: "global", event })));
+    this.deliver(this.ownFrame(event, seq));
+  }
+
+  /** A frame of this stream's own (connected, heartbeat, resync, disposed), not shared with other clients. */
+  private ownFrame(event: MoorEvent, seq: number): Uint8Array {
+    return encodeFrame(this.options.bus, seq, this.shape({ directory: "global", event }));
   }
 
   private deliver(frame: Uint8Array): void {
@@ -231,10 +235,7 @@ class EventStream {
     this.closed = true;
     if (slow) {
       // Jumping the queue is not possible; the notice follows what was queued.
-      const notice: MoorEvent = { type: "server.resync", properties: { reason } };
-      this.sink.write(
-        encodeFrame(this.options.bus, this.options.bus.lastSeq, this.shape({ directory: "global", event: notice })),
-      );
+      this.sink.write(this.ownFrame({ type: "server.resync", properties: { reason } }, this.options.bus.lastSeq));
     }
     this.cleanup();
     this.options.onClose?.(reason);
