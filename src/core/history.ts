@@ -89,15 +89,17 @@ function userContent(parts: Part[]): UserContent {
 /** A data: URL's base64 payload, or the URL itself for the provider to pass on or fetch. */
 function imageData(url: string): string | URL {
   if (!url.startsWith("data:")) return new URL(url);
-  const comma = url.indexOf(",");
-  const meta = url.slice(0, comma);
-  const body = url.slice(comma + 1);
-  return meta.endsWith(";base64") ? body : Buffer.from(decodeURIComponent(body), "utf8").toString("base64");
+  const { base64, body } = dataUrlPayload(url);
+  return base64 ? body : Buffer.from(decodeURIComponent(body), "utf8").toString("base64");
 }
 
 function decodeDataUrl(url: string): string {
+  const { base64, body } = dataUrlPayload(url);
+  return base64 ? Buffer.from(body, "base64").toString("utf8") : decodeURIComponent(body);
+}
+
+/** What follows a data: URL's comma, and whether it is base64 (the `;base64` mark before the comma). */
+function dataUrlPayload(url: string): { base64: boolean; body: string } {
   const comma = url.indexOf(",");
-  const meta = url.slice(0, comma);
-  const body = url.slice(comma + 1);
-  return meta.endsWith(";base64") ? Buffer.from(body, "base64").toString("utf8") : decodeURIComponent(body);
+  return { base64: url.slice(0, comma).endsWith(";base64"), body: url.slice(comma + 1) };
 }

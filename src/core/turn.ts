@@ -4,7 +4,6 @@
 import type {
   JSONSchema7,
   LanguageModelV3,
-  LanguageModelV3FinishReason,
   LanguageModelV3FunctionTool,
   LanguageModelV3Prompt,
   LanguageModelV3StreamPart,
@@ -314,7 +313,7 @@ class StepStream {
         break;
       }
       case "finish": {
-        this.finishReason = finishReasonOf(chunk.finishReason);
+        this.finishReason = chunk.finishReason.unified;
         this.tokens = tokensOf(chunk.usage);
         break;
       }
@@ -524,11 +523,6 @@ async function rerunInterruptedTools(
     };
   }
   return undefined;
-}
-
-function finishReasonOf(reason: LanguageModelV3FinishReason | string): string {
-  // V3 providers give {unified, raw}; a plain string is kept for models written to the older shape.
-  return typeof reason === "string" ? reason : reason.unified;
 }
 
 function tokensOf(usage: LanguageModelV3Usage): TokenUsage {
