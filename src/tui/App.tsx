@@ -24,8 +24,6 @@ export function App({ client, url, initialSession, giveUpAfterMs, onExit }: AppP
   const [expanded, setExpanded] = useState(false);
   // The agent for the next prompt: `plan` changes no file and asks before commands (the server enforces it).
   const [agent, setAgent] = useState<"build" | "plan">("build");
-  const agentRef = useRef(agent);
-  agentRef.current = agent;
   const [picker, setPicker] = useState<{ sessions: Session[]; selected: number } | undefined>();
   const sessionRef = useRef<string | undefined>(initialSession?.id);
   const lostSince = useRef<number | undefined>(undefined);
@@ -114,9 +112,9 @@ export function App({ client, url, initialSession, giveUpAfterMs, onExit }: AppP
         id = session.id;
       }
       dispatch({ type: "notice", text: undefined });
-      await client.promptAsync(id, { agent: agentRef.current, parts: [{ type: "text", text }] });
+      await client.promptAsync(id, { agent, parts: [{ type: "text", text }] });
     },
-    [client, open, quit, showPicker],
+    [client, open, quit, showPicker, agent],
   );
 
   const answer = useCallback(
