@@ -15,6 +15,17 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 const percentile = (values, p) =>
   [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))];
 const round = (value) => Math.round(value * 10) / 10;
+
+/** The median wall time of `runs` sequential runs of `work`. */
+async function medianMs(runs, work) {
+  const times = [];
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    await work();
+    times.push(performance.now() - started);
+  }
+  return median(times);
+}
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const json = { "content-type": "application/json" };
 
@@ -236,13 +247,7 @@ async function measure(target) {
   // Warm up (the provider package loads on the first turn).
   for (let i = 0; i < 5; i++) await prompt("warm up");
 
-  const syncTimes = [];
-  for (let i = 0; i < 30; i++) {
-    const started = performance.now();
-    await prompt("MOCK_TOKENS 20");
-    syncTimes.push(performance.now() - started);
-  }
-  results.sync_turn_ms = median(syncTimes);
+  results.sync_turn_ms = await medianMs(30, () => prompt("MOCK_TOKENS 20"));
 
   note("first delta");
   // Prompt → first delta.
@@ -267,13 +272,7 @@ async function measure(target) {
 
   note("long reply, 100 turns");
   // A 2,000-token reply end to end.
-  const longTimes = [];
-  for (let i = 0; i < 5; i++) {
-    const started = performance.now();
-    await prompt("MOCK_TOKENS 2000");
-    longTimes.push(performance.now() - started);
-  }
-  results.reply_2000_tokens_ms = median(longTimes);
+  results.reply_2000_tokens_ms = await medianMs(5, () => prompt("MOCK_TOKENS 2000"));
 
   // RSS after 100 turns.
   for (let i = 0; i < 100; i++) await prompt("MOCK_TOKENS 20");
@@ -305,13 +304,9 @@ async function measure(target) {
   note("run --attach");
   // `run --attach` against the running server: a client process from start to exit.
   const [command, args, options] = target.runArgs(url);
-  const wall = [];
-  for (let i = 0; i < 6; i++) {
-    const started = performance.now();
-    execFileSync(command, args, { env: moorEnv, cwd: moorHome, stdio: "ignore", ...options });
-    if (i > 0) wall.push(performance.now() - started);
-  }
-  results.run_attach_wall_ms = median(wall);
+  const runAttach = () => execFileSync(command, args, { env: moorEnv, cwd: moorHome, stdio: "ignore", ...options });
+  runAttach(); // Warm-up, not counted.
+  results.run_attach_wall_ms = await medianMs(5, runAttach);
   child.kill("SIGTERM");
   return results;
 }
@@ -330,13 +325,9 @@ const targets = {
 
 const results = await measure(moor);
 // One-shot `moor run` (in-process: its own store and model call), moor only.
-const runTimes = [];
-for (let i = 0; i < 5; i++) {
-  const started = performance.now();
-  execFileSync(process.execPath, [bin, "run", "MOCK_TOKENS 20"], { env: moorEnv, cwd: moorHome, stdio: "ignore" });
-  runTimes.push(performance.now() - started);
-}
-results.run_wall_ms = median(runTimes);
+results.run_wall_ms = await medianMs(5, () =>
+  execFileSync(process.execPath, [bin, "run", "MOCK_TOKENS 20"], { env: moorEnv, cwd: moorHome, stdio: "ignore" }),
+);
 
 let other;
 const opencodeBin = process.env.OPENCODE_BIN;
