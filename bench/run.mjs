@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const bin = join(root, "bin/moor.js");
+const bin = join(root, "bin/moor.cjs");
 const work = mkdtempSync(join(tmpdir(), "moor-bench-"));
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const percentile = (values, p) =>

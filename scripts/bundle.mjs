@@ -1,17 +1,29 @@
 // Bundles the CLI twice (esbuild):
 // - dist/bundle/moor.cjs, one CommonJS file, for every command but the two with ES-module-only dependencies.
-//   bin/moor.js runs it through vm.Script with V8's code cache, which Node 20 offers for scripts but not for ES
+//   bin/moor.cjs runs it through vm.Script with V8's code cache, which Node 20 offers for scripts but not for ES
 //   modules: compiling the bundle was about a third of `moor serve`'s start. Our lazy imports stay lazy inside the
 //   file (esbuild wraps them); the external packages' import() calls go through the launcher (see below).
 // - dist/esm/, ES modules with code splitting, for `moor attach` (Ink) and `moor acp` (the ACP SDK), whose
 //   dependencies cannot be require()d. It sits as deep as dist/bundle/, so paths relative to the code hold.
 // dist/cli (plain tsc output) remains the fallback.
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 // A clean slate, which also drops a code cache made for the previous bundle and chunks of the previous build.
 rmSync("dist/bundle", { recursive: true, force: true });
 rmSync("dist/esm", { recursive: true, force: true });
+
+/** node-server's HTTP/2 checks answered without loading node:http2: see bundle-shims/no-http2.mjs. */
+const noHttp2ForNodeServer = {
+  name: "no-http2-for-node-server",
+  setup(build) {
+    const shim = fileURLToPath(new URL("bundle-shims/no-http2.mjs", import.meta.url));
+    build.onResolve({ filter: /^(node:)?http2$/ }, (args) =>
+      args.importer.includes("@hono/node-server") ? { path: shim } : undefined,
+    );
+  },
+};
 
 const common = {
   entryPoints: { main: "src/cli/main.ts" },
@@ -28,6 +40,7 @@ const common = {
   // load only when a turn runs.
   external: ["bonjour-service", "ink", "react", "react/*", "@agentclientprotocol/sdk", "@ai-sdk/*"],
   jsx: "automatic",
+  plugins: [noHttp2ForNodeServer],
   logLevel: "error",
 };
 
@@ -53,7 +66,7 @@ await build({
   banner: { js: 'const __moorBundleUrl = require("node:url").pathToFileURL(__filename).href;' },
 });
 // In a vm.Script, import() only works with an experimental Node option, and not at all once the script comes from
-// the code cache. The launcher (an ES module) lends its own import() instead; what remains in the bundle are the
+// the code cache. The launcher lends its own import() instead; what remains in the bundle are the
 // external packages' dynamic imports, which minified output writes as `import("`.
 const code = readFileSync(cjs, "utf8");
 const imports = code.split('import("').length - 1;

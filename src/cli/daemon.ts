@@ -24,7 +24,7 @@ interface DaemonOptions {
 
 type Action = (args: string[], options: DaemonOptions, command: Command) => Promise<void>;
 
-const BIN = fileURLToPath(new URL("../../bin/moor.js", import.meta.url));
+const BIN = fileURLToPath(new URL("../../bin/moor.cjs", import.meta.url));
 /** Restart backoff base; tests shorten it (the documented default is 1 s). */
 const backoffBaseMs = () => Number(process.env.MOOR_DAEMON_BACKOFF_MS ?? 1000);
 

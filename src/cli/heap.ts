@@ -9,7 +9,7 @@ import { setFlagsFromString } from "node:v8";
  * command is up, because a smaller young generation would slow the start.
  */
 export function keepHeapNearLiveSize(): void {
-  // The launcher's code cache must be made first: V8 rejects a cache made under other flags (bin/moor.js).
+  // The launcher's code cache must be made first: V8 rejects a cache made under other flags (bin/moor.cjs).
   (globalThis as { __moorSaveCodeCache?: () => void }).__moorSaveCodeCache?.();
   setFlagsFromString("--semi-space-growth-factor=1");
   setFlagsFromString("--heap-growing-percent=30");

@@ -1,6 +1,8 @@
 // `moor serve`: the long-running server. Prints the URL it listens on as its first stdout line (the daemon and
 // tests read it). SIGTERM/SIGINT: stop accepting, tell SSE clients, exit 0 within 5 s. Running turns are not
 // aborted: every committed part stays, and the next start marks them interrupted so they can be resumed.
+// First: @hono/node-server must find the stand-ins for the fetch classes when it loads (see the module).
+import "../server/lazy-fetch-classes.js";
 import { maskSecrets } from "../config/mask.js";
 import { listProviders } from "../providers/resolve.js";
 import { startServer } from "../server/listen.js";

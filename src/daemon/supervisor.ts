@@ -9,7 +9,7 @@ import { acquireLock } from "./lock.js";
 
 export interface SupervisorOptions {
   files: DaemonFiles;
-  /** How to run moor: [node, bin/moor.js]. */
+  /** How to run moor: [node, bin/moor.cjs]. */
   command: string[];
   serveArgs: string[];
   version: string;

@@ -133,7 +133,7 @@ describe("moor daemon (real processes)", () => {
 describe("service units", () => {
   const options = {
     node: process.execPath,
-    bin: join(process.cwd(), "bin/moor.js"),
+    bin: join(process.cwd(), "bin/moor.cjs"),
     serveArgs: ["--port", "4096", "--hostname", "0.0.0.0"],
     environmentFile: "/home/u/.config/moor/moor.env",
     logFile: "/home/u/.local/state/moor/daemon.log",
@@ -149,7 +149,7 @@ describe("service units", () => {
     expect(result.code, result.stderr).toBe(0);
     const unitFile = join(home.root, ".config/systemd/user/moor.service");
     const unit = readFileSync(unitFile, "utf8");
-    expect(unit).toMatch(/^ExecStart=.*bin\/moor\.js serve --port 4096$/m);
+    expect(unit).toMatch(/^ExecStart=.*bin\/moor\.cjs serve --port 4096$/m);
     expect(unit).toContain("Restart=on-failure");
     expect(unit).toMatch(/^EnvironmentFile=-.*moor\.env$/m);
     expect(unit).not.toContain("hunter2");

@@ -1,8 +1,8 @@
-// Runs the real `moor` binary (bin/moor.js → dist/, built by `npm install`) as a child process.
+// Runs the real `moor` binary (bin/moor.cjs → dist/, built by `npm install`) as a child process.
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-export const MOOR_BIN = fileURLToPath(new URL("../../bin/moor.js", import.meta.url));
+export const MOOR_BIN = fileURLToPath(new URL("../../bin/moor.cjs", import.meta.url));
 
 export interface MoorResult {
   code: number | null;

@@ -1,5 +1,4 @@
 import type { ServerResponse } from "node:http";
-import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import { parseEventId } from "../../protocol/index.js";
 import { type RouteContext, requestDirectory, route } from "../context.js";
 import { corsHeaders } from "../guard.js";
@@ -11,9 +10,11 @@ const globalShape: EventShape = ({ directory, event }) => ({ directory, payload:
  * What the handler returns once it has written the response itself: node-server's "already sent" mark. Its body
  * is read before returning, which turns node-server's lazy Response into a full one: a lazy one would be written
  * out again (ERR_HTTP_HEADERS_SENT). The handler leaves `c.res` alone, as Hono would copy the response into a
- * lazy one.
+ * lazy one. A full Response needs Node's fetch classes, so the mark's module (which makes one as it loads) is
+ * imported with the first stream: a server without event clients never loads them (lazy-fetch-classes.ts).
  */
-function alreadySent(): Response {
+async function alreadySent(): Promise<Response> {
+  const { RESPONSE_ALREADY_SENT } = await import("@hono/node-server/utils/response");
   const response = new Response(null, { headers: RESPONSE_ALREADY_SENT.headers });
   void response.body;
   return response;

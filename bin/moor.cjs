@@ -3,26 +3,31 @@
 // dist/bundle/moor.cjs through vm.Script with a V8 code cache kept beside it, so later starts skip compiling it;
 // `attach` and `acp` (ES-module-only dependencies) run the ES-module bundle. Without a build, the plain compiled
 // modules in dist/cli are the fallback.
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import Module, { createRequire } from "node:module";
-import { dirname } from "node:path";
-import { fileURLToPath } from "node:url";
-import { Script } from "node:vm";
+// CommonJS, not an ES module: an ES-module entry loads Node's ES-module loader at every start (~3 MB resident).
+const { existsSync, readFileSync, renameSync, writeFileSync } = require("node:fs");
+const Module = require("node:module");
+const { dirname, join } = require("node:path");
+const { pathToFileURL } = require("node:url");
+const { Script } = require("node:vm");
 
 const ES_MODULE_COMMANDS = new Set(["attach", "acp"]);
 /** A long-running command's cache is made after this long, so it holds the code its start ran. */
 const CACHE_AFTER_MS = 1000;
 
-const script = fileURLToPath(new URL("../dist/bundle/moor.cjs", import.meta.url));
-const modules = new URL("../dist/esm/main.js", import.meta.url);
+const script = join(__dirname, "../dist/bundle/moor.cjs");
+const modules = join(__dirname, "../dist/esm/main.js");
 
+// WebAssembly stays on V8's baseline compiler. The one module compiled here is Node's HTTP parser for fetch()
+// (model calls), and its optimizing compile left ~8 MB of compiler memory behind in a long-running server.
+// Set before anything is compiled, for every command alike: the code cache is valid only under the same flags.
+require("node:v8").setFlagsFromString("--liftoff-only");
 if (!ES_MODULE_COMMANDS.has(process.argv[2]) && existsSync(script)) {
   // The bundle's import() of external packages (the providers, mDNS) comes here: see scripts/bundle.mjs.
   globalThis.__moorImport = (specifier) => import(specifier);
   runScript(script).main(process.argv);
 } else {
-  const entry = existsSync(fileURLToPath(modules)) ? modules : new URL("../dist/cli/main.js", import.meta.url);
-  import(entry.href).then((cli) => cli.main(process.argv));
+  const entry = existsSync(modules) ? modules : join(__dirname, "../dist/cli/main.js");
+  import(pathToFileURL(entry).href).then((cli) => cli.main(process.argv));
 }
 
 function runScript(file) {
@@ -35,7 +40,9 @@ function runScript(file) {
   }
   const compiled = new Script(Module.wrap(readFileSync(file, "utf8")), { filename: file, cachedData });
   const module = { exports: {} };
-  compiled.runInThisContext().call(module.exports, module.exports, createRequire(file), module, file, dirname(file));
+  compiled
+    .runInThisContext()
+    .call(module.exports, module.exports, Module.createRequire(file), module, file, dirname(file));
   if (!cachedData || compiled.cachedDataRejected) {
     // Made once the command has run a while (or as it exits), so the cache holds what a start compiles: made right
     // away it held only the top level, and the functions compiled later ran slower. Written under a temporary
