@@ -126,14 +126,15 @@ const moorEnv = {
 const moor = {
   name: "moor",
   async start() {
-    const child = spawn(process.execPath, [bin, "serve", "--port", "0"], {
+    // Run as a command, the way `moor serve` and `npx moor serve` start (bin/moor.cjs's shell line adds Node flags).
+    const child = spawn(bin, ["serve", "--port", "0"], {
       env: moorEnv,
       cwd: moorHome,
       stdio: ["ignore", "pipe", "inherit"],
     });
     return { child, url: await firstLine(child, /moor listening on (\S+)/) };
   },
-  runArgs: (url) => [process.execPath, [bin, "run", "--attach", url, "--", "MOCK_TOKENS 20"]],
+  runArgs: (url) => [bin, ["run", "--attach", url, "--", "MOCK_TOKENS 20"]],
 };
 
 function opencodeTarget(executable) {
@@ -326,7 +327,7 @@ const targets = {
 const results = await measure(moor);
 // One-shot `moor run` (in-process: its own store and model call), moor only.
 results.run_wall_ms = await medianMs(5, () =>
-  execFileSync(process.execPath, [bin, "run", "MOCK_TOKENS 20"], { env: moorEnv, cwd: moorHome, stdio: "ignore" }),
+  execFileSync(bin, ["run", "MOCK_TOKENS 20"], { env: moorEnv, cwd: moorHome, stdio: "ignore" }),
 );
 
 let other;

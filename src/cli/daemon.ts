@@ -9,6 +9,7 @@ import { type DaemonPaths, daemonStatus, followLog, startDaemon, stopDaemon, tai
 import { daemonFiles } from "../daemon/files.js";
 import { runSupervisor } from "../daemon/supervisor.js";
 import { LAUNCHD_LABEL, launchdPlist, systemdUnit } from "../daemon/units.js";
+import { SERVER_NODE_FLAGS } from "./heap.js";
 import { UsageError } from "./output.js";
 import { serverPassword } from "./server-target.js";
 import { readVersion } from "./version.js";
@@ -119,6 +120,7 @@ const install: Action = async (args, options, command) => {
   const environmentFile = join(paths.config, "moor.env");
   const unitOptions = {
     node: process.execPath,
+    nodeFlags: SERVER_NODE_FLAGS,
     bin: BIN,
     serveArgs: serveArgs(args, command),
     environmentFile,
@@ -161,7 +163,7 @@ const uninstall: Action = async (_args, options) => {
 const supervise: Action = async (args, _options, command) => {
   const code = await runSupervisor({
     files: daemonPaths().files,
-    command: [process.execPath, BIN],
+    command: [process.execPath, ...SERVER_NODE_FLAGS, BIN],
     serveArgs: serveArgs(args, command),
     version: readVersion(),
     backoffBaseMs: backoffBaseMs(),

@@ -2,6 +2,13 @@
 import { setFlagsFromString } from "node:v8";
 
 /**
+ * Node flags for a server process that moor starts itself (the daemon's supervisor, service units): the same as
+ * bin/moor.cjs's shell line gives `moor serve` run as a command. The young generation can only be capped as Node
+ * starts; see there.
+ */
+export const SERVER_NODE_FLAGS = ["--max-semi-space-size=1"];
+
+/**
  * Their live heap stays small (about 20 MB after hundreds of turns), but V8 sizes its heap for throughput: the
  * young generation grows to 32 MB and the old one to about twice what is live, so a busy server sat at 140 MB.
  * From here on the young generation keeps the size it started with and the old one stays within 30% of the live

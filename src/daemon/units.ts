@@ -3,6 +3,8 @@
 
 export interface UnitOptions {
   node: string;
+  /** Node's own flags, before the script. */
+  nodeFlags?: string[];
   bin: string;
   serveArgs: string[];
   /** File holding MOOR_SERVER_PASSWORD=..., mode 0600 (systemd only). */
@@ -17,7 +19,9 @@ function quoteSystemd(arg: string): string {
 }
 
 export function systemdUnit(options: UnitOptions): string {
-  const exec = [options.node, options.bin, "serve", ...options.serveArgs].map(quoteSystemd).join(" ");
+  const exec = [options.node, ...(options.nodeFlags ?? []), options.bin, "serve", ...options.serveArgs]
+    .map(quoteSystemd)
+    .join(" ");
   return [
     "[Unit]",
     "Description=Moor persistent coding-agent server",
@@ -47,7 +51,7 @@ function xmlEscape(text: string): string {
 export const LAUNCHD_LABEL = "dev.moor.server";
 
 export function launchdPlist(options: UnitOptions): string {
-  const args = [options.node, options.bin, "serve", ...options.serveArgs]
+  const args = [options.node, ...(options.nodeFlags ?? []), options.bin, "serve", ...options.serveArgs]
     .map((arg) => `    <string>${xmlEscape(arg)}</string>`)
     .join("\n");
   return `<?xml version="1.0" encoding="UTF-8"?>

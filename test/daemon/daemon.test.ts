@@ -150,6 +150,8 @@ describe("service units", () => {
     const unitFile = join(home.root, ".config/systemd/user/moor.service");
     const unit = readFileSync(unitFile, "utf8");
     expect(unit).toMatch(/^ExecStart=.*bin\/moor\.cjs serve --port 4096$/m);
+    // The young-generation cap that bin/moor.cjs gives a server run as a command.
+    expect(unit).toMatch(/^ExecStart=\S+ --max-semi-space-size=1 \S+bin\/moor\.cjs /m);
     expect(unit).toContain("Restart=on-failure");
     expect(unit).toMatch(/^EnvironmentFile=-.*moor\.env$/m);
     expect(unit).not.toContain("hunter2");
