@@ -15,10 +15,13 @@ export interface MoorSpawnOptions {
   env: Record<string, string>;
   cwd?: string;
   input?: string;
+  /** Runs the file as a command, as a user's shell does (its first lines start Node), instead of `node <file>`. */
+  asCommand?: boolean;
 }
 
 export function spawnMoor(args: string[], options: MoorSpawnOptions): ChildProcess & { output: () => MoorResult } {
-  const child = spawn(process.execPath, [MOOR_BIN, ...args], {
+  const [command, commandArgs] = options.asCommand ? [MOOR_BIN, args] : [process.execPath, [MOOR_BIN, ...args]];
+  const child = spawn(command, commandArgs, {
     cwd: options.cwd,
     env: options.env,
     stdio: ["pipe", "pipe", "pipe"],

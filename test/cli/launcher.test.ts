@@ -1,0 +1,31 @@
+// bin/moor.cjs run as a command, the way `moor` and `npx moor` start: its first lines are a shell script that
+// starts Node on the same file with flags of its own (a young generation capped for the long-running server).
+import { readFileSync, rmSync } from "node:fs";
+import { afterAll, describe, expect, it } from "vitest";
+import { makeTempHome } from "../fakes/config.js";
+import { MOOR_BIN, runMoor, spawnMoor, waitForOutput } from "../fakes/moor-process.js";
+
+const home = makeTempHome("http://127.0.0.1:9/v1");
+afterAll(() => rmSync(home.root, { recursive: true, force: true }));
+
+describe("the launcher run as a command", () => {
+  it("runs the CLI with nothing on stderr (the shell lines are silent)", async () => {
+    const result = await runMoor(["--version"], { env: home.env, asCommand: true });
+    expect(result).toMatchObject({ code: 0, stderr: "" });
+    expect(result.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it("starts `serve` as one Node process carrying the young-generation cap", async () => {
+    const serve = spawnMoor(["serve", "--port", "0"], { env: home.env, cwd: home.project, asCommand: true });
+    try {
+      await waitForOutput(serve, (stdout) => /listening on/.test(stdout));
+      // exec: the pid is Node's own, not a shell's that a signal would have to pass through.
+      const argv = readFileSync(`/proc/${serve.pid}/cmdline`, "utf8").split("\0");
+      expect(argv.slice(1, 4)).toEqual(["--max-semi-space-size=1", MOOR_BIN, "serve"]);
+      expect(serve.output().stderr).toBe("");
+    } finally {
+      serve.kill("SIGTERM");
+      await new Promise((resolve) => serve.once("close", resolve));
+    }
+  });
+});
