@@ -1,8 +1,9 @@
-// Bundles the CLI twice (esbuild):
+// Bundles the CLI (esbuild):
 // - dist/bundle/moor.cjs, one CommonJS file, for every command but the two with ES-module-only dependencies.
 //   bin/moor.cjs runs it through vm.Script with V8's code cache, which Node 20 offers for scripts but not for ES
 //   modules: compiling the bundle was about a third of `moor serve`'s start. Our lazy imports stay lazy inside the
 //   file (esbuild wraps them); the external packages' import() calls go through the launcher (see below).
+// - dist/bundle/providers/, one CommonJS file per provider package, which moor.cjs requires on a turn's first need.
 // - dist/esm/, ES modules with code splitting, for `moor attach` (Ink) and `moor acp` (the ACP SDK), whose
 //   dependencies cannot be require()d. It sits as deep as dist/bundle/, so paths relative to the code hold.
 // dist/cli (plain tsc output) remains the fallback.
@@ -36,8 +37,8 @@ const common = {
   minifySyntax: true,
   // Native, ESM-only or asset-carrying packages load from node_modules as usual (pino and better-sqlite3's
   // JavaScript are bundled: pino without transports needs no worker file, and the store names better-sqlite3's
-  // addon itself). The provider packages too: they use all of zod, which our own schemas need a fifth of, and they
-  // load only when a turn runs.
+  // addon itself). The provider packages are kept out of the CLI's bundles: they use all of zod, which our own
+  // schemas need a fifth of, and load only when a turn runs (the CommonJS bundle from files of their own, below).
   external: ["bonjour-service", "ink", "react", "react/*", "@agentclientprotocol/sdk", "@ai-sdk/*"],
   jsx: "automatic",
   plugins: [noHttp2ForNodeServer],
@@ -54,9 +55,35 @@ await build({
   },
 });
 
+// The provider packages, each bundled into a CommonJS file of its own beside moor.cjs (dist/bundle/providers/),
+// which the CommonJS bundle requires when a turn first needs one. Loaded from node_modules as ES modules, one
+// (with all of zod's modules) cost ~13 MB resident and ~80 ms; bundled, ~5 MB and ~30 ms.
+const PROVIDERS = ["openai-compatible", "openai", "anthropic"];
+await build({
+  ...common,
+  entryPoints: PROVIDERS.map((name) => ({ in: `@ai-sdk/${name}`, out: name })),
+  outdir: "dist/bundle/providers",
+  outExtension: { ".js": ".cjs" },
+  format: "cjs",
+  external: [],
+});
+/** In the CommonJS bundle, `import("@ai-sdk/<provider>")` becomes a require() of that file. */
+const bundledProviders = {
+  name: "bundled-providers",
+  setup(build) {
+    const ids = new RegExp(`^@ai-sdk/(${PROVIDERS.join("|")})$`);
+    build.onResolve({ filter: ids }, (args) => ({ path: ids.exec(args.path)[1], namespace: "bundled-provider" }));
+    build.onLoad({ filter: /.*/, namespace: "bundled-provider" }, (args) => ({
+      contents: `module.exports = require(__dirname + "/providers/${args.path}.cjs");`,
+      loader: "js",
+    }));
+  },
+};
+
 const cjs = "dist/bundle/moor.cjs";
 await build({
   ...common,
+  plugins: [...common.plugins, bundledProviders],
   entryPoints: ["src/cli/main.ts"],
   outfile: cjs,
   format: "cjs",
