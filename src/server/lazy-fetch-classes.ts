@@ -25,7 +25,7 @@ type AnyClass = abstract new (...args: never[]) => unknown;
  * Installs the stand-ins, unless Node's lazy getters are gone already (undici is loaded, or something else
  * replaced the globals): then there is nothing to save and nothing is changed. Returns whether it installed them.
  */
-export function deferFetchClasses(): boolean {
+function deferFetchClasses(): boolean {
   const getters = new Map<ClassName, () => AnyClass>();
   for (const name of CLASS_NAMES) {
     const descriptor = Object.getOwnPropertyDescriptor(globalThis, name);
