@@ -4,6 +4,7 @@ import type { Context, Hono } from "hono";
 import * as z from "zod";
 import type { Core } from "../core/index.js";
 import { describeZodError, HttpError } from "./errors.js";
+import type { LoginThrottleOptions } from "./login-throttle.js";
 import type { RouteRegistry, RouteSpec } from "./openapi.js";
 
 export interface Logger {
@@ -28,6 +29,8 @@ export interface ServerDeps {
   maxBodyBytes?: number;
   heartbeatMs?: number;
   sseBufferLimit?: number;
+  /** Failed-login throttling (defaults: lockouts from the 5th failure, 1 s doubling to 60 s). */
+  loginThrottle?: LoginThrottleOptions;
   /** When bound to loopback, the Host header must be a loopback name (DNS-rebinding guard). */
   enforceLoopbackHost?: boolean;
   /** The web UI's HTML, when it is built; a plain status page otherwise. */

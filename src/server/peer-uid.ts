@@ -1,0 +1,184 @@
+// Which local user is on the other end of a TCP connection, read from the kernel's socket tables (Linux
+// /proc/net/tcp and tcp6). A password-less server uses it to serve only its own user (and root): on a shared
+// machine any account can reach 127.0.0.1, and without this could run commands as the server's user.
+//
+// Each table line is one socket: `sl local rem st tx:rx tr:when retrnsmt uid timeout inode …`, addresses as hex
+// words in the host's byte order and ports as big-endian hex. The peer of our accepted socket is the line whose
+// local end is our remote end and whose remote end is our local end. Looked up once per connection.
+
+import { readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { isIP, type Socket } from "node:net";
+import { endianness } from "node:os";
+import { join } from "node:path";
+import { isLoopbackIp } from "./guard.js";
+
+export interface SocketOwner {
+  uid: number;
+  /** 0 when no process holds the socket any more (closed, orphaned or TIME_WAIT): its owner cannot be told. */
+  inode: number;
+}
+
+const littleEndian = endianness() === "LE";
+
+function ipv6Bytes(address: string): number[] | undefined {
+  let text = address.toLowerCase();
+  const zone = text.indexOf("%");
+  if (zone !== -1) text = text.slice(0, zone);
+  let tail: number[] = [];
+  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (dotted) {
+    tail = dotted[1].split(".").map(Number);
+    text = `${text.slice(0, dotted.index)}0:0`;
+  }
+  const [head, rest] = text.split("::") as [string, string | undefined];
+  const groups = (part: string) => (part === "" ? [] : part.split(":").map((group) => Number.parseInt(group, 16)));
+  const left = groups(head);
+  const right = rest === undefined ? [] : groups(rest);
+  const fill = rest === undefined ? 0 : 8 - left.length - right.length;
+  const words = [...left, ...Array<number>(Math.max(0, fill)).fill(0), ...right];
+  if (words.length !== 8 || words.some((word) => !(word >= 0 && word <= 0xffff))) return undefined;
+  const bytes = words.flatMap((word) => [word >> 8, word & 0xff]);
+  if (tail.length === 4) bytes.splice(12, 4, ...tail);
+  return bytes;
+}
+
+/** The hex form of an address as a table prints it: each 32-bit word in the host's byte order. */
+function tableHex(bytes: number[]): string {
+  const buffer = Buffer.from(bytes);
+  let hex = "";
+  for (let i = 0; i < bytes.length; i += 4) {
+    const word = littleEndian ? buffer.readUInt32LE(i) : buffer.readUInt32BE(i);
+    hex += word.toString(16).toUpperCase().padStart(8, "0");
+  }
+  return hex;
+}
+
+/** `ADDR:PORT` as /proc/net/tcp (IPv4 address) or tcp6 (IPv6 address) prints it; undefined if not an IP. */
+export function tableEndpoint(ip: string, port: number): string | undefined {
+  const family = isIP(ip);
+  const bytes = family === 4 ? ip.split(".").map(Number) : family === 6 ? ipv6Bytes(ip) : undefined;
+  if (!bytes) return undefined;
+  return `${tableHex(bytes)}:${port.toString(16).toUpperCase().padStart(4, "0")}`;
+}
+
+/** The socket whose local end is `local` and remote end is `remote` (both in tableEndpoint form), if listed. */
+export function findSocket(table: string, local: string, remote: string): SocketOwner | undefined {
+  let at = table.indexOf(` ${local} ${remote} `);
+  // A line is `sl: local rem st …`; the match must be the local column (after `sl:`), not a later one.
+  while (at !== -1) {
+    const lineStart = table.lastIndexOf("\n", at) + 1;
+    const fields = table.slice(lineStart, table.indexOf("\n", at) === -1 ? undefined : table.indexOf("\n", at));
+    const columns = fields.trim().split(/\s+/);
+    if (columns[1] === local && columns[2] === remote) {
+      return { uid: Number(columns[7]), inode: Number(columns[9]) };
+    }
+    at = table.indexOf(` ${local} ${remote} `, at + 1);
+  }
+  return undefined;
+}
+
+/** An IPv4 address mapped into IPv6 (`::ffff:a.b.c.d`), as its IPv4 form. */
+function unmapped(ip: string): string | undefined {
+  const match = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  return match?.[1];
+}
+
+export type PeerVerdict = { allowed: true } | { allowed: false; uid?: number; reason: string };
+
+/** Judges the peer of an accepted connection from the table text: its owner must be `ownUid` or root. */
+export function judgePeer(
+  tables: { tcp: string; tcp6: string },
+  connection: { remoteAddress: string; remotePort: number; localAddress: string; localPort: number },
+  ownUid: number,
+): PeerVerdict | "remote" {
+  const candidates: [string, string, string][] = [];
+  const add = (table: "tcp" | "tcp6", remoteIp: string, localIp: string) => {
+    const peerLocal = tableEndpoint(remoteIp, connection.remotePort);
+    const peerRemote = tableEndpoint(localIp, connection.localPort);
+    if (peerLocal && peerRemote) candidates.push([tables[table], peerLocal, peerRemote]);
+  };
+  const remote4 = isIP(connection.remoteAddress) === 4 ? connection.remoteAddress : unmapped(connection.remoteAddress);
+  const local4 = isIP(connection.localAddress) === 4 ? connection.localAddress : unmapped(connection.localAddress);
+  // A client reaching an IPv6 (dual-stack) listener from IPv4 holds an IPv4 socket; one that dialed the mapped
+  // address holds an IPv6 one.
+  if (remote4 && local4) add("tcp", remote4, local4);
+  if (isIP(connection.remoteAddress) === 6) add("tcp6", connection.remoteAddress, connection.localAddress);
+  for (const [table, local, remote] of candidates) {
+    const owner = findSocket(table, local, remote);
+    if (!owner) continue;
+    if (owner.inode === 0)
+      return { allowed: false, reason: "the client's socket was closed before its owner could be read" };
+    if (owner.uid === ownUid || owner.uid === 0) return { allowed: true };
+    return { allowed: false, uid: owner.uid, reason: "the client belongs to another local user" };
+  }
+  return "remote";
+}
+
+export interface PeerGate {
+  /** Starts the owner lookup of a new connection (call on `connection`). */
+  watch(socket: Socket): void;
+  /** The connection's verdict: at once when known, else when its lookup ends. */
+  verdict(socket: Socket): boolean | Promise<boolean>;
+}
+
+export interface PeerGateOptions {
+  ownUid: number;
+  /** Where the tables live (default /proc/net). */
+  procNet?: string;
+  /** Told of each refused connection (for the log). */
+  onRefused(details: { uid?: number; reason: string; remoteAddress?: string; remotePort?: number }): void;
+}
+
+/** Whether this machine lets us read the socket tables; without them no peer can be told apart. */
+export function peerTablesReadable(procNet = "/proc/net"): boolean {
+  try {
+    readFileSync(join(procNet, "tcp"), { encoding: "utf8", flag: "r" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function createPeerGate(options: PeerGateOptions): PeerGate {
+  const procNet = options.procNet ?? "/proc/net";
+  const verdicts = new WeakMap<Socket, boolean | Promise<boolean>>();
+  const readTable = (name: string) => readFile(join(procNet, name), "utf8").catch(() => "");
+  // Connections accepted in one turn of the event loop share one read, which starts after all of them were
+  // accepted (so their peers are listed): a burst of connections costs one read, not one each.
+  let pending: Promise<{ tcp: string; tcp6: string }> | undefined;
+  const tables = () => {
+    pending ??= new Promise((resolve) =>
+      setImmediate(() => {
+        pending = undefined;
+        resolve(Promise.all([readTable("tcp"), readTable("tcp6")]).then(([tcp, tcp6]) => ({ tcp, tcp6 })));
+      }),
+    );
+    return pending;
+  };
+  const lookup = (socket: Socket): Promise<boolean> => {
+    const { remoteAddress, remotePort, localAddress, localPort } = socket;
+    if (!remoteAddress || !remotePort || !localAddress || !localPort) return Promise.resolve(false);
+    const decided = tables().then((text) => {
+      const verdict = judgePeer(text, { remoteAddress, remotePort, localAddress, localPort }, options.ownUid);
+      // Not in the tables: the peer is another machine (possible only off loopback, with --insecure-no-auth).
+      // A loopback peer is always listed while it holds its socket.
+      if (verdict === "remote") {
+        if (isLoopbackIp(remoteAddress)) {
+          options.onRefused({ reason: "the client's socket is not listed", remoteAddress, remotePort });
+          return false;
+        }
+        return true;
+      }
+      if (!verdict.allowed) options.onRefused({ uid: verdict.uid, reason: verdict.reason, remoteAddress, remotePort });
+      return verdict.allowed;
+    });
+    verdicts.set(socket, decided);
+    void decided.then((allowed) => verdicts.set(socket, allowed));
+    return decided;
+  };
+  return {
+    watch: (socket) => void lookup(socket),
+    verdict: (socket) => verdicts.get(socket) ?? lookup(socket),
+  };
+}
