@@ -16,7 +16,10 @@ export async function startServe(env: Record<string, string>, args: string[] = [
       /moor listening on \S+/.test(stdout) || child.exitCode !== null || /^moor: (?!warning:|notice:)/m.test(stderr),
   );
   const match = /moor listening on (\S+)/.exec(child.output().stdout);
-  if (!match) throw new Error(`moor serve did not start: ${child.output().stderr}`);
+  if (!match) {
+    child.kill("SIGKILL");
+    throw new Error(`moor serve did not start: ${child.output().stderr}`);
+  }
   return {
     url: match[1],
     child,

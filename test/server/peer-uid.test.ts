@@ -1,11 +1,15 @@
 // A password-less server serves only its own user (and root): the peer's uid comes from the kernel's socket
 // tables. The parser is checked on captured table text; the rule on a real server with a second real account.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { chownSync, existsSync, readdirSync } from "node:fs";
-import { endianness } from "node:os";
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { endianness, tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { createCore } from "../../src/core/index.js";
+import { startServer } from "../../src/server/listen.js";
 import { findSocket, judgePeer, tableEndpoint } from "../../src/server/peer-uid.js";
+import { Store } from "../../src/storage/store.js";
+import { scriptedModel } from "../core/scripted-model.js";
 import { makeTempHome, type TempHome } from "../fakes/config.js";
 import { type FakeLlm, startFakeLlm } from "../fakes/llm-server.js";
 import { MOOR_BIN, waitForOutput } from "../fakes/moor-process.js";
@@ -78,14 +82,51 @@ describe.skipIf(endianness() !== "LE")("the socket-table parser (little-endian h
   });
 });
 
+describe("where the socket tables cannot be read", () => {
+  it("serves as before and says so at start", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "moor-peer-"));
+    const store = new Store(join(dir, "moor.db"));
+    const model = scriptedModel([]);
+    const core = createCore({
+      store,
+      version: "1",
+      settings: () => ({}),
+      resolveModel: async () => ({ model, providerID: "mock", modelID: "m" }),
+      tools: [],
+    });
+    const stderr = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    try {
+      const server = await startServer({
+        core,
+        version: "1",
+        defaultDirectory: dir,
+        hostname: "127.0.0.1",
+        port: 0,
+        procNet: join(dir, "no-proc-net"),
+      });
+      const said = stderr.mock.calls.map(([text]) => String(text)).join("");
+      stderr.mockRestore();
+      expect(said).toMatch(/^moor: notice: cannot tell which local user opens a connection here/m);
+      expect((await fetch(`${server.url}/global/health`)).status).toBe(200);
+      await server.close();
+    } finally {
+      stderr.mockRestore();
+      await core.shutdown();
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 // A second account is needed: created here when the tests run as root on Linux with useradd and runuser.
 const canSwitchUsers =
   process.platform === "linux" &&
   process.getuid?.() === 0 &&
   existsSync("/usr/sbin/useradd") &&
   existsSync("/usr/sbin/runuser") &&
+  existsSync("/usr/bin/setpriv") &&
   existsSync("/proc/net/tcp");
-const skipReason = "needs root on Linux with useradd and runuser, to act as a second local account";
+const skipReason = "needs root on Linux with useradd, runuser and setpriv, to act as other local accounts";
 
 function ensureUser(name: string): number {
   try {
@@ -153,7 +194,9 @@ describe.skipIf(!canSwitchUsers)(`a password-less server and other local account
       }
     };
     chownTree(home.root);
-    const child = spawn("runuser", ["-u", "moortest", "--", process.execPath, MOOR_BIN, "serve", "--port", "0"], {
+    // setpriv execs the server itself (runuser would stay its parent), so killing the child ends the server.
+    const asOwner = ["--reuid=moortest", "--regid=moortest", "--init-groups"];
+    const child = spawn("setpriv", [...asOwner, process.execPath, MOOR_BIN, "serve", "--port", "0"], {
       cwd: home.project,
       env: home.env,
     });
