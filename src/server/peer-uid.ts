@@ -145,13 +145,19 @@ export function createPeerGate(options: PeerGateOptions): PeerGate {
   const verdicts = new WeakMap<Socket, boolean | Promise<boolean>>();
   const readTable = (name: string) => readFile(join(procNet, name), "utf8").catch(() => "");
   // Connections accepted in one turn of the event loop share one read, which starts after all of them were
-  // accepted (so their peers are listed): a burst of connections costs one read, not one each.
+  // accepted (so their peers are listed): a burst of connections costs one read, not one each. An IPv4 peer is
+  // only ever in `tcp`; tcp6 is read when an IPv6 one is waiting.
   let pending: Promise<{ tcp: string; tcp6: string }> | undefined;
-  const tables = () => {
+  let wantTcp6 = false;
+  const tables = (ipv6: boolean) => {
+    wantTcp6 ||= ipv6;
     pending ??= new Promise((resolve) =>
       setImmediate(() => {
+        const both = wantTcp6;
         pending = undefined;
-        resolve(Promise.all([readTable("tcp"), readTable("tcp6")]).then(([tcp, tcp6]) => ({ tcp, tcp6 })));
+        wantTcp6 = false;
+        const tcp6 = both ? readTable("tcp6") : Promise.resolve("");
+        resolve(Promise.all([readTable("tcp"), tcp6]).then(([tcp, tcp6]) => ({ tcp, tcp6 })));
       }),
     );
     return pending;
@@ -159,7 +165,7 @@ export function createPeerGate(options: PeerGateOptions): PeerGate {
   const lookup = (socket: Socket): Promise<boolean> => {
     const { remoteAddress, remotePort, localAddress, localPort } = socket;
     if (!remoteAddress || !remotePort || !localAddress || !localPort) return Promise.resolve(false);
-    const decided = tables().then((text) => {
+    const decided = tables(isIP(remoteAddress) === 6).then((text) => {
       const verdict = judgePeer(text, { remoteAddress, remotePort, localAddress, localPort }, options.ownUid);
       // Not in the tables: the peer is another machine (possible only off loopback, with --insecure-no-auth).
       // A loopback peer is always listed while it holds its socket.

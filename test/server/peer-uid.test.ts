@@ -182,6 +182,14 @@ describe.skipIf(!canSwitchUsers)(`a password-less server and other local account
     expect(own.status).toBe(200);
   });
 
+  it("holds on IPv6 loopback too (the peer is in tcp6)", async () => {
+    home = makeTempHome(llm.url);
+    server = await startServe(home.env, ["--hostname", "::1"], home.project);
+    expect(server.url).toMatch(/^http:\/\/\[::1\]:/);
+    expect(fetchAs("moortest", `${server.url}/global/health`).status).toBe(403);
+    expect((await fetch(`${server.url}/global/health`)).status).toBe(200);
+  });
+
   it("a server run by an ordinary user serves that user and root, not a third account", async () => {
     home = makeTempHome(llm.url);
     const uid = ensureUser("moortest");
