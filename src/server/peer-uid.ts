@@ -6,8 +6,8 @@
 // words in the host's byte order and ports as big-endian hex. The peer of our accepted socket is the line whose
 // local end is our remote end and whose remote end is our local end. Looked up once per connection.
 
-import { readFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { closeSync, openSync, readSync } from "node:fs";
+import { open } from "node:fs/promises";
 import { isIP, type Socket } from "node:net";
 import { endianness } from "node:os";
 import { join } from "node:path";
@@ -132,41 +132,85 @@ export interface PeerGateOptions {
 
 /** Whether this machine lets us read the socket tables; without them no peer can be told apart. */
 export function peerTablesReadable(procNet = "/proc/net"): boolean {
+  let fd: number | undefined;
   try {
-    readFileSync(join(procNet, "tcp"), { encoding: "utf8", flag: "r" });
-    return true;
+    // The first bytes are enough to know: the whole table costs the kernel a walk of every socket.
+    fd = openSync(join(procNet, "tcp"), "r");
+    return readSync(fd, Buffer.alloc(256), 0, 256, null) > 0;
   } catch {
     return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
+
+interface Waiting {
+  connection: { remoteAddress: string; remotePort: number; localAddress: string; localPort: number };
+  ipv6: boolean;
+  decide(verdict: PeerVerdict | "remote"): void;
+}
+
+const CHUNK = 64 * 1024;
 
 export function createPeerGate(options: PeerGateOptions): PeerGate {
   const procNet = options.procNet ?? "/proc/net";
   const verdicts = new WeakMap<Socket, boolean | Promise<boolean>>();
-  const readTable = (name: string) => readFile(join(procNet, name), "utf8").catch(() => "");
-  // Connections accepted in one turn of the event loop share one read, which starts after all of them were
-  // accepted (so their peers are listed): a burst of connections costs one read, not one each. An IPv4 peer is
-  // only ever in `tcp`; tcp6 is read when an IPv6 one is waiting.
-  let pending: Promise<{ tcp: string; tcp6: string }> | undefined;
-  let wantTcp6 = false;
-  const tables = (ipv6: boolean) => {
-    wantTcp6 ||= ipv6;
-    pending ??= new Promise((resolve) =>
-      setImmediate(() => {
-        const both = wantTcp6;
-        pending = undefined;
-        wantTcp6 = false;
-        const tcp6 = both ? readTable("tcp6") : Promise.resolve("");
-        resolve(Promise.all([readTable("tcp"), tcp6]).then(([tcp, tcp6]) => ({ tcp, tcp6 })));
-      }),
-    );
-    return pending;
+  // Connections accepted in one turn of the event loop share one scan, which starts after all of them were
+  // accepted (so their peers are listed): a burst of connections costs one walk of the tables, not one each.
+  // The scan stops as soon as every waiting peer is found (on average halfway), and reads tcp6 only for an IPv6
+  // peer (an IPv4 one is only ever in tcp).
+  let batch: Waiting[] | undefined;
+  const scan = async (waiting: Waiting[]) => {
+    const text = { tcp: "", tcp6: "" };
+    const settle = (final: boolean) => {
+      const complete = {
+        tcp: text.tcp.slice(0, text.tcp.lastIndexOf("\n") + 1),
+        tcp6: text.tcp6.slice(0, text.tcp6.lastIndexOf("\n") + 1),
+      };
+      for (let i = waiting.length - 1; i >= 0; i--) {
+        const verdict = judgePeer(complete, waiting[i].connection, options.ownUid);
+        if (verdict !== "remote" || final) waiting.splice(i, 1)[0].decide(verdict);
+      }
+    };
+    for (const name of ["tcp", "tcp6"] as const) {
+      if (name === "tcp6" && !waiting.some((entry) => entry.ipv6)) break;
+      const handle = await open(join(procNet, name)).catch(() => undefined);
+      if (!handle) continue;
+      try {
+        const buffer = Buffer.allocUnsafe(CHUNK);
+        for (;;) {
+          const { bytesRead } = await handle.read(buffer, 0, CHUNK, null);
+          if (bytesRead === 0) break;
+          text[name] += buffer.toString("latin1", 0, bytesRead);
+          settle(false);
+          if (waiting.length === 0) return;
+        }
+      } catch {
+        // Judged on what was read.
+      } finally {
+        await handle.close();
+      }
+    }
+    settle(true);
   };
   const lookup = (socket: Socket): Promise<boolean> => {
     const { remoteAddress, remotePort, localAddress, localPort } = socket;
     if (!remoteAddress || !remotePort || !localAddress || !localPort) return Promise.resolve(false);
-    const decided = tables(isIP(remoteAddress) === 6).then((text) => {
-      const verdict = judgePeer(text, { remoteAddress, remotePort, localAddress, localPort }, options.ownUid);
+    const decided = new Promise<PeerVerdict | "remote">((decide) => {
+      if (!batch) {
+        const waiting: Waiting[] = [];
+        batch = waiting;
+        setImmediate(() => {
+          batch = undefined;
+          void scan(waiting);
+        });
+      }
+      batch.push({
+        connection: { remoteAddress, remotePort, localAddress, localPort },
+        ipv6: isIP(remoteAddress) === 6,
+        decide,
+      });
+    }).then((verdict) => {
       // Not in the tables: the peer is another machine (possible only off loopback, with --insecure-no-auth).
       // A loopback peer is always listed while it holds its socket.
       if (verdict === "remote") {
