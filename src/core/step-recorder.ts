@@ -1,14 +1,14 @@
 // Records one assistant message (one model step) as it streams. Everything is written before it is announced
 // (DESIGN.md §3, Durability), streamed text included: the deltas that arrive in one tick of the event loop are
-// collected, the parts they grew are written in one transaction, and only then is one merged delta per part
-// published. So whatever text a client has seen is in the database, and survives a kill -9.
+// collected, the parts they grew are written in one transaction, and only then are the deltas published, each as
+// the model sent it, in order. So whatever text a client has seen is in the database, and survives a kill -9.
 import type { AssistantMessage, Part, ReasoningPart, TextPart } from "../protocol/index.js";
 import type { Store } from "../storage/store.js";
 import type { EventBus } from "./bus.js";
 
 export class StepRecorder {
-  /** Text appended since the last flush, per part, in the order the parts first grew. */
-  private readonly pending = new Map<TextPart | ReasoningPart, string>();
+  /** Deltas appended since the last flush, in arrival order. */
+  private pending: { part: TextPart | ReasoningPart; delta: string }[] = [];
   private flushScheduled: NodeJS.Immediate | undefined;
 
   constructor(
@@ -44,7 +44,7 @@ export class StepRecorder {
    */
   appendText(part: TextPart | ReasoningPart, delta: string): void {
     part.text += delta;
-    this.pending.set(part, (this.pending.get(part) ?? "") + delta);
+    this.pending.push({ part, delta });
     this.flushScheduled ??= setImmediate(() => {
       this.flushScheduled = undefined;
       try {
@@ -56,18 +56,19 @@ export class StepRecorder {
     });
   }
 
-  /** Writes the text grown since the last flush in one transaction, then publishes it as one delta per part. */
+  /** Writes the parts grown since the last flush in one transaction, then publishes their deltas. */
   flush(): void {
     if (this.flushScheduled) clearImmediate(this.flushScheduled);
     this.flushScheduled = undefined;
-    if (this.pending.size === 0) return;
-    const batch = [...this.pending];
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    const parts = new Set(batch.map((entry) => entry.part));
     // Written first; on failure nothing was announced and the deltas stay pending.
     this.store.transaction(() => {
-      for (const [part] of batch) this.store.putPart(part);
+      for (const part of parts) this.store.putPart(part);
     });
-    this.pending.clear();
-    for (const [part, delta] of batch) {
+    this.pending = [];
+    for (const { part, delta } of batch) {
       this.bus.publish(
         "message.part.delta",
         { sessionID: part.sessionID, messageID: part.messageID, partID: part.id, field: "text", delta },
