@@ -33,6 +33,18 @@ function nativeBindingPath(): string | undefined {
   }
 }
 
+/**
+ * A write that would move a stored row to another session or message (or attach a part to a message of another
+ * session). Rows never change owner; callers map this to a conflict (HTTP 409).
+ */
+export class IdConflictError extends Error {
+  readonly code = "conflict";
+  constructor(message: string) {
+    super(message);
+    this.name = "IdConflictError";
+  }
+}
+
 export class Store {
   readonly db: Database.Database;
   private readonly statements;
@@ -58,19 +70,28 @@ export class Store {
       listSessionsIn: db.prepare("SELECT data FROM session WHERE directory = ? ORDER BY time_updated DESC, id DESC"),
       listChildren: db.prepare("SELECT data FROM session WHERE parent_id = ? ORDER BY id"),
       deleteSession: db.prepare("DELETE FROM session WHERE id = ?"),
+      // A row keeps its session: an upsert whose id is already stored in another session changes nothing (and
+      // putMessage throws), so no caller can rewrite another session's history by reusing its ids.
       upsertMessage: db.prepare(
         `INSERT INTO message (id, session_id, role, running, owner_pid, data)
          VALUES (@id, @sessionID, @role, @running, @ownerPid, @data)
-         ON CONFLICT(id) DO UPDATE SET running = excluded.running, owner_pid = excluded.owner_pid, data = excluded.data`,
+         ON CONFLICT(id) DO UPDATE SET running = excluded.running, owner_pid = excluded.owner_pid, data = excluded.data
+         WHERE message.session_id = excluded.session_id`,
       ),
+      messageOwner: db.prepare("SELECT session_id AS sessionID FROM message WHERE id = ?"),
       getMessage: db.prepare("SELECT data FROM message WHERE id = ? AND session_id = ?"),
       listMessages: db.prepare("SELECT data FROM message WHERE session_id = ? ORDER BY id"),
       listRunningMessages: db.prepare("SELECT data, owner_pid FROM message WHERE running = 1 ORDER BY id"),
       deleteMessage: db.prepare("DELETE FROM message WHERE id = ?"),
+      // A part is only written into a message of its own session, and keeps its message and session once stored.
       upsertPart: db.prepare(
-        `INSERT INTO part (id, message_id, session_id, data) VALUES (@id, @messageID, @sessionID, @data)
-         ON CONFLICT(id) DO UPDATE SET data = excluded.data`,
+        `INSERT INTO part (id, message_id, session_id, data)
+         SELECT @id, @messageID, @sessionID, @data
+         WHERE EXISTS (SELECT 1 FROM message WHERE id = @messageID AND session_id = @sessionID)
+         ON CONFLICT(id) DO UPDATE SET data = excluded.data
+         WHERE part.session_id = excluded.session_id AND part.message_id = excluded.message_id`,
       ),
+      partOwner: db.prepare("SELECT session_id AS sessionID, message_id AS messageID FROM part WHERE id = ?"),
       listPartsOfMessage: db.prepare("SELECT data FROM part WHERE message_id = ? ORDER BY id"),
       listPartsOfSession: db.prepare("SELECT data FROM part WHERE session_id = ? ORDER BY id"),
       getTodos: db.prepare("SELECT data FROM todo WHERE session_id = ?"),
@@ -141,8 +162,9 @@ export class Store {
 
   // Messages and parts
 
+  /** Writes a message of its session; throws IdConflictError when the id is stored in another session. */
   putMessage(info: MessageInfo, running = false): void {
-    this.statements.upsertMessage.run({
+    const { changes } = this.statements.upsertMessage.run({
       id: info.id,
       sessionID: info.sessionID,
       role: info.role,
@@ -150,7 +172,20 @@ export class Store {
       ownerPid: running ? process.pid : null,
       data: JSON.stringify(info),
     });
+    if (changes === 0) {
+      throw new IdConflictError(`message ${info.id} belongs to another session, not to ${info.sessionID}`);
+    }
     this.histories.touched(info.sessionID, info.id);
+  }
+
+  /** The session a message id is stored in, whichever session that is. */
+  messageOwner(messageID: string): string | undefined {
+    return (this.statements.messageOwner.get(messageID) as { sessionID: string } | undefined)?.sessionID;
+  }
+
+  /** Where a part id is stored, whichever session that is. */
+  partOwner(partID: string): { sessionID: string; messageID: string } | undefined {
+    return this.statements.partOwner.get(partID) as { sessionID: string; messageID: string } | undefined;
   }
 
   getMessage(sessionID: string, messageID: string): MessageWithParts | undefined {
@@ -196,13 +231,22 @@ export class Store {
     this.histories.messageDeleted(messageID);
   }
 
+  /**
+   * Writes a part of a stored message of the same session; throws IdConflictError when the message is not there
+   * or the part id is stored under another message or session.
+   */
   putPart(part: Part): void {
-    this.statements.upsertPart.run({
+    const { changes } = this.statements.upsertPart.run({
       id: part.id,
       messageID: part.messageID,
       sessionID: part.sessionID,
       data: JSON.stringify(part),
     });
+    if (changes === 0) {
+      throw new IdConflictError(
+        `part ${part.id} cannot be written to message ${part.messageID} of session ${part.sessionID}: the id or the message belongs elsewhere`,
+      );
+    }
     this.histories.touched(part.sessionID, part.messageID);
   }
 
