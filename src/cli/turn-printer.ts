@@ -73,7 +73,7 @@ export class QuestionInterrupted extends Error {
 
 /**
  * Asks on the terminal; without one, rejects (the caller decides about --yes before this). Ctrl+C at the question
- * (the terminal is raw while it is asked, so no signal comes by itself) is sent to the process as SIGINT, which
+ * (the terminal is raw while it is asked, so no signal comes by itself) is raised in the process as SIGINT, which
  * ends the command as Ctrl+C does anywhere else, and the promise rejects with QuestionInterrupted.
  */
 export async function askOnTerminal(
@@ -93,7 +93,9 @@ export async function askOnTerminal(
     interrupted = true;
     io.stderr.write("\n");
     rl.close();
-    process.kill(process.pid, "SIGINT");
+    // Raised here and now: a signal sent to ourselves would come after the closed terminal let the process end.
+    if (process.listenerCount("SIGINT") > 0) process.emit("SIGINT", "SIGINT");
+    else process.kill(process.pid, "SIGINT");
   });
   try {
     const answer = await rl.question(
