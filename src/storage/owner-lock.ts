@@ -84,6 +84,8 @@ export class OwnerLocks {
       const inode = statSync(file).ino;
       const db = new Database(file, { timeout: 5000, nativeBinding: this.nativeBinding });
       try {
+        // The journal kept in memory: a transaction held for the life of the process leaves no file beside.
+        db.pragma("journal_mode = MEMORY");
         db.exec("BEGIN EXCLUSIVE");
         // A sweep may have taken the fresh, not yet locked file and removed it; then we locked a file nobody can
         // find, and start over. Once locked, no sweep can take it.
