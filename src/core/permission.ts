@@ -144,9 +144,12 @@ export class PermissionGate {
    * waits for (a `moor run` sharing the database) is its own.
    */
   expireOrphans(sessionID: string, directory: string): void {
+    const candidates = this.store
+      .listPendingPermissions()
+      .filter((pending) => pending.sessionID === sessionID && !this.waiters.has(pending.id));
+    if (candidates.length === 0) return;
     const live = liveTurnMessages(this.store);
-    for (const pending of this.store.listPendingPermissions()) {
-      if (pending.sessionID !== sessionID || this.waiters.has(pending.id)) continue;
+    for (const pending of candidates) {
       if (pending.tool && live.has(pending.tool.messageID)) continue;
       expireQuestion(this.store, this.bus, pending, directory);
     }
