@@ -1,6 +1,7 @@
 // The `moor` command line. Only commander loads up front; each command's module is imported when it runs, so
 // `moor --help` and the start of `moor serve` stay fast (DESIGN.md §6).
 import { Command, Option } from "commander";
+import { guardClosedOutput } from "./closed-output.js";
 import { fail } from "./output.js";
 import { readVersion } from "./version.js";
 
@@ -147,6 +148,7 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  guardClosedOutput();
   const program = buildProgram();
   program.exitOverride();
   try {

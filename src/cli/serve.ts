@@ -1,6 +1,7 @@
 // `moor serve`: the long-running server. Prints the URL it listens on as its first stdout line (the daemon and
 // tests read it). SIGTERM/SIGINT: stop accepting, tell SSE clients, exit 0 within 5 s. Running turns are not
-// aborted: every committed part stays, and the next start marks them interrupted so they can be resumed.
+// aborted: every committed part stays, and the next start marks them interrupted so they can be resumed; the
+// permission questions they wait for are closed.
 // First: @hono/node-server must find the stand-ins for the fetch classes when it loads (see the module).
 import "../server/lazy-fetch-classes.js";
 import { maskSecrets } from "../config/mask.js";
@@ -85,6 +86,9 @@ export default async function serve(options: ServeOptions): Promise<void> {
     logger.info({ signal }, "shutting down");
     const deadline = setTimeout(() => process.exit(0), SHUTDOWN_DEADLINE_MS);
     deadline.unref();
+    // Questions the running turns wait for go with this process (announced before clients are told goodbye);
+    // the turns themselves are marked interrupted by the next start, and a resume asks again.
+    core.gate.closeOwned();
     await server.close();
     if (Object.keys(core.sessions.allStatuses()).length === 0) store.close();
     logger.flush?.();

@@ -63,7 +63,19 @@ export function describeInput(input: Record<string, unknown>): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-/** Asks on the terminal; without one, rejects (the caller decides about --yes before this). */
+/** Ctrl+C at a question: the process got its SIGINT, and the question has no answer. */
+export class QuestionInterrupted extends Error {
+  constructor() {
+    super("interrupted at the permission question");
+    this.name = "QuestionInterrupted";
+  }
+}
+
+/**
+ * Asks on the terminal; without one, rejects (the caller decides about --yes before this). Ctrl+C at the question
+ * (the terminal is raw while it is asked, so no signal comes by itself) is raised in the process as SIGINT, which
+ * ends the command as Ctrl+C does anywhere else, and the promise rejects with QuestionInterrupted.
+ */
 export async function askOnTerminal(
   request: PermissionRequest,
   io: { stdin: NodeJS.ReadStream; stderr: NodeJS.WritableStream },
@@ -76,6 +88,15 @@ export async function askOnTerminal(
   }
   const { createInterface } = await import("node:readline/promises");
   const rl = createInterface({ input: io.stdin, output: io.stderr });
+  let interrupted = false;
+  rl.on("SIGINT", () => {
+    interrupted = true;
+    io.stderr.write("\n");
+    rl.close();
+    // Raised here and now: a signal sent to ourselves would come after the closed terminal let the process end.
+    if (process.listenerCount("SIGINT") > 0) process.emit("SIGINT", "SIGINT");
+    else process.kill(process.pid, "SIGINT");
+  });
   try {
     const answer = await rl.question(
       `Allow ${request.permission} ${request.patterns.join(" ")}? [y]es / [n]o / [a]lways: `,
@@ -84,6 +105,11 @@ export async function askOnTerminal(
     if (choice === "a" || choice === "always") return "always";
     if (choice === "y" || choice === "yes") return "once";
     return "reject";
+  } catch (error) {
+    // Closed under the question: by Ctrl+C above, or by the end of input (Ctrl+D).
+    if (interrupted) throw new QuestionInterrupted();
+    if ((error as Error).name === "AbortError") return "reject";
+    throw error;
   } finally {
     rl.close();
   }

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import * as z from "zod";
+import { processGroupRecord } from "./process-group.js";
 import type { ToolDefinition } from "./tool.js";
 
 const DEFAULT_TIMEOUT_MS = 120_000;
@@ -63,6 +64,8 @@ export function createBashTool(): ToolDefinition<z.infer<typeof Input>> {
         stdio: ["ignore", "pipe", "pipe"],
         env: { ...process.env, TERM: "dumb", PAGER: "cat", GIT_PAGER: "cat" },
       });
+      // Recorded at once, so a restart after a crash can end this command before the call runs again.
+      if (child.pid) ctx.progress({ metadata: { ...processGroupRecord(child.pid) } });
       let output = "";
       let lastProgress = 0;
       const onData = (chunk: Buffer) => {
