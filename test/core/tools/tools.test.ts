@@ -1,5 +1,14 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -113,6 +122,47 @@ describe("path confinement", () => {
     expect(ctx.asks.every((ask) => ask.permission === "external_directory")).toBe(true);
     expect(readFileSync(join(outside, "secret.txt"), "utf8")).toBe("secret");
     expect(existsSync(join(outside, "new.txt"))).toBe(false);
+  });
+
+  it("a write through a dangling symlink, a chain of links or a linked parent asks external_directory", async () => {
+    const outside = realpathSync(mkdtempSync(join(tmpdir(), "moor-outside-")));
+    const ctx = makeContext({ deny: (ask) => ask.permission === "external_directory" });
+    symlinkSync(join(outside, "new.txt"), join(ctx.directory, "dangling"));
+    symlinkSync("dangling", join(ctx.directory, "chain1"));
+    symlinkSync(join(ctx.directory, "chain1"), join(ctx.directory, "chain2"));
+    symlinkSync(join(outside, "newdir"), join(ctx.directory, "dangling-dir"));
+    mkdirSync(join(ctx.directory, "sub"));
+    symlinkSync("../dangling-dir/../new2.txt", join(ctx.directory, "sub", "climb"));
+    const cases: [string, string][] = [
+      ["dangling", join(outside, "new.txt")],
+      ["chain2", join(outside, "new.txt")],
+      ["dangling-dir/x.txt", join(outside, "newdir", "x.txt")],
+      ["sub/climb", join(outside, "new2.txt")],
+    ];
+    for (const [filePath, real] of cases) {
+      ctx.asks.length = 0;
+      await expect(createWriteTool().execute({ filePath, content: "x" }, ctx)).rejects.toBeInstanceOf(
+        PermissionDeniedError,
+      );
+      expect(ctx.asks).toEqual([expect.objectContaining({ permission: "external_directory", patterns: [real] })]);
+    }
+    expect(readdirSync(outside)).toEqual([]);
+    // Granted, the write goes where the link points, as asked.
+    const granted = makeContext({ directory: ctx.directory });
+    await createWriteTool().execute({ filePath: "dangling", content: "through" }, granted);
+    expect(granted.asks.map((ask) => ask.permission)).toEqual(["external_directory", "edit"]);
+    expect(readFileSync(join(outside, "new.txt"), "utf8")).toBe("through");
+  });
+
+  it("links that stay inside need no external permission", async () => {
+    const ctx = makeContext();
+    mkdirSync(join(ctx.directory, "real"));
+    symlinkSync("real/new.txt", join(ctx.directory, "inside-dangling"));
+    symlinkSync(join(ctx.directory, "real"), join(ctx.directory, "dirlink"));
+    await createWriteTool().execute({ filePath: "inside-dangling", content: "a" }, ctx);
+    await createWriteTool().execute({ filePath: "dirlink/b.txt", content: "b" }, ctx);
+    expect(ctx.asks.map((ask) => ask.permission)).toEqual(["edit", "edit"]);
+    expect(readFileSync(join(ctx.directory, "real", "new.txt"), "utf8")).toBe("a");
   });
 
   it("paths inside the directory need no external permission", async () => {
