@@ -177,6 +177,48 @@ describe("permissions at the CLI", () => {
   });
 });
 
+describe("what commands see", () => {
+  it("env in a bash call shows neither the server's password nor the provider keys moor read, unless passed through", async () => {
+    home = makeTempHome(llm.url, {
+      permission: { bash: "allow" },
+      provider: {
+        fake: {
+          npm: "@ai-sdk/openai-compatible",
+          options: { baseURL: llm.url, apiKey: "{env:FAKE_LLM_KEY}", headers: { "X-Token": "{env:FAKE_HEADER}" } },
+          models: { echo: { name: "Echo", tool_call: true } },
+        },
+      },
+      shellEnv: { passthrough: ["ANTHROPIC_API_KEY"] },
+    });
+    const env = {
+      ...home.env,
+      MOOR_SERVER_PASSWORD: "pw-moor-secret",
+      OPENCODE_SERVER_PASSWORD: "pw-opencode-secret",
+      MOOR_SERVER_USERNAME: "user-secret",
+      OPENAI_API_KEY: "sk-openai-secret",
+      ANTHROPIC_API_KEY: "sk-anthropic-passed",
+      FAKE_LLM_KEY: "fake-llm-secret",
+      FAKE_HEADER: "fake-header-secret",
+      UNRELATED_VAR: "still-there",
+    };
+    llm.script({ toolCalls: [{ name: "bash", args: { command: "env" } }] }, { text: "ok" });
+    const result = await runMoor(["run", "--format", "json", "show env"], { env, cwd: home.project });
+    expect(result.code, result.stderr).toBe(0);
+    const tool = result.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as MoorEvent)
+      .flatMap((event) => (event.type === "message.part.updated" ? [event.properties.part] : []))
+      .find((part): part is ToolPart => part.type === "tool" && part.state.status === "completed");
+    const output = tool?.state.status === "completed" ? tool.state.output : "";
+    expect(output).toContain("UNRELATED_VAR=still-there");
+    expect(output).toContain("ANTHROPIC_API_KEY=sk-anthropic-passed");
+    for (const secret of ["pw-moor", "pw-opencode", "user-secret", "sk-openai", "fake-llm", "fake-header"]) {
+      expect(output).not.toContain(secret);
+    }
+  });
+});
+
 describe("export, import, config errors", () => {
   it("export → import → export gives the same document; a second import is refused", async () => {
     llm.script({ text: "to export" });

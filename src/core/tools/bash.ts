@@ -42,7 +42,12 @@ function killGroup(pid: number | undefined): void {
   }, KILL_GRACE_MS).unref();
 }
 
-export function createBashTool(): ToolDefinition<z.infer<typeof Input>> {
+export interface BashToolOptions {
+  /** The environment commands run with: given by cli, which leaves out moor's own secrets (core reads no env). */
+  env: Record<string, string | undefined>;
+}
+
+export function createBashTool(options: BashToolOptions): ToolDefinition<z.infer<typeof Input>> {
   return {
     name: "bash",
     description:
@@ -61,7 +66,7 @@ export function createBashTool(): ToolDefinition<z.infer<typeof Input>> {
         cwd: ctx.directory,
         detached: true,
         stdio: ["ignore", "pipe", "pipe"],
-        env: { ...process.env, TERM: "dumb", PAGER: "cat", GIT_PAGER: "cat" },
+        env: { ...options.env, TERM: "dumb", PAGER: "cat", GIT_PAGER: "cat" },
       });
       let output = "";
       let lastProgress = 0;

@@ -175,7 +175,7 @@ describe("path confinement", () => {
 describe("bash", () => {
   it("runs in the session directory and reports the exit code", async () => {
     const ctx = makeContext();
-    const result = await createBashTool().execute({ command: "pwd; echo oops >&2; exit 3" }, ctx);
+    const result = await createBashTool({ env: process.env }).execute({ command: "pwd; echo oops >&2; exit 3" }, ctx);
     expect(result.output).toContain(ctx.directory);
     expect(result.output).toContain("oops");
     expect(result.output).toContain("Exit code: 3");
@@ -185,7 +185,7 @@ describe("bash", () => {
   it("a timeout kills the whole process group", async () => {
     const ctx = makeContext();
     const pidFile = join(ctx.directory, "child.pid");
-    const result = await createBashTool().execute(
+    const result = await createBashTool({ env: process.env }).execute(
       { command: `sleep 30 & echo $! > ${pidFile}; wait`, timeout: 300 },
       ctx,
     );
@@ -198,7 +198,10 @@ describe("bash", () => {
   it("abort kills the command and its children", async () => {
     const ctx = makeContext();
     const pidFile = join(ctx.directory, "child.pid");
-    const running = createBashTool().execute({ command: `sleep 30 & echo $! > ${pidFile}; wait` }, ctx);
+    const running = createBashTool({ env: process.env }).execute(
+      { command: `sleep 30 & echo $! > ${pidFile}; wait` },
+      ctx,
+    );
     while (!existsSync(pidFile) || readFileSync(pidFile, "utf8") === "") await new Promise((r) => setTimeout(r, 10));
     ctx.controller.abort();
     await expect(running).rejects.toThrow(/aborted/);
@@ -208,7 +211,7 @@ describe("bash", () => {
 
   it("caps huge output, keeping head and tail", async () => {
     const ctx = makeContext();
-    const result = await createBashTool().execute({ command: "seq 1 100000" }, ctx);
+    const result = await createBashTool({ env: process.env }).execute({ command: "seq 1 100000" }, ctx);
     expect(result.metadata.truncated).toBe(true);
     expect(result.output.length).toBeLessThan(31_000);
     expect(result.output.startsWith("1\n2\n")).toBe(true);
