@@ -179,7 +179,46 @@ describe("bash", () => {
     expect(result.output).toContain(ctx.directory);
     expect(result.output).toContain("oops");
     expect(result.output).toContain("Exit code: 3");
-    expect(ctx.asks[0]).toMatchObject({ permission: "bash", always: ["pwd; *"] });
+    expect(ctx.asks[0]).toMatchObject({
+      permission: "bash",
+      patterns: ["pwd", "echo oops", "exit 3"],
+      always: ["pwd *", "echo *", "exit *"],
+    });
+  });
+
+  it("asks edit for each file a redirection writes, external_directory for one outside, before anything runs", async () => {
+    const outside = realpathSync(mkdtempSync(join(tmpdir(), "moor-outside-")));
+    const ctx = makeContext({ deny: (ask) => ask.permission === "external_directory" });
+    symlinkSync(join(outside, "new.txt"), join(ctx.directory, "dangling"));
+    await createBashTool({ env: process.env }).execute({ command: "echo a > in.txt 2>/dev/null; cat in.txt" }, ctx);
+    expect(ctx.asks.map((ask) => [ask.permission, ask.patterns])).toEqual([
+      ["edit", [join(ctx.directory, "in.txt")]],
+      ["bash", ["echo a", "cat in.txt"]],
+    ]);
+    for (const command of [
+      `echo x > ${join(outside, "abs.txt")}`,
+      "echo x >> ../up.txt",
+      "echo x > dangling",
+      "echo x | tee dangling",
+      "echo x > $HOME/f",
+      "cd sub; echo x > f",
+      "cd .. && echo x > f",
+    ]) {
+      ctx.asks.length = 0;
+      await expect(createBashTool({ env: process.env }).execute({ command }, ctx), command).rejects.toBeInstanceOf(
+        PermissionDeniedError,
+      );
+      expect(ctx.asks.map((ask) => ask.permission)).toEqual(["external_directory"]);
+    }
+    expect(readdirSync(outside)).toEqual([]);
+  });
+
+  it("a line the parser cannot read is asked as a whole, marked opaque, with nothing to remember", async () => {
+    const ctx = makeContext();
+    await createBashTool({ env: process.env }).execute({ command: "echo ok; echo a <>f" }, ctx);
+    expect(ctx.asks).toEqual([
+      expect.objectContaining({ permission: "bash", patterns: ["(opaque) echo ok; echo a <>f"], always: [] }),
+    ]);
   });
 
   it("a timeout kills the whole process group", async () => {
