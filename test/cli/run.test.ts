@@ -168,6 +168,20 @@ describe("permissions at the CLI", () => {
     expect(existsSync(outside)).toBe(false);
   });
 
+  it("the built CLI parses commands: an allowed pattern runs, the other sub-command is still asked", async () => {
+    home = makeTempHome(llm.url, { permission: { bash: { "echo *": "allow" } } });
+    llm.script(
+      { toolCalls: [{ name: "bash", args: { command: "echo parsed" } }] },
+      { toolCalls: [{ name: "bash", args: { command: "echo a; touch t.txt" } }] },
+      { text: "ok" },
+    );
+    const result = await moor(["run", "--format", "json", "run them"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain("parsed");
+    expect(result.stderr).toMatch(/rejected bash echo a touch t\.txt/);
+    expect(existsSync(join(home.project, "t.txt"))).toBe(false);
+  });
+
   it("a denied tool never runs", async () => {
     home = makeTempHome(llm.url, { permission: { bash: "deny" } });
     llm.script({ toolCalls: [{ name: "bash", args: { command: "touch ran.txt" } }] }, { text: "ok" });
