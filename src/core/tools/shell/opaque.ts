@@ -33,6 +33,9 @@ const RUNS_ITS_ARGUMENTS = new Set([
   "script",
   "busybox",
   "trap",
+  // Evaluate arithmetic, where an array subscript may hide a `$(…)`; `hash -p` redirects a later command name.
+  "let",
+  "hash",
 ]);
 
 /** With no script file as first argument they read code from an option (`-c`, `-e`) or from stdin. */

@@ -87,6 +87,7 @@ describe("opaque commands", () => {
     ["find . -exec rm {} ;", true],
     ["$CMD x", true],
     ["$(echo rm) x", true],
+    ["let 'a[$(id)]=1'", true],
     ["bash script.sh", false],
     ["python3 -m pytest", false],
     ["find . -name '*.ts'", false],
