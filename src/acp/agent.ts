@@ -19,6 +19,7 @@ import type {
   Session,
   ToolPart,
 } from "../protocol/index.js";
+import { alwaysLabel } from "../protocol/index.js";
 import type { AcpBackend } from "./backend.js";
 import { lenientInitialize } from "./lenient-initialize.js";
 import { historyUpdates, toolCallStart, toolCallUpdate, toolKind } from "./mapping.js";
@@ -356,7 +357,7 @@ class UpdateRelay {
         },
         options: [
           { optionId: "allow_once", name: "Allow once", kind: "allow_once" },
-          { optionId: "allow_always", name: "Always allow", kind: "allow_always" },
+          { optionId: "allow_always", name: alwaysLabel(request), kind: "allow_always" },
           { optionId: "reject_once", name: "Reject", kind: "reject_once" },
         ],
       });

@@ -12,6 +12,7 @@ import type { EditorFileSystem } from "../core/tools/tool.js";
 import type { ResolvedModel } from "../core/turn.js";
 import type { ModelRef } from "../protocol/index.js";
 import { Store } from "../storage/store.js";
+import { commandEnv } from "./command-env.js";
 import { readVersion } from "./version.js";
 
 export type Env = Record<string, string | undefined>;
@@ -22,6 +23,8 @@ export interface CliContext {
   directory: string;
   config: MoorConfig;
   configSources: string[];
+  /** Variables the provider config read through `{env:VAR}`; held back from commands (command-env.ts). */
+  providerEnv: string[];
   version: string;
 }
 
@@ -30,8 +33,8 @@ export async function loadContext(options: { directory?: string; model?: string 
   if (options.model) env.MOOR_MODEL = options.model;
   const paths = resolvePaths(env, homedir());
   const directory = resolve(options.directory ?? process.cwd());
-  const { config, sources } = await loadConfig({ paths, cwd: directory, env });
-  return { env, paths, directory, config, configSources: sources, version: readVersion() };
+  const { config, sources, providerEnv } = await loadConfig({ paths, cwd: directory, env });
+  return { env, paths, directory, config, configSources: sources, providerEnv, version: readVersion() };
 }
 
 /** Opens the database; turns left running by a process that is gone are marked interrupted first. */
@@ -57,7 +60,7 @@ export function openCore(context: CliContext, store: Store, extras: CoreExtras =
       autoApprove: extras.autoApprove,
     }),
     resolveModel: cachedModels(context),
-    tools: createBuiltinTools(),
+    tools: createBuiltinTools({ commandEnv: commandEnv(context.env, context.config, context.providerEnv) }),
     editorFs: extras.editorFs,
   });
 }

@@ -1,6 +1,12 @@
 // Renders one session's events for `moor run`, in-process or attached: reply text to stdout as it streams, each
 // tool call as one line on stderr, or (json) every event as one line on stdout.
-import type { MoorEvent, PermissionReply, PermissionRequest, ToolPart } from "../protocol/index.js";
+import {
+  alwaysLabel,
+  type MoorEvent,
+  type PermissionReply,
+  type PermissionRequest,
+  type ToolPart,
+} from "../protocol/index.js";
 
 export interface PrinterOptions {
   format: "default" | "json";
@@ -99,7 +105,7 @@ export async function askOnTerminal(
   });
   try {
     const answer = await rl.question(
-      `Allow ${request.permission} ${request.patterns.join(" ")}? [y]es / [n]o / [a]lways: `,
+      `Allow ${request.permission} ${request.patterns.join(" ")}? [y]es / [n]o / [a]lways (${alwaysLabel(request)}): `,
     );
     const choice = answer.trim().toLowerCase();
     if (choice === "a" || choice === "always") return "always";

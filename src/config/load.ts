@@ -17,6 +17,8 @@ export class ConfigError extends Error {
 export interface LoadedConfig {
   config: MoorConfig;
   sources: string[];
+  /** Variables a `{env:VAR}` under `provider` read: secrets moor holds, kept from the commands it runs. */
+  providerEnv: string[];
 }
 
 export async function loadConfig(options: {
@@ -32,11 +34,14 @@ export async function loadConfig(options: {
   ];
   let merged: Record<string, unknown> = {};
   const sources: string[] = [];
+  const providerEnv = new Set<string>();
   for (const group of candidates) {
     for (const file of group) {
       const text = await readIfExists(file);
       if (text === undefined) continue;
-      const raw = substitute(parseJsonc(file, text), file, options.env);
+      const parsed = parseJsonc(file, text) as Record<string, unknown>;
+      for (const name of envReferences(parsed.provider)) providerEnv.add(name);
+      const raw = substitute(parsed, file, options.env);
       validate(raw, file);
       merged = deepMerge(merged, raw as Record<string, unknown>);
       sources.push(file);
@@ -44,7 +49,7 @@ export async function loadConfig(options: {
   }
   const model = options.env.MOOR_MODEL || options.env.OPENCODE_MODEL;
   if (model) merged.model = model;
-  return { config: validate(merged, sources.at(-1) ?? "config"), sources };
+  return { config: validate(merged, sources.at(-1) ?? "config"), sources, providerEnv: [...providerEnv] };
 }
 
 async function readIfExists(file: string): Promise<string | undefined> {
@@ -119,6 +124,14 @@ function substitute(value: unknown, file: string, env: Record<string, string | u
     return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, substitute(item, file, env)]));
   }
   return value;
+}
+
+/** The names every `{env:VAR}` in `value` (any depth) refers to. */
+function envReferences(value: unknown): string[] {
+  if (typeof value === "string") return [...value.matchAll(/\{env:([^}]+)\}/g)].map((match) => match[1].trim());
+  if (Array.isArray(value)) return value.flatMap(envReferences);
+  if (value && typeof value === "object") return Object.values(value).flatMap(envReferences);
+  return [];
 }
 
 function readReferenced(path: string, configFile: string, env: Record<string, string | undefined>): string {

@@ -20,6 +20,7 @@ interface Waiter {
   resolve(): void;
   reject(error: Error): void;
   directory: string;
+  agent?: string;
 }
 
 export class PermissionGate {
@@ -80,6 +81,7 @@ export class PermissionGate {
       scope.signal.addEventListener("abort", onAbort, { once: true });
       this.waiters.set(request.id, {
         directory: scope.directory,
+        agent: scope.agent,
         resolve: () => {
           scope.signal.removeEventListener("abort", onAbort);
           resolve();
@@ -123,12 +125,16 @@ export class PermissionGate {
     return true;
   }
 
-  /** After an `always`, other pending questions of the session that the new grant covers are answered too. */
+  /**
+   * After an `always`, other pending questions of the session that the new grant covers are answered too (judged
+   * under the agent that asked them: a plan question stays).
+   */
   private releaseCoveredBy(sessionID: string, directory: string): void {
     const grants = this.store.listGrants(sessionID);
     for (const pending of this.store.listPendingPermissions()) {
       if (pending.sessionID !== sessionID) continue;
-      if (evaluatePermission(this.rules(), grants, pending.permission, pending.patterns) === "allow") {
+      const agent = this.waiters.get(pending.id)?.agent;
+      if (evaluatePermission(this.rules(), grants, pending.permission, pending.patterns, agent) === "allow") {
         this.reply(pending.id, "once", directory);
       }
     }

@@ -42,17 +42,19 @@ function spawnAcp(args: string[] = []) {
 
 function editorClient(updates: SessionNotification[], answer: string | "cancel" = "allow_once") {
   const permissionAsks: string[] = [];
+  const alwaysOptions: string[] = [];
   const app = client({ name: "test-editor" })
     .onNotification(methods.client.session.update, ({ params }) => {
       updates.push(params);
     })
     .onRequest(methods.client.session.requestPermission, ({ params }) => {
       permissionAsks.push(params.toolCall.title ?? "");
+      alwaysOptions.push(params.options.find((option) => option.kind === "allow_always")?.name ?? "");
       return answer === "cancel"
         ? { outcome: { outcome: "cancelled" } }
         : { outcome: { outcome: "selected", optionId: answer } };
     });
-  return { app, permissionAsks };
+  return { app, permissionAsks, alwaysOptions };
 }
 
 const kinds = (updates: SessionNotification[]) => updates.map((u) => u.update.sessionUpdate);
@@ -69,7 +71,7 @@ describe("moor acp (real process, SDK client side)", () => {
     );
     const { stream } = spawnAcp();
     const updates: SessionNotification[] = [];
-    const { app, permissionAsks } = editorClient(updates);
+    const { app, permissionAsks, alwaysOptions } = editorClient(updates);
     const result = await app.connectWith(stream, async (ctx) => {
       const init = await ctx.request(methods.agent.initialize, { protocolVersion: 1, clientCapabilities: {} });
       expect(init.protocolVersion).toBe(1);
@@ -84,6 +86,8 @@ describe("moor acp (real process, SDK client side)", () => {
     expect(result.stopReason).toBe("end_turn");
     expect(readFileSync(join(home.project, "a.txt"), "utf8")).toBe("hello\n");
     expect(permissionAsks.length).toBe(2);
+    // The "always" option says what it grants before the editor's user picks it.
+    expect(alwaysOptions).toEqual([`Always allow: ${join(home.project, "a.txt")}`, "Always allow: cat *"]);
     const seen = kinds(updates);
     expect(seen).toContain("agent_thought_chunk");
     expect(seen).toContain("tool_call");
