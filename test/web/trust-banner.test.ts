@@ -43,7 +43,7 @@ describe.skipIf(skip)("the web page in an untrusted project", () => {
     await page.goto(server.url);
     const banner = page.locator(".trust-banner");
     await banner.waitFor();
-    const text = await banner.innerText();
+    const text = (await banner.textContent()) ?? "";
     expect(text).toContain("is not trusted");
     expect(text).toContain("model — changes the model that gets your prompts");
     expect(text).toContain("permission.bash — would loosen permissions");
