@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { makeTempHome, type TempHome } from "../fakes/config.js";
+import { makeTempHome, type TempHome, trustProject } from "../fakes/config.js";
 import { type FakeLlm, startFakeLlm } from "../fakes/llm-server.js";
 import { MOOR_BIN, runMoor } from "../fakes/moor-process.js";
 import { TmuxSession } from "../tui/tmux.js";
@@ -41,6 +41,14 @@ describe("moor run in an untrusted project", () => {
     expect(result.stdout).toContain("untrusted reply");
     expect(llm.requests[0].model).toBe("echo");
     expect(existsSync(trustList())).toBe(false);
+  });
+
+  it("in a trusted project: no notice, and the project's config applies", async () => {
+    trustProject(home);
+    llm.script({ text: "reply" });
+    const result = await runMoor(["run", "hi"], { env: home.env, cwd: home.project });
+    expect(result).toMatchObject({ code: 0, stderr: "" });
+    expect(llm.requests[0].model).toBe("project-model");
   });
 
   it("on a terminal: asks once; yes trusts the directory and the turn uses the project's config", async () => {
