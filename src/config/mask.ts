@@ -1,12 +1,15 @@
 // For `moor debug config` and GET /config: what could be a secret is masked before it is shown.
 // - a string under a key whose name says key/token/secret/password/auth/cookie/credential (any depth, so a whole
 //   `auth: {...}` object is masked too), keeping only the last 4 characters of a long value;
-// - every value under `headers` (an Authorization or x-api-key header is a secret whatever its name);
+// - every value under `headers` (an Authorization or x-api-key header is a secret whatever its name) and under
+//   `environment`/`env` (what is passed to a command, e.g. an MCP server's GITHUB_PAT);
 // - in any URL: the userinfo (`https://user:***@host`, `https://***@host` for a lone token) and the values of
 //   token-like query parameters (`?key=`, `token`, `api_key`, `sig`, …).
 const SECRET_KEY = /key|token|secret|passw|auth|cookie|credential|session/i;
 /** Names that match the pattern above but hold no secret. */
 const NOT_SECRET = new Set(["keybinds"]);
+/** Keys whose every value is masked, whatever the names inside. */
+const MASK_ALL_UNDER = new Set(["headers", "environment", "env"]);
 const SECRET_QUERY = /key|token|secret|passw|auth|cookie|credential|session|sig|signature|code|access|jwt|bearer/i;
 
 export function maskSecrets<T>(value: T): T {
@@ -24,7 +27,7 @@ function mask(value: unknown, secret: boolean): unknown {
     return Object.fromEntries(
       Object.entries(value).map(([key, item]) => [
         key,
-        mask(item, secret || isSecretKey(key) || key.toLowerCase() === "headers"),
+        mask(item, secret || isSecretKey(key) || MASK_ALL_UNDER.has(key.toLowerCase())),
       ]),
     );
   }

@@ -21,7 +21,7 @@ describe("masking secrets", () => {
       },
       mcp: {
         remote: { url: "https://tok_ABCDEFGH@mcp.example/sse?token=xyz-123&sig=abc", cookie: "sid=42" },
-        local: { command: ["server", "--db", "postgres://admin:pw-secret@db/x"] },
+        local: { command: ["server", "--db", "postgres://admin:pw-secret@db/x"], environment: { GITHUB_PAT: "ghp_x" } },
       },
     });
     const text = JSON.stringify(masked);
@@ -38,6 +38,7 @@ describe("masking secrets", () => {
       "sig=abc",
       "sid=42",
       "pw-secret",
+      "ghp_x",
     ]) {
       expect(text).not.toContain(secret);
     }
