@@ -103,6 +103,14 @@ export function buildProgram(): Command {
     .argument("<file>", "exported JSON file")
     .action(lazy(() => import("./import.js"), { oneShot: true }));
 
+  program
+    .command("trust")
+    .description("let a project's own config apply in full (permissions, providers, commands, env and files)")
+    .argument("[dir]", "project directory (default: the current one)")
+    .option("--list", "print the trusted directories")
+    .option("--revoke", "stop trusting the directory")
+    .action(lazy(() => import("./trust.js"), { oneShot: true }));
+
   const debug = program.command("debug").description("inspect moor's setup");
   debug
     .command("paths")

@@ -10,8 +10,10 @@ import { startServer } from "../server/listen.js";
 import { builtWebPage } from "../server/routes/web.js";
 import { loadContext, openCore, openStore } from "./context.js";
 import { keepHeapNearLiveSize } from "./heap.js";
+import { heldBackSummary } from "./held-back.js";
 import { createFileLogger, type LogLevel } from "./logger.js";
 import { UsageError } from "./output.js";
+import { serverTrust } from "./server-trust.js";
 
 export interface ServeOptions {
   port: string;
@@ -56,6 +58,7 @@ export default async function serve(options: ServeOptions): Promise<void> {
       paths: { ...context.paths },
       config: () => maskSecrets(context.config),
       providers: () => listProviders(context.config),
+      trust: serverTrust(context),
       webPage: builtWebPage(),
       defaultDirectory: context.directory,
       logger,
@@ -78,6 +81,7 @@ export default async function serve(options: ServeOptions): Promise<void> {
     logger.warn({ sessions: core.interrupted }, "turns interrupted by the previous run were marked interrupted");
   }
   logger.info({ url: server.url, version: context.version }, "server started");
+  if (context.heldBack.length > 0) logger.warn({ heldBack: context.heldBack }, heldBackSummary(context));
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -10,6 +10,7 @@ import type {
   SessionStatus,
   Todo,
 } from "../protocol/index.js";
+import type { TrustState } from "../protocol/trust.js";
 import { EventStream, type EventStreamOptions } from "./events.js";
 import { type ClientOptions, requestJson } from "./http.js";
 
@@ -101,6 +102,16 @@ export class MoorClient {
 
   providers(): Promise<ProviderList> {
     return this.request("GET", "config/providers");
+  }
+
+  /** Whether the server's project directory is trusted, and what its config was not allowed to set (moor only). */
+  trustState(): Promise<TrustState> {
+    return this.request("GET", "trust");
+  }
+
+  /** Trusts the server's project directory; the server applies its config at once. */
+  trust(): Promise<TrustState> {
+    return this.request("POST", "trust", {});
   }
 
   events(options: EventStreamOptions): EventStream {

@@ -14,6 +14,7 @@ import { eventRoutes } from "./routes/events.js";
 import { globalRoutes } from "./routes/global.js";
 import { permissionRoutes } from "./routes/permission.js";
 import { sessionRoutes } from "./routes/session.js";
+import { trustRoutes } from "./routes/trust.js";
 import { webRoutes } from "./routes/web.js";
 
 export type { ServerDeps } from "./context.js";
@@ -84,6 +85,7 @@ export function createMoorApp(deps: ServerDeps): MoorApp {
   globalRoutes(ctx);
   sessionRoutes(ctx);
   permissionRoutes(ctx);
+  trustRoutes(ctx);
   eventRoutes(ctx);
   webRoutes(ctx);
 

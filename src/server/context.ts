@@ -3,6 +3,7 @@
 import type { Context, Hono } from "hono";
 import * as z from "zod";
 import type { Core } from "../core/index.js";
+import type { TrustState } from "../protocol/trust.js";
 import { describeZodError, HttpError } from "./errors.js";
 import type { LoginThrottleOptions } from "./login-throttle.js";
 import type { RouteRegistry, RouteSpec } from "./openapi.js";
@@ -22,6 +23,11 @@ export interface ServerDeps {
   paths?: Record<string, string>;
   /** The merged config, secrets already masked (for GET /config). */
   config?: () => unknown;
+  /**
+   * The project directory's trust (GET/POST /trust). `trust` throws a ConfigError (a 400) for a directory that is
+   * not the server's; after it the config in use is the reloaded one.
+   */
+  trust?: { state(): TrustState; trust(directory?: string): Promise<TrustState> };
   /** OpenCode's `/config/providers` shape. */
   providers?: () => unknown;
   defaultDirectory: string;

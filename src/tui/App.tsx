@@ -8,6 +8,7 @@ import { SessionPicker } from "./SessionPicker.js";
 import { StatusLine } from "./StatusLine.js";
 import { initialView, viewReducer } from "./state.js";
 import { Transcript } from "./Transcript.js";
+import { TrustBanner } from "./TrustBanner.js";
 
 export interface AppProps {
   client: MoorClient;
@@ -152,6 +153,7 @@ export function App({ client, url, initialSession, giveUpAfterMs, onExit }: AppP
       {picker ? <SessionPicker sessions={picker.sessions} selected={picker.selected} /> : null}
       {view.permissions[0] ? <PermissionPrompt request={view.permissions[0]} /> : null}
       {busy ? <Text color="yellow">working… (Ctrl+C to abort)</Text> : null}
+      <TrustBanner client={client} />
       <PromptInput
         active={!picker}
         permissionPending={view.permissions.length > 0}

@@ -9,6 +9,7 @@ import { initialView, viewReducer } from "../tui/state.js";
 import { PermissionBanner } from "./PermissionBanner.js";
 import { SessionList } from "./SessionList.js";
 import { SessionView } from "./SessionView.js";
+import { TrustBanner } from "./TrustBanner.js";
 
 const MODEL_KEY = "moor.model";
 
@@ -166,6 +167,7 @@ export function App({ client }: { client: MoorClient }) {
         </a>
         <ConnectionIndicator state={connection.state} detail={connection.detail} />
       </header>
+      <TrustBanner client={client} />
       <PermissionBanner
         client={client}
         requests={pending}
