@@ -6,6 +6,7 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { getRequestListener } from "@hono/node-server";
 import { createMoorApp } from "./app.js";
+import { answerClientError, answerUnparsableRequest } from "./client-error.js";
 import type { ServerDeps } from "./context.js";
 import { isLoopbackAddress } from "./guard.js";
 
@@ -45,7 +46,7 @@ export async function startServer(options: ListenOptions): Promise<RunningServer
     throw new Error("--mdns needs a non-loopback --hostname (e.g. 0.0.0.0) and a password");
   }
   const moor = createMoorApp({ ...options, enforceLoopbackHost: loopback });
-  const listener = getRequestListener(moor.app.fetch);
+  const listener = getRequestListener(moor.app.fetch, { errorHandler: answerUnparsableRequest });
   const server: Server = options.tls
     ? (createHttpsServer(
         { cert: readFileSync(options.tls.cert), key: readFileSync(options.tls.key) },
@@ -55,6 +56,7 @@ export async function startServer(options: ListenOptions): Promise<RunningServer
   // Long-lived SSE responses must not be cut by Node's request timeouts.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;
+  server.on("clientError", answerClientError);
 
   let url: string;
   if (options.socket) {
