@@ -9,6 +9,7 @@ import { createServer as createHttpsServer } from "node:https";
 import { type AddressInfo, isIP, type Socket } from "node:net";
 import { getRequestListener } from "@hono/node-server";
 import { createMoorApp } from "./app.js";
+import { answerClientError, answerUnparsableRequest } from "./client-error.js";
 import type { ServerDeps } from "./context.js";
 import { isLoopbackIp } from "./guard.js";
 import { createPeerGate, type PeerGate, peerTablesReadable } from "./peer-uid.js";
@@ -77,7 +78,7 @@ export async function startServer(options: ListenOptions): Promise<RunningServer
   }
   const peerGate = options.socket || options.auth ? undefined : openPeerGate(options);
   const moor = createMoorApp({ ...options, enforceLoopbackHost: loopback });
-  const listener = getRequestListener(moor.app.fetch);
+  const listener = getRequestListener(moor.app.fetch, { errorHandler: answerUnparsableRequest });
   const serve = peerGate ? gated(peerGate, listener) : listener;
   const headersTimeout = options.headersTimeoutMs ?? 10_000;
   const requestTimeout = Math.max(headersTimeout, options.requestTimeoutMs ?? 30_000);
@@ -103,6 +104,7 @@ export async function startServer(options: ListenOptions): Promise<RunningServer
   server.headersTimeout = headersTimeout;
   server.requestTimeout = requestTimeout;
   if (peerGate) server.on(options.tls ? "secureConnection" : "connection", (socket: Socket) => peerGate.watch(socket));
+  server.on("clientError", answerClientError);
 
   let url: string;
   if (options.socket) {
