@@ -16,6 +16,17 @@ import { type ClientOptions, requestJson } from "./http.js";
 
 export { type ConnectionState, EventStream, type EventStreamOptions } from "./events.js";
 export { type ClientOptions, MoorClientError } from "./http.js";
+export { type HeldEvent, isAfterSnapshot, SnapshotJoin } from "./join.js";
+export { applyTranscriptEvent, type TranscriptMessage } from "./transcript.js";
+
+/** The header naming the event id a message snapshot was taken at (src/server/message-snapshot.ts). */
+export const SNAPSHOT_HEADER = "x-moor-event-id";
+
+export interface MessageSnapshot {
+  messages: MessageWithParts[];
+  /** The event id the snapshot reflects, up to and including; undefined from a server that does not say. */
+  eventId: string | undefined;
+}
 
 export interface ProviderList {
   providers: { id: string; name: string; models: Record<string, { id: string; name: string }> }[];
@@ -64,6 +75,19 @@ export class MoorClient {
 
   messages(id: string): Promise<MessageWithParts[]> {
     return this.request("GET", `session/${encodeURIComponent(id)}/message`);
+  }
+
+  /** The messages and the event id they were read at: join them to a stream with SnapshotJoin (join.ts). */
+  async messageSnapshot(id: string): Promise<MessageSnapshot> {
+    let eventId: string | undefined;
+    const messages = await requestJson<MessageWithParts[]>(
+      this.options,
+      "GET",
+      `session/${encodeURIComponent(id)}/message`,
+      undefined,
+      { headers: (headers) => (eventId = headers.get(SNAPSHOT_HEADER) ?? undefined) },
+    );
+    return { messages, eventId };
   }
 
   todos(id: string): Promise<Todo[]> {
