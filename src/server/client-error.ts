@@ -23,8 +23,8 @@ const MALFORMED = { status: 400, reason: "Bad Request", message: "The request is
 
 /** The handler for a server's `clientError` event. */
 export function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
-  // A response already under way on this socket (or a reset connection) cannot be followed by another one.
-  const busy = (socket as Socket & { _httpMessage?: unknown })._httpMessage;
+  // A response whose head is already written on this socket (or a reset connection) cannot be followed by another one.
+  const busy = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent;
   if (error.code === "ECONNRESET" || !socket.writable || busy) {
     socket.destroy();
     return;
