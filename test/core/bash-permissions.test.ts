@@ -112,4 +112,32 @@ describe("the plan agent", () => {
     expect(states[2].status === "error" && states[2].error).toMatch(/denied by the plan agent: edit/);
     expect(existsSync(join(dir, "f"))).toBe(false);
   });
+
+  it("an 'always' given meanwhile does not answer the plan agent's other pending command", async () => {
+    const model = scriptedModel([
+      {
+        toolCalls: [
+          { name: "bash", input: { command: "echo a" } },
+          { name: "bash", input: { command: "echo b" } },
+        ],
+      },
+      { text: "done" },
+    ]);
+    const core = createCore({
+      store,
+      version: "test",
+      settings: () => ({}),
+      resolveModel: async () => ({ model, providerID: "mock", modelID: "m" }),
+      tools: [createBashTool({ env: process.env })],
+    });
+    const session = core.sessions.create({ directory: dir });
+    const turn = core.sessions.prompt(session.id, { agent: "plan", parts: [{ type: "text", text: "plan" }] });
+    while (core.gate.pending().length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    const [first, second] = core.gate.pending();
+    core.gate.reply(first.id, "always", dir);
+    expect(core.gate.pending().map((request) => request.id)).toEqual([second.id]);
+    core.gate.reply(second.id, "once", dir);
+    await turn;
+    expect(toolStates(core, session.id).map((state) => state.status)).toEqual(["completed", "completed"]);
+  });
 });

@@ -52,7 +52,8 @@ function killGroup(pid: number | undefined): void {
  * edit of that file (outside the directory, or somewhere not known before the command runs, also an
  * `external_directory`); then one `bash` question whose patterns are the simple commands, each judged by itself
  * against rules and grants, and whose `always` is exactly the rules an "always" answer stores (always-rule.ts).
- * A line the parser cannot read is asked as a whole, marked opaque: no grant covers it.
+ * A line the parser cannot read is asked as a whole, marked opaque: no grant covers it (and, when it may redirect,
+ * as an opaque edit too).
  */
 async function askFor(command: string, description: string | undefined, ctx: ToolContext): Promise<void> {
   const analysis = await analyzeCommand(command);
@@ -68,6 +69,9 @@ async function askFor(command: string, description: string | undefined, ctx: Too
       const path = await resolveInside(ctx, resolve(ctx.directory, write.path));
       await ctx.ask({ permission: "edit", patterns: [path], metadata: { ...metadata, filepath: path } });
     }
+  } else if (/>|\btee\b/.test(command)) {
+    // It may write files nobody can name: an opaque edit, which the plan agent refuses.
+    await ctx.ask({ permission: "edit", patterns: [OPAQUE_MARK + command.trim()], always: [], metadata });
   }
   const commands = analysis.understood ? analysis.commands : [];
   const patterns = unique(commands.map((part) => (part.opaque ? OPAQUE_MARK + part.text : part.text)));

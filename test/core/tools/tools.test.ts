@@ -215,9 +215,16 @@ describe("bash", () => {
 
   it("a line the parser cannot read is asked as a whole, marked opaque, with nothing to remember", async () => {
     const ctx = makeContext();
-    await createBashTool({ env: process.env }).execute({ command: "echo ok; echo a <>f" }, ctx);
+    await createBashTool({ env: process.env }).execute({ command: 'echo ok; echo "a' }, ctx);
     expect(ctx.asks).toEqual([
-      expect.objectContaining({ permission: "bash", patterns: ["(opaque) echo ok; echo a <>f"], always: [] }),
+      expect.objectContaining({ permission: "bash", patterns: ['(opaque) echo ok; echo "a'], always: [] }),
+    ]);
+    // One that may write somewhere is an opaque edit as well, so the plan agent refuses it.
+    ctx.asks.length = 0;
+    await createBashTool({ env: process.env }).execute({ command: "echo ok; echo a <>f" }, ctx);
+    expect(ctx.asks.map((ask) => [ask.permission, ask.patterns])).toEqual([
+      ["edit", ["(opaque) echo ok; echo a <>f"]],
+      ["bash", ["(opaque) echo ok; echo a <>f"]],
     ]);
   });
 

@@ -150,6 +150,10 @@ class Reader {
       case "file_redirect":
         this.redirect(node);
         break;
+      case "heredoc_redirect":
+        // `cat <<EOF arg`: as with targets below, the grammar files the command's later words under the redirection.
+        if (node.childrenForFieldName("argument").length > 0) this.understood = false;
+        break;
     }
     for (const child of node.namedChildren) if (child) this.visit(child);
   }
@@ -193,11 +197,18 @@ class Reader {
 
   private redirect(node: Node): void {
     const operator = node.children.find((child) => child && !child.isNamed)?.type ?? "";
-    const destination = node.childForFieldName("destination");
+    const destinations = node.childrenForFieldName("destination");
+    if (destinations.length > 1) {
+      // `rm > /dev/null -rf x`: the grammar takes the words after the target for more targets, where the shell
+      // takes them for the command's arguments. The command's words are not known, so neither is the line.
+      this.understood = false;
+      return;
+    }
+    const destination = destinations[0];
     if (!destination) return;
     const value = literalValue(destination);
-    const isWrite =
-      WRITE_OPERATORS.has(operator) || (operator === ">&" && value !== undefined && !/^(\d+|-)$/.test(value));
+    // `>&` duplicates a descriptor (`2>&1`, `>&-`), unless its word is a file name (or not known before it runs).
+    const isWrite = WRITE_OPERATORS.has(operator) || (operator === ">&" && !/^(\d+|-)$/.test(value ?? "$"));
     if (!isWrite || (value !== undefined && HARMLESS_TARGETS.has(value))) return;
     this.writes.push({ node: destination, raw: destination.text, path: literalPath(destination) });
   }

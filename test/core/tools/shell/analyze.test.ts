@@ -38,7 +38,14 @@ describe("shell command analysis: every sub-command on its own", () => {
   });
 
   it("a line the grammar cannot read is not understood", async () => {
-    for (const source of ['echo "unterminated', "echo a <>f", "if then fi", "echo )"]) {
+    for (const source of [
+      'echo "unterminated',
+      "echo a <>f",
+      "if then fi",
+      "echo )",
+      "rm > /dev/null -rf x",
+      "cat <<EOF -n\nx\nEOF",
+    ]) {
       expect((await analyzeCommand(source)).understood, source).toBe(false);
     }
     expect((await analyzeCommand("echo fine")).understood).toBe(true);
@@ -111,7 +118,14 @@ describe("redirections that write", () => {
   });
 
   it("a target the shell still changes is unknown", async () => {
-    for (const source of ["echo > $OUT", "echo > ~/x", "echo > *.txt", "echo > $(mktemp)", "echo > {a,b}"]) {
+    for (const source of [
+      "echo > $OUT",
+      "echo >&$f",
+      "echo > ~/x",
+      "echo > *.txt",
+      "echo > $(mktemp)",
+      "echo > {a,b}",
+    ]) {
       expect(await writes(source), source).toEqual([{ raw: expect.any(String) }]);
     }
   });
