@@ -26,7 +26,7 @@ export interface UntrustedContext {
 }
 
 /** Keys that change nothing the agent can do or reach. */
-const HARMLESS = new Set(["$schema", "username", "theme", "keybinds", "tui", "share", "autoupdate", "layout"]);
+const HARMLESS = new Set(["$schema", "username", "theme", "keybinds", "tui", "layout"]);
 
 /** Why the known dangerous keys are held back; any other unknown key gets the generic reason. */
 const REASONS: Record<string, string> = {
@@ -46,6 +46,8 @@ const REASONS: Record<string, string> = {
   plugin: "loads and runs code",
   command: "slash commands can run shell commands",
   experimental: "experimental settings can run commands",
+  share: "can publish your sessions",
+  autoupdate: "changes how moor updates itself",
 };
 const UNKNOWN = "not applied until the directory is trusted";
 

@@ -130,7 +130,7 @@ describe("an untrusted project's config", () => {
       JSON.stringify({
         username: "{file:../inside.txt}",
         theme: "{env:SECRET_KEY}",
-        share: "{file:../docs/missing/x.txt}",
+        layout: "{file:../docs/missing/x.txt}",
         tui: { a: "{file:../link.txt}", b: "{file:~/secret.txt}", c: `{file:${join(root, "secret.txt")}}`, d: "ok" },
         instructions: ["AGENTS.md", "../outside.md", "/etc/passwd", "https://x.example/rules.md", "docs/secret.txt"],
       }),
@@ -144,7 +144,7 @@ describe("an untrusted project's config", () => {
     expect(heldBack.find((item) => item.key === "theme")?.reason).toBe("reads the environment variable SECRET_KEY");
     expect(keys(heldBack)).toEqual(
       expect.arrayContaining([
-        "share",
+        "layout",
         "tui.a",
         "tui.b",
         "tui.c",
