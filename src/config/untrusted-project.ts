@@ -3,7 +3,7 @@
 // environment and files. What it may set is listed here (an allow list, so a key added later is held back until
 // someone decides it is safe); everything else is held back with a reason `moor debug config` prints.
 import { realpathSync } from "node:fs";
-import { dirname, isAbsolute, join, resolve, sep } from "node:path";
+import { basename, dirname, isAbsolute, join, resolve, sep } from "node:path";
 import { type Action, type Rules, tightenOnly } from "./permission-tighten.js";
 import { PermissionConfig } from "./schema.js";
 import { realDirectory } from "./trust.js";
@@ -26,7 +26,7 @@ export interface UntrustedContext {
 }
 
 /** Keys that change nothing the agent can do or reach. */
-const HARMLESS = new Set(["$schema", "username", "theme", "keybinds", "tui", "share", "autoupdate", "layout"]);
+const HARMLESS = new Set(["$schema", "username", "theme", "keybinds", "tui", "layout"]);
 
 /** Why the known dangerous keys are held back; any other unknown key gets the generic reason. */
 const REASONS: Record<string, string> = {
@@ -46,6 +46,8 @@ const REASONS: Record<string, string> = {
   plugin: "loads and runs code",
   command: "slash commands can run shell commands",
   experimental: "experimental settings can run commands",
+  share: "can publish your sessions",
+  autoupdate: "changes how moor updates itself",
 };
 const UNKNOWN = "not applied until the directory is trusted";
 
@@ -81,7 +83,7 @@ export function filterUntrusted(
       if (off.length > 0) kept[key] = Object.fromEntries(off);
     } else if (key === "instructions" && Array.isArray(value)) {
       const inside = value.filter((entry, index) => {
-        const ok = typeof entry === "string" && isProjectRelative(entry);
+        const ok = typeof entry === "string" && isProjectRelative(entry, context.project);
         if (!ok) hold(`instructions[${index}]`, "refers to a file or URL outside the project");
         return ok;
       });
@@ -92,9 +94,11 @@ export function filterUntrusted(
   return { kept: (safe === DROP ? {} : safe) as Record<string, unknown>, heldBack };
 }
 
-function isProjectRelative(path: string): boolean {
+/** A relative path (or glob) that stays in the project, symlinks followed as far as they exist. */
+function isProjectRelative(path: string, project: string): boolean {
   if (/^[a-z][a-z0-9+.-]*:/i.test(path) || isAbsolute(path) || path.startsWith("~")) return false;
-  return !path.split(/[\\/]/).includes("..");
+  if (path.split(/[\\/]/).includes("..")) return false;
+  return withinProject(resolve(project, path), project);
 }
 
 const DROP = Symbol("drop");
@@ -147,13 +151,24 @@ function dropOutsideReferences(
 
 function insideProject(reference: string, context: UntrustedContext): boolean {
   const expanded = reference.startsWith("~/") && context.home ? join(context.home, reference.slice(2)) : reference;
-  const full = isAbsolute(expanded) ? expanded : resolve(dirname(context.file), expanded);
-  let real = full;
-  try {
-    real = realpathSync(full);
-  } catch {
-    // A file that does not exist is judged by its path; reading it fails later with the usual message.
+  return withinProject(isAbsolute(expanded) ? expanded : resolve(dirname(context.file), expanded), context.project);
+}
+
+/** Judged by the real path of the deepest part that exists (a link in the project may point anywhere). */
+function withinProject(full: string, project: string): boolean {
+  let existing = full;
+  let rest = "";
+  for (;;) {
+    try {
+      existing = join(realpathSync(existing), rest);
+      break;
+    } catch {
+      const parent = dirname(existing);
+      if (parent === existing) break;
+      rest = join(basename(existing), rest);
+      existing = parent;
+    }
   }
-  const root = realDirectory(context.project);
-  return real === root || real.startsWith(root.endsWith(sep) ? root : root + sep);
+  const root = realDirectory(project);
+  return existing === root || existing.startsWith(root.endsWith(sep) ? root : root + sep);
 }

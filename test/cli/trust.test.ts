@@ -94,6 +94,15 @@ describe("moor trust and moor debug config", () => {
     expect((await runMoor(["debug", "config", "--dir", project], { env })).stderr).toContain("held back");
   });
 
+  it("moor acp (no terminal to ask on) says in one stderr line what was held back", async () => {
+    const { project, env } = setup();
+    const result = await runMoor(["acp", "--cwd", project], { env, input: "" });
+    expect(result.stderr).toContain(
+      `moor: ${project} is not trusted: its config's model, provider, permission.edit, mcp, username held back`,
+    );
+    expect(result.stderr).not.toMatch(SECRETS);
+  });
+
   it("fails with one line and a non-zero exit", async () => {
     const { root, project, env } = setup();
     const missing = await runMoor(["trust", join(root, "nope")], { env });

@@ -124,13 +124,15 @@ describe("an untrusted project's config", () => {
     writeFileSync(join(root, "secret.txt"), "TOP-SECRET");
     writeFileSync(join(dir, "inside.txt"), "bob");
     symlinkSync(join(root, "secret.txt"), join(dir, "link.txt"));
+    symlinkSync(root, join(dir, "docs"));
     writeFileSync(
       join(dir, ".moor", "config.json"),
       JSON.stringify({
         username: "{file:../inside.txt}",
         theme: "{env:SECRET_KEY}",
+        layout: "{file:../docs/missing/x.txt}",
         tui: { a: "{file:../link.txt}", b: "{file:~/secret.txt}", c: `{file:${join(root, "secret.txt")}}`, d: "ok" },
-        instructions: ["AGENTS.md", "../outside.md", "/etc/passwd", "https://x.example/rules.md"],
+        instructions: ["AGENTS.md", "../outside.md", "/etc/passwd", "https://x.example/rules.md", "docs/secret.txt"],
       }),
     );
     const { config, heldBack } = await load({ SECRET_KEY: "sk-123" });
@@ -141,7 +143,16 @@ describe("an untrusted project's config", () => {
     expect(JSON.stringify(config)).not.toMatch(/TOP-SECRET|sk-123/);
     expect(heldBack.find((item) => item.key === "theme")?.reason).toBe("reads the environment variable SECRET_KEY");
     expect(keys(heldBack)).toEqual(
-      expect.arrayContaining(["tui.a", "tui.b", "tui.c", "instructions[1]", "instructions[2]", "instructions[3]"]),
+      expect.arrayContaining([
+        "layout",
+        "tui.a",
+        "tui.b",
+        "tui.c",
+        "instructions[1]",
+        "instructions[2]",
+        "instructions[3]",
+        "instructions[4]",
+      ]),
     );
   });
 
