@@ -2,7 +2,6 @@
 // password unless --insecure-no-auth (loopback is judged on the IP the name resolves to and is bound, never on
 // the name's text); on loopback the Host header is checked; without a password only the server's own user (and
 // root) may connect; requests get header and body time limits.
-import { lookup } from "node:dns/promises";
 import { chmodSync, readFileSync, rmSync } from "node:fs";
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
@@ -169,6 +168,8 @@ export async function startServer(options: ListenOptions): Promise<RunningServer
 async function resolveBind(hostname: string): Promise<string> {
   if (isIP(hostname)) return hostname;
   try {
+    // Loaded only for a name: the default bind is an IP, and the resolver's module stays out of a plain start.
+    const { lookup } = await import("node:dns/promises");
     const [first] = await lookup(hostname, { all: true });
     if (first) return first.address;
   } catch {

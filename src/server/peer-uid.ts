@@ -62,20 +62,26 @@ export function tableEndpoint(ip: string, port: number): string | undefined {
   return `${tableHex(bytes)}:${port.toString(16).toUpperCase().padStart(4, "0")}`;
 }
 
-/** The socket whose local end is `local` and remote end is `remote` (both in tableEndpoint form), if listed. */
+/**
+ * The socket whose local end is `local` and remote end is `remote` (both in tableEndpoint form), if listed. A
+ * socket held by a process wins over a closed one with the same ends (a TIME_WAIT left from an earlier
+ * connection on the same ports).
+ */
 export function findSocket(table: string, local: string, remote: string): SocketOwner | undefined {
-  let at = table.indexOf(` ${local} ${remote} `);
-  // A line is `sl: local rem st …`; the match must be the local column (after `sl:`), not a later one.
-  while (at !== -1) {
-    const lineStart = table.lastIndexOf("\n", at) + 1;
-    const fields = table.slice(lineStart, table.indexOf("\n", at) === -1 ? undefined : table.indexOf("\n", at));
-    const columns = fields.trim().split(/\s+/);
-    if (columns[1] === local && columns[2] === remote) {
-      return { uid: Number(columns[7]), inode: Number(columns[9]) };
-    }
-    at = table.indexOf(` ${local} ${remote} `, at + 1);
+  const needle = ` ${local} ${remote} `;
+  let found: SocketOwner | undefined;
+  for (let at = table.indexOf(needle); at !== -1; at = table.indexOf(needle, at + 1)) {
+    const lineEnd = table.indexOf("\n", at);
+    const columns = table
+      .slice(table.lastIndexOf("\n", at) + 1, lineEnd === -1 ? undefined : lineEnd)
+      .trim()
+      .split(/\s+/);
+    // A line is `sl: local rem st …`: the match must be the local and remote columns.
+    if (columns[1] !== local || columns[2] !== remote) continue;
+    found = { uid: Number(columns[7]), inode: Number(columns[9]) };
+    if (found.inode !== 0) return found;
   }
-  return undefined;
+  return found;
 }
 
 /** An IPv4 address mapped into IPv6 (`::ffff:a.b.c.d`), as its IPv4 form. */
@@ -169,7 +175,9 @@ export function createPeerGate(options: PeerGateOptions): PeerGate {
       };
       for (let i = waiting.length - 1; i >= 0; i--) {
         const verdict = judgePeer(complete, waiting[i].connection, options.ownUid);
-        if (verdict !== "remote" || final) waiting.splice(i, 1)[0].decide(verdict);
+        // Before the end, only a socket some process holds decides: a closed twin may precede the live one.
+        const live = verdict !== "remote" && (verdict.allowed || verdict.uid !== undefined);
+        if (live || final) waiting.splice(i, 1)[0].decide(verdict);
       }
     };
     for (const name of ["tcp", "tcp6"] as const) {

@@ -46,6 +46,9 @@ describe.skipIf(endianness() !== "LE")("the socket-table parser (little-endian h
     // The same pair the other way round is the server's own socket.
     expect(findSocket(TCP, "0100007F:A3B1", "0100007F:A082")).toEqual({ uid: 0, inode: 27134 });
     expect(findSocket(TCP, "0100007F:A082", "0100007F:FFFF")).toBeUndefined();
+    // A TIME_WAIT twin listed before the live socket with the same ends does not hide it.
+    const twin = " 900: 0100007F:A082 0100007F:A3B1 06 00000000:00000000 03:00001756 00000000     0        0 0 3 0\n";
+    expect(findSocket(twin + TCP, "0100007F:A082", "0100007F:A3B1")).toEqual({ uid: 65534, inode: 27133 });
   });
 
   it("judges an IPv4 peer by its owner: the server's user and root in, anyone else out", () => {
