@@ -401,14 +401,19 @@ function modelTools(definitions: ToolDefinition[]): LanguageModelV3FunctionTool[
   return tools;
 }
 
+/** Tools a switch named for their permission key also covers, as in OpenCode (`edit: false` turns off `write`). */
+const SWITCH_FAMILY: Record<string, string> = { write: "edit", patch: "edit", multiedit: "edit" };
+
 /**
  * Whether the prompt's tool switches (OpenCode's `tools: {name: boolean}`) leave a tool on. The switch naming the
- * tool wins; otherwise the most specific wildcard pattern (`*`, `mcp_*`). Switches only turn tools off: `true`
- * restores a tool a wildcard turned off, it never loosens permissions.
+ * tool wins, then its family's (`edit` for `write`), then the most specific wildcard pattern (`*`, `mcp_*`).
+ * Switches only turn tools off: `true` restores a tool a wider switch turned off, it never loosens permissions.
  */
 export function toolEnabled(switches: Record<string, boolean> | undefined, name: string): boolean {
   if (!switches) return true;
   if (Object.hasOwn(switches, name)) return switches[name] !== false;
+  const family = Object.hasOwn(SWITCH_FAMILY, name) ? SWITCH_FAMILY[name] : undefined;
+  if (family && Object.hasOwn(switches, family)) return switches[family] !== false;
   let best: { enabled: boolean; weight: number } | undefined;
   for (const [pattern, enabled] of Object.entries(switches)) {
     if (!/[*?]/.test(pattern) || !wildcardMatch(pattern, name)) continue;

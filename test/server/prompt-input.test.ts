@@ -220,14 +220,19 @@ describe("prompt input (app.request)", () => {
       expect((model.doStreamCalls[0].tools ?? []).map((tool) => tool.name)).toContain("bash");
     });
 
-    it("tools: a wildcard turns off every tool it matches; a named true keeps one", async () => {
-      start([{ text: "ok" }]);
+    it("tools: a wildcard turns off every tool it matches, a named true keeps one, edit covers write", async () => {
+      start([{ text: "ok" }, { text: "ok" }]);
       const session = await newSession();
       await post(`/session/${session.id}/message`, {
         tools: { "*": false, read: true },
         parts: [{ type: "text", text: "x" }],
       });
       expect((model.doStreamCalls[0].tools ?? []).map((tool) => tool.name)).toEqual(["read"]);
+      await post(`/session/${session.id}/message`, { tools: { edit: false }, parts: [{ type: "text", text: "y" }] });
+      const offered = (model.doStreamCalls[1].tools ?? []).map((tool) => tool.name);
+      expect(offered).not.toContain("edit");
+      expect(offered).not.toContain("write");
+      expect(offered).toContain("bash");
     });
 
     it("noReply: true stores and announces the prompt and starts no turn", async () => {
