@@ -8,6 +8,7 @@ import { maskSecrets } from "../config/mask.js";
 import { listProviders } from "../providers/resolve.js";
 import { startServer } from "../server/listen.js";
 import { builtWebPage } from "../server/routes/web.js";
+import { whenOutputCloses } from "./closed-output.js";
 import { loadContext, openCore, openStore } from "./context.js";
 import { keepHeapNearLiveSize } from "./heap.js";
 import { createFileLogger, type LogLevel } from "./logger.js";
@@ -73,6 +74,8 @@ export default async function serve(options: ServeOptions): Promise<void> {
     throw new UsageError((error as Error).message);
   }
   process.stdout.write(`moor listening on ${server.url}\n`);
+  // A server outlives whoever read that line: a closed stdout is no reason to stop serving.
+  whenOutputCloses(() => {});
   keepHeapNearLiveSize();
   if (core.interrupted.length > 0) {
     logger.warn({ sessions: core.interrupted }, "turns interrupted by the previous run were marked interrupted");
