@@ -81,6 +81,8 @@ export default async function serve(options: ServeOptions): Promise<void> {
     logger.warn({ sessions: core.interrupted }, "turns interrupted by the previous run were marked interrupted");
   }
   logger.info({ url: server.url, version: context.version }, "server started");
+  // The owner lock its turns will record, taken now rather than on the first prompt's path.
+  setImmediate(() => store.owners.token());
 
   let stopping = false;
   const stop = async (signal: string) => {
