@@ -8,6 +8,7 @@ import { maskSecrets } from "../config/mask.js";
 import { listProviders } from "../providers/resolve.js";
 import { startServer } from "../server/listen.js";
 import { builtWebPage } from "../server/routes/web.js";
+import { whenOutputCloses } from "./closed-output.js";
 import { loadContext, openCore, openStore } from "./context.js";
 import { keepHeapNearLiveSize } from "./heap.js";
 import { heldBackSummary } from "./held-back.js";
@@ -76,12 +77,16 @@ export default async function serve(options: ServeOptions): Promise<void> {
     throw new UsageError((error as Error).message);
   }
   process.stdout.write(`moor listening on ${server.url}\n`);
+  // A server outlives whoever read that line: a closed stdout is no reason to stop serving.
+  whenOutputCloses(() => {});
   keepHeapNearLiveSize();
   if (core.interrupted.length > 0) {
     logger.warn({ sessions: core.interrupted }, "turns interrupted by the previous run were marked interrupted");
   }
   logger.info({ url: server.url, version: context.version }, "server started");
   if (context.heldBack.length > 0) logger.warn({ heldBack: context.heldBack }, heldBackSummary(context));
+  // The owner lock its turns will record, taken now rather than on the first prompt's path.
+  setImmediate(() => store.owners.token());
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -140,8 +140,22 @@ export class PermissionGate {
     }
   }
 
+  /**
+   * The questions waiting for an answer. One asked by another process sharing the database (a `moor run`) that has
+   * since died is closed here rather than shown until the next start.
+   */
   pending(): PermissionRequest[] {
-    return this.store.listPendingPermissions();
+    const all = this.store.listPendingPermissions();
+    const foreign = all.filter((request) => !this.waiters.has(request.id));
+    if (foreign.length === 0) return all;
+    const live = liveTurnMessages(this.store);
+    const gone = new Set<string>();
+    for (const request of foreign) {
+      if (request.tool && live.has(request.tool.messageID)) continue;
+      expireQuestion(this.store, this.bus, request);
+      gone.add(request.id);
+    }
+    return all.filter((request) => !gone.has(request.id));
   }
 
   /**

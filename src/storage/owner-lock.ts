@@ -11,6 +11,7 @@ const LOCK_SUFFIX = ".lock";
 
 export class OwnerLocks {
   private held: { token: string; db: Database.Database; file: string } | undefined;
+  private unavailable = false;
 
   /** `dir` is where the lock files live; undefined (an in-memory database) means no locks and no tokens. */
   constructor(
@@ -18,10 +19,20 @@ export class OwnerLocks {
     private readonly nativeBinding: string | undefined,
   ) {}
 
-  /** This process's token, taking its lock on first use (a process that never runs a turn holds none). */
+  /**
+   * This process's token, taking its lock on first use (a process that never runs a turn holds none). Null when no
+   * lock can be had (an in-memory database, a folder we cannot write): then the pid is all recovery goes by.
+   */
   token(): string | null {
-    if (!this.dir) return null;
-    if (!this.held) this.held = this.acquire(this.dir);
+    if (!this.dir || this.unavailable) return null;
+    if (!this.held) {
+      try {
+        this.held = this.acquire(this.dir);
+      } catch {
+        this.unavailable = true;
+        return null;
+      }
+    }
     return this.held.token;
   }
 
@@ -76,7 +87,7 @@ export class OwnerLocks {
 
   private acquire(dir: string): { token: string; db: Database.Database; file: string } {
     mkdirSync(dir, { recursive: true });
-    for (;;) {
+    for (let attempt = 1; ; attempt++) {
       const token = `${process.pid}-${randomBytes(6).toString("hex")}`;
       const file = join(dir, `${token}${LOCK_SUFFIX}`);
       const fd = openSync(file, "wx", 0o600);
@@ -90,8 +101,12 @@ export class OwnerLocks {
         // A sweep may have taken the fresh, not yet locked file and removed it; then we locked a file nobody can
         // find, and start over. Once locked, no sweep can take it.
         if (statSync(file, { throwIfNoEntry: false })?.ino === inode) return { token, db, file };
-      } catch {
-        // Taken by a sweep in between: try another token.
+      } catch (error) {
+        // Taken by a sweep in between: try another token (a file system without locks fails every time).
+        if (attempt >= 3) {
+          db.close();
+          throw error;
+        }
       }
       db.close();
     }

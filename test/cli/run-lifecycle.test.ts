@@ -7,7 +7,7 @@ import Database from "better-sqlite3";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { makeTempHome, type TempHome } from "../fakes/config.js";
 import { type FakeLlm, startFakeLlm } from "../fakes/llm-server.js";
-import { MOOR_BIN } from "../fakes/moor-process.js";
+import { MOOR_BIN, spawnMoor, waitForOutput } from "../fakes/moor-process.js";
 import { type ServeHandle, startServe } from "../fakes/serve.js";
 import { TmuxSession } from "../tui/tmux.js";
 
@@ -106,6 +106,27 @@ describe("moor run with a closed stdout", () => {
     expect(result.status).toBe(0);
     const statuses = (await (await fetch(`${server.url}/session/status`)).json()) as Record<string, unknown>;
     expect(statuses[session.id]).toBeDefined();
+  });
+});
+
+describe("moor run stopped by a signal", () => {
+  it("SIGTERM aborts the turn (recorded, nothing left running) and exits 143", async () => {
+    llm.script({ text: "word ".repeat(400), delayMs: 10 });
+    const child = spawnMoor(["run", "--format", "json", "long one"], { env: home.env, cwd: home.project });
+    await waitForOutput(child, (stdout) => stdout.includes("message.part.delta"));
+    child.kill("SIGTERM");
+    await new Promise((resolve) => child.on("close", resolve));
+    const { code, stderr } = child.output();
+    expect(code).toBe(143);
+    expect(stderr).toBe("moor: aborted\n");
+    const db = new Database(join(home.env.MOOR_DATA_DIR, "moor.db"), { readonly: true });
+    const last = db.prepare("SELECT data, running FROM message ORDER BY id DESC LIMIT 1").get() as {
+      data: string;
+      running: number;
+    };
+    db.close();
+    expect(last.running).toBe(0);
+    expect(JSON.parse(last.data).error?.name).toBe("MessageAbortedError");
   });
 });
 

@@ -322,6 +322,25 @@ describe("questions without a turn", () => {
     expect(second.core.gate.pending()).toEqual([]);
     second.store.close();
   });
+
+  it("asked by another process sharing the database, are shown while it lives and closed once it is gone", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "moor-foreign-"));
+    const file = join(dir, "moor.db");
+    // Both open at once: the second one's start-up recovery ran before the first asked anything.
+    const asker = coreOn(file, [{ toolCalls: [{ name: "echo", input: { text: "x" } }] }]);
+    const viewer = coreOn(file, []);
+    const session = asker.core.sessions.create({ directory: dir });
+    void asker.core.sessions.prompt(session.id, { parts: [{ type: "text", text: "go" }] }).catch(() => {});
+    while (asker.core.gate.pending().length === 0) await new Promise((r) => setTimeout(r, 5));
+    const [question] = asker.core.gate.pending();
+    expect(viewer.core.gate.pending().map((request) => request.id)).toEqual([question.id]);
+    // The asking process ends without a word (closing its store gives up its owner lock, as dying does).
+    asker.store.close();
+    expect(viewer.core.gate.pending()).toEqual([]);
+    expect(viewer.store.getPermission(question.id)?.status).toBe("expired");
+    expect(viewer.replies).toEqual([{ sessionID: session.id, requestID: question.id, reply: "reject" }]);
+    viewer.store.close();
+  });
 });
 
 describe("step limit", () => {
