@@ -12,8 +12,8 @@
 //   text of a part that is still streaming can differ from what the events up to `seq` say. So the server keeps
 //   the text the events announced for every part still streaming (its last `message.part.updated` plus the
 //   deltas after it) and answers with that text instead of the stored one. Once a part ends (its update carries
-//   `time.end`, written before it is announced) or its message completes, the stored text is the announced text
-//   and the entry is dropped: the map holds only the parts streaming right now.
+//   `time.end`, written before it is announced), its message completes or the session goes idle, the stored text
+//   is the announced text and the entry is dropped: the map holds only the parts of turns running right now.
 import type { EventBus } from "../core/bus.js";
 import { formatEventId, type MessageWithParts } from "../protocol/index.js";
 
@@ -51,6 +51,11 @@ export class AnnouncedText {
         }
         case "message.removed":
           this.drop((entry) => entry.messageID === event.properties.messageID);
+          return;
+        // The turn is over (its messages completed, their text flushed). A user message's text parts, which
+        // carry no end time, go here too.
+        case "session.idle":
+          this.drop((entry) => entry.sessionID === event.properties.sessionID);
           return;
         case "session.deleted":
           this.drop((entry) => entry.sessionID === event.properties.info.id);
