@@ -44,6 +44,18 @@ const cleanup = () => {
   for (const child of children) child.kill("SIGKILL");
   rmSync(work, { recursive: true, force: true });
 };
+/** Stops the server as a user would (SIGTERM) and waits for it, up to 10 s. */
+function stopServer(child) {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(undefined), 10_000);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+    child.kill("SIGTERM");
+  });
+}
 process.on("SIGINT", () => {
   cleanup();
   process.exit(130);
@@ -105,7 +117,12 @@ writeFileSync(
     permission: { edit: "allow", bash: "allow" },
   }),
 );
-const server = spawn(bin, ["serve", "--port", "0"], {
+// SOAK_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") runs the server under `node <args>` to profile it.
+const nodeArgs = process.env.SOAK_NODE_ARGS?.split(" ").filter(Boolean);
+const [command, commandArgs] = nodeArgs
+  ? [process.execPath, [...nodeArgs, bin, "serve", "--port", "0"]]
+  : [bin, ["serve", "--port", "0"]];
+const server = spawn(command, commandArgs, {
   env: {
     ...process.env,
     HOME: home,
@@ -131,7 +148,8 @@ const noteError = (what) => {
   errors.set(what, (errors.get(what) ?? 0) + 1);
 };
 const agent = new Agent({ keepAlive: true, maxSockets: sessionCount + 8 });
-function send(method, path, payload) {
+let keepAliveRetries = 0;
+function send(method, path, payload, retried = false) {
   return new Promise((resolve) => {
     const req = httpRequest(
       { host: url.hostname, port: url.port, method, path, agent, headers: { "content-type": "application/json" } },
@@ -150,6 +168,12 @@ function send(method, path, payload) {
       },
     );
     req.on("error", (error) => {
+      // A kept-alive connection the server closed for idleness just as this request went out on it: the request
+      // never reached the server, and Node's documentation says to retry it (once) on a new connection.
+      if (error.code === "ECONNRESET" && req.reusedSocket && !retried) {
+        keepAliveRetries++;
+        return resolve(send(method, path, payload, true));
+      }
       noteError(`${method} ${path.replace(/ses_\w+/, ":id")}: ${error.message}`);
       resolve(undefined);
     });
@@ -179,7 +203,10 @@ class Watcher {
   connect() {
     if (this.stopped) return;
     const headers = this.lastId ? { "last-event-id": this.lastId } : {};
+    this.connectedAt = Date.now();
+    this.respondedAt = undefined;
     const req = httpRequest({ host: url.hostname, port: url.port, path: "/event", headers, agent: false }, (res) => {
+      this.respondedAt = Date.now();
       if (res.statusCode !== 200) {
         noteError(`GET /event → ${res.statusCode}`);
         res.resume();
@@ -218,7 +245,9 @@ class Watcher {
 
   /** Drops the connection as a flaky network would, and comes back with Last-Event-ID after a moment. */
   flap() {
-    if (!this.req || this.stopped) return;
+    // Only an established stream: under load a new connection can wait seconds for its answer, and cutting it
+    // again before then would starve the client of events without telling anything about delivery.
+    if (!this.req || this.respondedAt === undefined || this.stopped) return;
     const req = this.req;
     this.req = undefined;
     req.destroy();
@@ -230,6 +259,7 @@ class Watcher {
     const idLine = text.startsWith("id: ") ? text.slice(4, text.indexOf("\n")) : undefined;
     if (!idLine) return;
     this.frames++;
+    this.lastFrameAt = Date.now();
     const seq = seqOf(idLine);
     const dataAt = text.indexOf("data: ");
     const data = dataAt === -1 ? "" : text.slice(dataAt + 6);
@@ -319,6 +349,21 @@ const sampler = setInterval(() => {
     rss.middle = rssMb(server.pid);
   }
 }, 1000);
+// How long a new client waits under load: time to the answer's headers of /global/health and of a new /event.
+const probes = { health: [], event: [] };
+function probe(path, into) {
+  const sent = performance.now();
+  const req = httpRequest({ host: url.hostname, port: url.port, path, agent: false }, () => {
+    into.push(performance.now() - sent);
+    req.destroy();
+  });
+  req.on("error", () => {});
+  req.end();
+}
+const prober = setInterval(() => {
+  probe("/global/health", probes.health);
+  probe("/event", probes.event);
+}, 2000);
 const flapper = setInterval(() => {
   for (const watcher of watchers) if (watcher.flappy && Math.random() < 0.15) watcher.flap();
 }, 1000);
@@ -334,15 +379,23 @@ while (Date.now() < deadline) {
   }
 }
 clearInterval(flapper);
+clearInterval(prober);
 if (!middleTaken) rss.middle = rssMb(server.pid);
 
 // Every client must reach the last event: a rename published after all the turns, seen by everyone, in sequence.
 await sleep(1000);
 const marker = `soak-end-${Date.now()}`;
-const reached = Promise.all(watchers.map((watcher) => watcher.seen(marker, 20_000)));
+// A saturated server (the probes above say how saturated) may take tens of seconds to drain what it queued.
+const reached = Promise.all(watchers.map((watcher) => watcher.seen(marker, 90_000)));
 await send("PATCH", `/session/${sessions[0]}`, { title: marker });
 const markerSeqs = await reached;
 const stalled = markerSeqs.filter((seq) => seq === undefined).length;
+const stalledDetails = watchers
+  .filter((_, i) => markerSeqs[i] === undefined)
+  .map((w) => {
+    const ago = (at) => (at ? `${Math.round((Date.now() - at) / 1000)} s ago` : "never");
+    return `client ${w.index}${w.flappy ? " (reconnecting)" : ""}: last event ${w.lastId}, last frame ${ago(w.lastFrameAt)}, connection opened ${ago(w.connectedAt)}, answered ${ago(w.respondedAt)}`;
+  });
 await sleep(500);
 rss.end = rssMb(server.pid);
 clearInterval(sampler);
@@ -350,6 +403,7 @@ rss.max = Math.max(rss.max, rss.end);
 for (const watcher of watchers) watcher.stop();
 agent.destroy();
 const serverAlive = server.exitCode === null;
+const exitCode = await stopServer(server);
 
 const sum = (key) => watchers.reduce((total, watcher) => total + watcher[key], 0);
 const lost = sum("lost");
@@ -364,8 +418,16 @@ console.log(
   `soak: ${round(elapsedMin)} min, ${sessions.length} sessions, ${clientCount} SSE clients (${flappyCount} reconnecting)`,
 );
 console.log(`turns: ${turns} in ${waves} waves; events published: ${lastSeq}; frames received: ${sum("frames")}`);
-console.log(`HTTP errors: ${errorCount}`);
+console.log(
+  `HTTP errors: ${errorCount} (requests retried after a kept-alive connection closed under them: ${keepAliveRetries})`,
+);
 for (const [what, count] of [...errors].slice(0, 10)) console.log(`  ${count}× ${what}`);
+const spread = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (p) => round(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? Number.NaN);
+  return `median ${at(0.5)} ms, max ${at(1)} ms (${sorted.length} probes)`;
+};
+console.log(`time to headers under load: /global/health ${spread(probes.health)}; new /event ${spread(probes.event)}`);
 console.log(
   `SSE: reconnects with Last-Event-ID ${sum("reconnects")}, server resyncs ${sum("resyncs")}, streams ended by the server ${sum("drops")}`,
 );
@@ -375,9 +437,11 @@ console.log(
 console.log(
   `RSS MB: start ${round(rss.start)}, middle ${round(rss.middle)}, end ${round(rss.end)}, max ${round(rss.max)}; growth ${round(rss.end - rss.start)} MB (${round(((rss.end - rss.start) / rss.start) * 100)}%)`,
 );
-if (!serverAlive) console.log(`the server exited: ${serverStderr}`);
+for (const line of stalledDetails.slice(0, 8)) console.log(`  ${line}`);
+if (!serverAlive) console.log(`the server exited during the run: ${serverStderr}`);
+else if (exitCode !== 0) console.log(`the server did not exit 0 within 10 s of SIGTERM (${exitCode}): ${serverStderr}`);
 console.log(
   `RESULT minutes=${round(elapsedMin)} turns=${turns} events=${lastSeq} http_errors=${errorCount} lost=${lost} duplicated=${duplicated} stalled=${stalled} resyncs=${sum("resyncs")} reconnects=${sum("reconnects")} rss_start_mb=${round(rss.start)} rss_middle_mb=${round(rss.middle)} rss_end_mb=${round(rss.end)} rss_growth_mb=${round(rss.end - rss.start)}`,
 );
 cleanup();
-process.exit(errorCount + lost + duplicated + stalled > 0 || !serverAlive ? 1 : 0);
+process.exit(errorCount + lost + duplicated + stalled > 0 || !serverAlive || exitCode !== 0 ? 1 : 0);
