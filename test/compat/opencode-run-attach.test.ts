@@ -28,7 +28,7 @@ beforeAll(async () => {
   writeFileSync(join(home.project, "notes.txt"), "some notes\n");
   server = await startServe(home.env, [], home.project);
   // The first run in a new home creates OpenCode's own database; runs started together would race to create it.
-  const warmUp = await opencodeRun("Say hello");
+  const warmUp = await opencodeRun(["Say", "hello"]);
   expect(warmUp.code, warmUp.stderr.slice(-500)).toBe(0);
 }, 180_000);
 afterAll(async () => {
@@ -43,7 +43,7 @@ interface Run {
 }
 
 /** One `opencode run --attach`, in a home of its own (its config, data and cache dirs), stdin closed. */
-function opencodeRun(prompt: string): Promise<Run> {
+function opencodeRun(prompt: string[]): Promise<Run> {
   const root = join(home.root, "opencode");
   for (const dir of [".config", ".local/share", ".cache", ".local/state"])
     mkdirSync(join(root, dir), { recursive: true });
@@ -58,7 +58,7 @@ function opencodeRun(prompt: string): Promise<Run> {
   };
   return new Promise((resolve) => {
     // stdin closed: with a pipe left open, `opencode run` waits for piped input to end before it starts.
-    const child = spawn(OPENCODE, ["run", "--attach", server.url, "--", prompt], {
+    const child = spawn(OPENCODE, ["run", "--attach", server.url, "--", ...prompt], {
       cwd: home.project,
       env,
       stdio: ["ignore", "pipe", "pipe"],
@@ -81,8 +81,9 @@ function opencodeRun(prompt: string): Promise<Run> {
 
 describe("opencode run --attach against moor serve", () => {
   it(`prints the reply in each of ${RUNS} runs, after a tool call too`, { timeout: 420_000 }, async () => {
+    // Words as separate arguments: `opencode run` quotes (and escapes) an argument that has a space in it.
     const prompts = Array.from({ length: RUNS }, (_, i) =>
-      i % 2 === 0 ? "Say hello" : `MOCK_TOOL read ${JSON.stringify({ filePath: "notes.txt" })}`,
+      i % 2 === 0 ? ["Say", "hello"] : ["MOCK_TOOL", "read", JSON.stringify({ filePath: "notes.txt" })],
     );
     const results: Run[] = [];
     for (let start = 0; start < prompts.length; start += AT_ONCE) {
