@@ -132,7 +132,7 @@ describe("moor run stopped by a signal", () => {
 
 describe("Ctrl+C at moor run's permission question (tmux)", () => {
   it("exits 130 without a stack trace, and no process sees the question pending any more", async () => {
-    llm.script({ toolCalls: [{ name: "bash", args: { command: "echo never" } }] }, { text: "unused" });
+    llm.script({ toolCalls: [{ name: "bash", args: { command: "echo never" } }] });
     terminal = TmuxSession.start(
       `moor-run-ctrlc-${process.pid}`,
       `${moorCommand} run "run it"`,
@@ -159,7 +159,7 @@ describe("Ctrl+C at moor run's permission question (tmux)", () => {
 
   it("with --attach: aborts the server's turn, exits 130, and the server no longer shows the question", async () => {
     server = await startServe(home.env, [], home.project);
-    llm.script({ toolCalls: [{ name: "bash", args: { command: "echo never" } }] }, { text: "unused" });
+    llm.script({ toolCalls: [{ name: "bash", args: { command: "echo never" } }] });
     terminal = TmuxSession.start(
       `moor-run-attach-ctrlc-${process.pid}`,
       `${moorCommand} run --attach ${server.url} "run it"`,
