@@ -132,7 +132,7 @@ describe("moor run stopped by a signal", () => {
 
 describe("Ctrl+C at moor run's permission question (tmux)", () => {
   it("exits 130 without a stack trace, and no process sees the question pending any more", async () => {
-    llm.script({ toolCalls: [{ name: "bash", args: { command: "echo never" } }] }, { text: "unused" });
+    llm.script({ toolCalls: [{ name: "bash", args: { command: "echo never" } }] });
     terminal = TmuxSession.start(
       `moor-run-ctrlc-${process.pid}`,
       `${moorCommand} run "run it"`,
@@ -154,6 +154,24 @@ describe("Ctrl+C at moor run's permission question (tmux)", () => {
     expect(questions).toHaveLength(1);
     expect(questions[0].status).not.toBe("pending");
     server = await startServe(home.env, [], home.project);
+    expect(await (await fetch(`${server.url}/permission`)).json()).toEqual([]);
+  });
+
+  it("with --attach: aborts the server's turn, exits 130, and the server no longer shows the question", async () => {
+    server = await startServe(home.env, [], home.project);
+    llm.script({ toolCalls: [{ name: "bash", args: { command: "echo never" } }] });
+    terminal = TmuxSession.start(
+      `moor-run-attach-ctrlc-${process.pid}`,
+      `${moorCommand} run --attach ${server.url} "run it"`,
+      home.env,
+      home.project,
+    );
+    await terminal.waitFor(/\[y\]es \/ \[n\]o \/ \[a\]lways/);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    terminal.keys("C-c");
+    const screen = await terminal.waitFor(/\[exit \d+\]/);
+    expect(screen).toContain("[exit 130]");
+    expect(screen).not.toMatch(/AbortError|^\s+at /m);
     expect(await (await fetch(`${server.url}/permission`)).json()).toEqual([]);
   });
 });
