@@ -39,7 +39,8 @@ const common = {
   // JavaScript are bundled: pino without transports needs no worker file, and the store names better-sqlite3's
   // addon itself). The provider packages are kept out of the CLI's bundles: they use all of zod, which our own
   // schemas need a fifth of, and load only when a turn runs (the CommonJS bundle from files of their own, below).
-  external: ["bonjour-service", "ink", "react", "react/*", "@agentclientprotocol/sdk", "@ai-sdk/*"],
+  // web-tree-sitter (the shell parser behind bash permissions) loads from node_modules on the first command.
+  external: ["bonjour-service", "ink", "react", "react/*", "@agentclientprotocol/sdk", "@ai-sdk/*", "web-tree-sitter"],
   jsx: "automatic",
   plugins: [noHttp2ForNodeServer],
   logLevel: "error",

@@ -19,7 +19,9 @@ import type {
   Session,
   ToolPart,
 } from "../protocol/index.js";
+import { alwaysLabel } from "../protocol/index.js";
 import type { AcpBackend } from "./backend.js";
+import { readThroughEditor, requireAbsoluteCwd } from "./editor-files.js";
 import { lenientInitialize } from "./lenient-initialize.js";
 import { historyUpdates, toolCallStart, toolCallUpdate, toolKind } from "./mapping.js";
 
@@ -84,8 +86,11 @@ export function createAcpAgent(options: AcpAgentOptions) {
     if (!options.editorFs || !capabilities?.fs) return;
     const fs: EditorFileSystem = {};
     if (capabilities.fs.readTextFile) {
-      fs.readTextFile = async (path) =>
-        (await client.request(methods.client.fs.readTextFile, { sessionId, path })).content;
+      fs.readTextFile = (path) =>
+        readThroughEditor(
+          path,
+          async () => (await client.request(methods.client.fs.readTextFile, { sessionId, path })).content,
+        );
     }
     if (capabilities.fs.writeTextFile) {
       fs.writeTextFile = async (path, content) => {
@@ -111,6 +116,7 @@ export function createAcpAgent(options: AcpAgentOptions) {
     })
     .onRequest(methods.agent.authenticate, () => ({}))
     .onRequest(methods.agent.session.new, async ({ params, client }) => {
+      requireAbsoluteCwd(params.cwd);
       const session = await backend.createSession(params.cwd || options.defaultCwd);
       registerEditorFs(session.id, client);
       // After the response, so the client knows the session the update is for.
@@ -118,6 +124,7 @@ export function createAcpAgent(options: AcpAgentOptions) {
       return { sessionId: session.id, ...sessionSetup(session) };
     })
     .onRequest(methods.agent.session.load, async ({ params, client }) => {
+      requireAbsoluteCwd(params.cwd);
       const session = await existing(params.sessionId);
       registerEditorFs(session.id, client);
       for (const update of historyUpdates(await backend.messages(session.id))) {
@@ -126,6 +133,7 @@ export function createAcpAgent(options: AcpAgentOptions) {
       return sessionSetup(session);
     })
     .onRequest(methods.agent.session.resume, async ({ params, client }) => {
+      requireAbsoluteCwd(params.cwd);
       const session = await existing(params.sessionId);
       registerEditorFs(session.id, client);
       return sessionSetup(session);
@@ -356,7 +364,7 @@ class UpdateRelay {
         },
         options: [
           { optionId: "allow_once", name: "Allow once", kind: "allow_once" },
-          { optionId: "allow_always", name: "Always allow", kind: "allow_always" },
+          { optionId: "allow_always", name: alwaysLabel(request), kind: "allow_always" },
           { optionId: "reject_once", name: "Reject", kind: "reject_once" },
         ],
       });

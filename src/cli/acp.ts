@@ -5,6 +5,7 @@ import type { AcpBackend } from "../acp/backend.js";
 import type { EditorFileSystem } from "../core/tools/tool.js";
 import { loadContext, openCore, openStore } from "./context.js";
 import { keepHeapNearLiveSize } from "./heap.js";
+import { heldBackSummary } from "./held-back.js";
 import { UsageError } from "./output.js";
 import { serverPassword } from "./server-target.js";
 
@@ -20,6 +21,8 @@ export interface AcpOptions {
 export default async function acp(options: AcpOptions): Promise<void> {
   const { serveAcp } = await import("../acp/agent.js");
   const context = await loadContext({ directory: options.cwd, model: options.model });
+  // No terminal to ask on (stdio is the editor's): the editor's log says what was held back.
+  if (!context.trusted && context.heldBack.length > 0) process.stderr.write(`moor: ${heldBackSummary(context)}\n`);
   const editorFs = new Map<string, EditorFileSystem>();
   let backend: AcpBackend;
   let cleanup = async () => {};

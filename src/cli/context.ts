@@ -2,16 +2,18 @@
 // the clock, config files. Modules below cli/ never read these themselves (DESIGN.md §1).
 import { homedir } from "node:os";
 import { resolve } from "node:path";
-import { loadConfig } from "../config/load.js";
+import { type HeldBack, loadConfig } from "../config/load.js";
 import { type MoorPaths, resolvePaths } from "../config/paths.js";
 import type { MoorConfig } from "../config/schema.js";
 import { type Core, createCore } from "../core/index.js";
+import { DEFAULT_ACTIONS } from "../core/permission-rules.js";
 import { markInterruptedTurns } from "../core/recovery.js";
 import { createBuiltinTools } from "../core/tools/index.js";
 import type { EditorFileSystem } from "../core/tools/tool.js";
 import type { ResolvedModel } from "../core/turn.js";
 import type { ModelRef } from "../protocol/index.js";
 import { Store } from "../storage/store.js";
+import { commandEnv } from "./command-env.js";
 import { readVersion } from "./version.js";
 
 export type Env = Record<string, string | undefined>;
@@ -22,6 +24,11 @@ export interface CliContext {
   directory: string;
   config: MoorConfig;
   configSources: string[];
+  /** Variables the provider config read through `{env:VAR}`; held back from commands (command-env.ts). */
+  providerEnv: string[];
+  /** Whether `directory` is trusted; when not, its project config was filtered and `heldBack` says what went. */
+  trusted: boolean;
+  heldBack: HeldBack[];
   version: string;
 }
 
@@ -30,8 +37,39 @@ export async function loadContext(options: { directory?: string; model?: string 
   if (options.model) env.MOOR_MODEL = options.model;
   const paths = resolvePaths(env, homedir());
   const directory = resolve(options.directory ?? process.cwd());
-  const { config, sources } = await loadConfig({ paths, cwd: directory, env });
-  return { env, paths, directory, config, configSources: sources, version: readVersion() };
+  const loaded = await loadConfig({ paths, cwd: directory, env, defaults: CONFIG_DEFAULTS });
+  return {
+    env,
+    paths,
+    directory,
+    config: loaded.config,
+    configSources: loaded.sources,
+    trusted: loaded.trusted,
+    heldBack: loaded.heldBack,
+    providerEnv: loaded.providerEnv,
+    version: readVersion(),
+  };
+}
+
+/** What an untrusted project may only tighten: core's own defaults (maxSteps: core/index.ts). */
+const CONFIG_DEFAULTS = { permission: DEFAULT_ACTIONS, maxSteps: 50 };
+
+/**
+ * Loads the config again into the same context (after the directory was trusted): permissions, GET /config and
+ * the next model resolution see the new one, since they read `context.config` on every use.
+ */
+export async function reloadConfig(context: CliContext): Promise<void> {
+  const loaded = await loadConfig({
+    paths: context.paths,
+    cwd: context.directory,
+    env: context.env,
+    defaults: CONFIG_DEFAULTS,
+  });
+  context.config = loaded.config;
+  context.configSources = loaded.sources;
+  context.trusted = loaded.trusted;
+  context.heldBack = loaded.heldBack;
+  context.providerEnv = loaded.providerEnv;
 }
 
 /** Opens the database; turns left running by a process that is gone are marked interrupted first. */
@@ -57,18 +95,24 @@ export function openCore(context: CliContext, store: Store, extras: CoreExtras =
       autoApprove: extras.autoApprove,
     }),
     resolveModel: cachedModels(context),
-    tools: createBuiltinTools(),
+    tools: createBuiltinTools({ commandEnv: commandEnv(context.env, context.config, context.providerEnv) }),
     editorFs: extras.editorFs,
   });
 }
 
 /**
- * Resolves each model once per process: the config does not change under a running command, and building the
+ * Resolves each model once per config: the config changes only on reload, and building the
  * provider again for every prompt cost a visible part of the time to the first token. Failures are not kept.
  */
 function cachedModels(context: CliContext): (ref: ModelRef | undefined) => Promise<ResolvedModel> {
   const models = new Map<string, Promise<ResolvedModel>>();
+  let resolvedFor = context.config;
   return (ref) => {
+    if (context.config !== resolvedFor) {
+      // The config was reloaded (a directory trusted): models are built from the new one.
+      models.clear();
+      resolvedFor = context.config;
+    }
     const key = ref ? `${ref.providerID}/${ref.modelID}` : "";
     let model = models.get(key);
     if (!model) {

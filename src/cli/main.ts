@@ -1,6 +1,7 @@
 // The `moor` command line. Only commander loads up front; each command's module is imported when it runs, so
 // `moor --help` and the start of `moor serve` stay fast (DESIGN.md §6).
 import { Command, Option } from "commander";
+import { guardClosedOutput } from "./closed-output.js";
 import { fail } from "./output.js";
 import { readVersion } from "./version.js";
 
@@ -102,6 +103,14 @@ export function buildProgram(): Command {
     .argument("<file>", "exported JSON file")
     .action(lazy(() => import("./import.js"), { oneShot: true }));
 
+  program
+    .command("trust")
+    .description("let a project's own config apply in full (permissions, providers, commands, env and files)")
+    .argument("[dir]", "project directory (default: the current one)")
+    .option("--list", "print the trusted directories")
+    .option("--revoke", "stop trusting the directory")
+    .action(lazy(() => import("./trust.js"), { oneShot: true }));
+
   const debug = program.command("debug").description("inspect moor's setup");
   debug
     .command("paths")
@@ -147,6 +156,7 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  guardClosedOutput();
   const program = buildProgram();
   program.exitOverride();
   try {

@@ -6,6 +6,7 @@ import { request as httpsRequest } from "node:https";
 interface MinimalResponse {
   ok: boolean;
   status: number;
+  headers: { get(name: string): string | null };
   body: AsyncIterable<Uint8Array>;
   text(): Promise<string>;
   json(): Promise<unknown>;
@@ -29,6 +30,12 @@ export function nodeFetch(
         resolve({
           ok: status >= 200 && status < 300,
           status,
+          headers: {
+            get: (name) => {
+              const value = res.headers[name.toLowerCase()];
+              return Array.isArray(value) ? value.join(", ") : (value ?? null);
+            },
+          },
           body: res,
           text: async () => {
             let text = "";

@@ -2,13 +2,14 @@
 // (on a TTY, or all with --yes), and exits when the turn ends. --detach returns the session id at once.
 import { homedir } from "node:os";
 import { resolve } from "node:path";
-import type { MoorClient } from "../client/index.js";
+import { type MoorClient, SnapshotJoin } from "../client/index.js";
 import { resolvePaths } from "../config/paths.js";
 import type { MoorEvent, Session } from "../protocol/index.js";
 import { UsageError } from "./output.js";
 import type { RunOptions } from "./run.js";
 import { connect, DEFAULT_SERVER_URL, daemonUrl, serverPassword } from "./server-target.js";
 import { askOnTerminal, TurnPrinter } from "./turn-printer.js";
+import { latestTurn, turnEvents, turnUnderWay } from "./turn-replay.js";
 
 export async function runAttached(messageWords: string[], options: RunOptions): Promise<void> {
   const env = process.env;
@@ -77,31 +78,38 @@ async function followTurn(
   // Events already received in the same chunk as session.idle are not printed after the end.
   let ended = false;
   const answered = new Set<string>();
+  // --follow joins a running turn: events are held from the start until the snapshot they follow is printed.
+  const join = new SnapshotJoin();
+  const ticket = start ? undefined : join.hold();
   const finished = new Promise<void>((resolveDone, rejectDone) => {
     let connected: () => void;
     const opened = new Promise<void>((resolveOpen) => {
       connected = resolveOpen;
     });
+    const handle = (event: MoorEvent) => {
+      if (ended) return;
+      if (!belongsTo(event, session.id)) return;
+      printer.handle(event);
+      if (event.type === "session.error") failure = event.properties.error.data.message;
+      if (event.type === "permission.asked" && !answered.has(event.properties.id)) {
+        answered.add(event.properties.id);
+        const request = event.properties;
+        const reply = options.yes
+          ? Promise.resolve("once" as const)
+          : askOnTerminal(request, { stdin: process.stdin, stderr: process.stderr });
+        void reply.then((answer) => client.replyPermission(request.id, answer)).catch(() => {});
+      }
+      if (event.type === "session.idle" && started) {
+        ended = true;
+        stream.close();
+        resolveDone();
+      }
+    };
     const stream = client.events({
-      onEvent: (event: MoorEvent) => {
+      onEvent: (event: MoorEvent, id) => {
         if (ended) return;
         if (event.type === "server.connected") connected();
-        if (!belongsTo(event, session.id)) return;
-        printer.handle(event);
-        if (event.type === "session.error") failure = event.properties.error.data.message;
-        if (event.type === "permission.asked" && !answered.has(event.properties.id)) {
-          answered.add(event.properties.id);
-          const request = event.properties;
-          const reply = options.yes
-            ? Promise.resolve("once" as const)
-            : askOnTerminal(request, { stdin: process.stdin, stderr: process.stderr });
-          void reply.then((answer) => client.replyPermission(request.id, answer)).catch(() => {});
-        }
-        if (event.type === "session.idle" && started) {
-          ended = true;
-          stream.close();
-          resolveDone();
-        }
+        if (join.offer(event, id)) handle(event);
       },
       onState: (state, detail) => {
         if (state === "reconnecting" && detail)
@@ -119,12 +127,23 @@ async function followTurn(
       .then(async () => {
         started = true;
         if (start) return start();
+        // The snapshot first, then the status (read after it, so at least as new).
+        const snapshot = await client.messageSnapshot(session.id);
         const statuses = await client.statuses();
         if (!statuses[session.id]) {
+          // Idle now. A turn the snapshot caught under way ended since: print it whole, from a newer snapshot.
+          if (turnUnderWay(snapshot.messages)) {
+            const done = await client.messageSnapshot(session.id);
+            for (const event of turnEvents(latestTurn(done.messages), options.format)) printer.handle(event);
+          }
           ended = true;
           stream.close();
           resolveDone();
+          return;
         }
+        // Busy now, so the turn's end is after the snapshot: its text so far, then the events after the snapshot.
+        for (const event of turnEvents(latestTurn(snapshot.messages), options.format)) printer.handle(event);
+        for (const event of join.release(ticket ?? 0, snapshot.eventId) ?? []) handle(event);
       })
       .catch((error) => {
         stream.close();

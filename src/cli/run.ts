@@ -1,7 +1,10 @@
 // `moor run "message"`: one turn in-process (the database is shared with any server), or with --attach, sent to a
-// running server. Exit 0 when the turn ends well; one line on stderr and exit 1 otherwise; Ctrl+C aborts the turn.
+// running server. Exit 0 when the turn ends well; one line on stderr and exit 1 otherwise; Ctrl+C (also at a
+// permission question), SIGTERM or SIGHUP abort the turn (exit 130, 143, 129); a closed stdout (`| head`) aborts it
+// quietly with exit 0. Whichever way the process ends, no question it asked stays pending.
 import type { PromptResult, SessionService } from "../core/session.js";
 import type { Session } from "../protocol/index.js";
+import { whenOutputCloses } from "./closed-output.js";
 import { UsageError } from "./output.js";
 import { askOnTerminal, TurnPrinter } from "./turn-printer.js";
 
@@ -40,6 +43,10 @@ export default async function run(messageWords: string[], options: RunOptions): 
   // Loaded here, not at the top: `run --attach` needs none of the in-process agent (config, SQLite, core).
   const { loadContext, openCore, openStore } = await import("./context.js");
   const context = await loadContext({ directory: options.dir, model: options.model });
+  if (!context.trusted && context.heldBack.length > 0) {
+    const { offerTrust } = await import("./trust-prompt.js");
+    await offerTrust(context, { stdin: process.stdin, stderr: process.stderr });
+  }
   const store = openStore(context);
   const core = openCore(context, store, { autoApprove: options.yes });
   try {
@@ -50,17 +57,34 @@ export default async function run(messageWords: string[], options: RunOptions): 
         printer.handle(envelope.event);
         if (envelope.event.type === "permission.asked") {
           const request = envelope.event.properties;
-          void askOnTerminal(request, { stdin: process.stdin, stderr: process.stderr }).then((reply) =>
-            core.gate.reply(request.id, reply, session.directory),
+          // Ctrl+C at the question is the process's SIGINT (below); then there is no answer to give.
+          void askOnTerminal(request, { stdin: process.stdin, stderr: process.stderr }).then(
+            (reply) => core.gate.reply(request.id, reply, session.directory),
+            () => {},
           );
         }
       },
       { sessionID: session.id },
     );
-    const onInterrupt = () => {
-      if (!core.sessions.abort(session.id)) process.exit(130);
+    let ending: { exitCode: number; quiet: boolean } | undefined;
+    const endWith =
+      (exitCode: number, quiet = false) =>
+      () => {
+        ending ??= { exitCode, quiet };
+        if (!core.sessions.abort(session.id)) process.exit(ending.exitCode);
+      };
+    const signals = { SIGINT: endWith(130), SIGTERM: endWith(143), SIGHUP: endWith(129) } as const;
+    for (const [signal, handler] of Object.entries(signals)) process.on(signal, handler);
+    const stopWatchingOutput = whenOutputCloses(endWith(0, true));
+    // However else the process ends (an exit from elsewhere, a crash), its questions are closed on the way out.
+    const closeQuestions = () => {
+      try {
+        core.gate.closeOwned();
+      } catch {
+        // The store is already closed: then no turn was waiting.
+      }
     };
-    process.on("SIGINT", onInterrupt);
+    process.once("exit", closeQuestions);
     let result: PromptResult;
     try {
       result = options.resume
@@ -69,10 +93,13 @@ export default async function run(messageWords: string[], options: RunOptions): 
             parts: [{ type: "text", text: message }],
           });
     } finally {
-      process.off("SIGINT", onInterrupt);
-      printer.finish();
+      for (const [signal, handler] of Object.entries(signals)) process.off(signal, handler);
+      stopWatchingOutput();
+      process.off("exit", closeQuestions);
+      if (!ending?.quiet) printer.finish();
     }
-    if (result.finish === "aborted") throw new UsageError("aborted", 130);
+    if (ending?.quiet) return;
+    if (result.finish === "aborted") throw new UsageError("aborted", ending?.exitCode ?? 130);
     if (result.finish === "error") throw new UsageError(result.error?.data.message ?? "the turn failed");
   } finally {
     await core.shutdown();

@@ -1,16 +1,20 @@
 // `moor serve`: the long-running server. Prints the URL it listens on as its first stdout line (the daemon and
 // tests read it). SIGTERM/SIGINT: stop accepting, tell SSE clients, exit 0 within 5 s. Running turns are not
-// aborted: every committed part stays, and the next start marks them interrupted so they can be resumed.
+// aborted: every committed part stays, and the next start marks them interrupted so they can be resumed; the
+// permission questions they wait for are closed.
 // First: @hono/node-server must find the stand-ins for the fetch classes when it loads (see the module).
 import "../server/lazy-fetch-classes.js";
 import { maskSecrets } from "../config/mask.js";
 import { listProviders } from "../providers/resolve.js";
 import { startServer } from "../server/listen.js";
 import { builtWebPage } from "../server/routes/web.js";
+import { whenOutputCloses } from "./closed-output.js";
 import { loadContext, openCore, openStore } from "./context.js";
 import { keepHeapNearLiveSize } from "./heap.js";
+import { heldBackSummary } from "./held-back.js";
 import { createFileLogger, type LogLevel } from "./logger.js";
 import { UsageError } from "./output.js";
+import { serverTrust } from "./server-trust.js";
 
 export interface ServeOptions {
   port: string;
@@ -55,6 +59,7 @@ export default async function serve(options: ServeOptions): Promise<void> {
       paths: { ...context.paths },
       config: () => maskSecrets(context.config),
       providers: () => listProviders(context.config),
+      trust: serverTrust(context),
       webPage: builtWebPage(),
       defaultDirectory: context.directory,
       logger,
@@ -72,11 +77,16 @@ export default async function serve(options: ServeOptions): Promise<void> {
     throw new UsageError((error as Error).message);
   }
   process.stdout.write(`moor listening on ${server.url}\n`);
+  // A server outlives whoever read that line: a closed stdout is no reason to stop serving.
+  whenOutputCloses(() => {});
   keepHeapNearLiveSize();
   if (core.interrupted.length > 0) {
     logger.warn({ sessions: core.interrupted }, "turns interrupted by the previous run were marked interrupted");
   }
   logger.info({ url: server.url, version: context.version }, "server started");
+  if (context.heldBack.length > 0) logger.warn({ heldBack: context.heldBack }, heldBackSummary(context));
+  // The owner lock its turns will record, taken now rather than on the first prompt's path.
+  setImmediate(() => store.owners.token());
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -85,6 +95,9 @@ export default async function serve(options: ServeOptions): Promise<void> {
     logger.info({ signal }, "shutting down");
     const deadline = setTimeout(() => process.exit(0), SHUTDOWN_DEADLINE_MS);
     deadline.unref();
+    // Questions the running turns wait for go with this process (announced before clients are told goodbye);
+    // the turns themselves are marked interrupted by the next start, and a resume asks again.
+    core.gate.closeOwned();
     await server.close();
     if (Object.keys(core.sessions.allStatuses()).length === 0) store.close();
     logger.flush?.();

@@ -1,6 +1,12 @@
 // Renders one session's events for `moor run`, in-process or attached: reply text to stdout as it streams, each
 // tool call as one line on stderr, or (json) every event as one line on stdout.
-import type { MoorEvent, PermissionReply, PermissionRequest, ToolPart } from "../protocol/index.js";
+import {
+  alwaysLabel,
+  type MoorEvent,
+  type PermissionReply,
+  type PermissionRequest,
+  type ToolPart,
+} from "../protocol/index.js";
 
 export interface PrinterOptions {
   format: "default" | "json";
@@ -63,7 +69,19 @@ export function describeInput(input: Record<string, unknown>): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-/** Asks on the terminal; without one, rejects (the caller decides about --yes before this). */
+/** Ctrl+C at a question: the process got its SIGINT, and the question has no answer. */
+export class QuestionInterrupted extends Error {
+  constructor() {
+    super("interrupted at the permission question");
+    this.name = "QuestionInterrupted";
+  }
+}
+
+/**
+ * Asks on the terminal; without one, rejects (the caller decides about --yes before this). Ctrl+C at the question
+ * (the terminal is raw while it is asked, so no signal comes by itself) is raised in the process as SIGINT, which
+ * ends the command as Ctrl+C does anywhere else, and the promise rejects with QuestionInterrupted.
+ */
 export async function askOnTerminal(
   request: PermissionRequest,
   io: { stdin: NodeJS.ReadStream; stderr: NodeJS.WritableStream },
@@ -76,14 +94,28 @@ export async function askOnTerminal(
   }
   const { createInterface } = await import("node:readline/promises");
   const rl = createInterface({ input: io.stdin, output: io.stderr });
+  let interrupted = false;
+  rl.on("SIGINT", () => {
+    interrupted = true;
+    io.stderr.write("\n");
+    rl.close();
+    // Raised here and now: a signal sent to ourselves would come after the closed terminal let the process end.
+    if (process.listenerCount("SIGINT") > 0) process.emit("SIGINT", "SIGINT");
+    else process.kill(process.pid, "SIGINT");
+  });
   try {
     const answer = await rl.question(
-      `Allow ${request.permission} ${request.patterns.join(" ")}? [y]es / [n]o / [a]lways: `,
+      `Allow ${request.permission} ${request.patterns.join(" ")}? [y]es / [n]o / [a]lways (${alwaysLabel(request)}): `,
     );
     const choice = answer.trim().toLowerCase();
     if (choice === "a" || choice === "always") return "always";
     if (choice === "y" || choice === "yes") return "once";
     return "reject";
+  } catch (error) {
+    // Closed under the question: by Ctrl+C above, or by the end of input (Ctrl+D).
+    if (interrupted) throw new QuestionInterrupted();
+    if ((error as Error).name === "AbortError") return "reject";
+    throw error;
   } finally {
     rl.close();
   }

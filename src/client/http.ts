@@ -46,7 +46,7 @@ export async function requestJson<T>(
   method: string,
   path: string,
   body?: unknown,
-  init: { timeoutMs?: number | null; signal?: AbortSignal } = {},
+  init: { timeoutMs?: number | null; signal?: AbortSignal; headers?: (headers: Headers) => void } = {},
 ): Promise<T> {
   const fetchImpl = options.fetch ?? fetch;
   const url = withAuthToken(options, new URL(path, withSlash(options.baseUrl)));
@@ -71,6 +71,7 @@ export async function requestJson<T>(
     if ((error as Error).name === "AbortError") throw error;
     throw new MoorClientError(`cannot reach ${url.origin}: ${causeOf(error)}`, 0, "unreachable");
   }
+  init.headers?.(response.headers);
   if (response.status === 204) return undefined as T;
   const text = await response.text();
   let parsed: unknown;

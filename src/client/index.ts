@@ -10,11 +10,23 @@ import type {
   SessionStatus,
   Todo,
 } from "../protocol/index.js";
+import type { TrustState } from "../protocol/trust.js";
 import { EventStream, type EventStreamOptions } from "./events.js";
 import { type ClientOptions, requestJson } from "./http.js";
 
 export { type ConnectionState, EventStream, type EventStreamOptions } from "./events.js";
 export { type ClientOptions, MoorClientError } from "./http.js";
+export { type HeldEvent, isAfterSnapshot, SnapshotJoin } from "./join.js";
+export { applyTranscriptEvent, type TranscriptMessage } from "./transcript.js";
+
+/** The header naming the event id a message snapshot was taken at (src/server/message-snapshot.ts). */
+export const SNAPSHOT_HEADER = "x-moor-event-id";
+
+export interface MessageSnapshot {
+  messages: MessageWithParts[];
+  /** The event id the snapshot reflects, up to and including; undefined from a server that does not say. */
+  eventId: string | undefined;
+}
 
 export interface ProviderList {
   providers: { id: string; name: string; models: Record<string, { id: string; name: string }> }[];
@@ -65,6 +77,19 @@ export class MoorClient {
     return this.request("GET", `session/${encodeURIComponent(id)}/message`);
   }
 
+  /** The messages and the event id they were read at: join them to a stream with SnapshotJoin (join.ts). */
+  async messageSnapshot(id: string): Promise<MessageSnapshot> {
+    let eventId: string | undefined;
+    const messages = await requestJson<MessageWithParts[]>(
+      this.options,
+      "GET",
+      `session/${encodeURIComponent(id)}/message`,
+      undefined,
+      { headers: (headers) => (eventId = headers.get(SNAPSHOT_HEADER) ?? undefined) },
+    );
+    return { messages, eventId };
+  }
+
   todos(id: string): Promise<Todo[]> {
     return this.request("GET", `session/${encodeURIComponent(id)}/todo`);
   }
@@ -101,6 +126,16 @@ export class MoorClient {
 
   providers(): Promise<ProviderList> {
     return this.request("GET", "config/providers");
+  }
+
+  /** Whether the server's project directory is trusted, and what its config was not allowed to set (moor only). */
+  trustState(): Promise<TrustState> {
+    return this.request("GET", "trust");
+  }
+
+  /** Trusts the server's project directory; the server applies its config at once. */
+  trust(): Promise<TrustState> {
+    return this.request("POST", "trust", {});
   }
 
   events(options: EventStreamOptions): EventStream {

@@ -1,42 +1,78 @@
 // Loads and merges the config files: global (<config dir>/moor.json[c], or opencode.json[c] there) and project
-// (<project>/.moor/config.json[c], or <project>/opencode.json[c]); the project wins, env wins over both.
+// (<project>/.moor/config.json[c], or <project>/opencode.json[c]); the project wins, env wins over both. A project
+// file in a directory the user has not trusted is filtered first (untrusted-project.ts): what it may not set is
+// held back and reported, never applied.
 import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { type ParseError, parse, printParseErrorCode } from "jsonc-parser";
+import { ConfigError } from "./errors.js";
 import type { MoorPaths } from "./paths.js";
+import type { Action } from "./permission-tighten.js";
 import { MoorConfig } from "./schema.js";
+import { isTrusted } from "./trust.js";
+import { filterUntrusted, type HeldBack } from "./untrusted-project.js";
 
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ConfigError";
-  }
-}
+export type { HeldBack } from "./untrusted-project.js";
+export { ConfigError };
 
 export interface LoadedConfig {
   config: MoorConfig;
   sources: string[];
+  /** Variables a `{env:VAR}` under `provider` read: secrets moor holds, kept from the commands it runs. */
+  providerEnv: string[];
+  /** Whether the project directory is trusted (its own config applies in full). */
+  trusted: boolean;
+  /** What an untrusted project's config tried to set and was not allowed to; empty when trusted. */
+  heldBack: HeldBack[];
+}
+
+/** What an untrusted project may only tighten: core's defaults, passed in (config imports nothing of ours). */
+export interface ConfigDefaults {
+  permission: Record<string, Action>;
+  maxSteps: number;
 }
 
 export async function loadConfig(options: {
   paths: MoorPaths;
   cwd: string;
   env: Record<string, string | undefined>;
+  /** Read from the trust list when not given. */
+  trusted?: boolean;
+  defaults?: ConfigDefaults;
 }): Promise<LoadedConfig> {
-  const candidates = [
+  const user = [
     [join(options.paths.config, "moor.json"), join(options.paths.config, "moor.jsonc")],
     [join(options.paths.config, "opencode.json"), join(options.paths.config, "opencode.jsonc")],
+  ];
+  const project = [
     [join(options.cwd, "opencode.json"), join(options.cwd, "opencode.jsonc")],
     [join(options.cwd, ".moor", "config.json"), join(options.cwd, ".moor", "config.jsonc")],
   ];
+  const trusted = options.trusted ?? isTrusted(options.paths, options.cwd);
   let merged: Record<string, unknown> = {};
   const sources: string[] = [];
-  for (const group of candidates) {
+  const providerEnv = new Set<string>();
+  const heldBack: HeldBack[] = [];
+  for (const group of [...user, ...project]) {
+    const fromProject = project.includes(group);
     for (const file of group) {
       const text = await readIfExists(file);
       if (text === undefined) continue;
-      const raw = substitute(parseJsonc(file, text), file, options.env);
+      let parsed = parseJsonc(file, text) as Record<string, unknown>;
+      if (fromProject && !trusted) {
+        const filtered = filterUntrusted(parsed, {
+          file,
+          project: options.cwd,
+          base: merged,
+          defaults: options.defaults ?? FALLBACK_DEFAULTS,
+          home: options.env.HOME,
+        });
+        parsed = filtered.kept;
+        heldBack.push(...filtered.heldBack);
+      }
+      for (const name of envReferences(parsed.provider)) providerEnv.add(name);
+      const raw = substitute(parsed, file, options.env);
       validate(raw, file);
       merged = deepMerge(merged, raw as Record<string, unknown>);
       sources.push(file);
@@ -44,8 +80,17 @@ export async function loadConfig(options: {
   }
   const model = options.env.MOOR_MODEL || options.env.OPENCODE_MODEL;
   if (model) merged.model = model;
-  return { config: validate(merged, sources.at(-1) ?? "config"), sources };
+  return {
+    config: validate(merged, sources.at(-1) ?? "config"),
+    sources,
+    providerEnv: [...providerEnv],
+    trusted,
+    heldBack,
+  };
 }
+
+/** Used when the caller passes no defaults: every permission asks, as core does for a key it does not know. */
+const FALLBACK_DEFAULTS: ConfigDefaults = { permission: {}, maxSteps: 50 };
 
 async function readIfExists(file: string): Promise<string | undefined> {
   try {
@@ -119,6 +164,14 @@ function substitute(value: unknown, file: string, env: Record<string, string | u
     return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, substitute(item, file, env)]));
   }
   return value;
+}
+
+/** The names every `{env:VAR}` in `value` (any depth) refers to. */
+function envReferences(value: unknown): string[] {
+  if (typeof value === "string") return [...value.matchAll(/\{env:([^}]+)\}/g)].map((match) => match[1].trim());
+  if (Array.isArray(value)) return value.flatMap(envReferences);
+  if (value && typeof value === "object") return Object.values(value).flatMap(envReferences);
+  return [];
 }
 
 function readReferenced(path: string, configFile: string, env: Record<string, string | undefined>): string {

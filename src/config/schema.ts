@@ -49,6 +49,11 @@ export const MoorConfig = z
     maxSteps: z.number().int().positive().optional(),
     username: z.string().optional(),
     agent: z.record(z.string(), z.unknown()).optional(),
+    /** Moor's own: environment variables kept for commands although moor holds them as secrets (README). */
+    shellEnv: z
+      .object({ passthrough: z.array(z.string()).optional() })
+      .loose()
+      .optional(),
   })
   .loose();
 export type MoorConfig = z.infer<typeof MoorConfig>;

@@ -73,33 +73,53 @@ function userContent(parts: Part[]): UserContent {
   const content: UserContent = [];
   for (const part of parts) {
     if (part.type === "text" && part.text) content.push({ type: "text", text: part.text });
-    if (part.type === "file") {
-      if (part.mime.startsWith("text/") && part.url.startsWith("data:")) {
-        content.push({ type: "text", text: `File ${part.filename ?? ""}:\n${decodeDataUrl(part.url)}` });
-      } else if (part.mime.startsWith("image/") && URL.canParse(part.url)) {
-        content.push({ type: "file", data: imageData(part.url), mediaType: part.mime });
-      } else {
-        content.push({ type: "text", text: `[Attached file ${part.filename ?? part.url} (${part.mime})]` });
-      }
-    }
+    if (part.type === "file") content.push(fileContent(part));
   }
   return content;
+}
+
+type FileInput = Extract<Part, { type: "file" }>;
+
+/**
+ * A stored attachment as the model sees it. Never throws: a part stored before attachments were checked (or
+ * imported from elsewhere) that cannot be decoded becomes a note saying so, and the session keeps working.
+ */
+function fileContent(part: FileInput): UserContent[number] {
+  const name = part.filename ?? part.url.slice(0, 100);
+  try {
+    if (part.mime.startsWith("text/") && part.url.startsWith("data:")) {
+      return { type: "text", text: `File ${part.filename ?? ""}:\n${dataUrlBytes(part.url).toString("utf8")}` };
+    }
+    if (part.mime.startsWith("image/") && URL.canParse(part.url)) {
+      return { type: "file", data: imageData(part.url), mediaType: part.mime };
+    }
+  } catch {
+    return { type: "text", text: `[Attached file ${name} (${part.mime}) could not be read]` };
+  }
+  return { type: "text", text: `[Attached file ${name} (${part.mime})]` };
 }
 
 /** A data: URL's base64 payload, or the URL itself for the provider to pass on or fetch. */
 function imageData(url: string): string | URL {
   if (!url.startsWith("data:")) return new URL(url);
-  const { base64, body } = dataUrlPayload(url);
-  return base64 ? body : Buffer.from(decodeURIComponent(body), "utf8").toString("base64");
+  return dataUrlBytes(url).toString("base64");
 }
 
-function decodeDataUrl(url: string): string {
-  const { base64, body } = dataUrlPayload(url);
-  return base64 ? Buffer.from(body, "base64").toString("utf8") : decodeURIComponent(body);
-}
-
-/** What follows a data: URL's comma, and whether it is base64 (the `;base64` mark before the comma). */
-function dataUrlPayload(url: string): { base64: boolean; body: string } {
+/** A data: URL's payload bytes: base64 decoded, or %-escapes decoded (a malformed escape is kept as written). */
+function dataUrlBytes(url: string): Buffer {
   const comma = url.indexOf(",");
-  return { base64: url.slice(0, comma).endsWith(";base64"), body: url.slice(comma + 1) };
+  if (comma === -1) return Buffer.alloc(0);
+  const body = url.slice(comma + 1);
+  if (/;\s*base64\s*$/i.test(url.slice(0, comma))) return Buffer.from(percentDecode(body).toString("latin1"), "base64");
+  return percentDecode(body);
+}
+
+function percentDecode(text: string): Buffer {
+  if (!text.includes("%")) return Buffer.from(text, "utf8");
+  const pieces = text.split(/(%[0-9A-Fa-f]{2})/);
+  return Buffer.concat(
+    pieces.map((piece) =>
+      /^%[0-9A-Fa-f]{2}$/.test(piece) ? Buffer.of(Number.parseInt(piece.slice(1), 16)) : Buffer.from(piece, "utf8"),
+    ),
+  );
 }

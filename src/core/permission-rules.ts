@@ -20,7 +20,8 @@ export const DEFAULT_ACTIONS: Record<string, PermissionAction> = {
 
 /**
  * What each built-in agent may do at most, over the configured rules: `plan` changes no file and asks before
- * every command (as OpenCode's plan agent). The stricter of the two wins.
+ * every command (as OpenCode's plan agent). The stricter of the two wins, and where a limit says `ask` the
+ * session's "always" grants do not answer for it: plan asks before every command whatever was granted.
  */
 export const AGENT_LIMITS: Record<string, Record<string, PermissionAction>> = {
   build: {},
@@ -33,16 +34,21 @@ function stricter(a: PermissionAction, b: PermissionAction | undefined): Permiss
   return b !== undefined && STRICTNESS[b] > STRICTNESS[a] ? b : a;
 }
 
+/**
+ * Marks a command whose words do not say what runs (`sh -c …`, `sudo …`, a line the parser could not read): only a
+ * blanket allow (`"bash": "allow"`) lets it run unasked; grants and patterns never do, a deny still denies.
+ */
+export const OPAQUE_MARK = "(opaque) ";
+
+/** `*` matches anything, `?` one character; a trailing ` *` also matches nothing (`git status *` ⊇ `git status`). */
 export function wildcardMatch(pattern: string, value: string): boolean {
   if (pattern === "*") return true;
-  const regex = new RegExp(
-    `^${pattern
-      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
-      .replace(/\*/g, ".*")
-      .replace(/\?/g, ".")}$`,
-    "s",
-  );
-  return regex.test(value);
+  const optionalTail = pattern.endsWith(" *");
+  const body = (optionalTail ? pattern.slice(0, -2) : pattern)
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
+  return new RegExp(`^${body}${optionalTail ? "( .*)?" : ""}$`, "s").test(value);
 }
 
 /** The most specific matching pattern wins: an exact match, else the one with the most literal characters. */
@@ -86,11 +92,25 @@ export function evaluatePermission(
   const limit = agent ? AGENT_LIMITS[agent]?.[permission] : undefined;
   let result: PermissionAction = "allow";
   for (const value of patterns.length > 0 ? patterns : ["*"]) {
-    const configured = stricter(actionFor(rules, permission, value), limit);
+    const opaque = value.startsWith(OPAQUE_MARK);
+    const configured = stricter(actionFor(rules, permission, opaque ? value.slice(OPAQUE_MARK.length) : value), limit);
     if (configured === "deny") return "deny";
+    if (opaque) {
+      if (configured !== "allow" || !allowsEverything(rules, permission)) result = "ask";
+      continue;
+    }
     if (configured === "allow") continue;
-    const granted = grants.some((grant) => grant.permission === permission && wildcardMatch(grant.pattern, value));
+    const granted =
+      limit !== "ask" && grants.some((grant) => grant.permission === permission && wildcardMatch(grant.pattern, value));
     if (!granted) result = "ask";
   }
   return result;
+}
+
+/** `"bash": "allow"` (or `{"*": "allow"}` alone, or `"allow"` for everything): no pattern of it is judged. */
+function allowsEverything(rules: PermissionRules | undefined, permission: string): boolean {
+  if (typeof rules === "string") return rules === "allow";
+  const entry = rules?.[permission] ?? rules?.["*"];
+  if (typeof entry === "string") return entry === "allow";
+  return entry !== undefined && Object.keys(entry).length === 1 && entry["*"] === "allow";
 }

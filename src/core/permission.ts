@@ -20,6 +20,7 @@ interface Waiter {
   resolve(): void;
   reject(error: Error): void;
   directory: string;
+  agent?: string;
 }
 
 export class PermissionGate {
@@ -80,6 +81,7 @@ export class PermissionGate {
       scope.signal.addEventListener("abort", onAbort, { once: true });
       this.waiters.set(request.id, {
         directory: scope.directory,
+        agent: scope.agent,
         resolve: () => {
           scope.signal.removeEventListener("abort", onAbort);
           resolve();
@@ -123,29 +125,108 @@ export class PermissionGate {
     return true;
   }
 
-  /** After an `always`, other pending questions of the session that the new grant covers are answered too. */
+  /**
+   * After an `always`, other pending questions of the session that the new grant covers are answered too (judged
+   * under the agent that asked them: a plan question stays).
+   */
   private releaseCoveredBy(sessionID: string, directory: string): void {
     const grants = this.store.listGrants(sessionID);
     for (const pending of this.store.listPendingPermissions()) {
       if (pending.sessionID !== sessionID) continue;
-      if (evaluatePermission(this.rules(), grants, pending.permission, pending.patterns) === "allow") {
+      const agent = this.waiters.get(pending.id)?.agent;
+      if (evaluatePermission(this.rules(), grants, pending.permission, pending.patterns, agent) === "allow") {
         this.reply(pending.id, "once", directory);
       }
     }
   }
 
+  /**
+   * The questions waiting for an answer. One asked by another process sharing the database (a `moor run`) that has
+   * since died is closed here rather than shown until the next start.
+   */
   pending(): PermissionRequest[] {
-    return this.store.listPendingPermissions();
+    const all = this.store.listPendingPermissions();
+    const foreign = all.filter((request) => !this.waiters.has(request.id));
+    if (foreign.length === 0) return all;
+    const live = liveTurnMessages(this.store);
+    const gone = new Set<string>();
+    for (const request of foreign) {
+      if (request.tool && live.has(request.tool.messageID)) continue;
+      expireQuestion(this.store, this.bus, request);
+      gone.add(request.id);
+    }
+    return all.filter((request) => !gone.has(request.id));
   }
 
   /**
    * Questions of this session that no running turn waits for (left by a turn a restart interrupted) are closed
-   * as rejected when the session moves on to a new prompt instead of resuming that turn.
+   * when the session moves on to a new prompt instead of resuming that turn. A question another live process
+   * waits for (a `moor run` sharing the database) is its own.
    */
   expireOrphans(sessionID: string, directory: string): void {
-    for (const pending of this.store.listPendingPermissions()) {
-      if (pending.sessionID === sessionID && !this.waiters.has(pending.id)) this.reply(pending.id, "reject", directory);
+    const candidates = this.store
+      .listPendingPermissions()
+      .filter((pending) => pending.sessionID === sessionID && !this.waiters.has(pending.id));
+    if (candidates.length === 0) return;
+    const live = liveTurnMessages(this.store);
+    for (const pending of candidates) {
+      if (pending.tool && live.has(pending.tool.messageID)) continue;
+      expireQuestion(this.store, this.bus, pending, directory);
     }
+  }
+
+  /**
+   * The process is ending: the questions its turns wait for are closed (stored as expired, announced as rejected),
+   * so that no client keeps showing a question nobody waits for. The waiting tool calls are left as they are: the
+   * next start marks them interrupted, and a resume asks again.
+   */
+  closeOwned(): void {
+    for (const [requestID, waiter] of this.waiters) {
+      const stored = this.store.getPermission(requestID);
+      if (stored?.status === "pending") expireQuestion(this.store, this.bus, stored.request, waiter.directory);
+    }
+    this.waiters.clear();
+  }
+}
+
+/**
+ * Closes a question nobody will answer through its turn any more: stored as `expired` (not a user's rejection: a
+ * resumed call asks again) and announced as replied `reject`, which is what clients know to take down.
+ */
+export function expireQuestion(
+  store: Store,
+  bus: EventBus | undefined,
+  request: PermissionRequest,
+  directory?: string,
+): void {
+  store.setPermissionStatus(request.id, "expired");
+  const where = directory ?? store.getSession(request.sessionID)?.directory;
+  if (bus && where !== undefined) {
+    bus.publish(
+      "permission.replied",
+      { sessionID: request.sessionID, requestID: request.id, reply: "reject" },
+      { directory: where, sessionID: request.sessionID },
+    );
+  }
+}
+
+/** Running messages whose owner still runs; at start-up, after recovery, that is every running message. */
+function liveTurnMessages(store: Store): Set<string> {
+  const live = new Set<string>();
+  for (const { info, ownerToken } of store.listRunningMessages()) {
+    if (ownerToken === null || store.owners.isAlive(ownerToken)) live.add(info.id);
+  }
+  return live;
+}
+
+/** At start: questions whose turn no process is producing any more (it ended, or its process did) are closed. */
+export function expireOrphanedQuestions(store: Store, bus: EventBus | undefined): void {
+  const pending = store.listPendingPermissions();
+  if (pending.length === 0) return;
+  const live = liveTurnMessages(store);
+  for (const request of pending) {
+    if (request.tool && live.has(request.tool.messageID)) continue;
+    expireQuestion(store, bus, request);
   }
 }
 

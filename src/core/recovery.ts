@@ -1,9 +1,12 @@
-// Start-up recovery: a step that was being produced when the process died is marked interrupted — its unfinished
+// Start-up recovery: a step that was being produced by a process that is gone is marked interrupted — its unfinished
 // tool calls become errors that say so (and carry the mark a resume looks for), its message records the
-// interruption, and `session.error` (kind `interrupted`) announces it.
+// interruption, and `session.error` (kind `interrupted`) announces it. Commands those calls left running are ended
+// first, and questions no live turn waits for any more are closed.
 import type { AssistantMessage, MessageError } from "../protocol/index.js";
 import type { Store } from "../storage/store.js";
 import type { EventBus } from "./bus.js";
+import { expireOrphanedQuestions } from "./permission.js";
+import { endProcessGroups, type ProcessGroupRecord, readProcessGroupRecord } from "./tools/process-group.js";
 import { INTERRUPTED_MARK } from "./turn.js";
 
 export const INTERRUPTED_MESSAGE = "Interrupted: the server stopped while this reply was being produced.";
@@ -18,11 +21,31 @@ function processAlive(pid: number): boolean {
   }
 }
 
+/**
+ * Whether the process producing a running message still runs: its owner lock is held. Rows written before owner
+ * tokens existed have only a pid (which a zombie keeps), the best there is for them.
+ */
+function ownerAlive(store: Store, ownerToken: string | null, ownerPid: number | null): boolean {
+  if (ownerToken !== null) return store.owners.isAlive(ownerToken);
+  return ownerPid !== null && ownerPid !== process.pid && processAlive(ownerPid);
+}
+
 export function markInterruptedTurns(store: Store, bus: EventBus | undefined, now: () => number): string[] {
   const sessions = new Set<string>();
-  for (const { info, ownerPid } of store.listRunningMessages()) {
-    if (info.role !== "assistant") continue;
-    if (ownerPid !== null && ownerPid !== process.pid && processAlive(ownerPid)) continue;
+  const orphans = store
+    .listRunningMessages()
+    .filter(({ info, ownerPid, ownerToken }) => info.role === "assistant" && !ownerAlive(store, ownerToken, ownerPid));
+  // Before anything is marked (and so before anything can be resumed): a command is never running twice.
+  const groups: ProcessGroupRecord[] = [];
+  for (const { info } of orphans) {
+    for (const part of store.listParts(info.id)) {
+      if (part.type !== "tool" || part.state.status !== "running") continue;
+      const group = readProcessGroupRecord(part.state.metadata);
+      if (group) groups.push(group);
+    }
+  }
+  if (groups.length > 0) endProcessGroups(groups);
+  for (const { info } of orphans) {
     const session = store.getSession(info.sessionID);
     const error: MessageError = { name: "InterruptedError", data: { message: INTERRUPTED_MESSAGE } };
     store.transaction(() => {
@@ -43,7 +66,11 @@ export function markInterruptedTurns(store: Store, bus: EventBus | undefined, no
           store.putPart({ ...part, time: { start: part.time.start, end: now() } });
         }
       }
-      const updated: AssistantMessage = { ...info, error, time: { created: info.time.created, completed: now() } };
+      const updated: AssistantMessage = {
+        ...(info as AssistantMessage),
+        error,
+        time: { created: info.time.created, completed: now() },
+      };
       store.putMessage(updated, false);
     });
     sessions.add(info.sessionID);
@@ -55,5 +82,7 @@ export function markInterruptedTurns(store: Store, bus: EventBus | undefined, no
       );
     }
   }
+  expireOrphanedQuestions(store, bus);
+  store.owners.sweep();
   return [...sessions];
 }

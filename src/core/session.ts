@@ -1,6 +1,7 @@
 // The session service: sessions' lifecycle, and one turn at a time per session — a prompt while busy waits in
 // that session's queue and runs next, never interleaved (issue 3 §4).
 import {
+  attachmentProblem,
   type FileDiff,
   type MessageWithParts,
   type ModelRef,
@@ -12,10 +13,11 @@ import {
   type Todo,
   type UserMessage,
 } from "../protocol/index.js";
-import type { Store } from "../storage/store.js";
+import { IdConflictError, type Store } from "../storage/store.js";
 import type { EventBus } from "./bus.js";
 import { CoreError, notFound } from "./errors.js";
 import { conversationFor } from "./history.js";
+import { AGENT_LIMITS } from "./permission-rules.js";
 import { type ResolvedModel, runTurn, type TurnEnvironment, type TurnOutcome } from "./turn.js";
 
 export const DEFAULT_AGENT = "build";
@@ -180,11 +182,16 @@ export class SessionService {
     return (await this.submit(id, input)).done;
   }
 
-  /** Like prompt, but resolves as soon as the prompt is stored and queued (for prompt_async). */
+  /**
+   * Like prompt, but resolves as soon as the prompt is stored and queued (for prompt_async). With `noReply` the
+   * prompt is only stored and announced (context for later turns): no turn starts, and `done` resolves at once.
+   */
   async submit(id: string, input: PromptInput): Promise<{ user: UserMessage; done: Promise<PromptResult> }> {
     const session = this.get(id);
+    checkPromptInput(input);
     const model = await this.options.resolveModel(input.model ?? sessionModel(session));
     const user = this.recordUserMessage(this.get(id), input, model);
+    if (input.noReply) return { user, done: Promise.resolve({ user, finish: "stop" }) };
     this.options.env.gate.expireOrphans(session.id, session.directory);
     const done = new Promise<PromptResult>((resolve, reject) => {
       this.enqueue(session, { model, user, resolve, reject });
@@ -341,8 +348,14 @@ export class SessionService {
 
   private recordUserMessage(session: Session, input: PromptInput, model: ResolvedModel): UserMessage {
     const now = this.options.now();
-    if (input.messageID && this.store.getMessage(session.id, input.messageID)) {
-      throw new CoreError("conflict", `Message already exists: ${input.messageID}`);
+    // Ids a client chooses must be new: an id stored anywhere (this session or another) is a conflict, never a
+    // rewrite of that row (DESIGN.md §3, "Ids belong to their session"). The store refuses such writes as well.
+    if (input.messageID && this.store.messageOwner(input.messageID)) {
+      throw new CoreError("conflict", `Message id already exists: ${input.messageID}`);
+    }
+    for (const part of input.parts) {
+      if (part.id && this.store.partOwner(part.id))
+        throw new CoreError("conflict", `Part id already exists: ${part.id}`);
     }
     const user: UserMessage = {
       id: input.messageID ?? newId("msg", now),
@@ -352,6 +365,7 @@ export class SessionService {
       agent: input.agent ?? DEFAULT_AGENT,
       model: { providerID: model.providerID, modelID: model.modelID },
       system: input.system,
+      tools: input.tools,
     };
     const parts: Part[] = input.parts.map((input) => ({
       ...input,
@@ -359,10 +373,15 @@ export class SessionService {
       sessionID: session.id,
       messageID: user.id,
     }));
-    this.store.transaction(() => {
-      this.store.putMessage(user);
-      for (const part of parts) this.store.putPart(part);
-    });
+    try {
+      this.store.transaction(() => {
+        this.store.putMessage(user);
+        for (const part of parts) this.store.putPart(part);
+      });
+    } catch (error) {
+      if (error instanceof IdConflictError) throw new CoreError("conflict", error.message);
+      throw error;
+    }
     const scope = this.scope(session);
     this.bus.publish("message.updated", { sessionID: session.id, info: user }, scope);
     for (const part of parts)
@@ -378,6 +397,28 @@ export class SessionService {
     const firstLine = text.split("\n")[0];
     const title = firstLine.length > 60 ? `${firstLine.slice(0, 57)}...` : firstLine;
     this.touch({ ...session, title });
+  }
+}
+
+/** Whether a name is one of the built-in agents (own keys only: `toString` or `__proto__` are no agent). */
+export function isKnownAgent(name: string): boolean {
+  return Object.hasOwn(AGENT_LIMITS, name);
+}
+
+/** What the schema cannot know: the agent exists, ids are not repeated, attachments can be read back. */
+function checkPromptInput(input: PromptInput): void {
+  if (input.agent !== undefined && !isKnownAgent(input.agent)) {
+    const known = Object.keys(AGENT_LIMITS).join(", ");
+    throw new CoreError("bad_request", `Unknown agent "${input.agent.slice(0, 80)}"; known agents: ${known}.`);
+  }
+  const partIDs = new Set<string>();
+  for (const part of input.parts) {
+    if (part.id !== undefined) {
+      if (partIDs.has(part.id)) throw new CoreError("bad_request", `Part id given twice: ${part.id}`);
+      partIDs.add(part.id);
+    }
+    const problem = part.type === "file" ? attachmentProblem(part) : undefined;
+    if (problem) throw new CoreError("bad_request", `File part not accepted: ${problem}`);
   }
 }
 

@@ -1,15 +1,15 @@
-// Records one assistant message (one model step) as it streams: every part is written to storage before its
-// `message.part.updated` is published; streamed text is published as deltas at once and flushed to storage at
-// most FLUSH_MS later and at part end (DESIGN.md §3, Durability).
+// Records one assistant message (one model step) as it streams. Everything is written before it is announced
+// (DESIGN.md §3, Durability), streamed text included: the deltas that arrive in one tick of the event loop are
+// collected, the parts they grew are written in one transaction, and only then are the deltas published, each as
+// the model sent it, in order. So whatever text a client has seen is in the database, and survives a kill -9.
 import type { AssistantMessage, Part, ReasoningPart, TextPart } from "../protocol/index.js";
 import type { Store } from "../storage/store.js";
 import type { EventBus } from "./bus.js";
 
-export const FLUSH_MS = 200;
-
 export class StepRecorder {
-  private readonly dirty = new Set<TextPart | ReasoningPart>();
-  private flushTimer: NodeJS.Timeout | undefined;
+  /** Deltas appended since the last flush, in arrival order. */
+  private pending: { part: TextPart | ReasoningPart; delta: string }[] = [];
+  private flushScheduled: NodeJS.Immediate | undefined;
 
   constructor(
     private readonly store: Store,
@@ -24,9 +24,9 @@ export class StepRecorder {
     this.bus.publish("message.updated", { sessionID: this.info.sessionID, info: this.info }, this.scope);
   }
 
-  /** Writes and announces a new or changed part. */
+  /** Writes and announces a new or changed part, after any text still waiting (so no update overtakes a delta). */
   put(part: Part): void {
-    if (part.type === "text" || part.type === "reasoning") this.dirty.delete(part);
+    this.flush();
     this.store.putPart(part);
     // A copy: the live part keeps changing (text grows), and the replay ring must hold the part as it was when
     // announced, or a reconnecting client would get later text and then the deltas again.
@@ -38,26 +38,43 @@ export class StepRecorder {
     );
   }
 
+  /**
+   * Grows a part's text. Nothing is announced yet: the delta waits for the end of this tick (setImmediate, so all
+   * the chunks one network read delivered share one write), when flush writes and then publishes it.
+   */
   appendText(part: TextPart | ReasoningPart, delta: string): void {
     part.text += delta;
-    this.bus.publish(
-      "message.part.delta",
-      { sessionID: part.sessionID, messageID: part.messageID, partID: part.id, field: "text", delta },
-      this.scope,
-    );
-    this.dirty.add(part);
-    this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_MS);
+    this.pending.push({ part, delta });
+    this.flushScheduled ??= setImmediate(() => {
+      this.flushScheduled = undefined;
+      try {
+        this.flush();
+      } catch {
+        // The text stays unannounced and pending; the step's next put or close writes it again and, if the store
+        // still fails, fails the step where the turn handles errors (not as an uncaught exception here).
+      }
+    });
   }
 
+  /** Writes the parts grown since the last flush in one transaction, then publishes their deltas. */
   flush(): void {
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-    this.flushTimer = undefined;
-    if (this.dirty.size === 0) return;
-    const parts = [...this.dirty];
-    this.dirty.clear();
+    if (this.flushScheduled) clearImmediate(this.flushScheduled);
+    this.flushScheduled = undefined;
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    const parts = new Set(batch.map((entry) => entry.part));
+    // Written first; on failure nothing was announced and the deltas stay pending.
     this.store.transaction(() => {
       for (const part of parts) this.store.putPart(part);
     });
+    this.pending = [];
+    for (const { part, delta } of batch) {
+      this.bus.publish(
+        "message.part.delta",
+        { sessionID: part.sessionID, messageID: part.messageID, partID: part.id, field: "text", delta },
+        this.scope,
+      );
+    }
   }
 
   /** Final state of the message: flushes text, clears the running mark, announces it. */

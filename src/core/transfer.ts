@@ -2,7 +2,7 @@
 // todos. export → import → export gives the same document.
 import * as z from "zod";
 import { MessageWithParts, Session, Todo } from "../protocol/index.js";
-import type { Store } from "../storage/store.js";
+import { IdConflictError, type Store } from "../storage/store.js";
 import { CoreError, notFound } from "./errors.js";
 
 export const SessionExport = z.object({
@@ -37,13 +37,33 @@ export function importSession(store: Store, document: unknown): Session {
       throw new CoreError("bad_request", `message ${message.info.id} does not belong to session ${info.id}`);
     }
   }
-  store.transaction(() => {
-    store.putSession(info);
-    for (const { info: message, parts } of messages) {
-      store.putMessage(message);
-      for (const part of parts) store.putPart(part);
+  // Ids belong to one session (DESIGN.md §3): a document reusing ids stored elsewhere (an export imported again
+  // under another session id, or a hand-edited one) is refused whole, rather than moving or rewriting those rows.
+  for (const { info: message, parts } of messages) {
+    const owner = store.messageOwner(message.id);
+    if (owner)
+      throw new CoreError("conflict", `message ${message.id} already exists in session ${owner}; nothing imported`);
+    for (const part of parts) {
+      const where = store.partOwner(part.id);
+      if (where)
+        throw new CoreError(
+          "conflict",
+          `part ${part.id} already exists in session ${where.sessionID}; nothing imported`,
+        );
     }
-    if (todos.length > 0) store.setTodos(info.id, todos);
-  });
+  }
+  try {
+    store.transaction(() => {
+      store.putSession(info);
+      for (const { info: message, parts } of messages) {
+        store.putMessage(message);
+        for (const part of parts) store.putPart(part);
+      }
+      if (todos.length > 0) store.setTodos(info.id, todos);
+    });
+  } catch (error) {
+    if (error instanceof IdConflictError) throw new CoreError("conflict", `${error.message}; nothing imported`);
+    throw error;
+  }
   return info;
 }

@@ -30,6 +30,7 @@ import type { Store } from "../storage/store.js";
 import type { EventBus } from "./bus.js";
 import { conversationFor, toModelPrompt } from "./history.js";
 import type { PermissionGate } from "./permission.js";
+import { wildcardMatch } from "./permission-rules.js";
 import { errorMessage, isRetryable, type RetryPolicy, retryDelay, statusCodeOf } from "./retry.js";
 import { StepRecorder } from "./step-recorder.js";
 import type { EditorFileSystem, ToolContext, ToolDefinition } from "./tools/tool.js";
@@ -234,7 +235,7 @@ class StepStream {
     const call = (async () =>
       this.request.model.model.doStream({
         prompt: [{ role: "system", content: systemPromptFor(this.env, this.request) }, ...history],
-        tools: modelTools(this.env.tools),
+        tools: offeredTools(this.env.tools, this.request.user.tools),
         abortSignal: this.request.signal,
       }))();
     // Awaited by run(); until then a failure must not count as unhandled.
@@ -375,7 +376,8 @@ const AGENT_INSTRUCTIONS: Record<string, string> = {
 
 function systemPromptFor(env: TurnEnvironment, request: TurnRequest): string {
   const base = env.systemPrompt(request.session);
-  const extra = AGENT_INSTRUCTIONS[request.agent];
+  // An own-property lookup: an agent name such as `toString` must not pick up Object.prototype's members.
+  const extra = Object.hasOwn(AGENT_INSTRUCTIONS, request.agent) ? AGENT_INSTRUCTIONS[request.agent] : undefined;
   return extra ? `${base}\n${extra}` : base;
 }
 
@@ -397,6 +399,37 @@ function modelTools(definitions: ToolDefinition[]): LanguageModelV3FunctionTool[
     toolLists.set(definitions, tools);
   }
   return tools;
+}
+
+/** Tools a switch named for their permission key also covers, as in OpenCode (`edit: false` turns off `write`). */
+const SWITCH_FAMILY: Record<string, string> = { write: "edit", patch: "edit", multiedit: "edit" };
+
+/**
+ * Whether the prompt's tool switches (OpenCode's `tools: {name: boolean}`) leave a tool on. The switch naming the
+ * tool wins, then its family's (`edit` for `write`), then the most specific wildcard pattern (`*`, `mcp_*`).
+ * Switches only turn tools off: `true` restores a tool a wider switch turned off, it never loosens permissions.
+ */
+export function toolEnabled(switches: Record<string, boolean> | undefined, name: string): boolean {
+  if (!switches) return true;
+  if (Object.hasOwn(switches, name)) return switches[name] !== false;
+  const family = Object.hasOwn(SWITCH_FAMILY, name) ? SWITCH_FAMILY[name] : undefined;
+  if (family && Object.hasOwn(switches, family)) return switches[family] !== false;
+  let best: { enabled: boolean; weight: number } | undefined;
+  for (const [pattern, enabled] of Object.entries(switches)) {
+    if (!/[*?]/.test(pattern) || !wildcardMatch(pattern, name)) continue;
+    const weight = pattern.replace(/[*?]/g, "").length;
+    if (!best || weight >= best.weight) best = { enabled, weight };
+  }
+  return best?.enabled !== false;
+}
+
+/** The tools the model is offered this turn: all of them, less those the prompt switched off. */
+function offeredTools(
+  definitions: ToolDefinition[],
+  switches: Record<string, boolean> | undefined,
+): LanguageModelV3FunctionTool[] {
+  const tools = modelTools(definitions);
+  return switches ? tools.filter((tool) => toolEnabled(switches, tool.name)) : tools;
 }
 
 /** A tool call's JSON arguments as an object, or why they are not one. */
@@ -425,9 +458,14 @@ async function executeTool(
     part.state = { status: "error", input: rawInput, error, metadata, time: { start, end: env.now() } };
     recorder.put(part);
   };
+  // A model may call a tool it was not offered (or a resumed turn may hold such a call): the switch is enforced here.
+  if (!toolEnabled(request.user.tools, part.tool)) {
+    return fail(`The tool "${part.tool}" is turned off for this prompt.`);
+  }
   const definition = env.tools.find((tool) => tool.name === part.tool);
   if (!definition) {
-    return fail(`Unknown tool "${part.tool}". Available tools: ${env.tools.map((tool) => tool.name).join(", ")}.`);
+    const offered = env.tools.filter((tool) => toolEnabled(request.user.tools, tool.name));
+    return fail(`Unknown tool "${part.tool}". Available tools: ${offered.map((tool) => tool.name).join(", ")}.`);
   }
   const parsed = definition.parameters.safeParse(rawInput);
   if (!parsed.success) {

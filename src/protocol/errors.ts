@@ -13,4 +13,5 @@ export type ErrorCode =
   | "payload_too_large"
   | "unsupported_media_type"
   | "busy"
+  | "too_many_requests"
   | "internal";

@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { attachmentProblem } from "./attachment.js";
 import { ModelRef, TokenUsage } from "./session.js";
 
 /** Errors recorded on an assistant message, in OpenCode's `{name, data}` shape. */
@@ -30,6 +31,8 @@ export const UserMessage = z.object({
   agent: z.string().optional(),
   model: ModelRef.optional(),
   system: z.string().optional(),
+  /** The prompt's tool switches (OpenCode's `tools`): a tool set to false is neither offered nor run. */
+  tools: z.record(z.string(), z.boolean()).optional(),
   summary: z
     .object({ diffs: z.array(z.any()) })
     .loose()
@@ -156,13 +159,18 @@ export type MessageWithParts = z.infer<typeof MessageWithParts>;
 /** What a client sends as a prompt (OpenCode's TextPartInput / FilePartInput). */
 export const PartInput = z.discriminatedUnion("type", [
   z.object({ id: z.string().optional(), type: z.literal("text"), text: z.string(), synthetic: z.boolean().optional() }),
-  z.object({
-    id: z.string().optional(),
-    type: z.literal("file"),
-    mime: z.string(),
-    filename: z.string().optional(),
-    url: z.string(),
-  }),
+  z
+    .object({
+      id: z.string().optional(),
+      type: z.literal("file"),
+      mime: z.string(),
+      filename: z.string().optional(),
+      url: z.string(),
+    })
+    .superRefine((part, ctx) => {
+      const problem = attachmentProblem(part);
+      if (problem) ctx.addIssue({ code: "custom", message: `file part not accepted: ${problem}` });
+    }),
 ]);
 export type PartInput = z.infer<typeof PartInput>;
 

@@ -4,15 +4,17 @@
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { Hono } from "hono/quick";
-import { isAuthorized } from "./auth.js";
+import { authGate } from "./auth.js";
 import type { RouteContext, ServerDeps } from "./context.js";
 import { errorResponse, toErrorResponse } from "./errors.js";
 import { corsHeaders, isLoopbackHost, originAllowed } from "./guard.js";
+import { LoginThrottle } from "./login-throttle.js";
 import { RouteRegistry } from "./openapi.js";
 import { eventRoutes } from "./routes/events.js";
 import { globalRoutes } from "./routes/global.js";
 import { permissionRoutes } from "./routes/permission.js";
 import { sessionRoutes } from "./routes/session.js";
+import { trustRoutes } from "./routes/trust.js";
 import { webRoutes } from "./routes/web.js";
 
 export type { ServerDeps } from "./context.js";
@@ -51,7 +53,7 @@ export function createMoorApp(deps: ServerDeps): MoorApp {
       if (!originAllowed(origin, { allowed: allowedOrigins, hostHeader: c.req.header("host") })) {
         return errorResponse(c, 403, "forbidden", `Origin ${origin} is not allowed (use --cors to allow it)`);
       }
-      for (const [name, value] of Object.entries(corsHeaders(origin))) c.header(name, value);
+      for (const [name, value] of Object.entries(corsHeaders(origin, allowedOrigins))) c.header(name, value);
       if (c.req.method === "OPTIONS") {
         c.header("access-control-allow-methods", "GET, POST, PATCH, DELETE, OPTIONS");
         c.header(
@@ -65,12 +67,7 @@ export function createMoorApp(deps: ServerDeps): MoorApp {
     await next();
   });
 
-  app.use("*", async (c, next) => {
-    if (!deps.auth) return next();
-    if (isAuthorized(deps.auth, c.req.header("authorization"), c.req.query("auth_token"))) return next();
-    c.header("www-authenticate", 'Basic realm="moor", charset="UTF-8"');
-    return errorResponse(c, 401, "unauthorized", "Authentication required");
-  });
+  if (deps.auth) app.use("*", authGate(deps.auth, new LoginThrottle(deps.loginThrottle), deps.logger));
 
   const maxBody = deps.maxBodyBytes ?? DEFAULT_MAX_BODY;
   const tooLarge = (c: Context) => errorResponse(c, 413, "payload_too_large", `Request body over ${maxBody} bytes`);
@@ -88,6 +85,7 @@ export function createMoorApp(deps: ServerDeps): MoorApp {
   globalRoutes(ctx);
   sessionRoutes(ctx);
   permissionRoutes(ctx);
+  trustRoutes(ctx);
   eventRoutes(ctx);
   webRoutes(ctx);
 

@@ -1,6 +1,12 @@
 // HTTP Basic with the server password (any username unless one is configured), compared in constant time;
-// `?auth_token=` carries the same secret for EventSource, which cannot set headers.
+// `?auth_token=` carries the same secret for EventSource, which cannot set headers. Failed attempts are throttled
+// per client address (login-throttle.ts).
 import { createHash, timingSafeEqual } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import type { MiddlewareHandler } from "hono";
+import type { Logger } from "./context.js";
+import { errorResponse } from "./errors.js";
+import type { LoginThrottle } from "./login-throttle.js";
 
 export interface AuthOptions {
   password: string;
@@ -34,15 +40,14 @@ function credentialsMatch(auth: AuthOptions, username: string, password: string)
 
 /** Whether the request carries the right credentials (header, or auth_token query parameter). */
 export function isAuthorized(auth: AuthOptions, header: string | undefined, token: string | undefined): boolean {
-  if (header?.startsWith("Basic ")) {
-    const credentials = decodeBasic(header.slice(6).trim());
+  // Auth schemes are case-insensitive (RFC 7617, RFC 9110 §11.1): `basic`, `BASIC` and `Basic` are one scheme.
+  const scheme = header ? /^([A-Za-z]+)[ \t]+(.*)$/.exec(header) : null;
+  const kind = scheme?.[1].toLowerCase();
+  if (scheme && kind === "basic") {
+    const credentials = decodeBasic(scheme[2].trim());
     if (credentials && credentialsMatch(auth, credentials.username, credentials.password)) return true;
   }
-  if (
-    header?.startsWith("Bearer ") &&
-    auth.username === undefined &&
-    sameSecret(header.slice(7).trim(), auth.password)
-  ) {
+  if (scheme && kind === "bearer" && auth.username === undefined && sameSecret(scheme[2].trim(), auth.password)) {
     return true;
   }
   if (token) {
@@ -52,4 +57,35 @@ export function isAuthorized(auth: AuthOptions, header: string | undefined, toke
     if (credentials && credentialsMatch(auth, credentials.username, credentials.password)) return true;
   }
   return false;
+}
+
+/**
+ * The authentication middleware: 401 without the right credentials; an address that keeps failing is locked out
+ * for a growing delay (429 with Retry-After, credentials not even checked) and logged, never with the secret.
+ */
+export function authGate(auth: AuthOptions, throttle: LoginThrottle, logger?: Logger): MiddlewareHandler {
+  return async (c, next) => {
+    const header = c.req.header("authorization");
+    const token = c.req.query("auth_token");
+    const attempted = header !== undefined || token !== undefined;
+    const address = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket?.remoteAddress ?? "unknown";
+    if (attempted) {
+      const waitMs = throttle.lockedFor(address);
+      if (waitMs > 0) {
+        c.header("retry-after", String(Math.ceil(waitMs / 1000)));
+        return errorResponse(c, 429, "too_many_requests", "Too many failed logins from this address; try again later");
+      }
+    }
+    if (isAuthorized(auth, header, token)) {
+      if (attempted) throttle.succeeded(address);
+      return next();
+    }
+    if (attempted) {
+      const { failures, lockoutMs } = throttle.failed(address);
+      if (lockoutMs > 0) logger?.warn({ address, failures, lockoutMs }, "repeated failed logins: address locked out");
+      else logger?.info({ address, failures }, "failed login");
+    }
+    c.header("www-authenticate", 'Basic realm="moor", charset="UTF-8"');
+    return errorResponse(c, 401, "unauthorized", "Authentication required");
+  };
 }

@@ -3,7 +3,9 @@
 import type { Context, Hono } from "hono";
 import * as z from "zod";
 import type { Core } from "../core/index.js";
+import type { TrustState } from "../protocol/trust.js";
 import { describeZodError, HttpError } from "./errors.js";
+import type { LoginThrottleOptions } from "./login-throttle.js";
 import type { RouteRegistry, RouteSpec } from "./openapi.js";
 
 export interface Logger {
@@ -21,6 +23,11 @@ export interface ServerDeps {
   paths?: Record<string, string>;
   /** The merged config, secrets already masked (for GET /config). */
   config?: () => unknown;
+  /**
+   * The project directory's trust (GET/POST /trust). `trust` throws a ConfigError (a 400) for a directory that is
+   * not the server's; after it the config in use is the reloaded one.
+   */
+  trust?: { state(): TrustState; trust(directory?: string): Promise<TrustState> };
   /** OpenCode's `/config/providers` shape. */
   providers?: () => unknown;
   defaultDirectory: string;
@@ -28,6 +35,8 @@ export interface ServerDeps {
   maxBodyBytes?: number;
   heartbeatMs?: number;
   sseBufferLimit?: number;
+  /** Failed-login throttling (defaults: lockouts from the 5th failure, 1 s doubling to 60 s). */
+  loginThrottle?: LoginThrottleOptions;
   /** When bound to loopback, the Host header must be a loopback name (DNS-rebinding guard). */
   enforceLoopbackHost?: boolean;
   /** The web UI's HTML, when it is built; a plain status page otherwise. */

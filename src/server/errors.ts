@@ -27,6 +27,7 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
   busy: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  too_many_requests: 429,
 };
 
 export function errorResponse(c: Context, status: ContentfulStatusCode, code: ErrorCode, message: string): Response {

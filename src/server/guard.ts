@@ -1,5 +1,6 @@
 // The edge checks that run before any handler: DNS-rebinding guard on loopback (the Host must be a loopback name)
 // and the browser Origin allow list (403 for any other origin).
+import { isIP } from "node:net";
 
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
 
@@ -15,8 +16,18 @@ export function isLoopbackHost(hostHeader: string | undefined): boolean {
   return LOOPBACK_HOSTS.has(name) || name.endsWith(".localhost");
 }
 
-export function isLoopbackAddress(address: string): boolean {
-  return address === "localhost" || address === "::1" || address.startsWith("127.");
+/**
+ * Whether an IP address (never a name: `127.0.0.1.nip.io` is a name that may point anywhere) is a loopback one:
+ * 127.0.0.0/8, ::1, or 127.x mapped into IPv6.
+ */
+export function isLoopbackIp(address: string): boolean {
+  const family = isIP(address);
+  if (family === 4) return address.startsWith("127.");
+  if (family !== 6) return false;
+  const lower = address.toLowerCase();
+  if (lower === "::1" || lower === "0:0:0:0:0:0:0:1") return true;
+  const mapped = /^(?:0{0,4}:){0,5}:?ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
+  return mapped !== null && isIP(mapped[1]) === 4 && mapped[1].startsWith("127.");
 }
 
 /** Origins allowed: the configured ones, plus the server's own (any loopback name on its port when on loopback). */
@@ -33,7 +44,14 @@ export function originAllowed(origin: string, options: { allowed: string[]; host
   return false;
 }
 
-/** The CORS headers every response to an allowed cross-origin request carries. */
-export function corsHeaders(origin: string): Record<string, string> {
+/**
+ * The CORS headers a response to an allowed cross-origin request carries. An origin let in only by the `*`
+ * wildcard gets a literal `*` and no credentials: a browser then never sends or exposes cookies or Basic
+ * credentials to an arbitrary page (and `--cors '*'` with a password is refused at start, listen.ts).
+ */
+export function corsHeaders(origin: string, allowed: string[]): Record<string, string> {
+  if (allowed.includes("*") && !allowed.includes(origin)) {
+    return { "access-control-allow-origin": "*", vary: "Origin" };
+  }
   return { "access-control-allow-origin": origin, "access-control-allow-credentials": "true", vary: "Origin" };
 }

@@ -50,6 +50,21 @@ type SinkFactory = (overflow: (reason: string) => void) => FrameSink;
 const BYTES_PER_EVENT = 512;
 
 const bareShape: EventShape = ({ event }) => event;
+
+/** Node responses corked this tick: their frames reach the socket when the tick's flush runs. */
+let corkedSinks = 0;
+
+/**
+ * Resolves once every frame published so far has been handed to its socket. A reply that ends a turn (the sync
+ * prompt) must not overtake the turn's last frames, which wait corked until the end of the tick: the reply is
+ * written from the same chain of promise callbacks as the turn's end, before the tick's flush. OpenCode's
+ * `run --attach` exits as soon as that reply arrives, so a frame that came after it was never printed.
+ */
+export function framesWritten(): Promise<void> {
+  if (corkedSinks === 0) return Promise.resolve();
+  // process.nextTick callbacks (the flushes) all run before the event loop reaches setImmediate's phase.
+  return new Promise((resolve) => setImmediate(resolve));
+}
 const framesByShape = new Map<EventShape, WeakMap<BusEnvelope, Uint8Array>>();
 
 /** The frame for a bus event in one shape, serialized and encoded once however many clients receive it. */
@@ -118,6 +133,7 @@ export function sseToNodeResponse(
     let corked = false;
     const flush = () => {
       corked = false;
+      corkedSinks--;
       outgoing.uncork();
       if (outgoing.writableLength > byteLimit) {
         overflow(`${Math.round(outgoing.writableLength / 1024)} KB waiting (limit ${byteLimit / 1024} KB)`);
@@ -127,6 +143,7 @@ export function sseToNodeResponse(
       write: (frame) => {
         if (!corked) {
           corked = true;
+          corkedSinks++;
           outgoing.cork();
           process.nextTick(flush);
         }

@@ -2,19 +2,21 @@
 // so "written before published" (DESIGN.md §3) holds by calling the store before the bus.
 import { existsSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import type { MessageInfo, MessageWithParts, Part, PermissionRequest, Session, Todo } from "../protocol/index.js";
 import { HistoryCache } from "./history-cache.js";
 import { migrate, readMigrations } from "./migrate.js";
+import { OwnerLocks } from "./owner-lock.js";
 
 /** Beside this file (src/ and dist/storage/), or dist/storage/migrations seen from the bundle in dist/bundle/. */
 const MIGRATIONS_DIR = [new URL("./migrations", import.meta.url), new URL("../storage/migrations", import.meta.url)]
   .map((url) => fileURLToPath(url))
   .find((dir) => existsSync(dir)) as string;
 
-export type PermissionStatus = "pending" | "once" | "always" | "reject";
+/** `expired`: closed because the turn that asked ended (or its process did) before anyone answered. */
+export type PermissionStatus = "pending" | "once" | "always" | "reject" | "expired";
 
 export interface StoredPermission {
   request: PermissionRequest;
@@ -33,14 +35,29 @@ function nativeBindingPath(): string | undefined {
   }
 }
 
+/**
+ * A write that would move a stored row to another session or message (or attach a part to a message of another
+ * session). Rows never change owner; callers map this to a conflict (HTTP 409).
+ */
+export class IdConflictError extends Error {
+  readonly code = "conflict";
+  constructor(message: string) {
+    super(message);
+    this.name = "IdConflictError";
+  }
+}
+
 export class Store {
   readonly db: Database.Database;
   private readonly statements;
   private readonly histories: HistoryCache;
+  /** Who owns running messages: see owner-lock.ts. */
+  readonly owners: OwnerLocks;
 
   constructor(file: string) {
     if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file, { nativeBinding: nativeBindingPath() });
+    this.owners = new OwnerLocks(file === ":memory:" ? undefined : join(dirname(file), "owners"), nativeBindingPath());
     this.db.pragma("journal_mode = WAL");
     // NORMAL in WAL mode survives a killed process (only an OS crash can lose the last commits).
     this.db.pragma("synchronous = NORMAL");
@@ -58,19 +75,29 @@ export class Store {
       listSessionsIn: db.prepare("SELECT data FROM session WHERE directory = ? ORDER BY time_updated DESC, id DESC"),
       listChildren: db.prepare("SELECT data FROM session WHERE parent_id = ? ORDER BY id"),
       deleteSession: db.prepare("DELETE FROM session WHERE id = ?"),
+      // A row keeps its session: an upsert whose id is already stored in another session changes nothing (and
+      // putMessage throws), so no caller can rewrite another session's history by reusing its ids.
       upsertMessage: db.prepare(
-        `INSERT INTO message (id, session_id, role, running, owner_pid, data)
-         VALUES (@id, @sessionID, @role, @running, @ownerPid, @data)
-         ON CONFLICT(id) DO UPDATE SET running = excluded.running, owner_pid = excluded.owner_pid, data = excluded.data`,
+        `INSERT INTO message (id, session_id, role, running, owner_pid, owner_token, data)
+         VALUES (@id, @sessionID, @role, @running, @ownerPid, @ownerToken, @data)
+         ON CONFLICT(id) DO UPDATE SET running = excluded.running, owner_pid = excluded.owner_pid,
+           owner_token = excluded.owner_token, data = excluded.data
+         WHERE message.session_id = excluded.session_id`,
       ),
+      messageOwner: db.prepare("SELECT session_id AS sessionID FROM message WHERE id = ?"),
       getMessage: db.prepare("SELECT data FROM message WHERE id = ? AND session_id = ?"),
       listMessages: db.prepare("SELECT data FROM message WHERE session_id = ? ORDER BY id"),
-      listRunningMessages: db.prepare("SELECT data, owner_pid FROM message WHERE running = 1 ORDER BY id"),
+      listRunningMessages: db.prepare("SELECT data, owner_pid, owner_token FROM message WHERE running = 1 ORDER BY id"),
       deleteMessage: db.prepare("DELETE FROM message WHERE id = ?"),
+      // A part is only written into a message of its own session, and keeps its message and session once stored.
       upsertPart: db.prepare(
-        `INSERT INTO part (id, message_id, session_id, data) VALUES (@id, @messageID, @sessionID, @data)
-         ON CONFLICT(id) DO UPDATE SET data = excluded.data`,
+        `INSERT INTO part (id, message_id, session_id, data)
+         SELECT @id, @messageID, @sessionID, @data
+         WHERE EXISTS (SELECT 1 FROM message WHERE id = @messageID AND session_id = @sessionID)
+         ON CONFLICT(id) DO UPDATE SET data = excluded.data
+         WHERE part.session_id = excluded.session_id AND part.message_id = excluded.message_id`,
       ),
+      partOwner: db.prepare("SELECT session_id AS sessionID, message_id AS messageID FROM part WHERE id = ?"),
       listPartsOfMessage: db.prepare("SELECT data FROM part WHERE message_id = ? ORDER BY id"),
       listPartsOfSession: db.prepare("SELECT data FROM part WHERE session_id = ? ORDER BY id"),
       getTodos: db.prepare("SELECT data FROM todo WHERE session_id = ?"),
@@ -82,7 +109,7 @@ export class Store {
       ),
       getPermission: db.prepare("SELECT data, status FROM permission WHERE id = ?"),
       findPermissionByCall: db.prepare(
-        "SELECT data, status FROM permission WHERE session_id = ? AND call_id = ? ORDER BY id DESC LIMIT 1",
+        "SELECT data, status FROM permission WHERE session_id = ? AND call_id = ? AND status != 'expired' ORDER BY id DESC LIMIT 1",
       ),
       listPendingPermissions: db.prepare("SELECT data, status FROM permission WHERE status = 'pending' ORDER BY id"),
       setPermissionStatus: db.prepare("UPDATE permission SET status = ? WHERE id = ?"),
@@ -103,6 +130,7 @@ export class Store {
 
   close(): void {
     if (this.db.open) this.db.close();
+    this.owners.release();
   }
 
   transaction<T>(fn: () => T): T {
@@ -141,16 +169,31 @@ export class Store {
 
   // Messages and parts
 
+  /** Writes a message of its session; throws IdConflictError when the id is stored in another session. */
   putMessage(info: MessageInfo, running = false): void {
-    this.statements.upsertMessage.run({
+    const { changes } = this.statements.upsertMessage.run({
       id: info.id,
       sessionID: info.sessionID,
       role: info.role,
       running: running ? 1 : 0,
       ownerPid: running ? process.pid : null,
+      ownerToken: running ? this.owners.token() : null,
       data: JSON.stringify(info),
     });
+    if (changes === 0) {
+      throw new IdConflictError(`message ${info.id} belongs to another session, not to ${info.sessionID}`);
+    }
     this.histories.touched(info.sessionID, info.id);
+  }
+
+  /** The session a message id is stored in, whichever session that is. */
+  messageOwner(messageID: string): string | undefined {
+    return (this.statements.messageOwner.get(messageID) as { sessionID: string } | undefined)?.sessionID;
+  }
+
+  /** Where a part id is stored, whichever session that is. */
+  partOwner(partID: string): { sessionID: string; messageID: string } | undefined {
+    return this.statements.partOwner.get(partID) as { sessionID: string; messageID: string } | undefined;
   }
 
   getMessage(sessionID: string, messageID: string): MessageWithParts | undefined {
@@ -183,11 +226,12 @@ export class Store {
     return messages.map((info) => ({ info, parts: partsByMessage.get(info.id) ?? [] }));
   }
 
-  /** Assistant messages marked as being produced, with the pid of the process producing them. */
-  listRunningMessages(): { info: MessageInfo; ownerPid: number | null }[] {
+  /** Assistant messages marked as being produced, with the owner (lock token, and pid) producing them. */
+  listRunningMessages(): { info: MessageInfo; ownerPid: number | null; ownerToken: string | null }[] {
     return this.statements.listRunningMessages.all().map((row) => ({
       info: parseRow<MessageInfo>(row)!,
       ownerPid: (row as { owner_pid: number | null }).owner_pid,
+      ownerToken: (row as { owner_token: string | null }).owner_token,
     }));
   }
 
@@ -196,13 +240,22 @@ export class Store {
     this.histories.messageDeleted(messageID);
   }
 
+  /**
+   * Writes a part of a stored message of the same session; throws IdConflictError when the message is not there
+   * or the part id is stored under another message or session.
+   */
   putPart(part: Part): void {
-    this.statements.upsertPart.run({
+    const { changes } = this.statements.upsertPart.run({
       id: part.id,
       messageID: part.messageID,
       sessionID: part.sessionID,
       data: JSON.stringify(part),
     });
+    if (changes === 0) {
+      throw new IdConflictError(
+        `part ${part.id} cannot be written to message ${part.messageID} of session ${part.sessionID}: the id or the message belongs elsewhere`,
+      );
+    }
     this.histories.touched(part.sessionID, part.messageID);
   }
 

@@ -8,6 +8,7 @@ import { SessionPicker } from "./SessionPicker.js";
 import { StatusLine } from "./StatusLine.js";
 import { initialView, viewReducer } from "./state.js";
 import { Transcript } from "./Transcript.js";
+import { TrustBanner } from "./TrustBanner.js";
 
 export interface AppProps {
   client: MoorClient;
@@ -28,15 +29,42 @@ export function App({ client, url, initialSession, giveUpAfterMs, onExit }: AppP
   const sessionRef = useRef<string | undefined>(initialSession?.id);
   const lostSince = useRef<number | undefined>(undefined);
 
+  const joins = useRef(0);
+  // Resolves once the event stream is open: a snapshot read before the server subscribed this client could miss
+  // what is published in between (src/client/join.ts).
+  const streamOpen = useRef<{ promise: Promise<void>; resolve: () => void }>(undefined);
+  if (!streamOpen.current) {
+    let resolve = () => {};
+    const promise = new Promise<void>((done) => {
+      resolve = done;
+    });
+    streamOpen.current = { promise, resolve };
+  }
+
   const open = useCallback(
     async (session: Session) => {
       sessionRef.current = session.id;
-      const [messages, statuses, permissions] = await Promise.all([
-        client.messages(session.id),
-        client.statuses(),
-        client.permissions(),
-      ]);
-      dispatch({ type: "open", session, messages, busy: Boolean(statuses[session.id]), permissions });
+      await streamOpen.current?.promise;
+      const join = ++joins.current;
+      dispatch({ type: "joining", join });
+      try {
+        // The snapshot first, then the rest: status and permissions read after it are at least as new, and the
+        // held events re-applied over them carry absolute values.
+        const { messages, eventId } = await client.messageSnapshot(session.id);
+        const [statuses, permissions] = await Promise.all([client.statuses(), client.permissions()]);
+        dispatch({
+          type: "open",
+          session,
+          messages,
+          eventId,
+          join,
+          busy: Boolean(statuses[session.id]),
+          permissions,
+        });
+      } catch (error) {
+        dispatch({ type: "joinFailed", join });
+        throw error;
+      }
     },
     [client],
   );
@@ -45,9 +73,10 @@ export function App({ client, url, initialSession, giveUpAfterMs, onExit }: AppP
     if (initialSession)
       void open(initialSession).catch((error) => dispatch({ type: "notice", text: String(error.message) }));
     const stream = client.events({
-      onEvent: (event) => dispatch({ type: "event", event }),
+      onEvent: (event, id) => dispatch({ type: "event", event, id }),
       onState: (state, detail) => {
         if (state === "open") {
+          streamOpen.current?.resolve();
           lostSince.current = undefined;
           dispatch({ type: "connection", state: "connected" });
         } else if (state === "reconnecting") {
@@ -152,6 +181,7 @@ export function App({ client, url, initialSession, giveUpAfterMs, onExit }: AppP
       {picker ? <SessionPicker sessions={picker.sessions} selected={picker.selected} /> : null}
       {view.permissions[0] ? <PermissionPrompt request={view.permissions[0]} /> : null}
       {busy ? <Text color="yellow">working… (Ctrl+C to abort)</Text> : null}
+      <TrustBanner client={client} />
       <PromptInput
         active={!picker}
         permissionPending={view.permissions.length > 0}

@@ -1,5 +1,5 @@
 import { Box, Text } from "ink";
-import type { PermissionRequest } from "../protocol/index.js";
+import { alwaysLabel, type PermissionRequest } from "../protocol/index.js";
 
 export function PermissionPrompt({ request }: { request: PermissionRequest }) {
   return (
@@ -8,6 +8,7 @@ export function PermissionPrompt({ request }: { request: PermissionRequest }) {
         Permission: {request.permission} {request.patterns.join(" ")}
       </Text>
       <Text>[y] allow once · [a] always · [n] reject</Text>
+      <Text dimColor>[a] {alwaysLabel(request)}</Text>
     </Box>
   );
 }

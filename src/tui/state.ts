@@ -1,4 +1,7 @@
-// The terminal UI's view model: a pure fold of the server's events (and fetched state) into what is on screen.
+// The terminal UI's view model (the web page's too): a pure fold of the server's events (and fetched state) into
+// what is on screen. Opening a session joins its snapshot to the live stream (src/client/join.ts): `joining` starts
+// holding events, `open` applies the snapshot and then only the held events after the snapshot's event id.
+import { applyTranscriptEvent, type HeldEvent, isAfterSnapshot } from "../client/index.js";
 import type {
   MessageInfo,
   MessageWithParts,
@@ -28,11 +31,28 @@ export interface ViewState {
   tokens?: TokenUsage;
   model?: string;
   notice?: string;
+  /** Events held while a snapshot loads, and the join they wait for (the latest `joining`). */
+  held?: HeldEvent[];
+  join?: number;
 }
 
 export type ViewAction =
-  | { type: "open"; session: Session; messages: MessageWithParts[]; busy: boolean; permissions: PermissionRequest[] }
-  | { type: "event"; event: MoorEvent }
+  /** A snapshot is about to be requested (the event stream being open): hold events until `open`. */
+  | { type: "joining"; join: number }
+  | {
+      type: "open";
+      session: Session;
+      messages: MessageWithParts[];
+      /** The event id the messages were read at (MoorClient.messageSnapshot). */
+      eventId?: string;
+      /** The `joining` this answers; a stale one (a newer join started) is dropped. */
+      join?: number;
+      busy: boolean;
+      permissions: PermissionRequest[];
+    }
+  /** The snapshot could not be loaded: stop holding, apply what was held. */
+  | { type: "joinFailed"; join: number }
+  | { type: "event"; event: MoorEvent; id?: string }
   | { type: "connection"; state: Connection; detail?: string }
   | { type: "notice"; text?: string };
 
@@ -53,9 +73,12 @@ function lastTokens(messages: ViewMessage[]): { tokens?: TokenUsage; model?: str
 
 export function viewReducer(state: ViewState, action: ViewAction): ViewState {
   switch (action.type) {
+    case "joining":
+      return { ...state, held: state.held ?? [], join: action.join };
     case "open": {
+      if (action.join !== undefined && action.join !== state.join) return state;
       const messages = action.messages.map((message) => ({ info: message.info, parts: message.parts }));
-      return {
+      const opened: ViewState = {
         ...state,
         sessionID: action.session.id,
         session: action.session,
@@ -63,13 +86,24 @@ export function viewReducer(state: ViewState, action: ViewAction): ViewState {
         status: action.busy ? { type: "busy" } : { type: "idle" },
         permissions: action.permissions.filter((request) => request.sessionID === action.session.id),
         ...lastTokens(messages),
+        held: undefined,
+        join: undefined,
       };
+      return (state.held ?? [])
+        .filter((held) => isAfterSnapshot(held.id, action.eventId))
+        .reduce((view, held) => applyEvent(view, held.event), opened);
+    }
+    case "joinFailed": {
+      if (action.join !== state.join) return state;
+      const released: ViewState = { ...state, held: undefined, join: undefined };
+      return (state.held ?? []).reduce((view, held) => applyEvent(view, held.event), released);
     }
     case "connection":
       return { ...state, connection: action.state, connectionDetail: action.detail };
     case "notice":
       return { ...state, notice: action.text };
     case "event":
+      if (state.held) return { ...state, held: [...state.held, { event: action.event, id: action.id }] };
       return applyEvent(state, action.event);
   }
 }
@@ -83,33 +117,13 @@ function applyEvent(state: ViewState, event: MoorEvent): ViewState {
   if (!state.sessionID || sessionOf(event) !== state.sessionID) return state;
   switch (event.type) {
     case "message.updated": {
-      const { info } = event.properties;
-      const index = state.messages.findIndex((message) => message.info.id === info.id);
-      const messages =
-        index === -1
-          ? [...state.messages, { info, parts: [] }]
-          : state.messages.map((message, i) => (i === index ? { ...message, info } : message));
-      return { ...state, messages, ...(info.role === "assistant" ? lastTokens(messages) : {}) };
+      const messages = applyTranscriptEvent(state.messages, state.sessionID, event);
+      return { ...state, messages, ...(event.properties.info.role === "assistant" ? lastTokens(messages) : {}) };
     }
-    case "message.part.updated": {
-      const { part } = event.properties;
-      return { ...state, messages: updateParts(state.messages, part.messageID, (parts) => upsert(parts, part)) };
-    }
-    case "message.part.delta": {
-      const { messageID, partID, delta } = event.properties;
-      return {
-        ...state,
-        messages: updateParts(state.messages, messageID, (parts) =>
-          parts.map((part) =>
-            part.id === partID && (part.type === "text" || part.type === "reasoning")
-              ? { ...part, text: part.text + delta }
-              : part,
-          ),
-        ),
-      };
-    }
+    case "message.part.updated":
+    case "message.part.delta":
     case "message.removed":
-      return { ...state, messages: state.messages.filter((message) => message.info.id !== event.properties.messageID) };
+      return { ...state, messages: applyTranscriptEvent(state.messages, state.sessionID, event) };
     case "session.status":
       return { ...state, status: event.properties.status };
     case "session.updated":
@@ -128,16 +142,4 @@ function applyEvent(state: ViewState, event: MoorEvent): ViewState {
     default:
       return state;
   }
-}
-
-function updateParts(messages: ViewMessage[], messageID: string, change: (parts: Part[]) => Part[]): ViewMessage[] {
-  return messages.map((message) =>
-    message.info.id === messageID ? { ...message, parts: change(message.parts) } : message,
-  );
-}
-
-function upsert(parts: Part[], part: Part): Part[] {
-  const index = parts.findIndex((existing) => existing.id === part.id);
-  if (index === -1) return [...parts, part];
-  return parts.map((existing, i) => (i === index ? part : existing));
 }

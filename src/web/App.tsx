@@ -9,6 +9,7 @@ import { initialView, viewReducer } from "../tui/state.js";
 import { PermissionBanner } from "./PermissionBanner.js";
 import { SessionList } from "./SessionList.js";
 import { SessionView } from "./SessionView.js";
+import { TrustBanner } from "./TrustBanner.js";
 
 const MODEL_KEY = "moor.model";
 
@@ -55,19 +56,34 @@ export function App({ client }: { client: MoorClient }) {
     setPending(permissions);
   }, [client]);
 
+  const joins = useRef(0);
+  // Called once the event stream is open (see below): the snapshot joins it by event id (src/client/join.ts).
   const openSession = useCallback(
     async (id: string) => {
-      const [session, messages, status, permissions, todoList] = await Promise.all([
-        client.getSession(id),
-        client.messages(id),
-        client.statuses(),
-        client.permissions(),
-        client.todos(id).catch(() => [] as Todo[]),
-      ]);
-      if (routeRef.current !== id) return; // the user moved on meanwhile
-      const busy = (status[id]?.type ?? "idle") !== "idle";
-      dispatch({ type: "open", session, messages, busy, permissions });
-      setTodos(todoList);
+      const join = ++joins.current;
+      dispatch({ type: "joining", join });
+      try {
+        // The snapshot first, then the rest: what is read after it is at least as new, and the held events
+        // re-applied over it carry absolute values.
+        const { messages, eventId } = await client.messageSnapshot(id);
+        const [session, status, permissions, todoList] = await Promise.all([
+          client.getSession(id),
+          client.statuses(),
+          client.permissions(),
+          client.todos(id).catch(() => [] as Todo[]),
+        ]);
+        if (routeRef.current !== id) {
+          // The user moved on meanwhile: a newer join releases the held events, or (none) this lets them go.
+          dispatch({ type: "joinFailed", join });
+          return;
+        }
+        const busy = (status[id]?.type ?? "idle") !== "idle";
+        dispatch({ type: "open", session, messages, eventId, join, busy, permissions });
+        setTodos(todoList);
+      } catch (error) {
+        dispatch({ type: "joinFailed", join });
+        throw error;
+      }
     },
     [client],
   );
@@ -97,8 +113,8 @@ export function App({ client }: { client: MoorClient }) {
   }, [client]);
 
   useEffect(() => {
-    const onEvent = (event: MoorEvent) => {
-      dispatch({ type: "event", event });
+    const onEvent = (event: MoorEvent, id: string | undefined) => {
+      dispatch({ type: "event", event, id });
       switch (event.type) {
         case "session.created":
         case "session.updated": {
@@ -166,6 +182,7 @@ export function App({ client }: { client: MoorClient }) {
         </a>
         <ConnectionIndicator state={connection.state} detail={connection.detail} />
       </header>
+      <TrustBanner client={client} />
       <PermissionBanner
         client={client}
         requests={pending}

@@ -3,7 +3,7 @@
 // the request disappears everywhere on `permission.replied`).
 import { useState } from "preact/hooks";
 import type { MoorClient } from "../client/index.js";
-import type { PermissionReply, PermissionRequest, Session } from "../protocol/index.js";
+import { alwaysLabel, type PermissionReply, type PermissionRequest, type Session } from "../protocol/index.js";
 import { Diff } from "./ToolCard.js";
 
 interface Props {
@@ -51,9 +51,10 @@ export function PermissionBanner({ client, requests, sessions, onAnswered, onOpe
               <button type="button" class="primary" onClick={() => reply(request, "once")}>
                 Allow once
               </button>
-              <button type="button" onClick={() => reply(request, "always")}>
+              <button type="button" title={alwaysLabel(request)} onClick={() => reply(request, "always")}>
                 Always
               </button>
+              <span class="permission-always">{alwaysLabel(request)}</span>
               <button type="button" class="danger" onClick={() => reply(request, "reject")}>
                 Reject
               </button>

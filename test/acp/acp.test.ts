@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Readable, Writable } from "node:stream";
 import { client, methods, ndJsonStream, type SessionNotification } from "@agentclientprotocol/sdk";
@@ -42,17 +42,19 @@ function spawnAcp(args: string[] = []) {
 
 function editorClient(updates: SessionNotification[], answer: string | "cancel" = "allow_once") {
   const permissionAsks: string[] = [];
+  const alwaysOptions: string[] = [];
   const app = client({ name: "test-editor" })
     .onNotification(methods.client.session.update, ({ params }) => {
       updates.push(params);
     })
     .onRequest(methods.client.session.requestPermission, ({ params }) => {
       permissionAsks.push(params.toolCall.title ?? "");
+      alwaysOptions.push(params.options.find((option) => option.kind === "allow_always")?.name ?? "");
       return answer === "cancel"
         ? { outcome: { outcome: "cancelled" } }
         : { outcome: { outcome: "selected", optionId: answer } };
     });
-  return { app, permissionAsks };
+  return { app, permissionAsks, alwaysOptions };
 }
 
 const kinds = (updates: SessionNotification[]) => updates.map((u) => u.update.sessionUpdate);
@@ -69,7 +71,7 @@ describe("moor acp (real process, SDK client side)", () => {
     );
     const { stream } = spawnAcp();
     const updates: SessionNotification[] = [];
-    const { app, permissionAsks } = editorClient(updates);
+    const { app, permissionAsks, alwaysOptions } = editorClient(updates);
     const result = await app.connectWith(stream, async (ctx) => {
       const init = await ctx.request(methods.agent.initialize, { protocolVersion: 1, clientCapabilities: {} });
       expect(init.protocolVersion).toBe(1);
@@ -84,6 +86,8 @@ describe("moor acp (real process, SDK client side)", () => {
     expect(result.stopReason).toBe("end_turn");
     expect(readFileSync(join(home.project, "a.txt"), "utf8")).toBe("hello\n");
     expect(permissionAsks.length).toBe(2);
+    // The "always" option says what it grants before the editor's user picks it.
+    expect(alwaysOptions).toEqual([`Always allow: ${join(home.project, "a.txt")}`, "Always allow: cat *"]);
     const seen = kinds(updates);
     expect(seen).toContain("agent_thought_chunk");
     expect(seen).toContain("tool_call");
@@ -343,5 +347,70 @@ describe("editor integration", () => {
     const toolResults = JSON.stringify(lastRequest.messages.filter((message) => message.role === "tool"));
     expect(toolResults).toContain("unsaved buffer text");
     expect(toolResults).toContain("denied by the plan agent");
+  });
+});
+
+describe("editor paths and refusals", () => {
+  it("session/new, load and resume with a relative cwd: invalid params (-32602) saying cwd must be absolute", async () => {
+    const { stream } = spawnAcp();
+    const { app } = editorClient([]);
+    await app.connectWith(stream, async (ctx) => {
+      await ctx.request(methods.agent.initialize, { protocolVersion: 1, clientCapabilities: {} });
+      const refused = (promise: Promise<unknown>) =>
+        promise.then(
+          () => undefined,
+          (error: { code?: number; message?: string }) => error,
+        );
+      const created = await refused(ctx.request(methods.agent.session.new, { cwd: "project", mcpServers: [] }));
+      expect(created?.code).toBe(-32602);
+      expect(created?.message).toMatch(/cwd must be an absolute path/);
+      const { sessionId } = await ctx.request(methods.agent.session.new, { cwd: home.project, mcpServers: [] });
+      const loaded = await refused(ctx.request(methods.agent.session.load, { sessionId, cwd: "./x", mcpServers: [] }));
+      expect(loaded?.code).toBe(-32602);
+      const resumed = await refused(ctx.request(methods.agent.session.resume, { sessionId, cwd: "x", mcpServers: [] }));
+      expect(resumed?.code).toBe(-32602);
+    });
+  });
+
+  it("a read the editor refuses is read from disk under moor's rules; when that fails too, the editor's reason shows", async () => {
+    // Reading outside the project is allowed by this config; the editor (like acpx) refuses anything outside it.
+    home = makeTempHome(llm.url, { permission: { read: "allow", external_directory: "allow" } });
+    writeFileSync(join(home.root, "outside.txt"), "text from outside the project\n");
+    llm.script(
+      { toolCalls: [{ name: "read", args: { filePath: join(home.root, "outside.txt") } }] },
+      { toolCalls: [{ name: "read", args: { filePath: join(home.root, "missing.txt") } }] },
+      { text: "read both" },
+    );
+    const { stream } = spawnAcp();
+    const refusals: string[] = [];
+    const app = client({ name: "confining-editor" })
+      .onNotification(methods.client.session.update, () => {})
+      .onRequest(methods.client.fs.readTextFile, ({ params }) => {
+        if (!params.path.startsWith(home.project)) {
+          refusals.push(params.path);
+          throw new Error("Path is outside allowed cwd subtree");
+        }
+        return { content: "" };
+      });
+    await app.connectWith(stream, async (ctx) => {
+      await ctx.request(methods.agent.initialize, {
+        protocolVersion: 1,
+        clientCapabilities: { fs: { readTextFile: true, writeTextFile: false } },
+      });
+      const { sessionId } = await ctx.request(methods.agent.session.new, { cwd: home.project, mcpServers: [] });
+      const result = await ctx.request(methods.agent.session.prompt, {
+        sessionId,
+        prompt: [{ type: "text", text: "go" }],
+      });
+      expect(result.stopReason).toBe("end_turn");
+    });
+    expect(refusals).toEqual([join(home.root, "outside.txt"), join(home.root, "missing.txt")]);
+    const toolResults = llm.requests
+      .at(-1)!
+      .messages.filter((message) => message.role === "tool")
+      .map((message) => JSON.stringify(message.content));
+    expect(toolResults[0]).toContain("text from outside the project");
+    expect(toolResults[1]).toContain("Path is outside allowed cwd subtree");
+    expect(toolResults[1]).not.toMatch(/^"?Internal error"?$/);
   });
 });

@@ -59,6 +59,24 @@ describe("moor run --attach", () => {
     expect(last.info.role === "assistant" && last.info.finish).toBe("stop");
   });
 
+  it("--follow joining a turn mid-stream prints it from its first word, each word once", async () => {
+    server = await startServe(home.env, [], home.project);
+    const words = Array.from({ length: 300 }, (_, i) => `w${i}`).join(" ");
+    llm.script({ text: words, delayMs: 10 });
+    const detached = await moor(["run", "--attach", server.url, "--detach", "--", "talk"]);
+    const sessionID = detached.stdout.trim();
+    // Joins once some of the text has streamed, so the follower comes in the middle of the reply.
+    for (let tries = 0; tries < 200; tries++) {
+      const messages = (await (await fetch(`${server.url}/session/${sessionID}/message`)).json()) as MessageWithParts[];
+      const text = messages.at(-1)?.parts.find((part) => part.type === "text");
+      if (text?.type === "text" && text.text.length > 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const followed = await moor(["run", "--attach", server.url, "--session", sessionID, "--follow"]);
+    expect(followed.code, followed.stderr).toBe(0);
+    expect(followed.stdout).toBe(`${words}\n`);
+  });
+
   it("answers permissions: rejected without a TTY, allowed with --yes", async () => {
     server = await startServe(home.env, [], home.project);
     llm.script({ toolCalls: [{ name: "write", args: { filePath: "x.txt", content: "x" } }] }, { text: "ok" });

@@ -168,12 +168,68 @@ describe("permissions at the CLI", () => {
     expect(existsSync(outside)).toBe(false);
   });
 
+  it("the built CLI parses commands: an allowed pattern runs, the other sub-command is still asked", async () => {
+    home = makeTempHome(llm.url, { permission: { bash: { "echo *": "allow" } } });
+    llm.script(
+      { toolCalls: [{ name: "bash", args: { command: "echo parsed" } }] },
+      { toolCalls: [{ name: "bash", args: { command: "echo a; touch t.txt" } }] },
+      { text: "ok" },
+    );
+    const result = await moor(["run", "--format", "json", "run them"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain("parsed");
+    expect(result.stderr).toMatch(/rejected bash echo a touch t\.txt/);
+    expect(existsSync(join(home.project, "t.txt"))).toBe(false);
+  });
+
   it("a denied tool never runs", async () => {
     home = makeTempHome(llm.url, { permission: { bash: "deny" } });
     llm.script({ toolCalls: [{ name: "bash", args: { command: "touch ran.txt" } }] }, { text: "ok" });
     const result = await moor(["run", "--yes", "run it"]);
     expect(result.code).toBe(0);
     expect(existsSync(join(home.project, "ran.txt"))).toBe(false);
+  });
+});
+
+describe("what commands see", () => {
+  it("env in a bash call shows neither the server's password nor the provider keys moor read, unless passed through", async () => {
+    home = makeTempHome(llm.url, {
+      permission: { bash: "allow" },
+      provider: {
+        fake: {
+          npm: "@ai-sdk/openai-compatible",
+          options: { baseURL: llm.url, apiKey: "{env:FAKE_LLM_KEY}", headers: { "X-Token": "{env:FAKE_HEADER}" } },
+          models: { echo: { name: "Echo", tool_call: true } },
+        },
+      },
+      shellEnv: { passthrough: ["ANTHROPIC_API_KEY"] },
+    });
+    const env = {
+      ...home.env,
+      MOOR_SERVER_PASSWORD: "pw-moor-secret",
+      OPENCODE_SERVER_PASSWORD: "pw-opencode-secret",
+      MOOR_SERVER_USERNAME: "user-secret",
+      OPENAI_API_KEY: "sk-openai-secret",
+      ANTHROPIC_API_KEY: "sk-anthropic-passed",
+      FAKE_LLM_KEY: "fake-llm-secret",
+      FAKE_HEADER: "fake-header-secret",
+      UNRELATED_VAR: "still-there",
+    };
+    llm.script({ toolCalls: [{ name: "bash", args: { command: "env" } }] }, { text: "ok" });
+    const result = await runMoor(["run", "--format", "json", "show env"], { env, cwd: home.project });
+    expect(result.code, result.stderr).toBe(0);
+    const tool = result.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as MoorEvent)
+      .flatMap((event) => (event.type === "message.part.updated" ? [event.properties.part] : []))
+      .find((part): part is ToolPart => part.type === "tool" && part.state.status === "completed");
+    const output = tool?.state.status === "completed" ? tool.state.output : "";
+    expect(output).toContain("UNRELATED_VAR=still-there");
+    expect(output).toContain("ANTHROPIC_API_KEY=sk-anthropic-passed");
+    for (const secret of ["pw-moor", "pw-opencode", "user-secret", "sk-openai", "fake-llm", "fake-header"]) {
+      expect(output).not.toContain(secret);
+    }
   });
 });
 

@@ -31,7 +31,7 @@ describe("configuration", () => {
     expect(resolvePaths({ MOOR_CONFIG_DIR: "/m", OPENCODE_DIR: "/oc" }, "/h").config).toBe("/m");
   });
 
-  it("merges global and project files (project wins, deeply), substitutes {env:} and applies MOOR_MODEL", async () => {
+  it("merges global and trusted project files (project wins, deeply), substitutes {env:}, applies MOOR_MODEL", async () => {
     const { paths, project } = setup();
     writeFileSync(
       join(paths.config, "moor.jsonc"),
@@ -43,26 +43,31 @@ describe("configuration", () => {
       join(project, ".moor", "config.json"),
       JSON.stringify({ permission: { bash: "allow" }, maxSteps: 7 }),
     );
-    const { config, sources } = await loadConfig({ paths, cwd: project, env: { LOCAL_KEY: "k-123" } });
+    const { config, sources } = await loadConfig({
+      paths,
+      cwd: project,
+      env: { LOCAL_KEY: "k-123" },
+      trusted: true,
+    });
     expect(sources).toHaveLength(2);
     expect(config.model).toBe("a/global");
     expect(config.permission).toEqual({ edit: "ask", bash: "allow" });
     expect(config.maxSteps).toBe(7);
     expect(config.provider?.local.options?.apiKey).toBe("k-123");
-    const withEnv = await loadConfig({ paths, cwd: project, env: { OPENCODE_MODEL: "b/from-env" } });
+    const withEnv = await loadConfig({ paths, cwd: project, env: { OPENCODE_MODEL: "b/from-env" }, trusted: true });
     expect(withEnv.config.model).toBe("b/from-env");
     const both = await loadConfig({ paths, cwd: project, env: { OPENCODE_MODEL: "b/x", MOOR_MODEL: "c/y" } });
     expect(both.config.model).toBe("c/y");
     expect(JSON.stringify(maskSecrets(config))).not.toContain("k-123");
   });
 
-  it("reads an opencode.json unchanged (unknown OpenCode keys are kept, not rejected)", async () => {
+  it("reads a trusted opencode.json unchanged (unknown OpenCode keys are kept, not rejected)", async () => {
     const { paths, project } = setup();
     writeFileSync(
       join(project, "opencode.json"),
       JSON.stringify({ model: "mock/echo", autoupdate: false, share: "disabled" }),
     );
-    const { config } = await loadConfig({ paths, cwd: project, env: {} });
+    const { config } = await loadConfig({ paths, cwd: project, env: {}, trusted: true });
     expect(config.model).toBe("mock/echo");
   });
 

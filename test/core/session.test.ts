@@ -293,7 +293,7 @@ describe("questions without a turn", () => {
     return { store, core, replies };
   }
 
-  it("are closed as rejected when their turn is aborted, and when a new prompt replaces an interrupted turn", async () => {
+  it("are closed as rejected when their turn is aborted, and at start when the process that asked is gone", async () => {
     const dir = mkdtempSync(join(tmpdir(), "moor-orphans-"));
     const file = join(dir, "moor.db");
     const ask = { toolCalls: [{ name: "echo", input: { text: "x" } }] };
@@ -309,17 +309,37 @@ describe("questions without a turn", () => {
     expect(first.core.gate.pending()).toEqual([]);
     expect(first.replies).toEqual([{ sessionID: session.id, requestID: question.id, reply: "reject" }]);
 
-    // Left pending by a process that died; the next process moves on with a new prompt instead of resuming.
+    // Left pending by a process that died (closing the store gives up its owner lock): the next process closes it
+    // at start, as expired rather than rejected by anyone, and a new prompt runs.
     void first.core.sessions.prompt(session.id, { parts: [{ type: "text", text: "again" }] }).catch(() => {});
     while (first.core.gate.pending().length === 0) await new Promise((r) => setTimeout(r, 5));
     const [orphan] = first.core.gate.pending();
     first.store.close();
     const second = coreOn(file, [{ text: "fresh start" }]);
-    expect(second.core.gate.pending().map((request) => request.id)).toEqual([orphan.id]);
+    expect(second.core.gate.pending()).toEqual([]);
+    expect(second.store.getPermission(orphan.id)?.status).toBe("expired");
     await second.core.sessions.prompt(session.id, { parts: [{ type: "text", text: "something else" }] });
     expect(second.core.gate.pending()).toEqual([]);
-    expect(second.replies).toEqual([{ sessionID: session.id, requestID: orphan.id, reply: "reject" }]);
     second.store.close();
+  });
+
+  it("asked by another process sharing the database, are shown while it lives and closed once it is gone", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "moor-foreign-"));
+    const file = join(dir, "moor.db");
+    // Both open at once: the second one's start-up recovery ran before the first asked anything.
+    const asker = coreOn(file, [{ toolCalls: [{ name: "echo", input: { text: "x" } }] }]);
+    const viewer = coreOn(file, []);
+    const session = asker.core.sessions.create({ directory: dir });
+    void asker.core.sessions.prompt(session.id, { parts: [{ type: "text", text: "go" }] }).catch(() => {});
+    while (asker.core.gate.pending().length === 0) await new Promise((r) => setTimeout(r, 5));
+    const [question] = asker.core.gate.pending();
+    expect(viewer.core.gate.pending().map((request) => request.id)).toEqual([question.id]);
+    // The asking process ends without a word (closing its store gives up its owner lock, as dying does).
+    asker.store.close();
+    expect(viewer.core.gate.pending()).toEqual([]);
+    expect(viewer.store.getPermission(question.id)?.status).toBe("expired");
+    expect(viewer.replies).toEqual([{ sessionID: session.id, requestID: question.id, reply: "reject" }]);
+    viewer.store.close();
   });
 });
 

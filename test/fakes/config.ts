@@ -1,5 +1,5 @@
 // A temp home for a real moor process: config pointing at the fake model, and data/state/config dirs of its own.
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -38,4 +38,9 @@ export function makeTempHome(llmUrl: string, config: Record<string, unknown> = {
     MOOR_DAEMON_BACKOFF_MS: "200",
   };
   return { root, project, env };
+}
+
+/** Trusts the temp home's project (or `directory`), so its own .moor/config.json applies in full. */
+export function trustProject(home: TempHome, directory = home.project): void {
+  writeFileSync(join(home.env.MOOR_CONFIG_DIR, "trusted.json"), JSON.stringify({ trusted: [realpathSync(directory)] }));
 }

@@ -11,10 +11,15 @@ export async function startServe(env: Record<string, string>, args: string[] = [
   const child = spawnMoor(["serve", "--port", "0", ...args], { env, cwd });
   await waitForOutput(
     child,
-    (stdout, stderr) => /moor listening on \S+/.test(stdout) || child.exitCode !== null || stderr.includes("moor:"),
+    // A start-up warning or notice is not a failure to start; any other `moor:` line is.
+    (stdout, stderr) =>
+      /moor listening on \S+/.test(stdout) || child.exitCode !== null || /^moor: (?!warning:|notice:)/m.test(stderr),
   );
   const match = /moor listening on (\S+)/.exec(child.output().stdout);
-  if (!match) throw new Error(`moor serve did not start: ${child.output().stderr}`);
+  if (!match) {
+    child.kill("SIGKILL");
+    throw new Error(`moor serve did not start: ${child.output().stderr}`);
+  }
   return {
     url: match[1],
     child,

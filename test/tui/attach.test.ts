@@ -62,6 +62,7 @@ describe("moor attach (tmux)", () => {
     screen.type("write a note");
     screen.keys("Enter");
     await screen.waitFor(/Permission: edit .*note\.txt/);
+    await screen.waitFor(/\[a\] Always allow: \//);
     screen.type("y");
     await screen.waitFor(/✓ write note\.txt/);
     await screen.waitFor(/Wrote the note\./);

@@ -107,6 +107,8 @@ describe.skipIf(skipReason)("the web UI", () => {
     const banner = page.locator(".permission");
     await banner.waitFor();
     await expect(banner.textContent()).resolves.toContain("a.txt");
+    // What "Always" grants is on the banner before anyone chooses.
+    await expect(banner.textContent()).resolves.toContain(`Always allow: ${home.project}/a.txt`);
     await page.screenshot({ path: `${ARTIFACTS}web-permission-banner.png` });
     await banner.getByRole("button", { name: "Allow once" }).click();
     await banner.waitFor({ state: "detached" });

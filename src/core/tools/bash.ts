@@ -1,6 +1,11 @@
 import { spawn } from "node:child_process";
+import { resolve } from "node:path";
 import * as z from "zod";
-import type { ToolDefinition } from "./tool.js";
+import { OPAQUE_MARK } from "../permission-rules.js";
+import { resolveInside } from "./paths.js";
+import { processGroupRecord } from "./process-group.js";
+import { analyzeCommand } from "./shell/analyze.js";
+import type { ToolContext, ToolDefinition } from "./tool.js";
 
 const DEFAULT_TIMEOUT_MS = 120_000;
 const MAX_TIMEOUT_MS = 600_000;
@@ -42,27 +47,66 @@ function killGroup(pid: number | undefined): void {
   }, KILL_GRACE_MS).unref();
 }
 
-export function createBashTool(): ToolDefinition<z.infer<typeof Input>> {
+/**
+ * Asks before a command runs, about each part on its own (shell/analyze.ts): every file a redirection writes is an
+ * edit of that file (outside the directory, or somewhere not known before the command runs, also an
+ * `external_directory`); then one `bash` question whose patterns are the simple commands, each judged by itself
+ * against rules and grants, and whose `always` is exactly the rules an "always" answer stores (always-rule.ts).
+ * A line the parser cannot read is asked as a whole, marked opaque: no grant covers it (and, when it may redirect,
+ * as an opaque edit too).
+ */
+async function askFor(command: string, description: string | undefined, ctx: ToolContext): Promise<void> {
+  const analysis = await analyzeCommand(command);
+  const metadata = { command, description };
+  if (analysis.understood) {
+    for (const write of analysis.writes) {
+      if (write.path === undefined) {
+        // Where it lands is only known when the command runs: possibly outside the directory.
+        await ctx.ask({ permission: "external_directory", patterns: [write.raw], always: [], metadata });
+        await ctx.ask({ permission: "edit", patterns: [write.raw], always: [], metadata });
+        continue;
+      }
+      const path = await resolveInside(ctx, resolve(ctx.directory, write.path));
+      await ctx.ask({ permission: "edit", patterns: [path], metadata: { ...metadata, filepath: path } });
+    }
+  } else if (/>|\btee\b/.test(command)) {
+    // It may write files nobody can name: an opaque edit, which the plan agent refuses.
+    await ctx.ask({ permission: "edit", patterns: [OPAQUE_MARK + command.trim()], always: [], metadata });
+  }
+  const commands = analysis.understood ? analysis.commands : [];
+  const patterns = unique(commands.map((part) => (part.opaque ? OPAQUE_MARK + part.text : part.text)));
+  if (patterns.length === 0) patterns.push(OPAQUE_MARK + command.trim());
+  const always = unique(commands.flatMap((part) => (part.rule === undefined ? [] : [part.rule])));
+  await ctx.ask({ permission: "bash", patterns, always, metadata });
+}
+
+function unique(values: string[]): string[] {
+  return [...new Set(values)];
+}
+
+export interface BashToolOptions {
+  /** The environment commands run with: given by cli, which leaves out moor's own secrets (core reads no env). */
+  env: Record<string, string | undefined>;
+}
+
+export function createBashTool(options: BashToolOptions): ToolDefinition<z.infer<typeof Input>> {
   return {
     name: "bash",
     description:
       "Run a shell command in the project directory. Output (stdout and stderr) is capped; long-running commands time out (default 2 minutes).",
     parameters: Input,
     async execute(input, ctx) {
-      const firstWord = input.command.trim().split(/\s+/)[0];
-      await ctx.ask({
-        permission: "bash",
-        patterns: [input.command],
-        always: [`${firstWord} *`],
-        metadata: { command: input.command, description: input.description },
-      });
+      await askFor(input.command, input.description, ctx);
       const timeoutMs = input.timeout ?? DEFAULT_TIMEOUT_MS;
       const child = spawn("/bin/sh", ["-c", input.command], {
         cwd: ctx.directory,
         detached: true,
         stdio: ["ignore", "pipe", "pipe"],
-        env: { ...process.env, TERM: "dumb", PAGER: "cat", GIT_PAGER: "cat" },
+        // Without CDPATH a relative `cd` goes where it says, as the analysis of redirections assumes.
+        env: { ...options.env, CDPATH: undefined, TERM: "dumb", PAGER: "cat", GIT_PAGER: "cat" },
       });
+      // Recorded at once, so a restart after a crash can end this command before the call runs again.
+      if (child.pid) ctx.progress({ metadata: { ...processGroupRecord(child.pid) } });
       let output = "";
       let lastProgress = 0;
       const onData = (chunk: Buffer) => {

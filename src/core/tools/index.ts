@@ -8,12 +8,17 @@ import { createTodoReadTool, createTodoWriteTool } from "./todo.js";
 import type { ToolDefinition } from "./tool.js";
 import { createWriteTool } from "./write.js";
 
-export function createBuiltinTools(): ToolDefinition[] {
+export interface BuiltinToolOptions {
+  /** The environment commands run with, as cli builds it (without moor's own secrets). */
+  commandEnv: Record<string, string>;
+}
+
+export function createBuiltinTools(options: BuiltinToolOptions): ToolDefinition[] {
   return [
     createReadTool(),
     createWriteTool(),
     createEditTool(),
-    createBashTool(),
+    createBashTool({ env: options.commandEnv }),
     createGlobTool(),
     createGrepTool(),
     createLsTool(),

@@ -48,7 +48,7 @@ export function eventRoutes(ctx: RouteContext): void {
     const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
     if (!outgoing) return sseResponse(options);
     const origin = c.req.header("origin");
-    sseToNodeResponse(options, outgoing, origin ? corsHeaders(origin) : {});
+    sseToNodeResponse(options, outgoing, origin ? corsHeaders(origin, deps.cors ?? []) : {});
     return alreadySent();
   };
   route(

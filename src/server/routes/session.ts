@@ -2,6 +2,8 @@
 import * as z from "zod";
 import { FileDiff, MessageWithParts, PromptInput, Session, SessionStatus, Todo } from "../../protocol/index.js";
 import { type RouteContext, readBody, readQuery, requestDirectory, route } from "../context.js";
+import { AnnouncedText, SNAPSHOT_HEADER } from "../message-snapshot.js";
+import { framesWritten } from "../sse.js";
 
 const CreateSession = z.object({ title: z.string().optional(), parentID: z.string().optional() }).loose();
 const UpdateSession = z.object({ title: z.string().min(1).optional() }).loose();
@@ -15,6 +17,7 @@ export function sessionRoutes(ctx: RouteContext): void {
   const sessions = core.sessions;
   const tag = "session";
   const id = (c: { req: { param(name: string): string } }) => c.req.param("sessionID");
+  const announced = new AnnouncedText(core.bus);
 
   route(
     ctx,
@@ -127,7 +130,12 @@ export function sessionRoutes(ctx: RouteContext): void {
       tag,
       response: z.array(MessageWithParts),
     },
-    (c) => c.json(sessions.messages(id(c))),
+    (c) => {
+      // Rows and position in one synchronous step: the snapshot is exactly the events up to that id.
+      const messages = announced.overlay(sessions.messages(id(c)));
+      c.header(SNAPSHOT_HEADER, announced.position());
+      return c.json(messages);
+    },
   );
   route(
     ctx,
@@ -139,7 +147,11 @@ export function sessionRoutes(ctx: RouteContext): void {
       tag,
       response: MessageWithParts,
     },
-    (c) => c.json(sessions.message(id(c), c.req.param("messageID") ?? "")),
+    (c) => {
+      const [message] = announced.overlay([sessions.message(id(c), c.req.param("messageID") ?? "")]);
+      c.header(SNAPSHOT_HEADER, announced.position());
+      return c.json(message);
+    },
   );
   route(
     ctx,
@@ -155,6 +167,8 @@ export function sessionRoutes(ctx: RouteContext): void {
     async (c) => {
       const body = await readBody(c, PromptInput);
       const result = await sessions.prompt(id(c), body);
+      // Every frame of the turn is on its way to the event streams before the reply that ends it.
+      await framesWritten();
       if (result.last) return c.json(result.last);
       return c.json(sessions.message(id(c), result.user.id));
     },

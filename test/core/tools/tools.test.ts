@@ -1,5 +1,14 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -115,6 +124,47 @@ describe("path confinement", () => {
     expect(existsSync(join(outside, "new.txt"))).toBe(false);
   });
 
+  it("a write through a dangling symlink, a chain of links or a linked parent asks external_directory", async () => {
+    const outside = realpathSync(mkdtempSync(join(tmpdir(), "moor-outside-")));
+    const ctx = makeContext({ deny: (ask) => ask.permission === "external_directory" });
+    symlinkSync(join(outside, "new.txt"), join(ctx.directory, "dangling"));
+    symlinkSync("dangling", join(ctx.directory, "chain1"));
+    symlinkSync(join(ctx.directory, "chain1"), join(ctx.directory, "chain2"));
+    symlinkSync(join(outside, "newdir"), join(ctx.directory, "dangling-dir"));
+    mkdirSync(join(ctx.directory, "sub"));
+    symlinkSync("../dangling-dir/../new2.txt", join(ctx.directory, "sub", "climb"));
+    const cases: [string, string][] = [
+      ["dangling", join(outside, "new.txt")],
+      ["chain2", join(outside, "new.txt")],
+      ["dangling-dir/x.txt", join(outside, "newdir", "x.txt")],
+      ["sub/climb", join(outside, "new2.txt")],
+    ];
+    for (const [filePath, real] of cases) {
+      ctx.asks.length = 0;
+      await expect(createWriteTool().execute({ filePath, content: "x" }, ctx)).rejects.toBeInstanceOf(
+        PermissionDeniedError,
+      );
+      expect(ctx.asks).toEqual([expect.objectContaining({ permission: "external_directory", patterns: [real] })]);
+    }
+    expect(readdirSync(outside)).toEqual([]);
+    // Granted, the write goes where the link points, as asked.
+    const granted = makeContext({ directory: ctx.directory });
+    await createWriteTool().execute({ filePath: "dangling", content: "through" }, granted);
+    expect(granted.asks.map((ask) => ask.permission)).toEqual(["external_directory", "edit"]);
+    expect(readFileSync(join(outside, "new.txt"), "utf8")).toBe("through");
+  });
+
+  it("links that stay inside need no external permission", async () => {
+    const ctx = makeContext();
+    mkdirSync(join(ctx.directory, "real"));
+    symlinkSync("real/new.txt", join(ctx.directory, "inside-dangling"));
+    symlinkSync(join(ctx.directory, "real"), join(ctx.directory, "dirlink"));
+    await createWriteTool().execute({ filePath: "inside-dangling", content: "a" }, ctx);
+    await createWriteTool().execute({ filePath: "dirlink/b.txt", content: "b" }, ctx);
+    expect(ctx.asks.map((ask) => ask.permission)).toEqual(["edit", "edit"]);
+    expect(readFileSync(join(ctx.directory, "real", "new.txt"), "utf8")).toBe("a");
+  });
+
   it("paths inside the directory need no external permission", async () => {
     const ctx = makeContext();
     await createWriteTool().execute({ filePath: "inside/ok.txt", content: "ok" }, ctx);
@@ -125,17 +175,63 @@ describe("path confinement", () => {
 describe("bash", () => {
   it("runs in the session directory and reports the exit code", async () => {
     const ctx = makeContext();
-    const result = await createBashTool().execute({ command: "pwd; echo oops >&2; exit 3" }, ctx);
+    const result = await createBashTool({ env: process.env }).execute({ command: "pwd; echo oops >&2; exit 3" }, ctx);
     expect(result.output).toContain(ctx.directory);
     expect(result.output).toContain("oops");
     expect(result.output).toContain("Exit code: 3");
-    expect(ctx.asks[0]).toMatchObject({ permission: "bash", always: ["pwd; *"] });
+    expect(ctx.asks[0]).toMatchObject({
+      permission: "bash",
+      patterns: ["pwd", "echo oops", "exit 3"],
+      always: ["pwd *", "echo *", "exit *"],
+    });
+  });
+
+  it("asks edit for each file a redirection writes, external_directory for one outside, before anything runs", async () => {
+    const outside = realpathSync(mkdtempSync(join(tmpdir(), "moor-outside-")));
+    const ctx = makeContext({ deny: (ask) => ask.permission === "external_directory" });
+    symlinkSync(join(outside, "new.txt"), join(ctx.directory, "dangling"));
+    await createBashTool({ env: process.env }).execute({ command: "echo a > in.txt 2>/dev/null; cat in.txt" }, ctx);
+    expect(ctx.asks.map((ask) => [ask.permission, ask.patterns])).toEqual([
+      ["edit", [join(ctx.directory, "in.txt")]],
+      ["bash", ["echo a", "cat in.txt"]],
+    ]);
+    for (const command of [
+      `echo x > ${join(outside, "abs.txt")}`,
+      "echo x >> ../up.txt",
+      "echo x > dangling",
+      "echo x | tee dangling",
+      "echo x > $HOME/f",
+      "cd sub; echo x > f",
+      "cd .. && echo x > f",
+    ]) {
+      ctx.asks.length = 0;
+      await expect(createBashTool({ env: process.env }).execute({ command }, ctx), command).rejects.toBeInstanceOf(
+        PermissionDeniedError,
+      );
+      expect(ctx.asks.map((ask) => ask.permission)).toEqual(["external_directory"]);
+    }
+    expect(readdirSync(outside)).toEqual([]);
+  });
+
+  it("a line the parser cannot read is asked as a whole, marked opaque, with nothing to remember", async () => {
+    const ctx = makeContext();
+    await createBashTool({ env: process.env }).execute({ command: 'echo ok; echo "a' }, ctx);
+    expect(ctx.asks).toEqual([
+      expect.objectContaining({ permission: "bash", patterns: ['(opaque) echo ok; echo "a'], always: [] }),
+    ]);
+    // One that may write somewhere is an opaque edit as well, so the plan agent refuses it.
+    ctx.asks.length = 0;
+    await createBashTool({ env: process.env }).execute({ command: "echo ok; echo a <>f" }, ctx);
+    expect(ctx.asks.map((ask) => [ask.permission, ask.patterns])).toEqual([
+      ["edit", ["(opaque) echo ok; echo a <>f"]],
+      ["bash", ["(opaque) echo ok; echo a <>f"]],
+    ]);
   });
 
   it("a timeout kills the whole process group", async () => {
     const ctx = makeContext();
     const pidFile = join(ctx.directory, "child.pid");
-    const result = await createBashTool().execute(
+    const result = await createBashTool({ env: process.env }).execute(
       { command: `sleep 30 & echo $! > ${pidFile}; wait`, timeout: 300 },
       ctx,
     );
@@ -148,7 +244,10 @@ describe("bash", () => {
   it("abort kills the command and its children", async () => {
     const ctx = makeContext();
     const pidFile = join(ctx.directory, "child.pid");
-    const running = createBashTool().execute({ command: `sleep 30 & echo $! > ${pidFile}; wait` }, ctx);
+    const running = createBashTool({ env: process.env }).execute(
+      { command: `sleep 30 & echo $! > ${pidFile}; wait` },
+      ctx,
+    );
     while (!existsSync(pidFile) || readFileSync(pidFile, "utf8") === "") await new Promise((r) => setTimeout(r, 10));
     ctx.controller.abort();
     await expect(running).rejects.toThrow(/aborted/);
@@ -158,7 +257,7 @@ describe("bash", () => {
 
   it("caps huge output, keeping head and tail", async () => {
     const ctx = makeContext();
-    const result = await createBashTool().execute({ command: "seq 1 100000" }, ctx);
+    const result = await createBashTool({ env: process.env }).execute({ command: "seq 1 100000" }, ctx);
     expect(result.metadata.truncated).toBe(true);
     expect(result.output.length).toBeLessThan(31_000);
     expect(result.output.startsWith("1\n2\n")).toBe(true);

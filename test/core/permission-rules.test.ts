@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { evaluatePermission, OPAQUE_MARK, wildcardMatch } from "../../src/core/permission-rules.js";
+
+const grant = (pattern: string) => ({ permission: "bash", pattern });
+
+describe("permission rules", () => {
+  it("a rule ending in ` *` also matches the bare command, and `*` matches within one command's text only", () => {
+    expect(wildcardMatch("git status *", "git status")).toBe(true);
+    expect(wildcardMatch("git status *", "git status -s")).toBe(true);
+    expect(wildcardMatch("git status *", "git statusx")).toBe(false);
+    expect(evaluatePermission(undefined, [grant("echo *")], "bash", ["echo a", "touch g"])).toBe("ask");
+    expect(evaluatePermission(undefined, [grant("echo *"), grant("touch *")], "bash", ["echo a", "touch g"])).toBe(
+      "allow",
+    );
+  });
+
+  it("an opaque command is asked whatever was granted or matched, unless bash is allowed outright", () => {
+    const opaque = `${OPAQUE_MARK}sh -c 'rm x'`;
+    expect(evaluatePermission(undefined, [grant("sh *"), grant("*")], "bash", [opaque])).toBe("ask");
+    expect(evaluatePermission({ bash: { "sh *": "allow" } }, [], "bash", [opaque])).toBe("ask");
+    expect(evaluatePermission({ bash: { "*": "allow", "rm *": "deny" } }, [], "bash", [opaque])).toBe("ask");
+    expect(evaluatePermission({ bash: { "sh *": "deny" } }, [], "bash", [opaque])).toBe("deny");
+    expect(evaluatePermission({ bash: "allow" }, [], "bash", [opaque])).toBe("allow");
+    expect(evaluatePermission({ bash: { "*": "allow" } }, [], "bash", [opaque])).toBe("allow");
+    expect(evaluatePermission({ bash: "allow" }, [], "bash", [opaque], "plan")).toBe("ask");
+  });
+
+  it("the plan agent's ask is not answered by grants; build's is", () => {
+    expect(evaluatePermission(undefined, [grant("echo *")], "bash", ["echo hi"], "build")).toBe("allow");
+    expect(evaluatePermission(undefined, [grant("echo *")], "bash", ["echo hi"], "plan")).toBe("ask");
+    expect(evaluatePermission({ bash: "allow" }, [], "bash", ["echo hi"], "plan")).toBe("ask");
+    expect(evaluatePermission({ edit: "allow" }, [], "edit", ["/p/f"], "plan")).toBe("deny");
+  });
+});
