@@ -95,7 +95,9 @@ export function openCore(context: CliContext, store: Store, extras: CoreExtras =
       autoApprove: extras.autoApprove,
     }),
     resolveModel: cachedModels(context),
-    tools: createBuiltinTools({ commandEnv: commandEnv(context.env, context.config, context.providerEnv) }),
+    tools: createBuiltinTools({
+      commandEnv: () => commandEnv(context.env, context.config, context.providerEnv),
+    }),
     editorFs: extras.editorFs,
   });
 }

@@ -10,6 +10,7 @@ import type {
   SessionStatus,
   Todo,
 } from "../protocol/index.js";
+import { SNAPSHOT_HEADER } from "../protocol/index.js";
 import type { TrustState } from "../protocol/trust.js";
 import { EventStream, type EventStreamOptions } from "./events.js";
 import { type ClientOptions, requestJson } from "./http.js";
@@ -18,9 +19,7 @@ export { type ConnectionState, EventStream, type EventStreamOptions } from "./ev
 export { type ClientOptions, MoorClientError } from "./http.js";
 export { type HeldEvent, isAfterSnapshot, SnapshotJoin } from "./join.js";
 export { applyTranscriptEvent, type TranscriptMessage } from "./transcript.js";
-
-/** The header naming the event id a message snapshot was taken at (src/server/message-snapshot.ts). */
-export const SNAPSHOT_HEADER = "x-moor-event-id";
+export { SNAPSHOT_HEADER };
 
 export interface MessageSnapshot {
   messages: MessageWithParts[];

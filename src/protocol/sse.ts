@@ -17,6 +17,12 @@ export function formatSseFrame(frame: SseFrame): string {
   return `${out}\n`;
 }
 
+/**
+ * The response header naming the event id a message snapshot was taken at (`<epoch>-<seq>`): a client that opened
+ * its event stream first applies only the events after it (src/server/message-snapshot.ts, src/client/join.ts).
+ */
+export const SNAPSHOT_HEADER = "x-moor-event-id";
+
 export function formatEventId(epoch: string, seq: number): string {
   return `${epoch}-${seq}`;
 }

@@ -1,6 +1,7 @@
 // The edge checks that run before any handler: DNS-rebinding guard on loopback (the Host must be a loopback name)
 // and the browser Origin allow list (403 for any other origin).
 import { isIP } from "node:net";
+import { SNAPSHOT_HEADER } from "../protocol/index.js";
 
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
 
@@ -50,8 +51,8 @@ export function originAllowed(origin: string, options: { allowed: string[]; host
  * credentials to an arbitrary page (and `--cors '*'` with a password is refused at start, listen.ts).
  */
 export function corsHeaders(origin: string, allowed: string[]): Record<string, string> {
-  if (allowed.includes("*") && !allowed.includes(origin)) {
-    return { "access-control-allow-origin": "*", vary: "Origin" };
-  }
-  return { "access-control-allow-origin": origin, "access-control-allow-credentials": "true", vary: "Origin" };
+  // A page on another origin may read the snapshot's event id, or it could not join a busy session exactly.
+  const exposed = { "access-control-expose-headers": SNAPSHOT_HEADER, vary: "Origin" };
+  if (allowed.includes("*") && !allowed.includes(origin)) return { "access-control-allow-origin": "*", ...exposed };
+  return { "access-control-allow-origin": origin, "access-control-allow-credentials": "true", ...exposed };
 }

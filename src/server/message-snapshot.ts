@@ -17,8 +17,6 @@
 import type { EventBus } from "../core/bus.js";
 import { formatEventId, type MessageWithParts } from "../protocol/index.js";
 
-export const SNAPSHOT_HEADER = "x-moor-event-id";
-
 interface Streaming {
   messageID: string;
   sessionID: string;

@@ -36,7 +36,7 @@ function start(
     version: "test",
     settings: () => ({ permission: rules }),
     resolveModel: async () => ({ model, providerID: "mock", modelID: "m" }),
-    tools: [createBashTool({ env: process.env })],
+    tools: [createBashTool({ env: () => process.env })],
   });
   const asked: PermissionRequest[] = [];
   core.bus.subscribe(({ event }) => {
@@ -128,7 +128,7 @@ describe("the plan agent", () => {
       version: "test",
       settings: () => ({}),
       resolveModel: async () => ({ model, providerID: "mock", modelID: "m" }),
-      tools: [createBashTool({ env: process.env })],
+      tools: [createBashTool({ env: () => process.env })],
     });
     const session = core.sessions.create({ directory: dir });
     const turn = core.sessions.prompt(session.id, { agent: "plan", parts: [{ type: "text", text: "plan" }] });

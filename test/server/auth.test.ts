@@ -133,7 +133,11 @@ describe("edge predicates", () => {
   });
 
   it("answers a wildcard-allowed origin with `*` and no credentials; a listed origin with credentials", () => {
-    expect(corsHeaders("https://evil.example", ["*"])).toEqual({ "access-control-allow-origin": "*", vary: "Origin" });
+    expect(corsHeaders("https://evil.example", ["*"])).toEqual({
+      "access-control-allow-origin": "*",
+      "access-control-expose-headers": "x-moor-event-id",
+      vary: "Origin",
+    });
     expect(corsHeaders("https://editor.example", ["*", "https://editor.example"])).toMatchObject({
       "access-control-allow-origin": "https://editor.example",
       "access-control-allow-credentials": "true",

@@ -218,6 +218,8 @@ describe("moor serve against real clients", () => {
     const listed = await fetch(`${server.url}/session`, { headers: { origin } });
     expect(listed.status).toBe(200);
     expect(listed.headers.get("access-control-allow-origin")).toBe(origin);
+    // A cross-origin page can read the event id a message snapshot was taken at, so its join is exact.
+    expect(listed.headers.get("access-control-expose-headers")).toBe("x-moor-event-id");
     const controller = new AbortController();
     const events = await fetch(`${server.url}/global/event`, { headers: { origin }, signal: controller.signal });
     expect(events.status).toBe(200);

@@ -2,11 +2,18 @@
 // project's keys held back until trusted, then applied without a restart.
 import { mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { MessageWithParts, Session, ToolPart } from "../../src/protocol/index.js";
 import { makeTempHome } from "../fakes/config.js";
+import { type FakeLlm, startFakeLlm } from "../fakes/llm-server.js";
 import { type ServeHandle, startServe } from "../fakes/serve.js";
 
 let server: ServeHandle | undefined;
+let llm: FakeLlm;
+beforeAll(async () => {
+  llm = await startFakeLlm();
+});
+afterAll(() => llm.close());
 afterEach(async () => {
   await server?.stop("SIGKILL");
   server = undefined;
@@ -64,5 +71,49 @@ describe("trust over HTTP", () => {
     const reloaded = await (await fetch(`${server.url}/config`)).json();
     expect(reloaded).toMatchObject({ model: "fake/other", permission: { bash: "allow" } });
     expect((await (await fetch(`${server.url}/trust`)).json()).trusted).toBe(true);
+  });
+
+  it("a project trusted while the server runs: its commands do not see the keys its provider config reads", async () => {
+    const home = makeTempHome(llm.url, { permission: { bash: "allow" } });
+    writeFileSync(
+      join(home.project, "opencode.json"),
+      JSON.stringify({
+        model: "project/echo",
+        provider: {
+          project: {
+            npm: "@ai-sdk/openai-compatible",
+            options: { baseURL: llm.url, apiKey: "{env:PROJECT_LLM_KEY}" },
+            models: { echo: { name: "Echo", tool_call: true } },
+          },
+        },
+      }),
+    );
+    server = await startServe({ ...home.env, PROJECT_LLM_KEY: "project-key-secret" }, [], home.project);
+    const trusted = await fetch(`${server.url}/trust`, {
+      method: "POST",
+      headers: json,
+      body: JSON.stringify({ directory: home.project }),
+    });
+    expect(trusted.status).toBe(200);
+
+    llm.script({ toolCalls: [{ name: "bash", args: { command: "env" } }] }, { text: "done" });
+    const session = (await (
+      await fetch(`${server.url}/session`, { method: "POST", headers: json, body: "{}" })
+    ).json()) as Session;
+    const prompt = await fetch(`${server.url}/session/${session.id}/message`, {
+      method: "POST",
+      headers: json,
+      body: JSON.stringify({ parts: [{ type: "text", text: "show env" }] }),
+    });
+    expect(prompt.status).toBe(200);
+    const messages = (await (await fetch(`${server.url}/session/${session.id}/message`)).json()) as MessageWithParts[];
+    const tool = messages
+      .flatMap((message) => message.parts)
+      .find((part): part is ToolPart => part.type === "tool" && part.state.status === "completed");
+    const output = tool?.state.status === "completed" ? tool.state.output : "";
+    // The trusted project's provider (whose key is read through {env:}) answered, and the command ran.
+    expect(messages.at(-1)?.info).toMatchObject({ role: "assistant", providerID: "project" });
+    expect(output).toContain("PATH=");
+    expect(output).not.toContain("project-key-secret");
   });
 });

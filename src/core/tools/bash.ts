@@ -85,8 +85,11 @@ function unique(values: string[]): string[] {
 }
 
 export interface BashToolOptions {
-  /** The environment commands run with: given by cli, which leaves out moor's own secrets (core reads no env). */
-  env: Record<string, string | undefined>;
+  /**
+   * The environment commands run with: given by cli, which leaves out moor's own secrets (core reads no env).
+   * Asked at each command, so a config reloaded after a directory is trusted holds back its own `{env:}` keys too.
+   */
+  env: () => Record<string, string | undefined>;
 }
 
 export function createBashTool(options: BashToolOptions): ToolDefinition<z.infer<typeof Input>> {
@@ -103,7 +106,7 @@ export function createBashTool(options: BashToolOptions): ToolDefinition<z.infer
         detached: true,
         stdio: ["ignore", "pipe", "pipe"],
         // Without CDPATH a relative `cd` goes where it says, as the analysis of redirections assumes.
-        env: { ...options.env, CDPATH: undefined, TERM: "dumb", PAGER: "cat", GIT_PAGER: "cat" },
+        env: { ...options.env(), CDPATH: undefined, TERM: "dumb", PAGER: "cat", GIT_PAGER: "cat" },
       });
       // Recorded at once, so a restart after a crash can end this command before the call runs again.
       if (child.pid) ctx.progress({ metadata: { ...processGroupRecord(child.pid) } });

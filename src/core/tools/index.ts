@@ -10,7 +10,7 @@ import { createWriteTool } from "./write.js";
 
 export interface BuiltinToolOptions {
   /** The environment commands run with, as cli builds it (without moor's own secrets). */
-  commandEnv: Record<string, string>;
+  commandEnv: () => Record<string, string>;
 }
 
 export function createBuiltinTools(options: BuiltinToolOptions): ToolDefinition[] {

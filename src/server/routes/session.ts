@@ -1,8 +1,16 @@
 // The session API, OpenCode's shapes (reference/opencode-core-openapi.json).
 import * as z from "zod";
-import { FileDiff, MessageWithParts, PromptInput, Session, SessionStatus, Todo } from "../../protocol/index.js";
+import {
+  FileDiff,
+  MessageWithParts,
+  PromptInput,
+  Session,
+  SessionStatus,
+  SNAPSHOT_HEADER,
+  Todo,
+} from "../../protocol/index.js";
 import { type RouteContext, readBody, readQuery, requestDirectory, route } from "../context.js";
-import { AnnouncedText, SNAPSHOT_HEADER } from "../message-snapshot.js";
+import { AnnouncedText } from "../message-snapshot.js";
 import { framesWritten } from "../sse.js";
 
 const CreateSession = z.object({ title: z.string().optional(), parentID: z.string().optional() }).loose();

@@ -175,7 +175,10 @@ describe("path confinement", () => {
 describe("bash", () => {
   it("runs in the session directory and reports the exit code", async () => {
     const ctx = makeContext();
-    const result = await createBashTool({ env: process.env }).execute({ command: "pwd; echo oops >&2; exit 3" }, ctx);
+    const result = await createBashTool({ env: () => process.env }).execute(
+      { command: "pwd; echo oops >&2; exit 3" },
+      ctx,
+    );
     expect(result.output).toContain(ctx.directory);
     expect(result.output).toContain("oops");
     expect(result.output).toContain("Exit code: 3");
@@ -190,7 +193,10 @@ describe("bash", () => {
     const outside = realpathSync(mkdtempSync(join(tmpdir(), "moor-outside-")));
     const ctx = makeContext({ deny: (ask) => ask.permission === "external_directory" });
     symlinkSync(join(outside, "new.txt"), join(ctx.directory, "dangling"));
-    await createBashTool({ env: process.env }).execute({ command: "echo a > in.txt 2>/dev/null; cat in.txt" }, ctx);
+    await createBashTool({ env: () => process.env }).execute(
+      { command: "echo a > in.txt 2>/dev/null; cat in.txt" },
+      ctx,
+    );
     expect(ctx.asks.map((ask) => [ask.permission, ask.patterns])).toEqual([
       ["edit", [join(ctx.directory, "in.txt")]],
       ["bash", ["echo a", "cat in.txt"]],
@@ -205,9 +211,10 @@ describe("bash", () => {
       "cd .. && echo x > f",
     ]) {
       ctx.asks.length = 0;
-      await expect(createBashTool({ env: process.env }).execute({ command }, ctx), command).rejects.toBeInstanceOf(
-        PermissionDeniedError,
-      );
+      await expect(
+        createBashTool({ env: () => process.env }).execute({ command }, ctx),
+        command,
+      ).rejects.toBeInstanceOf(PermissionDeniedError);
       expect(ctx.asks.map((ask) => ask.permission)).toEqual(["external_directory"]);
     }
     expect(readdirSync(outside)).toEqual([]);
@@ -215,13 +222,13 @@ describe("bash", () => {
 
   it("a line the parser cannot read is asked as a whole, marked opaque, with nothing to remember", async () => {
     const ctx = makeContext();
-    await createBashTool({ env: process.env }).execute({ command: 'echo ok; echo "a' }, ctx);
+    await createBashTool({ env: () => process.env }).execute({ command: 'echo ok; echo "a' }, ctx);
     expect(ctx.asks).toEqual([
       expect.objectContaining({ permission: "bash", patterns: ['(opaque) echo ok; echo "a'], always: [] }),
     ]);
     // One that may write somewhere is an opaque edit as well, so the plan agent refuses it.
     ctx.asks.length = 0;
-    await createBashTool({ env: process.env }).execute({ command: "echo ok; echo a <>f" }, ctx);
+    await createBashTool({ env: () => process.env }).execute({ command: "echo ok; echo a <>f" }, ctx);
     expect(ctx.asks.map((ask) => [ask.permission, ask.patterns])).toEqual([
       ["edit", ["(opaque) echo ok; echo a <>f"]],
       ["bash", ["(opaque) echo ok; echo a <>f"]],
@@ -231,7 +238,7 @@ describe("bash", () => {
   it("a timeout kills the whole process group", async () => {
     const ctx = makeContext();
     const pidFile = join(ctx.directory, "child.pid");
-    const result = await createBashTool({ env: process.env }).execute(
+    const result = await createBashTool({ env: () => process.env }).execute(
       { command: `sleep 30 & echo $! > ${pidFile}; wait`, timeout: 300 },
       ctx,
     );
@@ -244,7 +251,7 @@ describe("bash", () => {
   it("abort kills the command and its children", async () => {
     const ctx = makeContext();
     const pidFile = join(ctx.directory, "child.pid");
-    const running = createBashTool({ env: process.env }).execute(
+    const running = createBashTool({ env: () => process.env }).execute(
       { command: `sleep 30 & echo $! > ${pidFile}; wait` },
       ctx,
     );
@@ -257,7 +264,7 @@ describe("bash", () => {
 
   it("caps huge output, keeping head and tail", async () => {
     const ctx = makeContext();
-    const result = await createBashTool({ env: process.env }).execute({ command: "seq 1 100000" }, ctx);
+    const result = await createBashTool({ env: () => process.env }).execute({ command: "seq 1 100000" }, ctx);
     expect(result.metadata.truncated).toBe(true);
     expect(result.output.length).toBeLessThan(31_000);
     expect(result.output.startsWith("1\n2\n")).toBe(true);
