@@ -44,13 +44,14 @@ describe("moor run --attach", () => {
 
   it("--detach prints the session id at once and the turn completes on the server; --follow picks it up", async () => {
     server = await startServe(home.env, [], home.project);
-    llm.script({ text: "slow background work ".repeat(20), delayMs: 15 });
-    const started = Date.now();
+    // A reply of several seconds: --detach must return while it is still streaming, not after it.
+    llm.script({ text: "slow background work ".repeat(14), delayMs: 150 });
     const detached = await moor(["run", "--attach", server.url, "--detach", "--", "work in the background"]);
     expect(detached.code, detached.stderr).toBe(0);
     const sessionID = detached.stdout.trim();
     expect(sessionID).toMatch(/^ses_/);
-    expect(Date.now() - started).toBeLessThan(2000);
+    const statuses = (await (await fetch(`${server.url}/session/status`)).json()) as Record<string, { type: string }>;
+    expect(statuses[sessionID]?.type).toBe("busy");
     const followed = await moor(["run", "--attach", server.url, "--session", sessionID, "--follow"]);
     expect(followed.code).toBe(0);
     expect(followed.stdout).toContain("background work");

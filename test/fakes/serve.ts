@@ -40,6 +40,8 @@ export async function readSse(
     until: (events: SseItem[]) => boolean;
     signal?: AbortSignal;
     timeoutMs?: number;
+    /** Called once the stream's first frame (server.connected) has arrived: the client is subscribed from then on. */
+    connected?: () => void;
   },
 ): Promise<SseItem[]> {
   const controller = new AbortController();
@@ -59,6 +61,7 @@ export async function readSse(
         if (line.startsWith("id: ")) id = line.slice(4);
         if (line.startsWith("data: ")) {
           items.push({ id, event: JSON.parse(line.slice(6)) });
+          if (items.length === 1) options.connected?.();
           if (options.until(items)) return items;
         }
         newline = buffer.indexOf("\n");
@@ -77,4 +80,19 @@ export async function readSse(
 export interface SseItem {
   id?: string;
   event: { type: string; properties: Record<string, unknown>; payload?: unknown };
+}
+
+/** Reads an event stream as readSse does, and says when it is subscribed (instead of sleeping and hoping). */
+export function watchSse(
+  url: string,
+  options: Omit<Parameters<typeof readSse>[1], "connected">,
+): { connected: Promise<void>; done: Promise<SseItem[]> } {
+  let connected!: () => void;
+  const subscribed = new Promise<void>((resolve) => {
+    connected = resolve;
+  });
+  const done = readSse(url, { ...options, connected });
+  // A stream that fails before connecting must not leave `connected` waiting forever.
+  done.catch(() => connected());
+  return { connected: subscribed, done };
 }

@@ -9,7 +9,7 @@ import type { MessageWithParts } from "../../src/protocol/index.js";
 import { makeTempHome, type TempHome } from "../fakes/config.js";
 import { type FakeLlm, startFakeLlm } from "../fakes/llm-server.js";
 import { runMoor, waitForOutput } from "../fakes/moor-process.js";
-import { readSse, type ServeHandle, type SseItem, startServe } from "../fakes/serve.js";
+import { readSse, type ServeHandle, type SseItem, startServe, watchSse } from "../fakes/serve.js";
 
 let llm: FakeLlm;
 let home: TempHome;
@@ -71,17 +71,17 @@ describe("moor serve against real clients", () => {
     expect((await fetch(`${server.url}/api/sessions`, { headers: auth })).status).toBe(200);
     const sessionID = await createSession(server.url, auth);
     llm.script({ text: "streamed words here" });
-    const reading = readSse(`${server.url}/event`, {
+    const reading = watchSse(`${server.url}/event`, {
       headers: auth,
       until: (items) => items.some((i) => i.event.type === "session.idle"),
     });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await reading.connected;
     await fetch(`${server.url}/session/${sessionID}/prompt_async`, {
       method: "POST",
       headers: { ...json, ...auth },
       body: JSON.stringify({ parts: [{ type: "text", text: "go" }] }),
     });
-    const items = await reading;
+    const items = await reading.done;
     const text = items
       .filter((i) => i.event.type === "message.part.delta")
       .map((i) => i.event.properties.delta)
@@ -95,21 +95,21 @@ describe("moor serve against real clients", () => {
     const sessionID = await createSession(server.url);
     llm.script({ text: "w ".repeat(60), delayMs: 15 });
     const done = (items: SseItem[]) => items.some((i) => i.event.type === "session.idle");
-    const reference = readSse(`${server.url}/event`, { until: done });
-    const firstLeg = readSse(`${server.url}/event`, {
+    const reference = watchSse(`${server.url}/event`, { until: done });
+    const firstLeg = watchSse(`${server.url}/event`, {
       until: (items) => items.filter((i) => i.event.type === "message.part.delta").length >= 10,
     });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await Promise.all([reference.connected, firstLeg.connected]);
     await fetch(`${server.url}/session/${sessionID}/prompt_async`, {
       method: "POST",
       headers: json,
       body: JSON.stringify({ parts: [{ type: "text", text: "x" }] }),
     });
-    const first = await firstLeg;
+    const first = await firstLeg.done;
     await new Promise((resolve) => setTimeout(resolve, 150));
     const lastId = first.at(-1)!.id!;
     const second = await readSse(`${server.url}/event`, { headers: { "last-event-id": lastId }, until: done });
-    const all = await reference;
+    const all = await reference.done;
     const busEvents = (items: SseItem[]) => items.filter((i) => !i.event.type.startsWith("server.")).map(seqOf);
     const resumed = [...busEvents(first), ...busEvents(second)];
     expect(resumed).toEqual(busEvents(all));
@@ -135,9 +135,9 @@ describe("moor serve against real clients", () => {
           (i.event.properties.info as { role: string; time: { completed?: number } }).role === "assistant" &&
           (i.event.properties.info as { time: { completed?: number } }).time.completed,
       ).length >= 2 && items.at(-1)?.event.type === "session.idle";
-    const watcherA = readSse(`${server.url}/event`, { until: twoIdle });
-    const watcherB = readSse(`${server.url}/event`, { until: twoIdle });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    const watcherA = watchSse(`${server.url}/event`, { until: twoIdle });
+    const watcherB = watchSse(`${server.url}/event`, { until: twoIdle });
+    await Promise.all([watcherA.connected, watcherB.connected]);
     const send = (text: string) =>
       fetch(`${server!.url}/session/${sessionID}/message`, {
         method: "POST",
@@ -146,7 +146,7 @@ describe("moor serve against real clients", () => {
       }).then((r) => r.json());
     const [a, b] = await Promise.all([send("one"), send("two")]);
     expect([a, b].every((reply) => reply.info.role === "assistant")).toBe(true);
-    const [seenA, seenB] = await Promise.all([watcherA, watcherB]);
+    const [seenA, seenB] = await Promise.all([watcherA.done, watcherB.done]);
     const busEvents = (items: SseItem[]) => items.filter((i) => !i.event.type.startsWith("server.")).map(seqOf);
     expect(busEvents(seenA)).toEqual(busEvents(seenB));
     const messages = (await (await fetch(`${server.url}/session/${sessionID}/message`)).json()) as {
@@ -289,26 +289,26 @@ describe("moor serve against real clients", () => {
     server = await startServe(home.env, [], home.project);
     const sessionID = await createSession(server.url);
     llm.script({ text: "slow ".repeat(300), delayMs: 20 });
-    const streaming = readSse(`${server.url}/event`, {
+    const streaming = watchSse(`${server.url}/event`, {
       until: (items) => items.filter((i) => i.event.type === "message.part.delta").length >= 5,
     });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await streaming.connected;
     await fetch(`${server.url}/session/${sessionID}/prompt_async`, {
       method: "POST",
       headers: json,
       body: JSON.stringify({ parts: [{ type: "text", text: "go" }] }),
     });
-    await streaming;
+    await streaming.done;
     // A client still watching gets a last event before the stream ends.
-    const watching = readSse(`${server.url}/event`, {
+    const watching = watchSse(`${server.url}/event`, {
       until: (items) => items.some((i) => i.event.type === "server.instance.disposed"),
     });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await watching.connected;
     const started = Date.now();
     const code = await server.stop("SIGTERM");
     expect(code).toBe(0);
     expect(Date.now() - started).toBeLessThan(5000);
-    expect((await watching).at(-1)?.event.type).toBe("server.instance.disposed");
+    expect((await watching.done).at(-1)?.event.type).toBe("server.instance.disposed");
     server = await startServe(home.env, [], home.project);
     const messages = (await (await fetch(`${server.url}/session/${sessionID}/message`)).json()) as {
       info: { error?: { name: string } };
