@@ -2,18 +2,16 @@
 // route /doc lists, first through app.request(), then against a real `moor serve` on loopback. Every answer is a
 // success or a 4xx with {error:{code,message}}, never a 5xx, and the server still answers /global/health after.
 // On a failure fast-check prints the seed and path that reproduce it (pass them back as `{ seed, path }`).
-import { mkdtempSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { Agent, request as httpRequest } from "node:http";
 import { connect } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Core, createCore } from "../../src/core/index.js";
+import type { Core } from "../../src/core/index.js";
 import { createMoorApp } from "../../src/server/app.js";
-import { Store } from "../../src/storage/store.js";
-import { scriptedModel } from "../core/scripted-model.js";
+import type { Store } from "../../src/storage/store.js";
 import { makeTempHome, type TempHome } from "../fakes/config.js";
+import { openIdleCore } from "../fakes/idle-core.js";
 import { type FakeLlm, startFakeLlm } from "../fakes/llm-server.js";
 import { type ServeHandle, startServe } from "../fakes/serve.js";
 import {
@@ -82,16 +80,7 @@ describe("HTTP fuzz through app.request()", () => {
   let core: Core;
   let send: Send;
   beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), "moor-fuzz-"));
-    store = new Store(join(dir, "moor.db"));
-    const model = scriptedModel([]);
-    core = createCore({
-      store,
-      version: "1",
-      settings: () => ({}),
-      resolveModel: async () => ({ model, providerID: "mock", modelID: "m" }),
-      tools: [],
-    });
+    ({ dir, store, core } = openIdleCore("fuzz", "1"));
     // A lower body limit than the default 10 MB, so the large bodies also exercise the 413 path.
     // What the app logs as an unhandled error goes into the failure message: the 500's cause, found at once.
     const logged: unknown[] = [];

@@ -1,27 +1,16 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type Core, createCore } from "../../src/core/index.js";
+import type { Core } from "../../src/core/index.js";
 import { createMoorApp } from "../../src/server/app.js";
-import { Store } from "../../src/storage/store.js";
-import { scriptedModel } from "../core/scripted-model.js";
+import type { Store } from "../../src/storage/store.js";
+import { openIdleCore } from "../fakes/idle-core.js";
 
 describe("server app (app.request)", () => {
   let dir: string;
   let store: Store;
   let core: Core;
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), "moor-app-"));
-    store = new Store(join(dir, "moor.db"));
-    const model = scriptedModel([]);
-    core = createCore({
-      store,
-      version: "1.2.3",
-      settings: () => ({}),
-      resolveModel: async () => ({ model, providerID: "mock", modelID: "m" }),
-      tools: [],
-    });
+    ({ dir, store, core } = openIdleCore("app", "1.2.3"));
   });
   afterEach(() => {
     store.close();

@@ -1,16 +1,14 @@
 // The password check's edges: scheme names in any case, lockouts for an address that keeps guessing, and which
 // addresses count as loopback (IPs, never names) and which CORS headers a wildcard earns.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type Core, createCore } from "../../src/core/index.js";
+import type { Core } from "../../src/core/index.js";
 import { createMoorApp } from "../../src/server/app.js";
 import { isAuthorized } from "../../src/server/auth.js";
 import { corsHeaders, isLoopbackIp } from "../../src/server/guard.js";
 import { LoginThrottle } from "../../src/server/login-throttle.js";
-import { Store } from "../../src/storage/store.js";
-import { scriptedModel } from "../core/scripted-model.js";
+import type { Store } from "../../src/storage/store.js";
+import { openIdleCore } from "../fakes/idle-core.js";
 
 const basic = (user: string, password: string) => Buffer.from(`${user}:${password}`).toString("base64");
 
@@ -31,16 +29,7 @@ describe("HTTP authentication", () => {
     let store: Store;
     let core: Core;
     beforeEach(() => {
-      dir = mkdtempSync(join(tmpdir(), "moor-auth-"));
-      store = new Store(join(dir, "moor.db"));
-      const model = scriptedModel([]);
-      core = createCore({
-        store,
-        version: "1",
-        settings: () => ({}),
-        resolveModel: async () => ({ model, providerID: "mock", modelID: "m" }),
-        tools: [],
-      });
+      ({ dir, store, core } = openIdleCore("auth", "1"));
     });
     afterEach(() => {
       store.close();

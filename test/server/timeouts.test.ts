@@ -1,14 +1,12 @@
 // Requests have header and body time limits (a slow client cannot hold a socket), while event streams, whose
 // request is received at once, stay open however long they run. A real listener, raw sockets, short limits.
-import { mkdtempSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { connect, type Socket } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type Core, createCore } from "../../src/core/index.js";
+import type { Core } from "../../src/core/index.js";
 import { type RunningServer, startServer } from "../../src/server/listen.js";
-import { Store } from "../../src/storage/store.js";
-import { scriptedModel } from "../core/scripted-model.js";
+import type { Store } from "../../src/storage/store.js";
+import { openIdleCore } from "../fakes/idle-core.js";
 
 describe("request time limits on a real listener", () => {
   let dir: string;
@@ -17,16 +15,7 @@ describe("request time limits on a real listener", () => {
   let server: RunningServer;
   let port: number;
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), "moor-timeouts-"));
-    store = new Store(join(dir, "moor.db"));
-    const model = scriptedModel([]);
-    core = createCore({
-      store,
-      version: "1",
-      settings: () => ({}),
-      resolveModel: async () => ({ model, providerID: "mock", modelID: "m" }),
-      tools: [],
-    });
+    ({ dir, store, core } = openIdleCore("timeouts", "1"));
     server = await startServer({
       core,
       version: "1",
