@@ -9,7 +9,7 @@ import type { EventBus } from "./bus.js";
 export class StepRecorder {
   /** Deltas appended since the last flush, in arrival order. */
   private pending: { part: TextPart | ReasoningPart; delta: string }[] = [];
-  private flushScheduled: NodeJS.Immediate | undefined;
+  private flushScheduled = false;
 
   constructor(
     private readonly store: Store,
@@ -39,14 +39,18 @@ export class StepRecorder {
   }
 
   /**
-   * Grows a part's text. Nothing is announced yet: the delta waits for the end of this tick (setImmediate, so all
-   * the chunks one network read delivered share one write), when flush writes and then publishes it.
+   * Grows a part's text. Nothing is announced yet: the delta waits for the end of this tick, when flush writes and
+   * then publishes it. process.nextTick, not setImmediate: the chunks one network read delivers are handed on
+   * through promise jobs, and Node runs the tick queue only once those are drained, so they still share one write,
+   * without waiting a turn of the event loop (which the first delta and every client's latency would pay).
    */
   appendText(part: TextPart | ReasoningPart, delta: string): void {
     part.text += delta;
     this.pending.push({ part, delta });
-    this.flushScheduled ??= setImmediate(() => {
-      this.flushScheduled = undefined;
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    process.nextTick(() => {
+      if (!this.flushScheduled) return;
       try {
         this.flush();
       } catch {
@@ -58,8 +62,7 @@ export class StepRecorder {
 
   /** Writes the parts grown since the last flush in one transaction, then publishes their deltas. */
   flush(): void {
-    if (this.flushScheduled) clearImmediate(this.flushScheduled);
-    this.flushScheduled = undefined;
+    this.flushScheduled = false;
     if (this.pending.length === 0) return;
     const batch = this.pending;
     const parts = new Set(batch.map((entry) => entry.part));
