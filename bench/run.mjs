@@ -7,6 +7,7 @@ import { Agent, createServer, request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { firstLine, startFakeModel } from "./fake-model.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const bin = join(root, "bin/moor.cjs");
@@ -47,18 +48,6 @@ function treeRssMb(pid) {
   return kb / 1024;
 }
 
-function firstLine(child, pattern) {
-  return new Promise((resolve, reject) => {
-    let out = "";
-    child.stdout.on("data", (chunk) => {
-      out += chunk;
-      const match = pattern.exec(out);
-      if (match) resolve(match[1]);
-    });
-    child.on("exit", (code) => reject(new Error(`exited ${code}: ${out}`)));
-  });
-}
-
 function freePort() {
   return new Promise((resolve) => {
     const probe = createServer().listen(0, "127.0.0.1", () => {
@@ -81,20 +70,7 @@ async function waitHealthy(url) {
 }
 
 // The fake model, compiled from test/fakes with esbuild (a devDependency).
-const fakeJs = join(work, "fake-llm.mjs");
-execFileSync(join(root, "node_modules/.bin/esbuild"), [
-  join(root, "test/fakes/llm-server-cli.ts"),
-  "--bundle",
-  "--platform=node",
-  "--format=esm",
-  `--outfile=${fakeJs}`,
-  "--log-level=error",
-]);
-const llmProcess = spawn(process.execPath, [fakeJs], {
-  env: { ...process.env, PORT: "0" },
-  stdio: ["ignore", "pipe", "inherit"],
-});
-const llmUrl = await firstLine(llmProcess, /(http:\S+)\n/);
+const { child: llmProcess, url: llmUrl } = await startFakeModel({ root, work });
 
 // One config for both servers: OpenCode reads the same keys (DESIGN.md §7).
 const config = {

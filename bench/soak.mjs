@@ -5,13 +5,14 @@
 // repeat; a `server.resync` is counted on its own, since it tells the client to refetch), and the server's RSS at
 // the start, the middle and the end. Exits 1 on any error, loss or duplicate.
 // Other knobs: --sessions (50), --clients (200), --tokens per reply (20), --token-delay ms between tokens (5).
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Agent, request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { firstLine, startFakeModel } from "./fake-model.mjs";
 
 const { values: flags } = parseArgs({
   options: {
@@ -69,35 +70,14 @@ function rssMb(pid) {
   }
 }
 
-function firstLine(child, pattern) {
-  return new Promise((resolve, reject) => {
-    let out = "";
-    child.stdout.on("data", (chunk) => {
-      out += chunk;
-      const match = pattern.exec(out);
-      if (match) resolve(match[1]);
-    });
-    child.on("exit", (code) => reject(new Error(`exited ${code}: ${out}`)));
-  });
-}
-
-// The fake model, compiled from test/fakes as bench/run.mjs does; tokens come MOCK_DELAY_MS apart, so the 50
+// The fake model (bench/fake-model.mjs); tokens come MOCK_DELAY_MS apart, so the 50
 // replies of a wave stream at the same time.
-const fakeJs = join(work, "fake-llm.mjs");
-execFileSync(join(root, "node_modules/.bin/esbuild"), [
-  join(root, "test/fakes/llm-server-cli.ts"),
-  "--bundle",
-  "--platform=node",
-  "--format=esm",
-  `--outfile=${fakeJs}`,
-  "--log-level=error",
-]);
-const llmProcess = spawn(process.execPath, [fakeJs], {
-  env: { ...process.env, PORT: "0", MOCK_TOKENS: String(tokens), MOCK_DELAY_MS: flags["token-delay"] },
-  stdio: ["ignore", "pipe", "inherit"],
+const { child: llmProcess, url: llmUrl } = await startFakeModel({
+  root,
+  work,
+  env: { MOCK_TOKENS: String(tokens), MOCK_DELAY_MS: flags["token-delay"] },
 });
 children.push(llmProcess);
-const llmUrl = await firstLine(llmProcess, /(http:\S+)\n/);
 
 const home = join(work, "moor");
 const project = join(home, "project");
