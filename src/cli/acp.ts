@@ -1,5 +1,6 @@
 // `moor acp`: the Agent Client Protocol on stdin/stdout for editors. stdout is the protocol: nothing else is
-// written there. Exits 0 when stdin closes, after stopping running turns and closing the database.
+// written there. Exits 0 when stdin closes, after stopping running turns and closing the database; on SIGTERM,
+// SIGINT or SIGHUP (128 + signal) after closing the permission questions it asked.
 import { Readable, Writable } from "node:stream";
 import type { AcpBackend } from "../acp/backend.js";
 import type { EditorFileSystem } from "../core/tools/tool.js";
@@ -57,6 +58,16 @@ export default async function acp(options: AcpOptions): Promise<void> {
       await stopServer();
       store.close();
     };
+    // An editor that stops its agent with a signal: the questions this process asked are closed and announced
+    // (no client keeps showing them); the turns they belong to are marked interrupted at the next start.
+    const endWith = (code: number) => () => {
+      core.gate.closeOwned();
+      store.close();
+      process.exit(code);
+    };
+    process.once("SIGTERM", endWith(143));
+    process.once("SIGINT", endWith(130));
+    process.once("SIGHUP", endWith(129));
   }
   const models = Object.entries(context.config.provider ?? {}).flatMap(([providerID, provider]) =>
     Object.entries(provider.models ?? {}).map(([modelID, model]) => ({

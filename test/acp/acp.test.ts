@@ -3,6 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Readable, Writable } from "node:stream";
 import { client, methods, ndJsonStream, type SessionNotification } from "@agentclientprotocol/sdk";
+import Database from "better-sqlite3";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { makeTempHome, type TempHome } from "../fakes/config.js";
 import { type FakeLlm, startFakeLlm } from "../fakes/llm-server.js";
@@ -412,5 +413,39 @@ describe("editor paths and refusals", () => {
     expect(toolResults[0]).toContain("text from outside the project");
     expect(toolResults[1]).toContain("Path is outside allowed cwd subtree");
     expect(toolResults[1]).not.toMatch(/^"?Internal error"?$/);
+  });
+
+  it("stopped by SIGTERM while the editor is asked a permission: exits 143 and leaves no question pending", async () => {
+    llm.script({ toolCalls: [{ name: "bash", args: { command: "echo never" } }] }, { text: "unreachable" });
+    const { stream, process: acpProcess } = spawnAcp();
+    let asked!: () => void;
+    const permissionAsked = new Promise<void>((resolve) => {
+      asked = resolve;
+    });
+    // An editor whose user never answers: the question stays open until the agent process is stopped.
+    const app = client({ name: "test-editor" }).onRequest(methods.client.session.requestPermission, () => {
+      asked();
+      return new Promise<never>(() => {});
+    });
+    const exited = new Promise<number | null>((resolve) => acpProcess.on("exit", (code) => resolve(code)));
+    void app
+      .connectWith(stream, async (ctx) => {
+        await ctx.request(methods.agent.initialize, { protocolVersion: 1, clientCapabilities: {} });
+        const session = await ctx.request(methods.agent.session.new, { cwd: home.project, mcpServers: [] });
+        return ctx.request(methods.agent.session.prompt, {
+          sessionId: session.sessionId,
+          prompt: [{ type: "text", text: "go" }],
+        });
+      })
+      .catch(() => {});
+    await permissionAsked;
+    acpProcess.kill("SIGTERM");
+    expect(await exited).toBe(143);
+    const db = new Database(join(home.env.MOOR_DATA_DIR, "moor.db"), { readonly: true });
+    const statuses = (db.prepare("SELECT status FROM permission").all() as { status: string }[]).map(
+      (row) => row.status,
+    );
+    db.close();
+    expect(statuses).toEqual(["expired"]);
   });
 });
