@@ -1,5 +1,5 @@
 // The bash tool inside a real core: what "always" grants, and what the plan agent still asks.
-import { existsSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -89,6 +89,29 @@ describe("bash grants", () => {
       always: ["echo *", "touch *"],
     });
     expect(existsSync(join(dir, "g"))).toBe(false);
+  });
+});
+
+describe("commands named by their path", () => {
+  it("a deny rule about `rm` also denies `/bin/rm`, and 'always' on `/bin/echo hi` grants both forms", async () => {
+    writeFileSync(join(dir, "keep.txt"), "x");
+    const { core, asked } = start(
+      [bash("/bin/rm -f keep.txt"), { text: "no" }, bash("/bin/echo hi"), { text: "ok" }],
+      () => "always",
+      { bash: { "*": "ask", "rm *": "deny" } },
+    );
+    const session = core.sessions.create({ directory: dir });
+    await core.sessions.prompt(session.id, { parts: [{ type: "text", text: "one" }] });
+    expect(existsSync(join(dir, "keep.txt"))).toBe(true);
+    expect(toolStates(core, session.id).map((state) => state.status)).toEqual(["error"]);
+    await core.sessions.prompt(session.id, { parts: [{ type: "text", text: "two" }] });
+    expect(asked.map((request) => [request.patterns, request.always])).toEqual([
+      [
+        ["/bin/echo hi", "echo hi"],
+        ["/bin/echo *", "echo *"],
+      ],
+    ]);
+    expect(toolStates(core, session.id).map((state) => state.status)).toEqual(["error", "completed"]);
   });
 });
 
