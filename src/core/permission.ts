@@ -146,16 +146,12 @@ export class PermissionGate {
    */
   pending(): PermissionRequest[] {
     const all = this.store.listPendingPermissions();
-    const foreign = all.filter((request) => !this.waiters.has(request.id));
-    if (foreign.length === 0) return all;
-    const live = liveTurnMessages(this.store);
-    const gone = new Set<string>();
-    for (const request of foreign) {
-      if (request.tool && live.has(request.tool.messageID)) continue;
-      expireQuestion(this.store, this.bus, request);
-      gone.add(request.id);
-    }
-    return all.filter((request) => !gone.has(request.id));
+    const gone = expireUnlessLive(
+      this.store,
+      this.bus,
+      all.filter((request) => !this.waiters.has(request.id)),
+    );
+    return gone.size === 0 ? all : all.filter((request) => !gone.has(request.id));
   }
 
   /**
@@ -167,12 +163,7 @@ export class PermissionGate {
     const candidates = this.store
       .listPendingPermissions()
       .filter((pending) => pending.sessionID === sessionID && !this.waiters.has(pending.id));
-    if (candidates.length === 0) return;
-    const live = liveTurnMessages(this.store);
-    for (const pending of candidates) {
-      if (pending.tool && live.has(pending.tool.messageID)) continue;
-      expireQuestion(this.store, this.bus, pending, directory);
-    }
+    expireUnlessLive(this.store, this.bus, candidates, directory);
   }
 
   /**
@@ -210,24 +201,34 @@ export function expireQuestion(
   }
 }
 
-/** Running messages whose owner still runs; at start-up, after recovery, that is every running message. */
-function liveTurnMessages(store: Store): Set<string> {
+/**
+ * Closes the questions among `requests` whose turn no process is producing any more (it ended, or its process
+ * did); returns their ids. Running messages whose owner still runs are live; at start-up, after recovery, that is
+ * every running message.
+ */
+function expireUnlessLive(
+  store: Store,
+  bus: EventBus | undefined,
+  requests: PermissionRequest[],
+  directory?: string,
+): Set<string> {
+  const gone = new Set<string>();
+  if (requests.length === 0) return gone;
   const live = new Set<string>();
   for (const { info, ownerToken } of store.listRunningMessages()) {
     if (ownerToken === null || store.owners.isAlive(ownerToken)) live.add(info.id);
   }
-  return live;
+  for (const request of requests) {
+    if (request.tool && live.has(request.tool.messageID)) continue;
+    expireQuestion(store, bus, request, directory);
+    gone.add(request.id);
+  }
+  return gone;
 }
 
 /** At start: questions whose turn no process is producing any more (it ended, or its process did) are closed. */
 export function expireOrphanedQuestions(store: Store, bus: EventBus | undefined): void {
-  const pending = store.listPendingPermissions();
-  if (pending.length === 0) return;
-  const live = liveTurnMessages(store);
-  for (const request of pending) {
-    if (request.tool && live.has(request.tool.messageID)) continue;
-    expireQuestion(store, bus, request);
-  }
+  expireUnlessLive(store, bus, store.listPendingPermissions());
 }
 
 function rejected(ask: PermissionAsk): PermissionDeniedError {
