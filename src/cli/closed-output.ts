@@ -13,11 +13,6 @@ export function whenOutputCloses(handler: () => void): () => void {
   };
 }
 
-/** Whether stdout or stderr has been closed by its reader. */
-export function outputClosed(): boolean {
-  return closed;
-}
-
 export function guardClosedOutput(): void {
   for (const stream of [process.stdout, process.stderr]) {
     stream.on("error", (error: NodeJS.ErrnoException) => {

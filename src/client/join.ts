@@ -60,12 +60,4 @@ export class SnapshotJoin {
     this.held = undefined;
     return after;
   }
-
-  /** Gives up a join whose snapshot failed to load: the held events go back to the caller, as if never held. */
-  abandon(ticket: number): MoorEvent[] {
-    if (ticket !== this.latest || !this.held) return [];
-    const events = this.held.map((held) => held.event);
-    this.held = undefined;
-    return events;
-  }
 }
