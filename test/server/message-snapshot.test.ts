@@ -1,57 +1,69 @@
-// The message snapshot answers streaming parts with the text their events announced, whatever the store holds yet.
+// The message list's promise (src/server/message-snapshot.ts): its body reflects every event up to the id in its
+// `x-moor-event-id` header and none after. Snapshots are taken at many moments of a streaming reply and each is
+// compared with the text the events up to its id announced.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { EventBus } from "../../src/core/bus.js";
-import type { MessageWithParts, TextPart } from "../../src/protocol/index.js";
-import { AnnouncedText } from "../../src/server/message-snapshot.js";
+import { createCore } from "../../src/core/index.js";
+import { type MessageWithParts, parseEventId } from "../../src/protocol/index.js";
+import { createMoorApp } from "../../src/server/app.js";
+import { Store } from "../../src/storage/store.js";
+import { scriptedModel } from "../core/scripted-model.js";
 
-const scope = { directory: "/p", sessionID: "ses_1" };
-const part: TextPart = {
-  id: "prt_1",
-  sessionID: "ses_1",
-  messageID: "msg_1",
-  type: "text",
-  text: "",
-  time: { start: 1 },
-};
-const stored = (text: string): MessageWithParts[] => [
-  {
-    info: {
-      id: "msg_1",
-      sessionID: "ses_1",
-      role: "assistant",
-      time: { created: 1 },
-    } as MessageWithParts["info"],
-    parts: [{ ...part, text }],
-  },
-];
-
-describe("AnnouncedText", () => {
-  it("overlays the announced text of a streaming part, and lets go once the part ends or the session is idle", () => {
-    const bus = new EventBus({ epoch: "e1" });
-    const announced = new AnnouncedText(bus);
-    bus.publish("message.part.updated", { sessionID: "ses_1", part }, scope);
-    for (const delta of ["one", " two", " three"]) {
-      bus.publish(
-        "message.part.delta",
-        { sessionID: "ses_1", messageID: "msg_1", partID: "prt_1", field: "text", delta },
-        scope,
-      );
+describe("GET /session/:id/message", () => {
+  it("answers exactly the text the events up to its x-moor-event-id announced, at any moment of a stream", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "moor-snapshot-"));
+    const store = new Store(join(dir, "moor.db"));
+    const model = scriptedModel([{ text: "alpha beta gamma delta epsilon ".repeat(40), delayMs: 1 }]);
+    const core = createCore({
+      store,
+      version: "test",
+      settings: () => ({}),
+      resolveModel: async () => ({ model, providerID: "mock", modelID: "m" }),
+      tools: [],
+    });
+    const { app } = createMoorApp({ core, version: "test", defaultDirectory: dir });
+    // The text of every text part after each event, by sequence number.
+    const announcedAt = new Map<number, Map<string, string>>();
+    const text = new Map<string, string>();
+    core.bus.subscribe(({ seq, event }) => {
+      if (event.type === "message.part.updated" && event.properties.part.type === "text") {
+        text.set(event.properties.part.id, event.properties.part.text);
+      }
+      if (event.type === "message.part.delta") {
+        const { partID, delta } = event.properties;
+        text.set(partID, (text.get(partID) ?? "") + delta);
+      }
+      announcedAt.set(seq, new Map(text));
+    });
+    const session = core.sessions.create({ directory: dir });
+    const turn = core.sessions.prompt(session.id, { parts: [{ type: "text", text: "talk" }] });
+    let streaming = true;
+    void turn.finally(() => {
+      streaming = false;
+    });
+    const snapshots: { seq: number; messages: MessageWithParts[] }[] = [];
+    while (streaming) {
+      const response = await app.request(`/session/${session.id}/message`);
+      const position = parseEventId(response.headers.get("x-moor-event-id"));
+      expect(position).toBeDefined();
+      snapshots.push({ seq: position!.seq, messages: (await response.json()) as MessageWithParts[] });
+      await new Promise((resolve) => setTimeout(resolve, 2));
     }
-    // The store lags (flushed later) or leads (written before announced): the events decide.
-    const lagging = announced.overlay(stored("one"));
-    expect((lagging[0].parts[0] as TextPart).text).toBe("one two three");
-    expect((announced.overlay(stored("one two three four"))[0].parts[0] as TextPart).text).toBe("one two three");
-    expect(announced.position()).toBe("e1-4");
-    bus.publish(
-      "message.part.updated",
-      { sessionID: "ses_1", part: { ...part, text: "one two three", time: { start: 1, end: 2 } } },
-      scope,
+    await turn;
+    // Taken while the reply streamed, not only before or after it.
+    const midStream = snapshots.filter(({ messages }) =>
+      messages.some((message) => message.info.role === "assistant" && message.info.time.completed === undefined),
     );
-    const input = stored("one two three");
-    expect(announced.overlay(input)).toBe(input);
-    bus.publish("message.part.updated", { sessionID: "ses_1", part: { ...part, id: "prt_2" } }, scope);
-    bus.publish("session.idle", { sessionID: "ses_1" }, scope);
-    const after = stored("x");
-    expect(announced.overlay(after)).toBe(after);
+    expect(midStream.length).toBeGreaterThan(3);
+    for (const { seq, messages } of snapshots) {
+      const announced = announcedAt.get(seq) ?? new Map<string, string>();
+      for (const part of messages.flatMap((message) => message.parts)) {
+        if (part.type === "text") expect(part.text, `part ${part.id} at event ${seq}`).toBe(announced.get(part.id));
+      }
+    }
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -10,7 +10,7 @@ import {
   Todo,
 } from "../../protocol/index.js";
 import { type RouteContext, readBody, readQuery, requestDirectory, route } from "../context.js";
-import { AnnouncedText } from "../message-snapshot.js";
+import { snapshotPosition } from "../message-snapshot.js";
 import { framesWritten } from "../sse.js";
 
 const CreateSession = z.object({ title: z.string().optional(), parentID: z.string().optional() }).loose();
@@ -25,7 +25,6 @@ export function sessionRoutes(ctx: RouteContext): void {
   const sessions = core.sessions;
   const tag = "session";
   const id = (c: { req: { param(name: string): string } }) => c.req.param("sessionID");
-  const announced = new AnnouncedText(core.bus);
 
   route(
     ctx,
@@ -140,8 +139,8 @@ export function sessionRoutes(ctx: RouteContext): void {
     },
     (c) => {
       // Rows and position in one synchronous step: the snapshot is exactly the events up to that id.
-      const messages = announced.overlay(sessions.messages(id(c)));
-      c.header(SNAPSHOT_HEADER, announced.position());
+      const messages = sessions.messages(id(c));
+      c.header(SNAPSHOT_HEADER, snapshotPosition(core.bus));
       return c.json(messages);
     },
   );
@@ -156,8 +155,8 @@ export function sessionRoutes(ctx: RouteContext): void {
       response: MessageWithParts,
     },
     (c) => {
-      const [message] = announced.overlay([sessions.message(id(c), c.req.param("messageID") ?? "")]);
-      c.header(SNAPSHOT_HEADER, announced.position());
+      const message = sessions.message(id(c), c.req.param("messageID") ?? "");
+      c.header(SNAPSHOT_HEADER, snapshotPosition(core.bus));
       return c.json(message);
     },
   );
