@@ -40,23 +40,8 @@ export class OwnerLocks {
   isAlive(token: string): boolean {
     if (!this.dir || !/^[\w-]+$/.test(token)) return false;
     if (this.held?.token === token) return true;
-    const file = join(this.dir, `${token}${LOCK_SUFFIX}`);
-    let db: Database.Database;
-    try {
-      // The owner never removes its file while it runs: no file, no owner.
-      db = new Database(file, { fileMustExist: true, timeout: 0, nativeBinding: this.nativeBinding });
-    } catch {
-      return false;
-    }
-    try {
-      db.exec("BEGIN EXCLUSIVE");
-      db.exec("ROLLBACK");
-      return false;
-    } catch {
-      return true;
-    } finally {
-      db.close();
-    }
+    // The owner never removes its file while it runs: no file, no owner.
+    return this.probe(join(this.dir, `${token}${LOCK_SUFFIX}`)) === "held";
   }
 
   /** Removes the lock files of owners that are gone (their turns must have been recovered first). */
@@ -72,7 +57,12 @@ export class OwnerLocks {
       if (!name.endsWith(LOCK_SUFFIX)) continue;
       const token = name.slice(0, -LOCK_SUFFIX.length);
       if (this.held?.token === token) continue;
-      this.removeIfFree(join(this.dir, name));
+      const file = join(this.dir, name);
+      try {
+        this.probe(file, () => rmSync(file, { force: true }));
+      } catch {
+        // Left for a later sweep.
+      }
     }
   }
 
@@ -112,20 +102,28 @@ export class OwnerLocks {
     }
   }
 
-  private removeIfFree(file: string): void {
+  /**
+   * Whether a lock file is held by its owner, free, or gone. `whileFree` runs while we hold the free lock ourselves
+   * (a sweep removes the file then, so no owner can take it in between).
+   */
+  private probe(file: string, whileFree?: () => void): "held" | "free" | "gone" {
     let db: Database.Database;
     try {
       db = new Database(file, { fileMustExist: true, timeout: 0, nativeBinding: this.nativeBinding });
     } catch {
-      return;
+      return "gone";
     }
     try {
       db.exec("BEGIN EXCLUSIVE");
-      rmSync(file, { force: true });
-      db.exec("ROLLBACK");
     } catch {
-      // Held: its owner runs.
+      db.close();
+      return "held";
+    }
+    try {
+      whileFree?.();
+      return "free";
     } finally {
+      db.exec("ROLLBACK");
       db.close();
     }
   }
