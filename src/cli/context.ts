@@ -5,6 +5,7 @@ import { resolve } from "node:path";
 import { type HeldBack, loadConfig } from "../config/load.js";
 import { type MoorPaths, resolvePaths } from "../config/paths.js";
 import type { MoorConfig } from "../config/schema.js";
+import { trustDirectory } from "../config/trust.js";
 import { type Core, createCore } from "../core/index.js";
 import { DEFAULT_ACTIONS } from "../core/permission-rules.js";
 import { markInterruptedTurns } from "../core/recovery.js";
@@ -70,6 +71,12 @@ export async function reloadConfig(context: CliContext): Promise<void> {
   context.trusted = loaded.trusted;
   context.heldBack = loaded.heldBack;
   context.providerEnv = loaded.providerEnv;
+}
+
+/** Trusts the context's directory and applies its whole config at once (GET/POST /trust, `moor run`'s prompt). */
+export async function trustAndReload(context: CliContext): Promise<void> {
+  trustDirectory(context.paths, context.directory);
+  await reloadConfig(context);
 }
 
 /** Opens the database; turns left running by a process that is gone are marked interrupted first. */

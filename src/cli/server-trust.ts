@@ -1,9 +1,9 @@
 // The server's side of GET/POST /trust: the state of its project directory, and trusting it, which reloads the
 // config in place (permissions, GET /config and the next model resolution use the new one; no restart).
 import { ConfigError } from "../config/errors.js";
-import { realDirectory, trustDirectory } from "../config/trust.js";
+import { realDirectory } from "../config/trust.js";
 import type { TrustState } from "../protocol/trust.js";
-import { type CliContext, reloadConfig } from "./context.js";
+import { type CliContext, trustAndReload } from "./context.js";
 
 export function serverTrust(context: CliContext): {
   state(): TrustState;
@@ -22,8 +22,7 @@ export function serverTrust(context: CliContext): {
           `this server loads the config of ${context.directory} only; trust ${directory} with \`moor trust\``,
         );
       }
-      trustDirectory(context.paths, context.directory);
-      await reloadConfig(context);
+      await trustAndReload(context);
       return state();
     },
   };

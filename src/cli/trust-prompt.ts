@@ -1,7 +1,6 @@
 // `moor run` in an untrusted directory whose config was held back: on a terminal it asks once whether to trust
 // the directory (and reloads the config if so); without one it says so in one line and goes on untrusted.
-import { trustDirectory } from "../config/trust.js";
-import { type CliContext, reloadConfig } from "./context.js";
+import { type CliContext, trustAndReload } from "./context.js";
 import { describeHeldBack, heldBackSummary } from "./held-back.js";
 
 export async function offerTrust(
@@ -26,7 +25,6 @@ export async function offerTrust(
     io.stderr.write("moor: going on without the held-back keys\n");
     return;
   }
-  trustDirectory(context.paths, context.directory);
-  await reloadConfig(context);
+  await trustAndReload(context);
   io.stderr.write(`moor: trusted ${context.directory}\n`);
 }
