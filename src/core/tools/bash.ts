@@ -74,23 +74,18 @@ async function askFor(command: string, description: string | undefined, ctx: Too
     await ctx.ask({ permission: "edit", patterns: [OPAQUE_MARK + command.trim()], always: [], metadata });
   }
   const commands = analysis.understood ? analysis.commands : [];
+  // A command run by its path is judged as written and by its name (SubCommand.byName): any deny denies, and it
+  // runs unasked only when both are allowed; "always" stores both rules.
   const patterns = unique(
-    commands.flatMap((part) => (part.opaque ? [OPAQUE_MARK + part.text] : byPathAndName(part.text))),
+    commands.flatMap((part) =>
+      part.opaque ? [OPAQUE_MARK + part.text] : [part.text, ...(part.byName ? [part.byName.text] : [])],
+    ),
   );
   if (patterns.length === 0) patterns.push(OPAQUE_MARK + command.trim());
-  const always = unique(commands.flatMap((part) => (part.rule === undefined ? [] : byPathAndName(part.rule))));
+  const always = unique(
+    commands.flatMap((part) => [part.rule, part.byName?.rule].filter((rule): rule is string => rule !== undefined)),
+  );
   await ctx.ask({ permission: "bash", patterns, always, metadata });
-}
-
-/**
- * A command run by its path (`/bin/rm -rf x`) is judged as written and by its name (`rm -rf x`), so a rule about
- * `rm` cannot be dodged by naming the binary: any deny denies, and it runs unasked only when both are allowed.
- * Leading assignments (`CI=1 …`) are kept in front of the name.
- */
-export function byPathAndName(text: string): string[] {
-  const match = /^((?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*)(\S*\/)([^\s/]+)(?=\s|$)/.exec(text);
-  if (!match || /["'`$\\]/.test(match[2])) return [text];
-  return [text, match[1] + text.slice(match[1].length + match[2].length)];
 }
 
 function unique(values: string[]): string[] {

@@ -17,6 +17,11 @@ export interface SubCommand {
   rule?: string;
   /** Its words do not say what runs (opaque.ts): asked every time. */
   opaque: boolean;
+  /**
+   * A command run by its path (`/bin/rm -rf x`), as text and rule again by its name (`rm -rf x`, `rm *`): judged
+   * both ways, so a rule about `rm` cannot be dodged by naming the binary.
+   */
+  byName?: { text: string; rule?: string };
 }
 
 export interface FileWrite {
@@ -174,14 +179,24 @@ class Reader {
       return;
     }
     const words = wordNodes.map((word) => literalValue(word));
-    const text = [...assignments, ...wordNodes.map((word, index) => words[index] ?? word.text)].join(" ");
+    const shown = wordNodes.map((word, index) => words[index] ?? word.text);
+    const text = [...assignments, ...shown].join(" ");
     const opaque = isOpaque(words);
-    this.commands.push({ text, opaque, rule: opaque ? undefined : alwaysRule(assignments, words) });
+    const command: SubCommand = { text, opaque, rule: opaque ? undefined : alwaysRule(assignments, words) };
     const name = words[0];
+    const baseName = name?.slice(name.lastIndexOf("/") + 1);
+    if (!opaque && baseName && baseName !== name) {
+      const named = [baseName, ...words.slice(1)];
+      command.byName = {
+        text: [...assignments, baseName, ...shown.slice(1)].join(" "),
+        rule: alwaysRule(assignments, named),
+      };
+    }
+    this.commands.push(command);
     if (name !== undefined && CHANGES_DIRECTORY.has(name)) {
       this.directoryChanges.push({ node, to: name === "cd" && words.length === 2 ? words[1] : undefined });
     }
-    if (name === "tee") {
+    if (baseName === "tee") {
       // `tee FILE` writes FILE: an edit like a redirection.
       for (const [index, word] of wordNodes.entries()) {
         if (index === 0 || words[index]?.startsWith("-")) continue;

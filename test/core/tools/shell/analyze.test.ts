@@ -114,7 +114,19 @@ describe("redirections that write", () => {
     expect(await writes("cat <<EOF > out.txt\nhi\nEOF")).toEqual([{ raw: "out.txt", path: "out.txt" }]);
     expect(await writes("echo $(echo x > inner)")).toEqual([{ raw: "inner", path: "inner" }]);
     expect(await writes("echo x | tee -a log.txt")).toEqual([{ raw: "log.txt", path: "log.txt" }]);
+    expect(await writes("echo x | /usr/bin/tee log.txt")).toEqual([{ raw: "log.txt", path: "log.txt" }]);
     expect(await writes("echo > '/abs/a b'")).toEqual([{ raw: "'/abs/a b'", path: "/abs/a b" }]);
+  });
+
+  it("a command run by its path is also given by its name, text and rule", async () => {
+    const byName = async (source: string) => (await analyzeCommand(source)).commands.map((command) => command.byName);
+    expect(await byName('CI=1 /bin/rm -rf x; "/usr/bin/git" status -s; rm y')).toEqual([
+      { text: "CI=1 rm -rf x", rule: "CI=1 rm *" },
+      { text: "git status -s", rule: "git status *" },
+      undefined,
+    ]);
+    // Opaque commands are asked every time anyway: no by-name form to judge.
+    expect(await byName("/usr/bin/sudo rm x")).toEqual([undefined]);
   });
 
   it("a target the shell still changes is unknown", async () => {
