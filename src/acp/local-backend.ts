@@ -14,13 +14,12 @@ export function localBackend(core: Core): AcpBackend {
       return { finish: result.finish, error: result.error };
     },
     abort: async (id) => {
-      core.sessions.abort(id);
+      await core.sessions.abort(id);
     },
     subscribe: (sessionID, listener) =>
       core.bus.subscribe((envelope) => listener(envelope.event as MoorEvent), { sessionID }),
     replyPermission: async (requestID, reply) => {
-      const session = core.gate.pending().find((request) => request.id === requestID);
-      core.gate.reply(requestID, reply, session ? core.sessions.get(session.sessionID).directory : "");
+      await core.gate.reply(requestID, reply);
     },
     close: () => core.shutdown(),
   };

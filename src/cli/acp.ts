@@ -33,7 +33,7 @@ export default async function acp(options: AcpOptions): Promise<void> {
   } else {
     const { localBackend } = await import("../acp/local-backend.js");
     const store = openStore(context);
-    const core = openCore(context, store, { editorFs: (sessionID) => editorFs.get(sessionID) });
+    const core = await openCore(context, store, { editorFs: (sessionID) => editorFs.get(sessionID) });
     backend = localBackend(core);
     let stopServer = async () => {};
     if (options.port !== undefined) {
@@ -56,13 +56,13 @@ export default async function acp(options: AcpOptions): Promise<void> {
     }
     cleanup = async () => {
       await stopServer();
-      store.close();
+      store.closeNow();
     };
     // An editor that stops its agent with a signal: the questions this process asked are closed and announced
     // (no client keeps showing them); the turns they belong to are marked interrupted at the next start.
     const endWith = (code: number) => () => {
-      core.gate.closeOwned();
-      store.close();
+      void core.gate.closeOwned().catch(() => {});
+      store.closeNow();
       process.exit(code);
     };
     process.once("SIGTERM", endWith(143));

@@ -8,12 +8,12 @@ import type { MoorConfig } from "../config/schema.js";
 import { trustDirectory } from "../config/trust.js";
 import { type Core, createCore } from "../core/index.js";
 import { DEFAULT_ACTIONS } from "../core/permission-rules.js";
-import { markInterruptedTurns } from "../core/recovery.js";
 import { createBuiltinTools } from "../core/tools/index.js";
 import type { EditorFileSystem } from "../core/tools/tool.js";
 import type { ResolvedModel } from "../core/turn.js";
 import type { ModelRef } from "../protocol/index.js";
-import { Store } from "../storage/store.js";
+import type { Store } from "../storage/port.js";
+import { SqliteStore } from "../storage/sqlite-store.js";
 import { commandEnv } from "./command-env.js";
 import { readVersion } from "./version.js";
 
@@ -79,11 +79,9 @@ export async function trustAndReload(context: CliContext): Promise<void> {
   await reloadConfig(context);
 }
 
-/** Opens the database; turns left running by a process that is gone are marked interrupted first. */
-export function openStore(context: CliContext): Store {
-  const store = new Store(context.paths.db);
-  markInterruptedTurns(store, undefined, Date.now);
-  return store;
+/** Opens the database. Turns a process that is gone left running are marked interrupted when a core opens on it. */
+export function openStore(context: CliContext): SqliteStore {
+  return new SqliteStore(context.paths.db);
 }
 
 export interface CoreExtras {
@@ -92,7 +90,7 @@ export interface CoreExtras {
   editorFs?: (sessionID: string) => EditorFileSystem | undefined;
 }
 
-export function openCore(context: CliContext, store: Store, extras: CoreExtras = {}): Core {
+export function openCore(context: CliContext, store: Store, extras: CoreExtras = {}): Promise<Core> {
   return createCore({
     store,
     version: context.version,

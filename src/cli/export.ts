@@ -6,12 +6,12 @@ export default async function exportCommand(sessionID: string, options: { output
   const context = await loadContext();
   const store = openStore(context);
   try {
-    const document = `${JSON.stringify(exportSession(store, sessionID), null, 2)}\n`;
+    const document = `${JSON.stringify(await exportSession(store, sessionID), null, 2)}\n`;
     if (options.output) {
       writeFileSync(options.output, document);
       process.stderr.write(`Exported ${sessionID} to ${options.output}\n`);
     } else process.stdout.write(document);
   } finally {
-    store.close();
+    store.closeNow();
   }
 }

@@ -2,7 +2,7 @@
 // agent runs in a test on a temp dir with a scripted model.
 import { randomUUID } from "node:crypto";
 import type { ModelRef, Session } from "../protocol/index.js";
-import type { Store } from "../storage/store.js";
+import type { Store } from "../storage/port.js";
 import { EventBus } from "./bus.js";
 import { PermissionGate } from "./permission.js";
 import type { PermissionRules } from "./permission-rules.js";
@@ -40,21 +40,29 @@ export interface Core {
   sessions: SessionService;
   store: Store;
   version: string;
-  /** Sessions that had a turn interrupted by the previous process's end. */
+  /** Sessions that had a turn interrupted by the previous process's end (marked when this core was created). */
   interrupted: string[];
   shutdown(): Promise<void>;
 }
 
-export function createCore(options: CoreOptions): Core {
+/**
+ * Builds the core on a store. Steps a process that is gone left running are marked interrupted first, once, before
+ * any turn can start (their sessions are in `interrupted`).
+ */
+export async function createCore(options: CoreOptions): Promise<Core> {
   const now = options.now ?? Date.now;
   const bus = new EventBus({ epoch: options.epoch ?? randomUUID().slice(0, 8), ringSize: options.ringSize });
-  const gate = new PermissionGate(
-    options.store,
+  // The bus is fed from commits: what it announces is stored.
+  options.store.onCommit((scope, events) => {
+    for (const { type, properties } of events) bus.publish(type, properties as never, scope);
+  });
+  const gate = new PermissionGate({
+    store: options.store,
     bus,
     now,
-    () => options.settings().permission,
-    () => options.settings().autoApprove ?? false,
-  );
+    rules: () => options.settings().permission,
+    autoApprove: () => options.settings().autoApprove ?? false,
+  });
   const env: TurnEnvironment = {
     store: options.store,
     bus,
@@ -69,7 +77,7 @@ export function createCore(options: CoreOptions): Core {
     setStatus: () => {},
     editorFs: options.editorFs,
   };
-  const interrupted = markInterruptedTurns(options.store, bus, now);
+  const interrupted = await markInterruptedTurns(options.store, bus, now);
   const sessions = new SessionService({
     store: options.store,
     bus,

@@ -26,7 +26,7 @@ import {
   type ToolPart,
   type UserMessage,
 } from "../protocol/index.js";
-import type { Store } from "../storage/store.js";
+import type { Store } from "../storage/port.js";
 import type { EventBus } from "./bus.js";
 import { conversationFor, toModelPrompt } from "./history.js";
 import type { PermissionGate } from "./permission.js";
@@ -127,10 +127,9 @@ function newAssistantMessage(env: TurnEnvironment, request: TurnRequest): Assist
 
 async function runStep(env: TurnEnvironment, request: TurnRequest): Promise<StepResult> {
   const { session } = request;
-  const history = toModelPrompt(conversationFor(env.store.listMessages(session.id), request.user.id));
+  const history = toModelPrompt(conversationFor(await env.store.history(session.id), request.user.id));
   const recorder = new StepRecorder(
     env.store,
-    env.bus,
     { directory: session.directory, sessionID: session.id },
     newAssistantMessage(env, request),
     env.now,
@@ -161,8 +160,8 @@ async function runStep(env: TurnEnvironment, request: TurnRequest): Promise<Step
     const aborted = request.signal.aborted || error instanceof TurnAborted;
     const messageError = aborted ? abortedError() : toMessageError(error, request.model.providerID);
     stream.closeOpenParts(aborted ? "The tool was aborted." : `The step failed: ${messageError.data.message}`);
-    recorder.close({ time: { created: recorder.info.time.created, completed: env.now() }, error: messageError });
-    const message = { info: recorder.info, parts: stream.parts() };
+    await recorder.close({ time: { created: recorder.info.time.created, completed: env.now() }, error: messageError });
+    const message = { info: recorder.info, parts: await stream.parts() };
     if (!aborted) {
       env.bus.publish(
         "session.error",
@@ -187,13 +186,13 @@ async function runStep(env: TurnEnvironment, request: TurnRequest): Promise<Step
     cost,
     tokens: usage,
   });
-  recorder.close({
+  await recorder.close({
     time: { created: recorder.info.time.created, completed: env.now() },
     tokens: usage,
     cost,
     finish: stream.finishReason,
   });
-  const message = { info: recorder.info, parts: stream.parts() };
+  const message = { info: recorder.info, parts: await stream.parts() };
   if (request.signal.aborted) {
     return { message, continue: false, finish: "aborted", outcome: { finish: "aborted", error: abortedError() } };
   }
@@ -221,7 +220,7 @@ class StepStream {
     private readonly recorder: StepRecorder,
   ) {}
 
-  parts(): Part[] {
+  parts(): Promise<Part[]> {
     return this.env.store.listParts(this.recorder.info.id);
   }
 
@@ -500,14 +499,11 @@ async function executeTool(
     },
     todos: {
       get: () => env.store.getTodos(session.id),
-      set: (todos) => {
-        env.store.setTodos(session.id, todos);
-        env.bus.publish(
-          "todo.updated",
-          { sessionID: session.id, todos },
-          { directory: session.directory, sessionID: session.id },
-        );
-      },
+      set: (todos) =>
+        env.store.commit({ directory: session.directory, sessionID: session.id }, (tx) => {
+          tx.setTodos(session.id, todos);
+          tx.emit("todo.updated", { sessionID: session.id, todos });
+        }),
     },
     editorFs: env.editorFs?.(session.id),
   };
@@ -541,7 +537,6 @@ async function rerunInterruptedTools(
   const { session } = request;
   const recorder = new StepRecorder(
     env.store,
-    env.bus,
     { directory: session.directory, sessionID: session.id },
     { ...message.info, error: undefined },
     env.now,
@@ -552,12 +547,12 @@ async function rerunInterruptedTools(
       part.type === "tool" && part.state.status === "error" && part.state.metadata?.[INTERRUPTED_MARK] === true,
   );
   await Promise.all(interrupted.map((part) => executeTool(env, request, recorder, part, part.state.input)));
-  recorder.close({ time: { created: message.info.time.created, completed: env.now() }, finish: "tool-calls" });
+  await recorder.close({ time: { created: message.info.time.created, completed: env.now() }, finish: "tool-calls" });
   if (request.signal.aborted) {
     return {
       finish: "aborted",
       error: abortedError(),
-      last: { info: recorder.info, parts: env.store.listParts(message.info.id) },
+      last: { info: recorder.info, parts: await env.store.listParts(message.info.id) },
     };
   }
   return undefined;

@@ -4,7 +4,7 @@ import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { exportSession, type SessionExport } from "../../src/core/transfer.js";
-import { Store } from "../../src/storage/store.js";
+import { SqliteStore } from "../../src/storage/sqlite-store.js";
 import { makeTempHome, type TempHome } from "../fakes/config.js";
 import { runMoor } from "../fakes/moor-process.js";
 
@@ -13,7 +13,7 @@ describe("moor import: ids belong to their session", () => {
   let original: SessionExport;
   beforeEach(() => {
     home = makeTempHome("http://127.0.0.1:9/v1");
-    const store = new Store(join(home.env.MOOR_DATA_DIR, "moor.db"));
+    const store = new SqliteStore(join(home.env.MOOR_DATA_DIR, "moor.db"));
     store.putSession({
       id: "ses_owner",
       slug: "owner",
@@ -26,7 +26,7 @@ describe("moor import: ids belong to their session", () => {
     store.putMessage({ id: "msg_owned", sessionID: "ses_owner", role: "user", time: { created: 1 } });
     store.putPart({ id: "prt_owned", sessionID: "ses_owner", messageID: "msg_owned", type: "text", text: "mine" });
     original = exportSession(store, "ses_owner");
-    store.close();
+    store.closeNow();
   });
   afterEach(() => rmSync(home.root, { recursive: true, force: true }));
 

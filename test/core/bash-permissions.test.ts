@@ -7,18 +7,18 @@ import { type Core, createCore } from "../../src/core/index.js";
 import type { PermissionRules } from "../../src/core/permission-rules.js";
 import { createBashTool } from "../../src/core/tools/bash.js";
 import type { PermissionReply, PermissionRequest, ToolPart } from "../../src/protocol/index.js";
-import { Store } from "../../src/storage/store.js";
+import { SqliteStore } from "../../src/storage/sqlite-store.js";
 import { type ScriptedStep, scriptedModel } from "./scripted-model.js";
 
 let dir: string;
-let store: Store;
+let store: SqliteStore;
 
 beforeEach(() => {
   dir = realpathSync(mkdtempSync(join(tmpdir(), "moor-bash-perm-")));
-  store = new Store(join(dir, "moor.db"));
+  store = new SqliteStore(join(dir, "moor.db"));
 });
 afterEach(() => {
-  store.close();
+  store.closeNow();
   rmSync(dir, { recursive: true, force: true });
 });
 

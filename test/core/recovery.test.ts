@@ -7,7 +7,7 @@ import { createCore } from "../../src/core/index.js";
 import type { ToolDefinition } from "../../src/core/tools/tool.js";
 import { exportSession, importSession } from "../../src/core/transfer.js";
 import { type AssistantMessage, newId, type ToolPart } from "../../src/protocol/index.js";
-import { Store } from "../../src/storage/store.js";
+import { SqliteStore } from "../../src/storage/sqlite-store.js";
 import { type ScriptedStep, scriptedModel } from "./scripted-model.js";
 
 let runs = 0;
@@ -29,7 +29,7 @@ describe("crash recovery and transfer", () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  function open(store: Store, steps: ScriptedStep[]) {
+  function open(store: SqliteStore, steps: ScriptedStep[]) {
     const model = scriptedModel(steps);
     return createCore({
       store,
@@ -42,7 +42,7 @@ describe("crash recovery and transfer", () => {
 
   it("marks a turn left running as interrupted and resumes it without repeating completed calls", async () => {
     const file = join(dir, "moor.db");
-    const store = new Store(file);
+    const store = new SqliteStore(file);
     const core = open(store, [{ toolCalls: [{ name: "count", input: { n: 1 } }] }, { text: "finished" }]);
     const session = core.sessions.create({ directory: dir });
     await core.sessions.prompt(session.id, { parts: [{ type: "text", text: "count" }] });
@@ -66,9 +66,9 @@ describe("crash recovery and transfer", () => {
       state: { status: "running", input: { n: 2 }, time: { start: 1 } },
     };
     store.putPart(toolPart);
-    store.close();
+    store.closeNow();
 
-    const reopened = new Store(file);
+    const reopened = new SqliteStore(file);
     const after = open(reopened, [{ text: "resumed and done" }]);
     expect(after.interrupted).toEqual([session.id]);
     const marked = reopened.getMessage(session.id, running.id)!;
@@ -87,21 +87,21 @@ describe("crash recovery and transfer", () => {
     const last = reopened.listMessages(session.id).at(-1)!;
     expect(last.parts.some((p) => p.type === "text" && p.text === "resumed and done")).toBe(true);
     expect(reopened.integrityCheck()).toBe("ok");
-    reopened.close();
+    reopened.closeNow();
   });
 
   it("export → import → export gives the same document, and a second import is refused", async () => {
-    const source = new Store(join(dir, "a.db"));
+    const source = new SqliteStore(join(dir, "a.db"));
     const core = open(source, [{ toolCalls: [{ name: "count", input: { n: 3 } }] }, { text: "ok" }]);
     const session = core.sessions.create({ directory: dir });
     await core.sessions.prompt(session.id, { parts: [{ type: "text", text: "hi" }] });
     const exported = exportSession(source, session.id);
-    const target = new Store(join(dir, "b.db"));
+    const target = new SqliteStore(join(dir, "b.db"));
     importSession(target, JSON.parse(JSON.stringify(exported)));
     expect(exportSession(target, session.id)).toEqual(exported);
     expect(() => importSession(target, exported)).toThrow(/already exists/);
     expect(() => importSession(target, { info: { id: 3 } })).toThrow(/not a moor session export: info/);
-    source.close();
-    target.close();
+    source.closeNow();
+    target.closeNow();
   });
 });

@@ -7,7 +7,7 @@ import { type Core, type CoreSettings, createCore } from "../../src/core/index.j
 import type { PermissionRules } from "../../src/core/permission-rules.js";
 import type { ToolDefinition } from "../../src/core/tools/tool.js";
 import type { BusEnvelope, ToolPart } from "../../src/protocol/index.js";
-import { Store } from "../../src/storage/store.js";
+import { SqliteStore } from "../../src/storage/sqlite-store.js";
 import { type ScriptedStep, scriptedModel } from "./scripted-model.js";
 
 const echoTool: ToolDefinition<{ text: string }> = {
@@ -22,7 +22,7 @@ const echoTool: ToolDefinition<{ text: string }> = {
 
 /** A core on a database file of its own, its model answering with the scripted steps. */
 function coreOnFile(file: string, steps: ScriptedStep[], settings: CoreSettings = { permission: { edit: "ask" } }) {
-  const store = new Store(file);
+  const store = new SqliteStore(file);
   const model = scriptedModel(steps);
   const core = createCore({
     store,
@@ -36,7 +36,7 @@ function coreOnFile(file: string, steps: ScriptedStep[], settings: CoreSettings 
 
 describe("session service and agent loop", () => {
   let dir: string;
-  let store: Store;
+  let store: SqliteStore;
   let core: Core;
   let events: BusEnvelope[];
   let permission: PermissionRules = "allow";
@@ -58,11 +58,11 @@ describe("session service and agent loop", () => {
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), "moor-core-"));
-    store = new Store(join(dir, "moor.db"));
+    store = new SqliteStore(join(dir, "moor.db"));
     permission = "allow";
   });
   afterEach(() => {
-    store.close();
+    store.closeNow();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -266,7 +266,7 @@ describe("permission memory", () => {
     const second = core.sessions.create({ directory: dir });
     await core.sessions.prompt(second.id, { parts: [{ type: "text", text: "3" }] });
     expect(asked).toEqual([first.id, second.id]);
-    store.close();
+    store.closeNow();
   });
 
   it("a pending question is stored, so a client that attaches later (or after a restart) sees it", async () => {
@@ -278,10 +278,10 @@ describe("permission memory", () => {
     while (core.gate.pending().length === 0) await new Promise((r) => setTimeout(r, 5));
     const [pending] = core.gate.pending();
     expect(pending).toMatchObject({ sessionID: session.id, permission: "edit", patterns: ["x"] });
-    store.close();
-    const reopened = new Store(file);
+    store.closeNow();
+    const reopened = new SqliteStore(file);
     expect(reopened.listPendingPermissions().map((p) => p.id)).toEqual([pending.id]);
-    reopened.close();
+    reopened.closeNow();
   });
 });
 
@@ -314,13 +314,13 @@ describe("questions without a turn", () => {
     void first.core.sessions.prompt(session.id, { parts: [{ type: "text", text: "again" }] }).catch(() => {});
     while (first.core.gate.pending().length === 0) await new Promise((r) => setTimeout(r, 5));
     const [orphan] = first.core.gate.pending();
-    first.store.close();
+    first.store.closeNow();
     const second = coreOn(file, [{ text: "fresh start" }]);
     expect(second.core.gate.pending()).toEqual([]);
     expect(second.store.getPermission(orphan.id)?.status).toBe("expired");
     await second.core.sessions.prompt(session.id, { parts: [{ type: "text", text: "something else" }] });
     expect(second.core.gate.pending()).toEqual([]);
-    second.store.close();
+    second.store.closeNow();
   });
 
   it("asked by another process sharing the database, are shown while it lives and closed once it is gone", async () => {
@@ -335,11 +335,11 @@ describe("questions without a turn", () => {
     const [question] = asker.core.gate.pending();
     expect(viewer.core.gate.pending().map((request) => request.id)).toEqual([question.id]);
     // The asking process ends without a word (closing its store gives up its owner lock, as dying does).
-    asker.store.close();
+    asker.store.closeNow();
     expect(viewer.core.gate.pending()).toEqual([]);
     expect(viewer.store.getPermission(question.id)?.status).toBe("expired");
     expect(viewer.replies).toEqual([{ sessionID: session.id, requestID: question.id, reply: "reject" }]);
-    viewer.store.close();
+    viewer.store.closeNow();
   });
 });
 
@@ -356,14 +356,14 @@ describe("step limit", () => {
     expect(result.finish).toBe("max-steps");
     expect(model.doStreamCalls.length).toBe(3);
     expect(core.sessions.messages(session.id).filter((m) => m.info.role === "assistant")).toHaveLength(3);
-    store.close();
+    store.closeNow();
   });
 });
 
 describe("replay", () => {
   it("replayed events show each part as it was when announced, so replaying deltas rebuilds the text exactly", async () => {
     const dir = mkdtempSync(join(tmpdir(), "moor-replay-"));
-    const store = new Store(join(dir, "moor.db"));
+    const store = new SqliteStore(join(dir, "moor.db"));
     const model = scriptedModel([{ text: "one two three four" }]);
     const core = createCore({
       store,
@@ -388,6 +388,6 @@ describe("replay", () => {
       }
     }
     expect([...texts.values()]).toEqual(["count", "one two three four"]);
-    store.close();
+    store.closeNow();
   });
 });

@@ -4,22 +4,22 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createCore } from "../../src/core/index.js";
 import type { Part } from "../../src/protocol/index.js";
-import { Store } from "../../src/storage/store.js";
+import { SqliteStore } from "../../src/storage/sqlite-store.js";
 import { scriptedModel } from "./scripted-model.js";
 
 describe("streamed text is written before it is announced", () => {
   let dir: string;
-  let store: Store;
+  let store: SqliteStore;
   /** A second connection on the same file: it sees only what was committed, as a restarted server would. */
-  let reader: Store;
+  let reader: SqliteStore;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), "moor-recorder-"));
-    store = new Store(join(dir, "moor.db"));
-    reader = new Store(join(dir, "moor.db"));
+    store = new SqliteStore(join(dir, "moor.db"));
+    reader = new SqliteStore(join(dir, "moor.db"));
   });
   afterEach(() => {
-    reader.close();
-    store.close();
+    reader.closeNow();
+    store.closeNow();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -8,13 +8,13 @@ import { describe, expect, it } from "vitest";
 import { createCore } from "../../src/core/index.js";
 import { type MessageWithParts, parseEventId } from "../../src/protocol/index.js";
 import { createMoorApp } from "../../src/server/app.js";
-import { Store } from "../../src/storage/store.js";
+import { SqliteStore } from "../../src/storage/sqlite-store.js";
 import { scriptedModel } from "../core/scripted-model.js";
 
 describe("GET /session/:id/message", () => {
   it("answers exactly the text the events up to its x-moor-event-id announced, at any moment of a stream", async () => {
     const dir = mkdtempSync(join(tmpdir(), "moor-snapshot-"));
-    const store = new Store(join(dir, "moor.db"));
+    const store = new SqliteStore(join(dir, "moor.db"));
     const model = scriptedModel([{ text: "alpha beta gamma delta epsilon ".repeat(40), delayMs: 1 }]);
     const core = createCore({
       store,
@@ -63,7 +63,7 @@ describe("GET /session/:id/message", () => {
         if (part.type === "text") expect(part.text, `part ${part.id} at event ${seq}`).toBe(announced.get(part.id));
       }
     }
-    store.close();
+    store.closeNow();
     rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { createCore } from "../../src/core/index.js";
 import { startServer } from "../../src/server/listen.js";
 import { findSocket, judgePeer, tableEndpoint } from "../../src/server/peer-uid.js";
-import { Store } from "../../src/storage/store.js";
+import { SqliteStore } from "../../src/storage/sqlite-store.js";
 import { scriptedModel } from "../core/scripted-model.js";
 import { makeTempHome, type TempHome } from "../fakes/config.js";
 import { type FakeLlm, startFakeLlm } from "../fakes/llm-server.js";
@@ -88,7 +88,7 @@ describe.skipIf(endianness() !== "LE")("the socket-table parser (little-endian h
 describe("where the socket tables cannot be read", () => {
   it("serves as before and says so at start", async () => {
     const dir = mkdtempSync(join(tmpdir(), "moor-peer-"));
-    const store = new Store(join(dir, "moor.db"));
+    const store = new SqliteStore(join(dir, "moor.db"));
     const model = scriptedModel([]);
     const core = createCore({
       store,
@@ -115,7 +115,7 @@ describe("where the socket tables cannot be read", () => {
     } finally {
       stderr.mockRestore();
       await core.shutdown();
-      store.close();
+      store.closeNow();
       rmSync(dir, { recursive: true, force: true });
     }
   });

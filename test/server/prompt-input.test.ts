@@ -11,14 +11,14 @@ import { createBuiltinTools } from "../../src/core/tools/index.js";
 import { exportSession } from "../../src/core/transfer.js";
 import type { BusEnvelope, MessageWithParts, Session, ToolPart } from "../../src/protocol/index.js";
 import { createMoorApp } from "../../src/server/app.js";
-import { Store } from "../../src/storage/store.js";
+import { SqliteStore } from "../../src/storage/sqlite-store.js";
 import { type ScriptedStep, scriptedModel } from "../core/scripted-model.js";
 
 const json = { "content-type": "application/json" };
 
 describe("prompt input (app.request)", () => {
   let dir: string;
-  let store: Store;
+  let store: SqliteStore;
   let core: Core;
   let model: MockLanguageModelV3;
   let app: ReturnType<typeof createMoorApp>["app"];
@@ -52,11 +52,11 @@ describe("prompt input (app.request)", () => {
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), "moor-prompt-"));
-    store = new Store(join(dir, "moor.db"));
+    store = new SqliteStore(join(dir, "moor.db"));
   });
   afterEach(async () => {
     await core.shutdown();
-    store.close();
+    store.closeNow();
     rmSync(dir, { recursive: true, force: true });
   });
 

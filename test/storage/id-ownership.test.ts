@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { MessageInfo, Part, Session } from "../../src/protocol/index.js";
-import { IdConflictError, Store } from "../../src/storage/store.js";
+import { IdConflictError } from "../../src/storage/port.js";
+import { SqliteStore } from "../../src/storage/sqlite-store.js";
 
 function session(id: string): Session {
   return {
@@ -28,17 +29,17 @@ const text = (id: string, messageID: string, sessionID: string, value: string): 
 
 describe("store: a row never changes session", () => {
   let dir: string;
-  let store: Store;
+  let store: SqliteStore;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), "moor-ids-"));
-    store = new Store(join(dir, "moor.db"));
+    store = new SqliteStore(join(dir, "moor.db"));
     store.putSession(session("ses_1"));
     store.putSession(session("ses_2"));
     store.putMessage(user("msg_1", "ses_1"));
     store.putPart(text("prt_1", "msg_1", "ses_1", "S1's words"));
   });
   afterEach(() => {
-    store.close();
+    store.closeNow();
     rmSync(dir, { recursive: true, force: true });
   });
 

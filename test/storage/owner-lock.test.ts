@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { OwnerLocks } from "../../src/storage/owner-lock.js";
-import { Store } from "../../src/storage/store.js";
+import { SqliteStore } from "../../src/storage/sqlite-store.js";
 
 const COMPILED = pathToFileURL(join(import.meta.dirname, "../../dist/storage/owner-lock.js")).href;
 
@@ -18,8 +18,8 @@ describe("owner locks", () => {
 
   it("a store takes its lock with its first running message; another store sees it alive until it closes", () => {
     const file = join(dir, "moor.db");
-    const owner = new Store(file);
-    const other = new Store(file);
+    const owner = new SqliteStore(file);
+    const other = new SqliteStore(file);
     expect(existsSync(join(dir, "owners"))).toBe(false);
     const session = { id: "ses_1", slug: "s", projectID: "p", directory: dir, title: "t", version: "v", path: "" };
     owner.putSession({ ...session, time: { created: 1, updated: 1 } });
@@ -43,10 +43,10 @@ describe("owner locks", () => {
     const [running] = other.listRunningMessages();
     expect(running.ownerToken).toMatch(/^\d+-[0-9a-f]+$/);
     expect(other.owners.isAlive(running.ownerToken!)).toBe(true);
-    owner.close();
+    owner.closeNow();
     expect(other.owners.isAlive(running.ownerToken!)).toBe(false);
     expect(readdirSync(join(dir, "owners"))).toEqual([]);
-    other.close();
+    other.closeNow();
   });
 
   it("an owner killed with SIGKILL is dead at once, and a sweep removes its file but not a live owner's", async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { MessageInfo, Part, Session } from "../../src/protocol/index.js";
-import { Store } from "../../src/storage/store.js";
+import { SqliteStore } from "../../src/storage/sqlite-store.js";
 
 const session: Session = {
   id: "ses_1",
@@ -24,7 +24,7 @@ function text(id: string, messageID: string, value: string): Part {
 }
 
 /** What the session's history says, in a form easy to compare. */
-function outline(store: Store): string[] {
+function outline(store: SqliteStore): string[] {
   return store
     .listMessages(session.id)
     .map(
@@ -36,16 +36,16 @@ function outline(store: Store): string[] {
 describe("store: session history", () => {
   let dir: string;
   let file: string;
-  let store: Store;
+  let store: SqliteStore;
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), "moor-store-"));
     file = join(dir, "moor.db");
-    store = new Store(file);
+    store = new SqliteStore(file);
     store.putSession(session);
   });
   afterEach(() => {
-    store.close();
+    store.closeNow();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -76,12 +76,12 @@ describe("store: session history", () => {
   it("sees what another process wrote to the same database", () => {
     store.putMessage(user("msg_a"));
     expect(outline(store)).toEqual(["msg_a:"]);
-    const other = new Store(file);
+    const other = new SqliteStore(file);
     try {
       other.putPart(text("prt_1", "msg_a", "from elsewhere"));
       other.putMessage(user("msg_b"));
     } finally {
-      other.close();
+      other.closeNow();
     }
     expect(outline(store)).toEqual(["msg_a:from elsewhere", "msg_b:"]);
   });

@@ -18,7 +18,7 @@ export function createTodoWriteTool(): ToolDefinition<z.infer<typeof WriteInput>
     parameters: WriteInput,
     async execute(input, ctx) {
       await ctx.ask({ permission: "todowrite", patterns: ["*"] });
-      ctx.todos.set(input.todos);
+      await ctx.todos.set(input.todos);
       return {
         title: summary(input.todos),
         output: JSON.stringify(input.todos, null, 2),
@@ -35,7 +35,7 @@ export function createTodoReadTool(): ToolDefinition<z.infer<typeof ReadInput>> 
     parameters: ReadInput,
     async execute(_input, ctx) {
       await ctx.ask({ permission: "todoread", patterns: ["*"] });
-      const todos = ctx.todos.get();
+      const todos = await ctx.todos.get();
       return { title: summary(todos), output: JSON.stringify(todos, null, 2), metadata: { todos } };
     },
   };

@@ -47,7 +47,7 @@ export interface ToolContext {
   ask(request: PermissionAsk): Promise<void>;
   /** Progress while running (e.g. bash output so far); shown to clients, not to the model. */
   progress(update: { title?: string; metadata?: Record<string, unknown> }): void;
-  todos: { get(): Todo[]; set(todos: Todo[]): void };
+  todos: { get(): Promise<Todo[]>; set(todos: Todo[]): Promise<void> };
   /** Present when an ACP editor offers file access. */
   editorFs?: EditorFileSystem;
 }
