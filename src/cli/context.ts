@@ -8,6 +8,7 @@ import type { MoorConfig } from "../config/schema.js";
 import { trustDirectory } from "../config/trust.js";
 import { type Core, createCore } from "../core/index.js";
 import { DEFAULT_ACTIONS } from "../core/permission-rules.js";
+import { markInterruptedTurns } from "../core/recovery.js";
 import { createBuiltinTools } from "../core/tools/index.js";
 import type { EditorFileSystem } from "../core/tools/tool.js";
 import type { ResolvedModel } from "../core/turn.js";
@@ -82,6 +83,16 @@ export async function trustAndReload(context: CliContext): Promise<void> {
 /** Opens the database. Turns a process that is gone left running are marked interrupted when a core opens on it. */
 export function openStore(context: CliContext): SqliteStore {
   return new SqliteStore(context.paths.db);
+}
+
+/**
+ * Opens the database for a command that reads sessions without a core (export, session list): turns a process
+ * that is gone left running are marked interrupted first, as a core would, so what it shows is what a resume sees.
+ */
+export async function openRecoveredStore(context: CliContext): Promise<SqliteStore> {
+  const store = openStore(context);
+  await markInterruptedTurns(store, undefined, Date.now);
+  return store;
 }
 
 export interface CoreExtras {

@@ -1,9 +1,9 @@
 import { resolve } from "node:path";
-import { loadContext, openStore } from "./context.js";
+import { loadContext, openRecoveredStore } from "./context.js";
 
 export default async function sessionList(options: { dir?: string; format: "table" | "json" }): Promise<void> {
   const context = await loadContext();
-  const store = openStore(context);
+  const store = await openRecoveredStore(context);
   try {
     const { sessions } = await store.listSessions({ directory: options.dir ? resolve(options.dir) : undefined });
     if (options.format === "json") {

@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import type { ModelRef, Session } from "../protocol/index.js";
 import type { Store } from "../storage/port.js";
 import { EventBus } from "./bus.js";
-import { PermissionGate } from "./permission.js";
+import { PermissionGate, type PermissionLink } from "./permission.js";
 import type { PermissionRules } from "./permission-rules.js";
 import { markInterruptedTurns } from "./recovery.js";
 import { DEFAULT_RETRY, type RetryPolicy } from "./retry.js";
@@ -32,6 +32,8 @@ export interface CoreOptions {
   ringSize?: number;
   systemPrompt?: (session: Session) => string;
   editorFs?: (sessionID: string) => EditorFileSystem | undefined;
+  /** Links of the permission chain a feature adds (hooks, a policy), asked after the rules and before the user. */
+  permissionLinks?: PermissionLink[];
 }
 
 export interface Core {
@@ -62,6 +64,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     now,
     rules: () => options.settings().permission,
     autoApprove: () => options.settings().autoApprove ?? false,
+    links: options.permissionLinks,
   });
   const env: TurnEnvironment = {
     store: options.store,

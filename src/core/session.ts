@@ -357,7 +357,7 @@ export class SessionService {
           turn.reject(error);
         }
         runner.controller = undefined;
-        session = (await this.store.getSession(sessionID)) ?? session;
+        session = (await this.store.getSession(sessionID).catch(() => undefined)) ?? session;
       }
     } finally {
       runner.current = undefined;

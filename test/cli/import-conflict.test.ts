@@ -11,22 +11,27 @@ import { runMoor } from "../fakes/moor-process.js";
 describe("moor import: ids belong to their session", () => {
   let home: TempHome;
   let original: SessionExport;
-  beforeEach(() => {
+  beforeEach(async () => {
     home = makeTempHome("http://127.0.0.1:9/v1");
     const store = new SqliteStore(join(home.env.MOOR_DATA_DIR, "moor.db"));
-    store.putSession({
-      id: "ses_owner",
-      slug: "owner",
-      projectID: "global",
-      directory: home.project,
-      title: "owner",
-      version: "test",
-      time: { created: 1, updated: 1 },
-    });
-    store.putMessage({ id: "msg_owned", sessionID: "ses_owner", role: "user", time: { created: 1 } });
-    store.putPart({ id: "prt_owned", sessionID: "ses_owner", messageID: "msg_owned", type: "text", text: "mine" });
-    original = exportSession(store, "ses_owner");
-    store.closeNow();
+    try {
+      await store.commit({ directory: home.project, sessionID: "ses_owner" }, (tx) => {
+        tx.putSession({
+          id: "ses_owner",
+          slug: "owner",
+          projectID: "global",
+          directory: home.project,
+          title: "owner",
+          version: "test",
+          time: { created: 1, updated: 1 },
+        });
+        tx.putMessage({ id: "msg_owned", sessionID: "ses_owner", role: "user", time: { created: 1 } });
+        tx.putPart({ id: "prt_owned", sessionID: "ses_owner", messageID: "msg_owned", type: "text", text: "mine" });
+      });
+      original = await exportSession(store, "ses_owner");
+    } finally {
+      store.closeNow();
+    }
   });
   afterEach(() => rmSync(home.root, { recursive: true, force: true }));
 

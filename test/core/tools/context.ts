@@ -32,6 +32,11 @@ export function makeContext(options: { deny?: (ask: PermissionAsk) => boolean; d
       if (options.deny?.(ask)) throw new PermissionDeniedError(`denied ${ask.permission}`);
     },
     progress: (update) => progressUpdates.push(update),
-    todos: { get: () => todos, set: (next) => (todos = next) },
+    todos: {
+      get: async () => todos,
+      set: async (next) => {
+        todos = next;
+      },
+    },
   };
 }
