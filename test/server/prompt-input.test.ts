@@ -31,7 +31,7 @@ describe("prompt input (app.request)", () => {
       version: "test",
       settings: () => ({ permission: "allow" }),
       resolveModel: async () => ({ model, providerID: "mock", modelID: "m" }),
-      tools: createBuiltinTools({ commandEnv: () => ({}) }),
+      tools: ({ todos }) => createBuiltinTools({ commandEnv: () => ({}), todos }),
     });
     events = [];
     core.bus.subscribe((event) => events.push(event));
