@@ -14,7 +14,7 @@ import { type AgentToolFilter, StaticToolSource, ToolRegistry } from "./tools/re
 import type { TodoList } from "./tools/todo.js";
 import type { EditorFileSystem, ToolDefinition } from "./tools/tool.js";
 import { defaultTurnHooks } from "./turn/defaults.js";
-import { concatHooks, type TurnHooks } from "./turn/hooks.js";
+import type { TurnHooks } from "./turn/hooks.js";
 import type { ResolvedModel, TurnServices } from "./turn/types.js";
 
 export interface CoreSettings {
@@ -34,7 +34,7 @@ export interface CoreOptions {
   tools: ToolDefinition[] | ((services: { todos: TodoList }) => ToolDefinition[]);
   /** Which tools each agent has (all, when not given or when it answers undefined). */
   agentTools?: AgentToolFilter;
-  /** Hooks run after the default ones (turn/defaults.ts), in order. */
+  /** Hooks run after the default ones, in order (the step limit stays last: turn/defaults.ts). */
   hooks?: Partial<TurnHooks>;
   now?: () => number;
   retry?: RetryPolicy;
@@ -70,19 +70,22 @@ export function createCore(options: CoreOptions): Core {
   const builtin =
     typeof options.tools === "function" ? options.tools({ todos: sessionTodoList(options.store, bus) }) : options.tools;
   const tools = new ToolRegistry([new StaticToolSource("builtin", builtin)], options.agentTools);
-  const defaults = defaultTurnHooks({
-    store: options.store,
-    bus,
-    systemPrompt: options.systemPrompt ?? ((session) => defaultSystemPrompt(session, now)),
-    maxSteps: () => options.settings().maxSteps ?? 50,
-  });
+  const hooks = defaultTurnHooks(
+    {
+      store: options.store,
+      bus,
+      systemPrompt: options.systemPrompt ?? ((session) => defaultSystemPrompt(session, now)),
+      maxSteps: () => options.settings().maxSteps ?? 50,
+    },
+    options.hooks,
+  );
   const turns: TurnServices = {
     store: options.store,
     bus,
     gate,
     now,
     tools,
-    hooks: concatHooks(defaults, options.hooks),
+    hooks,
     retry: options.retry ?? DEFAULT_RETRY,
     editorFs: options.editorFs,
   };

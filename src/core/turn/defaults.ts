@@ -16,12 +16,17 @@ export interface DefaultHookOptions {
   maxSteps(): number;
 }
 
-export function defaultTurnHooks(options: DefaultHookOptions): TurnHooks {
+/**
+ * The default hooks with `added` ones after them: the default plan first (a hook adds to it), the prompt's tool
+ * switches before any other beforeTool hook. The step limit is the one hook that comes last, so no hook can run a
+ * turn past it.
+ */
+export function defaultTurnHooks(options: DefaultHookOptions, added: Partial<TurnHooks> = {}): TurnHooks {
   return {
-    prepareStep: [defaultPrepareStep(options)],
-    beforeTool: [enforceToolSwitches],
-    afterTool: [announceEditedFile(options.bus)],
-    afterStep: [continueAfterToolCalls, stopAtMaxSteps(options.maxSteps)],
+    prepareStep: [defaultPrepareStep(options), ...(added.prepareStep ?? [])],
+    beforeTool: [enforceToolSwitches, ...(added.beforeTool ?? [])],
+    afterTool: [announceEditedFile(options.bus), ...(added.afterTool ?? [])],
+    afterStep: [continueAfterToolCalls, ...(added.afterStep ?? []), stopAtMaxSteps(options.maxSteps)],
   };
 }
 

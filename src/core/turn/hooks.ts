@@ -74,16 +74,6 @@ export interface TurnHooks {
   afterStep: AfterStepHook[];
 }
 
-/** Hooks of both lists, `first`'s before `then`'s. */
-export function concatHooks(first: TurnHooks, then: Partial<TurnHooks> = {}): TurnHooks {
-  return {
-    prepareStep: [...first.prepareStep, ...(then.prepareStep ?? [])],
-    beforeTool: [...first.beforeTool, ...(then.beforeTool ?? [])],
-    afterTool: [...first.afterTool, ...(then.afterTool ?? [])],
-    afterStep: [...first.afterStep, ...(then.afterStep ?? [])],
-  };
-}
-
 /**
  * Runs hooks in order, each given the value the previous one left (an undefined answer keeps it), until `done`
  * says the value is final. Synchronous while the hooks answer synchronously, so the default hooks add no tick to a
