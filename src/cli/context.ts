@@ -11,7 +11,7 @@ import { DEFAULT_ACTIONS } from "../core/permission-rules.js";
 import { markInterruptedTurns } from "../core/recovery.js";
 import { createBuiltinTools } from "../core/tools/index.js";
 import type { EditorFileSystem } from "../core/tools/tool.js";
-import type { ResolvedModel } from "../core/turn.js";
+import type { ResolvedModel } from "../core/turn/types.js";
 import type { ModelRef } from "../protocol/index.js";
 import type { Store } from "../storage/port.js";
 import { SqliteStore } from "../storage/sqlite-store.js";
@@ -111,9 +111,11 @@ export function openCore(context: CliContext, store: Store, extras: CoreExtras =
       autoApprove: extras.autoApprove,
     }),
     resolveModel: cachedModels(context),
-    tools: createBuiltinTools({
-      commandEnv: () => commandEnv(context.env, context.config, context.providerEnv),
-    }),
+    tools: ({ todos }) =>
+      createBuiltinTools({
+        commandEnv: () => commandEnv(context.env, context.config, context.providerEnv),
+        todos,
+      }),
     editorFs: extras.editorFs,
   });
 }

@@ -9,8 +9,13 @@ import type { PermissionRules } from "./permission-rules.js";
 import { markInterruptedTurns } from "./recovery.js";
 import { DEFAULT_RETRY, type RetryPolicy } from "./retry.js";
 import { SessionService } from "./session.js";
+import { sessionTodoList } from "./todo-list.js";
+import { type AgentToolFilter, StaticToolSource, ToolRegistry } from "./tools/registry.js";
+import type { TodoList } from "./tools/todo.js";
 import type { EditorFileSystem, ToolDefinition } from "./tools/tool.js";
-import type { ResolvedModel, TurnEnvironment } from "./turn.js";
+import { defaultTurnHooks } from "./turn/defaults.js";
+import type { TurnHooks } from "./turn/hooks.js";
+import type { ResolvedModel, TurnServices } from "./turn/types.js";
 
 export interface CoreSettings {
   permission?: PermissionRules;
@@ -25,7 +30,12 @@ export interface CoreOptions {
   /** Read on every use, so a changed config applies to the next decision. */
   settings: () => CoreSettings;
   resolveModel(ref: ModelRef | undefined): Promise<ResolvedModel>;
-  tools: ToolDefinition[];
+  /** The built-in tools, or how to build them from what only core has (the todo tools need the todo lists). */
+  tools: ToolDefinition[] | ((services: { todos: TodoList }) => ToolDefinition[]);
+  /** Which tools each agent has (all, when not given or when it answers undefined). */
+  agentTools?: AgentToolFilter;
+  /** Hooks run after the default ones, in order (the step limit stays last: turn/defaults.ts). */
+  hooks?: Partial<TurnHooks>;
   now?: () => number;
   retry?: RetryPolicy;
   epoch?: string;
@@ -41,6 +51,8 @@ export interface Core {
   gate: PermissionGate;
   sessions: SessionService;
   store: Store;
+  /** Where tool sources are added (MCP); the built-in tools are the source "builtin". */
+  tools: ToolRegistry;
   version: string;
   /** Sessions that had a turn interrupted by the previous process's end (marked when this core was created). */
   interrupted: string[];
@@ -66,25 +78,33 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     autoApprove: () => options.settings().autoApprove ?? false,
     links: options.permissionLinks,
   });
-  const env: TurnEnvironment = {
+  const builtin =
+    typeof options.tools === "function" ? options.tools({ todos: sessionTodoList(options.store) }) : options.tools;
+  const tools = new ToolRegistry([new StaticToolSource("builtin", builtin)], options.agentTools);
+  const hooks = defaultTurnHooks(
+    {
+      store: options.store,
+      bus,
+      systemPrompt: options.systemPrompt ?? ((session) => defaultSystemPrompt(session, now)),
+      maxSteps: () => options.settings().maxSteps ?? 50,
+    },
+    options.hooks,
+  );
+  const turns: TurnServices = {
     store: options.store,
     bus,
     gate,
     now,
-    tools: options.tools,
-    get maxSteps() {
-      return options.settings().maxSteps ?? 50;
-    },
+    tools,
+    hooks,
     retry: options.retry ?? DEFAULT_RETRY,
-    systemPrompt: options.systemPrompt ?? ((session) => defaultSystemPrompt(session, now)),
-    setStatus: () => {},
     editorFs: options.editorFs,
   };
   const interrupted = await markInterruptedTurns(options.store, bus, now);
   const sessions = new SessionService({
     store: options.store,
     bus,
-    env,
+    turns,
     now,
     version: options.version,
     projectID: () => "global",
@@ -95,6 +115,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     gate,
     sessions,
     store: options.store,
+    tools,
     version: options.version,
     interrupted,
     shutdown: () => sessions.shutdown(),

@@ -7,7 +7,7 @@ import type { Store } from "../storage/port.js";
 import type { EventBus } from "./bus.js";
 import { expireOrphanedQuestions } from "./permission.js";
 import { endProcessGroups, type ProcessGroupRecord, readProcessGroupRecord } from "./tools/process-group.js";
-import { INTERRUPTED_MARK } from "./turn.js";
+import { INTERRUPTED_MARK } from "./turn/types.js";
 
 export const INTERRUPTED_MESSAGE = "Interrupted: the server stopped while this reply was being produced.";
 

@@ -18,7 +18,8 @@ import type { EventBus } from "./bus.js";
 import { CoreError, notFound } from "./errors.js";
 import { conversationFor } from "./history.js";
 import { AGENT_LIMITS } from "./permission-rules.js";
-import { type ResolvedModel, runTurn, type TurnEnvironment, type TurnOutcome } from "./turn.js";
+import { runTurn } from "./turn/loop.js";
+import type { ResolvedModel, TurnOutcome, TurnServices } from "./turn/types.js";
 
 export const DEFAULT_AGENT = "build";
 const DEFAULT_TITLE_PREFIX = "New session - ";
@@ -46,7 +47,7 @@ interface SessionRunner {
 export interface SessionServiceOptions {
   store: Store;
   bus: EventBus;
-  env: TurnEnvironment;
+  turns: TurnServices;
   now: () => number;
   version: string;
   projectID: (directory: string) => string;
@@ -57,9 +58,7 @@ export class SessionService {
   private readonly runners = new Map<string, SessionRunner>();
   private readonly statuses = new Map<string, SessionStatus>();
 
-  constructor(private readonly options: SessionServiceOptions) {
-    options.env.setStatus = (session, status) => this.setStatus(session, status);
-  }
+  constructor(private readonly options: SessionServiceOptions) {}
 
   private get store(): Store {
     return this.options.store;
@@ -224,7 +223,7 @@ export class SessionService {
     const model = await this.options.resolveModel(input.model ?? sessionModel(session));
     const user = await this.recordUserMessage(await this.get(id), input, model);
     if (input.noReply) return { user, done: Promise.resolve({ user, finish: "stop" }) };
-    await this.options.env.gate.expireOrphans(session.id, session.directory);
+    await this.options.turns.gate.expireOrphans(session.id, session.directory);
     const done = new Promise<PromptResult>((resolve, reject) => {
       this.enqueue(session, { model, user, resolve, reject });
     });
@@ -373,9 +372,10 @@ export class SessionService {
 
   private async runOne(session: Session, turn: QueuedTurn, signal: AbortSignal): Promise<PromptResult> {
     const { user } = turn;
+    const status = (status: SessionStatus) => this.setStatus(session, status);
     const outcome = await runTurn(
-      this.options.env,
-      { session, user, model: turn.model, agent: user.agent ?? DEFAULT_AGENT, signal },
+      this.options.turns,
+      { session, user, model: turn.model, agent: user.agent ?? DEFAULT_AGENT, signal, status },
       turn.resume,
     );
     return { ...outcome, user };

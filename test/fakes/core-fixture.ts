@@ -5,7 +5,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Core, type CoreOptions, type CoreSettings, createCore } from "../../src/core/index.js";
-import type { ToolDefinition } from "../../src/core/tools/tool.js";
 import type { BusEnvelope } from "../../src/protocol/index.js";
 import { SqliteStore } from "../../src/storage/sqlite-store.js";
 import { type ScriptedStep, scriptedModel } from "../core/scripted-model.js";
@@ -20,7 +19,7 @@ export interface CoreFixtureOptions {
   steps?: ScriptedStep[];
   /** Fixed settings, or a getter read at each decision. */
   settings?: CoreSettings | (() => CoreSettings);
-  tools?: ToolDefinition[];
+  tools?: CoreOptions["tools"];
   version?: string;
   modelID?: string;
   /** Anything else createCore takes (retry, ringSize, systemPrompt, …). */

@@ -33,7 +33,7 @@ describe("prompt input (app.request)", () => {
       dir,
       steps,
       settings: { permission: "allow" },
-      tools: createBuiltinTools({ commandEnv: () => ({}) }),
+      tools: ({ todos }) => createBuiltinTools({ commandEnv: () => ({}), todos }),
     });
     ({ store, core, model, events } = fixture);
     app = createMoorApp({ core, version: "test", defaultDirectory: dir }).app;
