@@ -22,8 +22,11 @@ export interface CoreSettings {
 export interface CoreOptions {
   store: Store;
   version: string;
-  /** Read on every use, so a changed config applies to the next decision. */
-  settings: () => CoreSettings;
+  /**
+   * The settings for sessions in `directory`, asked at every decision (each permission question, each turn's step
+   * limit): the answer may differ per directory and change between calls (cli reloads config files that change).
+   */
+  settings: (directory: string) => CoreSettings;
   resolveModel(ref: ModelRef | undefined): Promise<ResolvedModel>;
   tools: ToolDefinition[];
   now?: () => number;
@@ -52,8 +55,8 @@ export function createCore(options: CoreOptions): Core {
     options.store,
     bus,
     now,
-    () => options.settings().permission,
-    () => options.settings().autoApprove ?? false,
+    (directory) => options.settings(directory).permission,
+    (directory) => options.settings(directory).autoApprove ?? false,
   );
   const env: TurnEnvironment = {
     store: options.store,
@@ -61,9 +64,7 @@ export function createCore(options: CoreOptions): Core {
     gate,
     now,
     tools: options.tools,
-    get maxSteps() {
-      return options.settings().maxSteps ?? 50;
-    },
+    maxSteps: (directory) => options.settings(directory).maxSteps ?? 50,
     retry: options.retry ?? DEFAULT_RETRY,
     systemPrompt: options.systemPrompt ?? ((session) => defaultSystemPrompt(session, now)),
     setStatus: () => {},

@@ -30,17 +30,19 @@ export class PermissionGate {
     private readonly store: Store,
     private readonly bus: EventBus,
     private readonly now: () => number,
-    private readonly rules: () => PermissionRules | undefined,
+    /** The rules for a session in the directory, read at each decision (they follow config changes). */
+    private readonly rules: (directory: string) => PermissionRules | undefined,
     /** `moor run --yes`: what would be asked is allowed; what the rules deny stays denied. */
-    private readonly autoApprove: () => boolean = () => false,
+    private readonly autoApprove: (directory: string) => boolean = () => false,
   ) {}
 
   async ask(scope: AskScope, ask: PermissionAsk): Promise<void> {
     const grants = this.store.listGrants(scope.sessionID);
-    const action = evaluatePermission(this.rules(), grants, ask.permission, ask.patterns, scope.agent);
-    if (action === "allow" || (action === "ask" && this.autoApprove())) return;
+    const rules = this.rules(scope.directory);
+    const action = evaluatePermission(rules, grants, ask.permission, ask.patterns, scope.agent);
+    if (action === "allow" || (action === "ask" && this.autoApprove(scope.directory))) return;
     if (action === "deny") {
-      const byAgent = evaluatePermission(this.rules(), grants, ask.permission, ask.patterns) !== "deny";
+      const byAgent = evaluatePermission(rules, grants, ask.permission, ask.patterns) !== "deny";
       const why = byAgent ? `the ${scope.agent} agent` : "configuration";
       throw new PermissionDeniedError(
         `Permission denied by ${why}: ${ask.permission} ${ask.patterns.join(", ")}. Do not retry this call.`,
@@ -133,8 +135,9 @@ export class PermissionGate {
     const grants = this.store.listGrants(sessionID);
     for (const pending of this.store.listPendingPermissions()) {
       if (pending.sessionID !== sessionID) continue;
-      const agent = this.waiters.get(pending.id)?.agent;
-      if (evaluatePermission(this.rules(), grants, pending.permission, pending.patterns, agent) === "allow") {
+      const waiter = this.waiters.get(pending.id);
+      const rules = this.rules(waiter?.directory ?? directory);
+      if (evaluatePermission(rules, grants, pending.permission, pending.patterns, waiter?.agent) === "allow") {
         this.reply(pending.id, "once", directory);
       }
     }

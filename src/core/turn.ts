@@ -49,7 +49,8 @@ export interface TurnEnvironment {
   gate: PermissionGate;
   now: () => number;
   tools: ToolDefinition[];
-  maxSteps: number;
+  /** The step limit for a session in `directory`, read when each step starts. */
+  maxSteps(directory: string): number;
   retry: RetryPolicy;
   systemPrompt(session: Session): string;
   setStatus(session: Session, status: SessionStatus): void;
@@ -92,7 +93,7 @@ export async function runTurn(
     const outcome = await rerunInterruptedTools(env, request, resume);
     if (outcome) return outcome;
   }
-  for (let step = 0; step < env.maxSteps; step++) {
+  for (let step = 0; step < env.maxSteps(request.session.directory); step++) {
     const result = await runStep(env, request);
     last = result.message;
     if (result.outcome) return { ...result.outcome, last };
