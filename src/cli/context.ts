@@ -113,8 +113,8 @@ export interface CoreExtras {
   /** Allow what would be asked (`moor run --yes`); denials in config still hold. */
   autoApprove?: boolean;
   editorFs?: (sessionID: string) => EditorFileSystem | undefined;
-  /** Where a config reload that failed is reported (one line); stderr unless given. */
-  warn?: (message: string) => void;
+  /** Where config reloads are reported: a failed one (one line; stderr unless given), a config that changed. */
+  configLog?: { warn(message: string): void; notice(message: string): void };
 }
 
 /**
@@ -122,7 +122,7 @@ export interface CoreExtras {
  * change applies to the next decision; the watchers stop with the core and never keep the process alive.
  */
 export function openCore(context: CliContext, store: Store, extras: CoreExtras = {}): Core {
-  context.configs.watch({ warn: extras.warn });
+  context.configs.watch({ warn: extras.configLog?.warn, notice: extras.configLog?.notice });
   const core = createCore({
     store,
     version: context.version,

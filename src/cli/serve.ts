@@ -47,7 +47,9 @@ export default async function serve(options: ServeOptions): Promise<void> {
     now: new Date(),
   });
   const store = openStore(context);
-  const core = openCore(context, store, { warn: (message) => logger.warn(message) });
+  const core = openCore(context, store, {
+    configLog: { warn: (message) => logger.warn(message), notice: (message) => logger.info(message) },
+  });
   const password = context.env.MOOR_SERVER_PASSWORD ?? context.env.OPENCODE_SERVER_PASSWORD;
   let server: Awaited<ReturnType<typeof startServer>>;
   try {

@@ -30,6 +30,7 @@ export class DirectoryConfigs {
   private watching = false;
   private closed = false;
   private warn: (message: string) => void;
+  private notice: (message: string) => void = () => {};
 
   constructor(private readonly options: DirectoryConfigsOptions) {
     this.warn = options.warn;
@@ -76,6 +77,7 @@ export class DirectoryConfigs {
     entry.loaded = loaded;
     entry.text = text;
     this.options.changed?.(key, loaded);
+    this.notice(`config for ${key} reloaded`);
   }
 
   /** Reloads every directory kept (the trust list changed: any of them may be trusted now, or no longer). */
@@ -84,11 +86,12 @@ export class DirectoryConfigs {
   }
 
   /**
-   * From now on, each kept directory (and each one loaded later) is reloaded when one of its files changes;
-   * `warn`, when given, replaces where failed reloads are reported.
+   * From now on, each kept directory (and each one loaded later) is reloaded when one of its files changes.
+   * `warn`, when given, replaces where failed reloads are reported; `notice` hears of each config that changed.
    */
-  watch(options: { warn?: (message: string) => void } = {}): void {
+  watch(options: { warn?: (message: string) => void; notice?: (message: string) => void } = {}): void {
     if (options.warn) this.warn = options.warn;
+    if (options.notice) this.notice = options.notice;
     if (this.closed || this.watching) return;
     this.watching = true;
     for (const [directory, entry] of this.entries) this.startWatching(directory, entry);
