@@ -27,6 +27,8 @@ interface Entry {
 
 export class DirectoryConfigs {
   private readonly entries = new Map<string, Entry>();
+  /** Directories whose first load failed, with the problem last warned about. */
+  private readonly failing = new Map<string, string>();
   private watching = false;
   private closed = false;
   private warn: (message: string) => void;
@@ -44,7 +46,19 @@ export class DirectoryConfigs {
     const key = resolve(directory);
     const entry = this.entries.get(key);
     if (entry) return entry.loaded;
-    const loaded = this.options.load(key);
+    let loaded: LoadedConfig;
+    try {
+      loaded = this.options.load(key);
+    } catch (error) {
+      // Said once in the log too: a turn started in the background has no caller to show the error to.
+      const problem = oneLine((error as Error).message);
+      if (this.failing.get(key) !== problem) {
+        this.failing.set(key, problem);
+        this.warn(`config for ${key} cannot be loaded: ${problem}`);
+      }
+      throw error;
+    }
+    this.failing.delete(key);
     this.keep(key, loaded);
     return loaded;
   }

@@ -70,10 +70,13 @@ describe("DirectoryConfigs", () => {
     expect(untrusted.heldBack.map((item) => item.key)).toEqual(["permission.bash"]);
   });
 
-  it("an invalid config on first use throws, and is read again on the next use", () => {
-    const { a, configs } = setup();
+  it("an invalid config on first use throws and warns once, and is read again on the next use", () => {
+    const { a, configs, warnings } = setup();
     writeProject(a, "{ nope");
     expect(() => configs.get(a)).toThrow(/config\.json:1:3: invalid JSON/);
+    expect(() => configs.get(a)).toThrow(/config\.json:1:3: invalid JSON/);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^config for .* cannot be loaded: .*config\.json:1:3: invalid JSON/);
     writeProject(a, { maxSteps: 4 });
     expect(configs.get(a).config.maxSteps).toBe(4);
   });

@@ -148,6 +148,19 @@ describe("config per session directory", () => {
     expect(third.status === "error" && third.error).toContain("Permission denied by configuration");
     expect((await fetch(`${server.url}/global/health`)).status).toBe(200);
 
+    // A directory whose config is invalid from the start: its prompt fails with the file's problem, nothing runs,
+    // and once the file is fixed the next prompt works.
+    const broken = join(home.root, "broken");
+    projectConfig(broken, "{ nope");
+    const brokenSession = await sessionIn(server.url, broken);
+    const failed = await send(server.url, brokenSession, bash("echo never"));
+    expect(failed.status).toBe(400);
+    expect((await failed.json()).error.message).toMatch(/broken\/\.moor\/config\.json:1:3: invalid JSON/);
+    projectConfig(broken, { permission: { bash: "deny" } });
+    const fixed = await toolCall(server.url, brokenSession, bash("echo fixed"));
+    expect(fixed.status === "error" && fixed.error).toContain("Permission denied by configuration");
+    expect((await fetch(`${server.url}/global/health`)).status).toBe(200);
+
     // The server's own directory: what GET /config shows follows its files too.
     projectConfig(home.project, { maxSteps: 7 });
     await until(async () => (await (await fetch(`${server?.url}/config`)).json()).maxSteps === 7, "GET /config");
