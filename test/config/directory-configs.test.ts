@@ -106,6 +106,17 @@ describe("DirectoryConfigs", () => {
     expect(configs.get(a).config.permission).toEqual({ bash: "allow", edit: "deny" });
   });
 
+  it("reloads when a file the config refers to with {file:} changes", async () => {
+    const { paths, a, changes, configs } = setup();
+    writeFileSync(join(paths.config, "name.txt"), "first");
+    writeFileSync(join(paths.config, "moor.json"), JSON.stringify({ username: "{file:./name.txt}" }));
+    expect(configs.get(a).config.username).toBe("first");
+    configs.watch();
+    writeFileSync(join(paths.config, "name.txt"), "second");
+    await until(() => changes.includes(a));
+    expect(configs.get(a).config.username).toBe("second");
+  });
+
   it("picks up a project config created after the directory was first used", async () => {
     const { b, changes, configs } = setup();
     configs.watch();
