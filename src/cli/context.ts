@@ -2,7 +2,8 @@
 // the clock, config files. Modules below cli/ never read these themselves (DESIGN.md §1).
 import { homedir } from "node:os";
 import { resolve } from "node:path";
-import { type HeldBack, loadConfig } from "../config/load.js";
+import { DirectoryConfigs } from "../config/directory-configs.js";
+import { type HeldBack, type LoadedConfig, loadConfig, loadConfigSync } from "../config/load.js";
 import { type MoorPaths, resolvePaths } from "../config/paths.js";
 import type { MoorConfig } from "../config/schema.js";
 import { trustDirectory } from "../config/trust.js";
@@ -32,6 +33,11 @@ export interface CliContext {
   trusted: boolean;
   heldBack: HeldBack[];
   version: string;
+  /**
+   * The config of every directory a session runs in (this one's is `config` above), for core's settings; watched
+   * for changes once a core is open (openCore).
+   */
+  configs: DirectoryConfigs;
 }
 
 export async function loadContext(options: { directory?: string; model?: string } = {}): Promise<CliContext> {
@@ -40,7 +46,7 @@ export async function loadContext(options: { directory?: string; model?: string 
   const paths = resolvePaths(env, homedir());
   const directory = resolve(options.directory ?? process.cwd());
   const loaded = await loadConfig({ paths, cwd: directory, env, defaults: CONFIG_DEFAULTS });
-  return {
+  const context: CliContext = {
     env,
     paths,
     directory,
@@ -50,7 +56,17 @@ export async function loadContext(options: { directory?: string; model?: string 
     heldBack: loaded.heldBack,
     providerEnv: loaded.providerEnv,
     version: readVersion(),
+    configs: new DirectoryConfigs({
+      load: (cwd) => loadConfigSync({ paths, cwd, env, defaults: CONFIG_DEFAULTS }),
+      warn: (message) => process.stderr.write(`moor: warning: ${message}\n`),
+      // This directory's config changed on disk: GET /config, commands and the next model resolution use it too.
+      changed: (changedDirectory, reloaded) => {
+        if (changedDirectory === context.directory) applyLoaded(context, reloaded);
+      },
+    }),
   };
+  context.configs.set(directory, loaded);
+  return context;
 }
 
 /** What an untrusted project may only tighten: core's own defaults (maxSteps: core/index.ts). */
@@ -58,7 +74,8 @@ const CONFIG_DEFAULTS = { permission: DEFAULT_ACTIONS, maxSteps: 50 };
 
 /**
  * Loads the config again into the same context (after the directory was trusted): permissions, GET /config and
- * the next model resolution see the new one, since they read `context.config` on every use.
+ * the next model resolution see the new one, since they read `context.config` on every use. The trust list
+ * changed, so every other directory's config is loaded again too.
  */
 export async function reloadConfig(context: CliContext): Promise<void> {
   const loaded = await loadConfig({
@@ -67,6 +84,12 @@ export async function reloadConfig(context: CliContext): Promise<void> {
     env: context.env,
     defaults: CONFIG_DEFAULTS,
   });
+  applyLoaded(context, loaded);
+  context.configs.set(context.directory, loaded);
+  context.configs.reloadAll();
+}
+
+function applyLoaded(context: CliContext, loaded: LoadedConfig): void {
   context.config = loaded.config;
   context.configSources = loaded.sources;
   context.trusted = loaded.trusted;
@@ -99,17 +122,23 @@ export interface CoreExtras {
   /** Allow what would be asked (`moor run --yes`); denials in config still hold. */
   autoApprove?: boolean;
   editorFs?: (sessionID: string) => EditorFileSystem | undefined;
+  /** Where config reloads are reported: a failed one (one line; stderr unless given), a config that changed. */
+  configLog?: { warn(message: string): void; notice(message: string): void };
 }
 
-export function openCore(context: CliContext, store: Store, extras: CoreExtras = {}): Promise<Core> {
-  return createCore({
+/**
+ * Opens the core with the settings of each session's own directory, and watches the config files from now on: a
+ * change applies to the next decision; the watchers stop with the core and never keep the process alive.
+ */
+export async function openCore(context: CliContext, store: Store, extras: CoreExtras = {}): Promise<Core> {
+  context.configs.watch({ warn: extras.configLog?.warn, notice: extras.configLog?.notice });
+  const core = await createCore({
     store,
     version: context.version,
-    settings: () => ({
-      permission: context.config.permission,
-      maxSteps: context.config.maxSteps,
-      autoApprove: extras.autoApprove,
-    }),
+    settings: (directory) => {
+      const { config } = context.configs.get(directory);
+      return { permission: config.permission, maxSteps: config.maxSteps, autoApprove: extras.autoApprove };
+    },
     resolveModel: cachedModels(context),
     tools: ({ todos }) =>
       createBuiltinTools({
@@ -118,10 +147,18 @@ export function openCore(context: CliContext, store: Store, extras: CoreExtras =
       }),
     editorFs: extras.editorFs,
   });
+  return {
+    ...core,
+    shutdown: () => {
+      context.configs.close();
+      return core.shutdown();
+    },
+  };
 }
 
 /**
- * Resolves each model once per config: the config changes only on reload, and building the
+ * Resolves each model once per config: the config changes only on reload (a file changed, or the directory was
+ * trusted), and building the
  * provider again for every prompt cost a visible part of the time to the first token. Failures are not kept.
  */
 function cachedModels(context: CliContext): (ref: ModelRef | undefined) => Promise<ResolvedModel> {
@@ -129,7 +166,7 @@ function cachedModels(context: CliContext): (ref: ModelRef | undefined) => Promi
   let resolvedFor = context.config;
   return (ref) => {
     if (context.config !== resolvedFor) {
-      // The config was reloaded (a directory trusted): models are built from the new one.
+      // The config was reloaded: models are built from the new one.
       models.clear();
       resolvedFor = context.config;
     }

@@ -47,7 +47,9 @@ export default async function serve(options: ServeOptions): Promise<void> {
     now: new Date(),
   });
   const store = openStore(context);
-  const core = await openCore(context, store);
+  const core = await openCore(context, store, {
+    configLog: { warn: (message) => logger.warn(message), notice: (message) => logger.info(message) },
+  });
   const password = context.env.MOOR_SERVER_PASSWORD ?? context.env.OPENCODE_SERVER_PASSWORD;
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
@@ -98,6 +100,7 @@ export default async function serve(options: ServeOptions): Promise<void> {
     // Questions the running turns wait for go with this process (announced before clients are told goodbye);
     // the turns themselves are marked interrupted by the next start, and a resume asks again.
     void core.gate.closeOwned().catch(() => {});
+    context.configs.close();
     await server.close();
     if (Object.keys(core.sessions.allStatuses()).length === 0) store.closeNow();
     logger.flush?.();

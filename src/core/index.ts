@@ -27,8 +27,11 @@ export interface CoreSettings {
 export interface CoreOptions {
   store: Store;
   version: string;
-  /** Read on every use, so a changed config applies to the next decision. */
-  settings: () => CoreSettings;
+  /**
+   * The settings for sessions in `directory`, asked at every decision (each permission question, each turn's step
+   * limit): the answer may differ per directory and change between calls (cli reloads config files that change).
+   */
+  settings: (directory: string) => CoreSettings;
   resolveModel(ref: ModelRef | undefined): Promise<ResolvedModel>;
   /** The built-in tools, or how to build them from what only core has (the todo tools need the todo lists). */
   tools: ToolDefinition[] | ((services: { todos: TodoList }) => ToolDefinition[]);
@@ -74,8 +77,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     store: options.store,
     bus,
     now,
-    rules: () => options.settings().permission,
-    autoApprove: () => options.settings().autoApprove ?? false,
+    rules: (directory) => options.settings(directory).permission,
+    autoApprove: (directory) => options.settings(directory).autoApprove ?? false,
     links: options.permissionLinks,
   });
   const builtin =
@@ -86,7 +89,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       store: options.store,
       bus,
       systemPrompt: options.systemPrompt ?? ((session) => defaultSystemPrompt(session, now)),
-      maxSteps: () => options.settings().maxSteps ?? 50,
+      maxSteps: (directory) => options.settings(directory).maxSteps ?? 50,
     },
     options.hooks,
   );

@@ -33,9 +33,10 @@ export interface PermissionGateOptions {
   store: Store;
   bus: EventBus;
   now: () => number;
-  rules: () => PermissionRules | undefined;
+  /** The rules for sessions in a directory, read at each decision (they follow config changes). */
+  rules: (directory: string) => PermissionRules | undefined;
   /** `moor run --yes`: what would be asked is allowed; what the rules deny stays denied. */
-  autoApprove?: () => boolean;
+  autoApprove?: (directory: string) => boolean;
   /** Links a feature adds (hooks, a policy service), asked after the rules and before the user. */
   links?: PermissionLink[];
   /** How often rows of waiting questions are read for answers another process stored. */
@@ -56,7 +57,8 @@ export class PermissionGate {
   private readonly store: Store;
   private readonly bus: EventBus;
   private readonly now: () => number;
-  private readonly rules: () => PermissionRules | undefined;
+  /** The rules for a session in the directory, read at each decision (they follow config changes). */
+  private readonly rules: (directory: string) => PermissionRules | undefined;
   private readonly unsubscribe: () => void;
   private poll: NodeJS.Timeout | undefined;
 
@@ -68,7 +70,7 @@ export class PermissionGate {
     const autoApprove = options.autoApprove ?? (() => false);
     this.chain = [
       (scope, ask) => this.byRules(scope, ask),
-      () => (autoApprove() ? { action: "allow" } : undefined),
+      (scope) => (autoApprove(scope.directory) ? { action: "allow" } : undefined),
       ...(options.links ?? []),
     ];
     this.unsubscribe = this.bus.subscribe((envelope) => this.onEvent(envelope));
@@ -114,10 +116,11 @@ export class PermissionGate {
   /** The first link: the configured rules, the session's grants and the agent's limits. */
   private async byRules(scope: AskScope, ask: PermissionAsk): Promise<PermissionVerdict> {
     const grants = await this.store.listGrants(scope.sessionID);
-    const action = evaluatePermission(this.rules(), grants, ask.permission, ask.patterns, scope.agent);
+    const rules = this.rules(scope.directory);
+    const action = evaluatePermission(rules, grants, ask.permission, ask.patterns, scope.agent);
     if (action === "allow") return { action };
     if (action === "ask") return undefined;
-    const byAgent = evaluatePermission(this.rules(), grants, ask.permission, ask.patterns) !== "deny";
+    const byAgent = evaluatePermission(rules, grants, ask.permission, ask.patterns) !== "deny";
     const why = byAgent ? `the ${scope.agent} agent` : "configuration";
     return {
       action: "deny",
@@ -176,7 +179,7 @@ export class PermissionGate {
       }
       tx.emit("permission.replied", { sessionID: request.sessionID, requestID, reply });
     });
-    if (reply === "always") await this.releaseCoveredBy(request.sessionID);
+    if (reply === "always") await this.releaseCoveredBy(request.sessionID, directory);
     return true;
   }
 
@@ -232,12 +235,13 @@ export class PermissionGate {
    * After an `always`, other pending questions of the session that the new grant covers are answered too (judged
    * under the agent that asked them: a plan question stays).
    */
-  private async releaseCoveredBy(sessionID: string): Promise<void> {
+  private async releaseCoveredBy(sessionID: string, directory: string): Promise<void> {
     const grants = await this.store.listGrants(sessionID);
     for (const pending of await this.store.listPendingPermissions()) {
       if (pending.sessionID !== sessionID) continue;
-      const agent = this.waiters.get(pending.id)?.agent;
-      if (evaluatePermission(this.rules(), grants, pending.permission, pending.patterns, agent) === "allow") {
+      const waiter = this.waiters.get(pending.id);
+      const rules = this.rules(waiter?.directory ?? directory);
+      if (evaluatePermission(rules, grants, pending.permission, pending.patterns, waiter?.agent) === "allow") {
         await this.reply(pending.id, "once");
       }
     }

@@ -13,7 +13,8 @@ export interface DefaultHookOptions {
   bus: EventBus;
   systemPrompt(session: Session): string;
   /** Read after every step, so a changed config applies to the running turn. */
-  maxSteps(): number;
+  /** The step limit for a session in `directory`, read after each step (it follows config changes). */
+  maxSteps(directory: string): number;
 }
 
 /**
@@ -45,7 +46,9 @@ export function announceEditedFile(bus: EventBus): AfterToolHook {
 export const continueAfterToolCalls: AfterStepHook = (report) =>
   report.toolCalls > 0 && report.finishReason === "tool-calls" ? { action: "continue" } : undefined;
 
-export function stopAtMaxSteps(maxSteps: () => number): AfterStepHook {
-  return (report, decision) =>
-    decision.action === "continue" && report.step >= maxSteps() ? { action: "stop", finish: "max-steps" } : undefined;
+export function stopAtMaxSteps(maxSteps: (directory: string) => number): AfterStepHook {
+  return (report, decision, request) =>
+    decision.action === "continue" && report.step >= maxSteps(request.session.directory)
+      ? { action: "stop", finish: "max-steps" }
+      : undefined;
 }
