@@ -1,12 +1,12 @@
 import { Box, Text, useApp, useInput } from "ink";
 import { useCallback, useEffect, useReducer, useRef, useState } from "react";
 import type { MoorClient } from "../client/index.js";
+import { initialView, viewReducer } from "../client/view-model.js";
 import type { PermissionReply, Session } from "../protocol/index.js";
 import { PermissionPrompt } from "./PermissionPrompt.js";
 import { PromptInput } from "./PromptInput.js";
 import { SessionPicker } from "./SessionPicker.js";
 import { StatusLine } from "./StatusLine.js";
-import { initialView, viewReducer } from "./state.js";
 import { Transcript } from "./Transcript.js";
 import { TrustBanner } from "./TrustBanner.js";
 

@@ -1,11 +1,12 @@
 /** @jsxImportSource preact */
 // The web UI: one event stream for the whole page, folded into the session list, the pending permissions and the
-// open session's view (the TUI's reducer, src/tui/state.ts). State is fetched once the stream is open (so nothing
-// published meanwhile is missed) and again on `server.resync`; reconnects resume with Last-Event-ID (src/client).
+// open session's view (the reducer shared with the TUI, src/client/view-model.ts). State is fetched once the stream
+// is open (so nothing published meanwhile is missed) and again on `server.resync`; reconnects resume with
+// Last-Event-ID (src/client).
 import { useCallback, useEffect, useReducer, useRef, useState } from "preact/hooks";
 import type { ConnectionState, MoorClient, ProviderList } from "../client/index.js";
+import { initialView, viewReducer } from "../client/view-model.js";
 import type { MoorEvent, PermissionRequest, Session, SessionStatus, Todo } from "../protocol/index.js";
-import { initialView, viewReducer } from "../tui/state.js";
 import { PermissionBanner } from "./PermissionBanner.js";
 import { SessionList } from "./SessionList.js";
 import { SessionView } from "./SessionView.js";

@@ -1,7 +1,8 @@
-// The terminal UI's view model (the web page's too): a pure fold of the server's events (and fetched state) into
-// what is on screen. Opening a session joins its snapshot to the live stream (src/client/join.ts): `joining` starts
-// holding events, `open` applies the snapshot and then only the held events after the snapshot's event id.
-import { applyTranscriptEvent, type HeldEvent, isAfterSnapshot } from "../client/index.js";
+// The view model both screens share (the terminal UI and the web page): a pure fold of the server's events (and
+// fetched state) into what is on screen. Opening a session joins its snapshot to the live stream (join.ts):
+// `joining` starts holding events, `open` applies the snapshot and then only the held events after the snapshot's
+// event id.
+
 import type {
   MessageInfo,
   MessageWithParts,
@@ -12,6 +13,8 @@ import type {
   SessionStatus,
   TokenUsage,
 } from "../protocol/index.js";
+import { type HeldEvent, isAfterSnapshot } from "./join.js";
+import { applyTranscriptEvent } from "./transcript.js";
 
 export type Connection = "connecting" | "connected" | "reconnecting" | "closed";
 
