@@ -18,6 +18,7 @@ import type { EventBus } from "./bus.js";
 import { CoreError, notFound } from "./errors.js";
 import { conversationFor } from "./history.js";
 import { AGENT_LIMITS } from "./permission-rules.js";
+import { sessionDiff } from "./session-diff.js";
 import { type ResolvedModel, runTurn, type TurnEnvironment, type TurnOutcome } from "./turn.js";
 
 export const DEFAULT_AGENT = "build";
@@ -280,25 +281,7 @@ export class SessionService {
 
   /** Per-file changes made by this session's edit and write tools. */
   diff(id: string): FileDiff[] {
-    const byFile = new Map<string, FileDiff>();
-    for (const { parts } of this.messages(id)) {
-      for (const part of parts) {
-        if (part.type !== "tool" || part.state.status !== "completed") continue;
-        const { metadata } = part.state;
-        if (typeof metadata.filepath !== "string" || typeof metadata.diff !== "string") continue;
-        const previous = byFile.get(metadata.filepath);
-        const additions = Number(metadata.additions ?? 0);
-        const deletions = Number(metadata.deletions ?? 0);
-        byFile.set(metadata.filepath, {
-          file: metadata.filepath,
-          patch: previous ? `${previous.patch}\n${metadata.diff}` : metadata.diff,
-          additions: (previous?.additions ?? 0) + additions,
-          deletions: (previous?.deletions ?? 0) + deletions,
-          status: previous?.status ?? (metadata.exists === false ? "added" : "modified"),
-        });
-      }
-    }
-    return [...byFile.values()];
+    return sessionDiff(this.messages(id));
   }
 
   private enqueue(session: Session, turn: QueuedTurn): void {

@@ -32,6 +32,7 @@ import { conversationFor, toModelPrompt } from "./history.js";
 import type { PermissionGate } from "./permission.js";
 import { wildcardMatch } from "./permission-rules.js";
 import { errorMessage, isRetryable, type RetryPolicy, retryDelay, statusCodeOf } from "./retry.js";
+import { sessionDiff } from "./session-diff.js";
 import { StepRecorder } from "./step-recorder.js";
 import type { EditorFileSystem, ToolContext, ToolDefinition } from "./tools/tool.js";
 
@@ -525,6 +526,15 @@ async function executeTool(
     const file = result.metadata.filepath;
     if (typeof file === "string") {
       env.bus.publish("file.edited", { file }, { directory: session.directory, sessionID: session.id });
+      // As OpenCode does: the session's whole diff, so a client can show it without refetching.
+      if (typeof result.metadata.diff === "string") {
+        const diff = sessionDiff(env.store.listMessages(session.id));
+        env.bus.publish(
+          "session.diff",
+          { sessionID: session.id, diff },
+          { directory: session.directory, sessionID: session.id },
+        );
+      }
     }
   } catch (error) {
     fail(signal.aborted ? "The tool was aborted." : errorMessage(error));
