@@ -6,7 +6,7 @@ import { type HeldBack, loadConfig } from "../config/load.js";
 import { type MoorPaths, resolvePaths } from "../config/paths.js";
 import type { MoorConfig } from "../config/schema.js";
 import { trustDirectory } from "../config/trust.js";
-import { type Core, createCore } from "../core/index.js";
+import { type Core, type CoreOptions, createCore } from "../core/index.js";
 import { DEFAULT_ACTIONS } from "../core/permission-rules.js";
 import { markInterruptedTurns } from "../core/recovery.js";
 import { createBuiltinTools } from "../core/tools/index.js";
@@ -90,6 +90,8 @@ export interface CoreExtras {
   /** Allow what would be asked (`moor run --yes`); denials in config still hold. */
   autoApprove?: boolean;
   editorFs?: (sessionID: string) => EditorFileSystem | undefined;
+  /** Where a failing event listener is reported (serve: its log). */
+  onListenerError?: CoreOptions["onListenerError"];
 }
 
 export function openCore(context: CliContext, store: Store, extras: CoreExtras = {}): Core {
@@ -106,6 +108,7 @@ export function openCore(context: CliContext, store: Store, extras: CoreExtras =
       commandEnv: () => commandEnv(context.env, context.config, context.providerEnv),
     }),
     editorFs: extras.editorFs,
+    onListenerError: extras.onListenerError,
   });
 }
 

@@ -47,7 +47,10 @@ export default async function serve(options: ServeOptions): Promise<void> {
     now: new Date(),
   });
   const store = openStore(context);
-  const core = openCore(context, store);
+  const core = openCore(context, store, {
+    onListenerError: (err, envelope) =>
+      logger.error({ err, event: envelope.event.type, seq: envelope.seq }, "an event listener failed"),
+  });
   const password = context.env.MOOR_SERVER_PASSWORD ?? context.env.OPENCODE_SERVER_PASSWORD;
   let server: Awaited<ReturnType<typeof startServer>>;
   try {

@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import type { ModelRef, Session } from "../protocol/index.js";
 import type { Store } from "../storage/store.js";
-import { EventBus } from "./bus.js";
+import { EventBus, type EventBusOptions } from "./bus.js";
 import { PermissionGate } from "./permission.js";
 import type { PermissionRules } from "./permission-rules.js";
 import { markInterruptedTurns } from "./recovery.js";
@@ -32,6 +32,8 @@ export interface CoreOptions {
   ringSize?: number;
   systemPrompt?: (session: Session) => string;
   editorFs?: (sessionID: string) => EditorFileSystem | undefined;
+  /** Where a bus listener's error is reported (cli: the log); see EventBusOptions. */
+  onListenerError?: EventBusOptions["onListenerError"];
 }
 
 export interface Core {
@@ -47,7 +49,11 @@ export interface Core {
 
 export function createCore(options: CoreOptions): Core {
   const now = options.now ?? Date.now;
-  const bus = new EventBus({ epoch: options.epoch ?? randomUUID().slice(0, 8), ringSize: options.ringSize });
+  const bus = new EventBus({
+    epoch: options.epoch ?? randomUUID().slice(0, 8),
+    ringSize: options.ringSize,
+    onListenerError: options.onListenerError,
+  });
   const gate = new PermissionGate(
     options.store,
     bus,

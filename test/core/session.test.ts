@@ -40,6 +40,8 @@ describe("session service and agent loop", () => {
   let core: Core;
   let events: BusEnvelope[];
   let permission: PermissionRules = "allow";
+  /** What a listener in a test threw (an `expect` in it, say): failed in afterEach, not swallowed by the bus. */
+  let listenerErrors: unknown[];
 
   function start(steps: ScriptedStep[]) {
     const model = scriptedModel(steps);
@@ -50,6 +52,7 @@ describe("session service and agent loop", () => {
       resolveModel: async () => ({ model, providerID: "mock", modelID: "echo" }),
       tools: [echoTool],
       retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 },
+      onListenerError: (error) => listenerErrors.push(error),
     });
     events = [];
     core.bus.subscribe((event) => events.push(event));
@@ -60,8 +63,10 @@ describe("session service and agent loop", () => {
     dir = mkdtempSync(join(tmpdir(), "moor-core-"));
     store = new Store(join(dir, "moor.db"));
     permission = "allow";
+    listenerErrors = [];
   });
   afterEach(() => {
+    expect(listenerErrors).toEqual([]);
     store.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -92,17 +97,33 @@ describe("session service and agent loop", () => {
     permission = { edit: "ask" };
     start([{ toolCalls: [{ name: "echo", input: { text: "x" } }] }, { text: "ok" }]);
     const session = core.sessions.create({ directory: dir });
+    // Checked after the turn, not inside the listener: a failure there would leave the question unanswered.
+    const pendingWhenAsked: boolean[] = [];
     core.bus.subscribe((e) => {
       if (e.event.type === "permission.asked") {
-        expect(core.gate.pending().map((p) => p.id)).toContain(e.event.properties.id);
-        core.gate.reply(e.event.properties.id, "reject", dir);
+        const { id } = e.event.properties;
+        pendingWhenAsked.push(core.gate.pending().some((p) => p.id === id));
+        core.gate.reply(id, "reject", dir);
       }
     });
     await core.sessions.prompt(session.id, { parts: [{ type: "text", text: "go" }] });
+    expect(pendingWhenAsked).toEqual([true]);
     const tool = core.sessions.messages(session.id)[1].parts.find((p): p is ToolPart => p.type === "tool")!;
     expect(tool.state.status).toBe("error");
     expect(tool.state.status === "error" && tool.state.error).toMatch(/rejected/);
     expect(core.gate.pending()).toEqual([]);
+  });
+
+  it("reports a throwing bus listener through createCore's onListenerError, and the turn still ends", async () => {
+    start([{ text: "hi" }]);
+    const session = core.sessions.create({ directory: dir });
+    core.bus.subscribe((e) => {
+      if (e.event.type === "session.idle") throw new Error("listener bug");
+    });
+    const result = await core.sessions.prompt(session.id, { parts: [{ type: "text", text: "go" }] });
+    expect(result.finish).toBe("stop");
+    expect(listenerErrors.map((error) => (error as Error).message)).toEqual(["listener bug"]);
+    listenerErrors = [];
   });
 
   it("denied by rule never runs the tool", async () => {
