@@ -11,13 +11,13 @@ const ALLOWED: Record<string, string[]> = {
   config: [],
   storage: ["protocol"],
   providers: ["config"],
-  core: ["protocol", "storage", "providers", "config"],
+  core: ["protocol", "storage"],
   server: ["core", "protocol"],
   // The remote backend talks to a running server through the client library (itself protocol-only).
   acp: ["core", "protocol", "client"],
   client: ["protocol"],
   tui: ["client", "protocol"],
-  web: ["client", "protocol", "tui"],
+  web: ["client", "protocol"],
   daemon: [],
   cli: ["*"],
 };

@@ -22,6 +22,7 @@ import type {
 import { alwaysLabel } from "../protocol/index.js";
 import type { AcpBackend } from "./backend.js";
 import { readThroughEditor, requireAbsoluteCwd } from "./editor-files.js";
+import { followFamilyQuestions } from "./family-questions.js";
 import { lenientInitialize } from "./lenient-initialize.js";
 import { historyUpdates, toolCallStart, toolCallUpdate, toolKind } from "./mapping.js";
 
@@ -192,6 +193,9 @@ export function createAcpAgent(options: AcpAgentOptions) {
       const state = stateOf(session.id);
       const relay = new UpdateRelay(client, session.id, backend);
       const unsubscribe = backend.subscribe(session.id, (event) => relay.handle(event));
+      const unfollow = await followFamilyQuestions(backend, session.id, (request) =>
+        relay.handle({ type: "permission.asked", properties: request }),
+      );
       try {
         const outcome = await backend.prompt(session.id, { parts, agent: state.mode, model: state.model });
         await relay.drained();
@@ -203,6 +207,7 @@ export function createAcpAgent(options: AcpAgentOptions) {
         return { stopReason: stopReasonOf(outcome.finish) };
       } finally {
         unsubscribe();
+        unfollow();
       }
     });
 }
@@ -357,7 +362,9 @@ class UpdateRelay {
         sessionId: this.sessionId,
         toolCall: {
           toolCallId: request.tool?.callID ?? request.id,
-          title: `${request.permission} ${request.patterns.join(" ")}`,
+          title:
+            `${request.permission} ${request.patterns.join(" ")}` +
+            (request.sessionID === this.sessionId ? "" : ` (asked in sub-session ${request.sessionID})`),
           kind: toolKind(request.permission === "edit" ? "edit" : request.permission),
           status: "pending",
           rawInput: request.metadata,

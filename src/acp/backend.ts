@@ -24,6 +24,10 @@ export interface AcpBackend {
   abort(id: string): Promise<void>;
   /** Live events of one session; returns the unsubscribe function. */
   subscribe(sessionID: string, listener: (event: MoorEvent) => void): () => void;
+  /** Live events of every session (a prompt follows its session's descendants' questions with it). */
+  subscribeAll(listener: (event: MoorEvent) => void): () => void;
+  /** The sessions created with this one as their parent. */
+  children(id: string): Promise<Session[]>;
   replyPermission(requestID: string, reply: PermissionReply): Promise<void>;
   close(): Promise<void>;
 }

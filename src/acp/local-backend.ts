@@ -18,6 +18,8 @@ export function localBackend(core: Core): AcpBackend {
     },
     subscribe: (sessionID, listener) =>
       core.bus.subscribe((envelope) => listener(envelope.event as MoorEvent), { sessionID }),
+    subscribeAll: (listener) => core.bus.subscribe((envelope) => listener(envelope.event as MoorEvent)),
+    children: async (id) => core.sessions.children(id),
     replyPermission: async (requestID, reply) => {
       await core.gate.reply(requestID, reply);
     },

@@ -7,6 +7,7 @@ import type { EditorFileSystem } from "../core/tools/tool.js";
 import { loadContext, openCore, openStore } from "./context.js";
 import { keepHeapNearLiveSize } from "./heap.js";
 import { heldBackSummary } from "./held-back.js";
+import { listenerErrorToStderr } from "./listener-error.js";
 import { UsageError } from "./output.js";
 import { serverPassword } from "./server-target.js";
 
@@ -33,7 +34,10 @@ export default async function acp(options: AcpOptions): Promise<void> {
   } else {
     const { localBackend } = await import("../acp/local-backend.js");
     const store = openStore(context);
-    const core = await openCore(context, store, { editorFs: (sessionID) => editorFs.get(sessionID) });
+    const core = await openCore(context, store, {
+      editorFs: (sessionID) => editorFs.get(sessionID),
+      onListenerError: listenerErrorToStderr(process.stderr),
+    });
     backend = localBackend(core);
     let stopServer = async () => {};
     if (options.port !== undefined) {

@@ -7,7 +7,7 @@ import { type HeldBack, type LoadedConfig, loadConfig, loadConfigSync } from "..
 import { type MoorPaths, resolvePaths } from "../config/paths.js";
 import type { MoorConfig } from "../config/schema.js";
 import { trustDirectory } from "../config/trust.js";
-import { type Core, createCore } from "../core/index.js";
+import { type Core, type CoreOptions, createCore } from "../core/index.js";
 import { DEFAULT_ACTIONS } from "../core/permission-rules.js";
 import { markInterruptedTurns } from "../core/recovery.js";
 import { createBuiltinTools } from "../core/tools/index.js";
@@ -124,6 +124,8 @@ export interface CoreExtras {
   editorFs?: (sessionID: string) => EditorFileSystem | undefined;
   /** Where config reloads are reported: a failed one (one line; stderr unless given), a config that changed. */
   configLog?: { warn(message: string): void; notice(message: string): void };
+  /** Where a failing event listener is reported (serve: its log). */
+  onListenerError?: CoreOptions["onListenerError"];
 }
 
 /**
@@ -146,6 +148,7 @@ export async function openCore(context: CliContext, store: Store, extras: CoreEx
         todos,
       }),
     editorFs: extras.editorFs,
+    onListenerError: extras.onListenerError,
   });
   return {
     ...core,

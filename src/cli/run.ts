@@ -5,6 +5,7 @@
 import type { PromptResult, SessionService } from "../core/session.js";
 import type { Session } from "../protocol/index.js";
 import { whenOutputCloses } from "./closed-output.js";
+import { listenerErrorToStderr } from "./listener-error.js";
 import { UsageError } from "./output.js";
 import { askOnTerminal, TurnPrinter } from "./turn-printer.js";
 
@@ -48,7 +49,10 @@ export default async function run(messageWords: string[], options: RunOptions): 
     await offerTrust(context, { stdin: process.stdin, stderr: process.stderr });
   }
   const store = openStore(context);
-  const core = await openCore(context, store, { autoApprove: options.yes });
+  const core = await openCore(context, store, {
+    autoApprove: options.yes,
+    onListenerError: listenerErrorToStderr(process.stderr),
+  });
   try {
     const session = await pickSession(core.sessions, context.directory, options);
     const printer = new TurnPrinter({ format: options.format, stdout: process.stdout, stderr: process.stderr });

@@ -49,6 +49,8 @@ export default async function serve(options: ServeOptions): Promise<void> {
   const store = openStore(context);
   const core = await openCore(context, store, {
     configLog: { warn: (message) => logger.warn(message), notice: (message) => logger.info(message) },
+    onListenerError: (err, envelope) =>
+      logger.error({ err, event: envelope.event.type, seq: envelope.seq }, "an event listener failed"),
   });
   const password = context.env.MOOR_SERVER_PASSWORD ?? context.env.OPENCODE_SERVER_PASSWORD;
   let server: Awaited<ReturnType<typeof startServer>>;

@@ -18,6 +18,7 @@ import { type ClientOptions, requestJson } from "./http.js";
 export { type ConnectionState, EventStream, type EventStreamOptions } from "./events.js";
 export { type ClientOptions, MoorClientError } from "./http.js";
 export { type HeldEvent, isAfterSnapshot, SnapshotJoin } from "./join.js";
+export { descendantsOf, growFamily, permissionSessionOf } from "./session-family.js";
 export { applyTranscriptEvent, type TranscriptMessage } from "./transcript.js";
 export { SNAPSHOT_HEADER };
 
@@ -91,6 +92,11 @@ export class MoorClient {
 
   todos(id: string): Promise<Todo[]> {
     return this.request("GET", `session/${encodeURIComponent(id)}/todo`);
+  }
+
+  /** The sessions created with this one as their parent. */
+  children(id: string): Promise<Session[]> {
+    return this.request("GET", `session/${encodeURIComponent(id)}/children`);
   }
 
   diff(id: string): Promise<FileDiff[]> {

@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import type { ModelRef, Session } from "../protocol/index.js";
 import type { Store } from "../storage/port.js";
-import { EventBus } from "./bus.js";
+import { EventBus, type EventBusOptions } from "./bus.js";
 import { PermissionGate, type PermissionLink } from "./permission.js";
 import type { PermissionRules } from "./permission-rules.js";
 import { markInterruptedTurns } from "./recovery.js";
@@ -47,6 +47,8 @@ export interface CoreOptions {
   editorFs?: (sessionID: string) => EditorFileSystem | undefined;
   /** Links of the permission chain a feature adds (hooks, a policy), asked after the rules and before the user. */
   permissionLinks?: PermissionLink[];
+  /** Where a bus listener's error is reported (cli: the log); see EventBusOptions. */
+  onListenerError?: EventBusOptions["onListenerError"];
 }
 
 export interface Core {
@@ -68,7 +70,11 @@ export interface Core {
  */
 export async function createCore(options: CoreOptions): Promise<Core> {
   const now = options.now ?? Date.now;
-  const bus = new EventBus({ epoch: options.epoch ?? randomUUID().slice(0, 8), ringSize: options.ringSize });
+  const bus = new EventBus({
+    epoch: options.epoch ?? randomUUID().slice(0, 8),
+    ringSize: options.ringSize,
+    onListenerError: options.onListenerError,
+  });
   // The bus is fed from commits: what it announces is stored.
   options.store.onCommit((scope, events) => {
     for (const { type, properties } of events) bus.publish(type, properties as never, scope);

@@ -18,6 +18,7 @@ import type { EventBus } from "./bus.js";
 import { CoreError, notFound } from "./errors.js";
 import { conversationFor } from "./history.js";
 import { AGENT_LIMITS } from "./permission-rules.js";
+import { sessionDiff } from "./session-diff.js";
 import { runTurn } from "./turn/loop.js";
 import type { ResolvedModel, TurnOutcome, TurnServices } from "./turn/types.js";
 
@@ -313,25 +314,7 @@ export class SessionService {
 
   /** Per-file changes made by this session's edit and write tools. */
   async diff(id: string): Promise<FileDiff[]> {
-    const byFile = new Map<string, FileDiff>();
-    for (const { parts } of await this.messages(id)) {
-      for (const part of parts) {
-        if (part.type !== "tool" || part.state.status !== "completed") continue;
-        const { metadata } = part.state;
-        if (typeof metadata.filepath !== "string" || typeof metadata.diff !== "string") continue;
-        const previous = byFile.get(metadata.filepath);
-        const additions = Number(metadata.additions ?? 0);
-        const deletions = Number(metadata.deletions ?? 0);
-        byFile.set(metadata.filepath, {
-          file: metadata.filepath,
-          patch: previous ? `${previous.patch}\n${metadata.diff}` : metadata.diff,
-          additions: (previous?.additions ?? 0) + additions,
-          deletions: (previous?.deletions ?? 0) + deletions,
-          status: previous?.status ?? (metadata.exists === false ? "added" : "modified"),
-        });
-      }
-    }
-    return [...byFile.values()];
+    return sessionDiff(await this.messages(id));
   }
 
   private enqueue(session: Session, turn: QueuedTurn): void {
@@ -347,16 +330,25 @@ export class SessionService {
   private async drain(sessionID: string, runner: SessionRunner): Promise<void> {
     let session = await this.get(sessionID);
     this.setStatus(session, { type: "busy" });
+    // The last turn's caller hears of its end only once the session is idle (status, session.idle, and the
+    // updated time announced), as a client that waits for the reply and then looks at the session expects.
+    let settleLast: (() => void) | undefined;
     try {
       for (let turn = runner.queue.shift(); turn; turn = runner.queue.shift()) {
+        // Another turn follows: the one before it is settled now.
+        settleLast?.();
+        settleLast = undefined;
         runner.controller = new AbortController();
+        let settle: () => void;
         try {
-          turn.resolve(await this.runOne(session, turn, runner.controller.signal));
+          const result = await this.runOne(session, turn, runner.controller.signal);
+          settle = () => turn?.resolve(result);
         } catch (error) {
-          turn.reject(error);
+          settle = () => turn?.reject(error);
         }
         runner.controller = undefined;
         session = (await this.store.getSession(sessionID).catch(() => undefined)) ?? session;
+        settleLast = settle;
       }
     } finally {
       runner.current = undefined;
@@ -367,6 +359,7 @@ export class SessionService {
         this.bus.publish("session.idle", { sessionID }, this.scope(current));
         await this.touch(current).catch(() => {});
       }
+      settleLast?.();
     }
   }
 

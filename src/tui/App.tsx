@@ -1,12 +1,12 @@
 import { Box, Text, useApp, useInput } from "ink";
 import { useCallback, useEffect, useReducer, useRef, useState } from "react";
-import type { MoorClient } from "../client/index.js";
+import { descendantsOf, type MoorClient } from "../client/index.js";
+import { initialView, viewReducer } from "../client/view-model.js";
 import type { PermissionReply, Session } from "../protocol/index.js";
 import { PermissionPrompt } from "./PermissionPrompt.js";
 import { PromptInput } from "./PromptInput.js";
 import { SessionPicker } from "./SessionPicker.js";
 import { StatusLine } from "./StatusLine.js";
-import { initialView, viewReducer } from "./state.js";
 import { Transcript } from "./Transcript.js";
 import { TrustBanner } from "./TrustBanner.js";
 
@@ -51,7 +51,12 @@ export function App({ client, url, initialSession, giveUpAfterMs, onExit }: AppP
         // The snapshot first, then the rest: status and permissions read after it are at least as new, and the
         // held events re-applied over them carry absolute values.
         const { messages, eventId } = await client.messageSnapshot(session.id);
-        const [statuses, permissions] = await Promise.all([client.statuses(), client.permissions()]);
+        const [statuses, permissions, descendants] = await Promise.all([
+          client.statuses(),
+          client.permissions(),
+          // Child sessions' questions are shown here too; a server without the route just shows this session's.
+          descendantsOf((id) => client.children(id), session.id).catch(() => []),
+        ]);
         dispatch({
           type: "open",
           session,
@@ -60,6 +65,7 @@ export function App({ client, url, initialSession, giveUpAfterMs, onExit }: AppP
           join,
           busy: Boolean(statuses[session.id]),
           permissions,
+          descendants,
         });
       } catch (error) {
         dispatch({ type: "joinFailed", join });
@@ -179,7 +185,9 @@ export function App({ client, url, initialSession, giveUpAfterMs, onExit }: AppP
     <Box flexDirection="column">
       <Transcript messages={view.messages} expanded={expanded} />
       {picker ? <SessionPicker sessions={picker.sessions} selected={picker.selected} /> : null}
-      {view.permissions[0] ? <PermissionPrompt request={view.permissions[0]} /> : null}
+      {view.permissions[0] ? (
+        <PermissionPrompt request={view.permissions[0]} fromChild={view.permissions[0].sessionID !== view.sessionID} />
+      ) : null}
       {busy ? <Text color="yellow">working… (Ctrl+C to abort)</Text> : null}
       <TrustBanner client={client} />
       <PromptInput

@@ -1,5 +1,5 @@
 import { Box, Text } from "ink";
-import type { ViewState } from "./state.js";
+import type { ViewState } from "../client/view-model.js";
 
 export function StatusLine({ view, url, agent }: { view: ViewState; url: string; agent: string }) {
   const connection =

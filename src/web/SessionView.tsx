@@ -3,8 +3,8 @@
 // (history, then the live stream as events fold into the view state) and the prompt box.
 import { useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { MoorClient, ProviderList } from "../client/index.js";
+import type { ViewState } from "../client/view-model.js";
 import type { Todo } from "../protocol/index.js";
-import type { ViewState } from "../tui/state.js";
 import { formatCost, shortDirectory, tokenSummary } from "./format.js";
 import { MessageView } from "./MessageView.js";
 import { PromptBox } from "./PromptBox.js";

@@ -57,6 +57,8 @@ describe("session service and agent loop", () => {
   let core: Core;
   let events: BusEnvelope[];
   let permission: PermissionRules = "allow";
+  /** What a listener in a test threw (an `expect` in it, say): failed in afterEach, not swallowed by the bus. */
+  let listenerErrors: unknown[] = [];
 
   async function start(steps: ScriptedStep[]) {
     const fixture = await openCoreFixture({
@@ -65,7 +67,10 @@ describe("session service and agent loop", () => {
       settings: () => ({ permission }),
       tools: [echoTool],
       modelID: "echo",
-      core: { retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 } },
+      core: {
+        retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 },
+        onListenerError: (error) => listenerErrors.push(error),
+      },
     });
     opened.push(fixture);
     ({ dir, core, events } = fixture);
@@ -74,6 +79,21 @@ describe("session service and agent loop", () => {
 
   afterEach(() => {
     permission = "allow";
+    const errors = listenerErrors;
+    listenerErrors = [];
+    expect(errors).toEqual([]);
+  });
+
+  it("reports a throwing bus listener through createCore's onListenerError, and the turn still ends", async () => {
+    await start([{ text: "hi" }]);
+    const session = await core.sessions.create({ directory: dir });
+    core.bus.subscribe((e) => {
+      if (e.event.type === "session.idle") throw new Error("listener bug");
+    });
+    const result = await core.sessions.prompt(session.id, { parts: [{ type: "text", text: "go" }] });
+    expect(result.finish).toBe("stop");
+    expect(listenerErrors.map((error) => (error as Error).message)).toEqual(["listener bug"]);
+    listenerErrors = [];
   });
 
   it("runs a tool-calling turn and stores what it streamed", async () => {

@@ -1,7 +1,8 @@
 // One tool call: the beforeTool hooks, lookup and validation, the run, the afterTool hooks, its part moving
 // through running → completed | error.
-import type { ToolPart } from "../../protocol/index.js";
+import type { Session, ToolPart } from "../../protocol/index.js";
 import { errorMessage } from "../retry.js";
+import { sessionDiff } from "../session-diff.js";
 import type { StepRecorder } from "../step-recorder.js";
 import type { ToolSet } from "../tools/registry.js";
 import type { ToolContext, ToolDefinition, ToolResult } from "../tools/tool.js";
@@ -134,6 +135,28 @@ async function execute(
     recorder.put(part);
   } catch (error) {
     fail(input, signal.aborted ? "The tool was aborted." : errorMessage(error));
+    return;
+  }
+  if (typeof part.state.metadata?.filepath === "string" && typeof part.state.metadata.diff === "string") {
+    await announceSessionDiff(services, recorder, session);
+  }
+}
+
+/**
+ * As OpenCode does after a call that changed a file: the session's whole diff, so a client can show it without
+ * refetching. Read once the call's own part is stored; a hint, so a failure to read it fails nothing.
+ */
+async function announceSessionDiff(services: TurnServices, recorder: StepRecorder, session: Session): Promise<void> {
+  try {
+    await recorder.settled();
+    const diff = sessionDiff(await services.store.listMessages(session.id));
+    services.bus.publish(
+      "session.diff",
+      { sessionID: session.id, diff },
+      { directory: session.directory, sessionID: session.id },
+    );
+  } catch {
+    // The step's next write reports a store failure where the turn handles it.
   }
 }
 
