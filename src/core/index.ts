@@ -3,6 +3,7 @@
 import { randomUUID } from "node:crypto";
 import type { ModelRef, Session } from "../protocol/index.js";
 import type { Store } from "../storage/store.js";
+import { AgentRegistry } from "./agents/registry.js";
 import { EventBus } from "./bus.js";
 import { PermissionGate } from "./permission.js";
 import type { PermissionRules } from "./permission-rules.js";
@@ -32,12 +33,16 @@ export interface CoreOptions {
   ringSize?: number;
   systemPrompt?: (session: Session) => string;
   editorFs?: (sessionID: string) => EditorFileSystem | undefined;
+  /** The agents; read on every use, like settings, so a reloaded config applies. Default: the built-ins. */
+  agents?: () => AgentRegistry;
 }
 
 export interface Core {
   bus: EventBus;
   gate: PermissionGate;
   sessions: SessionService;
+  /** The one agent registry: GET /agent, ACP modes, prompt validation, the turn and the permission gate read it. */
+  readonly agents: AgentRegistry;
   store: Store;
   version: string;
   /** Sessions that had a turn interrupted by the previous process's end. */
@@ -47,6 +52,8 @@ export interface Core {
 
 export function createCore(options: CoreOptions): Core {
   const now = options.now ?? Date.now;
+  const builtins = new AgentRegistry();
+  const agents = options.agents ?? (() => builtins);
   const bus = new EventBus({ epoch: options.epoch ?? randomUUID().slice(0, 8), ringSize: options.ringSize });
   const gate = new PermissionGate(
     options.store,
@@ -54,6 +61,7 @@ export function createCore(options: CoreOptions): Core {
     now,
     () => options.settings().permission,
     () => options.settings().autoApprove ?? false,
+    (agent) => agents().limitsOf(agent),
   );
   const env: TurnEnvironment = {
     store: options.store,
@@ -61,6 +69,9 @@ export function createCore(options: CoreOptions): Core {
     gate,
     now,
     tools: options.tools,
+    get agents() {
+      return agents();
+    },
     get maxSteps() {
       return options.settings().maxSteps ?? 50;
     },
@@ -83,6 +94,9 @@ export function createCore(options: CoreOptions): Core {
     bus,
     gate,
     sessions,
+    get agents() {
+      return agents();
+    },
     store: options.store,
     version: options.version,
     interrupted,

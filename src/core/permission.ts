@@ -2,6 +2,8 @@
 // attaches later sees it, also after a restart), publishes `permission.asked` and waits for any client's reply.
 import { newId, type PermissionReply, type PermissionRequest } from "../protocol/index.js";
 import type { Store } from "../storage/store.js";
+import type { AgentLimits } from "./agents/agent.js";
+import { builtinLimits } from "./agents/builtin.js";
 import type { EventBus } from "./bus.js";
 import { evaluatePermission, type PermissionRules } from "./permission-rules.js";
 import { type PermissionAsk, PermissionDeniedError } from "./tools/tool.js";
@@ -33,11 +35,13 @@ export class PermissionGate {
     private readonly rules: () => PermissionRules | undefined,
     /** `moor run --yes`: what would be asked is allowed; what the rules deny stays denied. */
     private readonly autoApprove: () => boolean = () => false,
+    /** The turn's agent's limits, from the agent registry. */
+    private readonly limitsOf: (agent: string | undefined) => AgentLimits = builtinLimits,
   ) {}
 
   async ask(scope: AskScope, ask: PermissionAsk): Promise<void> {
     const grants = this.store.listGrants(scope.sessionID);
-    const action = evaluatePermission(this.rules(), grants, ask.permission, ask.patterns, scope.agent);
+    const action = evaluatePermission(this.rules(), grants, ask.permission, ask.patterns, this.limitsOf(scope.agent));
     if (action === "allow" || (action === "ask" && this.autoApprove())) return;
     if (action === "deny") {
       const byAgent = evaluatePermission(this.rules(), grants, ask.permission, ask.patterns) !== "deny";
@@ -134,7 +138,9 @@ export class PermissionGate {
     for (const pending of this.store.listPendingPermissions()) {
       if (pending.sessionID !== sessionID) continue;
       const agent = this.waiters.get(pending.id)?.agent;
-      if (evaluatePermission(this.rules(), grants, pending.permission, pending.patterns, agent) === "allow") {
+      if (
+        evaluatePermission(this.rules(), grants, pending.permission, pending.patterns, this.limitsOf(agent)) === "allow"
+      ) {
         this.reply(pending.id, "once", directory);
       }
     }

@@ -17,10 +17,8 @@ import { IdConflictError, type Store } from "../storage/store.js";
 import type { EventBus } from "./bus.js";
 import { CoreError, notFound } from "./errors.js";
 import { conversationFor } from "./history.js";
-import { AGENT_LIMITS } from "./permission-rules.js";
 import { type ResolvedModel, runTurn, type TurnEnvironment, type TurnOutcome } from "./turn.js";
 
-export const DEFAULT_AGENT = "build";
 const DEFAULT_TITLE_PREFIX = "New session - ";
 
 export interface PromptResult extends TurnOutcome {
@@ -188,8 +186,9 @@ export class SessionService {
    */
   async submit(id: string, input: PromptInput): Promise<{ user: UserMessage; done: Promise<PromptResult> }> {
     const session = this.get(id);
+    const agent = this.options.env.agents.resolve(input.agent);
     checkPromptInput(input);
-    const model = await this.options.resolveModel(input.model ?? sessionModel(session));
+    const model = await this.options.resolveModel(input.model ?? agent.model ?? sessionModel(session));
     const user = this.recordUserMessage(this.get(id), input, model);
     if (input.noReply) return { user, done: Promise.resolve({ user, finish: "stop" }) };
     this.options.env.gate.expireOrphans(session.id, session.directory);
@@ -340,7 +339,7 @@ export class SessionService {
     const { user } = turn;
     const outcome = await runTurn(
       this.options.env,
-      { session, user, model: turn.model, agent: user.agent ?? DEFAULT_AGENT, signal },
+      { session, user, model: turn.model, agent: user.agent ?? this.options.env.agents.defaultAgent, signal },
       turn.resume,
     );
     return { ...outcome, user };
@@ -362,7 +361,7 @@ export class SessionService {
       sessionID: session.id,
       role: "user",
       time: { created: now },
-      agent: input.agent ?? DEFAULT_AGENT,
+      agent: input.agent ?? this.options.env.agents.defaultAgent,
       model: { providerID: model.providerID, modelID: model.modelID },
       system: input.system,
       tools: input.tools,
@@ -400,17 +399,8 @@ export class SessionService {
   }
 }
 
-/** Whether a name is one of the built-in agents (own keys only: `toString` or `__proto__` are no agent). */
-export function isKnownAgent(name: string): boolean {
-  return Object.hasOwn(AGENT_LIMITS, name);
-}
-
-/** What the schema cannot know: the agent exists, ids are not repeated, attachments can be read back. */
+/** What the schema cannot know: ids are not repeated, attachments can be read back (the agent is the registry's). */
 function checkPromptInput(input: PromptInput): void {
-  if (input.agent !== undefined && !isKnownAgent(input.agent)) {
-    const known = Object.keys(AGENT_LIMITS).join(", ");
-    throw new CoreError("bad_request", `Unknown agent "${input.agent.slice(0, 80)}"; known agents: ${known}.`);
-  }
   const partIDs = new Set<string>();
   for (const part of input.parts) {
     if (part.id !== undefined) {

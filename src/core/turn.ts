@@ -27,6 +27,7 @@ import {
   type UserMessage,
 } from "../protocol/index.js";
 import type { Store } from "../storage/store.js";
+import type { AgentRegistry } from "./agents/registry.js";
 import type { EventBus } from "./bus.js";
 import { conversationFor, toModelPrompt } from "./history.js";
 import type { PermissionGate } from "./permission.js";
@@ -49,6 +50,8 @@ export interface TurnEnvironment {
   gate: PermissionGate;
   now: () => number;
   tools: ToolDefinition[];
+  /** Read per step: the agent's instructions and tool switches. */
+  agents: AgentRegistry;
   maxSteps: number;
   retry: RetryPolicy;
   systemPrompt(session: Session): string;
@@ -235,7 +238,7 @@ class StepStream {
     const call = (async () =>
       this.request.model.model.doStream({
         prompt: [{ role: "system", content: systemPromptFor(this.env, this.request) }, ...history],
-        tools: offeredTools(this.env.tools, this.request.user.tools),
+        tools: offeredTools(this.env.tools, enabledFor(this.env, this.request)),
         abortSignal: this.request.signal,
       }))();
     // Awaited by run(); until then a failure must not count as unhandled.
@@ -369,15 +372,9 @@ class StepStream {
   }
 }
 
-/** What the model is told about an agent beyond the base prompt (the limits themselves are enforced by the gate). */
-const AGENT_INSTRUCTIONS: Record<string, string> = {
-  plan: "You are in plan mode: investigate and propose a plan, but change no file (edits are refused) and run only commands that inspect.",
-};
-
 function systemPromptFor(env: TurnEnvironment, request: TurnRequest): string {
   const base = env.systemPrompt(request.session);
-  // An own-property lookup: an agent name such as `toString` must not pick up Object.prototype's members.
-  const extra = Object.hasOwn(AGENT_INSTRUCTIONS, request.agent) ? AGENT_INSTRUCTIONS[request.agent] : undefined;
+  const extra = env.agents.get(request.agent)?.instructions;
   return extra ? `${base}\n${extra}` : base;
 }
 
@@ -423,13 +420,24 @@ export function toolEnabled(switches: Record<string, boolean> | undefined, name:
   return best?.enabled !== false;
 }
 
-/** The tools the model is offered this turn: all of them, less those the prompt switched off. */
+/**
+ * Which tools the turn may use: those neither the agent's switches nor the prompt's turn off (either can only turn
+ * tools off). Undefined when neither has switches: every tool.
+ */
+function enabledFor(env: TurnEnvironment, request: TurnRequest): ((name: string) => boolean) | undefined {
+  const agentSwitches = env.agents.get(request.agent)?.tools;
+  const promptSwitches = request.user.tools;
+  if (!agentSwitches && !promptSwitches) return undefined;
+  return (name) => toolEnabled(agentSwitches, name) && toolEnabled(promptSwitches, name);
+}
+
+/** The tools the model is offered this turn: all of them, less those switched off. */
 function offeredTools(
   definitions: ToolDefinition[],
-  switches: Record<string, boolean> | undefined,
+  enabled: ((name: string) => boolean) | undefined,
 ): LanguageModelV3FunctionTool[] {
   const tools = modelTools(definitions);
-  return switches ? tools.filter((tool) => toolEnabled(switches, tool.name)) : tools;
+  return enabled ? tools.filter((tool) => enabled(tool.name)) : tools;
 }
 
 /** A tool call's JSON arguments as an object, or why they are not one. */
@@ -459,12 +467,13 @@ async function executeTool(
     recorder.put(part);
   };
   // A model may call a tool it was not offered (or a resumed turn may hold such a call): the switch is enforced here.
-  if (!toolEnabled(request.user.tools, part.tool)) {
-    return fail(`The tool "${part.tool}" is turned off for this prompt.`);
+  const enabled = enabledFor(env, request);
+  if (enabled && !enabled(part.tool)) {
+    return fail(`The tool "${part.tool}" is turned off for this prompt or agent.`);
   }
   const definition = env.tools.find((tool) => tool.name === part.tool);
   if (!definition) {
-    const offered = env.tools.filter((tool) => toolEnabled(request.user.tools, tool.name));
+    const offered = env.tools.filter((tool) => !enabled || enabled(tool.name));
     return fail(`Unknown tool "${part.tool}". Available tools: ${offered.map((tool) => tool.name).join(", ")}.`);
   }
   const parsed = definition.parameters.safeParse(rawInput);
