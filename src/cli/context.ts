@@ -6,6 +6,7 @@ import { type HeldBack, loadConfig } from "../config/load.js";
 import { type MoorPaths, resolvePaths } from "../config/paths.js";
 import type { MoorConfig } from "../config/schema.js";
 import { trustDirectory } from "../config/trust.js";
+import type { AgentRegistry } from "../core/agents/registry.js";
 import { type Core, createCore } from "../core/index.js";
 import { DEFAULT_ACTIONS } from "../core/permission-rules.js";
 import { markInterruptedTurns } from "../core/recovery.js";
@@ -14,6 +15,7 @@ import type { EditorFileSystem } from "../core/tools/tool.js";
 import type { ResolvedModel } from "../core/turn.js";
 import type { ModelRef } from "../protocol/index.js";
 import { Store } from "../storage/store.js";
+import { agentRegistryFor } from "./agent-config.js";
 import { commandEnv } from "./command-env.js";
 import { readVersion } from "./version.js";
 
@@ -93,6 +95,8 @@ export interface CoreExtras {
 }
 
 export function openCore(context: CliContext, store: Store, extras: CoreExtras = {}): Core {
+  // Built now: a config whose agents are wrong stops the command here, in one line, rather than failing every prompt.
+  const agents = cachedAgents(context);
   return createCore({
     store,
     version: context.version,
@@ -106,7 +110,21 @@ export function openCore(context: CliContext, store: Store, extras: CoreExtras =
       commandEnv: () => commandEnv(context.env, context.config, context.providerEnv),
     }),
     editorFs: extras.editorFs,
+    agents,
   });
+}
+
+/** The agent registry of the config in use, built again only when the config is reloaded (a directory trusted). */
+function cachedAgents(context: CliContext): () => AgentRegistry {
+  let builtFor = context.config;
+  let registry = agentRegistryFor(builtFor);
+  return () => {
+    if (context.config !== builtFor) {
+      registry = agentRegistryFor(context.config);
+      builtFor = context.config;
+    }
+    return registry;
+  };
 }
 
 /**

@@ -80,7 +80,13 @@ export function evaluatePermission(
   patterns: string[],
   limits?: Readonly<Record<string, PermissionAction>>,
 ): PermissionAction {
-  const limit = limits && Object.hasOwn(limits, permission) ? limits[permission] : undefined;
+  const limit = !limits
+    ? undefined
+    : Object.hasOwn(limits, permission)
+      ? limits[permission]
+      : Object.hasOwn(limits, "*")
+        ? limits["*"]
+        : undefined;
   let result: PermissionAction = "allow";
   for (const value of patterns.length > 0 ? patterns : ["*"]) {
     const opaque = value.startsWith(OPAQUE_MARK);
