@@ -1,6 +1,7 @@
 // What the ACP agent needs from Moor, whether the agent runs in-process (local) or in front of a running server
 // (remote, `moor acp --attach`). The agent translates; behaviour lives behind this interface (DESIGN.md §5.3).
 import type {
+  Agent,
   MessageError,
   MessageWithParts,
   MoorEvent,
@@ -25,5 +26,10 @@ export interface AcpBackend {
   /** Live events of one session; returns the unsubscribe function. */
   subscribe(sessionID: string, listener: (event: MoorEvent) => void): () => void;
   replyPermission(requestID: string, reply: PermissionReply): Promise<void>;
+  /**
+   * The agents (GET /agent's list) and the one a prompt naming none runs under. A remote server does not say its
+   * default over HTTP: its first primary agent stands for it.
+   */
+  agents(): Promise<{ agents: Agent[]; defaultAgent: string | undefined }>;
   close(): Promise<void>;
 }

@@ -1,3 +1,4 @@
+import { toWireAgent } from "../core/agents/wire.js";
 import type { Core } from "../core/index.js";
 import type { MoorEvent } from "../protocol/index.js";
 import type { AcpBackend } from "./backend.js";
@@ -22,6 +23,7 @@ export function localBackend(core: Core): AcpBackend {
       const session = core.gate.pending().find((request) => request.id === requestID);
       core.gate.reply(requestID, reply, session ? core.sessions.get(session.sessionID).directory : "");
     },
+    agents: async () => ({ agents: core.agents.list().map(toWireAgent), defaultAgent: core.agents.defaultAgent }),
     close: () => core.shutdown(),
   };
 }
