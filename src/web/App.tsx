@@ -4,7 +4,15 @@
 // published meanwhile is missed) and again on `server.resync`; reconnects resume with Last-Event-ID (src/client).
 import { useCallback, useEffect, useReducer, useRef, useState } from "preact/hooks";
 import type { ConnectionState, MoorClient, ProviderList } from "../client/index.js";
-import type { MoorEvent, PermissionRequest, Session, SessionStatus, Todo } from "../protocol/index.js";
+import {
+  type Agent,
+  type MoorEvent,
+  type PermissionRequest,
+  primaryAgents,
+  type Session,
+  type SessionStatus,
+  type Todo,
+} from "../protocol/index.js";
 import { initialView, viewReducer } from "../tui/state.js";
 import { PermissionBanner } from "./PermissionBanner.js";
 import { SessionList } from "./SessionList.js";
@@ -36,6 +44,7 @@ export function App({ client }: { client: MoorClient }) {
   const [todos, setTodos] = useState<Todo[]>([]);
   const [connection, setConnection] = useState<{ state: ConnectionState; detail?: string }>({ state: "connecting" });
   const [providers, setProviders] = useState<ProviderList>();
+  const [agents, setAgents] = useState<Agent[]>([]);
   const [model, setModel] = useState(() => localStorage.getItem(MODEL_KEY) ?? "");
   const [error, setError] = useState<string>();
   const [route, setRoute] = useState(routeFromHash);
@@ -109,6 +118,10 @@ export function App({ client }: { client: MoorClient }) {
     client
       .providers()
       .then(setProviders)
+      .catch(() => undefined);
+    client
+      .agents()
+      .then((list) => setAgents(primaryAgents(list)))
       .catch(() => undefined);
   }, [client]);
 
@@ -217,6 +230,7 @@ export function App({ client }: { client: MoorClient }) {
               view={current}
               todos={todos}
               providers={providers}
+              agents={agents}
               model={model}
               onModel={chooseModel}
               onBack={() => {
