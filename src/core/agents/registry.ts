@@ -1,6 +1,6 @@
 // The one list of agents that the turn, the permission gate, the session service and every client read (issue 13
 // §3). Built-ins come first; configured agents (OpenCode's `agent` key, read by cli) are passed in as overrides.
-import type { AgentMode, ModelRef, PermissionAction } from "../../protocol/index.js";
+import { type AgentMode, type ModelRef, type PermissionAction, primaryAgents } from "../../protocol/index.js";
 import { CoreError } from "../errors.js";
 import type { AgentDefinition, AgentLimits } from "./agent.js";
 import { BUILTIN_AGENTS, DEFAULT_AGENT } from "./builtin.js";
@@ -60,9 +60,9 @@ export class AgentRegistry {
     return [...this.byName.values()];
   }
 
-  /** The agents a user picks from: primary (or `all`) and not hidden. */
+  /** The agents a user picks from: primary (or `all`) and not hidden, as every client picks them. */
   primary(): AgentDefinition[] {
-    return this.list().filter((agent) => agent.mode !== "subagent" && !agent.hidden);
+    return primaryAgents(this.list());
   }
 
   /** The agent a prompt runs under; an unknown name is the caller's mistake, and the message names the known ones. */
