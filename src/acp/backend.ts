@@ -27,8 +27,8 @@ export interface AcpBackend {
   subscribe(sessionID: string, listener: (event: MoorEvent) => void): () => void;
   replyPermission(requestID: string, reply: PermissionReply): Promise<void>;
   /**
-   * The agents (GET /agent's list) and the one a prompt naming none runs under. A remote server does not say its
-   * default over HTTP: its first primary agent stands for it.
+   * The agents (GET /agent's list) and the one a prompt naming none runs under. Over HTTP the default is not named:
+   * moor lists it first, so the first primary agent stands for it.
    */
   agents(): Promise<{ agents: Agent[]; defaultAgent: string | undefined }>;
   close(): Promise<void>;

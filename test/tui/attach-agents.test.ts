@@ -64,4 +64,32 @@ describe("moor attach: agents from the server", () => {
     ).json()) as MessageWithParts[];
     expect(user.info.role === "user" && user.info.agent).toBe("review");
   });
+
+  it("starts on the server's default agent (default_agent), which GET /agent lists first", async () => {
+    home = makeTempHome(llm.url, {
+      agent: { review: { description: "Reviews code", mode: "primary" } },
+      default_agent: "review",
+    });
+    server = await startServe(home.env, [], home.project);
+    const agents = (await (await fetch(`${server.url}/agent`)).json()) as { name: string }[];
+    expect(agents.map((agent) => agent.name)).toEqual(["review", "build", "plan", "general"]);
+    llm.script({ text: "Reviewed by default." });
+    tui = TmuxSession.start(
+      `moor-test-agents-default-${process.pid}`,
+      `${process.execPath} ${MOOR_BIN} attach ${server.url}`,
+      { CI: "true", ...home.env },
+      home.project,
+    );
+    await tui.waitFor(/· connected ·/);
+    await tui.waitFor(/ · review · /);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    tui.type("look");
+    tui.keys("Enter");
+    await tui.waitFor(/Reviewed by default\./);
+    const sessions = (await (await fetch(`${server.url}/session`)).json()) as { id: string }[];
+    const [user] = (await (
+      await fetch(`${server.url}/session/${sessions[0].id}/message`)
+    ).json()) as MessageWithParts[];
+    expect(user.info.role === "user" && user.info.agent).toBe("review");
+  });
 });

@@ -41,7 +41,7 @@ export class AgentRegistry {
     const wanted = options.defaultAgent ?? DEFAULT_AGENT;
     const chosen = this.byName.get(wanted);
     if (!chosen || chosen.mode === "subagent") {
-      const primary = this.primary().map((agent) => agent.name);
+      const primary = primaryAgents([...this.byName.values()]).map((agent) => agent.name);
       throw new CoreError(
         "bad_request",
         `The default agent "${wanted}" is ${chosen ? "a subagent" : "unknown"}; primary agents: ${primary.join(", ") || "none"}.`,
@@ -55,9 +55,15 @@ export class AgentRegistry {
     return this.byName.get(name);
   }
 
-  /** Every agent, built-ins first, in the order they were defined. */
+  /**
+   * Every agent: the default first, then the rest in the order they were defined (built-ins first). Clients take
+   * the first primary agent as the one a prompt runs under when the user picks none (GET /agent does not otherwise
+   * say which is the default).
+   */
   list(): AgentDefinition[] {
-    return [...this.byName.values()];
+    const rest = [...this.byName.values()].filter((agent) => agent.name !== this.defaultAgent);
+    const first = this.byName.get(this.defaultAgent);
+    return first ? [first, ...rest] : rest;
   }
 
   /** The agents a user picks from: primary (or `all`) and not hidden, as every client picks them. */

@@ -46,7 +46,8 @@ describe("the agent registry", () => {
       ],
       defaultAgent: "review",
     });
-    expect(agents.list().map((agent) => agent.name)).toEqual(["build", "plan", "review", "helper"]);
+    // The default is listed first: clients take the first primary agent as the one a prompt runs under.
+    expect(agents.list().map((agent) => agent.name)).toEqual(["review", "build", "plan", "helper"]);
     expect(agents.defaultAgent).toBe("review");
     expect(agents.get("plan")).toMatchObject({ description: "Tuned plan", builtIn: true });
     expect(agents.limitsOf("plan")).toEqual({ edit: "deny", bash: "deny", webfetch: "deny" });
@@ -54,7 +55,7 @@ describe("the agent registry", () => {
     expect(agents.get("review")).toMatchObject({ mode: "primary", builtIn: false });
     // A configured agent without a mode is usable both ways, as in OpenCode.
     expect(agents.get("helper")?.mode).toBe("all");
-    expect(agents.primary().map((agent) => agent.name)).toEqual(["build", "plan", "review", "helper"]);
+    expect(agents.primary().map((agent) => agent.name)).toEqual(["review", "build", "plan", "helper"]);
   });
 
   it("a hidden agent is not offered to pick, and an agent no longer defined runs with the default's limits", () => {
@@ -62,7 +63,7 @@ describe("the agent registry", () => {
       overrides: [{ name: "secret", mode: "primary", hidden: true }],
       defaultAgent: "plan",
     });
-    expect(agents.primary().map((agent) => agent.name)).toEqual(["build", "plan"]);
+    expect(agents.primary().map((agent) => agent.name)).toEqual(["plan", "build"]);
     expect(agents.get("secret")).toBeDefined();
     expect(agents.limitsOf("removed-since")).toEqual({ edit: "deny", bash: "ask" });
   });
