@@ -19,7 +19,7 @@ import type {
   Session,
   ToolPart,
 } from "../protocol/index.js";
-import { alwaysLabel } from "../protocol/index.js";
+import { alwaysLabel, primaryAgents } from "../protocol/index.js";
 import type { AcpBackend } from "./backend.js";
 import { readThroughEditor, requireAbsoluteCwd } from "./editor-files.js";
 import { followFamilyQuestions } from "./family-questions.js";
@@ -37,14 +37,11 @@ export interface AcpAgentOptions {
   log?: (message: string, details?: unknown) => void;
 }
 
-const MODES = [
-  { id: "build", name: "Build", description: "Reads, edits files and runs commands" },
-  { id: "plan", name: "Plan", description: "Plans the work; asks before changing anything" },
-];
 const PAGE_SIZE = 50;
 
 interface SessionState {
-  mode: string;
+  /** The agent chosen with session/set_mode; until then prompts name none and run under the default agent. */
+  mode?: string;
   model?: { providerID: string; modelID: string };
 }
 
@@ -55,13 +52,32 @@ export function createAcpAgent(options: AcpAgentOptions) {
   const stateOf = (id: string) => {
     let state = states.get(id);
     if (!state) {
-      state = { mode: "build" };
+      state = {};
       states.set(id, state);
     }
     return state;
   };
-  const sessionSetup = (session: Session) => ({
-    modes: { currentModeId: stateOf(session.id).mode, availableModes: MODES },
+  /** ACP's modes are the backend's primary agents (its registry), read anew for every session. */
+  const modes = async () => {
+    const { agents, defaultAgent } = await backend.agents();
+    const primary = primaryAgents(agents);
+    return {
+      availableModes: primary.map((agent) => ({
+        id: agent.name,
+        name: agent.name.charAt(0).toUpperCase() + agent.name.slice(1),
+        ...(agent.description !== undefined ? { description: agent.description } : {}),
+      })),
+      defaultMode: defaultAgent ?? primary[0]?.name ?? "build",
+    };
+  };
+  const sessionSetup = async (session: Session) => {
+    const { availableModes, defaultMode } = await modes();
+    return {
+      modes: { currentModeId: stateOf(session.id).mode ?? defaultMode, availableModes },
+      ...modelSetup(),
+    };
+  };
+  const modelSetup = () => ({
     ...(options.models && options.models.length > 0
       ? {
           configOptions: [
@@ -122,7 +138,7 @@ export function createAcpAgent(options: AcpAgentOptions) {
       registerEditorFs(session.id, client);
       // After the response, so the client knows the session the update is for.
       setImmediate(() => void sendCommands(client, session.id));
-      return { sessionId: session.id, ...sessionSetup(session) };
+      return { sessionId: session.id, ...(await sessionSetup(session)) };
     })
     .onRequest(methods.agent.session.load, async ({ params, client }) => {
       requireAbsoluteCwd(params.cwd);
@@ -131,13 +147,13 @@ export function createAcpAgent(options: AcpAgentOptions) {
       for (const update of historyUpdates(await backend.messages(session.id))) {
         await client.notify(methods.client.session.update, { sessionId: session.id, update });
       }
-      return sessionSetup(session);
+      return await sessionSetup(session);
     })
     .onRequest(methods.agent.session.resume, async ({ params, client }) => {
       requireAbsoluteCwd(params.cwd);
       const session = await existing(params.sessionId);
       registerEditorFs(session.id, client);
-      return sessionSetup(session);
+      return await sessionSetup(session);
     })
     .onRequest(methods.agent.session.close, async ({ params }) => {
       await existing(params.sessionId);
@@ -164,8 +180,13 @@ export function createAcpAgent(options: AcpAgentOptions) {
     })
     .onRequest(methods.agent.session.setMode, async ({ params }) => {
       await existing(params.sessionId);
-      if (!MODES.some((mode) => mode.id === params.modeId)) {
-        throw RequestError.invalidParams({ modeId: params.modeId }, `unknown mode ${params.modeId}; use build or plan`);
+      const { availableModes } = await modes();
+      if (!availableModes.some((mode) => mode.id === params.modeId)) {
+        const known = availableModes.map((mode) => mode.id).join(", ");
+        throw RequestError.invalidParams(
+          { modeId: params.modeId },
+          `unknown mode ${String(params.modeId).slice(0, 80)}; available modes: ${known}`,
+        );
       }
       stateOf(params.sessionId).mode = params.modeId;
       return {};
@@ -180,7 +201,7 @@ export function createAcpAgent(options: AcpAgentOptions) {
       }
       const slash = params.value.indexOf("/");
       stateOf(session.id).model = { providerID: params.value.slice(0, slash), modelID: params.value.slice(slash + 1) };
-      return { configOptions: sessionSetup(session).configOptions ?? [] };
+      return { configOptions: modelSetup().configOptions ?? [] };
     })
     .onNotification(methods.agent.session.cancel, async ({ params }) => {
       await backend.abort(params.sessionId).catch(() => {});

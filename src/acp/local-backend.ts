@@ -1,3 +1,4 @@
+import { toWireAgent } from "../core/agents/wire.js";
 import type { Core } from "../core/index.js";
 import type { MoorEvent } from "../protocol/index.js";
 import type { AcpBackend } from "./backend.js";
@@ -23,6 +24,7 @@ export function localBackend(core: Core): AcpBackend {
     replyPermission: async (requestID, reply) => {
       await core.gate.reply(requestID, reply);
     },
+    agents: async () => ({ agents: core.agents.list().map(toWireAgent), defaultAgent: core.agents.defaultAgent }),
     close: () => core.shutdown(),
   };
 }

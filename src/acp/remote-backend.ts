@@ -62,6 +62,7 @@ export function remoteBackend(options: { url: string; password?: string; usernam
     replyPermission: async (requestID, reply) => {
       await client.replyPermission(requestID, reply);
     },
+    agents: async () => ({ agents: await client.agents(), defaultAgent: undefined }),
     close: async () => {
       stream?.close();
     },

@@ -7,6 +7,7 @@ import { type HeldBack, type LoadedConfig, loadConfig, loadConfigSync } from "..
 import { type MoorPaths, resolvePaths } from "../config/paths.js";
 import type { MoorConfig } from "../config/schema.js";
 import { trustDirectory } from "../config/trust.js";
+import type { AgentRegistry } from "../core/agents/registry.js";
 import { type Core, type CoreOptions, createCore } from "../core/index.js";
 import { DEFAULT_ACTIONS } from "../core/permission-rules.js";
 import { markInterruptedTurns } from "../core/recovery.js";
@@ -16,6 +17,7 @@ import type { ResolvedModel } from "../core/turn/types.js";
 import type { ModelRef } from "../protocol/index.js";
 import type { Store } from "../storage/port.js";
 import { SqliteStore } from "../storage/sqlite-store.js";
+import { agentRegistryFor } from "./agent-config.js";
 import { commandEnv } from "./command-env.js";
 import { readVersion } from "./version.js";
 
@@ -128,12 +130,27 @@ export interface CoreExtras {
   onListenerError?: CoreOptions["onListenerError"];
 }
 
+/** The agent registry of the config in use, built again only when the config is reloaded (a directory trusted). */
+function cachedAgents(context: CliContext): () => AgentRegistry {
+  let builtFor = context.config;
+  let registry = agentRegistryFor(builtFor);
+  return () => {
+    if (context.config !== builtFor) {
+      registry = agentRegistryFor(context.config);
+      builtFor = context.config;
+    }
+    return registry;
+  };
+}
+
 /**
  * Opens the core with the settings of each session's own directory, and watches the config files from now on: a
  * change applies to the next decision; the watchers stop with the core and never keep the process alive.
  */
 export async function openCore(context: CliContext, store: Store, extras: CoreExtras = {}): Promise<Core> {
   context.configs.watch({ warn: extras.configLog?.warn, notice: extras.configLog?.notice });
+  // Built now: a config whose agents are wrong stops the command here, in one line, rather than failing every prompt.
+  const agents = cachedAgents(context);
   const core = await createCore({
     store,
     version: context.version,
@@ -149,14 +166,15 @@ export async function openCore(context: CliContext, store: Store, extras: CoreEx
       }),
     editorFs: extras.editorFs,
     onListenerError: extras.onListenerError,
+    agents,
   });
-  return {
-    ...core,
-    shutdown: () => {
-      context.configs.close();
-      return core.shutdown();
-    },
+  // Wrapped in place, not spread into a copy: `core.agents` is a getter that follows config reloads.
+  const shutdown = core.shutdown;
+  core.shutdown = () => {
+    context.configs.close();
+    return shutdown();
   };
+  return core;
 }
 
 /**

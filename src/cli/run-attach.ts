@@ -6,7 +6,7 @@ import { descendantsOf, growFamily, type MoorClient, permissionSessionOf, Snapsh
 import { resolvePaths } from "../config/paths.js";
 import type { MoorEvent, PermissionRequest, Session } from "../protocol/index.js";
 import { UsageError } from "./output.js";
-import type { RunOptions } from "./run.js";
+import { type RunOptions, unknownAgent } from "./run.js";
 import { connect, DEFAULT_SERVER_URL, daemonUrl, serverPassword } from "./server-target.js";
 import { askOnTerminal, TurnPrinter } from "./turn-printer.js";
 import { latestTurn, turnEvents, turnUnderWay } from "./turn-replay.js";
@@ -27,10 +27,15 @@ export async function runAttached(messageWords: string[], options: RunOptions): 
     username: env.MOOR_SERVER_USERNAME,
     directory,
   });
+  // Checked before a session is picked or created: a wrong name leaves nothing behind.
+  if (options.agent !== undefined) {
+    const agents = await client.agents();
+    if (!agents.some((agent) => agent.name === options.agent)) throw unknownAgent(options.agent, agents);
+  }
   const session = await pickSession(client, options, directory);
   if (options.detach) {
     if (!message) throw new UsageError("--detach needs a message to send");
-    await client.promptAsync(session.id, { parts: [{ type: "text", text: message }], ...modelOf(options) });
+    await client.promptAsync(session.id, { parts: [{ type: "text", text: message }], ...promptChoices(options) });
     process.stdout.write(`${session.id}\n`);
     return;
   }
@@ -40,16 +45,20 @@ export async function runAttached(messageWords: string[], options: RunOptions): 
   const start = options.resume
     ? async () => void (await client.resume(session.id))
     : message
-      ? () => client.promptAsync(session.id, { parts: [{ type: "text", text: message }], ...modelOf(options) })
+      ? () => client.promptAsync(session.id, { parts: [{ type: "text", text: message }], ...promptChoices(options) })
       : undefined;
   await followTurn(client, session, options, start);
 }
 
-function modelOf(options: RunOptions) {
-  if (!options.model) return {};
+/** The model and agent the prompt names, when given. */
+function promptChoices(options: RunOptions) {
+  if (!options.model) return options.agent !== undefined ? { agent: options.agent } : {};
   const slash = options.model.indexOf("/");
   if (slash <= 0) throw new UsageError(`model must be provider/model, got "${options.model}"`);
-  return { model: { providerID: options.model.slice(0, slash), modelID: options.model.slice(slash + 1) } };
+  return {
+    model: { providerID: options.model.slice(0, slash), modelID: options.model.slice(slash + 1) },
+    ...(options.agent !== undefined ? { agent: options.agent } : {}),
+  };
 }
 
 async function pickSession(client: MoorClient, options: RunOptions, directory: string): Promise<Session> {

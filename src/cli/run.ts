@@ -12,6 +12,7 @@ import { askOnTerminal, TurnPrinter } from "./turn-printer.js";
 export interface RunOptions {
   attach?: string | boolean;
   model?: string;
+  agent?: string;
   session?: string;
   continue?: boolean;
   dir: string;
@@ -54,6 +55,9 @@ export default async function run(messageWords: string[], options: RunOptions): 
     onListenerError: listenerErrorToStderr(process.stderr),
   });
   try {
+    // Checked before a session is picked or created: a wrong name leaves nothing behind.
+    if (options.agent !== undefined && !core.agents.get(options.agent))
+      throw unknownAgent(options.agent, core.agents.list());
     const session = await pickSession(core.sessions, context.directory, options);
     const printer = new TurnPrinter({ format: options.format, stdout: process.stdout, stderr: process.stderr });
     core.bus.subscribe(
@@ -95,6 +99,7 @@ export default async function run(messageWords: string[], options: RunOptions): 
         ? await core.sessions.resume(session.id)
         : await core.sessions.prompt(session.id, {
             parts: [{ type: "text", text: message }],
+            agent: options.agent,
           });
     } finally {
       for (const [signal, handler] of Object.entries(signals)) process.off(signal, handler);
@@ -109,6 +114,11 @@ export default async function run(messageWords: string[], options: RunOptions): 
     await core.shutdown();
     await store.close();
   }
+}
+
+/** `--agent` naming no agent of the config: one line naming those there are. */
+export function unknownAgent(name: string, agents: readonly { name: string }[]): UsageError {
+  return new UsageError(`unknown agent "${name}"; known agents: ${agents.map((agent) => agent.name).join(", ")}`);
 }
 
 async function pickSession(sessions: SessionService, directory: string, options: RunOptions): Promise<Session> {

@@ -1,6 +1,7 @@
 // MoorClient: typed REST + SSE for a running moor (or OpenCode) server. Imports only protocol, so it runs in the
 // terminal UI, in `moor run --attach` and in the web page alike.
 import type {
+  Agent,
   FileDiff,
   MessageWithParts,
   PermissionReply,
@@ -131,6 +132,11 @@ export class MoorClient {
 
   providers(): Promise<ProviderList> {
     return this.request("GET", "config/providers");
+  }
+
+  /** The server's agents (GET /agent); `primaryAgents` picks the ones a user chooses from. */
+  agents(): Promise<Agent[]> {
+    return this.request("GET", "agent");
   }
 
   /** Whether the server's project directory is trusted, and what its config was not allowed to set (moor only). */

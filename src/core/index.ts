@@ -3,6 +3,7 @@
 import { randomUUID } from "node:crypto";
 import type { ModelRef, Session } from "../protocol/index.js";
 import type { Store } from "../storage/port.js";
+import { AgentRegistry } from "./agents/registry.js";
 import { EventBus, type EventBusOptions } from "./bus.js";
 import { PermissionGate, type PermissionLink } from "./permission.js";
 import type { PermissionRules } from "./permission-rules.js";
@@ -49,12 +50,16 @@ export interface CoreOptions {
   permissionLinks?: PermissionLink[];
   /** Where a bus listener's error is reported (cli: the log); see EventBusOptions. */
   onListenerError?: EventBusOptions["onListenerError"];
+  /** The agents; read on every use, like settings, so a reloaded config applies. Default: the built-ins. */
+  agents?: () => AgentRegistry;
 }
 
 export interface Core {
   bus: EventBus;
   gate: PermissionGate;
   sessions: SessionService;
+  /** The one agent registry: GET /agent, ACP modes, prompt validation, the turn and the permission gate read it. */
+  readonly agents: AgentRegistry;
   store: Store;
   /** Where tool sources are added (MCP); the built-in tools are the source "builtin". */
   tools: ToolRegistry;
@@ -70,6 +75,8 @@ export interface Core {
  */
 export async function createCore(options: CoreOptions): Promise<Core> {
   const now = options.now ?? Date.now;
+  const builtins = new AgentRegistry();
+  const agents = options.agents ?? (() => builtins);
   const bus = new EventBus({
     epoch: options.epoch ?? randomUUID().slice(0, 8),
     ringSize: options.ringSize,
@@ -86,6 +93,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     rules: (directory) => options.settings(directory).permission,
     autoApprove: (directory) => options.settings(directory).autoApprove ?? false,
     links: options.permissionLinks,
+    limitsOf: (agent) => agents().limitsOf(agent),
   });
   const builtin =
     typeof options.tools === "function" ? options.tools({ todos: sessionTodoList(options.store) }) : options.tools;
@@ -96,6 +104,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       bus,
       systemPrompt: options.systemPrompt ?? ((session) => defaultSystemPrompt(session, now)),
       maxSteps: (directory) => options.settings(directory).maxSteps ?? 50,
+      agents,
     },
     options.hooks,
   );
@@ -106,6 +115,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     now,
     tools,
     hooks,
+    get agents() {
+      return agents();
+    },
     retry: options.retry ?? DEFAULT_RETRY,
     editorFs: options.editorFs,
   };
@@ -123,6 +135,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     bus,
     gate,
     sessions,
+    get agents() {
+      return agents();
+    },
     store: options.store,
     tools,
     version: options.version,

@@ -9,6 +9,8 @@
 // questions' rows while any wait (a cluster's event log makes that unnecessary).
 import { type BusEnvelope, newId, type PermissionReply, type PermissionRequest } from "../protocol/index.js";
 import type { Store } from "../storage/port.js";
+import type { AgentLimits } from "./agents/agent.js";
+import { builtinLimits } from "./agents/builtin.js";
 import type { EventBus } from "./bus.js";
 import { evaluatePermission, type PermissionRules } from "./permission-rules.js";
 import { type PermissionAsk, PermissionDeniedError } from "./tools/tool.js";
@@ -37,6 +39,8 @@ export interface PermissionGateOptions {
   rules: (directory: string) => PermissionRules | undefined;
   /** `moor run --yes`: what would be asked is allowed; what the rules deny stays denied. */
   autoApprove?: (directory: string) => boolean;
+  /** The turn's agent's limits, from the agent registry (default: the built-in agents'). */
+  limitsOf?: (agent: string | undefined) => AgentLimits;
   /** Links a feature adds (hooks, a policy service), asked after the rules and before the user. */
   links?: PermissionLink[];
   /** How often rows of waiting questions are read for answers another process stored. */
@@ -59,6 +63,7 @@ export class PermissionGate {
   private readonly now: () => number;
   /** The rules for a session in the directory, read at each decision (they follow config changes). */
   private readonly rules: (directory: string) => PermissionRules | undefined;
+  private readonly limitsOf: (agent: string | undefined) => AgentLimits;
   private readonly unsubscribe: () => void;
   private poll: NodeJS.Timeout | undefined;
 
@@ -67,6 +72,7 @@ export class PermissionGate {
     this.bus = options.bus;
     this.now = options.now;
     this.rules = options.rules;
+    this.limitsOf = options.limitsOf ?? builtinLimits;
     const autoApprove = options.autoApprove ?? (() => false);
     this.chain = [
       (scope, ask) => this.byRules(scope, ask),
@@ -117,7 +123,7 @@ export class PermissionGate {
   private async byRules(scope: AskScope, ask: PermissionAsk): Promise<PermissionVerdict> {
     const grants = await this.store.listGrants(scope.sessionID);
     const rules = this.rules(scope.directory);
-    const action = evaluatePermission(rules, grants, ask.permission, ask.patterns, scope.agent);
+    const action = evaluatePermission(rules, grants, ask.permission, ask.patterns, this.limitsOf(scope.agent));
     if (action === "allow") return { action };
     if (action === "ask") return undefined;
     const byAgent = evaluatePermission(rules, grants, ask.permission, ask.patterns) !== "deny";
@@ -241,7 +247,10 @@ export class PermissionGate {
       if (pending.sessionID !== sessionID) continue;
       const waiter = this.waiters.get(pending.id);
       const rules = this.rules(waiter?.directory ?? directory);
-      if (evaluatePermission(rules, grants, pending.permission, pending.patterns, waiter?.agent) === "allow") {
+      if (
+        evaluatePermission(rules, grants, pending.permission, pending.patterns, this.limitsOf(waiter?.agent)) ===
+        "allow"
+      ) {
         await this.reply(pending.id, "once");
       }
     }

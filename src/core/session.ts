@@ -17,12 +17,10 @@ import { IdConflictError, type SessionListQuery, type SessionPage, type Store } 
 import type { EventBus } from "./bus.js";
 import { CoreError, notFound } from "./errors.js";
 import { conversationFor } from "./history.js";
-import { AGENT_LIMITS } from "./permission-rules.js";
 import { sessionDiff } from "./session-diff.js";
 import { runTurn } from "./turn/loop.js";
 import type { ResolvedModel, TurnOutcome, TurnServices } from "./turn/types.js";
 
-export const DEFAULT_AGENT = "build";
 const DEFAULT_TITLE_PREFIX = "New session - ";
 
 export interface PromptResult extends TurnOutcome {
@@ -220,8 +218,9 @@ export class SessionService {
    */
   async submit(id: string, input: PromptInput): Promise<{ user: UserMessage; done: Promise<PromptResult> }> {
     const session = await this.get(id);
+    const agent = this.options.turns.agents.resolve(input.agent);
     checkPromptInput(input);
-    const model = await this.options.resolveModel(input.model ?? sessionModel(session));
+    const model = await this.options.resolveModel(input.model ?? agent.model ?? sessionModel(session));
     const user = await this.recordUserMessage(await this.get(id), input, model);
     if (input.noReply) return { user, done: Promise.resolve({ user, finish: "stop" }) };
     await this.options.turns.gate.expireOrphans(session.id, session.directory);
@@ -368,7 +367,7 @@ export class SessionService {
     const status = (status: SessionStatus) => this.setStatus(session, status);
     const outcome = await runTurn(
       this.options.turns,
-      { session, user, model: turn.model, agent: user.agent ?? DEFAULT_AGENT, signal, status },
+      { session, user, model: turn.model, agent: user.agent ?? this.options.turns.agents.defaultAgent, signal, status },
       turn.resume,
     );
     return { ...outcome, user };
@@ -390,7 +389,7 @@ export class SessionService {
       sessionID: session.id,
       role: "user",
       time: { created: now },
-      agent: input.agent ?? DEFAULT_AGENT,
+      agent: input.agent ?? this.options.turns.agents.defaultAgent,
       model: { providerID: model.providerID, modelID: model.modelID },
       system: input.system,
       tools: input.tools,
@@ -428,17 +427,8 @@ export class SessionService {
   }
 }
 
-/** Whether a name is one of the built-in agents (own keys only: `toString` or `__proto__` are no agent). */
-export function isKnownAgent(name: string): boolean {
-  return Object.hasOwn(AGENT_LIMITS, name);
-}
-
-/** What the schema cannot know: the agent exists, ids are not repeated, attachments can be read back. */
+/** What the schema cannot know: ids are not repeated, attachments can be read back (the agent is the registry's). */
 function checkPromptInput(input: PromptInput): void {
-  if (input.agent !== undefined && !isKnownAgent(input.agent)) {
-    const known = Object.keys(AGENT_LIMITS).join(", ");
-    throw new CoreError("bad_request", `Unknown agent "${input.agent.slice(0, 80)}"; known agents: ${known}.`);
-  }
   const partIDs = new Set<string>();
   for (const part of input.parts) {
     if (part.id !== undefined) {

@@ -9,6 +9,7 @@ import { SessionPicker } from "./SessionPicker.js";
 import { StatusLine } from "./StatusLine.js";
 import { Transcript } from "./Transcript.js";
 import { TrustBanner } from "./TrustBanner.js";
+import { usePrimaryAgents } from "./usePrimaryAgents.js";
 
 export interface AppProps {
   client: MoorClient;
@@ -23,8 +24,10 @@ export function App({ client, url, initialSession, giveUpAfterMs, onExit }: AppP
   const { exit } = useApp();
   const [view, dispatch] = useReducer(viewReducer, initialView);
   const [expanded, setExpanded] = useState(false);
-  // The agent for the next prompt: `plan` changes no file and asks before commands (the server enforces it).
-  const [agent, setAgent] = useState<"build" | "plan">("build");
+  // The agent for the next prompt, one of the server's primary agents (the server enforces what each may do).
+  const agents = usePrimaryAgents(client);
+  const [agentIndex, setAgentIndex] = useState(0);
+  const agent = agents.length > 0 ? agents[agentIndex % agents.length] : undefined;
   const [picker, setPicker] = useState<{ sessions: Session[]; selected: number } | undefined>();
   const sessionRef = useRef<string | undefined>(initialSession?.id);
   const lostSince = useRef<number | undefined>(undefined);
@@ -147,7 +150,7 @@ export function App({ client, url, initialSession, giveUpAfterMs, onExit }: AppP
         id = session.id;
       }
       dispatch({ type: "notice", text: undefined });
-      await client.promptAsync(id, { agent, parts: [{ type: "text", text }] });
+      await client.promptAsync(id, { agent: agent?.name, parts: [{ type: "text", text }] });
     },
     [client, open, quit, showPicker, agent],
   );
@@ -175,7 +178,7 @@ export function App({ client, url, initialSession, giveUpAfterMs, onExit }: AppP
       }
       return;
     }
-    if (key.tab) setAgent((current) => (current === "build" ? "plan" : "build"));
+    if (key.tab && agents.length > 0) setAgentIndex((current) => (current + 1) % agents.length);
     if (key.ctrl && input === "o") setExpanded((value) => !value);
     if (key.ctrl && input === "s") void showPicker();
   });
@@ -203,7 +206,13 @@ export function App({ client, url, initialSession, giveUpAfterMs, onExit }: AppP
         }}
         onDetach={() => quit("detached; the server keeps working")}
       />
-      <StatusLine view={view} url={url} agent={agent} />
+      <StatusLine
+        view={view}
+        url={url}
+        agent={agent?.name}
+        // The default (first) agent plain; another stands out, in its own color if the config gives one.
+        agentColor={agent && agentIndex % agents.length !== 0 ? (agent.color ?? "magenta") : undefined}
+      />
     </Box>
   );
 }

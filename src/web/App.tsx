@@ -6,7 +6,15 @@
 import { useCallback, useEffect, useReducer, useRef, useState } from "preact/hooks";
 import { type ConnectionState, descendantsOf, type MoorClient, type ProviderList } from "../client/index.js";
 import { initialView, viewReducer } from "../client/view-model.js";
-import type { MoorEvent, PermissionRequest, Session, SessionStatus, Todo } from "../protocol/index.js";
+import {
+  type Agent,
+  type MoorEvent,
+  type PermissionRequest,
+  primaryAgents,
+  type Session,
+  type SessionStatus,
+  type Todo,
+} from "../protocol/index.js";
 import { PermissionBanner } from "./PermissionBanner.js";
 import { SessionList } from "./SessionList.js";
 import { SessionView } from "./SessionView.js";
@@ -37,6 +45,7 @@ export function App({ client }: { client: MoorClient }) {
   const [todos, setTodos] = useState<Todo[]>([]);
   const [connection, setConnection] = useState<{ state: ConnectionState; detail?: string }>({ state: "connecting" });
   const [providers, setProviders] = useState<ProviderList>();
+  const [agents, setAgents] = useState<Agent[]>([]);
   const [model, setModel] = useState(() => localStorage.getItem(MODEL_KEY) ?? "");
   const [error, setError] = useState<string>();
   const [route, setRoute] = useState(routeFromHash);
@@ -111,6 +120,10 @@ export function App({ client }: { client: MoorClient }) {
     client
       .providers()
       .then(setProviders)
+      .catch(() => undefined);
+    client
+      .agents()
+      .then((list) => setAgents(primaryAgents(list)))
       .catch(() => undefined);
   }, [client]);
 
@@ -219,6 +232,7 @@ export function App({ client }: { client: MoorClient }) {
               view={current}
               todos={todos}
               providers={providers}
+              agents={agents}
               model={model}
               onModel={chooseModel}
               onBack={() => {

@@ -2,6 +2,7 @@
 // that wrote a file, "a step that called tools continues", and the step limit.
 import type { Session } from "../../protocol/index.js";
 import type { Store } from "../../storage/port.js";
+import type { AgentRegistry } from "../agents/registry.js";
 import type { EventBus } from "../bus.js";
 import type { AfterStepHook, AfterToolHook, TurnHooks } from "./hooks.js";
 import { defaultPrepareStep } from "./prepare.js";
@@ -12,9 +13,10 @@ export interface DefaultHookOptions {
   store: Store;
   bus: EventBus;
   systemPrompt(session: Session): string;
-  /** Read after every step, so a changed config applies to the running turn. */
   /** The step limit for a session in `directory`, read after each step (it follows config changes). */
   maxSteps(directory: string): number;
+  /** The agents (instructions, tool switches), read at each step so a reloaded config applies. */
+  agents(): AgentRegistry;
 }
 
 /**
@@ -25,7 +27,7 @@ export interface DefaultHookOptions {
 export function defaultTurnHooks(options: DefaultHookOptions, added: Partial<TurnHooks> = {}): TurnHooks {
   return {
     prepareStep: [defaultPrepareStep(options), ...(added.prepareStep ?? [])],
-    beforeTool: [enforceToolSwitches, ...(added.beforeTool ?? [])],
+    beforeTool: [enforceToolSwitches(options.agents), ...(added.beforeTool ?? [])],
     afterTool: [announceEditedFile(options.bus), ...(added.afterTool ?? [])],
     afterStep: [continueAfterToolCalls, ...(added.afterStep ?? []), stopAtMaxSteps(options.maxSteps)],
   };

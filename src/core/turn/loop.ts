@@ -7,7 +7,7 @@ import { abortedError } from "./errors.js";
 import { type AfterStepHook, runHooks, type StepDecision, type StepPlan, type StepReport } from "./hooks.js";
 import { runStep } from "./step.js";
 import { runToolCall } from "./tool-call.js";
-import { toolEnabled } from "./tool-switches.js";
+import { enabledTools } from "./tool-switches.js";
 import { INTERRUPTED_MARK, type TurnOutcome, type TurnRequest, type TurnServices } from "./types.js";
 import { mapFinish } from "./usage.js";
 
@@ -66,7 +66,8 @@ async function rerunInterruptedTools(
       part.type === "tool" && part.state.status === "error" && part.state.metadata?.[INTERRUPTED_MARK] === true,
   );
   const tools = services.tools.forAgent(request.agent);
-  const offered = tools.definitions.filter((tool) => toolEnabled(request.user.tools, tool.name));
+  const enabled = enabledTools(services.agents, request);
+  const offered = enabled ? tools.definitions.filter((tool) => enabled(tool.name)) : tools.definitions;
   const scope = { services, request, recorder, tools, offered };
   await Promise.all(interrupted.map((part) => runToolCall(scope, part, part.state.input)));
   await recorder.close({

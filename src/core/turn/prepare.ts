@@ -3,32 +3,33 @@
 
 import type { Session } from "../../protocol/index.js";
 import type { Store } from "../../storage/port.js";
+import type { AgentRegistry } from "../agents/registry.js";
 import { conversationFor, toModelPrompt } from "../history.js";
 import type { PrepareStepHook } from "./hooks.js";
-import { toolEnabled } from "./tool-switches.js";
+import { enabledTools } from "./tool-switches.js";
 import type { TurnRequest } from "./types.js";
 
-/** What the model is told about an agent beyond the base prompt (the limits themselves are enforced by the gate). */
-const AGENT_INSTRUCTIONS: Record<string, string> = {
-  plan: "You are in plan mode: investigate and propose a plan, but change no file (edits are refused) and run only commands that inspect.",
-};
-
-export function systemPromptFor(base: string, request: TurnRequest): string {
-  // An own-property lookup: an agent name such as `toString` must not pick up Object.prototype's members.
-  const extra = Object.hasOwn(AGENT_INSTRUCTIONS, request.agent) ? AGENT_INSTRUCTIONS[request.agent] : undefined;
+/** The base prompt and what the agent's definition tells the model beyond it (its limits are the gate's). */
+export function systemPromptFor(base: string, request: TurnRequest, agents: AgentRegistry): string {
+  const extra = agents.get(request.agent)?.instructions;
   return extra ? `${base}\n${extra}` : base;
 }
 
-export function defaultPrepareStep(options: { store: Store; systemPrompt(session: Session): string }): PrepareStepHook {
+export function defaultPrepareStep(options: {
+  store: Store;
+  systemPrompt(session: Session): string;
+  agents(): AgentRegistry;
+}): PrepareStepHook {
   return async (_plan, { request, tools }) => {
-    const switches = request.user.tools;
+    const agents = options.agents();
+    const enabled = enabledTools(agents, request);
     // The model sees the history from the latest summary on (the store's `history`).
     const history = await options.store.history(request.session.id);
     return {
-      system: systemPromptFor(options.systemPrompt(request.session), request),
+      system: systemPromptFor(options.systemPrompt(request.session), request, agents),
       messages: toModelPrompt(conversationFor(history, request.user.id)),
       // The registry's own array when nothing is switched off, so its cached JSON schemas are sent as they are.
-      tools: switches ? tools.definitions.filter((tool) => toolEnabled(switches, tool.name)) : tools.definitions,
+      tools: enabled ? tools.definitions.filter((tool) => enabled(tool.name)) : tools.definitions,
     };
   };
 }

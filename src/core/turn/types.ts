@@ -2,6 +2,7 @@
 import type { LanguageModelV3 } from "@ai-sdk/provider";
 import type { MessageError, MessageWithParts, Session, SessionStatus, UserMessage } from "../../protocol/index.js";
 import type { Store } from "../../storage/port.js";
+import type { AgentRegistry } from "../agents/registry.js";
 import type { EventBus } from "../bus.js";
 import type { PermissionGate } from "../permission.js";
 import type { RetryPolicy } from "../retry.js";
@@ -27,6 +28,8 @@ export interface TurnServices {
   now: () => number;
   tools: ToolRegistry;
   hooks: TurnHooks;
+  /** The agent registry as it is now (it follows config reloads): prompts name their agent in it. */
+  readonly agents: AgentRegistry;
   retry: RetryPolicy;
   /** Present when an ACP editor offers file access for the session. */
   editorFs?(sessionID: string): EditorFileSystem | undefined;
