@@ -11,13 +11,13 @@ const ALLOWED: Record<string, string[]> = {
   config: [],
   storage: ["protocol"],
   providers: ["config"],
-  core: ["protocol", "storage", "providers", "config"],
+  core: ["protocol", "storage"],
   server: ["core", "protocol"],
   // The remote backend talks to a running server through the client library (itself protocol-only).
   acp: ["core", "protocol", "client"],
   client: ["protocol"],
   tui: ["client", "protocol"],
-  web: ["client", "protocol", "tui"],
+  web: ["client", "protocol"],
   daemon: [],
   cli: ["*"],
 };
@@ -54,5 +54,24 @@ describe("layers (DESIGN.md §1)", () => {
   it("finds imports at all (the check is not vacuous)", () => {
     const core = readFileSync(join(SRC, "core/index.ts"), "utf8");
     expect([...core.matchAll(/(?:from|import)\s*\(?\s*"(\.[^"]+)"/g)].length).toBeGreaterThan(3);
+  });
+});
+
+describe("the storage port (DESIGN.md §1, two seams)", () => {
+  it("core and the layers above it reach storage only through the port: no SQLite store, no better-sqlite3", () => {
+    const violations: string[] = [];
+    for (const file of sourceFiles(SRC)) {
+      const layer = layerOf(file);
+      if (layer === "storage" || layer === "cli") continue;
+      const text = readFileSync(file, "utf8");
+      for (const match of text.matchAll(/(?:from|import)\s*\(?\s*"([^"]+)"/g)) {
+        const target = match[1];
+        const intoStorage = target.startsWith(".") && layerOf(resolve(dirname(file), target)) === "storage";
+        if (target === "better-sqlite3" || (intoStorage && !target.endsWith("/storage/port.js"))) {
+          violations.push(`${relative(SRC, file)} imports ${target}`);
+        }
+      }
+    }
+    expect(violations).toEqual([]);
   });
 });

@@ -19,9 +19,10 @@ import type {
   Session,
   ToolPart,
 } from "../protocol/index.js";
-import { alwaysLabel } from "../protocol/index.js";
+import { alwaysLabel, primaryAgents } from "../protocol/index.js";
 import type { AcpBackend } from "./backend.js";
 import { readThroughEditor, requireAbsoluteCwd } from "./editor-files.js";
+import { followFamilyQuestions } from "./family-questions.js";
 import { lenientInitialize } from "./lenient-initialize.js";
 import { historyUpdates, toolCallStart, toolCallUpdate, toolKind } from "./mapping.js";
 
@@ -36,14 +37,11 @@ export interface AcpAgentOptions {
   log?: (message: string, details?: unknown) => void;
 }
 
-const MODES = [
-  { id: "build", name: "Build", description: "Reads, edits files and runs commands" },
-  { id: "plan", name: "Plan", description: "Plans the work; asks before changing anything" },
-];
 const PAGE_SIZE = 50;
 
 interface SessionState {
-  mode: string;
+  /** The agent chosen with session/set_mode; until then prompts name none and run under the default agent. */
+  mode?: string;
   model?: { providerID: string; modelID: string };
 }
 
@@ -54,13 +52,32 @@ export function createAcpAgent(options: AcpAgentOptions) {
   const stateOf = (id: string) => {
     let state = states.get(id);
     if (!state) {
-      state = { mode: "build" };
+      state = {};
       states.set(id, state);
     }
     return state;
   };
-  const sessionSetup = (session: Session) => ({
-    modes: { currentModeId: stateOf(session.id).mode, availableModes: MODES },
+  /** ACP's modes are the backend's primary agents (its registry), read anew for every session. */
+  const modes = async () => {
+    const { agents, defaultAgent } = await backend.agents();
+    const primary = primaryAgents(agents);
+    return {
+      availableModes: primary.map((agent) => ({
+        id: agent.name,
+        name: agent.name.charAt(0).toUpperCase() + agent.name.slice(1),
+        ...(agent.description !== undefined ? { description: agent.description } : {}),
+      })),
+      defaultMode: defaultAgent ?? primary[0]?.name ?? "build",
+    };
+  };
+  const sessionSetup = async (session: Session) => {
+    const { availableModes, defaultMode } = await modes();
+    return {
+      modes: { currentModeId: stateOf(session.id).mode ?? defaultMode, availableModes },
+      ...modelSetup(),
+    };
+  };
+  const modelSetup = () => ({
     ...(options.models && options.models.length > 0
       ? {
           configOptions: [
@@ -121,7 +138,7 @@ export function createAcpAgent(options: AcpAgentOptions) {
       registerEditorFs(session.id, client);
       // After the response, so the client knows the session the update is for.
       setImmediate(() => void sendCommands(client, session.id));
-      return { sessionId: session.id, ...sessionSetup(session) };
+      return { sessionId: session.id, ...(await sessionSetup(session)) };
     })
     .onRequest(methods.agent.session.load, async ({ params, client }) => {
       requireAbsoluteCwd(params.cwd);
@@ -130,13 +147,13 @@ export function createAcpAgent(options: AcpAgentOptions) {
       for (const update of historyUpdates(await backend.messages(session.id))) {
         await client.notify(methods.client.session.update, { sessionId: session.id, update });
       }
-      return sessionSetup(session);
+      return await sessionSetup(session);
     })
     .onRequest(methods.agent.session.resume, async ({ params, client }) => {
       requireAbsoluteCwd(params.cwd);
       const session = await existing(params.sessionId);
       registerEditorFs(session.id, client);
-      return sessionSetup(session);
+      return await sessionSetup(session);
     })
     .onRequest(methods.agent.session.close, async ({ params }) => {
       await existing(params.sessionId);
@@ -163,8 +180,13 @@ export function createAcpAgent(options: AcpAgentOptions) {
     })
     .onRequest(methods.agent.session.setMode, async ({ params }) => {
       await existing(params.sessionId);
-      if (!MODES.some((mode) => mode.id === params.modeId)) {
-        throw RequestError.invalidParams({ modeId: params.modeId }, `unknown mode ${params.modeId}; use build or plan`);
+      const { availableModes } = await modes();
+      if (!availableModes.some((mode) => mode.id === params.modeId)) {
+        const known = availableModes.map((mode) => mode.id).join(", ");
+        throw RequestError.invalidParams(
+          { modeId: params.modeId },
+          `unknown mode ${String(params.modeId).slice(0, 80)}; available modes: ${known}`,
+        );
       }
       stateOf(params.sessionId).mode = params.modeId;
       return {};
@@ -179,7 +201,7 @@ export function createAcpAgent(options: AcpAgentOptions) {
       }
       const slash = params.value.indexOf("/");
       stateOf(session.id).model = { providerID: params.value.slice(0, slash), modelID: params.value.slice(slash + 1) };
-      return { configOptions: sessionSetup(session).configOptions ?? [] };
+      return { configOptions: modelSetup().configOptions ?? [] };
     })
     .onNotification(methods.agent.session.cancel, async ({ params }) => {
       await backend.abort(params.sessionId).catch(() => {});
@@ -192,6 +214,9 @@ export function createAcpAgent(options: AcpAgentOptions) {
       const state = stateOf(session.id);
       const relay = new UpdateRelay(client, session.id, backend);
       const unsubscribe = backend.subscribe(session.id, (event) => relay.handle(event));
+      const unfollow = await followFamilyQuestions(backend, session.id, (request) =>
+        relay.handle({ type: "permission.asked", properties: request }),
+      );
       try {
         const outcome = await backend.prompt(session.id, { parts, agent: state.mode, model: state.model });
         await relay.drained();
@@ -203,6 +228,7 @@ export function createAcpAgent(options: AcpAgentOptions) {
         return { stopReason: stopReasonOf(outcome.finish) };
       } finally {
         unsubscribe();
+        unfollow();
       }
     });
 }
@@ -357,7 +383,9 @@ class UpdateRelay {
         sessionId: this.sessionId,
         toolCall: {
           toolCallId: request.tool?.callID ?? request.id,
-          title: `${request.permission} ${request.patterns.join(" ")}`,
+          title:
+            `${request.permission} ${request.patterns.join(" ")}` +
+            (request.sessionID === this.sessionId ? "" : ` (asked in sub-session ${request.sessionID})`),
           kind: toolKind(request.permission === "edit" ? "edit" : request.permission),
           status: "pending",
           rawInput: request.metadata,

@@ -1,6 +1,7 @@
 // What the ACP agent needs from Moor, whether the agent runs in-process (local) or in front of a running server
 // (remote, `moor acp --attach`). The agent translates; behaviour lives behind this interface (DESIGN.md §5.3).
 import type {
+  Agent,
   MessageError,
   MessageWithParts,
   MoorEvent,
@@ -24,6 +25,15 @@ export interface AcpBackend {
   abort(id: string): Promise<void>;
   /** Live events of one session; returns the unsubscribe function. */
   subscribe(sessionID: string, listener: (event: MoorEvent) => void): () => void;
+  /** Live events of every session (a prompt follows its session's descendants' questions with it). */
+  subscribeAll(listener: (event: MoorEvent) => void): () => void;
+  /** The sessions created with this one as their parent. */
+  children(id: string): Promise<Session[]>;
   replyPermission(requestID: string, reply: PermissionReply): Promise<void>;
+  /**
+   * The agents (GET /agent's list) and the one a prompt naming none runs under. Over HTTP the default is not named:
+   * moor lists it first, so the first primary agent stands for it.
+   */
+  agents(): Promise<{ agents: Agent[]; defaultAgent: string | undefined }>;
   close(): Promise<void>;
 }

@@ -1,3 +1,4 @@
+import { toWireAgent } from "../core/agents/wire.js";
 import type { Core } from "../core/index.js";
 import type { MoorEvent } from "../protocol/index.js";
 import type { AcpBackend } from "./backend.js";
@@ -14,14 +15,16 @@ export function localBackend(core: Core): AcpBackend {
       return { finish: result.finish, error: result.error };
     },
     abort: async (id) => {
-      core.sessions.abort(id);
+      await core.sessions.abort(id);
     },
     subscribe: (sessionID, listener) =>
       core.bus.subscribe((envelope) => listener(envelope.event as MoorEvent), { sessionID }),
+    subscribeAll: (listener) => core.bus.subscribe((envelope) => listener(envelope.event as MoorEvent)),
+    children: async (id) => core.sessions.children(id),
     replyPermission: async (requestID, reply) => {
-      const session = core.gate.pending().find((request) => request.id === requestID);
-      core.gate.reply(requestID, reply, session ? core.sessions.get(session.sessionID).directory : "");
+      await core.gate.reply(requestID, reply);
     },
+    agents: async () => ({ agents: core.agents.list().map(toWireAgent), defaultAgent: core.agents.defaultAgent }),
     close: () => core.shutdown(),
   };
 }

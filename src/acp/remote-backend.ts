@@ -7,6 +7,7 @@ import type { AcpBackend } from "./backend.js";
 export function remoteBackend(options: { url: string; password?: string; username?: string }): AcpBackend {
   const client = new MoorClient({ baseUrl: options.url, password: options.password, username: options.username });
   const listeners = new Map<string, Set<(event: MoorEvent) => void>>();
+  const everyEvent = new Set<(event: MoorEvent) => void>();
   let stream: EventStream | undefined;
   let markConnected: () => void = () => {};
   // Prompts wait for the event stream to be open, so no event of their turn is missed.
@@ -17,6 +18,7 @@ export function remoteBackend(options: { url: string; password?: string; usernam
     stream ??= client.events({
       onEvent: (event) => {
         if (event.type === "server.connected") markConnected();
+        for (const listener of everyEvent) listener(event);
         const properties = event.properties as { sessionID?: string; part?: { sessionID?: string } };
         const sessionID = properties.sessionID ?? properties.part?.sessionID;
         if (!sessionID) return;
@@ -51,9 +53,16 @@ export function remoteBackend(options: { url: string; password?: string; usernam
       set.add(listener);
       return () => set.delete(listener);
     },
+    subscribeAll: (listener) => {
+      ensureStream();
+      everyEvent.add(listener);
+      return () => everyEvent.delete(listener);
+    },
+    children: (id) => client.children(id),
     replyPermission: async (requestID, reply) => {
       await client.replyPermission(requestID, reply);
     },
+    agents: async () => ({ agents: await client.agents(), defaultAgent: undefined }),
     close: async () => {
       stream?.close();
     },

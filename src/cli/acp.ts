@@ -7,6 +7,7 @@ import type { EditorFileSystem } from "../core/tools/tool.js";
 import { loadContext, openCore, openStore } from "./context.js";
 import { keepHeapNearLiveSize } from "./heap.js";
 import { heldBackSummary } from "./held-back.js";
+import { listenerErrorToStderr } from "./listener-error.js";
 import { UsageError } from "./output.js";
 import { serverPassword } from "./server-target.js";
 
@@ -33,7 +34,10 @@ export default async function acp(options: AcpOptions): Promise<void> {
   } else {
     const { localBackend } = await import("../acp/local-backend.js");
     const store = openStore(context);
-    const core = openCore(context, store, { editorFs: (sessionID) => editorFs.get(sessionID) });
+    const core = await openCore(context, store, {
+      editorFs: (sessionID) => editorFs.get(sessionID),
+      onListenerError: listenerErrorToStderr(process.stderr),
+    });
     backend = localBackend(core);
     let stopServer = async () => {};
     if (options.port !== undefined) {
@@ -56,13 +60,13 @@ export default async function acp(options: AcpOptions): Promise<void> {
     }
     cleanup = async () => {
       await stopServer();
-      store.close();
+      store.closeNow();
     };
     // An editor that stops its agent with a signal: the questions this process asked are closed and announced
     // (no client keeps showing them); the turns they belong to are marked interrupted at the next start.
     const endWith = (code: number) => () => {
-      core.gate.closeOwned();
-      store.close();
+      void core.gate.closeOwned().catch(() => {});
+      store.closeNow();
       process.exit(code);
     };
     process.once("SIGTERM", endWith(143));

@@ -2,18 +2,22 @@
 // the clock, config files. Modules below cli/ never read these themselves (DESIGN.md §1).
 import { homedir } from "node:os";
 import { resolve } from "node:path";
-import { type HeldBack, loadConfig } from "../config/load.js";
+import { DirectoryConfigs } from "../config/directory-configs.js";
+import { type HeldBack, type LoadedConfig, loadConfig, loadConfigSync } from "../config/load.js";
 import { type MoorPaths, resolvePaths } from "../config/paths.js";
 import type { MoorConfig } from "../config/schema.js";
 import { trustDirectory } from "../config/trust.js";
-import { type Core, createCore } from "../core/index.js";
+import type { AgentRegistry } from "../core/agents/registry.js";
+import { type Core, type CoreOptions, createCore } from "../core/index.js";
 import { DEFAULT_ACTIONS } from "../core/permission-rules.js";
 import { markInterruptedTurns } from "../core/recovery.js";
 import { createBuiltinTools } from "../core/tools/index.js";
 import type { EditorFileSystem } from "../core/tools/tool.js";
-import type { ResolvedModel } from "../core/turn.js";
+import type { ResolvedModel } from "../core/turn/types.js";
 import type { ModelRef } from "../protocol/index.js";
-import { Store } from "../storage/store.js";
+import type { Store } from "../storage/port.js";
+import { SqliteStore } from "../storage/sqlite-store.js";
+import { agentRegistryFor } from "./agent-config.js";
 import { commandEnv } from "./command-env.js";
 import { readVersion } from "./version.js";
 
@@ -31,6 +35,11 @@ export interface CliContext {
   trusted: boolean;
   heldBack: HeldBack[];
   version: string;
+  /**
+   * The config of every directory a session runs in (this one's is `config` above), for core's settings; watched
+   * for changes once a core is open (openCore).
+   */
+  configs: DirectoryConfigs;
 }
 
 export async function loadContext(options: { directory?: string; model?: string } = {}): Promise<CliContext> {
@@ -39,7 +48,7 @@ export async function loadContext(options: { directory?: string; model?: string 
   const paths = resolvePaths(env, homedir());
   const directory = resolve(options.directory ?? process.cwd());
   const loaded = await loadConfig({ paths, cwd: directory, env, defaults: CONFIG_DEFAULTS });
-  return {
+  const context: CliContext = {
     env,
     paths,
     directory,
@@ -49,7 +58,17 @@ export async function loadContext(options: { directory?: string; model?: string 
     heldBack: loaded.heldBack,
     providerEnv: loaded.providerEnv,
     version: readVersion(),
+    configs: new DirectoryConfigs({
+      load: (cwd) => loadConfigSync({ paths, cwd, env, defaults: CONFIG_DEFAULTS }),
+      warn: (message) => process.stderr.write(`moor: warning: ${message}\n`),
+      // This directory's config changed on disk: GET /config, commands and the next model resolution use it too.
+      changed: (changedDirectory, reloaded) => {
+        if (changedDirectory === context.directory) applyLoaded(context, reloaded);
+      },
+    }),
   };
+  context.configs.set(directory, loaded);
+  return context;
 }
 
 /** What an untrusted project may only tighten: core's own defaults (maxSteps: core/index.ts). */
@@ -57,7 +76,8 @@ const CONFIG_DEFAULTS = { permission: DEFAULT_ACTIONS, maxSteps: 50 };
 
 /**
  * Loads the config again into the same context (after the directory was trusted): permissions, GET /config and
- * the next model resolution see the new one, since they read `context.config` on every use.
+ * the next model resolution see the new one, since they read `context.config` on every use. The trust list
+ * changed, so every other directory's config is loaded again too.
  */
 export async function reloadConfig(context: CliContext): Promise<void> {
   const loaded = await loadConfig({
@@ -66,6 +86,12 @@ export async function reloadConfig(context: CliContext): Promise<void> {
     env: context.env,
     defaults: CONFIG_DEFAULTS,
   });
+  applyLoaded(context, loaded);
+  context.configs.set(context.directory, loaded);
+  context.configs.reloadAll();
+}
+
+function applyLoaded(context: CliContext, loaded: LoadedConfig): void {
   context.config = loaded.config;
   context.configSources = loaded.sources;
   context.trusted = loaded.trusted;
@@ -79,10 +105,18 @@ export async function trustAndReload(context: CliContext): Promise<void> {
   await reloadConfig(context);
 }
 
-/** Opens the database; turns left running by a process that is gone are marked interrupted first. */
-export function openStore(context: CliContext): Store {
-  const store = new Store(context.paths.db);
-  markInterruptedTurns(store, undefined, Date.now);
+/** Opens the database. Turns a process that is gone left running are marked interrupted when a core opens on it. */
+export function openStore(context: CliContext): SqliteStore {
+  return new SqliteStore(context.paths.db);
+}
+
+/**
+ * Opens the database for a command that reads sessions without a core (export, session list): turns a process
+ * that is gone left running are marked interrupted first, as a core would, so what it shows is what a resume sees.
+ */
+export async function openRecoveredStore(context: CliContext): Promise<SqliteStore> {
+  const store = openStore(context);
+  await markInterruptedTurns(store, undefined, Date.now);
   return store;
 }
 
@@ -90,27 +124,62 @@ export interface CoreExtras {
   /** Allow what would be asked (`moor run --yes`); denials in config still hold. */
   autoApprove?: boolean;
   editorFs?: (sessionID: string) => EditorFileSystem | undefined;
+  /** Where config reloads are reported: a failed one (one line; stderr unless given), a config that changed. */
+  configLog?: { warn(message: string): void; notice(message: string): void };
+  /** Where a failing event listener is reported (serve: its log). */
+  onListenerError?: CoreOptions["onListenerError"];
 }
 
-export function openCore(context: CliContext, store: Store, extras: CoreExtras = {}): Core {
-  return createCore({
-    store,
-    version: context.version,
-    settings: () => ({
-      permission: context.config.permission,
-      maxSteps: context.config.maxSteps,
-      autoApprove: extras.autoApprove,
-    }),
-    resolveModel: cachedModels(context),
-    tools: createBuiltinTools({
-      commandEnv: () => commandEnv(context.env, context.config, context.providerEnv),
-    }),
-    editorFs: extras.editorFs,
-  });
+/** The agent registry of the config in use, built again only when the config is reloaded (a directory trusted). */
+function cachedAgents(context: CliContext): () => AgentRegistry {
+  let builtFor = context.config;
+  let registry = agentRegistryFor(builtFor);
+  return () => {
+    if (context.config !== builtFor) {
+      registry = agentRegistryFor(context.config);
+      builtFor = context.config;
+    }
+    return registry;
+  };
 }
 
 /**
- * Resolves each model once per config: the config changes only on reload, and building the
+ * Opens the core with the settings of each session's own directory, and watches the config files from now on: a
+ * change applies to the next decision; the watchers stop with the core and never keep the process alive.
+ */
+export async function openCore(context: CliContext, store: Store, extras: CoreExtras = {}): Promise<Core> {
+  context.configs.watch({ warn: extras.configLog?.warn, notice: extras.configLog?.notice });
+  // Built now: a config whose agents are wrong stops the command here, in one line, rather than failing every prompt.
+  const agents = cachedAgents(context);
+  const core = await createCore({
+    store,
+    version: context.version,
+    settings: (directory) => {
+      const { config } = context.configs.get(directory);
+      return { permission: config.permission, maxSteps: config.maxSteps, autoApprove: extras.autoApprove };
+    },
+    resolveModel: cachedModels(context),
+    tools: ({ todos }) =>
+      createBuiltinTools({
+        commandEnv: () => commandEnv(context.env, context.config, context.providerEnv),
+        todos,
+      }),
+    editorFs: extras.editorFs,
+    onListenerError: extras.onListenerError,
+    agents,
+  });
+  // Wrapped in place, not spread into a copy: `core.agents` is a getter that follows config reloads.
+  const shutdown = core.shutdown;
+  core.shutdown = () => {
+    context.configs.close();
+    return shutdown();
+  };
+  return core;
+}
+
+/**
+ * Resolves each model once per config: the config changes only on reload (a file changed, or the directory was
+ * trusted), and building the
  * provider again for every prompt cost a visible part of the time to the first token. Failures are not kept.
  */
 function cachedModels(context: CliContext): (ref: ModelRef | undefined) => Promise<ResolvedModel> {
@@ -118,7 +187,7 @@ function cachedModels(context: CliContext): (ref: ModelRef | undefined) => Promi
   let resolvedFor = context.config;
   return (ref) => {
     if (context.config !== resolvedFor) {
-      // The config was reloaded (a directory trusted): models are built from the new one.
+      // The config was reloaded: models are built from the new one.
       models.clear();
       resolvedFor = context.config;
     }

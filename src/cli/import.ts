@@ -19,9 +19,9 @@ export default async function importCommand(file: string): Promise<void> {
   const context = await loadContext();
   const store = openStore(context);
   try {
-    const session = importSession(store, document);
+    const session = await importSession(store, document);
     process.stdout.write(`Imported session ${session.id} (${session.title})\n`);
   } finally {
-    store.close();
+    store.closeNow();
   }
 }

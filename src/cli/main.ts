@@ -51,6 +51,7 @@ export function buildProgram(): Command {
     .argument("[message...]", "the prompt")
     .option("--attach [url]", "send it to a running server (default: the local daemon)")
     .option("-m, --model <provider/model>", "model to use")
+    .option("--agent <name>", "agent to run the prompt (build, plan, or one from the config)")
     .option("-s, --session <id>", "continue this session")
     .option("-c, --continue", "continue the most recent session in this directory")
     .option("--dir <dir>", "project directory", process.cwd())

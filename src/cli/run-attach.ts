@@ -2,11 +2,11 @@
 // (on a TTY, or all with --yes), and exits when the turn ends. --detach returns the session id at once.
 import { homedir } from "node:os";
 import { resolve } from "node:path";
-import { type MoorClient, SnapshotJoin } from "../client/index.js";
+import { descendantsOf, growFamily, type MoorClient, permissionSessionOf, SnapshotJoin } from "../client/index.js";
 import { resolvePaths } from "../config/paths.js";
-import type { MoorEvent, Session } from "../protocol/index.js";
+import type { MoorEvent, PermissionRequest, Session } from "../protocol/index.js";
 import { UsageError } from "./output.js";
-import type { RunOptions } from "./run.js";
+import { type RunOptions, unknownAgent } from "./run.js";
 import { connect, DEFAULT_SERVER_URL, daemonUrl, serverPassword } from "./server-target.js";
 import { askOnTerminal, TurnPrinter } from "./turn-printer.js";
 import { latestTurn, turnEvents, turnUnderWay } from "./turn-replay.js";
@@ -27,10 +27,15 @@ export async function runAttached(messageWords: string[], options: RunOptions): 
     username: env.MOOR_SERVER_USERNAME,
     directory,
   });
+  // Checked before a session is picked or created: a wrong name leaves nothing behind.
+  if (options.agent !== undefined) {
+    const agents = await client.agents();
+    if (!agents.some((agent) => agent.name === options.agent)) throw unknownAgent(options.agent, agents);
+  }
   const session = await pickSession(client, options, directory);
   if (options.detach) {
     if (!message) throw new UsageError("--detach needs a message to send");
-    await client.promptAsync(session.id, { parts: [{ type: "text", text: message }], ...modelOf(options) });
+    await client.promptAsync(session.id, { parts: [{ type: "text", text: message }], ...promptChoices(options) });
     process.stdout.write(`${session.id}\n`);
     return;
   }
@@ -40,16 +45,20 @@ export async function runAttached(messageWords: string[], options: RunOptions): 
   const start = options.resume
     ? async () => void (await client.resume(session.id))
     : message
-      ? () => client.promptAsync(session.id, { parts: [{ type: "text", text: message }], ...modelOf(options) })
+      ? () => client.promptAsync(session.id, { parts: [{ type: "text", text: message }], ...promptChoices(options) })
       : undefined;
   await followTurn(client, session, options, start);
 }
 
-function modelOf(options: RunOptions) {
-  if (!options.model) return {};
+/** The model and agent the prompt names, when given. */
+function promptChoices(options: RunOptions) {
+  if (!options.model) return options.agent !== undefined ? { agent: options.agent } : {};
   const slash = options.model.indexOf("/");
   if (slash <= 0) throw new UsageError(`model must be provider/model, got "${options.model}"`);
-  return { model: { providerID: options.model.slice(0, slash), modelID: options.model.slice(slash + 1) } };
+  return {
+    model: { providerID: options.model.slice(0, slash), modelID: options.model.slice(slash + 1) },
+    ...(options.agent !== undefined ? { agent: options.agent } : {}),
+  };
 }
 
 async function pickSession(client: MoorClient, options: RunOptions, directory: string): Promise<Session> {
@@ -78,6 +87,18 @@ async function followTurn(
   // Events already received in the same chunk as session.idle are not printed after the end.
   let ended = false;
   const answered = new Set<string>();
+  // The session and its descendants: a child session's (a subagent's) question is asked here too, since its turn
+  // waits on it while this command watches the parent (src/client/session-family.ts).
+  let family: readonly string[] = [session.id];
+  const answer = (request: PermissionRequest) => {
+    if (answered.has(request.id)) return;
+    answered.add(request.id);
+    if (request.sessionID !== session.id) process.stderr.write(`moor: sub-session ${request.sessionID} asks:\n`);
+    const reply = options.yes
+      ? Promise.resolve("once" as const)
+      : askOnTerminal(request, { stdin: process.stdin, stderr: process.stderr });
+    void reply.then((choice) => client.replyPermission(request.id, choice)).catch(() => {});
+  };
   // --follow joins a running turn: events are held from the start until the snapshot they follow is printed.
   const join = new SnapshotJoin();
   const ticket = start ? undefined : join.hold();
@@ -88,17 +109,18 @@ async function followTurn(
     });
     const handle = (event: MoorEvent) => {
       if (ended) return;
+      family = growFamily(family, event);
+      const asker = permissionSessionOf(event);
+      if (asker !== undefined && asker !== session.id) {
+        if (!family.includes(asker)) return;
+        printer.handle(event);
+        if (event.type === "permission.asked") answer(event.properties);
+        return;
+      }
       if (!belongsTo(event, session.id)) return;
       printer.handle(event);
       if (event.type === "session.error") failure = event.properties.error.data.message;
-      if (event.type === "permission.asked" && !answered.has(event.properties.id)) {
-        answered.add(event.properties.id);
-        const request = event.properties;
-        const reply = options.yes
-          ? Promise.resolve("once" as const)
-          : askOnTerminal(request, { stdin: process.stdin, stderr: process.stderr });
-        void reply.then((answer) => client.replyPermission(request.id, answer)).catch(() => {});
-      }
+      if (event.type === "permission.asked") answer(event.properties);
       if (event.type === "session.idle" && started) {
         ended = true;
         stream.close();
@@ -125,6 +147,12 @@ async function followTurn(
     process.once("SIGINT", onInterrupt);
     opened
       .then(async () => {
+        // Descendants made before this stream opened, and the family's questions already waiting (an OpenCode
+        // server without the children route: this session's only).
+        const known = await descendantsOf((id) => client.children(id), session.id).catch(() => []);
+        family = [...family, ...known.filter((id) => !family.includes(id))];
+        const pending = await client.permissions().catch(() => []);
+        for (const request of pending) if (family.includes(request.sessionID)) answer(request);
         started = true;
         if (start) return start();
         // The snapshot first, then the status (read after it, so at least as new).

@@ -5,12 +5,14 @@
 import type { PromptResult, SessionService } from "../core/session.js";
 import type { Session } from "../protocol/index.js";
 import { whenOutputCloses } from "./closed-output.js";
+import { listenerErrorToStderr } from "./listener-error.js";
 import { UsageError } from "./output.js";
 import { askOnTerminal, TurnPrinter } from "./turn-printer.js";
 
 export interface RunOptions {
   attach?: string | boolean;
   model?: string;
+  agent?: string;
   session?: string;
   continue?: boolean;
   dir: string;
@@ -48,9 +50,15 @@ export default async function run(messageWords: string[], options: RunOptions): 
     await offerTrust(context, { stdin: process.stdin, stderr: process.stderr });
   }
   const store = openStore(context);
-  const core = openCore(context, store, { autoApprove: options.yes });
+  const core = await openCore(context, store, {
+    autoApprove: options.yes,
+    onListenerError: listenerErrorToStderr(process.stderr),
+  });
   try {
-    const session = pickSession(core.sessions, context.directory, options);
+    // Checked before a session is picked or created: a wrong name leaves nothing behind.
+    if (options.agent !== undefined && !core.agents.get(options.agent))
+      throw unknownAgent(options.agent, core.agents.list());
+    const session = await pickSession(core.sessions, context.directory, options);
     const printer = new TurnPrinter({ format: options.format, stdout: process.stdout, stderr: process.stderr });
     core.bus.subscribe(
       (envelope) => {
@@ -59,7 +67,7 @@ export default async function run(messageWords: string[], options: RunOptions): 
           const request = envelope.event.properties;
           // Ctrl+C at the question is the process's SIGINT (below); then there is no answer to give.
           void askOnTerminal(request, { stdin: process.stdin, stderr: process.stderr }).then(
-            (reply) => core.gate.reply(request.id, reply, session.directory),
+            (reply) => core.gate.reply(request.id, reply),
             () => {},
           );
         }
@@ -71,18 +79,18 @@ export default async function run(messageWords: string[], options: RunOptions): 
       (exitCode: number, quiet = false) =>
       () => {
         ending ??= { exitCode, quiet };
-        if (!core.sessions.abort(session.id)) process.exit(ending.exitCode);
+        const code = ending.exitCode;
+        void core.sessions.abort(session.id).then((aborted) => {
+          if (!aborted) process.exit(code);
+        });
       };
     const signals = { SIGINT: endWith(130), SIGTERM: endWith(143), SIGHUP: endWith(129) } as const;
     for (const [signal, handler] of Object.entries(signals)) process.on(signal, handler);
     const stopWatchingOutput = whenOutputCloses(endWith(0, true));
     // However else the process ends (an exit from elsewhere, a crash), its questions are closed on the way out.
     const closeQuestions = () => {
-      try {
-        core.gate.closeOwned();
-      } catch {
-        // The store is already closed: then no turn was waiting.
-      }
+      // Its writes happen before it returns (see closeOwned); a closed store means no turn was waiting.
+      core.gate.closeOwned().catch(() => {});
     };
     process.once("exit", closeQuestions);
     let result: PromptResult;
@@ -91,6 +99,7 @@ export default async function run(messageWords: string[], options: RunOptions): 
         ? await core.sessions.resume(session.id)
         : await core.sessions.prompt(session.id, {
             parts: [{ type: "text", text: message }],
+            agent: options.agent,
           });
     } finally {
       for (const [signal, handler] of Object.entries(signals)) process.off(signal, handler);
@@ -103,14 +112,19 @@ export default async function run(messageWords: string[], options: RunOptions): 
     if (result.finish === "error") throw new UsageError(result.error?.data.message ?? "the turn failed");
   } finally {
     await core.shutdown();
-    store.close();
+    await store.close();
   }
 }
 
-function pickSession(sessions: SessionService, directory: string, options: RunOptions): Session {
+/** `--agent` naming no agent of the config: one line naming those there are. */
+export function unknownAgent(name: string, agents: readonly { name: string }[]): UsageError {
+  return new UsageError(`unknown agent "${name}"; known agents: ${agents.map((agent) => agent.name).join(", ")}`);
+}
+
+async function pickSession(sessions: SessionService, directory: string, options: RunOptions): Promise<Session> {
   if (options.session) return sessions.get(options.session);
   if (options.continue) {
-    const latest = sessions.list({ directory })[0];
+    const latest = (await sessions.page({ directory, limit: 1 })).sessions[0];
     if (latest) return latest;
   }
   if (options.resume) throw new UsageError("--resume needs --session ID (the session whose turn to continue)");

@@ -47,7 +47,11 @@ export default async function serve(options: ServeOptions): Promise<void> {
     now: new Date(),
   });
   const store = openStore(context);
-  const core = openCore(context, store);
+  const core = await openCore(context, store, {
+    configLog: { warn: (message) => logger.warn(message), notice: (message) => logger.info(message) },
+    onListenerError: (err, envelope) =>
+      logger.error({ err, event: envelope.event.type, seq: envelope.seq }, "an event listener failed"),
+  });
   const password = context.env.MOOR_SERVER_PASSWORD ?? context.env.OPENCODE_SERVER_PASSWORD;
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
@@ -73,7 +77,7 @@ export default async function serve(options: ServeOptions): Promise<void> {
     });
   } catch (error) {
     await core.shutdown();
-    store.close();
+    store.closeNow();
     throw new UsageError((error as Error).message);
   }
   process.stdout.write(`moor listening on ${server.url}\n`);
@@ -97,9 +101,10 @@ export default async function serve(options: ServeOptions): Promise<void> {
     deadline.unref();
     // Questions the running turns wait for go with this process (announced before clients are told goodbye);
     // the turns themselves are marked interrupted by the next start, and a resume asks again.
-    core.gate.closeOwned();
+    void core.gate.closeOwned().catch(() => {});
+    context.configs.close();
     await server.close();
-    if (Object.keys(core.sessions.allStatuses()).length === 0) store.close();
+    if (Object.keys(core.sessions.allStatuses()).length === 0) store.closeNow();
     logger.flush?.();
     process.exit(0);
   };

@@ -1,11 +1,11 @@
 import { resolve } from "node:path";
-import { loadContext, openStore } from "./context.js";
+import { loadContext, openRecoveredStore } from "./context.js";
 
 export default async function sessionList(options: { dir?: string; format: "table" | "json" }): Promise<void> {
   const context = await loadContext();
-  const store = openStore(context);
+  const store = await openRecoveredStore(context);
   try {
-    const sessions = store.listSessions(options.dir ? resolve(options.dir) : undefined);
+    const { sessions } = await store.listSessions({ directory: options.dir ? resolve(options.dir) : undefined });
     if (options.format === "json") {
       process.stdout.write(`${JSON.stringify(sessions, null, 2)}\n`);
       return;
@@ -22,7 +22,7 @@ export default async function sessionList(options: { dir?: string; format: "tabl
     ]);
     process.stdout.write(formatTable(["ID", "TITLE", "DIRECTORY", "UPDATED"], rows));
   } finally {
-    store.close();
+    store.closeNow();
   }
 }
 

@@ -1,6 +1,7 @@
 // MoorClient: typed REST + SSE for a running moor (or OpenCode) server. Imports only protocol, so it runs in the
 // terminal UI, in `moor run --attach` and in the web page alike.
 import type {
+  Agent,
   FileDiff,
   MessageWithParts,
   PermissionReply,
@@ -18,6 +19,7 @@ import { type ClientOptions, requestJson } from "./http.js";
 export { type ConnectionState, EventStream, type EventStreamOptions } from "./events.js";
 export { type ClientOptions, MoorClientError } from "./http.js";
 export { type HeldEvent, isAfterSnapshot, SnapshotJoin } from "./join.js";
+export { descendantsOf, growFamily, permissionSessionOf } from "./session-family.js";
 export { applyTranscriptEvent, type TranscriptMessage } from "./transcript.js";
 export { SNAPSHOT_HEADER };
 
@@ -93,6 +95,11 @@ export class MoorClient {
     return this.request("GET", `session/${encodeURIComponent(id)}/todo`);
   }
 
+  /** The sessions created with this one as their parent. */
+  children(id: string): Promise<Session[]> {
+    return this.request("GET", `session/${encodeURIComponent(id)}/children`);
+  }
+
   diff(id: string): Promise<FileDiff[]> {
     return this.request("GET", `session/${encodeURIComponent(id)}/diff`);
   }
@@ -125,6 +132,11 @@ export class MoorClient {
 
   providers(): Promise<ProviderList> {
     return this.request("GET", "config/providers");
+  }
+
+  /** The server's agents (GET /agent); `primaryAgents` picks the ones a user chooses from. */
+  agents(): Promise<Agent[]> {
+    return this.request("GET", "agent");
   }
 
   /** Whether the server's project directory is trusted, and what its config was not allowed to set (moor only). */

@@ -3,14 +3,13 @@
 // file in a directory the user has not trusted is filtered first (untrusted-project.ts): what it may not set is
 // held back and reported, never applied.
 import { readFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { type ParseError, parse, printParseErrorCode } from "jsonc-parser";
 import { ConfigError } from "./errors.js";
 import type { MoorPaths } from "./paths.js";
 import type { Action } from "./permission-tighten.js";
 import { MoorConfig } from "./schema.js";
-import { isTrusted } from "./trust.js";
+import { isTrusted, trustFile } from "./trust.js";
 import { filterUntrusted, type HeldBack } from "./untrusted-project.js";
 
 export type { HeldBack } from "./untrusted-project.js";
@@ -25,6 +24,11 @@ export interface LoadedConfig {
   trusted: boolean;
   /** What an untrusted project's config tried to set and was not allowed to; empty when trusted. */
   heldBack: HeldBack[];
+  /**
+   * Every file whose change could change this result: each candidate config file (read or absent), the files
+   * `{file:…}` referred to, and the trust list when it was read. What a watcher watches (directory-configs.ts).
+   */
+  files: string[];
 }
 
 /** What an untrusted project may only tighten: core's defaults, passed in (config imports nothing of ours). */
@@ -33,14 +37,24 @@ export interface ConfigDefaults {
   maxSteps: number;
 }
 
-export async function loadConfig(options: {
+export interface LoadOptions {
   paths: MoorPaths;
   cwd: string;
   env: Record<string, string | undefined>;
   /** Read from the trust list when not given. */
   trusted?: boolean;
   defaults?: ConfigDefaults;
-}): Promise<LoadedConfig> {
+}
+
+export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
+  return loadConfigSync(options);
+}
+
+/**
+ * The same, synchronously: a few small files, read when a decision first needs a directory's config (core asks
+ * for settings synchronously) or when a watched file changed.
+ */
+export function loadConfigSync(options: LoadOptions): LoadedConfig {
   const user = [
     [join(options.paths.config, "moor.json"), join(options.paths.config, "moor.jsonc")],
     [join(options.paths.config, "opencode.json"), join(options.paths.config, "opencode.jsonc")],
@@ -50,6 +64,8 @@ export async function loadConfig(options: {
     [join(options.cwd, ".moor", "config.json"), join(options.cwd, ".moor", "config.jsonc")],
   ];
   const trusted = options.trusted ?? isTrusted(options.paths, options.cwd);
+  const files = new Set([...user, ...project].flat());
+  if (options.trusted === undefined) files.add(trustFile(options.paths));
   let merged: Record<string, unknown> = {};
   const sources: string[] = [];
   const providerEnv = new Set<string>();
@@ -57,7 +73,7 @@ export async function loadConfig(options: {
   for (const group of [...user, ...project]) {
     const fromProject = project.includes(group);
     for (const file of group) {
-      const text = await readIfExists(file);
+      const text = readIfExists(file);
       if (text === undefined) continue;
       let parsed = parseJsonc(file, text) as Record<string, unknown>;
       if (fromProject && !trusted) {
@@ -72,7 +88,7 @@ export async function loadConfig(options: {
         heldBack.push(...filtered.heldBack);
       }
       for (const name of envReferences(parsed.provider)) providerEnv.add(name);
-      const raw = substitute(parsed, file, options.env);
+      const raw = substitute(parsed, file, options.env, files);
       validate(raw, file);
       merged = deepMerge(merged, raw as Record<string, unknown>);
       sources.push(file);
@@ -86,15 +102,16 @@ export async function loadConfig(options: {
     providerEnv: [...providerEnv],
     trusted,
     heldBack,
+    files: [...files],
   };
 }
 
 /** Used when the caller passes no defaults: every permission asks, as core does for a key it does not know. */
 const FALLBACK_DEFAULTS: ConfigDefaults = { permission: {}, maxSteps: 50 };
 
-async function readIfExists(file: string): Promise<string | undefined> {
+function readIfExists(file: string): string | undefined {
   try {
-    return await readFile(file, "utf8");
+    return readFileSync(file, "utf8");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw new ConfigError(`cannot read ${file}: ${(error as Error).message}`);
@@ -152,16 +169,16 @@ function deepestIssue(issue: ZodIssueLike): { path: PropertyKey[]; message: stri
     : { path: issue.path, message: issue.message };
 }
 
-/** `{env:VAR}` and `{file:path}` in any string (OpenCode's substitutions). */
-function substitute(value: unknown, file: string, env: Record<string, string | undefined>): unknown {
+/** `{env:VAR}` and `{file:path}` in any string (OpenCode's substitutions); each file read is added to `read`. */
+function substitute(value: unknown, file: string, env: Record<string, string | undefined>, read: Set<string>): unknown {
   if (typeof value === "string") {
     return value
       .replace(/\{env:([^}]+)\}/g, (_, name: string) => env[name.trim()] ?? "")
-      .replace(/\{file:([^}]+)\}/g, (_, path: string) => readReferenced(path.trim(), file, env));
+      .replace(/\{file:([^}]+)\}/g, (_, path: string) => readReferenced(path.trim(), file, env, read));
   }
-  if (Array.isArray(value)) return value.map((item) => substitute(item, file, env));
+  if (Array.isArray(value)) return value.map((item) => substitute(item, file, env, read));
   if (value && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, substitute(item, file, env)]));
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, substitute(item, file, env, read)]));
   }
   return value;
 }
@@ -174,11 +191,16 @@ function envReferences(value: unknown): string[] {
   return [];
 }
 
-function readReferenced(path: string, configFile: string, env: Record<string, string | undefined>): string {
+function readReferenced(
+  path: string,
+  configFile: string,
+  env: Record<string, string | undefined>,
+  read: Set<string>,
+): string {
   const expanded = path.startsWith("~/") && env.HOME ? join(env.HOME, path.slice(2)) : path;
   const full = isAbsolute(expanded) ? expanded : resolve(dirname(configFile), expanded);
+  read.add(full);
   try {
-    // Synchronous on purpose: substitution happens once at load, inside a pure string replace.
     return readFileSync(full, "utf8").trim();
   } catch {
     throw new ConfigError(`${configFile}: {file:${path}} refers to ${full}, which cannot be read`);

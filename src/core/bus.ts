@@ -14,6 +14,11 @@ export interface EventBusOptions {
   ringSize?: number;
   /** Names this server run; ids from another epoch cannot be replayed. */
   epoch: string;
+  /**
+   * Told when a listener throws (cli logs it); delivery to the other listeners and the publisher go on regardless.
+   * Without it a listener's error is dropped: core writes nothing to the console of its own.
+   */
+  onListenerError?: (error: unknown, envelope: BusEnvelope) => void;
 }
 
 export class EventBus {
@@ -23,10 +28,12 @@ export class EventBus {
   private ringStart = 0;
   private seq = 0;
   private readonly listeners = new Set<{ listener: BusListener; filter?: BusFilter }>();
+  private readonly onListenerError: EventBusOptions["onListenerError"];
 
   constructor(options: EventBusOptions) {
     this.epoch = options.epoch;
     this.ringSize = options.ringSize ?? 20_000;
+    this.onListenerError = options.onListenerError;
   }
 
   get lastSeq(): number {
@@ -53,11 +60,20 @@ export class EventBus {
       if (!matches(envelope, entry.filter)) continue;
       try {
         entry.listener(envelope);
-      } catch {
-        // A listener's failure must not stop delivery to the others or break the publisher.
+      } catch (error) {
+        // A listener's failure must not stop delivery to the others or break the publisher: it is reported.
+        this.report(error, envelope);
       }
     }
     return envelope;
+  }
+
+  private report(error: unknown, envelope: BusEnvelope): void {
+    try {
+      this.onListenerError?.(error, envelope);
+    } catch {
+      // The reporter failing too must not break the publisher either.
+    }
   }
 
   subscribe(listener: BusListener, filter?: BusFilter): () => void {

@@ -2,15 +2,21 @@
 // agent runs in a test on a temp dir with a scripted model.
 import { randomUUID } from "node:crypto";
 import type { ModelRef, Session } from "../protocol/index.js";
-import type { Store } from "../storage/store.js";
-import { EventBus } from "./bus.js";
-import { PermissionGate } from "./permission.js";
+import type { Store } from "../storage/port.js";
+import { AgentRegistry } from "./agents/registry.js";
+import { EventBus, type EventBusOptions } from "./bus.js";
+import { PermissionGate, type PermissionLink } from "./permission.js";
 import type { PermissionRules } from "./permission-rules.js";
 import { markInterruptedTurns } from "./recovery.js";
 import { DEFAULT_RETRY, type RetryPolicy } from "./retry.js";
 import { SessionService } from "./session.js";
+import { sessionTodoList } from "./todo-list.js";
+import { type AgentToolFilter, StaticToolSource, ToolRegistry } from "./tools/registry.js";
+import type { TodoList } from "./tools/todo.js";
 import type { EditorFileSystem, ToolDefinition } from "./tools/tool.js";
-import type { ResolvedModel, TurnEnvironment } from "./turn.js";
+import { defaultTurnHooks } from "./turn/defaults.js";
+import type { TurnHooks } from "./turn/hooks.js";
+import type { ResolvedModel, TurnServices } from "./turn/types.js";
 
 export interface CoreSettings {
   permission?: PermissionRules;
@@ -22,58 +28,104 @@ export interface CoreSettings {
 export interface CoreOptions {
   store: Store;
   version: string;
-  /** Read on every use, so a changed config applies to the next decision. */
-  settings: () => CoreSettings;
+  /**
+   * The settings for sessions in `directory`, asked at every decision (each permission question, each turn's step
+   * limit): the answer may differ per directory and change between calls (cli reloads config files that change).
+   */
+  settings: (directory: string) => CoreSettings;
   resolveModel(ref: ModelRef | undefined): Promise<ResolvedModel>;
-  tools: ToolDefinition[];
+  /** The built-in tools, or how to build them from what only core has (the todo tools need the todo lists). */
+  tools: ToolDefinition[] | ((services: { todos: TodoList }) => ToolDefinition[]);
+  /** Which tools each agent has (all, when not given or when it answers undefined). */
+  agentTools?: AgentToolFilter;
+  /** Hooks run after the default ones, in order (the step limit stays last: turn/defaults.ts). */
+  hooks?: Partial<TurnHooks>;
   now?: () => number;
   retry?: RetryPolicy;
   epoch?: string;
   ringSize?: number;
   systemPrompt?: (session: Session) => string;
   editorFs?: (sessionID: string) => EditorFileSystem | undefined;
+  /** Links of the permission chain a feature adds (hooks, a policy), asked after the rules and before the user. */
+  permissionLinks?: PermissionLink[];
+  /** Where a bus listener's error is reported (cli: the log); see EventBusOptions. */
+  onListenerError?: EventBusOptions["onListenerError"];
+  /** The agents; read on every use, like settings, so a reloaded config applies. Default: the built-ins. */
+  agents?: () => AgentRegistry;
 }
 
 export interface Core {
   bus: EventBus;
   gate: PermissionGate;
   sessions: SessionService;
+  /** The one agent registry: GET /agent, ACP modes, prompt validation, the turn and the permission gate read it. */
+  readonly agents: AgentRegistry;
   store: Store;
+  /** Where tool sources are added (MCP); the built-in tools are the source "builtin". */
+  tools: ToolRegistry;
   version: string;
-  /** Sessions that had a turn interrupted by the previous process's end. */
+  /** Sessions that had a turn interrupted by the previous process's end (marked when this core was created). */
   interrupted: string[];
   shutdown(): Promise<void>;
 }
 
-export function createCore(options: CoreOptions): Core {
+/**
+ * Builds the core on a store. Steps a process that is gone left running are marked interrupted first, once, before
+ * any turn can start (their sessions are in `interrupted`).
+ */
+export async function createCore(options: CoreOptions): Promise<Core> {
   const now = options.now ?? Date.now;
-  const bus = new EventBus({ epoch: options.epoch ?? randomUUID().slice(0, 8), ringSize: options.ringSize });
-  const gate = new PermissionGate(
-    options.store,
+  const builtins = new AgentRegistry();
+  const agents = options.agents ?? (() => builtins);
+  const bus = new EventBus({
+    epoch: options.epoch ?? randomUUID().slice(0, 8),
+    ringSize: options.ringSize,
+    onListenerError: options.onListenerError,
+  });
+  // The bus is fed from commits: what it announces is stored.
+  options.store.onCommit((scope, events) => {
+    for (const { type, properties } of events) bus.publish(type, properties as never, scope);
+  });
+  const gate = new PermissionGate({
+    store: options.store,
     bus,
     now,
-    () => options.settings().permission,
-    () => options.settings().autoApprove ?? false,
+    rules: (directory) => options.settings(directory).permission,
+    autoApprove: (directory) => options.settings(directory).autoApprove ?? false,
+    links: options.permissionLinks,
+    limitsOf: (agent) => agents().limitsOf(agent),
+  });
+  const builtin =
+    typeof options.tools === "function" ? options.tools({ todos: sessionTodoList(options.store) }) : options.tools;
+  const tools = new ToolRegistry([new StaticToolSource("builtin", builtin)], options.agentTools);
+  const hooks = defaultTurnHooks(
+    {
+      store: options.store,
+      bus,
+      systemPrompt: options.systemPrompt ?? ((session) => defaultSystemPrompt(session, now)),
+      maxSteps: (directory) => options.settings(directory).maxSteps ?? 50,
+      agents,
+    },
+    options.hooks,
   );
-  const env: TurnEnvironment = {
+  const turns: TurnServices = {
     store: options.store,
     bus,
     gate,
     now,
-    tools: options.tools,
-    get maxSteps() {
-      return options.settings().maxSteps ?? 50;
+    tools,
+    hooks,
+    get agents() {
+      return agents();
     },
     retry: options.retry ?? DEFAULT_RETRY,
-    systemPrompt: options.systemPrompt ?? ((session) => defaultSystemPrompt(session, now)),
-    setStatus: () => {},
     editorFs: options.editorFs,
   };
-  const interrupted = markInterruptedTurns(options.store, bus, now);
+  const interrupted = await markInterruptedTurns(options.store, bus, now);
   const sessions = new SessionService({
     store: options.store,
     bus,
-    env,
+    turns,
     now,
     version: options.version,
     projectID: () => "global",
@@ -83,7 +135,11 @@ export function createCore(options: CoreOptions): Core {
     bus,
     gate,
     sessions,
+    get agents() {
+      return agents();
+    },
     store: options.store,
+    tools,
     version: options.version,
     interrupted,
     shutdown: () => sessions.shutdown(),

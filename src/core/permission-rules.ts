@@ -18,16 +18,6 @@ export const DEFAULT_ACTIONS: Record<string, PermissionAction> = {
   webfetch: "ask",
 };
 
-/**
- * What each built-in agent may do at most, over the configured rules: `plan` changes no file and asks before
- * every command (as OpenCode's plan agent). The stricter of the two wins, and where a limit says `ask` the
- * session's "always" grants do not answer for it: plan asks before every command whatever was granted.
- */
-export const AGENT_LIMITS: Record<string, Record<string, PermissionAction>> = {
-  build: {},
-  plan: { edit: "deny", bash: "ask" },
-};
-
 const STRICTNESS: Record<PermissionAction, number> = { allow: 0, ask: 1, deny: 2 };
 
 function stricter(a: PermissionAction, b: PermissionAction | undefined): PermissionAction {
@@ -79,17 +69,24 @@ export interface Grant {
 }
 
 /**
- * Every pattern must be allowed for `allow`; any `deny` denies; otherwise the user is asked. The agent's limits
- * (AGENT_LIMITS) make the configured action stricter, never looser.
+ * Every pattern must be allowed for `allow`; any `deny` denies; otherwise the user is asked. The turn's agent's limits
+ * (from the agent registry) make the configured action stricter, never looser; where a limit says `ask`, grants do
+ * not answer for it.
  */
 export function evaluatePermission(
   rules: PermissionRules | undefined,
   grants: Grant[],
   permission: string,
   patterns: string[],
-  agent?: string,
+  limits?: Readonly<Record<string, PermissionAction>>,
 ): PermissionAction {
-  const limit = agent ? AGENT_LIMITS[agent]?.[permission] : undefined;
+  const limit = !limits
+    ? undefined
+    : Object.hasOwn(limits, permission)
+      ? limits[permission]
+      : Object.hasOwn(limits, "*")
+        ? limits["*"]
+        : undefined;
   let result: PermissionAction = "allow";
   for (const value of patterns.length > 0 ? patterns : ["*"]) {
     const opaque = value.startsWith(OPAQUE_MARK);

@@ -2,12 +2,12 @@
 // tool calls become errors that say so (and carry the mark a resume looks for), its message records the
 // interruption, and `session.error` (kind `interrupted`) announces it. Commands those calls left running are ended
 // first, and questions no live turn waits for any more are closed.
-import type { AssistantMessage, MessageError } from "../protocol/index.js";
-import type { Store } from "../storage/store.js";
+import type { AssistantMessage, MessageError, MessageInfo, Part } from "../protocol/index.js";
+import type { Store } from "../storage/port.js";
 import type { EventBus } from "./bus.js";
 import { expireOrphanedQuestions } from "./permission.js";
 import { endProcessGroups, type ProcessGroupRecord, readProcessGroupRecord } from "./tools/process-group.js";
-import { INTERRUPTED_MARK } from "./turn.js";
+import { INTERRUPTED_MARK } from "./turn/types.js";
 
 export const INTERRUPTED_MESSAGE = "Interrupted: the server stopped while this reply was being produced.";
 
@@ -25,34 +25,49 @@ function processAlive(pid: number): boolean {
  * Whether the process producing a running message still runs: its owner lock is held. Rows written before owner
  * tokens existed have only a pid (which a zombie keeps), the best there is for them.
  */
-function ownerAlive(store: Store, ownerToken: string | null, ownerPid: number | null): boolean {
-  if (ownerToken !== null) return store.owners.isAlive(ownerToken);
+async function ownerAlive(store: Store, ownerToken: string | null, ownerPid: number | null): Promise<boolean> {
+  if (ownerToken !== null) return store.isOwnerAlive(ownerToken);
   return ownerPid !== null && ownerPid !== process.pid && processAlive(ownerPid);
 }
 
-export function markInterruptedTurns(store: Store, bus: EventBus | undefined, now: () => number): string[] {
+/** Marks the steps no live process is producing as interrupted; returns the sessions they belong to. */
+export async function markInterruptedTurns(
+  store: Store,
+  bus: EventBus | undefined,
+  now: () => number,
+): Promise<string[]> {
   const sessions = new Set<string>();
-  const orphans = store
-    .listRunningMessages()
-    .filter(({ info, ownerPid, ownerToken }) => info.role === "assistant" && !ownerAlive(store, ownerToken, ownerPid));
+  const orphans: MessageInfo[] = [];
+  for (const { info, ownerPid, ownerToken } of await store.listRunningMessages()) {
+    if (info.role === "assistant" && !(await ownerAlive(store, ownerToken, ownerPid))) orphans.push(info);
+  }
   // Before anything is marked (and so before anything can be resumed): a command is never running twice.
+  const partsByMessage = new Map<string, Part[]>();
   const groups: ProcessGroupRecord[] = [];
-  for (const { info } of orphans) {
-    for (const part of store.listParts(info.id)) {
+  for (const info of orphans) {
+    const parts = await store.listParts(info.id);
+    partsByMessage.set(info.id, parts);
+    for (const part of parts) {
       if (part.type !== "tool" || part.state.status !== "running") continue;
       const group = readProcessGroupRecord(part.state.metadata);
       if (group) groups.push(group);
     }
   }
   if (groups.length > 0) endProcessGroups(groups);
-  for (const { info } of orphans) {
-    const session = store.getSession(info.sessionID);
+  for (const info of orphans) {
+    const session = await store.getSession(info.sessionID);
     const error: MessageError = { name: "InterruptedError", data: { message: INTERRUPTED_MESSAGE } };
-    store.transaction(() => {
-      for (const part of store.listParts(info.id)) {
+    const updated: AssistantMessage = {
+      ...(info as AssistantMessage),
+      error,
+      time: { created: info.time.created, completed: now() },
+    };
+    await store.commit({ directory: session?.directory ?? "", sessionID: info.sessionID }, (tx) => {
+      const closed: Part[] = [];
+      for (const part of partsByMessage.get(info.id) ?? []) {
         if (part.type === "tool" && (part.state.status === "pending" || part.state.status === "running")) {
           const start = part.state.status === "running" ? part.state.time.start : now();
-          store.putPart({
+          closed.push({
             ...part,
             state: {
               status: "error",
@@ -63,15 +78,15 @@ export function markInterruptedTurns(store: Store, bus: EventBus | undefined, no
             },
           });
         } else if ((part.type === "text" || part.type === "reasoning") && part.time && part.time.end === undefined) {
-          store.putPart({ ...part, time: { start: part.time.start, end: now() } });
+          closed.push({ ...part, time: { start: part.time.start, end: now() } });
         }
       }
-      const updated: AssistantMessage = {
-        ...(info as AssistantMessage),
-        error,
-        time: { created: info.time.created, completed: now() },
-      };
-      store.putMessage(updated, false);
+      for (const part of closed) {
+        tx.putPart(part);
+        tx.emit("message.part.updated", { sessionID: info.sessionID, part, time: now() });
+      }
+      tx.putMessage(updated, false);
+      tx.emit("message.updated", { sessionID: info.sessionID, info: updated });
     });
     sessions.add(info.sessionID);
     if (session && bus) {
@@ -82,7 +97,7 @@ export function markInterruptedTurns(store: Store, bus: EventBus | undefined, no
       );
     }
   }
-  expireOrphanedQuestions(store, bus);
-  store.owners.sweep();
+  await expireOrphanedQuestions(store);
+  await store.sweepOwners();
   return [...sessions];
 }

@@ -13,14 +13,14 @@ import {
   type Todo,
   type UserMessage,
 } from "../protocol/index.js";
-import { IdConflictError, type Store } from "../storage/store.js";
+import { IdConflictError, type SessionListQuery, type SessionPage, type Store } from "../storage/port.js";
 import type { EventBus } from "./bus.js";
 import { CoreError, notFound } from "./errors.js";
 import { conversationFor } from "./history.js";
-import { AGENT_LIMITS } from "./permission-rules.js";
-import { type ResolvedModel, runTurn, type TurnEnvironment, type TurnOutcome } from "./turn.js";
+import { sessionDiff } from "./session-diff.js";
+import { runTurn } from "./turn/loop.js";
+import type { ResolvedModel, TurnOutcome, TurnServices } from "./turn/types.js";
 
-export const DEFAULT_AGENT = "build";
 const DEFAULT_TITLE_PREFIX = "New session - ";
 
 export interface PromptResult extends TurnOutcome {
@@ -46,7 +46,7 @@ interface SessionRunner {
 export interface SessionServiceOptions {
   store: Store;
   bus: EventBus;
-  env: TurnEnvironment;
+  turns: TurnServices;
   now: () => number;
   version: string;
   projectID: (directory: string) => string;
@@ -57,9 +57,7 @@ export class SessionService {
   private readonly runners = new Map<string, SessionRunner>();
   private readonly statuses = new Map<string, SessionStatus>();
 
-  constructor(private readonly options: SessionServiceOptions) {
-    options.env.setStatus = (session, status) => this.setStatus(session, status);
-  }
+  constructor(private readonly options: SessionServiceOptions) {}
 
   private get store(): Store {
     return this.options.store;
@@ -73,7 +71,7 @@ export class SessionService {
     return { directory: session.directory, sessionID: session.id };
   }
 
-  create(input: { directory: string; title?: string; parentID?: string; id?: string }): Session {
+  async create(input: { directory: string; title?: string; parentID?: string; id?: string }): Promise<Session> {
     const now = this.options.now();
     const session: Session = {
       id: input.id ?? newId("ses", now),
@@ -86,72 +84,104 @@ export class SessionService {
       version: this.options.version,
       time: { created: now, updated: now },
     };
-    if (input.parentID) this.get(input.parentID);
-    if (this.store.getSession(session.id)) throw new CoreError("conflict", `Session already exists: ${session.id}`);
-    this.store.putSession(session);
-    this.bus.publish("session.created", { sessionID: session.id, info: session }, this.scope(session));
+    if (input.parentID) await this.get(input.parentID);
+    if (await this.store.getSession(session.id)) {
+      throw new CoreError("conflict", `Session already exists: ${session.id}`);
+    }
+    await this.store.commit(this.scope(session), (tx) => {
+      tx.putSession(session);
+      tx.emit("session.created", { sessionID: session.id, info: session });
+    });
     return session;
   }
 
-  get(id: string): Session {
-    const session = this.store.getSession(id);
+  async get(id: string): Promise<Session> {
+    const session = await this.store.getSession(id);
     if (!session) throw notFound("Session", id);
     return session;
   }
 
-  list(filter: { directory?: string } = {}): Session[] {
-    return this.store.listSessions(filter.directory);
+  /** Sessions, most recently updated first, a page at a time when a limit is given. */
+  page(query: SessionListQuery = {}): Promise<SessionPage> {
+    return this.store.listSessions(query);
   }
 
-  children(id: string): Session[] {
-    this.get(id);
+  /** Every session (matching the filter), most recently updated first. */
+  async list(filter: { directory?: string; roots?: boolean } = {}): Promise<Session[]> {
+    return (await this.store.listSessions(filter)).sessions;
+  }
+
+  async children(id: string): Promise<Session[]> {
+    await this.get(id);
     return this.store.listChildren(id);
   }
 
-  update(id: string, patch: { title?: string }): Session {
-    const session = { ...this.get(id), ...patch };
+  async update(id: string, patch: { title?: string }): Promise<Session> {
+    const session = { ...(await this.get(id)), ...patch };
     return this.touch(session);
   }
 
-  private touch(session: Session): Session {
+  private async touch(session: Session): Promise<Session> {
     const updated = { ...session, time: { ...session.time, updated: this.options.now() } };
-    this.store.putSession(updated);
-    this.bus.publish("session.updated", { sessionID: updated.id, info: updated }, this.scope(updated));
+    await this.store.commit(this.scope(updated), (tx) => {
+      tx.putSession(updated);
+      tx.emit("session.updated", { sessionID: updated.id, info: updated });
+    });
     return updated;
   }
 
   async remove(id: string): Promise<Session> {
-    const session = this.get(id);
-    for (const child of this.store.listChildren(id)) await this.remove(child.id);
+    const session = await this.get(id);
+    for (const child of await this.store.listChildren(id)) await this.remove(child.id);
     const runner = this.runners.get(id);
     if (runner) {
       for (const queued of runner.queue.splice(0)) queued.reject(new CoreError("conflict", "The session was deleted."));
       runner.controller?.abort();
       await runner.current;
     }
-    this.store.deleteSession(id);
     this.statuses.delete(id);
-    this.bus.publish("session.deleted", { sessionID: id, info: session }, this.scope(session));
+    await this.store.commit(this.scope(session), (tx) => {
+      tx.deleteSession(id);
+      tx.emit("session.deleted", { sessionID: id, info: session });
+    });
     return session;
   }
 
   /** The history in conversation order: each prompt followed by its replies (a queued prompt after them). */
-  messages(id: string): MessageWithParts[] {
-    this.get(id);
-    const history = this.store.listMessages(id);
+  async messages(id: string): Promise<MessageWithParts[]> {
+    return (await this.messagesAt(id)).messages;
+  }
+
+  /**
+   * The history, and the sequence number of the last event it reflects: the read is started and the number taken
+   * in one synchronous step, and a read reflects exactly the commits announced before it started (the port's
+   * promise). Clients join a live session with it (server/message-snapshot.ts).
+   */
+  async messagesAt(id: string): Promise<{ messages: MessageWithParts[]; seq: number }> {
+    await this.get(id);
+    const reading = this.store.listMessages(id);
+    const seq = this.bus.lastSeq;
+    const history = await reading;
     const lastUser = history.findLast((message) => message.info.role === "user");
-    return lastUser ? conversationFor(history, lastUser.info.id) : history;
+    return { messages: lastUser ? conversationFor(history, lastUser.info.id) : history, seq };
   }
 
-  message(id: string, messageID: string): MessageWithParts {
-    this.get(id);
-    const message = this.store.getMessage(id, messageID);
+  async message(id: string, messageID: string): Promise<MessageWithParts> {
+    return (await this.messageAt(id, messageID)).message;
+  }
+
+  /** One message, and the sequence number of the last event it reflects (as messagesAt). */
+  async messageAt(id: string, messageID: string): Promise<{ message: MessageWithParts; seq: number }> {
+    await this.get(id);
+    const reading = this.store.getMessage(id, messageID);
+    const seq = this.bus.lastSeq;
+    const message = await reading;
     if (!message) throw notFound("Message", messageID);
-    return message;
+    return { message, seq };
   }
 
-  todos(id: string): Todo[] {
-    this.get(id);
+  async todos(id: string): Promise<Todo[]> {
+    await this.get(id);
     return this.store.getTodos(id);
   }
 
@@ -187,12 +217,13 @@ export class SessionService {
    * prompt is only stored and announced (context for later turns): no turn starts, and `done` resolves at once.
    */
   async submit(id: string, input: PromptInput): Promise<{ user: UserMessage; done: Promise<PromptResult> }> {
-    const session = this.get(id);
+    const session = await this.get(id);
+    const agent = this.options.turns.agents.resolve(input.agent);
     checkPromptInput(input);
-    const model = await this.options.resolveModel(input.model ?? sessionModel(session));
-    const user = this.recordUserMessage(this.get(id), input, model);
+    const model = await this.options.resolveModel(input.model ?? agent.model ?? sessionModel(session));
+    const user = await this.recordUserMessage(await this.get(id), input, model);
     if (input.noReply) return { user, done: Promise.resolve({ user, finish: "stop" }) };
-    this.options.env.gate.expireOrphans(session.id, session.directory);
+    await this.options.turns.gate.expireOrphans(session.id, session.directory);
     const done = new Promise<PromptResult>((resolve, reject) => {
       this.enqueue(session, { model, user, resolve, reject });
     });
@@ -209,9 +240,9 @@ export class SessionService {
 
   /** Like resume, but resolves as soon as the resumed turn is queued. */
   async submitResume(id: string): Promise<{ done: Promise<PromptResult> }> {
-    const session = this.get(id);
+    const session = await this.get(id);
     if (this.runners.get(id)?.current) throw new CoreError("busy", `Session ${id} is busy; nothing to resume.`);
-    const history = this.store.listMessages(id);
+    const history = await this.store.listMessages(id);
     const lastUserIndex = history.findLastIndex((message) => message.info.role === "user");
     if (lastUserIndex === -1) throw new CoreError("conflict", `Session ${id} has no turn to resume.`);
     const user = history[lastUserIndex].info as UserMessage;
@@ -230,8 +261,8 @@ export class SessionService {
     return { done };
   }
 
-  abort(id: string): boolean {
-    this.get(id);
+  async abort(id: string): Promise<boolean> {
+    await this.get(id);
     const runner = this.runners.get(id);
     if (!runner?.controller) return false;
     runner.controller.abort();
@@ -249,12 +280,14 @@ export class SessionService {
     await Promise.all(running);
   }
 
-  fork(id: string, messageID?: string): Session {
-    const source = this.get(id);
-    const history = this.store.listMessages(id);
-    const forked = this.create({ directory: source.directory, title: `${source.title} (fork)` });
+  async fork(id: string, messageID?: string): Promise<Session> {
+    const source = await this.get(id);
+    const history = await this.store.listMessages(id);
+    const todos = await this.store.getTodos(id);
+    const forked = await this.create({ directory: source.directory, title: `${source.title} (fork)` });
     const idMap = new Map<string, string>();
-    this.store.transaction(() => {
+    // The copied history is written at once, not announced message by message: clients read the new session.
+    await this.store.commit(this.scope(forked), (tx) => {
       for (const { info, parts } of history) {
         if (messageID && info.id >= messageID) break;
         const newMessageID = newId("msg", this.options.now());
@@ -263,9 +296,9 @@ export class SessionService {
           info.role === "assistant"
             ? { ...info, id: newMessageID, sessionID: forked.id, parentID: idMap.get(info.parentID) ?? info.parentID }
             : { ...info, id: newMessageID, sessionID: forked.id };
-        this.store.putMessage(copy);
+        tx.putMessage(copy);
         for (const part of parts) {
-          this.store.putPart({
+          tx.putPart({
             ...part,
             id: newId("prt", this.options.now()),
             sessionID: forked.id,
@@ -273,32 +306,14 @@ export class SessionService {
           });
         }
       }
-      this.store.setTodos(forked.id, this.store.getTodos(id));
+      tx.setTodos(forked.id, todos);
     });
     return forked;
   }
 
   /** Per-file changes made by this session's edit and write tools. */
-  diff(id: string): FileDiff[] {
-    const byFile = new Map<string, FileDiff>();
-    for (const { parts } of this.messages(id)) {
-      for (const part of parts) {
-        if (part.type !== "tool" || part.state.status !== "completed") continue;
-        const { metadata } = part.state;
-        if (typeof metadata.filepath !== "string" || typeof metadata.diff !== "string") continue;
-        const previous = byFile.get(metadata.filepath);
-        const additions = Number(metadata.additions ?? 0);
-        const deletions = Number(metadata.deletions ?? 0);
-        byFile.set(metadata.filepath, {
-          file: metadata.filepath,
-          patch: previous ? `${previous.patch}\n${metadata.diff}` : metadata.diff,
-          additions: (previous?.additions ?? 0) + additions,
-          deletions: (previous?.deletions ?? 0) + deletions,
-          status: previous?.status ?? (metadata.exists === false ? "added" : "modified"),
-        });
-      }
-    }
-    return [...byFile.values()];
+  async diff(id: string): Promise<FileDiff[]> {
+    return sessionDiff(await this.messages(id));
   }
 
   private enqueue(session: Session, turn: QueuedTurn): void {
@@ -312,49 +327,61 @@ export class SessionService {
   }
 
   private async drain(sessionID: string, runner: SessionRunner): Promise<void> {
-    let session = this.get(sessionID);
+    let session = await this.get(sessionID);
     this.setStatus(session, { type: "busy" });
+    // The last turn's caller hears of its end only once the session is idle (status, session.idle, and the
+    // updated time announced), as a client that waits for the reply and then looks at the session expects.
+    let settleLast: (() => void) | undefined;
     try {
       for (let turn = runner.queue.shift(); turn; turn = runner.queue.shift()) {
+        // Another turn follows: the one before it is settled now.
+        settleLast?.();
+        settleLast = undefined;
         runner.controller = new AbortController();
+        let settle: () => void;
         try {
-          turn.resolve(await this.runOne(session, turn, runner.controller.signal));
+          const result = await this.runOne(session, turn, runner.controller.signal);
+          settle = () => turn?.resolve(result);
         } catch (error) {
-          turn.reject(error);
+          settle = () => turn?.reject(error);
         }
         runner.controller = undefined;
-        session = this.store.getSession(sessionID) ?? session;
+        session = (await this.store.getSession(sessionID).catch(() => undefined)) ?? session;
+        settleLast = settle;
       }
     } finally {
       runner.current = undefined;
       this.runners.delete(sessionID);
-      if (this.store.getSession(sessionID)) {
-        this.setStatus(session, { type: "idle" });
-        this.bus.publish("session.idle", { sessionID }, this.scope(session));
-        this.touch(session);
+      const current = await this.store.getSession(sessionID).catch(() => undefined);
+      if (current) {
+        this.setStatus(current, { type: "idle" });
+        this.bus.publish("session.idle", { sessionID }, this.scope(current));
+        await this.touch(current).catch(() => {});
       }
+      settleLast?.();
     }
   }
 
   private async runOne(session: Session, turn: QueuedTurn, signal: AbortSignal): Promise<PromptResult> {
     const { user } = turn;
+    const status = (status: SessionStatus) => this.setStatus(session, status);
     const outcome = await runTurn(
-      this.options.env,
-      { session, user, model: turn.model, agent: user.agent ?? DEFAULT_AGENT, signal },
+      this.options.turns,
+      { session, user, model: turn.model, agent: user.agent ?? this.options.turns.agents.defaultAgent, signal, status },
       turn.resume,
     );
     return { ...outcome, user };
   }
 
-  private recordUserMessage(session: Session, input: PromptInput, model: ResolvedModel): UserMessage {
+  private async recordUserMessage(session: Session, input: PromptInput, model: ResolvedModel): Promise<UserMessage> {
     const now = this.options.now();
     // Ids a client chooses must be new: an id stored anywhere (this session or another) is a conflict, never a
     // rewrite of that row (DESIGN.md §3, "Ids belong to their session"). The store refuses such writes as well.
-    if (input.messageID && this.store.messageOwner(input.messageID)) {
+    if (input.messageID && (await this.store.messageOwner(input.messageID))) {
       throw new CoreError("conflict", `Message id already exists: ${input.messageID}`);
     }
     for (const part of input.parts) {
-      if (part.id && this.store.partOwner(part.id))
+      if (part.id && (await this.store.partOwner(part.id)))
         throw new CoreError("conflict", `Part id already exists: ${part.id}`);
     }
     const user: UserMessage = {
@@ -362,7 +389,7 @@ export class SessionService {
       sessionID: session.id,
       role: "user",
       time: { created: now },
-      agent: input.agent ?? DEFAULT_AGENT,
+      agent: input.agent ?? this.options.turns.agents.defaultAgent,
       model: { providerID: model.providerID, modelID: model.modelID },
       system: input.system,
       tools: input.tools,
@@ -374,43 +401,34 @@ export class SessionService {
       messageID: user.id,
     }));
     try {
-      this.store.transaction(() => {
-        this.store.putMessage(user);
-        for (const part of parts) this.store.putPart(part);
+      await this.store.commit(this.scope(session), (tx) => {
+        tx.putMessage(user);
+        tx.emit("message.updated", { sessionID: session.id, info: user });
+        for (const part of parts) {
+          tx.putPart(part);
+          tx.emit("message.part.updated", { sessionID: session.id, part, time: now });
+        }
       });
     } catch (error) {
       if (error instanceof IdConflictError) throw new CoreError("conflict", error.message);
       throw error;
     }
-    const scope = this.scope(session);
-    this.bus.publish("message.updated", { sessionID: session.id, info: user }, scope);
-    for (const part of parts)
-      this.bus.publish("message.part.updated", { sessionID: session.id, part, time: now }, scope);
-    this.titleFromFirstPrompt(session, parts);
+    await this.titleFromFirstPrompt(session, parts);
     return user;
   }
 
-  private titleFromFirstPrompt(session: Session, parts: Part[]): void {
+  private async titleFromFirstPrompt(session: Session, parts: Part[]): Promise<void> {
     if (!session.title.startsWith(DEFAULT_TITLE_PREFIX)) return;
     const text = parts.find((part) => part.type === "text")?.text?.trim();
     if (!text) return;
     const firstLine = text.split("\n")[0];
     const title = firstLine.length > 60 ? `${firstLine.slice(0, 57)}...` : firstLine;
-    this.touch({ ...session, title });
+    await this.touch({ ...session, title });
   }
 }
 
-/** Whether a name is one of the built-in agents (own keys only: `toString` or `__proto__` are no agent). */
-export function isKnownAgent(name: string): boolean {
-  return Object.hasOwn(AGENT_LIMITS, name);
-}
-
-/** What the schema cannot know: the agent exists, ids are not repeated, attachments can be read back. */
+/** What the schema cannot know: ids are not repeated, attachments can be read back (the agent is the registry's). */
 function checkPromptInput(input: PromptInput): void {
-  if (input.agent !== undefined && !isKnownAgent(input.agent)) {
-    const known = Object.keys(AGENT_LIMITS).join(", ");
-    throw new CoreError("bad_request", `Unknown agent "${input.agent.slice(0, 80)}"; known agents: ${known}.`);
-  }
   const partIDs = new Set<string>();
   for (const part of input.parts) {
     if (part.id !== undefined) {

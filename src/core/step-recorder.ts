@@ -1,41 +1,47 @@
 // Records one assistant message (one model step) as it streams. Everything is written before it is announced
 // (DESIGN.md §3, Durability), streamed text included: the deltas that arrive in one tick of the event loop are
-// collected, the parts they grew are written in one transaction, and only then are the deltas published, each as
-// the model sent it, in order. So whatever text a client has seen is in the database, and survives a kill -9.
+// collected, the parts they grew are written in one commit, and that commit announces the deltas, each as the model
+// sent it, in order. So whatever text a client has seen is in the database, and survives a kill -9.
+//
+// The stream is not held up by its writes: each write is a commit started at once (the store applies one caller's
+// commits in order), and a failed one fails the step at its next write, or at `settled()`.
 import type { AssistantMessage, Part, ReasoningPart, TextPart } from "../protocol/index.js";
-import type { Store } from "../storage/store.js";
-import type { EventBus } from "./bus.js";
+import type { EventScope, Store } from "../storage/port.js";
 
 export class StepRecorder {
   /** Deltas appended since the last flush, in arrival order. */
   private pending: { part: TextPart | ReasoningPart; delta: string }[] = [];
   private flushScheduled = false;
+  /** The last commit started; the ones before it are applied first. */
+  private written: Promise<void> = Promise.resolve();
+  private failure: { error: unknown } | undefined;
 
   constructor(
     private readonly store: Store,
-    private readonly bus: EventBus,
-    private readonly scope: { directory: string; sessionID: string },
+    private readonly scope: EventScope & { sessionID: string },
     public info: AssistantMessage,
     private readonly now: () => number,
   ) {}
 
   open(): void {
-    this.store.putMessage(this.info, true);
-    this.bus.publish("message.updated", { sessionID: this.info.sessionID, info: this.info }, this.scope);
+    const info = this.info;
+    this.write((tx) => {
+      tx.putMessage(info, true);
+      tx.emit("message.updated", { sessionID: info.sessionID, info });
+    });
   }
 
   /** Writes and announces a new or changed part, after any text still waiting (so no update overtakes a delta). */
   put(part: Part): void {
     this.flush();
-    this.store.putPart(part);
-    // A copy: the live part keeps changing (text grows), and the replay ring must hold the part as it was when
-    // announced, or a reconnecting client would get later text and then the deltas again.
+    // A copy: the live part keeps changing (text grows), and both the write and the replay ring must hold the part
+    // as it is now, or a reconnecting client would get later text and then the deltas again.
     const snapshot: Part = part.type === "tool" ? { ...part, state: { ...part.state } } : { ...part };
-    this.bus.publish(
-      "message.part.updated",
-      { sessionID: part.sessionID, part: snapshot, time: this.now() },
-      this.scope,
-    );
+    const time = this.now();
+    this.write((tx) => {
+      tx.putPart(snapshot);
+      tx.emit("message.part.updated", { sessionID: snapshot.sessionID, part: snapshot, time });
+    });
   }
 
   /**
@@ -54,37 +60,57 @@ export class StepRecorder {
       try {
         this.flush();
       } catch {
-        // The text stays unannounced and pending; the step's next put or close writes it again and, if the store
-        // still fails, fails the step where the turn handles errors (not as an uncaught exception here).
+        // Recorded as the step's failure; the step's next write or settled() reports it where the turn handles it.
       }
     });
   }
 
-  /** Writes the parts grown since the last flush in one transaction, then publishes their deltas. */
+  /** Writes the parts grown since the last flush in one commit, which announces their deltas. */
   flush(): void {
     this.flushScheduled = false;
     if (this.pending.length === 0) return;
     const batch = this.pending;
-    const parts = new Set(batch.map((entry) => entry.part));
-    // Written first; on failure nothing was announced and the deltas stay pending.
-    this.store.transaction(() => {
-      for (const part of parts) this.store.putPart(part);
-    });
     this.pending = [];
-    for (const { part, delta } of batch) {
-      this.bus.publish(
-        "message.part.delta",
-        { sessionID: part.sessionID, messageID: part.messageID, partID: part.id, field: "text", delta },
-        this.scope,
-      );
-    }
+    const parts = [...new Set(batch.map((entry) => entry.part))].map((part) => ({ ...part }));
+    this.write((tx) => {
+      for (const part of parts) tx.putPart(part);
+      for (const { part, delta } of batch) {
+        tx.emit("message.part.delta", {
+          sessionID: part.sessionID,
+          messageID: part.messageID,
+          partID: part.id,
+          field: "text",
+          delta,
+        });
+      }
+    });
   }
 
-  /** Final state of the message: flushes text, clears the running mark, announces it. */
-  close(update: Partial<AssistantMessage>): void {
+  /** Final state of the message: flushes text, clears the running mark, announces it; resolves once written. */
+  async close(update: Partial<AssistantMessage>): Promise<void> {
     this.flush();
     this.info = { ...this.info, ...update };
-    this.store.putMessage(this.info, false);
-    this.bus.publish("message.updated", { sessionID: this.info.sessionID, info: this.info }, this.scope);
+    const info = this.info;
+    this.write((tx) => {
+      tx.putMessage(info, false);
+      tx.emit("message.updated", { sessionID: info.sessionID, info });
+    });
+    await this.settled();
+  }
+
+  /** Resolves when every write started so far is stored; rejects with the first that failed. */
+  async settled(): Promise<void> {
+    await this.written;
+    if (this.failure) throw this.failure.error;
+  }
+
+  private write(build: Parameters<Store["commit"]>[1]): void {
+    if (this.failure) throw this.failure.error;
+    this.written = this.store.commit(this.scope, build).then(
+      () => {},
+      (error: unknown) => {
+        this.failure ??= { error };
+      },
+    );
   }
 }

@@ -2,7 +2,7 @@
 // todos. export → import → export gives the same document.
 import * as z from "zod";
 import { MessageWithParts, Session, Todo } from "../protocol/index.js";
-import { IdConflictError, type Store } from "../storage/store.js";
+import { IdConflictError, type Store } from "../storage/port.js";
 import { CoreError, notFound } from "./errors.js";
 
 export const SessionExport = z.object({
@@ -12,14 +12,14 @@ export const SessionExport = z.object({
 });
 export type SessionExport = z.infer<typeof SessionExport>;
 
-export function exportSession(store: Store, sessionID: string): SessionExport {
-  const info = store.getSession(sessionID);
+export async function exportSession(store: Store, sessionID: string): Promise<SessionExport> {
+  const info = await store.getSession(sessionID);
   if (!info) throw notFound("Session", sessionID);
-  return { info, messages: store.listMessages(sessionID), todos: store.getTodos(sessionID) };
+  return { info, messages: await store.listMessages(sessionID), todos: await store.getTodos(sessionID) };
 }
 
 /** Validates the whole document first, then writes it in one transaction: all of it or nothing. */
-export function importSession(store: Store, document: unknown): Session {
+export async function importSession(store: Store, document: unknown): Promise<Session> {
   const parsed = SessionExport.safeParse(document);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -29,7 +29,7 @@ export function importSession(store: Store, document: unknown): Session {
     );
   }
   const { info, messages, todos } = parsed.data;
-  if (store.getSession(info.id)) {
+  if (await store.getSession(info.id)) {
     throw new CoreError("conflict", `session ${info.id} already exists; delete it first or keep the existing one`);
   }
   for (const message of messages) {
@@ -40,11 +40,11 @@ export function importSession(store: Store, document: unknown): Session {
   // Ids belong to one session (DESIGN.md §3): a document reusing ids stored elsewhere (an export imported again
   // under another session id, or a hand-edited one) is refused whole, rather than moving or rewriting those rows.
   for (const { info: message, parts } of messages) {
-    const owner = store.messageOwner(message.id);
+    const owner = await store.messageOwner(message.id);
     if (owner)
       throw new CoreError("conflict", `message ${message.id} already exists in session ${owner}; nothing imported`);
     for (const part of parts) {
-      const where = store.partOwner(part.id);
+      const where = await store.partOwner(part.id);
       if (where)
         throw new CoreError(
           "conflict",
@@ -53,13 +53,14 @@ export function importSession(store: Store, document: unknown): Session {
     }
   }
   try {
-    store.transaction(() => {
-      store.putSession(info);
+    await store.commit({ directory: info.directory, sessionID: info.id }, (tx) => {
+      tx.putSession(info);
       for (const { info: message, parts } of messages) {
-        store.putMessage(message);
-        for (const part of parts) store.putPart(part);
+        tx.putMessage(message);
+        for (const part of parts) tx.putPart(part);
       }
-      if (todos.length > 0) store.setTodos(info.id, todos);
+      if (todos.length > 0) tx.setTodos(info.id, todos);
+      tx.emit("session.created", { sessionID: info.id, info });
     });
   } catch (error) {
     if (error instanceof IdConflictError) throw new CoreError("conflict", `${error.message}; nothing imported`);

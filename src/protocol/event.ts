@@ -27,11 +27,14 @@ export interface EventMap {
   "session.idle": { sessionID: string };
   /** Replayable; the error is also recorded on the assistant message when there is one. */
   "session.error": { sessionID?: string; error: MessageError & { kind?: string } };
-  /** Replayable; the diff is also at GET /session/:id/diff. */
+  /** Replayable: published after each tool call that changed a file; the diff is also at GET /session/:id/diff. */
   "session.diff": { sessionID: string; diff: FileDiff[] };
   /** Durable, replayable. */
   "message.updated": { sessionID: string; info: MessageInfo };
-  /** Durable, replayable. */
+  /**
+   * Durable, replayable. Sent by OpenCode servers when a message is reverted; moor deletes no message yet, so it
+   * never publishes this, but its clients handle it because they attach to OpenCode servers too.
+   */
   "message.removed": { sessionID: string; messageID: string };
   /** Durable (the part is written first), replayable. */
   "message.part.updated": { sessionID: string; part: Part; time?: number };
@@ -45,8 +48,6 @@ export interface EventMap {
   "todo.updated": { sessionID: string; todos: Todo[] };
   /** Replayable hint: a tool wrote this file. */
   "file.edited": { file: string };
-  /** Replayable hint. */
-  "command.executed": { name: string; sessionID: string; arguments: string; messageID: string };
 }
 
 export type EventType = keyof EventMap;
@@ -84,5 +85,4 @@ export const EVENT_TYPES: readonly EventType[] = [
   "permission.replied",
   "todo.updated",
   "file.edited",
-  "command.executed",
 ];

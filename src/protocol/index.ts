@@ -1,3 +1,4 @@
+export * from "./agent.js";
 export * from "./attachment.js";
 export * from "./errors.js";
 export * from "./event.js";

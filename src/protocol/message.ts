@@ -55,6 +55,8 @@ export const AssistantMessage = z.object({
   tokens: TokenUsage,
   finish: z.string().optional(),
   error: MessageError.optional(),
+  /** A compaction summary (OpenCode's shape): the model sees the history from the latest one on. */
+  summary: z.boolean().optional(),
 });
 export type AssistantMessage = z.infer<typeof AssistantMessage>;
 

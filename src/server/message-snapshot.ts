@@ -4,14 +4,14 @@
 // (src/client/join.ts). A header, not a field: OpenCode's clients read the same body and never see it.
 //
 // The promise behind the header: the body reflects every event up to and including `seq`, and none after. It
-// holds because the rows and `bus.lastSeq` are read in one handler with no await between, and between two tasks
-// the store holds exactly what has been announced: the store is synchronous (better-sqlite3), the bus publishes
-// synchronously, and everything is written before it is announced in the same synchronous step, streamed text
-// included (core/step-recorder.ts).
+// holds because the session service starts the read and takes `bus.lastSeq` in one synchronous step
+// (SessionService.messagesAt), a read reflects exactly the commits announced before it was started (the store
+// port's promise), and every row is written by the commit that announces it, streamed text included
+// (core/step-recorder.ts).
 import type { EventBus } from "../core/bus.js";
 import { formatEventId } from "../protocol/index.js";
 
-/** The event id a snapshot is at: read it in the same synchronous step as the rows. */
-export function snapshotPosition(bus: EventBus): string {
-  return formatEventId(bus.epoch, bus.lastSeq);
+/** The event id of a snapshot taken at sequence number `seq`. */
+export function snapshotPosition(bus: EventBus, seq: number): string {
+  return formatEventId(bus.epoch, seq);
 }

@@ -1,14 +1,15 @@
 import { Box, Text, useApp, useInput } from "ink";
 import { useCallback, useEffect, useReducer, useRef, useState } from "react";
-import type { MoorClient } from "../client/index.js";
+import { descendantsOf, type MoorClient } from "../client/index.js";
+import { initialView, viewReducer } from "../client/view-model.js";
 import type { PermissionReply, Session } from "../protocol/index.js";
 import { PermissionPrompt } from "./PermissionPrompt.js";
 import { PromptInput } from "./PromptInput.js";
 import { SessionPicker } from "./SessionPicker.js";
 import { StatusLine } from "./StatusLine.js";
-import { initialView, viewReducer } from "./state.js";
 import { Transcript } from "./Transcript.js";
 import { TrustBanner } from "./TrustBanner.js";
+import { usePrimaryAgents } from "./usePrimaryAgents.js";
 
 export interface AppProps {
   client: MoorClient;
@@ -23,8 +24,10 @@ export function App({ client, url, initialSession, giveUpAfterMs, onExit }: AppP
   const { exit } = useApp();
   const [view, dispatch] = useReducer(viewReducer, initialView);
   const [expanded, setExpanded] = useState(false);
-  // The agent for the next prompt: `plan` changes no file and asks before commands (the server enforces it).
-  const [agent, setAgent] = useState<"build" | "plan">("build");
+  // The agent for the next prompt, one of the server's primary agents (the server enforces what each may do).
+  const agents = usePrimaryAgents(client);
+  const [agentIndex, setAgentIndex] = useState(0);
+  const agent = agents.length > 0 ? agents[agentIndex % agents.length] : undefined;
   const [picker, setPicker] = useState<{ sessions: Session[]; selected: number } | undefined>();
   const sessionRef = useRef<string | undefined>(initialSession?.id);
   const lostSince = useRef<number | undefined>(undefined);
@@ -51,7 +54,12 @@ export function App({ client, url, initialSession, giveUpAfterMs, onExit }: AppP
         // The snapshot first, then the rest: status and permissions read after it are at least as new, and the
         // held events re-applied over them carry absolute values.
         const { messages, eventId } = await client.messageSnapshot(session.id);
-        const [statuses, permissions] = await Promise.all([client.statuses(), client.permissions()]);
+        const [statuses, permissions, descendants] = await Promise.all([
+          client.statuses(),
+          client.permissions(),
+          // Child sessions' questions are shown here too; a server without the route just shows this session's.
+          descendantsOf((id) => client.children(id), session.id).catch(() => []),
+        ]);
         dispatch({
           type: "open",
           session,
@@ -60,6 +68,7 @@ export function App({ client, url, initialSession, giveUpAfterMs, onExit }: AppP
           join,
           busy: Boolean(statuses[session.id]),
           permissions,
+          descendants,
         });
       } catch (error) {
         dispatch({ type: "joinFailed", join });
@@ -141,7 +150,7 @@ export function App({ client, url, initialSession, giveUpAfterMs, onExit }: AppP
         id = session.id;
       }
       dispatch({ type: "notice", text: undefined });
-      await client.promptAsync(id, { agent, parts: [{ type: "text", text }] });
+      await client.promptAsync(id, { agent: agent?.name, parts: [{ type: "text", text }] });
     },
     [client, open, quit, showPicker, agent],
   );
@@ -169,7 +178,7 @@ export function App({ client, url, initialSession, giveUpAfterMs, onExit }: AppP
       }
       return;
     }
-    if (key.tab) setAgent((current) => (current === "build" ? "plan" : "build"));
+    if (key.tab && agents.length > 0) setAgentIndex((current) => (current + 1) % agents.length);
     if (key.ctrl && input === "o") setExpanded((value) => !value);
     if (key.ctrl && input === "s") void showPicker();
   });
@@ -179,7 +188,9 @@ export function App({ client, url, initialSession, giveUpAfterMs, onExit }: AppP
     <Box flexDirection="column">
       <Transcript messages={view.messages} expanded={expanded} />
       {picker ? <SessionPicker sessions={picker.sessions} selected={picker.selected} /> : null}
-      {view.permissions[0] ? <PermissionPrompt request={view.permissions[0]} /> : null}
+      {view.permissions[0] ? (
+        <PermissionPrompt request={view.permissions[0]} fromChild={view.permissions[0].sessionID !== view.sessionID} />
+      ) : null}
       {busy ? <Text color="yellow">working… (Ctrl+C to abort)</Text> : null}
       <TrustBanner client={client} />
       <PromptInput
@@ -195,7 +206,13 @@ export function App({ client, url, initialSession, giveUpAfterMs, onExit }: AppP
         }}
         onDetach={() => quit("detached; the server keeps working")}
       />
-      <StatusLine view={view} url={url} agent={agent} />
+      <StatusLine
+        view={view}
+        url={url}
+        agent={agent?.name}
+        // The default (first) agent plain; another stands out, in its own color if the config gives one.
+        agentColor={agent && agentIndex % agents.length !== 0 ? (agent.color ?? "magenta") : undefined}
+      />
     </Box>
   );
 }

@@ -1,7 +1,18 @@
 import { Box, Text } from "ink";
-import type { ViewState } from "./state.js";
+import type { ViewState } from "../client/view-model.js";
 
-export function StatusLine({ view, url, agent }: { view: ViewState; url: string; agent: string }) {
+export function StatusLine({
+  view,
+  url,
+  agent,
+  agentColor,
+}: {
+  view: ViewState;
+  url: string;
+  /** Undefined until the server's agents are known: the prompt then runs the server's default. */
+  agent: string | undefined;
+  agentColor: string | undefined;
+}) {
   const connection =
     view.connection === "connected"
       ? { text: "connected", color: "green" }
@@ -19,13 +30,12 @@ export function StatusLine({ view, url, agent }: { view: ViewState; url: string;
       {view.notice ? <Text color="yellow">{view.notice}</Text> : null}
       <Text inverse>
         {" "}
-        {view.session?.title ?? "no session"} · <Text color={agent === "plan" ? "magenta" : undefined}>{agent}</Text> ·{" "}
+        {view.session?.title ?? "no session"} · <Text color={agentColor}>{agent ?? "agent ?"}</Text> ·{" "}
         {view.model ?? "model ?"} · {status}
         {tokens ? ` · ${tokens}` : ""} · <Text color={connection.color}>{connection.text}</Text> · {url}{" "}
       </Text>
       <Text dimColor>
-        Enter send · Alt+Enter newline · Tab build/plan · Ctrl+O expand · Ctrl+S sessions · Ctrl+C abort/quit · Ctrl+D
-        detach
+        Enter send · Alt+Enter newline · Tab agent · Ctrl+O expand · Ctrl+S sessions · Ctrl+C abort/quit · Ctrl+D detach
       </Text>
     </Box>
   );

@@ -1,6 +1,6 @@
 import { Box, Text } from "ink";
+import type { ViewMessage } from "../client/view-model.js";
 import type { Part, ToolPart } from "../protocol/index.js";
-import type { ViewMessage } from "./state.js";
 
 const SHOWN_MESSAGES = 40;
 

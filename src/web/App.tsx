@@ -1,11 +1,20 @@
 /** @jsxImportSource preact */
 // The web UI: one event stream for the whole page, folded into the session list, the pending permissions and the
-// open session's view (the TUI's reducer, src/tui/state.ts). State is fetched once the stream is open (so nothing
-// published meanwhile is missed) and again on `server.resync`; reconnects resume with Last-Event-ID (src/client).
+// open session's view (the reducer shared with the TUI, src/client/view-model.ts). State is fetched once the stream
+// is open (so nothing published meanwhile is missed) and again on `server.resync`; reconnects resume with
+// Last-Event-ID (src/client).
 import { useCallback, useEffect, useReducer, useRef, useState } from "preact/hooks";
-import type { ConnectionState, MoorClient, ProviderList } from "../client/index.js";
-import type { MoorEvent, PermissionRequest, Session, SessionStatus, Todo } from "../protocol/index.js";
-import { initialView, viewReducer } from "../tui/state.js";
+import { type ConnectionState, descendantsOf, type MoorClient, type ProviderList } from "../client/index.js";
+import { initialView, viewReducer } from "../client/view-model.js";
+import {
+  type Agent,
+  type MoorEvent,
+  type PermissionRequest,
+  primaryAgents,
+  type Session,
+  type SessionStatus,
+  type Todo,
+} from "../protocol/index.js";
 import { PermissionBanner } from "./PermissionBanner.js";
 import { SessionList } from "./SessionList.js";
 import { SessionView } from "./SessionView.js";
@@ -36,6 +45,7 @@ export function App({ client }: { client: MoorClient }) {
   const [todos, setTodos] = useState<Todo[]>([]);
   const [connection, setConnection] = useState<{ state: ConnectionState; detail?: string }>({ state: "connecting" });
   const [providers, setProviders] = useState<ProviderList>();
+  const [agents, setAgents] = useState<Agent[]>([]);
   const [model, setModel] = useState(() => localStorage.getItem(MODEL_KEY) ?? "");
   const [error, setError] = useState<string>();
   const [route, setRoute] = useState(routeFromHash);
@@ -66,11 +76,12 @@ export function App({ client }: { client: MoorClient }) {
         // The snapshot first, then the rest: what is read after it is at least as new, and the held events
         // re-applied over it carry absolute values.
         const { messages, eventId } = await client.messageSnapshot(id);
-        const [session, status, permissions, todoList] = await Promise.all([
+        const [session, status, permissions, todoList, descendants] = await Promise.all([
           client.getSession(id),
           client.statuses(),
           client.permissions(),
           client.todos(id).catch(() => [] as Todo[]),
+          descendantsOf((parent) => client.children(parent), id).catch(() => [] as string[]),
         ]);
         if (routeRef.current !== id) {
           // The user moved on meanwhile: a newer join releases the held events, or (none) this lets them go.
@@ -78,7 +89,7 @@ export function App({ client }: { client: MoorClient }) {
           return;
         }
         const busy = (status[id]?.type ?? "idle") !== "idle";
-        dispatch({ type: "open", session, messages, eventId, join, busy, permissions });
+        dispatch({ type: "open", session, messages, eventId, join, busy, permissions, descendants });
         setTodos(todoList);
       } catch (error) {
         dispatch({ type: "joinFailed", join });
@@ -109,6 +120,10 @@ export function App({ client }: { client: MoorClient }) {
     client
       .providers()
       .then(setProviders)
+      .catch(() => undefined);
+    client
+      .agents()
+      .then((list) => setAgents(primaryAgents(list)))
       .catch(() => undefined);
   }, [client]);
 
@@ -217,6 +232,7 @@ export function App({ client }: { client: MoorClient }) {
               view={current}
               todos={todos}
               providers={providers}
+              agents={agents}
               model={model}
               onModel={chooseModel}
               onBack={() => {

@@ -1,8 +1,9 @@
 /** @jsxImportSource preact */
 // One message of the transcript: the user's text as a bubble; the assistant's parts in order (text as Markdown,
 // reasoning folded, tools as cards) and its error, if the turn ended with one.
+
+import type { ViewMessage } from "../client/view-model.js";
 import type { Part } from "../protocol/index.js";
-import type { ViewMessage } from "../tui/state.js";
 import { Markdown } from "./markdown.js";
 import { ToolCard } from "./ToolCard.js";
 

@@ -1,21 +1,25 @@
 /** @jsxImportSource preact */
-// The prompt box: Enter sends, Shift+Enter is a newline; the agent picker (build, or plan: no file changes), the
-// model picker (from /config/providers) and the abort button sit beside it. Turns queue on the server, so sending while busy is allowed.
+// The prompt box: Enter sends, Shift+Enter is a newline; the agent picker (the server's primary agents, from
+// GET /agent), the model picker (from /config/providers) and the abort button sit beside it. Turns queue on the
+// server, so sending while busy is allowed.
 import { useState } from "preact/hooks";
 import type { ProviderList } from "../client/index.js";
+import type { Agent } from "../protocol/index.js";
 
 interface Props {
   busy: boolean;
   providers?: ProviderList;
   model: string;
   onModel(model: string): void;
+  /** The primary agents to pick from; empty until known (then the prompt runs the server's default agent). */
+  agents: Agent[];
   agent: string;
   onAgent(agent: string): void;
   onSend(text: string): Promise<void>;
   onAbort(): void;
 }
 
-export function PromptBox({ busy, providers, model, onModel, agent, onAgent, onSend, onAbort }: Props) {
+export function PromptBox({ busy, providers, model, onModel, agents, agent, onAgent, onSend, onAbort }: Props) {
   const [text, setText] = useState("");
   const [sending, setSending] = useState(false);
   const send = async () => {
@@ -54,12 +58,16 @@ export function PromptBox({ busy, providers, model, onModel, agent, onAgent, onS
         <select
           class="model-picker agent-picker"
           aria-label="Agent"
-          title="Plan changes no file and asks before commands"
+          title={agents.find((entry) => entry.name === agent)?.description ?? "The agent for the next prompt"}
           value={agent}
           onChange={(event) => onAgent(event.currentTarget.value)}
         >
-          <option value="build">Build</option>
-          <option value="plan">Plan</option>
+          {agents.length === 0 && <option value="">Default agent</option>}
+          {agents.map((entry) => (
+            <option key={entry.name} value={entry.name}>
+              {entry.name.charAt(0).toUpperCase() + entry.name.slice(1)}
+            </option>
+          ))}
         </select>
         <select
           class="model-picker"

@@ -3,8 +3,8 @@
 // (history, then the live stream as events fold into the view state) and the prompt box.
 import { useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { MoorClient, ProviderList } from "../client/index.js";
-import type { Todo } from "../protocol/index.js";
-import type { ViewState } from "../tui/state.js";
+import type { ViewState } from "../client/view-model.js";
+import type { Agent, Todo } from "../protocol/index.js";
 import { formatCost, shortDirectory, tokenSummary } from "./format.js";
 import { MessageView } from "./MessageView.js";
 import { PromptBox } from "./PromptBox.js";
@@ -15,6 +15,8 @@ interface Props {
   view: ViewState;
   todos: Todo[];
   providers?: ProviderList;
+  /** The server's primary agents (GET /agent), in its order. */
+  agents: Agent[];
   model: string;
   onModel(model: string): void;
   onBack(): void;
@@ -77,12 +79,14 @@ function Title({ client, view, onError }: Pick<Props, "client" | "view" | "onErr
 }
 
 export function SessionView(props: Props) {
-  const { client, view, todos, providers, model, onModel, onBack, onDeleted, onError } = props;
+  const { client, view, todos, providers, agents, model, onModel, onBack, onDeleted, onError } = props;
   const transcript = useRef<HTMLDivElement>(null);
   // Follow the stream only while the reader is at the bottom; scrolling up to read stops it.
   const stick = useRef(true);
-  // The agent for the next prompt; plan changes no file (the server enforces it).
-  const [agent, setAgent] = useState("build");
+  // The agent for the next prompt, once chosen; before that the first of the server's (what each may do is enforced
+  // by the server).
+  const [chosenAgent, setAgent] = useState("");
+  const agent = agents.some((entry) => entry.name === chosenAgent) ? chosenAgent : (agents[0]?.name ?? "");
   useLayoutEffect(() => {
     const element = transcript.current;
     if (element && stick.current) element.scrollTop = element.scrollHeight;
@@ -108,7 +112,7 @@ export function SessionView(props: Props) {
     const [providerID, ...rest] = model.split("/");
     try {
       await client.promptAsync(session.id, {
-        agent,
+        agent: agent || undefined,
         parts: [{ type: "text", text }],
         model: model ? { providerID, modelID: rest.join("/") } : undefined,
       });
@@ -173,6 +177,7 @@ export function SessionView(props: Props) {
         providers={providers}
         model={model}
         onModel={onModel}
+        agents={agents}
         agent={agent}
         onAgent={setAgent}
         onSend={send}

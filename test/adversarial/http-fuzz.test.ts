@@ -9,7 +9,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Core } from "../../src/core/index.js";
 import { createMoorApp } from "../../src/server/app.js";
-import type { Store } from "../../src/storage/store.js";
+import type { SqliteStore } from "../../src/storage/sqlite-store.js";
 import { makeTempHome, type TempHome } from "../fakes/config.js";
 import { openIdleCore } from "../fakes/idle-core.js";
 import { type FakeLlm, startFakeLlm } from "../fakes/llm-server.js";
@@ -76,11 +76,11 @@ async function fuzz(send: Send, numRuns: number): Promise<void> {
 
 describe("HTTP fuzz through app.request()", () => {
   let dir: string;
-  let store: Store;
+  let store: SqliteStore;
   let core: Core;
   let send: Send;
-  beforeAll(() => {
-    ({ dir, store, core } = openIdleCore("fuzz", "1"));
+  beforeAll(async () => {
+    ({ dir, store, core } = await openIdleCore("fuzz", "1"));
     // A lower body limit than the default 10 MB, so the large bodies also exercise the 413 path.
     // What the app logs as an unhandled error goes into the failure message: the 500's cause, found at once.
     const logged: unknown[] = [];
@@ -99,7 +99,7 @@ describe("HTTP fuzz through app.request()", () => {
   });
   afterAll(async () => {
     await core.sessions.shutdown();
-    store.close();
+    store.closeNow();
     rmSync(dir, { recursive: true, force: true });
   });
 

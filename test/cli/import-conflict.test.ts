@@ -4,29 +4,34 @@ import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { exportSession, type SessionExport } from "../../src/core/transfer.js";
-import { Store } from "../../src/storage/store.js";
+import { SqliteStore } from "../../src/storage/sqlite-store.js";
 import { makeTempHome, type TempHome } from "../fakes/config.js";
 import { runMoor } from "../fakes/moor-process.js";
 
 describe("moor import: ids belong to their session", () => {
   let home: TempHome;
   let original: SessionExport;
-  beforeEach(() => {
+  beforeEach(async () => {
     home = makeTempHome("http://127.0.0.1:9/v1");
-    const store = new Store(join(home.env.MOOR_DATA_DIR, "moor.db"));
-    store.putSession({
-      id: "ses_owner",
-      slug: "owner",
-      projectID: "global",
-      directory: home.project,
-      title: "owner",
-      version: "test",
-      time: { created: 1, updated: 1 },
-    });
-    store.putMessage({ id: "msg_owned", sessionID: "ses_owner", role: "user", time: { created: 1 } });
-    store.putPart({ id: "prt_owned", sessionID: "ses_owner", messageID: "msg_owned", type: "text", text: "mine" });
-    original = exportSession(store, "ses_owner");
-    store.close();
+    const store = new SqliteStore(join(home.env.MOOR_DATA_DIR, "moor.db"));
+    try {
+      await store.commit({ directory: home.project, sessionID: "ses_owner" }, (tx) => {
+        tx.putSession({
+          id: "ses_owner",
+          slug: "owner",
+          projectID: "global",
+          directory: home.project,
+          title: "owner",
+          version: "test",
+          time: { created: 1, updated: 1 },
+        });
+        tx.putMessage({ id: "msg_owned", sessionID: "ses_owner", role: "user", time: { created: 1 } });
+        tx.putPart({ id: "prt_owned", sessionID: "ses_owner", messageID: "msg_owned", type: "text", text: "mine" });
+      });
+      original = await exportSession(store, "ses_owner");
+    } finally {
+      store.closeNow();
+    }
   });
   afterEach(() => rmSync(home.root, { recursive: true, force: true }));
 

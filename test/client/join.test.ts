@@ -9,8 +9,8 @@ import {
   SnapshotJoin,
   type TranscriptMessage,
 } from "../../src/client/index.js";
+import { initialView, type ViewAction, type ViewState, viewReducer } from "../../src/client/view-model.js";
 import type { MessageWithParts, MoorEvent } from "../../src/protocol/index.js";
-import { initialView, type ViewAction, type ViewState, viewReducer } from "../../src/tui/state.js";
 import { makeTempHome } from "../fakes/config.js";
 import { type FakeLlm, startFakeLlm } from "../fakes/llm-server.js";
 import { type ServeHandle, startServe } from "../fakes/serve.js";

@@ -24,7 +24,8 @@ let server: ServeHandle;
 beforeAll(async () => {
   llm = await startFakeLlm();
   llm.respond((request) => mockToolConvention(request, { text: REPLY }));
-  home = makeTempHome(llm.url);
+  // A configured third primary agent: OpenCode's CLI must find it in moor's GET /agent.
+  home = makeTempHome(llm.url, { agent: { review: { description: "Reviews code", mode: "primary" } } });
   writeFileSync(join(home.project, "notes.txt"), "some notes\n");
   server = await startServe(home.env, [], home.project);
   // The first run in a new home creates OpenCode's own database; runs started together would race to create it.
@@ -43,7 +44,7 @@ interface Run {
 }
 
 /** One `opencode run --attach`, in a home of its own (its config, data and cache dirs), stdin closed. */
-function opencodeRun(prompt: string[]): Promise<Run> {
+function opencodeRun(prompt: string[], options: string[] = []): Promise<Run> {
   const root = join(home.root, "opencode");
   for (const dir of [".config", ".local/share", ".cache", ".local/state"])
     mkdirSync(join(root, dir), { recursive: true });
@@ -58,7 +59,7 @@ function opencodeRun(prompt: string[]): Promise<Run> {
   };
   return new Promise((resolve) => {
     // stdin closed: with a pipe left open, `opencode run` waits for piped input to end before it starts.
-    const child = spawn(OPENCODE, ["run", "--attach", server.url, "--", ...prompt], {
+    const child = spawn(OPENCODE, ["run", "--attach", server.url, ...options, "--", ...prompt], {
       cwd: home.project,
       env,
       stdio: ["ignore", "pipe", "pipe"],
@@ -87,7 +88,7 @@ describe("opencode run --attach against moor serve", () => {
     );
     const results: Run[] = [];
     for (let start = 0; start < prompts.length; start += AT_ONCE) {
-      results.push(...(await Promise.all(prompts.slice(start, start + AT_ONCE).map(opencodeRun))));
+      results.push(...(await Promise.all(prompts.slice(start, start + AT_ONCE).map((prompt) => opencodeRun(prompt)))));
     }
     const empty = results
       .map((run, i) => ({ run, i }))
@@ -99,4 +100,23 @@ describe("opencode run --attach against moor serve", () => {
     expect(empty, `${empty.length} of ${RUNS} runs printed no reply`).toEqual([]);
     for (const run of results) expect(run.code).toBe(0);
   });
+
+  it("--agent takes moor's agents from GET /agent: a configured primary one runs the prompt", async () => {
+    const sessionsBefore = new Set(
+      ((await (await fetch(`${server.url}/session`)).json()) as { id: string }[]).map((session) => session.id),
+    );
+    const run = await opencodeRun(["Say", "hello"], ["--agent", "review"]);
+    expect(run.code, run.stderr.slice(-500)).toBe(0);
+    // OpenCode falls back to its default agent, with a warning, for a name it does not find as a primary agent.
+    expect(run.stderr).not.toMatch(/not found|not a primary agent/);
+    expect(run.stdout).toContain(REPLY);
+    const created = ((await (await fetch(`${server.url}/session`)).json()) as { id: string }[]).filter(
+      (session) => !sessionsBefore.has(session.id),
+    );
+    expect(created).toHaveLength(1);
+    const messages = (await (await fetch(`${server.url}/session/${created[0].id}/message`)).json()) as {
+      info: { role: string; agent?: string };
+    }[];
+    expect(messages[0].info).toMatchObject({ role: "user", agent: "review" });
+  }, 120_000);
 });

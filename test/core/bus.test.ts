@@ -44,4 +44,41 @@ describe("event bus", () => {
     publishN(bus, 3);
     expect(seen).toEqual([1, 2, 3]);
   });
+
+  it("reports a throwing listener's error with the envelope, and the other listeners still run", () => {
+    const reported: { error: unknown; seq: number; type: string }[] = [];
+    const bus = new EventBus({
+      epoch: "e1",
+      onListenerError: (error, envelope) => reported.push({ error, seq: envelope.seq, type: envelope.event.type }),
+    });
+    const before: number[] = [];
+    const after: number[] = [];
+    bus.subscribe((e) => before.push(e.seq));
+    bus.subscribe((e) => {
+      if (e.seq === 2) throw new Error("boom");
+    });
+    bus.subscribe((e) => after.push(e.seq));
+    publishN(bus, 3);
+    expect(before).toEqual([1, 2, 3]);
+    expect(after).toEqual([1, 2, 3]);
+    expect(reported).toHaveLength(1);
+    expect(reported[0]).toMatchObject({ seq: 2, type: "session.idle" });
+    expect((reported[0].error as Error).message).toBe("boom");
+  });
+
+  it("keeps publishing when the error reporter itself throws", () => {
+    const bus = new EventBus({
+      epoch: "e1",
+      onListenerError: () => {
+        throw new Error("reporter down");
+      },
+    });
+    const seen: number[] = [];
+    bus.subscribe(() => {
+      throw new Error("boom");
+    });
+    bus.subscribe((e) => seen.push(e.seq));
+    expect(() => publishN(bus, 2)).not.toThrow();
+    expect(seen).toEqual([1, 2]);
+  });
 });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { AgentRegistry } from "../../src/core/agents/registry.js";
 import { evaluatePermission, OPAQUE_MARK, wildcardMatch } from "../../src/core/permission-rules.js";
 
+const agents = new AgentRegistry();
 const grant = (pattern: string) => ({ permission: "bash", pattern });
 
 describe("permission rules", () => {
@@ -22,13 +24,15 @@ describe("permission rules", () => {
     expect(evaluatePermission({ bash: { "sh *": "deny" } }, [], "bash", [opaque])).toBe("deny");
     expect(evaluatePermission({ bash: "allow" }, [], "bash", [opaque])).toBe("allow");
     expect(evaluatePermission({ bash: { "*": "allow" } }, [], "bash", [opaque])).toBe("allow");
-    expect(evaluatePermission({ bash: "allow" }, [], "bash", [opaque], "plan")).toBe("ask");
+    expect(evaluatePermission({ bash: "allow" }, [], "bash", [opaque], agents.limitsOf("plan"))).toBe("ask");
   });
 
   it("the plan agent's ask is not answered by grants; build's is", () => {
-    expect(evaluatePermission(undefined, [grant("echo *")], "bash", ["echo hi"], "build")).toBe("allow");
-    expect(evaluatePermission(undefined, [grant("echo *")], "bash", ["echo hi"], "plan")).toBe("ask");
-    expect(evaluatePermission({ bash: "allow" }, [], "bash", ["echo hi"], "plan")).toBe("ask");
-    expect(evaluatePermission({ edit: "allow" }, [], "edit", ["/p/f"], "plan")).toBe("deny");
+    expect(evaluatePermission(undefined, [grant("echo *")], "bash", ["echo hi"], agents.limitsOf("build"))).toBe(
+      "allow",
+    );
+    expect(evaluatePermission(undefined, [grant("echo *")], "bash", ["echo hi"], agents.limitsOf("plan"))).toBe("ask");
+    expect(evaluatePermission({ bash: "allow" }, [], "bash", ["echo hi"], agents.limitsOf("plan"))).toBe("ask");
+    expect(evaluatePermission({ edit: "allow" }, [], "edit", ["/p/f"], agents.limitsOf("plan"))).toBe("deny");
   });
 });

@@ -1,14 +1,13 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { rmSync } from "node:fs";
+import { afterEach, describe, expect, it } from "vitest";
 import * as z from "zod";
-import { type Core, type CoreSettings, createCore } from "../../src/core/index.js";
+import type { Core, CoreSettings } from "../../src/core/index.js";
 import type { PermissionRules } from "../../src/core/permission-rules.js";
 import type { ToolDefinition } from "../../src/core/tools/tool.js";
 import type { BusEnvelope, ToolPart } from "../../src/protocol/index.js";
-import { Store } from "../../src/storage/store.js";
-import { type ScriptedStep, scriptedModel } from "./scripted-model.js";
+import { SqliteStore } from "../../src/storage/sqlite-store.js";
+import { type CoreFixture, openCoreFixture } from "../fakes/core-fixture.js";
+import type { ScriptedStep } from "./scripted-model.js";
 
 const echoTool: ToolDefinition<{ text: string }> = {
   name: "echo",
@@ -20,58 +19,89 @@ const echoTool: ToolDefinition<{ text: string }> = {
   },
 };
 
-/** A core on a database file of its own, its model answering with the scripted steps. */
-function coreOnFile(file: string, steps: ScriptedStep[], settings: CoreSettings = { permission: { edit: "ask" } }) {
-  const store = new Store(file);
-  const model = scriptedModel(steps);
-  const core = createCore({
-    store,
-    version: "test",
-    settings: () => settings,
-    resolveModel: async () => ({ model, providerID: "mock", modelID: "m" }),
-    tools: [echoTool],
-  });
-  return { store, model, core };
+/** Fixtures opened by a test, closed (and their temp dirs removed) after it. */
+const opened: CoreFixture[] = [];
+/** Those whose process "died" (store closed under a running turn): their core is not shut down, their dir removed. */
+const dead = new Set<CoreFixture>();
+afterEach(async () => {
+  for (const fixture of opened.splice(0).reverse()) {
+    if (dead.has(fixture)) rmSync(fixture.dir, { recursive: true, force: true });
+    else await fixture.close();
+  }
+  dead.clear();
+});
+
+/**
+ * Ends a fixture's process without a word: its store closes (giving up its owner lock, as dying does) and its core
+ * is dropped, its turn left waiting. Only for a fixture that made its own temp dir (removed after the test).
+ */
+function die(fixture: CoreFixture): void {
+  fixture.store.closeNow();
+  dead.add(fixture);
+}
+
+/** A core on a database file of its own (or `dir`'s, shared), its model answering with the scripted steps. */
+async function coreOnFile(
+  prefix: string,
+  steps: ScriptedStep[],
+  settings: CoreSettings = { permission: { edit: "ask" } },
+  dir?: string,
+): Promise<CoreFixture> {
+  const fixture = await openCoreFixture({ prefix, dir, steps, settings, tools: [echoTool] });
+  opened.push(fixture);
+  return fixture;
 }
 
 describe("session service and agent loop", () => {
   let dir: string;
-  let store: Store;
   let core: Core;
   let events: BusEnvelope[];
   let permission: PermissionRules = "allow";
+  /** What a listener in a test threw (an `expect` in it, say): failed in afterEach, not swallowed by the bus. */
+  let listenerErrors: unknown[] = [];
 
-  function start(steps: ScriptedStep[]) {
-    const model = scriptedModel(steps);
-    core = createCore({
-      store,
-      version: "test",
+  async function start(steps: ScriptedStep[]) {
+    const fixture = await openCoreFixture({
+      prefix: "core",
+      steps,
       settings: () => ({ permission }),
-      resolveModel: async () => ({ model, providerID: "mock", modelID: "echo" }),
       tools: [echoTool],
-      retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 },
+      modelID: "echo",
+      core: {
+        retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 },
+        onListenerError: (error) => listenerErrors.push(error),
+      },
     });
-    events = [];
-    core.bus.subscribe((event) => events.push(event));
-    return model;
+    opened.push(fixture);
+    ({ dir, core, events } = fixture);
+    return fixture.model;
   }
 
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), "moor-core-"));
-    store = new Store(join(dir, "moor.db"));
-    permission = "allow";
-  });
   afterEach(() => {
-    store.close();
-    rmSync(dir, { recursive: true, force: true });
+    permission = "allow";
+    const errors = listenerErrors;
+    listenerErrors = [];
+    expect(errors).toEqual([]);
+  });
+
+  it("reports a throwing bus listener through createCore's onListenerError, and the turn still ends", async () => {
+    await start([{ text: "hi" }]);
+    const session = await core.sessions.create({ directory: dir });
+    core.bus.subscribe((e) => {
+      if (e.event.type === "session.idle") throw new Error("listener bug");
+    });
+    const result = await core.sessions.prompt(session.id, { parts: [{ type: "text", text: "go" }] });
+    expect(result.finish).toBe("stop");
+    expect(listenerErrors.map((error) => (error as Error).message)).toEqual(["listener bug"]);
+    listenerErrors = [];
   });
 
   it("runs a tool-calling turn and stores what it streamed", async () => {
-    start([{ toolCalls: [{ name: "echo", input: { text: "hi" } }] }, { text: "all done now" }]);
-    const session = core.sessions.create({ directory: dir });
+    await start([{ toolCalls: [{ name: "echo", input: { text: "hi" } }] }, { text: "all done now" }]);
+    const session = await core.sessions.create({ directory: dir });
     const result = await core.sessions.prompt(session.id, { parts: [{ type: "text", text: "say hi" }] });
     expect(result.finish).toBe("stop");
-    const history = core.sessions.messages(session.id);
+    const history = await core.sessions.messages(session.id);
     expect(history.map((m) => m.info.role)).toEqual(["user", "assistant", "assistant"]);
     const tool = history[1].parts.find((p): p is ToolPart => p.type === "tool")!;
     expect(tool.state.status).toBe("completed");
@@ -85,51 +115,62 @@ describe("session service and agent loop", () => {
     const types = events.map((e) => e.event.type);
     expect(types.indexOf("session.idle")).toBeGreaterThan(types.lastIndexOf("message.part.delta"));
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
-    expect(core.sessions.get(session.id).title).toBe("say hi");
+    expect((await core.sessions.get(session.id)).title).toBe("say hi");
   });
 
   it("asks permission, and a rejection reaches the model as a tool error", async () => {
     permission = { edit: "ask" };
-    start([{ toolCalls: [{ name: "echo", input: { text: "x" } }] }, { text: "ok" }]);
-    const session = core.sessions.create({ directory: dir });
+    await start([{ toolCalls: [{ name: "echo", input: { text: "x" } }] }, { text: "ok" }]);
+    const session = await core.sessions.create({ directory: dir });
+    // What was pending when each question was announced, checked after the turn.
+    const seen: { asked: string; pending: string[] }[] = [];
+    const answered: Promise<boolean>[] = [];
     core.bus.subscribe((e) => {
       if (e.event.type === "permission.asked") {
-        expect(core.gate.pending().map((p) => p.id)).toContain(e.event.properties.id);
-        core.gate.reply(e.event.properties.id, "reject", dir);
+        const asked = e.event.properties.id;
+        answered.push(
+          core.gate.pending().then((pending) => {
+            seen.push({ asked, pending: pending.map((p) => p.id) });
+            return core.gate.reply(asked, "reject");
+          }),
+        );
       }
     });
     await core.sessions.prompt(session.id, { parts: [{ type: "text", text: "go" }] });
-    const tool = core.sessions.messages(session.id)[1].parts.find((p): p is ToolPart => p.type === "tool")!;
+    expect(await Promise.all(answered)).toEqual([true]);
+    expect(seen).toHaveLength(1);
+    expect(seen[0].pending).toContain(seen[0].asked);
+    const tool = (await core.sessions.messages(session.id))[1].parts.find((p): p is ToolPart => p.type === "tool")!;
     expect(tool.state.status).toBe("error");
     expect(tool.state.status === "error" && tool.state.error).toMatch(/rejected/);
-    expect(core.gate.pending()).toEqual([]);
+    expect(await core.gate.pending()).toEqual([]);
   });
 
   it("denied by rule never runs the tool", async () => {
     permission = { edit: "deny" };
-    start([{ toolCalls: [{ name: "echo", input: { text: "x" } }] }, { text: "ok" }]);
-    const session = core.sessions.create({ directory: dir });
+    await start([{ toolCalls: [{ name: "echo", input: { text: "x" } }] }, { text: "ok" }]);
+    const session = await core.sessions.create({ directory: dir });
     await core.sessions.prompt(session.id, { parts: [{ type: "text", text: "go" }] });
-    const tool = core.sessions.messages(session.id)[1].parts.find((p): p is ToolPart => p.type === "tool")!;
+    const tool = (await core.sessions.messages(session.id))[1].parts.find((p): p is ToolPart => p.type === "tool")!;
     expect(tool.state.status === "error" && tool.state.error).toMatch(/denied/);
     expect(events.some((e) => e.event.type === "permission.asked")).toBe(false);
   });
 
   it("queues a second prompt while busy and runs it after the first", async () => {
-    start([{ text: "first reply", delayMs: 5 }, { text: "second reply" }]);
-    const session = core.sessions.create({ directory: dir });
+    await start([{ text: "first reply", delayMs: 5 }, { text: "second reply" }]);
+    const session = await core.sessions.create({ directory: dir });
     const first = core.sessions.prompt(session.id, { parts: [{ type: "text", text: "one" }] });
     const second = core.sessions.prompt(session.id, { parts: [{ type: "text", text: "two" }] });
     await Promise.all([first, second]);
-    const history = core.sessions.messages(session.id);
+    const history = await core.sessions.messages(session.id);
     const texts = history.map((m) => m.parts.map((p) => (p.type === "text" ? p.text : "")).join(""));
     expect(texts).toEqual(["one", "first reply", "two", "second reply"]);
   });
 
   it("records a provider error, publishes session.error and stays usable", async () => {
     const failure = Object.assign(new Error("Bad request"), { statusCode: 400 });
-    start([{ error: failure }, { text: "fine again" }]);
-    const session = core.sessions.create({ directory: dir });
+    await start([{ error: failure }, { text: "fine again" }]);
+    const session = await core.sessions.create({ directory: dir });
     const failed = await core.sessions.prompt(session.id, { parts: [{ type: "text", text: "x" }] });
     expect(failed.finish).toBe("error");
     expect(failed.error?.data.message).toMatch(/Bad request/);
@@ -140,8 +181,8 @@ describe("session service and agent loop", () => {
 
   it("retries a 429 with a retry status, then succeeds", async () => {
     const limited = Object.assign(new Error("Too many requests"), { statusCode: 429 });
-    const model = start([{ error: limited }, { text: "after retry" }]);
-    const session = core.sessions.create({ directory: dir });
+    const model = await start([{ error: limited }, { text: "after retry" }]);
+    const session = await core.sessions.create({ directory: dir });
     const result = await core.sessions.prompt(session.id, { parts: [{ type: "text", text: "x" }] });
     expect(result.finish).toBe("stop");
     expect(model.doStreamCalls.length).toBe(2);
@@ -154,8 +195,8 @@ describe("session service and agent loop", () => {
   it("retries a connection the provider marks retryable (a pooled socket the server had closed)", async () => {
     // The AI SDK's APICallError for a failed fetch: no status, isRetryable set.
     const dropped = Object.assign(new Error("Cannot connect to API: other side closed"), { isRetryable: true });
-    const model = start([{ error: dropped }, { text: "after reconnect" }]);
-    const session = core.sessions.create({ directory: dir });
+    const model = await start([{ error: dropped }, { text: "after reconnect" }]);
+    const session = await core.sessions.create({ directory: dir });
     const result = await core.sessions.prompt(session.id, { parts: [{ type: "text", text: "x" }] });
     expect(result.finish).toBe("stop");
     expect(model.doStreamCalls.length).toBe(2);
@@ -163,8 +204,8 @@ describe("session service and agent loop", () => {
 
   it("does not retry what the provider marks final, and records it as an API error", async () => {
     const refused = Object.assign(new Error("Bad request: unknown model"), { statusCode: 400, isRetryable: false });
-    const model = start([{ error: refused }, { text: "never" }]);
-    const session = core.sessions.create({ directory: dir });
+    const model = await start([{ error: refused }, { text: "never" }]);
+    const session = await core.sessions.create({ directory: dir });
     const result = await core.sessions.prompt(session.id, { parts: [{ type: "text", text: "x" }] });
     expect(result.finish).toBe("error");
     expect(result.error).toMatchObject({ name: "APIError", data: { statusCode: 400, isRetryable: false } });
@@ -172,8 +213,8 @@ describe("session service and agent loop", () => {
   });
 
   it("aborts a streaming turn and marks the message aborted", async () => {
-    start([{ text: "a ".repeat(200), delayMs: 5 }]);
-    const session = core.sessions.create({ directory: dir });
+    await start([{ text: "a ".repeat(200), delayMs: 5 }]);
+    const session = await core.sessions.create({ directory: dir });
     const pending = core.sessions.prompt(session.id, { parts: [{ type: "text", text: "x" }] });
     await new Promise<void>((resolve) => {
       const off = core.bus.subscribe((e) => {
@@ -183,26 +224,25 @@ describe("session service and agent loop", () => {
         }
       });
     });
-    expect(core.sessions.abort(session.id)).toBe(true);
+    expect(await core.sessions.abort(session.id)).toBe(true);
     const result = await pending;
     expect(result.finish).toBe("aborted");
-    const last = core.sessions.messages(session.id).at(-1)!;
+    const last = (await core.sessions.messages(session.id)).at(-1)!;
     expect(last.info.role === "assistant" && last.info.error?.name).toBe("MessageAbortedError");
     expect(core.sessions.status(session.id).type).toBe("idle");
   });
 
   it("the plan agent changes nothing even where the config allows everything; build still may", async () => {
-    const model = start([
+    const model = await start([
       { toolCalls: [{ name: "echo", input: { text: "plan" } }] },
       { text: "planned" },
       { toolCalls: [{ name: "echo", input: { text: "build" } }] },
       { text: "built" },
     ]);
-    const session = core.sessions.create({ directory: dir });
+    const session = await core.sessions.create({ directory: dir });
     await core.sessions.prompt(session.id, { agent: "plan", parts: [{ type: "text", text: "plan it" }] });
     await core.sessions.prompt(session.id, { agent: "build", parts: [{ type: "text", text: "do it" }] });
-    const tools = core.sessions
-      .messages(session.id)
+    const tools = (await core.sessions.messages(session.id))
       .flatMap((message) => message.parts)
       .filter((part): part is ToolPart => part.type === "tool");
     expect(tools.map((tool) => tool.state.status)).toEqual(["error", "completed"]);
@@ -213,7 +253,7 @@ describe("session service and agent loop", () => {
   });
 
   it("gives the model its tools and system prompt, and answers a malformed or unknown tool call with a tool error", async () => {
-    const model = start([
+    const model = await start([
       {
         toolCalls: [
           { name: "echo", rawInput: '{"text": "unterminated' },
@@ -223,7 +263,7 @@ describe("session service and agent loop", () => {
       },
       { text: "sorry" },
     ]);
-    const session = core.sessions.create({ directory: dir });
+    const session = await core.sessions.create({ directory: dir });
     const result = await core.sessions.prompt(session.id, { parts: [{ type: "text", text: "go" }] });
     expect(result.finish).toBe("stop");
     const [first, second] = model.doStreamCalls;
@@ -243,8 +283,7 @@ describe("session service and agent loop", () => {
 
 describe("permission memory", () => {
   it("an `always` answer holds for the rest of the session, and only that session", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "moor-always-"));
-    const { store, core } = coreOnFile(join(dir, "moor.db"), [
+    const { dir, core } = await coreOnFile("always", [
       { toolCalls: [{ name: "echo", input: { text: "a" } }] },
       { text: "one" },
       { toolCalls: [{ name: "echo", input: { text: "a" } }] },
@@ -253,126 +292,113 @@ describe("permission memory", () => {
       { text: "three" },
     ]);
     const asked: string[] = [];
+    const answered: Promise<boolean>[] = [];
     core.bus.subscribe((e) => {
       if (e.event.type === "permission.asked") {
         asked.push(e.event.properties.sessionID);
-        core.gate.reply(e.event.properties.id, "always", dir);
+        answered.push(core.gate.reply(e.event.properties.id, "always"));
       }
     });
-    const first = core.sessions.create({ directory: dir });
+    const first = await core.sessions.create({ directory: dir });
     await core.sessions.prompt(first.id, { parts: [{ type: "text", text: "1" }] });
     await core.sessions.prompt(first.id, { parts: [{ type: "text", text: "2" }] });
     expect(asked).toEqual([first.id]);
-    const second = core.sessions.create({ directory: dir });
+    const second = await core.sessions.create({ directory: dir });
     await core.sessions.prompt(second.id, { parts: [{ type: "text", text: "3" }] });
     expect(asked).toEqual([first.id, second.id]);
-    store.close();
+    expect(await Promise.all(answered)).toEqual([true, true]);
   });
 
   it("a pending question is stored, so a client that attaches later (or after a restart) sees it", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "moor-pending-"));
-    const file = join(dir, "moor.db");
-    const { store, core } = coreOnFile(file, [{ toolCalls: [{ name: "echo", input: { text: "x" } }] }]);
-    const session = core.sessions.create({ directory: dir });
+    const fixture = await coreOnFile("pending", [{ toolCalls: [{ name: "echo", input: { text: "x" } }] }]);
+    const { file, core, dir } = fixture;
+    const session = await core.sessions.create({ directory: dir });
     void core.sessions.prompt(session.id, { parts: [{ type: "text", text: "go" }] }).catch(() => {});
-    while (core.gate.pending().length === 0) await new Promise((r) => setTimeout(r, 5));
-    const [pending] = core.gate.pending();
+    while ((await core.gate.pending()).length === 0) await new Promise((r) => setTimeout(r, 5));
+    const [pending] = await core.gate.pending();
     expect(pending).toMatchObject({ sessionID: session.id, permission: "edit", patterns: ["x"] });
-    store.close();
-    const reopened = new Store(file);
-    expect(reopened.listPendingPermissions().map((p) => p.id)).toEqual([pending.id]);
-    reopened.close();
+    die(fixture);
+    const reopened = new SqliteStore(file);
+    expect((await reopened.listPendingPermissions()).map((p) => p.id)).toEqual([pending.id]);
+    reopened.closeNow();
   });
 });
 
 describe("questions without a turn", () => {
-  function coreOn(file: string, steps: ScriptedStep[]) {
-    const { store, core } = coreOnFile(file, steps);
+  async function coreOn(steps: ScriptedStep[], dir?: string) {
+    const fixture = await coreOnFile("orphans", steps, undefined, dir);
     const replies: unknown[] = [];
-    core.bus.subscribe(({ event }) => event.type === "permission.replied" && replies.push(event.properties));
-    return { store, core, replies };
+    fixture.core.bus.subscribe(({ event }) => event.type === "permission.replied" && replies.push(event.properties));
+    return Object.assign(fixture, { replies });
   }
 
   it("are closed as rejected when their turn is aborted, and at start when the process that asked is gone", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "moor-orphans-"));
-    const file = join(dir, "moor.db");
     const ask = { toolCalls: [{ name: "echo", input: { text: "x" } }] };
 
     // Aborted while asking: every client is told the question is gone.
-    const first = coreOn(file, [ask, ask]);
-    const session = first.core.sessions.create({ directory: dir });
+    const first = await coreOn([ask, ask]);
+    const dir = first.dir;
+    const session = await first.core.sessions.create({ directory: dir });
     const aborted = first.core.sessions.prompt(session.id, { parts: [{ type: "text", text: "go" }] });
-    while (first.core.gate.pending().length === 0) await new Promise((r) => setTimeout(r, 5));
-    const [question] = first.core.gate.pending();
-    first.core.sessions.abort(session.id);
+    while ((await first.core.gate.pending()).length === 0) await new Promise((r) => setTimeout(r, 5));
+    const [question] = await first.core.gate.pending();
+    await first.core.sessions.abort(session.id);
     await aborted;
-    expect(first.core.gate.pending()).toEqual([]);
+    expect(await first.core.gate.pending()).toEqual([]);
     expect(first.replies).toEqual([{ sessionID: session.id, requestID: question.id, reply: "reject" }]);
 
     // Left pending by a process that died (closing the store gives up its owner lock): the next process closes it
     // at start, as expired rather than rejected by anyone, and a new prompt runs.
     void first.core.sessions.prompt(session.id, { parts: [{ type: "text", text: "again" }] }).catch(() => {});
-    while (first.core.gate.pending().length === 0) await new Promise((r) => setTimeout(r, 5));
-    const [orphan] = first.core.gate.pending();
-    first.store.close();
-    const second = coreOn(file, [{ text: "fresh start" }]);
-    expect(second.core.gate.pending()).toEqual([]);
-    expect(second.store.getPermission(orphan.id)?.status).toBe("expired");
+    while ((await first.core.gate.pending()).length === 0) await new Promise((r) => setTimeout(r, 5));
+    const [orphan] = await first.core.gate.pending();
+    die(first);
+    const second = await coreOn([{ text: "fresh start" }], dir);
+    expect(await second.core.gate.pending()).toEqual([]);
+    expect((await second.store.getPermission(orphan.id))?.status).toBe("expired");
     await second.core.sessions.prompt(session.id, { parts: [{ type: "text", text: "something else" }] });
-    expect(second.core.gate.pending()).toEqual([]);
-    second.store.close();
+    expect(await second.core.gate.pending()).toEqual([]);
   });
 
   it("asked by another process sharing the database, are shown while it lives and closed once it is gone", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "moor-foreign-"));
-    const file = join(dir, "moor.db");
     // Both open at once: the second one's start-up recovery ran before the first asked anything.
-    const asker = coreOn(file, [{ toolCalls: [{ name: "echo", input: { text: "x" } }] }]);
-    const viewer = coreOn(file, []);
-    const session = asker.core.sessions.create({ directory: dir });
+    const asker = await coreOn([{ toolCalls: [{ name: "echo", input: { text: "x" } }] }]);
+    const dir = asker.dir;
+    const viewer = await coreOn([], dir);
+    const session = await asker.core.sessions.create({ directory: dir });
     void asker.core.sessions.prompt(session.id, { parts: [{ type: "text", text: "go" }] }).catch(() => {});
-    while (asker.core.gate.pending().length === 0) await new Promise((r) => setTimeout(r, 5));
-    const [question] = asker.core.gate.pending();
-    expect(viewer.core.gate.pending().map((request) => request.id)).toEqual([question.id]);
+    while ((await asker.core.gate.pending()).length === 0) await new Promise((r) => setTimeout(r, 5));
+    const [question] = await asker.core.gate.pending();
+    expect((await viewer.core.gate.pending()).map((request) => request.id)).toEqual([question.id]);
     // The asking process ends without a word (closing its store gives up its owner lock, as dying does).
-    asker.store.close();
-    expect(viewer.core.gate.pending()).toEqual([]);
-    expect(viewer.store.getPermission(question.id)?.status).toBe("expired");
+    die(asker);
+    expect(await viewer.core.gate.pending()).toEqual([]);
+    expect((await viewer.store.getPermission(question.id))?.status).toBe("expired");
     expect(viewer.replies).toEqual([{ sessionID: session.id, requestID: question.id, reply: "reject" }]);
-    viewer.store.close();
   });
 });
 
 describe("step limit", () => {
   it("stops after maxSteps model steps even if the model keeps calling tools", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "moor-steps-"));
-    const { store, model, core } = coreOnFile(
-      join(dir, "moor.db"),
+    const { dir, model, core } = await coreOnFile(
+      "steps",
       Array.from({ length: 10 }, () => ({ toolCalls: [{ name: "echo", input: { text: "again" } }] })),
       { permission: "allow", maxSteps: 3 },
     );
-    const session = core.sessions.create({ directory: dir });
+    const session = await core.sessions.create({ directory: dir });
     const result = await core.sessions.prompt(session.id, { parts: [{ type: "text", text: "loop" }] });
     expect(result.finish).toBe("max-steps");
     expect(model.doStreamCalls.length).toBe(3);
-    expect(core.sessions.messages(session.id).filter((m) => m.info.role === "assistant")).toHaveLength(3);
-    store.close();
+    expect((await core.sessions.messages(session.id)).filter((m) => m.info.role === "assistant")).toHaveLength(3);
   });
 });
 
 describe("replay", () => {
   it("replayed events show each part as it was when announced, so replaying deltas rebuilds the text exactly", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "moor-replay-"));
-    const store = new Store(join(dir, "moor.db"));
-    const model = scriptedModel([{ text: "one two three four" }]);
-    const core = createCore({
-      store,
-      version: "test",
-      settings: () => ({}),
-      resolveModel: async () => ({ model, providerID: "mock", modelID: "m" }),
-      tools: [],
-    });
-    const session = core.sessions.create({ directory: dir });
+    const fixture = await openCoreFixture({ prefix: "replay", steps: [{ text: "one two three four" }] });
+    opened.push(fixture);
+    const { dir, core } = fixture;
+    const session = await core.sessions.create({ directory: dir });
     await core.sessions.prompt(session.id, { parts: [{ type: "text", text: "count" }] });
     // A client that reconnects from the start folds the replayed events the way a live one would; it is checked
     // right after the last delta, before the part's final update would paper over a doubled text.
@@ -388,6 +414,5 @@ describe("replay", () => {
       }
     }
     expect([...texts.values()]).toEqual(["count", "one two three four"]);
-    store.close();
   });
 });

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MessageWithParts } from "../../src/protocol/index.js";
 import { makeTempHome } from "../fakes/config.js";
 import { type FakeLlm, mockToolConvention, startFakeLlm } from "../fakes/llm-server.js";
-import { readSse, type ServeHandle, type SseItem, startServe } from "../fakes/serve.js";
+import { type ServeHandle, type SseItem, startServe, watchSse } from "../fakes/serve.js";
 
 let llm: FakeLlm;
 beforeAll(async () => {
@@ -42,14 +42,15 @@ describe("kill -9 during streaming tool-using turns", () => {
 
     for (const [round, delay] of killPoints.entries()) {
       const events: SseItem[] = [];
-      const reading = readSse(`${server.url}/event`, {
+      const stream = watchSse(`${server.url}/event`, {
         until: (items) => {
           events.splice(0, events.length, ...items);
           return false;
         },
         timeoutMs: 60_000,
-      }).catch(() => events);
-      await new Promise((resolve) => setTimeout(resolve, 30));
+      });
+      const reading = stream.done.catch(() => events);
+      await stream.connected;
       await fetch(`${server.url}/session/${sessionID}/prompt_async`, {
         method: "POST",
         headers: json,

@@ -17,13 +17,27 @@ const json = { "content-type": "application/json" };
 const KILLS = 4;
 
 /** Text per part as one SSE client was shown it: the deltas, and the full text of part updates. */
-function watch(url: string): { seen: Map<string, string>; deltas: () => number; done: Promise<void> } {
+function watch(url: string): {
+  seen: Map<string, string>;
+  deltas: () => number;
+  connected: Promise<void>;
+  done: Promise<void>;
+} {
   const seen = new Map<string, string>();
   let deltas = 0;
+  let subscribed!: () => void;
+  /** The stream's first frame (server.connected) arrived: the client is subscribed from then on. */
+  const connected = new Promise<void>((resolve) => {
+    subscribed = resolve;
+  });
   const done = (async () => {
-    const response = await fetch(`${url}/event`);
     const decoder = new TextDecoder();
     let buffer = "";
+    const response = await fetch(`${url}/event`).catch((error) => {
+      // Failing to connect fails the test (through `done`); it must not leave `connected` waiting forever.
+      subscribed();
+      throw error;
+    });
     try {
       for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
         buffer += decoder.decode(chunk, { stream: true });
@@ -32,6 +46,7 @@ function watch(url: string): { seen: Map<string, string>; deltas: () => number; 
           buffer = buffer.slice(end + 1);
           if (!line.startsWith("data: ")) continue;
           const { type, properties } = JSON.parse(line.slice(6));
+          if (type === "server.connected") subscribed();
           if (type === "message.part.delta") {
             seen.set(properties.partID, (seen.get(properties.partID) ?? "") + properties.delta);
             deltas++;
@@ -44,9 +59,11 @@ function watch(url: string): { seen: Map<string, string>; deltas: () => number; 
       }
     } catch {
       // The server was killed under the stream: what arrived before is what this client saw.
+    } finally {
+      subscribed();
     }
   })();
-  return { seen, deltas: () => deltas, done };
+  return { seen, deltas: () => deltas, connected, done };
 }
 
 async function until(predicate: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
@@ -70,7 +87,7 @@ describe("kill -9 during long streamed replies", () => {
       let checkedChars = 0;
       for (let round = 0; round < KILLS; round++) {
         const client = watch(server.url);
-        await new Promise((resolve) => setTimeout(resolve, 50));
+        await client.connected;
         const started = await fetch(`${server.url}/session/${sessionID}/prompt_async`, {
           method: "POST",
           headers: json,

@@ -2,18 +2,18 @@ import { rmSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Core } from "../../src/core/index.js";
 import { createMoorApp } from "../../src/server/app.js";
-import type { Store } from "../../src/storage/store.js";
+import type { SqliteStore } from "../../src/storage/sqlite-store.js";
 import { openIdleCore } from "../fakes/idle-core.js";
 
 describe("server app (app.request)", () => {
   let dir: string;
-  let store: Store;
+  let store: SqliteStore;
   let core: Core;
-  beforeEach(() => {
-    ({ dir, store, core } = openIdleCore("app", "1.2.3"));
+  beforeEach(async () => {
+    ({ dir, store, core } = await openIdleCore("app", "1.2.3"));
   });
   afterEach(() => {
-    store.close();
+    store.closeNow();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -7,7 +7,7 @@ import { createMoorApp } from "../../src/server/app.js";
 import { isAuthorized } from "../../src/server/auth.js";
 import { corsHeaders, isLoopbackIp } from "../../src/server/guard.js";
 import { LoginThrottle } from "../../src/server/login-throttle.js";
-import type { Store } from "../../src/storage/store.js";
+import type { SqliteStore } from "../../src/storage/sqlite-store.js";
 import { openIdleCore } from "../fakes/idle-core.js";
 
 const basic = (user: string, password: string) => Buffer.from(`${user}:${password}`).toString("base64");
@@ -26,13 +26,13 @@ describe("HTTP authentication", () => {
 
   describe("through the app", () => {
     let dir: string;
-    let store: Store;
+    let store: SqliteStore;
     let core: Core;
-    beforeEach(() => {
-      ({ dir, store, core } = openIdleCore("auth", "1"));
+    beforeEach(async () => {
+      ({ dir, store, core } = await openIdleCore("auth", "1"));
     });
     afterEach(() => {
-      store.close();
+      store.closeNow();
       rmSync(dir, { recursive: true, force: true });
     });
 

@@ -1,28 +1,18 @@
 // The message list's promise (src/server/message-snapshot.ts): its body reflects every event up to the id in its
 // `x-moor-event-id` header and none after. Snapshots are taken at many moments of a streaming reply and each is
 // compared with the text the events up to its id announced.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { createCore } from "../../src/core/index.js";
 import { type MessageWithParts, parseEventId } from "../../src/protocol/index.js";
 import { createMoorApp } from "../../src/server/app.js";
-import { Store } from "../../src/storage/store.js";
-import { scriptedModel } from "../core/scripted-model.js";
+import { openCoreFixture } from "../fakes/core-fixture.js";
 
 describe("GET /session/:id/message", () => {
   it("answers exactly the text the events up to its x-moor-event-id announced, at any moment of a stream", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "moor-snapshot-"));
-    const store = new Store(join(dir, "moor.db"));
-    const model = scriptedModel([{ text: "alpha beta gamma delta epsilon ".repeat(40), delayMs: 1 }]);
-    const core = createCore({
-      store,
-      version: "test",
-      settings: () => ({}),
-      resolveModel: async () => ({ model, providerID: "mock", modelID: "m" }),
-      tools: [],
+    const fixture = await openCoreFixture({
+      prefix: "snapshot",
+      steps: [{ text: "alpha beta gamma delta epsilon ".repeat(40), delayMs: 1 }],
     });
+    const { dir, core } = fixture;
     const { app } = createMoorApp({ core, version: "test", defaultDirectory: dir });
     // The text of every text part after each event, by sequence number.
     const announcedAt = new Map<number, Map<string, string>>();
@@ -37,7 +27,7 @@ describe("GET /session/:id/message", () => {
       }
       announcedAt.set(seq, new Map(text));
     });
-    const session = core.sessions.create({ directory: dir });
+    const session = await core.sessions.create({ directory: dir });
     const turn = core.sessions.prompt(session.id, { parts: [{ type: "text", text: "talk" }] });
     let streaming = true;
     void turn.finally(() => {
@@ -63,7 +53,6 @@ describe("GET /session/:id/message", () => {
         if (part.type === "text") expect(part.text, `part ${part.id} at event ${seq}`).toBe(announced.get(part.id));
       }
     }
-    store.close();
-    rmSync(dir, { recursive: true, force: true });
+    await fixture.close();
   });
 });

@@ -1,16 +1,14 @@
 // A password-less server serves only its own user (and root): the peer's uid comes from the kernel's socket
 // tables. The parser is checked on captured table text; the rule on a real server with a second real account.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { endianness, tmpdir } from "node:os";
+import { chownSync, existsSync, readdirSync } from "node:fs";
+import { endianness } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { createCore } from "../../src/core/index.js";
 import { startServer } from "../../src/server/listen.js";
 import { findSocket, judgePeer, tableEndpoint } from "../../src/server/peer-uid.js";
-import { Store } from "../../src/storage/store.js";
-import { scriptedModel } from "../core/scripted-model.js";
 import { makeTempHome, type TempHome } from "../fakes/config.js";
+import { openCoreFixture } from "../fakes/core-fixture.js";
 import { type FakeLlm, startFakeLlm } from "../fakes/llm-server.js";
 import { MOOR_BIN, waitForOutput } from "../fakes/moor-process.js";
 import { type ServeHandle, startServe } from "../fakes/serve.js";
@@ -87,16 +85,8 @@ describe.skipIf(endianness() !== "LE")("the socket-table parser (little-endian h
 
 describe("where the socket tables cannot be read", () => {
   it("serves as before and says so at start", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "moor-peer-"));
-    const store = new Store(join(dir, "moor.db"));
-    const model = scriptedModel([]);
-    const core = createCore({
-      store,
-      version: "1",
-      settings: () => ({}),
-      resolveModel: async () => ({ model, providerID: "mock", modelID: "m" }),
-      tools: [],
-    });
+    const fixture = await openCoreFixture({ prefix: "peer", version: "1" });
+    const { dir, core } = fixture;
     const stderr = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
     try {
       const server = await startServer({
@@ -114,9 +104,7 @@ describe("where the socket tables cannot be read", () => {
       await server.close();
     } finally {
       stderr.mockRestore();
-      await core.shutdown();
-      store.close();
-      rmSync(dir, { recursive: true, force: true });
+      await fixture.close();
     }
   });
 });

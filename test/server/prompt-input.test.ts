@@ -6,35 +6,36 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { MockLanguageModelV3 } from "ai/test";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type Core, createCore } from "../../src/core/index.js";
+import type { Core } from "../../src/core/index.js";
 import { createBuiltinTools } from "../../src/core/tools/index.js";
 import { exportSession } from "../../src/core/transfer.js";
 import type { BusEnvelope, MessageWithParts, Session, ToolPart } from "../../src/protocol/index.js";
 import { createMoorApp } from "../../src/server/app.js";
-import { Store } from "../../src/storage/store.js";
-import { type ScriptedStep, scriptedModel } from "../core/scripted-model.js";
+import type { SqliteStore } from "../../src/storage/sqlite-store.js";
+import type { ScriptedStep } from "../core/scripted-model.js";
+import { type CoreFixture, openCoreFixture } from "../fakes/core-fixture.js";
 
 const json = { "content-type": "application/json" };
 
 describe("prompt input (app.request)", () => {
   let dir: string;
-  let store: Store;
+  let fixture: CoreFixture | undefined;
+  let store: SqliteStore;
   let core: Core;
   let model: MockLanguageModelV3;
   let app: ReturnType<typeof createMoorApp>["app"];
   let events: BusEnvelope[];
 
-  function start(steps: ScriptedStep[]) {
-    model = scriptedModel(steps);
-    core = createCore({
-      store,
-      version: "test",
-      settings: () => ({ permission: "allow" }),
-      resolveModel: async () => ({ model, providerID: "mock", modelID: "m" }),
-      tools: createBuiltinTools({ commandEnv: () => ({}) }),
+  /** A core (and app) on the test's database whose model runs `steps`; a core started before is shut down first. */
+  async function start(steps: ScriptedStep[]) {
+    await fixture?.close();
+    fixture = await openCoreFixture({
+      dir,
+      steps,
+      settings: { permission: "allow" },
+      tools: ({ todos }) => createBuiltinTools({ commandEnv: () => ({}), todos }),
     });
-    events = [];
-    core.bus.subscribe((event) => events.push(event));
+    ({ store, core, model, events } = fixture);
     app = createMoorApp({ core, version: "test", defaultDirectory: dir }).app;
   }
 
@@ -52,17 +53,16 @@ describe("prompt input (app.request)", () => {
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), "moor-prompt-"));
-    store = new Store(join(dir, "moor.db"));
   });
   afterEach(async () => {
-    await core.shutdown();
-    store.close();
+    await fixture?.close();
+    fixture = undefined;
     rmSync(dir, { recursive: true, force: true });
   });
 
   describe("ids chosen by a client belong to their session", () => {
     it("a messageID or part id of another session is a 409, and that session is unchanged", async () => {
-      start([{ text: "reply one" }, { text: "reply two" }]);
+      await start([{ text: "reply one" }, { text: "reply two" }]);
       const s1 = await newSession();
       const s2 = await newSession();
       const first = await post(`/session/${s1.id}/message`, {
@@ -70,7 +70,7 @@ describe("prompt input (app.request)", () => {
         parts: [{ id: "prt_chosen", type: "text", text: "S1's secret" }],
       });
       expect(first.status).toBe(200);
-      const before = exportSession(store, s1.id);
+      const before = await exportSession(store, s1.id);
 
       for (const body of [
         { messageID: "msg_chosen", parts: [{ type: "text", text: "S2 overwrites" }] },
@@ -103,9 +103,9 @@ describe("prompt input (app.request)", () => {
       });
       expect(twice.status).toBe(400);
 
-      expect(exportSession(store, s1.id)).toEqual(before);
-      expect(JSON.stringify(exportSession(store, s1.id))).not.toContain("S2 overwrites");
-      expect(core.sessions.messages(s2.id)).toEqual([]);
+      expect(await exportSession(store, s1.id)).toEqual(before);
+      expect(JSON.stringify(await exportSession(store, s1.id))).not.toContain("S2 overwrites");
+      expect(await core.sessions.messages(s2.id)).toEqual([]);
       expect(model.doStreamCalls.length).toBe(1);
     });
   });
@@ -121,7 +121,7 @@ describe("prompt input (app.request)", () => {
     ];
 
     it("a file part that could not be read back is a 400 on both prompt routes, and nothing is stored", async () => {
-      start([]);
+      await start([]);
       const session = await newSession();
       for (const file of bad) {
         for (const route of ["message", "prompt_async"]) {
@@ -137,12 +137,12 @@ describe("prompt input (app.request)", () => {
           expect(error.message).toMatch(/file part not accepted/);
         }
       }
-      expect(core.sessions.messages(session.id)).toEqual([]);
+      expect(await core.sessions.messages(session.id)).toEqual([]);
       expect(model.doStreamCalls.length).toBe(0);
     });
 
     it("well-formed attachments reach the model decoded", async () => {
-      start([{ text: "read it" }]);
+      await start([{ text: "read it" }]);
       const session = await newSession();
       const response = await post(`/session/${session.id}/message`, {
         parts: [
@@ -160,21 +160,23 @@ describe("prompt input (app.request)", () => {
     });
 
     it("a session holding an unreadable stored attachment still answers later prompts", async () => {
-      start([{ text: "first" }, { text: "second" }, { text: "third" }]);
+      await start([{ text: "first" }, { text: "second" }, { text: "third" }]);
       const session = await newSession();
       expect((await post(`/session/${session.id}/message`, { parts: [{ type: "text", text: "hello" }] })).status).toBe(
         200,
       );
       // As written by an older moor, which accepted it: the stored part cannot be decoded.
-      const userID = core.sessions.messages(session.id)[0].info.id;
-      store.putPart({
-        id: "prt_zz",
-        sessionID: session.id,
-        messageID: userID,
-        type: "file",
-        mime: "text/plain",
-        url: "data:,%ZZ",
-      });
+      const userID = (await core.sessions.messages(session.id))[0].info.id;
+      await store.commit({ directory: dir, sessionID: session.id }, (tx) =>
+        tx.putPart({
+          id: "prt_zz",
+          sessionID: session.id,
+          messageID: userID,
+          type: "file",
+          mime: "text/plain",
+          url: "data:,%ZZ",
+        }),
+      );
       const later = await post(`/session/${session.id}/message`, { parts: [{ type: "text", text: "still there?" }] });
       expect(later.status).toBe(200);
       expect(
@@ -186,7 +188,7 @@ describe("prompt input (app.request)", () => {
         (await post(`/session/${session.id}/prompt_async`, { parts: [{ type: "text", text: "async" }] })).status,
       ).toBe(204);
       await idle(session.id);
-      const last = core.sessions.messages(session.id).at(-1)!;
+      const last = (await core.sessions.messages(session.id)).at(-1)!;
       expect(last.info.role === "assistant" && last.info.error).toBeUndefined();
       expect(last.parts.some((p) => p.type === "text" && p.text === "third")).toBe(true);
     });
@@ -195,7 +197,7 @@ describe("prompt input (app.request)", () => {
   describe("OpenCode's prompt fields", () => {
     it("tools: {bash: false} keeps bash from the model and refuses a bash call it makes anyway", async () => {
       const marker = join(dir, "marker");
-      start([
+      await start([
         { toolCalls: [{ name: "bash", input: { command: `touch ${marker}`, description: "touch" } }] },
         { text: "ok" },
       ]);
@@ -208,20 +210,19 @@ describe("prompt input (app.request)", () => {
       const offered = (model.doStreamCalls[0].tools ?? []).map((tool) => tool.name);
       expect(offered).not.toContain("bash");
       expect(offered).toContain("read");
-      const call = core.sessions
-        .messages(session.id)
+      const call = (await core.sessions.messages(session.id))
         .flatMap((m) => m.parts)
         .find((p): p is ToolPart => p.type === "tool")!;
       expect(call.state.status === "error" && call.state.error).toMatch(/turned off/);
       expect(existsSync(marker)).toBe(false);
       // The switch is the prompt's: the next prompt has bash again.
-      start([{ text: "fine" }]);
+      await start([{ text: "fine" }]);
       await post(`/session/${session.id}/message`, { parts: [{ type: "text", text: "again" }] });
       expect((model.doStreamCalls[0].tools ?? []).map((tool) => tool.name)).toContain("bash");
     });
 
     it("tools: a wildcard turns off every tool it matches, a named true keeps one, edit covers write", async () => {
-      start([{ text: "ok" }, { text: "ok" }]);
+      await start([{ text: "ok" }, { text: "ok" }]);
       const session = await newSession();
       await post(`/session/${session.id}/message`, {
         tools: { "*": false, read: true },
@@ -236,7 +237,7 @@ describe("prompt input (app.request)", () => {
     });
 
     it("noReply: true stores and announces the prompt and starts no turn", async () => {
-      start([{ text: "answer" }]);
+      await start([{ text: "answer" }]);
       const session = await newSession();
       const response = await post(`/session/${session.id}/message`, {
         noReply: true,
@@ -252,7 +253,7 @@ describe("prompt input (app.request)", () => {
       ).toBe(204);
       expect(model.doStreamCalls.length).toBe(0);
       expect(core.sessions.isBusy(session.id)).toBe(false);
-      expect(core.sessions.messages(session.id).map((m) => m.info.role)).toEqual(["user", "user"]);
+      expect((await core.sessions.messages(session.id)).map((m) => m.info.role)).toEqual(["user", "user"]);
       const types = events.map((e) => e.event.type);
       expect(types.filter((t) => t === "message.updated").length).toBe(2);
       expect(types).not.toContain("session.status");
@@ -262,7 +263,7 @@ describe("prompt input (app.request)", () => {
     });
 
     it("an unknown agent is a 400 (toString and __proto__ included); a known one is accepted", async () => {
-      start([{ text: "planned" }]);
+      await start([{ text: "planned" }]);
       const session = await newSession();
       for (const agent of ["toString", "__proto__", "constructor", "nope", ""]) {
         for (const route of ["message", "prompt_async"]) {
@@ -276,7 +277,7 @@ describe("prompt input (app.request)", () => {
           expect(error.message).toMatch(/Unknown agent/);
         }
       }
-      expect(core.sessions.messages(session.id)).toEqual([]);
+      expect(await core.sessions.messages(session.id)).toEqual([]);
       const ok = await post(`/session/${session.id}/message`, { agent: "plan", parts: [{ type: "text", text: "x" }] });
       expect(ok.status).toBe(200);
       const system = JSON.stringify(model.doStreamCalls[0].prompt[0]);

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { PermissionRequest } from "../../src/protocol/index.js";
 import { makeTempHome, type TempHome } from "../fakes/config.js";
 import { type FakeLlm, startFakeLlm } from "../fakes/llm-server.js";
-import { readSse, type ServeHandle, startServe } from "../fakes/serve.js";
+import { type ServeHandle, startServe, watchSse } from "../fakes/serve.js";
 
 let llm: FakeLlm;
 let server: ServeHandle | undefined;
@@ -66,14 +66,14 @@ describe("permission questions and the process that asks them", () => {
     const home = makeTempHome(llm.url, { permission: { bash: "ask" } });
     const { question } = await askingServer(home);
     const url = server!.url;
-    const events = readSse(`${url}/event`, {
+    const events = watchSse(`${url}/event`, {
       until: (items) => items.some((item) => item.event.type === "permission.replied"),
       timeoutMs: 8000,
     });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await events.connected;
     await server!.stop("SIGTERM");
     server = undefined;
-    const replied = (await events).find((item) => item.event.type === "permission.replied")!;
+    const replied = (await events.done).find((item) => item.event.type === "permission.replied")!;
     expect(replied.event.properties).toMatchObject({ requestID: question.id, reply: "reject" });
     expect(statusOf(home, question.id)).toBe("expired");
   });

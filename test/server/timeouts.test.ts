@@ -5,17 +5,17 @@ import { connect, type Socket } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Core } from "../../src/core/index.js";
 import { type RunningServer, startServer } from "../../src/server/listen.js";
-import type { Store } from "../../src/storage/store.js";
+import type { SqliteStore } from "../../src/storage/sqlite-store.js";
 import { openIdleCore } from "../fakes/idle-core.js";
 
 describe("request time limits on a real listener", () => {
   let dir: string;
-  let store: Store;
+  let store: SqliteStore;
   let core: Core;
   let server: RunningServer;
   let port: number;
   beforeEach(async () => {
-    ({ dir, store, core } = openIdleCore("timeouts", "1"));
+    ({ dir, store, core } = await openIdleCore("timeouts", "1"));
     server = await startServer({
       core,
       version: "1",
@@ -31,7 +31,7 @@ describe("request time limits on a real listener", () => {
   afterEach(async () => {
     await server.close();
     await core.shutdown();
-    store.close();
+    store.closeNow();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { OwnerLocks } from "../../src/storage/owner-lock.js";
-import { Store } from "../../src/storage/store.js";
+import { SqliteStore } from "../../src/storage/sqlite-store.js";
 
 const COMPILED = pathToFileURL(join(import.meta.dirname, "../../dist/storage/owner-lock.js")).href;
 
@@ -16,37 +16,40 @@ describe("owner locks", () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("a store takes its lock with its first running message; another store sees it alive until it closes", () => {
+  it("a store takes its lock with its first running message; another store sees it alive until it closes", async () => {
     const file = join(dir, "moor.db");
-    const owner = new Store(file);
-    const other = new Store(file);
+    const owner = new SqliteStore(file);
+    const other = new SqliteStore(file);
     expect(existsSync(join(dir, "owners"))).toBe(false);
     const session = { id: "ses_1", slug: "s", projectID: "p", directory: dir, title: "t", version: "v", path: "" };
-    owner.putSession({ ...session, time: { created: 1, updated: 1 } });
-    owner.putMessage(
-      {
-        id: "msg_1",
-        sessionID: "ses_1",
-        role: "assistant",
-        time: { created: 1 },
-        parentID: "msg_0",
-        modelID: "m",
-        providerID: "p",
-        mode: "build",
-        agent: "build",
-        path: { cwd: dir, root: dir },
-        cost: 0,
-        tokens: { total: 0, input: 0, output: 0, reasoning: 0, cache: { read: 0, write: 0 } },
-      },
-      true,
+    const scope = { directory: dir, sessionID: "ses_1" };
+    await owner.commit(scope, (tx) => tx.putSession({ ...session, time: { created: 1, updated: 1 } }));
+    await owner.commit(scope, (tx) =>
+      tx.putMessage(
+        {
+          id: "msg_1",
+          sessionID: "ses_1",
+          role: "assistant",
+          time: { created: 1 },
+          parentID: "msg_0",
+          modelID: "m",
+          providerID: "p",
+          mode: "build",
+          agent: "build",
+          path: { cwd: dir, root: dir },
+          cost: 0,
+          tokens: { total: 0, input: 0, output: 0, reasoning: 0, cache: { read: 0, write: 0 } },
+        },
+        true,
+      ),
     );
-    const [running] = other.listRunningMessages();
+    const [running] = await other.listRunningMessages();
     expect(running.ownerToken).toMatch(/^\d+-[0-9a-f]+$/);
-    expect(other.owners.isAlive(running.ownerToken!)).toBe(true);
-    owner.close();
-    expect(other.owners.isAlive(running.ownerToken!)).toBe(false);
+    expect(await other.isOwnerAlive(running.ownerToken!)).toBe(true);
+    owner.closeNow();
+    expect(await other.isOwnerAlive(running.ownerToken!)).toBe(false);
     expect(readdirSync(join(dir, "owners"))).toEqual([]);
-    other.close();
+    other.closeNow();
   });
 
   it("an owner killed with SIGKILL is dead at once, and a sweep removes its file but not a live owner's", async () => {

@@ -99,7 +99,8 @@ describe("moor attach (tmux)", () => {
     );
     const screen = attach(server.url);
     await ready(screen);
-    expect(screen.screen()).toMatch(/ · build · /);
+    // The agents come from the server (GET /agent): the first is shown once they arrive.
+    await screen.waitFor(/ · build · /);
     screen.keys("Tab");
     await screen.waitFor(/ · plan · /);
     screen.type("plan the note");

@@ -234,4 +234,33 @@ describe.skipIf(skipReason)("the web UI", () => {
     await page.locator(".session-item", { hasText: "Behind a password" }).waitFor();
     expect(problemsOf(page)).toEqual([]);
   }, 60_000);
+
+  it("the agent picker lists the server's primary agents (GET /agent), a configured one included", async () => {
+    home = makeTempHome(llm.url, {
+      agent: {
+        review: { description: "Reviews code", mode: "primary" },
+        helper: { mode: "subagent" },
+        secret: { mode: "primary", hidden: true },
+      },
+    });
+    server = await startServe(home.env, [], home.project);
+    const page = await openPage(server.url);
+    await page.getByRole("button", { name: "+ New session" }).click();
+    await page.locator(".session-view").waitFor();
+    const picker = page.getByLabel("Agent");
+    await picker.locator("option[value=review]").waitFor({ state: "attached" });
+    await expect(picker.locator("option").allTextContents()).resolves.toEqual(["Build", "Plan", "Review"]);
+    await expect(picker.inputValue()).resolves.toBe("build");
+    await picker.selectOption("review");
+    await expect(picker.getAttribute("title")).resolves.toBe("Reviews code");
+    llm.script({ text: "reviewed from the page" });
+    await send(page, "review it");
+    await page.locator(".message.assistant p", { hasText: "reviewed from the page" }).waitFor();
+    const sessions = (await (await fetch(`${server.url}/session`)).json()) as { id: string }[];
+    const messages = (await (await fetch(`${server.url}/session/${sessions[0].id}/message`)).json()) as {
+      info: { role: string; agent?: string };
+    }[];
+    expect(messages[0].info).toMatchObject({ role: "user", agent: "review" });
+    expect(problemsOf(page)).toEqual([]);
+  }, 60_000);
 });

@@ -4,13 +4,15 @@ import { createGlobTool } from "./glob.js";
 import { createGrepTool } from "./grep.js";
 import { createLsTool } from "./ls.js";
 import { createReadTool } from "./read.js";
-import { createTodoReadTool, createTodoWriteTool } from "./todo.js";
+import { createTodoReadTool, createTodoWriteTool, type TodoList } from "./todo.js";
 import type { ToolDefinition } from "./tool.js";
 import { createWriteTool } from "./write.js";
 
 export interface BuiltinToolOptions {
   /** The environment commands run with, as cli builds it (without moor's own secrets). */
   commandEnv: () => Record<string, string>;
+  /** The sessions' todo lists, for todowrite and todoread (core gives it: see CoreOptions.tools). */
+  todos: TodoList;
 }
 
 export function createBuiltinTools(options: BuiltinToolOptions): ToolDefinition[] {
@@ -22,7 +24,7 @@ export function createBuiltinTools(options: BuiltinToolOptions): ToolDefinition[
     createGlobTool(),
     createGrepTool(),
     createLsTool(),
-    createTodoWriteTool(),
-    createTodoReadTool(),
+    createTodoWriteTool(options.todos),
+    createTodoReadTool(options.todos),
   ];
 }

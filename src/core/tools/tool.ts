@@ -1,7 +1,6 @@
 // The contract between the agent loop and a tool. Tools are factories (DESIGN.md §5.5): each file exports
 // `create<Name>Tool()` returning a ToolDefinition; everything a tool may touch comes in through its ToolContext.
 import type { z } from "zod";
-import type { Todo } from "../../protocol/index.js";
 
 export interface PermissionAsk {
   /** Permission key: `read`, `edit`, `bash`, `glob`, `grep`, `list`, `todowrite`, `external_directory`. */
@@ -47,7 +46,6 @@ export interface ToolContext {
   ask(request: PermissionAsk): Promise<void>;
   /** Progress while running (e.g. bash output so far); shown to clients, not to the model. */
   progress(update: { title?: string; metadata?: Record<string, unknown> }): void;
-  todos: { get(): Todo[]; set(todos: Todo[]): void };
   /** Present when an ACP editor offers file access. */
   editorFs?: EditorFileSystem;
 }

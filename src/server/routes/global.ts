@@ -1,28 +1,8 @@
 // Health, paths, config, providers, agents and commands: what OpenCode clients read before they start a session.
 import * as z from "zod";
-import { AGENT_LIMITS } from "../../core/permission-rules.js";
+import { toWireAgent } from "../../core/agents/wire.js";
+import { Agent } from "../../protocol/index.js";
 import { type RouteContext, requestDirectory, route } from "../context.js";
-
-const AGENTS = [
-  {
-    name: "build",
-    description: "The default agent: reads, edits and runs commands.",
-    mode: "primary",
-    builtIn: true,
-    permission: AGENT_LIMITS.build,
-    tools: {},
-    options: {},
-  },
-  {
-    name: "plan",
-    description: "Plans without changing files.",
-    mode: "primary",
-    builtIn: true,
-    permission: AGENT_LIMITS.plan,
-    tools: {},
-    options: {},
-  },
-];
 
 export function globalRoutes(ctx: RouteContext): void {
   const { deps } = ctx;
@@ -77,8 +57,17 @@ export function globalRoutes(ctx: RouteContext): void {
       });
     },
   );
-  route(ctx, { method: "get", path: "/agent", operationId: "app.agents", summary: "Agents", tag: "app" }, (c) =>
-    c.json(AGENTS),
+  route(
+    ctx,
+    {
+      method: "get",
+      path: "/agent",
+      operationId: "app.agents",
+      summary: "Agents, from the core's registry (OpenCode's Agent shape)",
+      tag: "app",
+      response: z.array(Agent),
+    },
+    (c) => c.json(deps.core.agents.list().map(toWireAgent)),
   );
   route(
     ctx,

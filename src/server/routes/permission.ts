@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { PermissionReply, PermissionRequest } from "../../protocol/index.js";
-import { type RouteContext, readBody, requestDirectory, route } from "../context.js";
+import { type RouteContext, readBody, route } from "../context.js";
 import { HttpError } from "../errors.js";
 
 const Reply = z.object({ reply: PermissionReply, message: z.string().optional() });
@@ -9,8 +9,8 @@ const LegacyReply = z.object({ response: PermissionReply });
 export function permissionRoutes(ctx: RouteContext): void {
   const { core } = ctx.deps;
   const tag = "permission";
-  const answer = (requestID: string, reply: PermissionReply, directory: string, message?: string) => {
-    if (!core.gate.reply(requestID, reply, directory, message)) {
+  const answer = async (requestID: string, reply: PermissionReply, message?: string) => {
+    if (!(await core.gate.reply(requestID, reply, message))) {
       throw new HttpError(404, "not_found", `Permission request not found or already answered: ${requestID}`);
     }
   };
@@ -24,7 +24,7 @@ export function permissionRoutes(ctx: RouteContext): void {
       tag,
       response: z.array(PermissionRequest),
     },
-    (c) => c.json(core.gate.pending()),
+    async (c) => c.json(await core.gate.pending()),
   );
   route(
     ctx,
@@ -39,7 +39,7 @@ export function permissionRoutes(ctx: RouteContext): void {
     },
     async (c) => {
       const body = await readBody(c, Reply);
-      answer(c.req.param("requestID") ?? "", body.reply, requestDirectory(c, ctx.deps.defaultDirectory), body.message);
+      await answer(c.req.param("requestID") ?? "", body.reply, body.message);
       return c.json(true);
     },
   );
@@ -56,8 +56,8 @@ export function permissionRoutes(ctx: RouteContext): void {
     },
     async (c) => {
       const body = await readBody(c, LegacyReply);
-      core.sessions.get(c.req.param("sessionID") ?? "");
-      answer(c.req.param("permissionID") ?? "", body.response, requestDirectory(c, ctx.deps.defaultDirectory));
+      await core.sessions.get(c.req.param("sessionID") ?? "");
+      await answer(c.req.param("permissionID") ?? "", body.response);
       return c.json(true);
     },
   );

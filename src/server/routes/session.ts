@@ -17,8 +17,19 @@ const CreateSession = z.object({ title: z.string().optional(), parentID: z.strin
 const UpdateSession = z.object({ title: z.string().min(1).optional() }).loose();
 const Fork = z.object({ messageID: z.string().optional() }).loose();
 const ListQuery = z
-  .object({ directory: z.string().optional(), limit: z.coerce.number().int().positive().optional() })
+  .object({
+    directory: z.string().optional(),
+    roots: z
+      .enum(["true", "false"])
+      .transform((value) => value === "true")
+      .optional(),
+    limit: z.coerce.number().int().positive().optional(),
+    /** Where the previous page ended: its `x-moor-next-cursor` header. */
+    cursor: z.string().max(200).optional(),
+  })
   .loose();
+/** Set on a page of GET /session when more sessions follow; pass its value as `cursor` for the next page. */
+const NEXT_CURSOR_HEADER = "x-moor-next-cursor";
 
 export function sessionRoutes(ctx: RouteContext): void {
   const { core } = ctx.deps;
@@ -37,10 +48,17 @@ export function sessionRoutes(ctx: RouteContext): void {
       query: ListQuery,
       response: z.array(Session),
     },
-    (c) => {
+    async (c) => {
       const query = readQuery(c, ListQuery);
-      const list = sessions.list({ directory: query.directory });
-      return c.json(query.limit ? list.slice(0, query.limit) : list);
+      const page = await sessions.page({
+        directory: query.directory,
+        roots: query.roots,
+        limit: query.limit,
+        cursor: query.cursor,
+      });
+      // The next page's cursor goes in a header, so the body stays OpenCode's plain array.
+      if (page.cursor) c.header(NEXT_CURSOR_HEADER, page.cursor);
+      return c.json(page.sessions);
     },
   );
   route(
@@ -53,7 +71,7 @@ export function sessionRoutes(ctx: RouteContext): void {
       tag,
       response: z.array(Session),
     },
-    (c) => c.json(sessions.list()),
+    async (c) => c.json(await sessions.list()),
   );
   route(
     ctx,
@@ -69,7 +87,7 @@ export function sessionRoutes(ctx: RouteContext): void {
     async (c) => {
       const body = await readBody(c, CreateSession);
       const directory = requestDirectory(c, ctx.deps.defaultDirectory);
-      return c.json(sessions.create({ directory, title: body.title, parentID: body.parentID }));
+      return c.json(await sessions.create({ directory, title: body.title, parentID: body.parentID }));
     },
   );
   route(
@@ -94,7 +112,7 @@ export function sessionRoutes(ctx: RouteContext): void {
       tag,
       response: Session,
     },
-    (c) => c.json(sessions.get(id(c))),
+    async (c) => c.json(await sessions.get(id(c))),
   );
   route(
     ctx,
@@ -109,7 +127,7 @@ export function sessionRoutes(ctx: RouteContext): void {
     },
     async (c) => {
       const body = await readBody(c, UpdateSession);
-      return c.json(sessions.update(id(c), { title: body.title }));
+      return c.json(await sessions.update(id(c), { title: body.title }));
     },
   );
   route(
@@ -137,10 +155,10 @@ export function sessionRoutes(ctx: RouteContext): void {
       tag,
       response: z.array(MessageWithParts),
     },
-    (c) => {
-      // Rows and position in one synchronous step: the snapshot is exactly the events up to that id.
-      const messages = sessions.messages(id(c));
-      c.header(SNAPSHOT_HEADER, snapshotPosition(core.bus));
+    async (c) => {
+      // The snapshot is exactly the events up to that id.
+      const { messages, seq } = await sessions.messagesAt(id(c));
+      c.header(SNAPSHOT_HEADER, snapshotPosition(core.bus, seq));
       return c.json(messages);
     },
   );
@@ -154,9 +172,9 @@ export function sessionRoutes(ctx: RouteContext): void {
       tag,
       response: MessageWithParts,
     },
-    (c) => {
-      const message = sessions.message(id(c), c.req.param("messageID") ?? "");
-      c.header(SNAPSHOT_HEADER, snapshotPosition(core.bus));
+    async (c) => {
+      const { message, seq } = await sessions.messageAt(id(c), c.req.param("messageID") ?? "");
+      c.header(SNAPSHOT_HEADER, snapshotPosition(core.bus, seq));
       return c.json(message);
     },
   );
@@ -177,7 +195,7 @@ export function sessionRoutes(ctx: RouteContext): void {
       // Every frame of the turn is on its way to the event streams before the reply that ends it.
       await framesWritten();
       if (result.last) return c.json(result.last);
-      return c.json(sessions.message(id(c), result.user.id));
+      return c.json(await sessions.message(id(c), result.user.id));
     },
   );
   route(
@@ -208,7 +226,7 @@ export function sessionRoutes(ctx: RouteContext): void {
       tag,
       response: z.boolean(),
     },
-    (c) => c.json(sessions.abort(id(c))),
+    async (c) => c.json(await sessions.abort(id(c))),
   );
   route(
     ctx,
@@ -237,7 +255,7 @@ export function sessionRoutes(ctx: RouteContext): void {
       tag,
       response: z.array(Session),
     },
-    (c) => c.json(sessions.children(id(c))),
+    async (c) => c.json(await sessions.children(id(c))),
   );
   route(
     ctx,
@@ -249,7 +267,7 @@ export function sessionRoutes(ctx: RouteContext): void {
       tag,
       response: z.array(Todo),
     },
-    (c) => c.json(sessions.todos(id(c))),
+    async (c) => c.json(await sessions.todos(id(c))),
   );
   route(
     ctx,
@@ -261,7 +279,7 @@ export function sessionRoutes(ctx: RouteContext): void {
       tag,
       response: z.array(FileDiff),
     },
-    (c) => c.json(sessions.diff(id(c))),
+    async (c) => c.json(await sessions.diff(id(c))),
   );
   route(
     ctx,
@@ -276,7 +294,7 @@ export function sessionRoutes(ctx: RouteContext): void {
     },
     async (c) => {
       const body = await readBody(c, Fork);
-      return c.json(sessions.fork(id(c), body.messageID));
+      return c.json(await sessions.fork(id(c), body.messageID));
     },
   );
 }

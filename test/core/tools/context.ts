@@ -3,7 +3,6 @@ import { mkdtempSync, realpathSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type PermissionAsk, PermissionDeniedError, type ToolContext } from "../../../src/core/tools/tool.js";
-import type { Todo } from "../../../src/protocol/index.js";
 
 export interface TestContext extends ToolContext {
   asks: PermissionAsk[];
@@ -15,7 +14,6 @@ export function makeContext(options: { deny?: (ask: PermissionAsk) => boolean; d
   const directory = options.directory ?? realpathSync(mkdtempSync(join(tmpdir(), "moor-tools-")));
   const asks: PermissionAsk[] = [];
   const progressUpdates: { metadata?: Record<string, unknown> }[] = [];
-  let todos: Todo[] = [];
   const controller = new AbortController();
   return {
     directory,
@@ -32,6 +30,5 @@ export function makeContext(options: { deny?: (ask: PermissionAsk) => boolean; d
       if (options.deny?.(ask)) throw new PermissionDeniedError(`denied ${ask.permission}`);
     },
     progress: (update) => progressUpdates.push(update),
-    todos: { get: () => todos, set: (next) => (todos = next) },
   };
 }

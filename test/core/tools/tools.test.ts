@@ -19,10 +19,11 @@ import { createGlobTool } from "../../../src/core/tools/glob.js";
 import { formatMatches, grepWithJs, grepWithRipgrep } from "../../../src/core/tools/grep.js";
 import { createLsTool } from "../../../src/core/tools/ls.js";
 import { createReadTool } from "../../../src/core/tools/read.js";
-import { createTodoReadTool, createTodoWriteTool } from "../../../src/core/tools/todo.js";
+import { createTodoReadTool, createTodoWriteTool, type TodoList } from "../../../src/core/tools/todo.js";
 import { PermissionDeniedError } from "../../../src/core/tools/tool.js";
 import { findRipgrep, globMatcher } from "../../../src/core/tools/walk.js";
 import { createWriteTool } from "../../../src/core/tools/write.js";
+import type { Todo } from "../../../src/protocol/index.js";
 import { makeContext } from "./context.js";
 
 /** Running, not a zombie: in a container the orphan's reaper may be slow, and a zombie has already been killed. */
@@ -331,7 +332,16 @@ describe("glob, grep, ls, todos", () => {
 
   it("todowrite and todoread share the session's list", async () => {
     const ctx = project();
-    await createTodoWriteTool().execute(
+    const lists = new Map<string, Todo[]>();
+    const written: string[] = [];
+    const todos: TodoList = {
+      get: async (sessionID) => lists.get(sessionID) ?? [],
+      set: async (scope, next) => {
+        written.push(`${scope.sessionID} ${scope.directory}`);
+        lists.set(scope.sessionID, next);
+      },
+    };
+    await createTodoWriteTool(todos).execute(
       {
         todos: [
           { content: "write tests", status: "in_progress", priority: "high" },
@@ -340,7 +350,8 @@ describe("glob, grep, ls, todos", () => {
       },
       ctx,
     );
-    const read = await createTodoReadTool().execute({}, ctx);
+    const read = await createTodoReadTool(todos).execute({}, ctx);
+    expect(written).toEqual([`${ctx.sessionID} ${ctx.directory}`]);
     expect(read.title).toBe("2 todos");
     expect(JSON.parse(read.output)[0].content).toBe("write tests");
   });

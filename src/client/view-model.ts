@@ -1,7 +1,8 @@
-// The terminal UI's view model (the web page's too): a pure fold of the server's events (and fetched state) into
-// what is on screen. Opening a session joins its snapshot to the live stream (src/client/join.ts): `joining` starts
-// holding events, `open` applies the snapshot and then only the held events after the snapshot's event id.
-import { applyTranscriptEvent, type HeldEvent, isAfterSnapshot } from "../client/index.js";
+// The view model both screens share (the terminal UI and the web page): a pure fold of the server's events (and
+// fetched state) into what is on screen. Opening a session joins its snapshot to the live stream (join.ts):
+// `joining` starts holding events, `open` applies the snapshot and then only the held events after the snapshot's
+// event id.
+
 import type {
   MessageInfo,
   MessageWithParts,
@@ -12,6 +13,9 @@ import type {
   SessionStatus,
   TokenUsage,
 } from "../protocol/index.js";
+import { type HeldEvent, isAfterSnapshot } from "./join.js";
+import { growFamily, permissionSessionOf } from "./session-family.js";
+import { applyTranscriptEvent } from "./transcript.js";
 
 export type Connection = "connecting" | "connected" | "reconnecting" | "closed";
 
@@ -27,6 +31,9 @@ export interface ViewState {
   status: SessionStatus;
   connection: Connection;
   connectionDetail?: string;
+  /** The open session and its known descendants (session-family.ts): whose questions are shown here. */
+  family?: readonly string[];
+  /** Pending questions of the open session and its descendants, oldest first. */
   permissions: PermissionRequest[];
   tokens?: TokenUsage;
   model?: string;
@@ -48,7 +55,10 @@ export type ViewAction =
       /** The `joining` this answers; a stale one (a newer join started) is dropped. */
       join?: number;
       busy: boolean;
+      /** All pending questions (GET /permission): those of the session and its descendants are kept. */
       permissions: PermissionRequest[];
+      /** The session's descendants (descendantsOf); more are learnt from session.created/updated events. */
+      descendants?: string[];
     }
   /** The snapshot could not be loaded: stop holding, apply what was held. */
   | { type: "joinFailed"; join: number }
@@ -78,13 +88,15 @@ export function viewReducer(state: ViewState, action: ViewAction): ViewState {
     case "open": {
       if (action.join !== undefined && action.join !== state.join) return state;
       const messages = action.messages.map((message) => ({ info: message.info, parts: message.parts }));
+      const family = [action.session.id, ...(action.descendants ?? [])];
       const opened: ViewState = {
         ...state,
         sessionID: action.session.id,
         session: action.session,
+        family,
         messages,
         status: action.busy ? { type: "busy" } : { type: "idle" },
-        permissions: action.permissions.filter((request) => request.sessionID === action.session.id),
+        permissions: action.permissions.filter((request) => family.includes(request.sessionID)),
         ...lastTokens(messages),
         held: undefined,
         join: undefined,
@@ -113,17 +125,24 @@ function sessionOf(event: MoorEvent): string | undefined {
   return properties.sessionID ?? properties.part?.sessionID;
 }
 
-function applyEvent(state: ViewState, event: MoorEvent): ViewState {
-  if (!state.sessionID || sessionOf(event) !== state.sessionID) return state;
+function applyEvent(current: ViewState, event: MoorEvent): ViewState {
+  const { sessionID } = current;
+  if (!sessionID) return current;
+  const known = current.family ?? [sessionID];
+  const family = growFamily(known, event);
+  const state = family === known ? current : { ...current, family };
+  // Questions come from the whole family: a child session's turn waits on its question while the user is here.
+  const asker = permissionSessionOf(event);
+  if (asker !== undefined ? !family.includes(asker) : sessionOf(event) !== sessionID) return state;
   switch (event.type) {
     case "message.updated": {
-      const messages = applyTranscriptEvent(state.messages, state.sessionID, event);
+      const messages = applyTranscriptEvent(state.messages, sessionID, event);
       return { ...state, messages, ...(event.properties.info.role === "assistant" ? lastTokens(messages) : {}) };
     }
     case "message.part.updated":
     case "message.part.delta":
     case "message.removed":
-      return { ...state, messages: applyTranscriptEvent(state.messages, state.sessionID, event) };
+      return { ...state, messages: applyTranscriptEvent(state.messages, sessionID, event) };
     case "session.status":
       return { ...state, status: event.properties.status };
     case "session.updated":

@@ -1,0 +1,35 @@
+// The default prepareStep hook: the step's plan is the conversation so far, the base system prompt with the
+// agent's instructions, and the agent's tools less those the prompt switched off.
+
+import type { Session } from "../../protocol/index.js";
+import type { Store } from "../../storage/port.js";
+import type { AgentRegistry } from "../agents/registry.js";
+import { conversationFor, toModelPrompt } from "../history.js";
+import type { PrepareStepHook } from "./hooks.js";
+import { enabledTools } from "./tool-switches.js";
+import type { TurnRequest } from "./types.js";
+
+/** The base prompt and what the agent's definition tells the model beyond it (its limits are the gate's). */
+export function systemPromptFor(base: string, request: TurnRequest, agents: AgentRegistry): string {
+  const extra = agents.get(request.agent)?.instructions;
+  return extra ? `${base}\n${extra}` : base;
+}
+
+export function defaultPrepareStep(options: {
+  store: Store;
+  systemPrompt(session: Session): string;
+  agents(): AgentRegistry;
+}): PrepareStepHook {
+  return async (_plan, { request, tools }) => {
+    const agents = options.agents();
+    const enabled = enabledTools(agents, request);
+    // The model sees the history from the latest summary on (the store's `history`).
+    const history = await options.store.history(request.session.id);
+    return {
+      system: systemPromptFor(options.systemPrompt(request.session), request, agents),
+      messages: toModelPrompt(conversationFor(history, request.user.id)),
+      // The registry's own array when nothing is switched off, so its cached JSON schemas are sent as they are.
+      tools: enabled ? tools.definitions.filter((tool) => enabled(tool.name)) : tools.definitions,
+    };
+  };
+}

@@ -1,0 +1,91 @@
+// `moor run --agent`: the prompt runs under a registry agent (the config's too); a name the registry lacks, or an
+// agent config moor cannot read, is one line on stderr and a non-zero exit, with no session left behind.
+import { existsSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { ToolPart } from "../../src/protocol/index.js";
+import { makeTempHome, type TempHome } from "../fakes/config.js";
+import { type FakeLlm, startFakeLlm } from "../fakes/llm-server.js";
+import { runMoor } from "../fakes/moor-process.js";
+import { type ServeHandle, startServe } from "../fakes/serve.js";
+
+let llm: FakeLlm;
+let home: TempHome;
+let server: ServeHandle | undefined;
+
+beforeAll(async () => {
+  llm = await startFakeLlm();
+});
+afterAll(async () => {
+  await llm.close();
+});
+afterEach(async () => {
+  await server?.stop("SIGKILL");
+  server = undefined;
+  rmSync(home.root, { recursive: true, force: true });
+  llm.requests.length = 0;
+});
+
+const REVIEW = { review: { description: "Reviews", mode: "primary", permission: { edit: "deny" } } };
+const moor = (args: string[]) => runMoor(args, { env: home.env, cwd: home.project });
+
+async function sessionCount(): Promise<number> {
+  const list = await moor(["session", "list", "--format", "json"]);
+  expect(list.code, list.stderr).toBe(0);
+  return (JSON.parse(list.stdout || "[]") as unknown[]).length;
+}
+
+describe("moor run --agent", () => {
+  it("an unknown agent is one line naming the known ones, exit 1, and no session or model call", async () => {
+    home = makeTempHome(llm.url, { agent: REVIEW });
+    const result = await moor(["run", "--agent", "nope", "hello"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('moor: unknown agent "nope"; known agents: build, plan, general, review\n');
+    expect(llm.requests).toHaveLength(0);
+    expect(await sessionCount()).toBe(0);
+  });
+
+  it("runs the prompt under a configured agent, whose limits hold over an allowing config", async () => {
+    home = makeTempHome(llm.url, { agent: REVIEW, permission: { edit: "allow" } });
+    llm.script({ toolCalls: [{ name: "write", args: { filePath: "x.txt", content: "x" } }] }, { text: "reviewed" });
+    const result = await moor(["run", "--agent", "review", "--format", "json", "review it"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(existsSync(join(home.project, "x.txt"))).toBe(false);
+    const sessionID = /"sessionID":"(ses_[^"]+)"/.exec(result.stdout)![1];
+    const exported = JSON.parse((await moor(["export", sessionID])).stdout) as {
+      messages: { info: { role: string; agent?: string }; parts: ToolPart[] }[];
+    };
+    expect(exported.messages[0].info).toMatchObject({ role: "user", agent: "review" });
+    const tool = exported.messages.flatMap((message) => message.parts).find((part) => part.type === "tool")!;
+    expect(tool.state.status === "error" && tool.state.error).toMatch(/denied by the review agent/);
+  });
+
+  it("an agent config moor cannot read, or a default agent it lacks, is one line and exit 1", async () => {
+    home = makeTempHome(llm.url, { agent: { review: { mode: "sometimes" } } });
+    const bad = await moor(["run", "hello"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^moor: config agent\.review\.mode: [^\n]+\n$/);
+    rmSync(home.root, { recursive: true, force: true });
+    home = makeTempHome(llm.url, { default_agent: "reviewer" });
+    const missing = await moor(["run", "hello"]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe(
+      'moor: config: The default agent "reviewer" is unknown; primary agents: build, plan.\n',
+    );
+    expect(llm.requests).toHaveLength(0);
+  });
+
+  it("with --attach, an unknown agent is checked against the server's GET /agent before any session is made", async () => {
+    home = makeTempHome(llm.url, { agent: REVIEW });
+    server = await startServe(home.env, [], home.project);
+    const result = await moor(["run", "--attach", server.url, "--agent", "nope", "hello"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('moor: unknown agent "nope"; known agents: build, plan, general, review\n');
+    const sessions = (await (await fetch(`${server.url}/session`)).json()) as unknown[];
+    expect(sessions).toEqual([]);
+    llm.script({ text: "reviewed remotely" });
+    const ok = await moor(["run", "--attach", server.url, "--agent", "review", "hello"]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain("reviewed remotely");
+  });
+});

@@ -1,0 +1,103 @@
+// The core reads its agents from the registry it is given: a configured agent's instructions, limits, tool switches
+// and model reach the turn, and a prompt naming an agent the registry lacks is refused.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import * as z from "zod";
+import { AgentRegistry } from "../../../src/core/agents/registry.js";
+import { createCore } from "../../../src/core/index.js";
+import type { ToolDefinition } from "../../../src/core/tools/tool.js";
+import type { ModelRef, ToolPart } from "../../../src/protocol/index.js";
+import { SqliteStore } from "../../../src/storage/sqlite-store.js";
+import { scriptedModel } from "../scripted-model.js";
+
+const tool = (name: string, permission: string): ToolDefinition<{ text: string }> => ({
+  name,
+  description: name,
+  parameters: z.object({ text: z.string() }),
+  async execute(input, ctx) {
+    await ctx.ask({ permission, patterns: [input.text] });
+    return { title: name, output: `${name}: ${input.text}`, metadata: {} };
+  },
+});
+
+describe("the core's agents come from its registry", () => {
+  let dir: string;
+  let store: SqliteStore;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "moor-agents-"));
+    store = new SqliteStore(join(dir, "moor.db"));
+  });
+  afterEach(() => {
+    store.closeNow();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("a configured agent's instructions, limits, tool switches and model apply to its turns", async () => {
+    const model = scriptedModel([
+      {
+        toolCalls: [
+          { name: "write", input: { text: "a" } },
+          { name: "shell", input: { text: "ls" } },
+        ],
+      },
+      { text: "reviewed" },
+    ]);
+    const asked: (ModelRef | undefined)[] = [];
+    const agents = new AgentRegistry(undefined, {
+      overrides: [
+        {
+          name: "review",
+          mode: "primary",
+          instructions: "You are reviewing.",
+          limits: { edit: "deny" },
+          tools: { shell: false },
+          model: { providerID: "mock", modelID: "reviewer" },
+        },
+      ],
+    });
+    const core = await createCore({
+      store,
+      version: "test",
+      settings: () => ({ permission: "allow" }),
+      resolveModel: async (ref) => {
+        asked.push(ref);
+        return { model, providerID: ref?.providerID ?? "mock", modelID: ref?.modelID ?? "default" };
+      },
+      tools: [tool("write", "edit"), tool("shell", "bash")],
+      agents: () => agents,
+    });
+    expect(core.agents).toBe(agents);
+    const session = await core.sessions.create({ directory: dir });
+    await core.sessions.prompt(session.id, { agent: "review", parts: [{ type: "text", text: "review it" }] });
+    expect(asked).toEqual([{ providerID: "mock", modelID: "reviewer" }]);
+    const call = model.doStreamCalls[0];
+    expect(call.prompt[0]).toMatchObject({ role: "system", content: expect.stringContaining("You are reviewing.") });
+    expect(call.tools?.map((offered) => offered.name)).toEqual(["write"]);
+    const tools = (await core.sessions.messages(session.id))
+      .flatMap((message) => message.parts)
+      .filter((part): part is ToolPart => part.type === "tool");
+    const errors = tools.map((part) => (part.state.status === "error" ? part.state.error : part.state.status));
+    expect(errors[0]).toMatch(/denied by the review agent: edit a/);
+    expect(errors[1]).toMatch(/"shell" is turned off/);
+    await core.shutdown();
+  });
+
+  it("a prompt naming an agent the registry lacks is a bad request naming the known ones, and nothing is stored", async () => {
+    const core = await createCore({
+      store,
+      version: "test",
+      settings: () => ({}),
+      resolveModel: async () => ({ model: scriptedModel([]), providerID: "mock", modelID: "m" }),
+      tools: [],
+      agents: () => new AgentRegistry(undefined, { overrides: [{ name: "plan", disable: true }] }),
+    });
+    const session = await core.sessions.create({ directory: dir });
+    await expect(
+      core.sessions.prompt(session.id, { agent: "plan", parts: [{ type: "text", text: "x" }] }),
+    ).rejects.toMatchObject({ code: "bad_request", message: 'Unknown agent "plan"; known agents: build, general.' });
+    expect(await core.sessions.messages(session.id)).toEqual([]);
+    await core.shutdown();
+  });
+});
