@@ -32,7 +32,7 @@ export async function runAttached(messageWords: string[], options: RunOptions): 
     const agents = await client.agents();
     if (!agents.some((agent) => agent.name === options.agent)) throw unknownAgent(options.agent, agents);
   }
-  const session = await pickSession(client, options, directory);
+  const { session, created } = await pickSession(client, options, directory);
   if (options.detach) {
     if (!message) throw new UsageError("--detach needs a message to send");
     await client.promptAsync(session.id, { parts: [{ type: "text", text: message }], ...promptChoices(options) });
@@ -47,7 +47,7 @@ export async function runAttached(messageWords: string[], options: RunOptions): 
     : message
       ? () => client.promptAsync(session.id, { parts: [{ type: "text", text: message }], ...promptChoices(options) })
       : undefined;
-  await followTurn(client, session, options, start);
+  await followTurn(client, session, options, start, created);
 }
 
 /** The model and agent the prompt names, when given. */
@@ -61,14 +61,19 @@ function promptChoices(options: RunOptions) {
   };
 }
 
-async function pickSession(client: MoorClient, options: RunOptions, directory: string): Promise<Session> {
-  if (options.session) return client.getSession(options.session);
+/** The session to prompt, and whether this command just created it (then it has no sub-sessions yet). */
+async function pickSession(
+  client: MoorClient,
+  options: RunOptions,
+  directory: string,
+): Promise<{ session: Session; created: boolean }> {
+  if (options.session) return { session: await client.getSession(options.session), created: false };
   if (options.follow) throw new UsageError("--follow needs --session ID");
   if (options.continue) {
     const latest = (await client.listSessions()).find((session) => session.directory === directory);
-    if (latest) return latest;
+    if (latest) return { session: latest, created: false };
   }
-  return client.createSession({});
+  return { session: await client.createSession({}), created: true };
 }
 
 /**
@@ -80,6 +85,7 @@ async function followTurn(
   session: Session,
   options: RunOptions,
   start: (() => Promise<void>) | undefined,
+  created: boolean,
 ): Promise<void> {
   const printer = new TurnPrinter({ format: options.format, stdout: process.stdout, stderr: process.stderr });
   let failure: string | undefined;
@@ -148,11 +154,14 @@ async function followTurn(
     opened
       .then(async () => {
         // Descendants made before this stream opened, and the family's questions already waiting (an OpenCode
-        // server without the children route: this session's only).
-        const known = await descendantsOf((id) => client.children(id), session.id).catch(() => []);
-        family = [...family, ...known.filter((id) => !family.includes(id))];
-        const pending = await client.permissions().catch(() => []);
-        for (const request of pending) if (family.includes(request.sessionID)) answer(request);
+        // server without the children route: this session's only). A session this command just made has neither,
+        // and its turn does not wait for two more round trips.
+        if (!created) {
+          const known = await descendantsOf((id) => client.children(id), session.id).catch(() => []);
+          family = [...family, ...known.filter((id) => !family.includes(id))];
+          const pending = await client.permissions().catch(() => []);
+          for (const request of pending) if (family.includes(request.sessionID)) answer(request);
+        }
         started = true;
         if (start) return start();
         // The snapshot first, then the status (read after it, so at least as new).
