@@ -19,12 +19,15 @@ import type { Store } from "../storage/port.js";
 import { SqliteStore } from "../storage/sqlite-store.js";
 import { agentRegistryFor } from "./agent-config.js";
 import { commandEnv } from "./command-env.js";
+import { projectInstructionsFor } from "./instructions.js";
 import { readVersion } from "./version.js";
 
 export type Env = Record<string, string | undefined>;
 
 export interface CliContext {
   env: Env;
+  /** The user's home directory (global instruction files). */
+  home: string;
   paths: MoorPaths;
   directory: string;
   config: MoorConfig;
@@ -45,11 +48,13 @@ export interface CliContext {
 export async function loadContext(options: { directory?: string; model?: string } = {}): Promise<CliContext> {
   const env = { ...process.env };
   if (options.model) env.MOOR_MODEL = options.model;
-  const paths = resolvePaths(env, homedir());
+  const home = homedir();
+  const paths = resolvePaths(env, home);
   const directory = resolve(options.directory ?? process.cwd());
   const loaded = await loadConfig({ paths, cwd: directory, env, defaults: CONFIG_DEFAULTS });
   const context: CliContext = {
     env,
+    home,
     paths,
     directory,
     config: loaded.config,
@@ -167,6 +172,7 @@ export async function openCore(context: CliContext, store: Store, extras: CoreEx
     editorFs: extras.editorFs,
     onListenerError: extras.onListenerError,
     agents,
+    instructions: projectInstructionsFor(context, extras.configLog?.warn),
   });
   // Wrapped in place, not spread into a copy: `core.agents` is a getter that follows config reloads.
   const shutdown = core.shutdown;
