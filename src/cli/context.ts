@@ -3,6 +3,7 @@
 import { homedir } from "node:os";
 import { resolve } from "node:path";
 import { DirectoryConfigs } from "../config/directory-configs.js";
+import { describeKeyReports, reportConfigKeys } from "../config/key-report.js";
 import { type HeldBack, type LoadedConfig, loadConfig, loadConfigSync } from "../config/load.js";
 import { type MoorPaths, resolvePaths } from "../config/paths.js";
 import type { MoorConfig } from "../config/schema.js";
@@ -154,6 +155,10 @@ function cachedAgents(context: CliContext): () => AgentRegistry {
  */
 export async function openCore(context: CliContext, store: Store, extras: CoreExtras = {}): Promise<Core> {
   context.configs.watch({ warn: extras.configLog?.warn, notice: extras.configLog?.notice });
+  // Once, at start (serve, run, acp all open one core): keys that do nothing, so nobody wonders why.
+  for (const line of describeKeyReports(reportConfigKeys(context.configSources))) {
+    process.stderr.write(`moor: warning: ${line}\n`);
+  }
   // Built now: a config whose agents are wrong stops the command here, in one line, rather than failing every prompt.
   const agents = cachedAgents(context);
   const core = await createCore({

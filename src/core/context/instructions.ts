@@ -161,12 +161,13 @@ export class ProjectInstructions {
 
   /**
    * The files one `instructions` entry names: an absolute or `~/` path or glob as is; a relative one from the
-   * session's directory and each parent up to the worktree root (OpenCode's globUp), nearest first.
+   * session's directory (the project). Not from its parents, as OpenCode's globUp does: an untrusted project may
+   * keep only entries inside itself (config/untrusted-project.ts), and that must hold for what they match too.
    */
   private async expand(entry: string, chain: string[], stamped: (path: string) => void): Promise<string[]> {
     const home = this.options.home;
     const expanded = entry.startsWith("~/") && home ? join(home, entry.slice(2)) : entry;
-    const bases = isAbsolute(expanded) ? [""] : chain;
+    const bases = isAbsolute(expanded) ? [""] : [chain[0]];
     const out: string[] = [];
     for (const base of bases) {
       const pattern = base ? join(base, expanded) : expanded;

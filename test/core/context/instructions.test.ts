@@ -194,7 +194,7 @@ describe("project instructions", () => {
 
     it("is fetched once and sent after the files; one that times out is skipped with a warning", async () => {
       const warnings: string[] = [];
-      const instructions = loader({ urlTimeoutMs: 300, warn: (message) => warnings.push(message) }, [
+      const instructions = loader({ urlTimeoutMs: 1000, warn: (message) => warnings.push(message) }, [
         `${url}/rules.md`,
         `${url}/slow`,
         "docs/rules/*.md",
