@@ -43,6 +43,12 @@ describe("instructions through the CLI", () => {
     expect(lines[2]).toMatch(new RegExp(`^config\\s+14 B  ${join(home.project, "docs", "team.md")}$`));
   });
 
+  it("`moor debug instructions` on a missing directory: one line, non-zero exit", async () => {
+    const result = await runMoor(["debug", "instructions", join(home.root, "nope")], { env: home.env, cwd: home.root });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr.trim().split("\n")).toEqual([`moor: not a directory: ${join(home.root, "nope")}`]);
+  });
+
   it("`moor run` sends them after the system prompt", async () => {
     llm.script({ text: "ok" });
     const result = await runMoor(["run", "hello"], { env: home.env, cwd: home.project });
