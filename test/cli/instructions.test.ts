@@ -84,6 +84,8 @@ describe("config keys moor does not act on", () => {
       `moor: warning: ${file}: unknown config key: modle`,
       `moor: warning: ${file}: OpenCode config keys moor ignores: theme, lsp`,
     ]);
+    const debug = await runMoor(["debug", "config"], { env: home.env, cwd: home.project });
+    expect(debug.stderr).toContain(`# ${file}: unknown config key: modle\n`);
   });
 
   it("say nothing when every key is used", async () => {
