@@ -3,6 +3,7 @@
 import { homedir } from "node:os";
 import { resolve } from "node:path";
 import { DirectoryConfigs } from "../config/directory-configs.js";
+import { describeKeyReports, reportConfigKeys } from "../config/key-report.js";
 import { type HeldBack, type LoadedConfig, loadConfig, loadConfigSync } from "../config/load.js";
 import { type MoorPaths, resolvePaths } from "../config/paths.js";
 import type { MoorConfig } from "../config/schema.js";
@@ -19,12 +20,15 @@ import type { Store } from "../storage/port.js";
 import { SqliteStore } from "../storage/sqlite-store.js";
 import { agentRegistryFor } from "./agent-config.js";
 import { commandEnv } from "./command-env.js";
+import { projectInstructionsFor } from "./instructions.js";
 import { readVersion } from "./version.js";
 
 export type Env = Record<string, string | undefined>;
 
 export interface CliContext {
   env: Env;
+  /** The user's home directory (global instruction files). */
+  home: string;
   paths: MoorPaths;
   directory: string;
   config: MoorConfig;
@@ -45,11 +49,13 @@ export interface CliContext {
 export async function loadContext(options: { directory?: string; model?: string } = {}): Promise<CliContext> {
   const env = { ...process.env };
   if (options.model) env.MOOR_MODEL = options.model;
-  const paths = resolvePaths(env, homedir());
+  const home = homedir();
+  const paths = resolvePaths(env, home);
   const directory = resolve(options.directory ?? process.cwd());
   const loaded = await loadConfig({ paths, cwd: directory, env, defaults: CONFIG_DEFAULTS });
   const context: CliContext = {
     env,
+    home,
     paths,
     directory,
     config: loaded.config,
@@ -149,6 +155,10 @@ function cachedAgents(context: CliContext): () => AgentRegistry {
  */
 export async function openCore(context: CliContext, store: Store, extras: CoreExtras = {}): Promise<Core> {
   context.configs.watch({ warn: extras.configLog?.warn, notice: extras.configLog?.notice });
+  // Once, at start (serve, run, acp all open one core): keys that do nothing, so nobody wonders why.
+  for (const line of describeKeyReports(reportConfigKeys(context.configSources))) {
+    process.stderr.write(`moor: warning: ${line}\n`);
+  }
   // Built now: a config whose agents are wrong stops the command here, in one line, rather than failing every prompt.
   const agents = cachedAgents(context);
   const core = await createCore({
@@ -167,6 +177,7 @@ export async function openCore(context: CliContext, store: Store, extras: CoreEx
     editorFs: extras.editorFs,
     onListenerError: extras.onListenerError,
     agents,
+    instructions: projectInstructionsFor(context, extras.configLog?.warn),
   });
   // Wrapped in place, not spread into a copy: `core.agents` is a getter that follows config reloads.
   const shutdown = core.shutdown;

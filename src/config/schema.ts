@@ -49,6 +49,8 @@ export const MoorConfig = z
     maxSteps: z.number().int().positive().optional(),
     username: z.string().optional(),
     agent: z.record(z.string(), z.unknown()).optional(),
+    /** Instruction files, globs (relative to the project) and http(s) URLs added to the system prompt. */
+    instructions: z.array(z.string()).optional(),
     /** Moor's own: environment variables kept for commands although moor holds them as secrets (README). */
     shellEnv: z
       .object({ passthrough: z.array(z.string()).optional() })

@@ -5,6 +5,8 @@ import type { ModelRef, Session } from "../protocol/index.js";
 import type { Store } from "../storage/port.js";
 import { AgentRegistry } from "./agents/registry.js";
 import { EventBus, type EventBusOptions } from "./bus.js";
+import { addInstructions, nestedInstructionsOnRead } from "./context/instruction-hooks.js";
+import type { ProjectInstructions } from "./context/instructions.js";
 import { PermissionGate, type PermissionLink } from "./permission.js";
 import type { PermissionRules } from "./permission-rules.js";
 import { markInterruptedTurns } from "./recovery.js";
@@ -52,6 +54,11 @@ export interface CoreOptions {
   onListenerError?: EventBusOptions["onListenerError"];
   /** The agents; read on every use, like settings, so a reloaded config applies. Default: the built-ins. */
   agents?: () => AgentRegistry;
+  /**
+   * The project's instructions (AGENTS.md and friends, the config's `instructions`): added to each step's system
+   * prompt, loaded when a session is created so its first step finds them ready (core/context/instructions.ts).
+   */
+  instructions?: ProjectInstructions;
 }
 
 export interface Core {
@@ -106,8 +113,14 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       maxSteps: (directory) => options.settings(directory).maxSteps ?? 50,
       agents,
     },
-    options.hooks,
+    withInstructionHooks(options.hooks, options.instructions),
   );
+  const instructions = options.instructions;
+  if (instructions) {
+    bus.subscribe(({ event }) => {
+      if (event.type === "session.created") instructions.warm(event.properties.info.directory);
+    });
+  }
   const turns: TurnServices = {
     store: options.store,
     bus,
@@ -143,6 +156,19 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     version: options.version,
     interrupted,
     shutdown: () => sessions.shutdown(),
+  };
+}
+
+/** The instruction hooks first among the added ones: later hooks see the whole system prompt. */
+function withInstructionHooks(
+  hooks: Partial<TurnHooks> | undefined,
+  instructions: ProjectInstructions | undefined,
+): Partial<TurnHooks> | undefined {
+  if (!instructions) return hooks;
+  return {
+    ...hooks,
+    prepareStep: [addInstructions(instructions), ...(hooks?.prepareStep ?? [])],
+    afterTool: [nestedInstructionsOnRead(instructions), ...(hooks?.afterTool ?? [])],
   };
 }
 
