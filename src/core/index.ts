@@ -10,6 +10,7 @@ import type { PermissionRules } from "./permission-rules.js";
 import { markInterruptedTurns } from "./recovery.js";
 import { DEFAULT_RETRY, type RetryPolicy } from "./retry.js";
 import { SessionService } from "./session.js";
+import type { TitleOptions } from "./titles/title-writer.js";
 import { sessionTodoList } from "./todo-list.js";
 import { type AgentToolFilter, StaticToolSource, ToolRegistry } from "./tools/registry.js";
 import type { TodoList } from "./tools/todo.js";
@@ -52,6 +53,11 @@ export interface CoreOptions {
   onListenerError?: EventBusOptions["onListenerError"];
   /** The agents; read on every use, like settings, so a reloaded config applies. Default: the built-ins. */
   agents?: () => AgentRegistry;
+  /**
+   * Titles written by a model after a session's first prompt (`small_model`, else the session's model), in the
+   * background; without this a session keeps its first prompt's first line (core/titles/).
+   */
+  titles?: TitleOptions;
 }
 
 export interface Core {
@@ -130,6 +136,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     version: options.version,
     projectID: () => "global",
     resolveModel: options.resolveModel,
+    titles: options.titles,
   });
   return {
     bus,

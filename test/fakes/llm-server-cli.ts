@@ -14,4 +14,6 @@ llm.respond((request) => {
   const count = Number(/MOCK_TOKENS (\d+)/.exec(prompt)?.[1] ?? defaultTokens);
   return mockToolConvention(request, { text: words(count), delayMs });
 });
+// Sessions get a title as they would from a real model (the title request runs beside the first turn).
+llm.setTitleReply({ text: "Benchmark session" });
 process.stdout.write(`${llm.url}\n`);
