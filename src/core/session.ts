@@ -489,6 +489,8 @@ export class SessionService {
 
   /** The first prompt's first line becomes the title at once; answers it when it was set. */
   private async titleFromFirstPrompt(session: Session, parts: Part[]): Promise<string | undefined> {
+    // Read just before: later prompts cost no more than this check.
+    if (!session.title.startsWith(DEFAULT_TITLE_PREFIX)) return undefined;
     const text = parts.find((part) => part.type === "text")?.text?.trim();
     if (!text) return undefined;
     const firstLine = text.split("\n")[0];
