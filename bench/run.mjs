@@ -79,10 +79,16 @@ const config = {
     mock: {
       npm: "@ai-sdk/openai-compatible",
       options: { baseURL: llmUrl, apiKey: "x" },
-      models: { echo: { name: "echo", tool_call: true } },
+      models: {
+        echo: { name: "echo", tool_call: true },
+        // The long session's model: a window it outgrows, so compaction has work to do (the fake reports usage
+        // from the request's size).
+        window: { name: "echo window", tool_call: true, limit: { context: 32000, output: 4000 } },
+      },
     },
   },
   permission: { edit: "allow", bash: "allow" },
+  compaction: { auto: true, prune: true },
 };
 
 /**
@@ -111,6 +117,7 @@ const moor = {
     return { child, url: await firstLine(child, /moor listening on (\S+)/) };
   },
   runArgs: (url) => [bin, ["run", "--attach", url, "--", "MOCK_TOKENS 20"]],
+  longSession: true,
 };
 
 function opencodeTarget(executable) {
@@ -281,6 +288,25 @@ async function measure(target) {
   for (const close of closers) close();
   results.fanout_p99_ms = percentile(latencies, 0.99);
 
+  if (target.longSession) {
+    note("2,000-message session");
+    // DESIGN.md §6: a turn at 2,000 messages stays within 1.5× of a fresh session's, compaction on. Both sessions
+    // use the model with a context limit; the long one is built from 1,000 real turns (a prompt and its reply each).
+    const window = { providerID: "mock", modelID: "window" };
+    const turnIn = (id) => () =>
+      send(url, "POST", `/session/${id}/message`, { model: window, parts: [{ type: "text", text: "MOCK_TOKENS 20" }] });
+    // The fresh figure is taken as sync_turn_ms is: after a few turns, so the first prompt's work (its title) is
+    // not in it.
+    const fresh = await send(url, "POST", "/session", {});
+    for (let i = 0; i < 5; i++) await turnIn(fresh.id)();
+    const freshMs = await medianMs(30, turnIn(fresh.id));
+    const long = await send(url, "POST", "/session", {});
+    const turn = turnIn(long.id);
+    for (let i = 0; i < 1000; i++) await turn();
+    results.turn_at_2000_messages_ms = await medianMs(30, turn);
+    results.turn_at_2000_ratio = results.turn_at_2000_messages_ms / freshMs;
+  }
+
   note("run --attach");
   // `run --attach` against the running server: a client process from start to exit.
   const [command, args, options] = target.runArgs(url);
@@ -300,6 +326,8 @@ const targets = {
   rss_after_100_turns_mb: 100,
   fanout_p99_ms: 20,
   run_attach_wall_ms: 300,
+  turn_at_2000_messages_ms: 22,
+  turn_at_2000_ratio: 1.5,
   run_wall_ms: 500,
 };
 

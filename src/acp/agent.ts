@@ -312,6 +312,8 @@ class UpdateRelay {
   private readonly announcedTools = new Set<string>();
   private readonly answered = new Set<string>();
   private chain: Promise<void> = Promise.resolve();
+  /** The session title last sent. */
+  private title?: string;
 
   constructor(
     private readonly client: AgentContext,
@@ -361,6 +363,14 @@ class UpdateRelay {
       case "permission.asked":
         void this.askPermission(event.properties);
         break;
+      case "session.updated": {
+        // The title the first prompt gave, then the one a model wrote (core/titles/); other changes are not sent.
+        const { title } = event.properties.info;
+        if (title === this.title) break;
+        this.title = title;
+        this.send({ sessionUpdate: "session_info_update", title });
+        break;
+      }
     }
   }
 

@@ -134,6 +134,8 @@ export interface CoreExtras {
   configLog?: { warn(message: string): void; notice(message: string): void };
   /** Where a failing event listener is reported (serve: its log). */
   onListenerError?: CoreOptions["onListenerError"];
+  /** Where a title the model could not write is reported (serve: its log); the first-line title stays. */
+  onTitleError?: (error: unknown, sessionID: string) => void;
 }
 
 /** The agent registry of the config in use, built again only when the config is reloaded (a directory trusted). */
@@ -161,6 +163,7 @@ export async function openCore(context: CliContext, store: Store, extras: CoreEx
   }
   // Built now: a config whose agents are wrong stops the command here, in one line, rather than failing every prompt.
   const agents = cachedAgents(context);
+  const models = cachedModels(context);
   const core = await createCore({
     store,
     version: context.version,
@@ -168,7 +171,8 @@ export async function openCore(context: CliContext, store: Store, extras: CoreEx
       const { config } = context.configs.get(directory);
       return { permission: config.permission, maxSteps: config.maxSteps, autoApprove: extras.autoApprove };
     },
-    resolveModel: cachedModels(context),
+    resolveModel: models,
+    titles: { smallModel: smallModelFor(context, models), onError: extras.onTitleError },
     tools: ({ todos }) =>
       createBuiltinTools({
         commandEnv: () => commandEnv(context.env, context.config, context.providerEnv),
@@ -186,6 +190,19 @@ export async function openCore(context: CliContext, store: Store, extras: CoreEx
     return shutdown();
   };
   return core;
+}
+
+/** The config's `small_model` for sessions in a directory (titles are written by it), when one is set. */
+function smallModelFor(
+  context: CliContext,
+  models: (ref: ModelRef | undefined) => Promise<ResolvedModel>,
+): (directory: string) => Promise<ResolvedModel | undefined> {
+  return async (directory) => {
+    const id = context.configs.get(directory).config.small_model;
+    if (!id) return undefined;
+    const { splitModelId } = await import("../providers/resolve.js");
+    return models(splitModelId(id));
+  };
 }
 
 /**

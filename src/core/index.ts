@@ -12,6 +12,7 @@ import type { PermissionRules } from "./permission-rules.js";
 import { markInterruptedTurns } from "./recovery.js";
 import { DEFAULT_RETRY, type RetryPolicy } from "./retry.js";
 import { SessionService } from "./session.js";
+import type { TitleOptions } from "./titles/title-writer.js";
 import { sessionTodoList } from "./todo-list.js";
 import { type AgentToolFilter, StaticToolSource, ToolRegistry } from "./tools/registry.js";
 import type { TodoList } from "./tools/todo.js";
@@ -59,6 +60,11 @@ export interface CoreOptions {
    * prompt, loaded when a session is created so its first step finds them ready (core/context/instructions.ts).
    */
   instructions?: ProjectInstructions;
+  /**
+   * Titles written by a model after a session's first prompt (`small_model`, else the session's model), in the
+   * background; without this a session keeps its first prompt's first line (core/titles/).
+   */
+  titles?: TitleOptions;
 }
 
 export interface Core {
@@ -143,6 +149,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     version: options.version,
     projectID: () => "global",
     resolveModel: options.resolveModel,
+    titles: options.titles,
   });
   return {
     bus,
