@@ -94,6 +94,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     autoApprove: (directory) => options.settings(directory).autoApprove ?? false,
     links: options.permissionLinks,
     limitsOf: (agent) => agents().limitsOf(agent),
+    agentRulesOf: (agent) => agents().rulesOf(agent),
   });
   const builtin =
     typeof options.tools === "function" ? options.tools({ todos: sessionTodoList(options.store) }) : options.tools;
@@ -103,6 +104,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       store: options.store,
       bus,
       systemPrompt: options.systemPrompt ?? ((session) => defaultSystemPrompt(session, now)),
+      environment: (session) => environmentLines(session, now),
       maxSteps: (directory) => options.settings(directory).maxSteps ?? 50,
       agents,
     },
@@ -151,6 +153,13 @@ export function defaultSystemPrompt(session: Session, now: () => number): string
     "You are Moor, a coding agent. You work in the user's project through tools: read, write, edit, bash, glob, grep,",
     "ls, todowrite and todoread. Read files before you change them, prefer edit for small changes, keep the user",
     "informed in short messages, and stop when the task is done.",
+    environmentLines(session, now),
+  ].join("\n");
+}
+
+/** What the model is told of where and when it works, whatever the agent's prompt (OpenCode's environment). */
+export function environmentLines(session: Session, now: () => number): string {
+  return [
     `Working directory: ${session.directory}`,
     `Today's date: ${new Date(now()).toISOString().slice(0, 10)}`,
   ].join("\n");

@@ -2,7 +2,8 @@
 // §3). Built-ins come first; configured agents (OpenCode's `agent` key, read by cli) are passed in as overrides.
 import { type AgentMode, type ModelRef, type PermissionAction, primaryAgents } from "../../protocol/index.js";
 import { CoreError } from "../errors.js";
-import type { AgentDefinition, AgentLimits } from "./agent.js";
+import type { AgentRules } from "../permission-rules.js";
+import type { AgentDefinition, AgentLimits, AgentPermissionTable } from "./agent.js";
 import { BUILTIN_AGENTS, DEFAULT_AGENT } from "./builtin.js";
 
 /**
@@ -19,6 +20,13 @@ export interface AgentOverride {
   instructions?: string;
   model?: ModelRef;
   tools?: Record<string, boolean>;
+  prompt?: string;
+  temperature?: number;
+  steps?: number;
+  /** Replaces the base agent's table key by key (a key given here replaces the same key's rules). */
+  permission?: AgentPermissionTable;
+  /** See AgentDefinition: false for an agent from a project the user has not trusted. */
+  permissionLoosens?: boolean;
   disable?: boolean;
 }
 
@@ -90,18 +98,26 @@ export class AgentRegistry {
     return (this.byName.get(name ?? this.defaultAgent) ?? this.byName.get(this.defaultAgent))?.limits ?? {};
   }
 
+  /** The agent's own permission table for the permission gate (same fallback as limitsOf). */
+  rulesOf(name: string | undefined): AgentRules | undefined {
+    const agent = this.byName.get(name ?? this.defaultAgent) ?? this.byName.get(this.defaultAgent);
+    if (agent?.permission === undefined) return undefined;
+    return { table: agent.permission as AgentRules["table"], loosens: agent.permissionLoosens === true };
+  }
+
   private apply(override: AgentOverride): void {
     if (override.disable) {
       this.byName.delete(override.name);
       return;
     }
     const base = this.byName.get(override.name);
-    const { disable: _disable, limits, ...fields } = override;
+    const { disable: _disable, limits, permission, ...fields } = override;
     const defined = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
     this.byName.set(override.name, {
       ...(base ?? { name: override.name, mode: "all", builtIn: false, limits: {} }),
       ...defined,
       limits: narrowed(base?.limits ?? {}, limits ?? {}),
+      permission: mergedTable(base?.permission, permission),
     } as AgentDefinition);
   }
 }
@@ -113,4 +129,15 @@ function narrowed(base: AgentLimits, extra: Record<string, PermissionAction>): A
     if (current === undefined || STRICTNESS[action] > STRICTNESS[current]) result[key] = action;
   }
   return result;
+}
+
+/** OpenCode merges an agent's permission over the base's: a key the override names replaces the base's rules for it. */
+function mergedTable(
+  base: AgentPermissionTable | undefined,
+  override: AgentPermissionTable | undefined,
+): AgentPermissionTable | undefined {
+  if (override === undefined) return base;
+  if (base === undefined || typeof override === "string") return override;
+  if (typeof base === "string") return { "*": base, ...override };
+  return { ...base, ...override };
 }

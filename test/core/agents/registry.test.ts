@@ -5,12 +5,13 @@ import { CoreError } from "../../../src/core/errors.js";
 import { Agent } from "../../../src/protocol/index.js";
 
 describe("the agent registry", () => {
-  it("holds build and plan as primary built-ins and general as a subagent, build by default", () => {
+  it("holds build and plan as primary built-ins and general and explore as subagents, build by default", () => {
     const agents = new AgentRegistry();
     expect(agents.list().map((agent) => [agent.name, agent.mode, agent.builtIn])).toEqual([
       ["build", "primary", true],
       ["plan", "primary", true],
       ["general", "subagent", true],
+      ["explore", "subagent", true],
     ]);
     expect(agents.primary().map((agent) => agent.name)).toEqual(["build", "plan"]);
     expect(agents.defaultAgent).toBe("build");
@@ -32,7 +33,9 @@ describe("the agent registry", () => {
       })();
       expect(error).toBeInstanceOf(CoreError);
       expect((error as CoreError).code).toBe("bad_request");
-      expect((error as CoreError).message).toBe(`Unknown agent "${name}"; known agents: build, plan, general.`);
+      expect((error as CoreError).message).toBe(
+        `Unknown agent "${name}"; known agents: build, plan, general, explore.`,
+      );
     }
   });
 
@@ -47,7 +50,7 @@ describe("the agent registry", () => {
       defaultAgent: "review",
     });
     // The default is listed first: clients take the first primary agent as the one a prompt runs under.
-    expect(agents.list().map((agent) => agent.name)).toEqual(["review", "build", "plan", "helper"]);
+    expect(agents.list().map((agent) => agent.name)).toEqual(["review", "build", "plan", "explore", "helper"]);
     expect(agents.defaultAgent).toBe("review");
     expect(agents.get("plan")).toMatchObject({ description: "Tuned plan", builtIn: true });
     expect(agents.limitsOf("plan")).toEqual({ edit: "deny", bash: "deny", webfetch: "deny" });
