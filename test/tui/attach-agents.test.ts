@@ -72,7 +72,7 @@ describe("moor attach: agents from the server", () => {
     });
     server = await startServe(home.env, [], home.project);
     const agents = (await (await fetch(`${server.url}/agent`)).json()) as { name: string }[];
-    expect(agents.map((agent) => agent.name)).toEqual(["review", "build", "plan", "general"]);
+    expect(agents.map((agent) => agent.name)).toEqual(["review", "build", "plan", "general", "explore"]);
     llm.script({ text: "Reviewed by default." });
     tui = TmuxSession.start(
       `moor-test-agents-default-${process.pid}`,
