@@ -133,4 +133,20 @@ describe("moor run --agent", () => {
     expect(first.messages[0]).toMatchObject({ role: "system", content: expect.stringMatching(/^You are Careful\./) });
     expect(first.temperature).toBe(0.25);
   });
+
+  it("a markdown agent written into the project while the server runs is listed by GET /agent (config reload)", async () => {
+    home = makeTempHome(llm.url);
+    // The folder exists already: a new file in it, not the folder's creation, must be noticed.
+    mkdirSync(join(home.project, ".moor", "agents"), { recursive: true });
+    server = await startServe(home.env, [], home.project);
+    const names = async () =>
+      ((await (await fetch(`${server!.url}/agent`)).json()) as { name: string }[]).map((agent) => agent.name);
+    expect(await names()).not.toContain("later");
+    writeFileSync(join(home.project, ".moor", "agents", "later.md"), "---\nmode: primary\n---\nLater.");
+    const deadline = Date.now() + 5000;
+    while (!(await names()).includes("later") && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(await names()).toContain("later");
+  });
 });
