@@ -136,4 +136,26 @@ describe("the core's agents come from its registry", () => {
       await fixture.close();
     }
   });
+
+  it("the built-in explore agent is offered only the tools that read, and a call to another is refused", async () => {
+    const fixture = await openCoreFixture({
+      prefix: "agent-explore",
+      steps: [{ toolCalls: [{ name: "write", input: { text: "x" } }] }, { text: "found it" }],
+      tools: [tool("read", "read"), tool("grep", "grep"), tool("write", "edit"), tool("bash", "bash")],
+      settings: { permission: "allow" },
+    });
+    try {
+      const session = await fixture.core.sessions.create({ directory: fixture.dir });
+      await fixture.core.sessions.prompt(session.id, { agent: "explore", parts: [{ type: "text", text: "find" }] });
+      const [call] = fixture.model.doStreamCalls;
+      expect(call.tools?.map((offered) => offered.name)).toEqual(["read", "grep"]);
+      expect(String(call.prompt[0].content)).toMatch(/^You are a file search specialist/);
+      const part = (await fixture.core.sessions.messages(session.id))
+        .flatMap((message) => message.parts)
+        .find((candidate): candidate is ToolPart => candidate.type === "tool");
+      expect(part?.state.status === "error" && part.state.error).toMatch(/"write" is turned off/);
+    } finally {
+      await fixture.close();
+    }
+  });
 });
