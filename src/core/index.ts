@@ -50,8 +50,11 @@ export interface CoreOptions {
   permissionLinks?: PermissionLink[];
   /** Where a bus listener's error is reported (cli: the log); see EventBusOptions. */
   onListenerError?: EventBusOptions["onListenerError"];
-  /** The agents; read on every use, like settings, so a reloaded config applies. Default: the built-ins. */
-  agents?: () => AgentRegistry;
+  /**
+   * The agents of sessions in `directory` (the server's own when not given; a project's agents come from its
+   * config); read on every use, like settings, so a reloaded config applies. Default: the built-ins.
+   */
+  agents?: (directory?: string) => AgentRegistry;
 }
 
 export interface Core {
@@ -60,6 +63,8 @@ export interface Core {
   sessions: SessionService;
   /** The one agent registry: GET /agent, ACP modes, prompt validation, the turn and the permission gate read it. */
   readonly agents: AgentRegistry;
+  /** The agent registry for sessions in a directory (its project's agents included). */
+  agentsFor(directory: string): AgentRegistry;
   store: Store;
   /** Where tool sources are added (MCP); the built-in tools are the source "builtin". */
   tools: ToolRegistry;
@@ -76,7 +81,7 @@ export interface Core {
 export async function createCore(options: CoreOptions): Promise<Core> {
   const now = options.now ?? Date.now;
   const builtins = new AgentRegistry();
-  const agents = options.agents ?? (() => builtins);
+  const agents = (directory?: string) => options.agents?.(directory) ?? builtins;
   const bus = new EventBus({
     epoch: options.epoch ?? randomUUID().slice(0, 8),
     ringSize: options.ringSize,
@@ -93,8 +98,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     rules: (directory) => options.settings(directory).permission,
     autoApprove: (directory) => options.settings(directory).autoApprove ?? false,
     links: options.permissionLinks,
-    limitsOf: (agent) => agents().limitsOf(agent),
-    agentRulesOf: (agent) => agents().rulesOf(agent),
+    limitsOf: (agent, directory) => agents(directory).limitsOf(agent),
+    agentRulesOf: (agent, directory) => agents(directory).rulesOf(agent),
   });
   const builtin =
     typeof options.tools === "function" ? options.tools({ todos: sessionTodoList(options.store) }) : options.tools;
@@ -120,6 +125,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     get agents() {
       return agents();
     },
+    agentsIn: agents,
     retry: options.retry ?? DEFAULT_RETRY,
     editorFs: options.editorFs,
   };
@@ -140,6 +146,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     get agents() {
       return agents();
     },
+    agentsFor: agents,
     store: options.store,
     tools,
     version: options.version,

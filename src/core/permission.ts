@@ -40,9 +40,9 @@ export interface PermissionGateOptions {
   /** `moor run --yes`: what would be asked is allowed; what the rules deny stays denied. */
   autoApprove?: (directory: string) => boolean;
   /** The turn's agent's limits, from the agent registry (default: the built-in agents'). */
-  limitsOf?: (agent: string | undefined) => AgentLimits;
-  /** The turn's agent's own permission table, when it has one (its config's `permission`). */
-  agentRulesOf?: (agent: string | undefined) => AgentRules | undefined;
+  limitsOf?: (agent: string | undefined, directory?: string) => AgentLimits;
+  /** The turn's agent's own permission table, when it has one (its config's `permission`), in the session's directory. */
+  agentRulesOf?: (agent: string | undefined, directory?: string) => AgentRules | undefined;
   /** Links a feature adds (hooks, a policy service), asked after the rules and before the user. */
   links?: PermissionLink[];
   /** How often rows of waiting questions are read for answers another process stored. */
@@ -65,8 +65,8 @@ export class PermissionGate {
   private readonly now: () => number;
   /** The rules for a session in the directory, read at each decision (they follow config changes). */
   private readonly rules: (directory: string) => PermissionRules | undefined;
-  private readonly limitsOf: (agent: string | undefined) => AgentLimits;
-  private readonly agentRulesOf: (agent: string | undefined) => AgentRules | undefined;
+  private readonly limitsOf: (agent: string | undefined, directory?: string) => AgentLimits;
+  private readonly agentRulesOf: (agent: string | undefined, directory?: string) => AgentRules | undefined;
   private readonly unsubscribe: () => void;
   private poll: NodeJS.Timeout | undefined;
 
@@ -132,8 +132,8 @@ export class PermissionGate {
       grants,
       ask.permission,
       ask.patterns,
-      this.limitsOf(scope.agent),
-      this.agentRulesOf(scope.agent),
+      this.limitsOf(scope.agent, scope.directory),
+      this.agentRulesOf(scope.agent, scope.directory),
     );
     if (action === "allow") return { action };
     if (action === "ask") return undefined;
@@ -264,8 +264,8 @@ export class PermissionGate {
           grants,
           pending.permission,
           pending.patterns,
-          this.limitsOf(waiter?.agent),
-          this.agentRulesOf(waiter?.agent),
+          this.limitsOf(waiter?.agent, waiter?.directory ?? directory),
+          this.agentRulesOf(waiter?.agent, waiter?.directory ?? directory),
         ) === "allow"
       ) {
         await this.reply(pending.id, "once");

@@ -149,4 +149,51 @@ describe("moor run --agent", () => {
     }
     expect(await names()).toContain("later");
   });
+
+  it("a session in another project gets that project's agents: GET /agent?directory= lists them, its prompts run under them", async () => {
+    home = makeTempHome(llm.url, { permission: { edit: "allow" } });
+    const other = join(home.root, "other");
+    mkdirSync(join(other, ".moor", "agents"), { recursive: true });
+    writeFileSync(
+      join(other, ".moor", "agents", "keeper.md"),
+      "---\nmode: primary\npermission:\n  edit: deny\n---\nYou keep files as they are.",
+    );
+    server = await startServe(home.env, [], home.project);
+    const url = server.url;
+    const names = async (query: string) =>
+      ((await (await fetch(`${url}/agent${query}`)).json()) as { name: string }[]).map((agent) => agent.name);
+    expect(await names("")).not.toContain("keeper");
+    expect(await names(`?directory=${encodeURIComponent(other)}`)).toContain("keeper");
+
+    const create = async (directory: string) =>
+      (
+        (await (
+          await fetch(`${url}/session?directory=${encodeURIComponent(directory)}`, { method: "POST" })
+        ).json()) as {
+          id: string;
+        }
+      ).id;
+    const prompt = (id: string) =>
+      fetch(`${url}/session/${id}/message`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ agent: "keeper", parts: [{ type: "text", text: "change it" }] }),
+      });
+    // Not an agent of the server's own project.
+    const refused = await prompt(await create(home.project));
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/Unknown agent "keeper"/);
+
+    llm.script({ toolCalls: [{ name: "write", args: { filePath: "x.txt", content: "x" } }] }, { text: "kept" });
+    const id = await create(other);
+    const answered = await prompt(id);
+    expect(answered.status).toBe(200);
+    expect(existsSync(join(other, "x.txt"))).toBe(false);
+    const messages = (await (await fetch(`${url}/session/${id}/message`)).json()) as { parts: ToolPart[] }[];
+    const tool = messages.flatMap((message) => message.parts).find((part) => part.type === "tool")!;
+    expect(tool.state.status === "error" && tool.state.error).toMatch(/denied by the keeper agent: edit/);
+    expect(llm.requests[0].messages[0]).toMatchObject({
+      content: expect.stringMatching(/^You keep files as they are\./),
+    });
+  });
 });

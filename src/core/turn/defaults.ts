@@ -18,8 +18,8 @@ export interface DefaultHookOptions {
   environment?(session: Session): string;
   /** The step limit for a session in `directory`, read after each step (it follows config changes). */
   maxSteps(directory: string): number;
-  /** The agents (instructions, tool switches), read at each step so a reloaded config applies. */
-  agents(): AgentRegistry;
+  /** The agents of a session directory (instructions, tool switches), read at each step so a reloaded config applies. */
+  agents(directory?: string): AgentRegistry;
 }
 
 /**
@@ -36,7 +36,9 @@ export function defaultTurnHooks(options: DefaultHookOptions, added: Partial<Tur
       continueAfterToolCalls,
       ...(added.afterStep ?? []),
       stopAtMaxSteps(
-        (request) => options.agents().get(request.agent)?.steps ?? options.maxSteps(request.session.directory),
+        (request) =>
+          options.agents(request.session.directory).get(request.agent)?.steps ??
+          options.maxSteps(request.session.directory),
       ),
     ],
   };

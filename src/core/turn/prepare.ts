@@ -29,10 +29,10 @@ export function defaultPrepareStep(options: {
   store: Store;
   systemPrompt(session: Session): string;
   environment?(session: Session): string;
-  agents(): AgentRegistry;
+  agents(directory?: string): AgentRegistry;
 }): PrepareStepHook {
   return async (_plan, { request, tools }) => {
-    const agents = options.agents();
+    const agents = options.agents(request.session.directory);
     const enabled = enabledTools(agents, request);
     // The model sees the history from the latest summary on (the store's `history`).
     const history = await options.store.history(request.session.id);
