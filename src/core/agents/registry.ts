@@ -116,8 +116,7 @@ export class AgentRegistry {
     this.byName.set(override.name, {
       ...(base ?? { name: override.name, mode: "all", builtIn: false, limits: {} }),
       ...defined,
-      limits: narrowed(base?.limits ?? {}, limits ?? {}),
-      permission: mergedTable(base?.permission, permission),
+      ...tunedPermission(base, limits ?? {}, permission, override.permissionLoosens === true),
     } as AgentDefinition);
   }
 }
@@ -131,13 +130,43 @@ function narrowed(base: AgentLimits, extra: Record<string, PermissionAction>): A
   return result;
 }
 
-/** OpenCode merges an agent's permission over the base's: a key the override names replaces the base's rules for it. */
+/**
+ * An agent's limits and table after an override. The override's limits only narrow. Its table merges over the
+ * base's, rule by rule (a pattern it names replaces the base's, as OpenCode's later rules win); when the user's own
+ * config gives it (`loosens`), a key it names is no longer capped by the base's limit: the limit becomes the table's
+ * `*` rule for that key, so `agent.plan.permission.edit: {"*.md": "allow"}` lets plan edit markdown files only.
+ */
+function tunedPermission(
+  base: AgentDefinition | undefined,
+  limits: Record<string, PermissionAction>,
+  table: AgentPermissionTable | undefined,
+  loosens: boolean,
+): { limits: AgentLimits; permission: AgentPermissionTable | undefined } {
+  let baseLimits: AgentLimits = base?.limits ?? {};
+  let baseTable = base?.permission;
+  if (table !== undefined && loosens && Object.keys(baseLimits).length > 0) {
+    const named = typeof table === "string" ? Object.keys(baseLimits) : Object.keys(table);
+    const moved = Object.fromEntries(Object.entries(baseLimits).filter(([key]) => named.includes(key)));
+    baseLimits = Object.fromEntries(Object.entries(baseLimits).filter(([key]) => !named.includes(key)));
+    baseTable = mergedTable(moved, baseTable);
+  }
+  return { limits: narrowed(baseLimits, limits), permission: mergedTable(baseTable, table) };
+}
+
 function mergedTable(
   base: AgentPermissionTable | undefined,
   override: AgentPermissionTable | undefined,
 ): AgentPermissionTable | undefined {
   if (override === undefined) return base;
   if (base === undefined || typeof override === "string") return override;
-  if (typeof base === "string") return { "*": base, ...override };
-  return { ...base, ...override };
+  const result: Record<string, PermissionAction | Readonly<Record<string, PermissionAction>>> =
+    typeof base === "string" ? { "*": base } : { ...base };
+  for (const [key, rules] of Object.entries(override)) {
+    const current = Object.hasOwn(result, key) ? result[key] : undefined;
+    result[key] =
+      typeof rules === "string" || current === undefined
+        ? rules
+        : { ...(typeof current === "string" ? { "*": current } : current), ...rules };
+  }
+  return result;
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { AgentRegistry } from "../../../src/core/agents/registry.js";
 import { toWireAgent } from "../../../src/core/agents/wire.js";
 import { CoreError } from "../../../src/core/errors.js";
+import { evaluatePermission } from "../../../src/core/permission-rules.js";
 import { Agent } from "../../../src/protocol/index.js";
 
 describe("the agent registry", () => {
@@ -114,5 +115,28 @@ describe("the agent registry", () => {
       model: { providerID: "p", modelID: "m" },
       options: {},
     });
+  });
+
+  it("the user's own table for a built-in replaces its limit for the keys it names; a project's cannot", () => {
+    const tuned = (loosens: boolean) =>
+      new AgentRegistry(undefined, {
+        overrides: [{ name: "plan", permission: { edit: { "*.md": "allow" } }, permissionLoosens: loosens }],
+      });
+    const judge = (agents: AgentRegistry, permission: string, value: string) =>
+      evaluatePermission(
+        { edit: "ask", bash: "allow" },
+        [],
+        permission,
+        [value],
+        agents.limitsOf("plan"),
+        agents.rulesOf("plan"),
+      );
+    const own = tuned(true);
+    expect(judge(own, "edit", "notes.md")).toBe("allow");
+    // Plan's own `deny` stays the rule for every other file, and its bash limit is untouched.
+    expect(judge(own, "edit", "a.ts")).toBe("deny");
+    expect(judge(own, "bash", "ls")).toBe("ask");
+    const project = tuned(false);
+    expect(judge(project, "edit", "notes.md")).toBe("deny");
   });
 });
