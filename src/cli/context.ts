@@ -9,6 +9,7 @@ import { type MoorPaths, resolvePaths } from "../config/paths.js";
 import type { MoorConfig } from "../config/schema.js";
 import { trustDirectory } from "../config/trust.js";
 import type { AgentRegistry } from "../core/agents/registry.js";
+import { CoreError } from "../core/errors.js";
 import { type Core, type CoreOptions, createCore } from "../core/index.js";
 import { DEFAULT_ACTIONS } from "../core/permission-rules.js";
 import { markInterruptedTurns } from "../core/recovery.js";
@@ -138,16 +139,29 @@ export interface CoreExtras {
   onTitleError?: (error: unknown, sessionID: string) => void;
 }
 
-/** The agent registry of the config in use, built again only when the config is reloaded (a directory trusted). */
-function cachedAgents(context: CliContext): () => AgentRegistry {
-  let builtFor = context.config;
-  let registry = agentRegistryFor(builtFor);
-  return () => {
-    if (context.config !== builtFor) {
-      registry = agentRegistryFor(context.config);
-      builtFor = context.config;
+/**
+ * The agent registry of each directory's config (the server's own when no directory is named), built once per
+ * config: again only when that config is reloaded (a file changed, a directory trusted). Another directory's agent
+ * config that cannot be read fails what asked for it (a prompt there, GET /agent for it), in one line.
+ */
+function cachedAgents(context: CliContext): (directory?: string) => AgentRegistry {
+  const built = new WeakMap<MoorConfig, AgentRegistry>();
+  const registryOf = (config: MoorConfig) => {
+    let registry = built.get(config);
+    if (!registry) {
+      registry = agentRegistryFor(config);
+      built.set(config, registry);
     }
     return registry;
+  };
+  registryOf(context.config);
+  return (directory) => {
+    if (directory === undefined || resolve(directory) === context.directory) return registryOf(context.config);
+    try {
+      return registryOf(context.configs.get(directory).config);
+    } catch (error) {
+      throw new CoreError("bad_request", (error as Error).message.replace(/\s*\n\s*/g, "; "));
+    }
   };
 }
 

@@ -53,8 +53,11 @@ export interface CoreOptions {
   permissionLinks?: PermissionLink[];
   /** Where a bus listener's error is reported (cli: the log); see EventBusOptions. */
   onListenerError?: EventBusOptions["onListenerError"];
-  /** The agents; read on every use, like settings, so a reloaded config applies. Default: the built-ins. */
-  agents?: () => AgentRegistry;
+  /**
+   * The agents of sessions in `directory` (the server's own when not given; a project's agents come from its
+   * config); read on every use, like settings, so a reloaded config applies. Default: the built-ins.
+   */
+  agents?: (directory?: string) => AgentRegistry;
   /**
    * The project's instructions (AGENTS.md and friends, the config's `instructions`): added to each step's system
    * prompt, loaded when a session is created so its first step finds them ready (core/context/instructions.ts).
@@ -73,6 +76,8 @@ export interface Core {
   sessions: SessionService;
   /** The one agent registry: GET /agent, ACP modes, prompt validation, the turn and the permission gate read it. */
   readonly agents: AgentRegistry;
+  /** The agent registry for sessions in a directory (its project's agents included). */
+  agentsFor(directory: string): AgentRegistry;
   store: Store;
   /** Where tool sources are added (MCP); the built-in tools are the source "builtin". */
   tools: ToolRegistry;
@@ -89,7 +94,7 @@ export interface Core {
 export async function createCore(options: CoreOptions): Promise<Core> {
   const now = options.now ?? Date.now;
   const builtins = new AgentRegistry();
-  const agents = options.agents ?? (() => builtins);
+  const agents = (directory?: string) => options.agents?.(directory) ?? builtins;
   const bus = new EventBus({
     epoch: options.epoch ?? randomUUID().slice(0, 8),
     ringSize: options.ringSize,
@@ -106,7 +111,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     rules: (directory) => options.settings(directory).permission,
     autoApprove: (directory) => options.settings(directory).autoApprove ?? false,
     links: options.permissionLinks,
-    limitsOf: (agent) => agents().limitsOf(agent),
+    limitsOf: (agent, directory) => agents(directory).limitsOf(agent),
+    agentRulesOf: (agent, directory) => agents(directory).rulesOf(agent),
   });
   const builtin =
     typeof options.tools === "function" ? options.tools({ todos: sessionTodoList(options.store) }) : options.tools;
@@ -116,6 +122,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       store: options.store,
       bus,
       systemPrompt: options.systemPrompt ?? ((session) => defaultSystemPrompt(session, now)),
+      environment: (session) => environmentLines(session, now),
       maxSteps: (directory) => options.settings(directory).maxSteps ?? 50,
       agents,
     },
@@ -137,6 +144,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     get agents() {
       return agents();
     },
+    agentsIn: agents,
     retry: options.retry ?? DEFAULT_RETRY,
     editorFs: options.editorFs,
   };
@@ -158,6 +166,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     get agents() {
       return agents();
     },
+    agentsFor: agents,
     store: options.store,
     tools,
     version: options.version,
@@ -184,6 +193,13 @@ export function defaultSystemPrompt(session: Session, now: () => number): string
     "You are Moor, a coding agent. You work in the user's project through tools: read, write, edit, bash, glob, grep,",
     "ls, todowrite and todoread. Read files before you change them, prefer edit for small changes, keep the user",
     "informed in short messages, and stop when the task is done.",
+    environmentLines(session, now),
+  ].join("\n");
+}
+
+/** What the model is told of where and when it works, whatever the agent's prompt (OpenCode's environment). */
+export function environmentLines(session: Session, now: () => number): string {
+  return [
     `Working directory: ${session.directory}`,
     `Today's date: ${new Date(now()).toISOString().slice(0, 10)}`,
   ].join("\n");

@@ -253,7 +253,7 @@ export class SessionService {
    */
   async submit(id: string, input: PromptInput): Promise<{ user: UserMessage; done: Promise<PromptResult> }> {
     const session = await this.get(id);
-    const agent = this.options.turns.agents.resolve(input.agent);
+    const agent = this.options.turns.agentsIn(session.directory).resolve(input.agent);
     checkPromptInput(input);
     const model = await this.options.resolveModel(input.model ?? agent.model ?? sessionModel(session));
     const { user, fallbackTitle } = await this.recordUserMessage(await this.get(id), input, model);
@@ -407,7 +407,14 @@ export class SessionService {
     const status = (status: SessionStatus) => this.setStatus(session, status);
     const outcome = await runTurn(
       this.options.turns,
-      { session, user, model: turn.model, agent: user.agent ?? this.options.turns.agents.defaultAgent, signal, status },
+      {
+        session,
+        user,
+        model: turn.model,
+        agent: user.agent ?? this.options.turns.agentsIn(session.directory).defaultAgent,
+        signal,
+        status,
+      },
       turn.resume,
     );
     return { ...outcome, user };
@@ -460,7 +467,7 @@ export class SessionService {
       sessionID: session.id,
       role: "user",
       time: { created: now },
-      agent: input.agent ?? this.options.turns.agents.defaultAgent,
+      agent: input.agent ?? this.options.turns.agentsIn(session.directory).defaultAgent,
       model: { providerID: model.providerID, modelID: model.modelID },
       system: input.system,
       tools: input.tools,

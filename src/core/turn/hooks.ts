@@ -15,6 +15,8 @@ export interface StepPlan {
   messages: LanguageModelV3Prompt;
   /** The tools offered. A call to another tool of the agent's set still reaches beforeTool (and may run). */
   tools: readonly ToolDefinition[];
+  /** The sampling temperature (the agent's `temperature`); the provider's default when not given. */
+  temperature?: number;
 }
 
 export interface StepContext {

@@ -66,7 +66,7 @@ async function rerunInterruptedTools(
       part.type === "tool" && part.state.status === "error" && part.state.metadata?.[INTERRUPTED_MARK] === true,
   );
   const tools = services.tools.forAgent(request.agent);
-  const enabled = enabledTools(services.agents, request);
+  const enabled = enabledTools(services.agentsIn(request.session.directory), request);
   const offered = enabled ? tools.definitions.filter((tool) => enabled(tool.name)) : tools.definitions;
   const scope = { services, request, recorder, tools, offered };
   await Promise.all(interrupted.map((part) => runToolCall(scope, part, part.state.input)));

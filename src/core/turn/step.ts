@@ -178,6 +178,7 @@ class StepStream {
       this.request.model.model.doStream({
         prompt: [{ role: "system", content: plan.system }, ...plan.messages],
         tools: modelToolsOf(plan, this.scope.tools),
+        ...(plan.temperature !== undefined ? { temperature: plan.temperature } : {}),
         abortSignal: this.request.signal,
       }))();
     // Awaited by run(); until then a failure must not count as unhandled.

@@ -30,6 +30,8 @@ export interface TurnServices {
   hooks: TurnHooks;
   /** The agent registry as it is now (it follows config reloads): prompts name their agent in it. */
   readonly agents: AgentRegistry;
+  /** The registry for sessions in a directory (a project's own agents): what a turn of such a session reads. */
+  agentsIn(directory: string): AgentRegistry;
   retry: RetryPolicy;
   /** Present when an ACP editor offers file access for the session. */
   editorFs?(sessionID: string): EditorFileSystem | undefined;

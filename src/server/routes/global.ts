@@ -67,7 +67,11 @@ export function globalRoutes(ctx: RouteContext): void {
       tag: "app",
       response: z.array(Agent),
     },
-    (c) => c.json(deps.core.agents.list().map(toWireAgent)),
+    // A project's own agents are its sessions' (OpenCode's `directory` query or header names it).
+    (c) => {
+      const directory = requestDirectory(c, "");
+      return c.json((directory ? deps.core.agentsFor(directory) : deps.core.agents).list().map(toWireAgent));
+    },
   );
   route(
     ctx,
