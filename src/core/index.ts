@@ -5,6 +5,8 @@ import type { ModelRef, Session } from "../protocol/index.js";
 import type { Store } from "../storage/port.js";
 import { AgentRegistry } from "./agents/registry.js";
 import { EventBus, type EventBusOptions } from "./bus.js";
+import type { CommandDefinition } from "./commands/command.js";
+import { CommandService } from "./commands/service.js";
 import { PermissionGate, type PermissionLink } from "./permission.js";
 import type { PermissionRules } from "./permission-rules.js";
 import { markInterruptedTurns } from "./recovery.js";
@@ -52,6 +54,10 @@ export interface CoreOptions {
   onListenerError?: EventBusOptions["onListenerError"];
   /** The agents; read on every use, like settings, so a reloaded config applies. Default: the built-ins. */
   agents?: () => AgentRegistry;
+  /** The commands configured for sessions in a directory (cli: config and markdown files); the built-ins are core's. */
+  commands?: (directory: string) => CommandDefinition[];
+  /** The user's home directory, where a command's `@~/…` points. */
+  home?: string;
 }
 
 export interface Core {
@@ -61,6 +67,8 @@ export interface Core {
   /** The one agent registry: GET /agent, ACP modes, prompt validation, the turn and the permission gate read it. */
   readonly agents: AgentRegistry;
   store: Store;
+  /** Slash commands: GET /command, POST /session/:id/command, ACP and the clients' `/` completion. */
+  commands: CommandService;
   /** Where tool sources are added (MCP); the built-in tools are the source "builtin". */
   tools: ToolRegistry;
   version: string;
@@ -131,10 +139,21 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     projectID: () => "global",
     resolveModel: options.resolveModel,
   });
+  const commands = new CommandService({
+    sessions,
+    bus,
+    gate,
+    tools,
+    agents,
+    now,
+    configured: options.commands ?? (() => []),
+    home: options.home,
+  });
   return {
     bus,
     gate,
     sessions,
+    commands,
     get agents() {
       return agents();
     },
