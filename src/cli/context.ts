@@ -1,7 +1,7 @@
 // Everything a command needs from the outside world, gathered in one place: the environment, the home directory,
 // the clock, config files. Modules below cli/ never read these themselves (DESIGN.md §1).
 import { homedir } from "node:os";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { DirectoryConfigs } from "../config/directory-configs.js";
 import { type HeldBack, type LoadedConfig, loadConfig, loadConfigSync } from "../config/load.js";
 import { type MoorPaths, resolvePaths } from "../config/paths.js";
@@ -18,6 +18,7 @@ import type { ModelRef } from "../protocol/index.js";
 import type { Store } from "../storage/port.js";
 import { SqliteStore } from "../storage/sqlite-store.js";
 import { agentRegistryFor } from "./agent-config.js";
+import { commandsFor } from "./command-config.js";
 import { commandEnv } from "./command-env.js";
 import { readVersion } from "./version.js";
 
@@ -167,6 +168,8 @@ export async function openCore(context: CliContext, store: Store, extras: CoreEx
     editorFs: extras.editorFs,
     onListenerError: extras.onListenerError,
     agents,
+    commands: (directory) => commandsFor(commandFolders(context), directory, context.configs.get(directory)),
+    home: homedir(),
   });
   // Wrapped in place, not spread into a copy: `core.agents` is a getter that follows config reloads.
   const shutdown = core.shutdown;
@@ -175,6 +178,12 @@ export async function openCore(context: CliContext, store: Store, extras: CoreEx
     return shutdown();
   };
   return core;
+}
+
+/** Where global markdown commands are: moor's config directory, and OpenCode's. */
+function commandFolders(context: CliContext): { config: string; opencodeConfig: string } {
+  const xdg = context.env.XDG_CONFIG_HOME || join(homedir(), ".config");
+  return { config: context.paths.config, opencodeConfig: join(xdg, "opencode") };
 }
 
 /**
