@@ -18,6 +18,7 @@ import type { TrustState } from "../protocol/trust.js";
 import { EventStream, type EventStreamOptions } from "./events.js";
 import { type ClientOptions, requestJson } from "./http.js";
 
+export { completeSlash, type SlashEntry, slashMatches } from "./command-completion.js";
 export { type ConnectionState, EventStream, type EventStreamOptions } from "./events.js";
 export { type ClientOptions, MoorClientError } from "./http.js";
 export { type HeldEvent, isAfterSnapshot, SnapshotJoin } from "./join.js";
