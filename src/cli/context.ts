@@ -168,7 +168,7 @@ export async function openCore(context: CliContext, store: Store, extras: CoreEx
     editorFs: extras.editorFs,
     onListenerError: extras.onListenerError,
     agents,
-    commands: (directory) => commandsFor(commandFolders(context), directory, context.configs.get(directory)),
+    commands: (directory) => configuredCommands(context, directory),
     home: homedir(),
   });
   // Wrapped in place, not spread into a copy: `core.agents` is a getter that follows config reloads.
@@ -178,6 +178,20 @@ export async function openCore(context: CliContext, store: Store, extras: CoreEx
     return shutdown();
   };
   return core;
+}
+
+/**
+ * The configured commands of a directory; none while its config cannot be loaded (DirectoryConfigs has said why, in
+ * one line), so the built-ins stay usable.
+ */
+function configuredCommands(context: CliContext, directory: string) {
+  let loaded: LoadedConfig;
+  try {
+    loaded = context.configs.get(directory);
+  } catch {
+    return [];
+  }
+  return commandsFor(commandFolders(context), directory, loaded);
 }
 
 /** Where global markdown commands are: moor's config directory, and OpenCode's. */

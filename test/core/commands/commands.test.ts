@@ -8,7 +8,7 @@ import type { CommandDefinition } from "../../../src/core/commands/command.js";
 import type { CoreSettings } from "../../../src/core/index.js";
 import { createBuiltinTools } from "../../../src/core/tools/index.js";
 import { type CoreFixture, openCoreFixture } from "../../fakes/core-fixture.js";
-import type { ScriptedStep } from "../scripted-model.js";
+import { type ScriptedStep, scriptedModel } from "../scripted-model.js";
 
 const opened: CoreFixture[] = [];
 afterEach(async () => {
@@ -123,6 +123,31 @@ describe("running a command", () => {
     expect(userTexts(fixture)).toContain("AGENTS.md");
     expect(userTexts(fixture)).toContain(fixture.dir);
     expect(readFileSync(join(fixture.dir, "AGENTS.md"), "utf8")).toContain("Run npm test.");
+  });
+
+  it("runs under the command's agent and model, over the caller's", async () => {
+    const asked: unknown[] = [];
+    const model = scriptedModel([]);
+    const fixture = await openCoreFixture({
+      prefix: "commands",
+      core: {
+        commands: () => [{ name: "plan-it", template: "Plan $ARGUMENTS", agent: "plan", model: "other/big" }],
+        resolveModel: async (ref) => {
+          asked.push(ref);
+          return { model, providerID: ref?.providerID ?? "mock", modelID: ref?.modelID ?? "m" };
+        },
+      },
+    });
+    opened.push(fixture);
+    const session = await fixture.core.sessions.create({ directory: fixture.dir });
+    const result = await fixture.core.commands.run(session.id, {
+      command: "plan-it",
+      arguments: "the move",
+      agent: "build",
+      model: "mock/m",
+    });
+    expect(asked).toEqual([{ providerID: "other", modelID: "big" }]);
+    expect(result.user).toMatchObject({ agent: "plan", model: { providerID: "other", modelID: "big" } });
   });
 
   it("lists the built-ins and the configured commands, a configured one replacing a built-in of its name", async () => {
