@@ -147,12 +147,14 @@ export function createAcpAgent(options: AcpAgentOptions) {
       for (const update of historyUpdates(await backend.messages(session.id))) {
         await client.notify(methods.client.session.update, { sessionId: session.id, update });
       }
+      setImmediate(() => void sendCommands(client, backend, session));
       return await sessionSetup(session);
     })
     .onRequest(methods.agent.session.resume, async ({ params, client }) => {
       requireAbsoluteCwd(params.cwd);
       const session = await existing(params.sessionId);
       registerEditorFs(session.id, client);
+      setImmediate(() => void sendCommands(client, backend, session));
       return await sessionSetup(session);
     })
     .onRequest(methods.agent.session.close, async ({ params }) => {

@@ -61,4 +61,42 @@ describe("moor acp: slash commands", () => {
     const sent = JSON.stringify(llm.requests.slice(requestsBefore).map((request) => request.messages));
     expect(sent).toContain("Say hello to world politely");
   });
+
+  it("sends the commands again when the editor loads an existing session", async () => {
+    const home = makeTempHome(llm.url);
+    const spawnAcp = () => {
+      child = spawn(process.execPath, [MOOR_BIN, "acp", "--cwd", home.project], {
+        env: home.env,
+        stdio: ["pipe", "pipe", "pipe"],
+      });
+      return ndJsonStream(
+        Writable.toWeb(child.stdin as NonNullable<typeof child.stdin>) as WritableStream<Uint8Array>,
+        Readable.toWeb(child.stdout as NonNullable<typeof child.stdout>) as ReadableStream<Uint8Array>,
+      );
+    };
+    const updates: SessionNotification[] = [];
+    const app = client({ name: "test-editor" }).onNotification(methods.client.session.update, ({ params }) => {
+      updates.push(params);
+    });
+    const sessionId = await app.connectWith(spawnAcp(), async (ctx) => {
+      await ctx.request(methods.agent.initialize, { protocolVersion: 1, clientCapabilities: {} });
+      return (await ctx.request(methods.agent.session.new, { cwd: home.project, mcpServers: [] })).sessionId;
+    });
+    child?.kill("SIGKILL");
+    updates.length = 0;
+    await app.connectWith(spawnAcp(), async (ctx) => {
+      await ctx.request(methods.agent.initialize, { protocolVersion: 1, clientCapabilities: {} });
+      await ctx.request(methods.agent.session.load, { sessionId, cwd: home.project, mcpServers: [] });
+      const deadline = Date.now() + 5000;
+      while (!updates.some((u) => u.update.sessionUpdate === "available_commands_update") && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    });
+    const advertised = updates.find((u) => u.update.sessionUpdate === "available_commands_update")?.update as
+      | { availableCommands: { name: string }[] }
+      | undefined;
+    expect(advertised?.availableCommands.map((command) => command.name)).toEqual(
+      expect.arrayContaining(["init", "review"]),
+    );
+  });
 });
