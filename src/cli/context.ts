@@ -1,7 +1,7 @@
 // Everything a command needs from the outside world, gathered in one place: the environment, the home directory,
 // the clock, config files. Modules below cli/ never read these themselves (DESIGN.md §1).
 import { homedir } from "node:os";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { DirectoryConfigs } from "../config/directory-configs.js";
 import { describeKeyReports, reportConfigKeys } from "../config/key-report.js";
 import { type HeldBack, type LoadedConfig, loadConfig, loadConfigSync } from "../config/load.js";
@@ -20,6 +20,7 @@ import type { ModelRef } from "../protocol/index.js";
 import type { Store } from "../storage/port.js";
 import { SqliteStore } from "../storage/sqlite-store.js";
 import { agentRegistryFor } from "./agent-config.js";
+import { commandsFor } from "./command-config.js";
 import { commandEnv } from "./command-env.js";
 import { projectInstructionsFor } from "./instructions.js";
 import { readVersion } from "./version.js";
@@ -196,6 +197,8 @@ export async function openCore(context: CliContext, store: Store, extras: CoreEx
     onListenerError: extras.onListenerError,
     agents,
     instructions: projectInstructionsFor(context, extras.configLog?.warn),
+    commands: (directory) => configuredCommands(context, directory),
+    home: homedir(),
   });
   // Wrapped in place, not spread into a copy: `core.agents` is a getter that follows config reloads.
   const shutdown = core.shutdown;
@@ -217,6 +220,26 @@ function smallModelFor(
     const { splitModelId } = await import("../providers/resolve.js");
     return models(splitModelId(id));
   };
+}
+
+/**
+ * The configured commands of a directory; none while its config cannot be loaded (DirectoryConfigs has said why, in
+ * one line), so the built-ins stay usable.
+ */
+function configuredCommands(context: CliContext, directory: string) {
+  let loaded: LoadedConfig;
+  try {
+    loaded = context.configs.get(directory);
+  } catch {
+    return [];
+  }
+  return commandsFor(commandFolders(context), directory, loaded);
+}
+
+/** Where global markdown commands are: moor's config directory, and OpenCode's. */
+function commandFolders(context: CliContext): { config: string; opencodeConfig: string } {
+  const xdg = context.env.XDG_CONFIG_HOME || join(homedir(), ".config");
+  return { config: context.paths.config, opencodeConfig: join(xdg, "opencode") };
 }
 
 /**

@@ -2,6 +2,8 @@
 // terminal UI, in `moor run --attach` and in the web page alike.
 import type {
   Agent,
+  Command,
+  CommandInput,
   FileDiff,
   MessageWithParts,
   PermissionReply,
@@ -16,6 +18,7 @@ import type { TrustState } from "../protocol/trust.js";
 import { EventStream, type EventStreamOptions } from "./events.js";
 import { type ClientOptions, requestJson } from "./http.js";
 
+export { completeSlash, type SlashEntry, slashMatches } from "./command-completion.js";
 export { type ConnectionState, EventStream, type EventStreamOptions } from "./events.js";
 export { type ClientOptions, MoorClientError } from "./http.js";
 export { type HeldEvent, isAfterSnapshot, SnapshotJoin } from "./join.js";
@@ -112,6 +115,16 @@ export class MoorClient {
   /** Starts a turn and returns at once; follow it with events(). */
   promptAsync(id: string, input: PromptInput): Promise<void> {
     return this.request("POST", `session/${encodeURIComponent(id)}/prompt_async`, input);
+  }
+
+  /** Runs a slash command as the session's next prompt and waits for its turn (OpenCode's session.command). */
+  command(id: string, input: CommandInput): Promise<MessageWithParts> {
+    return this.request("POST", `session/${encodeURIComponent(id)}/command`, input, null);
+  }
+
+  /** The slash commands for the client's directory (or the server's). */
+  commands(): Promise<Command[]> {
+    return this.request("GET", "command");
   }
 
   abort(id: string): Promise<boolean> {

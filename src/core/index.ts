@@ -5,6 +5,8 @@ import type { ModelRef, Session } from "../protocol/index.js";
 import type { Store } from "../storage/port.js";
 import { AgentRegistry } from "./agents/registry.js";
 import { EventBus, type EventBusOptions } from "./bus.js";
+import type { CommandDefinition } from "./commands/command.js";
+import { CommandService } from "./commands/service.js";
 import { addInstructions, nestedInstructionsOnRead } from "./context/instruction-hooks.js";
 import type { ProjectInstructions } from "./context/instructions.js";
 import { PermissionGate, type PermissionLink } from "./permission.js";
@@ -68,6 +70,10 @@ export interface CoreOptions {
    * background; without this a session keeps its first prompt's first line (core/titles/).
    */
   titles?: TitleOptions;
+  /** The commands configured for sessions in a directory (cli: config and markdown files); the built-ins are core's. */
+  commands?: (directory: string) => CommandDefinition[];
+  /** The user's home directory, where a command's `@~/…` points. */
+  home?: string;
 }
 
 export interface Core {
@@ -79,6 +85,8 @@ export interface Core {
   /** The agent registry for sessions in a directory (its project's agents included). */
   agentsFor(directory: string): AgentRegistry;
   store: Store;
+  /** Slash commands: GET /command, POST /session/:id/command, ACP and the clients' `/` completion. */
+  commands: CommandService;
   /** Where tool sources are added (MCP); the built-in tools are the source "builtin". */
   tools: ToolRegistry;
   version: string;
@@ -159,10 +167,21 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     resolveModel: options.resolveModel,
     titles: options.titles,
   });
+  const commands = new CommandService({
+    sessions,
+    bus,
+    gate,
+    tools,
+    agents,
+    now,
+    configured: options.commands ?? (() => []),
+    home: options.home,
+  });
   return {
     bus,
     gate,
     sessions,
+    commands,
     get agents() {
       return agents();
     },

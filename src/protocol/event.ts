@@ -48,6 +48,8 @@ export interface EventMap {
   "todo.updated": { sessionID: string; todos: Todo[] };
   /** Replayable hint: a tool wrote this file. */
   "file.edited": { file: string };
+  /** Replayable: a slash command's turn has run (its prompt is the message `messageID`, stored before). */
+  "command.executed": { name: string; sessionID: string; arguments: string; messageID: string };
 }
 
 export type EventType = keyof EventMap;
@@ -85,4 +87,5 @@ export const EVENT_TYPES: readonly EventType[] = [
   "permission.replied",
   "todo.updated",
   "file.edited",
+  "command.executed",
 ];

@@ -4,11 +4,12 @@
 import { useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { MoorClient, ProviderList } from "../client/index.js";
 import type { ViewState } from "../client/view-model.js";
-import type { Agent, Todo } from "../protocol/index.js";
+import { type Agent, parseSlashCommand, type Todo } from "../protocol/index.js";
 import { formatCost, shortDirectory, tokenSummary } from "./format.js";
 import { MessageView } from "./MessageView.js";
 import { PromptBox } from "./PromptBox.js";
 import { StatusBadge } from "./SessionList.js";
+import { useCommands } from "./useCommands.js";
 
 interface Props {
   client: MoorClient;
@@ -86,6 +87,7 @@ export function SessionView(props: Props) {
   // The agent for the next prompt, once chosen; before that the first of the server's (what each may do is enforced
   // by the server).
   const [chosenAgent, setAgent] = useState("");
+  const commands = useCommands(client, view.session?.directory);
   const agent = agents.some((entry) => entry.name === chosenAgent) ? chosenAgent : (agents[0]?.name ?? "");
   useLayoutEffect(() => {
     const element = transcript.current;
@@ -110,6 +112,19 @@ export function SessionView(props: Props) {
   };
   const send = async (text: string) => {
     const [providerID, ...rest] = model.split("/");
+    const command = parseSlashCommand(text);
+    if (command && commands.some((known) => known.name === command.name)) {
+      // Returns when the command's turn has run; the turn shows meanwhile through the event stream.
+      void client
+        .command(session.id, {
+          command: command.name,
+          arguments: command.arguments,
+          agent: agent || undefined,
+          model: model || undefined,
+        })
+        .catch((error: Error) => onError(error.message));
+      return;
+    }
     try {
       await client.promptAsync(session.id, {
         agent: agent || undefined,
@@ -182,6 +197,7 @@ export function SessionView(props: Props) {
         onAgent={setAgent}
         onSend={send}
         onAbort={abort}
+        commands={commands}
       />
     </div>
   );

@@ -1,6 +1,7 @@
 // The session API, OpenCode's shapes (reference/opencode-core-openapi.json).
 import * as z from "zod";
 import {
+  CommandInput,
   FileDiff,
   MessageWithParts,
   PromptInput,
@@ -214,6 +215,25 @@ export function sessionRoutes(ctx: RouteContext): void {
       const { done } = await sessions.submit(id(c), body);
       done.catch((error) => ctx.deps.logger?.warn({ err: String(error), sessionID: id(c) }, "background turn failed"));
       return c.body(null, 204);
+    },
+  );
+  route(
+    ctx,
+    {
+      method: "post",
+      path: "/session/:sessionID/command",
+      operationId: "session.command",
+      summary: "Run a slash command as the session's next prompt and wait for its turn",
+      tag,
+      body: CommandInput,
+      response: MessageWithParts,
+    },
+    async (c) => {
+      const body = await readBody(c, CommandInput);
+      const result = await core.commands.run(id(c), body);
+      await framesWritten();
+      if (result.last) return c.json(result.last);
+      return c.json(await sessions.message(id(c), result.user.id));
     },
   );
   route(
