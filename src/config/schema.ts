@@ -49,6 +49,15 @@ export const MoorConfig = z
     maxSteps: z.number().int().positive().optional(),
     username: z.string().optional(),
     agent: z.record(z.string(), z.unknown()).optional(),
+    /** OpenCode's keys: compact automatically, prune old tool outputs first, tokens kept free (core/compaction/). */
+    compaction: z
+      .object({
+        auto: z.boolean().optional(),
+        prune: z.boolean().optional(),
+        reserved: z.number().int().min(0).optional(),
+      })
+      .loose()
+      .optional(),
     /** Moor's own: environment variables kept for commands although moor holds them as secrets (README). */
     shellEnv: z
       .object({ passthrough: z.array(z.string()).optional() })

@@ -5,6 +5,8 @@ import type { ModelRef, Session } from "../protocol/index.js";
 import type { Store } from "../storage/port.js";
 import { AgentRegistry } from "./agents/registry.js";
 import { EventBus, type EventBusOptions } from "./bus.js";
+import { createCompaction } from "./compaction/auto-compaction.js";
+import type { CompactionSettings } from "./compaction/budget.js";
 import { PermissionGate, type PermissionLink } from "./permission.js";
 import type { PermissionRules } from "./permission-rules.js";
 import { markInterruptedTurns } from "./recovery.js";
@@ -23,6 +25,8 @@ export interface CoreSettings {
   maxSteps?: number;
   /** Allow whatever would be asked (`moor run --yes`); denials still hold. */
   autoApprove?: boolean;
+  /** Config `compaction` (OpenCode's keys: auto, prune, reserved). */
+  compaction?: CompactionSettings;
 }
 
 export interface CoreOptions {
@@ -98,6 +102,12 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const builtin =
     typeof options.tools === "function" ? options.tools({ todos: sessionTodoList(options.store) }) : options.tools;
   const tools = new ToolRegistry([new StaticToolSource("builtin", builtin)], options.agentTools);
+  const compaction = createCompaction({
+    store: options.store,
+    now,
+    settings: (directory) => options.settings(directory).compaction ?? {},
+  });
+  const added = options.hooks ?? {};
   const hooks = defaultTurnHooks(
     {
       store: options.store,
@@ -106,7 +116,12 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       maxSteps: (directory) => options.settings(directory).maxSteps ?? 50,
       agents,
     },
-    options.hooks,
+    {
+      ...added,
+      // Compaction sees the default plan first, before hooks that add to it.
+      prepareStep: [compaction.prepareStep, ...(added.prepareStep ?? [])],
+      overflow: [compaction.overflow, ...(added.overflow ?? [])],
+    },
   );
   const turns: TurnServices = {
     store: options.store,
@@ -130,6 +145,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     version: options.version,
     projectID: () => "global",
     resolveModel: options.resolveModel,
+    summarize: compaction.summarize,
   });
   return {
     bus,

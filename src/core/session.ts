@@ -33,6 +33,8 @@ interface QueuedTurn {
   user: UserMessage;
   /** The interrupted step a resume continues. */
   resume?: MessageWithParts;
+  /** Runs instead of a turn, in the session's queue (a manual summary). */
+  task?: (session: Session, signal: AbortSignal) => Promise<PromptResult>;
   resolve(result: PromptResult): void;
   reject(error: unknown): void;
 }
@@ -51,6 +53,8 @@ export interface SessionServiceOptions {
   version: string;
   projectID: (directory: string) => string;
   resolveModel(ref: ModelRef | undefined): Promise<ResolvedModel>;
+  /** Writes a summary of the session now (core/compaction/). */
+  summarize?(input: { session: Session; model: ResolvedModel; userID: string; signal: AbortSignal }): Promise<unknown>;
 }
 
 export class SessionService {
@@ -261,6 +265,27 @@ export class SessionService {
     return { done };
   }
 
+  /**
+   * Compacts the session now (POST /session/:id/summarize): the compaction agent writes a summary message, and the
+   * model sees the history from it on. Runs in the session's queue, after a turn in progress.
+   */
+  async summarize(id: string, ref?: ModelRef): Promise<void> {
+    const session = await this.get(id);
+    const summarize = this.options.summarize;
+    if (!summarize) throw new CoreError("bad_request", "Compaction is not available.");
+    const history = await this.store.listMessages(id);
+    const lastUser = history.findLast((message) => message.info.role === "user")?.info as UserMessage | undefined;
+    if (!lastUser) throw new CoreError("bad_request", `Session ${id} has nothing to summarize yet.`);
+    const model = await this.options.resolveModel(ref ?? lastUser.model ?? sessionModel(session));
+    const task = async (current: Session, signal: AbortSignal): Promise<PromptResult> => {
+      await summarize({ session: current, model, userID: lastUser.id, signal });
+      return { user: lastUser, finish: "stop" };
+    };
+    await new Promise<PromptResult>((resolve, reject) => {
+      this.enqueue(session, { model, user: lastUser, task, resolve, reject });
+    });
+  }
+
   async abort(id: string): Promise<boolean> {
     await this.get(id);
     const runner = this.runners.get(id);
@@ -364,6 +389,7 @@ export class SessionService {
 
   private async runOne(session: Session, turn: QueuedTurn, signal: AbortSignal): Promise<PromptResult> {
     const { user } = turn;
+    if (turn.task) return turn.task(session, signal);
     const status = (status: SessionStatus) => this.setStatus(session, status);
     const outcome = await runTurn(
       this.options.turns,

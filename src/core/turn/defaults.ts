@@ -30,6 +30,7 @@ export function defaultTurnHooks(options: DefaultHookOptions, added: Partial<Tur
     beforeTool: [enforceToolSwitches(options.agents), ...(added.beforeTool ?? [])],
     afterTool: [announceEditedFile(options.bus), ...(added.afterTool ?? [])],
     afterStep: [continueAfterToolCalls, ...(added.afterStep ?? []), stopAtMaxSteps(options.maxSteps)],
+    overflow: [...(added.overflow ?? [])],
   };
 }
 

@@ -25,12 +25,30 @@ export async function runTurn(
     const outcome = await rerunInterruptedTools(services, request, resume);
     if (outcome) return outcome;
   }
-  for (let step = 1; ; step++) {
+  const overflowHooks = hooks.overflow ?? [];
+  for (let step = 1, rerun = false; ; step++) {
     const tools = services.tools.forAgent(request.agent);
     const context = { request, step, tools };
     const plan = await runHooks(hooks.prepareStep, EMPTY_PLAN, (hook, current) => hook(current, context));
-    const result = await runStep(services, request, plan, tools);
+    const deferOverflow = !rerun && overflowHooks.length > 0;
+    const result = await runStep(services, request, plan, tools, deferOverflow);
     last = result.message;
+    if (result.outcome?.error?.name === "ContextOverflowError" && deferOverflow) {
+      // Too long for the model: a hook (compaction) may make room, and the same step runs again, once.
+      const recovered = await runHooks(overflowHooks, false, (hook) => hook(context), Boolean);
+      if (recovered) {
+        step--;
+        rerun = true;
+        continue;
+      }
+      const { session } = request;
+      services.bus.publish(
+        "session.error",
+        { sessionID: session.id, error: result.outcome.error },
+        { directory: session.directory, sessionID: session.id },
+      );
+    }
+    rerun = false;
     if (result.outcome) return { ...result.outcome, last };
     const report: StepReport = {
       step,
