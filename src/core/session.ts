@@ -278,7 +278,13 @@ export class SessionService {
     if (!lastUser) throw new CoreError("bad_request", `Session ${id} has nothing to summarize yet.`);
     const model = await this.options.resolveModel(ref ?? lastUser.model ?? sessionModel(session));
     const task = async (current: Session, signal: AbortSignal): Promise<PromptResult> => {
-      await summarize({ session: current, model, userID: lastUser.id, signal });
+      try {
+        await summarize({ session: current, model, userID: lastUser.id, signal });
+      } catch (error) {
+        // The provider's failure, said plainly to the caller (not an internal error of ours).
+        const message = error instanceof Error ? error.message : String(error);
+        throw new CoreError("conflict", `The summary could not be written: ${message}`);
+      }
       return { user: lastUser, finish: "stop" };
     };
     await new Promise<PromptResult>((resolve, reject) => {

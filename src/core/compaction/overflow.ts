@@ -13,7 +13,8 @@ const OVERFLOW_PATTERNS: readonly RegExp[] = [
   /context window (?:is )?(?:full|exceeded)/i,
   /requested \d+ tokens.*(?:context|limit)/i, // vLLM, llama.cpp
   /exceeds the available context size/i, // llama.cpp server
-  /greater than the context length/i, // LM Studio
+  /greater than the context length/i,
+  /(?:larger context length|context the overflows|provide a shorter input)/i, // LM Studio
 ];
 
 interface ErrorLike {
