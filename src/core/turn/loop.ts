@@ -37,6 +37,7 @@ export async function runTurn(
       // Too long for the model: a hook (compaction) may make room, and the same step runs again, once.
       const recovered = await runHooks(overflowHooks, false, (hook) => hook(context), Boolean);
       if (recovered) {
+        await clearHandledError(services, request, result.message);
         step--;
         rerun = true;
         continue;
@@ -62,6 +63,19 @@ export async function runTurn(
     );
     if (decision.action === "stop") return { finish: decision.finish, last };
   }
+}
+
+/**
+ * The refused step's error was handled (compaction made room and the step runs again): its message no longer says it
+ * failed, so no client shows a failure for a turn that goes on (the compaction mark says what happened).
+ */
+async function clearHandledError(services: TurnServices, request: TurnRequest, message: MessageWithParts) {
+  const { session } = request;
+  const info = { ...message.info, error: undefined };
+  await services.store.commit({ directory: session.directory, sessionID: session.id }, (tx) => {
+    tx.putMessage(info);
+    tx.emit("message.updated", { sessionID: session.id, info });
+  });
 }
 
 /** Runs again the tool calls a crash left unfinished, in their own parts, so completed calls are not repeated. */

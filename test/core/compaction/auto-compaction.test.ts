@@ -125,6 +125,9 @@ describe("automatic compaction", () => {
     expect(rerun.text).not.toContain("task 0:");
     expect(fixture.events.some(({ event }) => event.type === "session.error")).toBe(false);
     expect(fixture.events.some(({ event }) => event.type === "session.compacted")).toBe(true);
+    // The refused step does not show as a failure: the turn went on.
+    const stored = await fixture.store.listMessages(session.id);
+    expect(stored.filter(({ info }) => info.role === "assistant" && info.error)).toEqual([]);
   });
 
   it("with auto:false, leaves an overflow error to reach the user plainly", async () => {
