@@ -88,7 +88,7 @@ export function PromptInput({
   return (
     <Box borderStyle="round" borderColor={active ? "blue" : "gray"} paddingX={1}>
       <Text>
-        {value === "" ? <Text dimColor>Ask moor… (/sessions, /new, /resume, /detach)</Text> : value}
+        {value === "" ? <Text dimColor>Ask moor… (/sessions, /new, /resume, /compact, /detach)</Text> : value}
         <Text inverse> </Text>
       </Text>
     </Box>
