@@ -11,6 +11,7 @@ import type { OverflowHook, PrepareStepHook, StepPlan } from "../turn/hooks.js";
 import type { ResolvedModel, TurnRequest } from "../turn/types.js";
 import { type CompactionSettings, usableTokens } from "./budget.js";
 import { estimateRequest } from "./estimate.js";
+import { modelHistory } from "./model-history.js";
 import { markPruned, prunable, pruneBudget } from "./prune.js";
 import { writeSummary } from "./summarize.js";
 
@@ -41,7 +42,7 @@ export function createCompaction(options: CompactionOptions): Compaction {
   const { store } = options;
 
   const messagesFor = async (request: TurnRequest): Promise<LanguageModelV3Prompt> =>
-    toModelPrompt(conversationFor(await store.history(request.session.id), request.user.id));
+    toModelPrompt(conversationFor(await modelHistory(store, request.session.id), request.user.id));
 
   const summarize = (request: TurnRequest, usable: number | undefined) =>
     writeSummary({

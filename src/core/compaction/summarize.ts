@@ -16,6 +16,7 @@ import { conversationFor, toModelPrompt } from "../history.js";
 import type { ResolvedModel } from "../turn/types.js";
 import { costOf, tokensOf } from "../turn/usage.js";
 import { estimateRequest } from "./estimate.js";
+import { modelHistory } from "./model-history.js";
 import { isContextOverflow } from "./overflow.js";
 import { COMPACTION_AGENT, COMPACTION_REQUEST, COMPACTION_SYSTEM, HISTORY_OMITTED } from "./prompt.js";
 
@@ -44,7 +45,7 @@ export class NothingToSummarize extends Error {
 /** Writes the summary message and announces `session.compacted`; resolves with the stored message. */
 export async function writeSummary(request: SummaryRequest): Promise<MessageWithParts> {
   const { store, session, model } = request;
-  const history = conversationFor(await store.history(session.id), request.userID);
+  const history = conversationFor(await modelHistory(store, session.id), request.userID);
   if (history.length === 0) throw new NothingToSummarize();
   let messages = history;
   let omitted = false;

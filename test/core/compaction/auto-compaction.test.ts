@@ -187,3 +187,35 @@ describe("automatic compaction", () => {
     expect(messages.at(-1)?.info).toMatchObject({ role: "assistant", summary: true });
   });
 });
+
+describe("compaction and queued prompts", () => {
+  it("a prompt queued behind the compacted turn still reaches the model after the summary", async () => {
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let calls = 0;
+    const fake = windowedModel({
+      window: 1_000_000,
+      // The first call waits until the second prompt is queued, then is refused as too long.
+      refuse: (request) => !request.compaction && ++calls === 1,
+    });
+    const doStream = fake.model.doStream.bind(fake.model);
+    fake.model.doStream = async (options) => {
+      if (fake.requests.length === 0) await gate;
+      return doStream(options);
+    };
+    const { fixture, session } = await open(fake.model, {}, undefined);
+    const first = await fixture.core.sessions.submit(session.id, { parts: [{ type: "text", text: "prompt A" }] });
+    const second = await fixture.core.sessions.submit(session.id, { parts: [{ type: "text", text: "prompt B" }] });
+    release();
+    expect((await first.done).finish).toBe("stop");
+    expect((await second.done).finish).toBe("stop");
+    const summary = fake.requests.find((request) => request.compaction);
+    expect(summary?.text).toContain("prompt A");
+    expect(summary?.text).not.toContain("prompt B");
+    const last = fake.requests.at(-1);
+    expect(last?.text).toContain("SUMMARY-0");
+    expect(last?.text).toContain("prompt B");
+  });
+});
