@@ -47,7 +47,7 @@ export function overflowError(window: number, tokens: number): APICallError {
 
 export interface WindowedModelOptions {
   window: number;
-  /** Characters of each `big` tool call's output (the test's tool reads it). */
+  /** The summary text of the `index`th compaction request (default: SUMMARY-<index>: …). */
   summary?: (request: RecordedRequest, index: number) => string;
   /** Refuse a request even when it fits (answers true): to script overflow errors. */
   refuse?: (request: RecordedRequest) => boolean;
