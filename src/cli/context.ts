@@ -184,7 +184,12 @@ export async function openCore(context: CliContext, store: Store, extras: CoreEx
     version: context.version,
     settings: (directory) => {
       const { config } = context.configs.get(directory);
-      return { permission: config.permission, maxSteps: config.maxSteps, autoApprove: extras.autoApprove };
+      return {
+        permission: config.permission,
+        maxSteps: config.maxSteps,
+        autoApprove: extras.autoApprove,
+        compaction: config.compaction,
+      };
     },
     resolveModel: models,
     titles: { smallModel: smallModelFor(context, models), onError: extras.onTitleError },
@@ -280,5 +285,6 @@ async function resolveModelFor(context: CliContext, ref: ModelRef | undefined): 
   }
   const resolved = await resolveModel(config, id, { env: context.env });
   const cost = resolved.info?.cost;
-  return { model: resolved.model, providerID: resolved.providerID, modelID: resolved.modelID, cost };
+  const limit = resolved.info?.limit;
+  return { model: resolved.model, providerID: resolved.providerID, modelID: resolved.modelID, cost, limit };
 }

@@ -131,6 +131,14 @@ export class MoorClient {
     return this.request("POST", `session/${encodeURIComponent(id)}/abort`);
   }
 
+  /**
+   * Compacts the session (POST /session/:id/summarize): the server writes a summary the model sees the history from.
+   * No timeout: the summary is a model call. Without a model the server uses the session's last one.
+   */
+  summarize(id: string, model?: { providerID: string; modelID: string }): Promise<boolean> {
+    return this.request("POST", `session/${encodeURIComponent(id)}/summarize`, model ?? {}, null);
+  }
+
   resume(id: string): Promise<unknown> {
     return this.request("POST", `session/${encodeURIComponent(id)}/resume`);
   }

@@ -64,6 +64,15 @@ export const MoorConfig = z
     /** Instruction files, globs (relative to the project) and http(s) URLs added to the system prompt. */
     instructions: z.array(z.string()).optional(),
     command: z.record(z.string(), CommandConfig).optional(),
+    /** OpenCode's keys: compact automatically, prune old tool outputs first, tokens kept free (core/compaction/). */
+    compaction: z
+      .object({
+        auto: z.boolean().optional(),
+        prune: z.boolean().optional(),
+        reserved: z.number().int().min(0).optional(),
+      })
+      .loose()
+      .optional(),
     /** Moor's own: environment variables kept for commands although moor holds them as secrets (README). */
     shellEnv: z
       .object({ passthrough: z.array(z.string()).optional() })

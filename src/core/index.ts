@@ -7,6 +7,8 @@ import { AgentRegistry } from "./agents/registry.js";
 import { EventBus, type EventBusOptions } from "./bus.js";
 import type { CommandDefinition } from "./commands/command.js";
 import { CommandService } from "./commands/service.js";
+import { createCompaction } from "./compaction/auto-compaction.js";
+import type { CompactionSettings } from "./compaction/budget.js";
 import { addInstructions, nestedInstructionsOnRead } from "./context/instruction-hooks.js";
 import type { ProjectInstructions } from "./context/instructions.js";
 import { PermissionGate, type PermissionLink } from "./permission.js";
@@ -28,6 +30,8 @@ export interface CoreSettings {
   maxSteps?: number;
   /** Allow whatever would be asked (`moor run --yes`); denials still hold. */
   autoApprove?: boolean;
+  /** Config `compaction` (OpenCode's keys: auto, prune, reserved). */
+  compaction?: CompactionSettings;
 }
 
 export interface CoreOptions {
@@ -125,6 +129,12 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const builtin =
     typeof options.tools === "function" ? options.tools({ todos: sessionTodoList(options.store) }) : options.tools;
   const tools = new ToolRegistry([new StaticToolSource("builtin", builtin)], options.agentTools);
+  const compaction = createCompaction({
+    store: options.store,
+    now,
+    settings: (directory) => options.settings(directory).compaction ?? {},
+  });
+  const added = options.hooks ?? {};
   const hooks = defaultTurnHooks(
     {
       store: options.store,
@@ -134,7 +144,20 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       maxSteps: (directory) => options.settings(directory).maxSteps ?? 50,
       agents,
     },
-    withInstructionHooks(options.hooks, options.instructions),
+    {
+      ...added,
+      prepareStep: [
+        ...(options.instructions ? [addInstructions(options.instructions)] : []),
+        // Compaction sees the whole plan (instructions included), before hooks that add to it.
+        compaction.prepareStep,
+        ...(added.prepareStep ?? []),
+      ],
+      afterTool: [
+        ...(options.instructions ? [nestedInstructionsOnRead(options.instructions)] : []),
+        ...(added.afterTool ?? []),
+      ],
+      overflow: [compaction.overflow, ...(added.overflow ?? [])],
+    },
   );
   const instructions = options.instructions;
   if (instructions) {
@@ -166,6 +189,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     projectID: () => "global",
     resolveModel: options.resolveModel,
     titles: options.titles,
+    summarize: compaction.summarize,
   });
   const commands = new CommandService({
     sessions,
@@ -191,19 +215,6 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     version: options.version,
     interrupted,
     shutdown: () => sessions.shutdown(),
-  };
-}
-
-/** The instruction hooks first among the added ones: later hooks see the whole system prompt. */
-function withInstructionHooks(
-  hooks: Partial<TurnHooks> | undefined,
-  instructions: ProjectInstructions | undefined,
-): Partial<TurnHooks> | undefined {
-  if (!instructions) return hooks;
-  return {
-    ...hooks,
-    prepareStep: [addInstructions(instructions), ...(hooks?.prepareStep ?? [])],
-    afterTool: [nestedInstructionsOnRead(instructions), ...(hooks?.afterTool ?? [])],
   };
 }
 

@@ -34,6 +34,8 @@ interface QueuedTurn {
   user: UserMessage;
   /** The interrupted step a resume continues. */
   resume?: MessageWithParts;
+  /** Runs instead of a turn, in the session's queue (a manual summary). */
+  task?: (session: Session, signal: AbortSignal) => Promise<PromptResult>;
   resolve(result: PromptResult): void;
   reject(error: unknown): void;
 }
@@ -54,6 +56,8 @@ export interface SessionServiceOptions {
   resolveModel(ref: ModelRef | undefined): Promise<ResolvedModel>;
   /** Titles written by a model (core/titles/); without it a session keeps its first prompt's first line. */
   titles?: TitleOptions;
+  /** Writes a summary of the session now (core/compaction/). */
+  summarize?(input: { session: Session; model: ResolvedModel; userID: string; signal: AbortSignal }): Promise<unknown>;
 }
 
 export class SessionService {
@@ -301,6 +305,33 @@ export class SessionService {
     return { done };
   }
 
+  /**
+   * Compacts the session now (POST /session/:id/summarize): the compaction agent writes a summary message, and the
+   * model sees the history from it on. Runs in the session's queue, after a turn in progress.
+   */
+  async summarize(id: string, ref?: ModelRef): Promise<void> {
+    const session = await this.get(id);
+    const summarize = this.options.summarize;
+    if (!summarize) throw new CoreError("bad_request", "Compaction is not available.");
+    const history = await this.store.listMessages(id);
+    const lastUser = history.findLast((message) => message.info.role === "user")?.info as UserMessage | undefined;
+    if (!lastUser) throw new CoreError("bad_request", `Session ${id} has nothing to summarize yet.`);
+    const model = await this.options.resolveModel(ref ?? lastUser.model ?? sessionModel(session));
+    const task = async (current: Session, signal: AbortSignal): Promise<PromptResult> => {
+      try {
+        await summarize({ session: current, model, userID: lastUser.id, signal });
+      } catch (error) {
+        // The provider's failure, said plainly to the caller (not an internal error of ours).
+        const message = error instanceof Error ? error.message : String(error);
+        throw new CoreError("conflict", `The summary could not be written: ${message}`);
+      }
+      return { user: lastUser, finish: "stop" };
+    };
+    await new Promise<PromptResult>((resolve, reject) => {
+      this.enqueue(session, { model, user: lastUser, task, resolve, reject });
+    });
+  }
+
   async abort(id: string): Promise<boolean> {
     await this.get(id);
     const runner = this.runners.get(id);
@@ -404,6 +435,7 @@ export class SessionService {
 
   private async runOne(session: Session, turn: QueuedTurn, signal: AbortSignal): Promise<PromptResult> {
     const { user } = turn;
+    if (turn.task) return turn.task(session, signal);
     const status = (status: SessionStatus) => this.setStatus(session, status);
     const outcome = await runTurn(
       this.options.turns,

@@ -140,6 +140,13 @@ export function App({ client, url, initialSession, giveUpAfterMs, onExit }: AppP
         if (sessionRef.current) await client.resume(sessionRef.current);
         return;
       }
+      if (trimmed === "/compact") {
+        // Runs after a turn in progress (the server queues it); the summary shows in the transcript when written.
+        if (!sessionRef.current) return;
+        dispatch({ type: "notice", text: "compacting…" });
+        await client.summarize(sessionRef.current);
+        return;
+      }
       if (trimmed === "/new") {
         const session = await client.createSession({});
         return open(session);

@@ -1,4 +1,4 @@
-// The slash commands `/` completes to: the client's own (/sessions, /new, /resume, /detach) and the server's
+// The slash commands `/` completes to: the client's own (/sessions, /new, /resume, /compact, /detach) and the server's
 // (GET /command: built-in and configured). Until the server answers (or when it cannot list them) only the client's.
 import { useEffect, useState } from "react";
 import type { MoorClient, SlashEntry } from "../client/index.js";
@@ -8,6 +8,7 @@ export const CLIENT_COMMANDS: SlashEntry[] = [
   { name: "sessions", description: "pick a session" },
   { name: "new", description: "start a new session" },
   { name: "resume", description: "continue a turn a restart interrupted" },
+  { name: "compact", description: "summarize the session so far (compaction)" },
   { name: "detach", description: "leave; the server keeps working" },
 ];
 

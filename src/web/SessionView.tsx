@@ -137,6 +137,8 @@ export function SessionView(props: Props) {
     }
   };
   const abort = () => client.abort(session.id).catch((error: Error) => onError(error.message));
+  // The server queues it after a turn in progress; the summary appears in the transcript when written.
+  const compact = () => client.summarize(session.id).catch((error: Error) => onError(error.message));
 
   return (
     <div class="session-view" data-session={session.id}>
@@ -154,6 +156,14 @@ export function SessionView(props: Props) {
             <span class="cost">{formatCost(cost)}</span>
           </div>
         </div>
+        <button
+          type="button"
+          class="small compact"
+          onClick={compact}
+          title="Summarize the conversation so far; the model continues from the summary"
+        >
+          Compact
+        </button>
         <button type="button" class="small danger delete" onClick={remove}>
           Delete
         </button>

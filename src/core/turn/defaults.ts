@@ -41,6 +41,7 @@ export function defaultTurnHooks(options: DefaultHookOptions, added: Partial<Tur
           options.maxSteps(request.session.directory),
       ),
     ],
+    overflow: [...(added.overflow ?? [])],
   };
 }
 

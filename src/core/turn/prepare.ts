@@ -4,6 +4,7 @@
 import type { Session } from "../../protocol/index.js";
 import type { Store } from "../../storage/port.js";
 import type { AgentRegistry } from "../agents/registry.js";
+import { modelHistory } from "../compaction/model-history.js";
 import { conversationFor, toModelPrompt } from "../history.js";
 import type { PrepareStepHook } from "./hooks.js";
 import { enabledTools } from "./tool-switches.js";
@@ -35,7 +36,7 @@ export function defaultPrepareStep(options: {
     const agents = options.agents(request.session.directory);
     const enabled = enabledTools(agents, request);
     // The model sees the history from the latest summary on (the store's `history`).
-    const history = await options.store.history(request.session.id);
+    const history = await modelHistory(options.store, request.session.id);
     const temperature = agents.get(request.agent)?.temperature;
     return {
       system: systemPromptFor(options.systemPrompt(request.session), request, agents, options.environment),

@@ -16,6 +16,8 @@ export interface ResolvedModel {
   modelID: string;
   /** Price per million tokens, when the config gives one. */
   cost?: { input?: number; output?: number };
+  /** The model's window and output limit in tokens (the provider config's `limit`), when known: compaction uses it. */
+  limit?: { context?: number; output?: number };
 }
 
 /** What the loop runs on, fixed when core is wired; everything a feature adds comes in as a hook. */
