@@ -24,7 +24,7 @@ import type { AcpBackend } from "./backend.js";
 import { readThroughEditor, requireAbsoluteCwd } from "./editor-files.js";
 import { followFamilyQuestions } from "./family-questions.js";
 import { lenientInitialize } from "./lenient-initialize.js";
-import { historyUpdates, toolCallStart, toolCallUpdate, toolKind } from "./mapping.js";
+import { compactionMark, historyUpdates, toolCallStart, toolCallUpdate, toolKind } from "./mapping.js";
 
 export interface AcpAgentOptions {
   backend: AcpBackend;
@@ -398,6 +398,9 @@ class UpdateRelay {
         break;
       case "permission.asked":
         void this.askPermission(event.properties);
+        break;
+      case "session.compacted":
+        this.send(compactionMark());
         break;
       case "session.updated": {
         // The title the first prompt gave, then the one a model wrote (core/titles/); other changes are not sent.
