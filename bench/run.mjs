@@ -79,10 +79,13 @@ const config = {
     mock: {
       npm: "@ai-sdk/openai-compatible",
       options: { baseURL: llmUrl, apiKey: "x" },
-      models: { echo: { name: "echo", tool_call: true } },
+      models: {
+        echo: { name: "echo", tool_call: true },
+      },
     },
   },
   permission: { edit: "allow", bash: "allow" },
+  compaction: { auto: true, prune: true },
 };
 
 /**
@@ -301,6 +304,8 @@ const targets = {
   fanout_p99_ms: 20,
   run_attach_wall_ms: 300,
   run_wall_ms: 500,
+  sync_turn_fresh_ms: 15,
+  sync_turn_2000_msgs_ms: 15,
 };
 
 const results = await measure(moor);
@@ -308,6 +313,79 @@ const results = await measure(moor);
 results.run_wall_ms = await medianMs(5, () =>
   execFileSync(bin, ["run", "MOCK_TOKENS 20"], { env: moorEnv, cwd: moorHome, stdio: "ignore" }),
 );
+
+// A long session, moor only (DESIGN.md §6: a turn at 2,000 messages within 1.5× of a fresh session's), with
+// compaction on: the model has a window the seeded history overflows, so the first turn there compacts it.
+Object.assign(results, await measureLongSession());
+
+/** 1,000 turns (2,000 messages, each reply with a tool output) written as a session export, imported, then timed. */
+async function measureLongSession() {
+  process.stderr.write("moor: 2,000-message session\n");
+  const withLimit = structuredClone(config);
+  withLimit.provider.mock.models.echo.limit = { context: 32_000, output: 4_000 };
+  writeFileSync(join(moorHome, "config", "moor.json"), JSON.stringify(withLimit));
+  const base = Date.now() - 10_000_000;
+  const id = (prefix, n) => `${prefix}_${(BigInt(base + n) * 0x1000n).toString(16).padStart(12, "0")}BENCHxxxxxxxxx`;
+  const sessionID = id("ses", 0);
+  const info = {
+    id: sessionID,
+    slug: "bench-long",
+    projectID: "global",
+    directory: moorHome,
+    title: "bench: 2,000 messages",
+    version: "bench",
+    time: { created: base, updated: base },
+  };
+  const messages = [];
+  const tokens = { total: 0, input: 0, output: 0, reasoning: 0, cache: { read: 0, write: 0 } };
+  for (let turn = 0; turn < 1000; turn++) {
+    const userID = id("msg", 1 + turn * 2);
+    const replyID = id("msg", 2 + turn * 2);
+    const time = { created: base + turn };
+    messages.push({
+      info: { id: userID, sessionID, role: "user", time, agent: "build" },
+      parts: [{ id: id("prt", 1 + turn * 4), sessionID, messageID: userID, type: "text", text: `step ${turn}: go on` }],
+    });
+    messages.push({
+      info: {
+        ...{ id: replyID, sessionID, role: "assistant", time: { created: base + turn, completed: base + turn } },
+        ...{ parentID: userID, modelID: "echo", providerID: "mock", mode: "build", agent: "build" },
+        ...{ path: { cwd: moorHome, root: moorHome }, cost: 0, tokens, finish: "stop" },
+      },
+      parts: [
+        {
+          ...{ id: id("prt", 2 + turn * 4), sessionID, messageID: replyID, type: "tool", callID: `call_${turn}` },
+          tool: "read",
+          state: {
+            ...{ status: "completed", input: { filePath: `src/file${turn}.ts` }, title: `src/file${turn}.ts` },
+            ...{ output: "const x = 1;\n".repeat(40), metadata: {}, time: { start: base, end: base } },
+          },
+        },
+        { id: id("prt", 3 + turn * 4), sessionID, messageID: replyID, type: "text", text: `Done with step ${turn}.` },
+      ],
+    });
+  }
+  const file = join(work, "long-session.json");
+  writeFileSync(file, JSON.stringify({ info, messages }));
+  execFileSync(bin, ["import", file], { env: moorEnv, cwd: moorHome, stdio: "ignore" });
+  const { child, url } = await moor.start();
+  await waitHealthy(url);
+  const body = { parts: [{ type: "text", text: "MOCK_TOKENS 20" }] };
+  const fresh = await send(url, "POST", "/session", {});
+  const turn = (session) => () => send(url, "POST", `/session/${session}/message`, body);
+  // Warm up both; the long session's first turn compacts it.
+  for (let i = 0; i < 5; i++) {
+    await turn(sessionID)();
+    await turn(fresh.id)();
+  }
+  const figures = {
+    sync_turn_fresh_ms: await medianMs(30, turn(fresh.id)),
+    sync_turn_2000_msgs_ms: await medianMs(30, turn(sessionID)),
+  };
+  child.kill("SIGTERM");
+  writeFileSync(join(moorHome, "config", "moor.json"), JSON.stringify(config));
+  return figures;
+}
 
 let other;
 const opencodeBin = process.env.OPENCODE_BIN;
@@ -334,6 +412,8 @@ const line = (figures) =>
   Object.entries(figures)
     .map(([k, v]) => `${k}=${round(v)}`)
     .join(" ");
+const longRatio = results.sync_turn_2000_msgs_ms / results.sync_turn_fresh_ms;
+console.log(`turn at 2,000 messages / fresh: ${round(longRatio)}× (≤ 1.5 ${longRatio <= 1.5 ? "ok" : "OVER"})`);
 console.log(`RESULT ${line(results)}`);
 if (other) console.log(`RESULT_OPENCODE ${line(other)}`);
 process.exit(0);

@@ -19,12 +19,12 @@ import type {
   Session,
   ToolPart,
 } from "../protocol/index.js";
-import { alwaysLabel, primaryAgents } from "../protocol/index.js";
+import { alwaysLabel, parseSlashCommand, primaryAgents } from "../protocol/index.js";
 import type { AcpBackend } from "./backend.js";
 import { readThroughEditor, requireAbsoluteCwd } from "./editor-files.js";
 import { followFamilyQuestions } from "./family-questions.js";
 import { lenientInitialize } from "./lenient-initialize.js";
-import { historyUpdates, toolCallStart, toolCallUpdate, toolKind } from "./mapping.js";
+import { compactionMark, historyUpdates, toolCallStart, toolCallUpdate, toolKind } from "./mapping.js";
 
 export interface AcpAgentOptions {
   backend: AcpBackend;
@@ -137,7 +137,7 @@ export function createAcpAgent(options: AcpAgentOptions) {
       const session = await backend.createSession(params.cwd || options.defaultCwd);
       registerEditorFs(session.id, client);
       // After the response, so the client knows the session the update is for.
-      setImmediate(() => void sendCommands(client, session.id));
+      setImmediate(() => void sendCommands(client, backend, session));
       return { sessionId: session.id, ...(await sessionSetup(session)) };
     })
     .onRequest(methods.agent.session.load, async ({ params, client }) => {
@@ -147,12 +147,14 @@ export function createAcpAgent(options: AcpAgentOptions) {
       for (const update of historyUpdates(await backend.messages(session.id))) {
         await client.notify(methods.client.session.update, { sessionId: session.id, update });
       }
+      setImmediate(() => void sendCommands(client, backend, session));
       return await sessionSetup(session);
     })
     .onRequest(methods.agent.session.resume, async ({ params, client }) => {
       requireAbsoluteCwd(params.cwd);
       const session = await existing(params.sessionId);
       registerEditorFs(session.id, client);
+      setImmediate(() => void sendCommands(client, backend, session));
       return await sessionSetup(session);
     })
     .onRequest(methods.agent.session.close, async ({ params }) => {
@@ -218,7 +220,15 @@ export function createAcpAgent(options: AcpAgentOptions) {
         relay.handle({ type: "permission.asked", properties: request }),
       );
       try {
-        const outcome = await backend.prompt(session.id, { parts, agent: state.mode, model: state.model });
+        const command = await slashCommandOf(backend, session, parts);
+        const outcome = command
+          ? await backend.command(session.id, {
+              command: command.name,
+              arguments: command.arguments,
+              agent: state.mode,
+              model: state.model && `${state.model.providerID}/${state.model.modelID}`,
+            })
+          : await backend.prompt(session.id, { parts, agent: state.mode, model: state.model });
         await relay.drained();
         const usage = usageOf(await backend.messages(session.id), options.models ?? []);
         if (usage) await client.notify(methods.client.session.update, { sessionId: session.id, update: usage });
@@ -270,16 +280,42 @@ function stopReasonOf(finish: string) {
   }
 }
 
-async function sendCommands(client: AgentContext, sessionId: string): Promise<void> {
+/** The session's slash commands (built-in and configured, GET /command's list), as the editor offers them. */
+async function sendCommands(client: AgentContext, backend: AcpBackend, session: Session): Promise<void> {
+  const commands = await backend.commands(session.directory).catch(() => []);
   await client
     .notify(methods.client.session.update, {
-      sessionId,
+      sessionId: session.id,
       update: {
         sessionUpdate: "available_commands_update",
-        availableCommands: [{ name: "resume", description: "Continue a turn that a restart interrupted" }],
+        availableCommands: [
+          ...commands.map((command) => ({
+            name: command.name,
+            description: command.description ?? "",
+            ...(command.hints.length > 0 && { input: { hint: command.hints.join(" ") } }),
+          })),
+          { name: "resume", description: "Continue a turn that a restart interrupted" },
+        ],
       },
     })
     .catch(() => {});
+}
+
+/**
+ * A prompt that is one `/name args` text naming a known command runs that command; anything else is a prompt (a
+ * `/path/to/file` question stays one).
+ */
+async function slashCommandOf(
+  backend: AcpBackend,
+  session: Session,
+  parts: PartInput[],
+): Promise<{ name: string; arguments: string } | undefined> {
+  const first = parts[0];
+  if (parts.length !== 1 || first.type !== "text") return undefined;
+  const typed = parseSlashCommand(first.text);
+  if (!typed) return undefined;
+  const known = await backend.commands(session.directory).catch(() => []);
+  return known.some((command) => command.name === typed.name) ? typed : undefined;
 }
 
 type PromptBlock = {
@@ -312,6 +348,8 @@ class UpdateRelay {
   private readonly announcedTools = new Set<string>();
   private readonly answered = new Set<string>();
   private chain: Promise<void> = Promise.resolve();
+  /** The session title last sent. */
+  private title?: string;
 
   constructor(
     private readonly client: AgentContext,
@@ -361,6 +399,17 @@ class UpdateRelay {
       case "permission.asked":
         void this.askPermission(event.properties);
         break;
+      case "session.compacted":
+        this.send(compactionMark());
+        break;
+      case "session.updated": {
+        // The title the first prompt gave, then the one a model wrote (core/titles/); other changes are not sent.
+        const { title } = event.properties.info;
+        if (title === this.title) break;
+        this.title = title;
+        this.send({ sessionUpdate: "session_info_update", title });
+        break;
+      }
     }
   }
 

@@ -2,6 +2,8 @@
 // (remote, `moor acp --attach`). The agent translates; behaviour lives behind this interface (DESIGN.md §5.3).
 import type {
   Agent,
+  Command,
+  CommandInput,
   MessageError,
   MessageWithParts,
   MoorEvent,
@@ -22,6 +24,10 @@ export interface AcpBackend {
   listSessions(): Promise<Session[]>;
   messages(id: string): Promise<MessageWithParts[]>;
   prompt(id: string, input: PromptInput): Promise<PromptOutcome>;
+  /** Runs a slash command as the session's next prompt (POST /session/:id/command). */
+  command(id: string, input: CommandInput): Promise<PromptOutcome>;
+  /** The slash commands for sessions in a directory (GET /command). */
+  commands(directory: string): Promise<Command[]>;
   abort(id: string): Promise<void>;
   /** Live events of one session; returns the unsubscribe function. */
   subscribe(sessionID: string, listener: (event: MoorEvent) => void): () => void;

@@ -14,6 +14,11 @@ export function localBackend(core: Core): AcpBackend {
       const result = await core.sessions.prompt(id, input);
       return { finish: result.finish, error: result.error };
     },
+    command: async (id, input) => {
+      const result = await core.commands.run(id, input);
+      return { finish: result.finish, error: result.error };
+    },
+    commands: async (directory) => core.commands.list(directory),
     abort: async (id) => {
       await core.sessions.abort(id);
     },

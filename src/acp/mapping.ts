@@ -1,5 +1,6 @@
 // Moor's parts and events → ACP session updates. Used live during a prompt and to replay history on session/load.
 import type { SessionUpdate, ToolCallContent, ToolKind } from "@agentclientprotocol/sdk";
+import { COMPACTION_MARK, isCompactionSummary } from "../client/compaction.js";
 import type { MessageWithParts, Part, ToolPart } from "../protocol/index.js";
 
 const KIND_BY_TOOL: Record<string, ToolKind> = {
@@ -92,9 +93,15 @@ export function toolCallUpdate(part: ToolPart): SessionUpdate {
 export function historyUpdates(history: MessageWithParts[]): SessionUpdate[] {
   const updates: SessionUpdate[] = [];
   for (const { info, parts } of history) {
+    if (isCompactionSummary(info)) updates.push(compactionMark());
     for (const part of parts) updates.push(...partUpdates(part, info.role));
   }
   return updates;
+}
+
+/** Where compaction happened, as the editor shows it: the mark every client puts there (client/compaction.ts). */
+export function compactionMark(): SessionUpdate {
+  return { sessionUpdate: "agent_message_chunk", content: { type: "text", text: `\n${COMPACTION_MARK}\n` } };
 }
 
 function partUpdates(part: Part, role: "user" | "assistant"): SessionUpdate[] {

@@ -1,7 +1,7 @@
 import type { EventStream } from "../client/index.js";
 import { MoorClient } from "../client/index.js";
-import type { MoorEvent } from "../protocol/index.js";
-import type { AcpBackend } from "./backend.js";
+import type { MessageWithParts, MoorEvent } from "../protocol/index.js";
+import type { AcpBackend, PromptOutcome } from "./backend.js";
 
 /** ACP in front of a running `moor serve`: sessions live in that server and outlast the editor. */
 export function remoteBackend(options: { url: string; password?: string; username?: string }): AcpBackend {
@@ -34,12 +34,14 @@ export function remoteBackend(options: { url: string; password?: string; usernam
     prompt: async (id, input) => {
       ensureStream();
       await connected;
-      const last = await client.prompt(id, input);
-      const info = last.info.role === "assistant" ? last.info : undefined;
-      if (info?.error)
-        return { finish: info.error.name === "MessageAbortedError" ? "aborted" : "error", error: info.error };
-      return { finish: info?.finish === "length" ? "length" : "stop" };
+      return outcomeOf(await client.prompt(id, input));
     },
+    command: async (id, input) => {
+      ensureStream();
+      await connected;
+      return outcomeOf(await client.command(id, input));
+    },
+    commands: (directory) => client.withDirectory(directory).commands(),
     abort: async (id) => {
       await client.abort(id);
     },
@@ -67,4 +69,12 @@ export function remoteBackend(options: { url: string; password?: string; usernam
       stream?.close();
     },
   };
+}
+
+/** A turn's last message → how it ended. */
+function outcomeOf(last: MessageWithParts): PromptOutcome {
+  const info = last.info.role === "assistant" ? last.info : undefined;
+  if (info?.error)
+    return { finish: info.error.name === "MessageAbortedError" ? "aborted" : "error", error: info.error };
+  return { finish: info?.finish === "length" ? "length" : "stop" };
 }

@@ -1,19 +1,15 @@
 // The config's `agent` key and `default_agent` (OpenCode's) → the core's agent registry. Core never reads config:
-// cli turns it into definitions here (DESIGN.md §1). An untrusted project's `agent` key never gets this far
-// (config/untrusted-project.ts holds it back).
+// cli turns it into definitions here (DESIGN.md §1). Markdown agents arrive here as `agent` entries too
+// (config/markdown-agents.ts); an untrusted project's entries arrive filtered and marked (config/untrusted-project.ts).
 import * as z from "zod";
 import { ConfigError } from "../config/errors.js";
 import type { MoorConfig } from "../config/schema.js";
+import { UNTRUSTED_AGENT } from "../config/untrusted-project.js";
 import type { AgentOverride } from "../core/agents/registry.js";
 import { AgentRegistry } from "../core/agents/registry.js";
 import { AgentMode, PermissionAction } from "../protocol/index.js";
 
-const STRICTNESS: Record<PermissionAction, number> = { allow: 0, ask: 1, deny: 2 };
-
-/**
- * The fields moor applies today; others OpenCode knows (prompt, temperature, steps, …) are accepted and not yet
- * used (issue 14).
- */
+/** OpenCode's agent fields; others are accepted and not used. */
 const AgentConfig = z
   .object({
     description: z.string().optional(),
@@ -25,6 +21,11 @@ const AgentConfig = z
       .string()
       .regex(/^[^/]+\/.+$/, "must be provider/model")
       .optional(),
+    prompt: z.string().optional(),
+    temperature: z.number().min(0).max(2).optional(),
+    steps: z.number().int().positive().optional(),
+    /** OpenCode's older name for `steps`. */
+    maxSteps: z.number().int().positive().optional(),
     tools: z.record(z.string(), z.boolean()).optional(),
     permission: z
       .union([
@@ -32,30 +33,11 @@ const AgentConfig = z
         z.record(z.string(), z.union([PermissionAction, z.record(z.string(), PermissionAction)])),
       ])
       .optional(),
+    [UNTRUSTED_AGENT]: z.boolean().optional(),
   })
   .loose();
 
 const AgentsConfig = z.record(z.string().min(1), AgentConfig);
-
-/**
- * An agent's `permission` as limits over the user's rules. Until agents get rules per pattern (issue 14), a pattern
- * table limits its whole key to the table's strictest action: never looser than the config asked.
- */
-function limitsFrom(permission: z.infer<typeof AgentConfig>["permission"]): Record<string, PermissionAction> {
-  if (permission === undefined) return {};
-  if (typeof permission === "string") return { "*": permission };
-  const limits: Record<string, PermissionAction> = {};
-  for (const [key, value] of Object.entries(permission)) {
-    limits[key] =
-      typeof value === "string"
-        ? value
-        : Object.values(value).reduce<PermissionAction>(
-            (strictest, action) => (STRICTNESS[action] > STRICTNESS[strictest] ? action : strictest),
-            "allow",
-          );
-  }
-  return limits;
-}
 
 export function agentOverrides(config: MoorConfig): AgentOverride[] {
   const parsed = AgentsConfig.safeParse(config.agent ?? {});
@@ -76,7 +58,13 @@ export function agentOverrides(config: MoorConfig): AgentOverride[] {
         ? { providerID: entry.model.slice(0, slash), modelID: entry.model.slice(slash + 1) }
         : undefined,
       tools: entry.tools,
-      limits: limitsFrom(entry.permission),
+      prompt: entry.prompt,
+      temperature: entry.temperature,
+      steps: entry.steps ?? entry.maxSteps,
+      // Judged per pattern over the user's rules (core/permission-rules.ts): an agent the user configured may
+      // loosen them where its table says so, as in OpenCode; one from an untrusted project only narrows them.
+      permission: entry.permission,
+      permissionLoosens: entry.permission === undefined ? undefined : entry[UNTRUSTED_AGENT] !== true,
     };
   });
 }

@@ -1,13 +1,15 @@
 // Everything a command needs from the outside world, gathered in one place: the environment, the home directory,
 // the clock, config files. Modules below cli/ never read these themselves (DESIGN.md §1).
 import { homedir } from "node:os";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { DirectoryConfigs } from "../config/directory-configs.js";
+import { describeKeyReports, reportConfigKeys } from "../config/key-report.js";
 import { type HeldBack, type LoadedConfig, loadConfig, loadConfigSync } from "../config/load.js";
 import { type MoorPaths, resolvePaths } from "../config/paths.js";
 import type { MoorConfig } from "../config/schema.js";
 import { trustDirectory } from "../config/trust.js";
 import type { AgentRegistry } from "../core/agents/registry.js";
+import { CoreError } from "../core/errors.js";
 import { type Core, type CoreOptions, createCore } from "../core/index.js";
 import { DEFAULT_ACTIONS } from "../core/permission-rules.js";
 import { markInterruptedTurns } from "../core/recovery.js";
@@ -18,13 +20,17 @@ import type { ModelRef } from "../protocol/index.js";
 import type { Store } from "../storage/port.js";
 import { SqliteStore } from "../storage/sqlite-store.js";
 import { agentRegistryFor } from "./agent-config.js";
+import { commandsFor } from "./command-config.js";
 import { commandEnv } from "./command-env.js";
+import { projectInstructionsFor } from "./instructions.js";
 import { readVersion } from "./version.js";
 
 export type Env = Record<string, string | undefined>;
 
 export interface CliContext {
   env: Env;
+  /** The user's home directory (global instruction files). */
+  home: string;
   paths: MoorPaths;
   directory: string;
   config: MoorConfig;
@@ -45,11 +51,13 @@ export interface CliContext {
 export async function loadContext(options: { directory?: string; model?: string } = {}): Promise<CliContext> {
   const env = { ...process.env };
   if (options.model) env.MOOR_MODEL = options.model;
-  const paths = resolvePaths(env, homedir());
+  const home = homedir();
+  const paths = resolvePaths(env, home);
   const directory = resolve(options.directory ?? process.cwd());
   const loaded = await loadConfig({ paths, cwd: directory, env, defaults: CONFIG_DEFAULTS });
   const context: CliContext = {
     env,
+    home,
     paths,
     directory,
     config: loaded.config,
@@ -128,18 +136,33 @@ export interface CoreExtras {
   configLog?: { warn(message: string): void; notice(message: string): void };
   /** Where a failing event listener is reported (serve: its log). */
   onListenerError?: CoreOptions["onListenerError"];
+  /** Where a title the model could not write is reported (serve: its log); the first-line title stays. */
+  onTitleError?: (error: unknown, sessionID: string) => void;
 }
 
-/** The agent registry of the config in use, built again only when the config is reloaded (a directory trusted). */
-function cachedAgents(context: CliContext): () => AgentRegistry {
-  let builtFor = context.config;
-  let registry = agentRegistryFor(builtFor);
-  return () => {
-    if (context.config !== builtFor) {
-      registry = agentRegistryFor(context.config);
-      builtFor = context.config;
+/**
+ * The agent registry of each directory's config (the server's own when no directory is named), built once per
+ * config: again only when that config is reloaded (a file changed, a directory trusted). Another directory's agent
+ * config that cannot be read fails what asked for it (a prompt there, GET /agent for it), in one line.
+ */
+function cachedAgents(context: CliContext): (directory?: string) => AgentRegistry {
+  const built = new WeakMap<MoorConfig, AgentRegistry>();
+  const registryOf = (config: MoorConfig) => {
+    let registry = built.get(config);
+    if (!registry) {
+      registry = agentRegistryFor(config);
+      built.set(config, registry);
     }
     return registry;
+  };
+  registryOf(context.config);
+  return (directory) => {
+    if (directory === undefined || resolve(directory) === context.directory) return registryOf(context.config);
+    try {
+      return registryOf(context.configs.get(directory).config);
+    } catch (error) {
+      throw new CoreError("bad_request", (error as Error).message.replace(/\s*\n\s*/g, "; "));
+    }
   };
 }
 
@@ -149,16 +172,27 @@ function cachedAgents(context: CliContext): () => AgentRegistry {
  */
 export async function openCore(context: CliContext, store: Store, extras: CoreExtras = {}): Promise<Core> {
   context.configs.watch({ warn: extras.configLog?.warn, notice: extras.configLog?.notice });
+  // Once, at start (serve, run, acp all open one core): keys that do nothing, so nobody wonders why.
+  for (const line of describeKeyReports(reportConfigKeys(context.configSources))) {
+    process.stderr.write(`moor: warning: ${line}\n`);
+  }
   // Built now: a config whose agents are wrong stops the command here, in one line, rather than failing every prompt.
   const agents = cachedAgents(context);
+  const models = cachedModels(context);
   const core = await createCore({
     store,
     version: context.version,
     settings: (directory) => {
       const { config } = context.configs.get(directory);
-      return { permission: config.permission, maxSteps: config.maxSteps, autoApprove: extras.autoApprove };
+      return {
+        permission: config.permission,
+        maxSteps: config.maxSteps,
+        autoApprove: extras.autoApprove,
+        compaction: config.compaction,
+      };
     },
-    resolveModel: cachedModels(context),
+    resolveModel: models,
+    titles: { smallModel: smallModelFor(context, models), onError: extras.onTitleError },
     tools: ({ todos }) =>
       createBuiltinTools({
         commandEnv: () => commandEnv(context.env, context.config, context.providerEnv),
@@ -167,6 +201,9 @@ export async function openCore(context: CliContext, store: Store, extras: CoreEx
     editorFs: extras.editorFs,
     onListenerError: extras.onListenerError,
     agents,
+    instructions: projectInstructionsFor(context, extras.configLog?.warn),
+    commands: (directory) => configuredCommands(context, directory),
+    home: homedir(),
   });
   // Wrapped in place, not spread into a copy: `core.agents` is a getter that follows config reloads.
   const shutdown = core.shutdown;
@@ -175,6 +212,39 @@ export async function openCore(context: CliContext, store: Store, extras: CoreEx
     return shutdown();
   };
   return core;
+}
+
+/** The config's `small_model` for sessions in a directory (titles are written by it), when one is set. */
+function smallModelFor(
+  context: CliContext,
+  models: (ref: ModelRef | undefined) => Promise<ResolvedModel>,
+): (directory: string) => Promise<ResolvedModel | undefined> {
+  return async (directory) => {
+    const id = context.configs.get(directory).config.small_model;
+    if (!id) return undefined;
+    const { splitModelId } = await import("../providers/resolve.js");
+    return models(splitModelId(id));
+  };
+}
+
+/**
+ * The configured commands of a directory; none while its config cannot be loaded (DirectoryConfigs has said why, in
+ * one line), so the built-ins stay usable.
+ */
+function configuredCommands(context: CliContext, directory: string) {
+  let loaded: LoadedConfig;
+  try {
+    loaded = context.configs.get(directory);
+  } catch {
+    return [];
+  }
+  return commandsFor(commandFolders(context), directory, loaded);
+}
+
+/** Where global markdown commands are: moor's config directory, and OpenCode's. */
+function commandFolders(context: CliContext): { config: string; opencodeConfig: string } {
+  const xdg = context.env.XDG_CONFIG_HOME || join(homedir(), ".config");
+  return { config: context.paths.config, opencodeConfig: join(xdg, "opencode") };
 }
 
 /**
@@ -215,5 +285,6 @@ async function resolveModelFor(context: CliContext, ref: ModelRef | undefined): 
   }
   const resolved = await resolveModel(config, id, { env: context.env });
   const cost = resolved.info?.cost;
-  return { model: resolved.model, providerID: resolved.providerID, modelID: resolved.modelID, cost };
+  const limit = resolved.info?.limit;
+  return { model: resolved.model, providerID: resolved.providerID, modelID: resolved.modelID, cost, limit };
 }

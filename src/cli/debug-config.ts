@@ -1,3 +1,4 @@
+import { describeKeyReports, reportConfigKeys } from "../config/key-report.js";
 import { maskSecrets } from "../config/mask.js";
 import { loadContext } from "./context.js";
 import { describeHeldBack } from "./held-back.js";
@@ -8,5 +9,6 @@ export default async function debugConfig(options: { dir: string }): Promise<voi
   process.stderr.write(`# merged from: ${sources}\n`);
   // On stderr, as comments: stdout stays the config alone, for jq and friends.
   for (const line of describeHeldBack(context)) process.stderr.write(`# ${line}\n`);
+  for (const line of describeKeyReports(reportConfigKeys(context.configSources))) process.stderr.write(`# ${line}\n`);
   process.stdout.write(`${JSON.stringify(maskSecrets(context.config), null, 2)}\n`);
 }

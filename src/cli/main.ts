@@ -122,6 +122,11 @@ export function buildProgram(): Command {
     .description("print the merged configuration (secrets masked)")
     .option("--dir <dir>", "project directory", process.cwd())
     .action(lazy(() => import("./debug-config.js"), { oneShot: true }));
+  debug
+    .command("instructions")
+    .description("list the instruction files a session in the directory would load, in order, with sizes")
+    .argument("[dir]", "project directory (default: the current one)")
+    .action(lazy(() => import("./debug-instructions.js"), { oneShot: true }));
 
   const daemon = program.command("daemon").description("run moor serve in the background, supervised");
   for (const [name, description] of [

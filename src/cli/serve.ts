@@ -51,6 +51,7 @@ export default async function serve(options: ServeOptions): Promise<void> {
     configLog: { warn: (message) => logger.warn(message), notice: (message) => logger.info(message) },
     onListenerError: (err, envelope) =>
       logger.error({ err, event: envelope.event.type, seq: envelope.seq }, "an event listener failed"),
+    onTitleError: (err, sessionID) => logger.warn({ err, sessionID }, "the session's title was not written"),
   });
   const password = context.env.MOOR_SERVER_PASSWORD ?? context.env.OPENCODE_SERVER_PASSWORD;
   let server: Awaited<ReturnType<typeof startServer>>;

@@ -1,5 +1,6 @@
 // Renders one session's events for `moor run`, in-process or attached: reply text to stdout as it streams, each
 // tool call as one line on stderr, or (json) every event as one line on stdout.
+import { COMPACTION_MARK } from "../client/compaction.js";
 import {
   alwaysLabel,
   type MoorEvent,
@@ -31,6 +32,8 @@ export class TurnPrinter {
     } else if (event.type === "message.part.updated") {
       const { part } = event.properties;
       if (part.type === "tool") this.toolLine(part);
+    } else if (event.type === "session.compacted") {
+      this.noteLine(COMPACTION_MARK);
     }
   }
 
@@ -49,12 +52,19 @@ export class TurnPrinter {
   private toolLine(part: ToolPart): void {
     const { state } = part;
     if (state.status !== "completed" && state.status !== "error") return;
+    // Compaction pruned an old call's output: that call was reported when it ran.
+    if (state.status === "completed" && state.time.compacted) return;
     const line =
       state.status === "completed"
         ? `✓ ${part.tool} ${state.title || describeInput(state.input)}`
         : `✗ ${part.tool} ${describeInput(state.input)}: ${state.error.split("\n")[0]}`;
     if (this.announcedTools.get(part.id) === line) return;
     this.announcedTools.set(part.id, line);
+    this.noteLine(line);
+  }
+
+  /** A line on stderr, after the reply text so far is ended with a newline. */
+  private noteLine(line: string): void {
     if (!this.endsWithNewline) {
       this.options.stdout.write("\n");
       this.endsWithNewline = true;

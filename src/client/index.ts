@@ -2,6 +2,8 @@
 // terminal UI, in `moor run --attach` and in the web page alike.
 import type {
   Agent,
+  Command,
+  CommandInput,
   FileDiff,
   MessageWithParts,
   PermissionReply,
@@ -16,6 +18,7 @@ import type { TrustState } from "../protocol/trust.js";
 import { EventStream, type EventStreamOptions } from "./events.js";
 import { type ClientOptions, requestJson } from "./http.js";
 
+export { completeSlash, type SlashEntry, slashMatches } from "./command-completion.js";
 export { type ConnectionState, EventStream, type EventStreamOptions } from "./events.js";
 export { type ClientOptions, MoorClientError } from "./http.js";
 export { type HeldEvent, isAfterSnapshot, SnapshotJoin } from "./join.js";
@@ -114,8 +117,26 @@ export class MoorClient {
     return this.request("POST", `session/${encodeURIComponent(id)}/prompt_async`, input);
   }
 
+  /** Runs a slash command as the session's next prompt and waits for its turn (OpenCode's session.command). */
+  command(id: string, input: CommandInput): Promise<MessageWithParts> {
+    return this.request("POST", `session/${encodeURIComponent(id)}/command`, input, null);
+  }
+
+  /** The slash commands for the client's directory (or the server's). */
+  commands(): Promise<Command[]> {
+    return this.request("GET", "command");
+  }
+
   abort(id: string): Promise<boolean> {
     return this.request("POST", `session/${encodeURIComponent(id)}/abort`);
+  }
+
+  /**
+   * Compacts the session (POST /session/:id/summarize): the server writes a summary the model sees the history from.
+   * No timeout: the summary is a model call. Without a model the server uses the session's last one.
+   */
+  summarize(id: string, model?: { providerID: string; modelID: string }): Promise<boolean> {
+    return this.request("POST", `session/${encodeURIComponent(id)}/summarize`, model ?? {}, null);
   }
 
   resume(id: string): Promise<unknown> {

@@ -149,6 +149,8 @@ function applyEvent(current: ViewState, event: MoorEvent): ViewState {
       return { ...state, session: event.properties.info };
     case "session.error":
       return { ...state, notice: `error: ${event.properties.error.data.message}` };
+    case "session.compacted":
+      return { ...state, notice: "session compacted: older messages are summarized for the model" };
     case "permission.asked":
       return state.permissions.some((request) => request.id === event.properties.id)
         ? state

@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { type ParseError, parse, printParseErrorCode } from "jsonc-parser";
 import { ConfigError } from "./errors.js";
+import { globalAgentFolders, projectAgentFolders, readMarkdownAgents } from "./markdown-agents.js";
 import type { MoorPaths } from "./paths.js";
 import type { Action } from "./permission-tighten.js";
 import { MoorConfig } from "./schema.js";
@@ -70,30 +71,40 @@ export function loadConfigSync(options: LoadOptions): LoadedConfig {
   const sources: string[] = [];
   const providerEnv = new Set<string>();
   const heldBack: HeldBack[] = [];
+  const merge = (parsed: Record<string, unknown>, file: string, fromProject: boolean) => {
+    if (fromProject && !trusted) {
+      const filtered = filterUntrusted(parsed, {
+        file,
+        project: options.cwd,
+        base: merged,
+        defaults: options.defaults ?? FALLBACK_DEFAULTS,
+        home: options.env.HOME,
+      });
+      parsed = filtered.kept;
+      heldBack.push(...filtered.heldBack);
+    }
+    for (const name of envReferences(parsed.provider)) providerEnv.add(name);
+    const raw = substitute(parsed, file, options.env, files);
+    validate(raw, file);
+    merged = deepMerge(merged, raw as Record<string, unknown>);
+    sources.push(file);
+  };
+  // Markdown agents (markdown-agents.ts) come after the config files of the same place, as in OpenCode.
+  const mergeAgents = (folders: string[], fromProject: boolean) => {
+    for (const folder of folders) files.add(join(folder, "*"));
+    for (const { name, file, fields } of readMarkdownAgents(folders))
+      merge({ agent: { [name]: fields } }, file, fromProject);
+  };
   for (const group of [...user, ...project]) {
     const fromProject = project.includes(group);
+    if (group === project[0]) mergeAgents(globalAgentFolders(options.paths.config, options.env), false);
     for (const file of group) {
       const text = readIfExists(file);
       if (text === undefined) continue;
-      let parsed = parseJsonc(file, text) as Record<string, unknown>;
-      if (fromProject && !trusted) {
-        const filtered = filterUntrusted(parsed, {
-          file,
-          project: options.cwd,
-          base: merged,
-          defaults: options.defaults ?? FALLBACK_DEFAULTS,
-          home: options.env.HOME,
-        });
-        parsed = filtered.kept;
-        heldBack.push(...filtered.heldBack);
-      }
-      for (const name of envReferences(parsed.provider)) providerEnv.add(name);
-      const raw = substitute(parsed, file, options.env, files);
-      validate(raw, file);
-      merged = deepMerge(merged, raw as Record<string, unknown>);
-      sources.push(file);
+      merge(parseJsonc(file, text) as Record<string, unknown>, file, fromProject);
     }
   }
+  mergeAgents(projectAgentFolders(options.cwd), true);
   const model = options.env.MOOR_MODEL || options.env.OPENCODE_MODEL;
   if (model) merged.model = model;
   return {

@@ -39,6 +39,18 @@ export const PermissionConfig = z.union([
   z.record(z.string(), z.union([Action, z.record(z.string(), Action)])),
 ]);
 
+/** A slash command (OpenCode's `command.<name>`): the prompt template and how its turn runs. */
+export const CommandConfig = z
+  .object({
+    template: z.string(),
+    description: z.string().optional(),
+    agent: z.string().optional(),
+    model: z.string().optional(),
+    subtask: z.boolean().optional(),
+  })
+  .loose();
+export type CommandConfig = z.infer<typeof CommandConfig>;
+
 export const MoorConfig = z
   .object({
     $schema: z.string().optional(),
@@ -49,6 +61,18 @@ export const MoorConfig = z
     maxSteps: z.number().int().positive().optional(),
     username: z.string().optional(),
     agent: z.record(z.string(), z.unknown()).optional(),
+    /** Instruction files, globs (relative to the project) and http(s) URLs added to the system prompt. */
+    instructions: z.array(z.string()).optional(),
+    command: z.record(z.string(), CommandConfig).optional(),
+    /** OpenCode's keys: compact automatically, prune old tool outputs first, tokens kept free (core/compaction/). */
+    compaction: z
+      .object({
+        auto: z.boolean().optional(),
+        prune: z.boolean().optional(),
+        reserved: z.number().int().min(0).optional(),
+      })
+      .loose()
+      .optional(),
     /** Moor's own: environment variables kept for commands although moor holds them as secrets (README). */
     shellEnv: z
       .object({ passthrough: z.array(z.string()).optional() })

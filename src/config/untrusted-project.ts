@@ -35,7 +35,6 @@ const REASONS: Record<string, string> = {
   provider: "changes where prompts and your API keys are sent",
   enabled_providers: "changes which providers are used",
   disabled_providers: "changes which providers are used",
-  agent: "agents set their own model, prompt and permissions",
   mode: "modes set their own model, prompt and permissions",
   mcp: "starts MCP servers (runs commands)",
   hooks: "runs commands",
@@ -81,6 +80,9 @@ export function filterUntrusted(
         return enabled === false;
       });
       if (off.length > 0) kept[key] = Object.fromEntries(off);
+    } else if (key === "agent" && value && typeof value === "object" && !Array.isArray(value)) {
+      const agents = untrustedAgents(value as Record<string, unknown>, context, hold);
+      if (Object.keys(agents).length > 0) kept[key] = agents;
     } else if (key === "instructions" && Array.isArray(value)) {
       const inside = value.filter((entry, index) => {
         const ok = typeof entry === "string" && isProjectRelative(entry, context.project);
@@ -92,6 +94,59 @@ export function filterUntrusted(
   }
   const safe = dropOutsideReferences(kept, [], context, hold);
   return { kept: (safe === DROP ? {} : safe) as Record<string, unknown>, heldBack };
+}
+
+/** Marks an agent entry from an untrusted project: its `permission` only narrows the user's rules (cli/agent-config). */
+export const UNTRUSTED_AGENT = "$untrusted";
+
+/** Agent fields that change only how the agent talks or is listed, not what it may do or where prompts go. */
+const AGENT_HARMLESS = new Set([
+  "description",
+  "mode",
+  "hidden",
+  "color",
+  "prompt",
+  "temperature",
+  "top_p",
+  "permission",
+]);
+
+/**
+ * An untrusted project's agents (its `agent` key, its markdown agents) may only narrow: they keep what changes no
+ * reach (their `permission` is marked to narrow only), turn tools off, lower the step limit; a model, `disable` and
+ * anything else is held back.
+ */
+function untrustedAgents(
+  agents: Record<string, unknown>,
+  context: UntrustedContext,
+  hold: (key: string, reason: string) => void,
+): Record<string, unknown> {
+  const kept: Record<string, unknown> = {};
+  const limit = (context.base.maxSteps as number | undefined) ?? context.defaults.maxSteps;
+  for (const [name, entry] of Object.entries(agents)) {
+    if (!entry || typeof entry !== "object" || Array.isArray(entry)) {
+      kept[name] = entry;
+      continue;
+    }
+    const fields: Record<string, unknown> = {};
+    for (const [field, value] of Object.entries(entry)) {
+      const path = `agent.${name}.${field}`;
+      if (AGENT_HARMLESS.has(field)) fields[field] = value;
+      else if (field === "steps" || field === "maxSteps") {
+        if (typeof value === "number" && value > limit) hold(path, `more steps than your limit (${limit})`);
+        else fields[field] = value;
+      } else if (field === "tools" && value && typeof value === "object" && !Array.isArray(value)) {
+        const off = Object.entries(value).filter(([tool, enabled]) => {
+          if (enabled !== false) hold(`${path}.${tool}`, "enables a tool");
+          return enabled === false;
+        });
+        if (off.length > 0) fields[field] = Object.fromEntries(off);
+      } else if (field === "model") hold(path, "changes the model that gets your prompts");
+      else hold(path, UNKNOWN);
+    }
+    if (Object.keys(fields).length > 0) kept[name] = { ...fields, [UNTRUSTED_AGENT]: true };
+  }
+  return kept;
 }
 
 /** A relative path (or glob) that stays in the project, symlinks followed as far as they exist. */

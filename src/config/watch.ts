@@ -1,6 +1,6 @@
-// Watches a set of files for changes, including files that do not exist yet: each file's directory is watched (or,
-// when that does not exist either, its nearest existing ancestor, for the name that leads down to the file), so an
-// editor's write-and-rename, a deletion and a creation are all seen. Bursts of events are debounced into one call.
+// Watches a set of files for changes (`<dir>/*` stands for any file in a folder), including files that do not exist
+// yet: each file's directory is watched (or, when that does not exist either, its nearest existing ancestor, for
+// the name that leads down to the file), so an editor's write-and-rename, a deletion and a creation are all seen. Bursts of events are debounced into one call.
 // The watchers and the timer never keep the process alive.
 import { type FSWatcher, statSync, watch } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
@@ -50,7 +50,7 @@ export function watchFiles(files: string[], onChange: () => void, options: Watch
     }
     const entry: Watched = { watcher, names };
     watcher.on("change", (_event, filename) => {
-      if (filename === null || entry.names.has(filename.toString())) schedule();
+      if (filename === null || entry.names.has(filename.toString()) || entry.names.has("*")) schedule();
     });
     watcher.on("error", () => {
       // The directory itself went away: what was in it changed, and the reload that follows watches elsewhere.

@@ -22,6 +22,18 @@ export function conversationFor(history: MessageWithParts[], userMessageID: stri
     else repliesByParent.set(message.info.parentID, [message]);
   }
   const out: MessageWithParts[] = [];
+  const head = history[0];
+  if (head && isSummary(head)) {
+    // A compaction summary leads the history (the store's `history`): it stands for everything before it, and the
+    // steps after it of a turn that began before it (the turn compaction interrupted) follow it directly.
+    out.push(head);
+    const users = new Set(history.filter(({ info }) => info.role === "user").map(({ info }) => info.id));
+    for (const message of history) {
+      if (message !== head && message.info.role === "assistant" && !users.has(message.info.parentID)) {
+        out.push(message);
+      }
+    }
+  }
   for (const message of history) {
     if (message.info.role !== "user" || message.info.id > userMessageID) continue;
     out.push(message, ...(repliesByParent.get(message.info.id) ?? []));
@@ -34,7 +46,11 @@ type AssistantContent = Extract<LanguageModelV3Message, { role: "assistant" }>["
 
 export function toModelPrompt(history: MessageWithParts[]): LanguageModelV3Prompt {
   const out: LanguageModelV3Prompt = [];
-  for (const { info, parts } of history) {
+  for (const [index, { info, parts }] of history.entries()) {
+    if (info.role === "assistant" && info.summary === true) {
+      out.push(...summaryPrompt(parts, history[index + 1]));
+      continue;
+    }
     if (info.role === "user") {
       const content = userContent(parts);
       if (content.length > 0) out.push({ role: "user", content });
@@ -57,7 +73,7 @@ export function toModelPrompt(history: MessageWithParts[]): LanguageModelV3Promp
       assistant.push(call);
       const output =
         state.status === "completed"
-          ? ({ type: "text", value: state.output } as const)
+          ? ({ type: "text", value: state.time.compacted ? PRUNED_OUTPUT : state.output } as const)
           : state.status === "error"
             ? ({ type: "error-text", value: state.error } as const)
             : ({ type: "error-text", value: "The tool did not finish." } as const);
@@ -66,6 +82,31 @@ export function toModelPrompt(history: MessageWithParts[]): LanguageModelV3Promp
     if (assistant.length > 0) out.push({ role: "assistant", content: assistant });
     if (results.length > 0) out.push({ role: "tool", content: results });
   }
+  return out;
+}
+
+/** What the model reads in place of a tool output compaction pruned (OpenCode's wording). */
+export const PRUNED_OUTPUT = "[Old tool result content cleared]";
+
+/** Asked of the model when a compaction summary stands in for the history (OpenCode's wording). */
+export const SUMMARY_QUESTION = "What did we do so far?";
+
+/** Said after the summary when the turn compaction interrupted goes on (no new prompt follows it). */
+export const CONTINUE_AFTER_SUMMARY =
+  "Continue if you have next steps, or stop and ask for clarification if you are unsure how to proceed.";
+
+export function isSummary(message: MessageWithParts): boolean {
+  return message.info.role === "assistant" && message.info.summary === true;
+}
+
+/** A summary as the model sees it: the question, the summary as its answer, and what to do next. */
+function summaryPrompt(parts: Part[], next: MessageWithParts | undefined): LanguageModelV3Prompt {
+  const text = parts.flatMap((part) => (part.type === "text" && part.text ? [part.text] : [])).join("\n");
+  const out: LanguageModelV3Prompt = [
+    { role: "user", content: [{ type: "text", text: SUMMARY_QUESTION }] },
+    { role: "assistant", content: [{ type: "text", text }] },
+  ];
+  if (next?.info.role !== "user") out.push({ role: "user", content: [{ type: "text", text: CONTINUE_AFTER_SUMMARY }] });
   return out;
 }
 

@@ -5,11 +5,18 @@ import type { ModelRef, Session } from "../protocol/index.js";
 import type { Store } from "../storage/port.js";
 import { AgentRegistry } from "./agents/registry.js";
 import { EventBus, type EventBusOptions } from "./bus.js";
+import type { CommandDefinition } from "./commands/command.js";
+import { CommandService } from "./commands/service.js";
+import { createCompaction } from "./compaction/auto-compaction.js";
+import type { CompactionSettings } from "./compaction/budget.js";
+import { addInstructions, nestedInstructionsOnRead } from "./context/instruction-hooks.js";
+import type { ProjectInstructions } from "./context/instructions.js";
 import { PermissionGate, type PermissionLink } from "./permission.js";
 import type { PermissionRules } from "./permission-rules.js";
 import { markInterruptedTurns } from "./recovery.js";
 import { DEFAULT_RETRY, type RetryPolicy } from "./retry.js";
 import { SessionService } from "./session.js";
+import type { TitleOptions } from "./titles/title-writer.js";
 import { sessionTodoList } from "./todo-list.js";
 import { type AgentToolFilter, StaticToolSource, ToolRegistry } from "./tools/registry.js";
 import type { TodoList } from "./tools/todo.js";
@@ -23,6 +30,8 @@ export interface CoreSettings {
   maxSteps?: number;
   /** Allow whatever would be asked (`moor run --yes`); denials still hold. */
   autoApprove?: boolean;
+  /** Config `compaction` (OpenCode's keys: auto, prune, reserved). */
+  compaction?: CompactionSettings;
 }
 
 export interface CoreOptions {
@@ -50,8 +59,25 @@ export interface CoreOptions {
   permissionLinks?: PermissionLink[];
   /** Where a bus listener's error is reported (cli: the log); see EventBusOptions. */
   onListenerError?: EventBusOptions["onListenerError"];
-  /** The agents; read on every use, like settings, so a reloaded config applies. Default: the built-ins. */
-  agents?: () => AgentRegistry;
+  /**
+   * The agents of sessions in `directory` (the server's own when not given; a project's agents come from its
+   * config); read on every use, like settings, so a reloaded config applies. Default: the built-ins.
+   */
+  agents?: (directory?: string) => AgentRegistry;
+  /**
+   * The project's instructions (AGENTS.md and friends, the config's `instructions`): added to each step's system
+   * prompt, loaded when a session is created so its first step finds them ready (core/context/instructions.ts).
+   */
+  instructions?: ProjectInstructions;
+  /**
+   * Titles written by a model after a session's first prompt (`small_model`, else the session's model), in the
+   * background; without this a session keeps its first prompt's first line (core/titles/).
+   */
+  titles?: TitleOptions;
+  /** The commands configured for sessions in a directory (cli: config and markdown files); the built-ins are core's. */
+  commands?: (directory: string) => CommandDefinition[];
+  /** The user's home directory, where a command's `@~/…` points. */
+  home?: string;
 }
 
 export interface Core {
@@ -60,7 +86,11 @@ export interface Core {
   sessions: SessionService;
   /** The one agent registry: GET /agent, ACP modes, prompt validation, the turn and the permission gate read it. */
   readonly agents: AgentRegistry;
+  /** The agent registry for sessions in a directory (its project's agents included). */
+  agentsFor(directory: string): AgentRegistry;
   store: Store;
+  /** Slash commands: GET /command, POST /session/:id/command, ACP and the clients' `/` completion. */
+  commands: CommandService;
   /** Where tool sources are added (MCP); the built-in tools are the source "builtin". */
   tools: ToolRegistry;
   version: string;
@@ -76,7 +106,7 @@ export interface Core {
 export async function createCore(options: CoreOptions): Promise<Core> {
   const now = options.now ?? Date.now;
   const builtins = new AgentRegistry();
-  const agents = options.agents ?? (() => builtins);
+  const agents = (directory?: string) => options.agents?.(directory) ?? builtins;
   const bus = new EventBus({
     epoch: options.epoch ?? randomUUID().slice(0, 8),
     ringSize: options.ringSize,
@@ -93,21 +123,48 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     rules: (directory) => options.settings(directory).permission,
     autoApprove: (directory) => options.settings(directory).autoApprove ?? false,
     links: options.permissionLinks,
-    limitsOf: (agent) => agents().limitsOf(agent),
+    limitsOf: (agent, directory) => agents(directory).limitsOf(agent),
+    agentRulesOf: (agent, directory) => agents(directory).rulesOf(agent),
   });
   const builtin =
     typeof options.tools === "function" ? options.tools({ todos: sessionTodoList(options.store) }) : options.tools;
   const tools = new ToolRegistry([new StaticToolSource("builtin", builtin)], options.agentTools);
+  const compaction = createCompaction({
+    store: options.store,
+    now,
+    settings: (directory) => options.settings(directory).compaction ?? {},
+  });
+  const added = options.hooks ?? {};
   const hooks = defaultTurnHooks(
     {
       store: options.store,
       bus,
       systemPrompt: options.systemPrompt ?? ((session) => defaultSystemPrompt(session, now)),
+      environment: (session) => environmentLines(session, now),
       maxSteps: (directory) => options.settings(directory).maxSteps ?? 50,
       agents,
     },
-    options.hooks,
+    {
+      ...added,
+      prepareStep: [
+        ...(options.instructions ? [addInstructions(options.instructions)] : []),
+        // Compaction sees the whole plan (instructions included), before hooks that add to it.
+        compaction.prepareStep,
+        ...(added.prepareStep ?? []),
+      ],
+      afterTool: [
+        ...(options.instructions ? [nestedInstructionsOnRead(options.instructions)] : []),
+        ...(added.afterTool ?? []),
+      ],
+      overflow: [compaction.overflow, ...(added.overflow ?? [])],
+    },
   );
+  const instructions = options.instructions;
+  if (instructions) {
+    bus.subscribe(({ event }) => {
+      if (event.type === "session.created") instructions.warm(event.properties.info.directory);
+    });
+  }
   const turns: TurnServices = {
     store: options.store,
     bus,
@@ -118,6 +175,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     get agents() {
       return agents();
     },
+    agentsIn: agents,
     retry: options.retry ?? DEFAULT_RETRY,
     editorFs: options.editorFs,
   };
@@ -130,14 +188,28 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     version: options.version,
     projectID: () => "global",
     resolveModel: options.resolveModel,
+    titles: options.titles,
+    summarize: compaction.summarize,
+  });
+  const commands = new CommandService({
+    sessions,
+    bus,
+    gate,
+    tools,
+    agents,
+    now,
+    configured: options.commands ?? (() => []),
+    home: options.home,
   });
   return {
     bus,
     gate,
     sessions,
+    commands,
     get agents() {
       return agents();
     },
+    agentsFor: agents,
     store: options.store,
     tools,
     version: options.version,
@@ -151,6 +223,13 @@ export function defaultSystemPrompt(session: Session, now: () => number): string
     "You are Moor, a coding agent. You work in the user's project through tools: read, write, edit, bash, glob, grep,",
     "ls, todowrite and todoread. Read files before you change them, prefer edit for small changes, keep the user",
     "informed in short messages, and stop when the task is done.",
+    environmentLines(session, now),
+  ].join("\n");
+}
+
+/** What the model is told of where and when it works, whatever the agent's prompt (OpenCode's environment). */
+export function environmentLines(session: Session, now: () => number): string {
+  return [
     `Working directory: ${session.directory}`,
     `Today's date: ${new Date(now()).toISOString().slice(0, 10)}`,
   ].join("\n");

@@ -42,7 +42,7 @@ export function wildcardMatch(pattern: string, value: string): boolean {
 }
 
 /** The most specific matching pattern wins: an exact match, else the one with the most literal characters. */
-function actionForPattern(table: Record<string, PermissionAction>, value: string): PermissionAction | undefined {
+export function actionForPattern(table: Record<string, PermissionAction>, value: string): PermissionAction | undefined {
   let best: { action: PermissionAction; weight: number } | undefined;
   for (const [pattern, action] of Object.entries(table)) {
     if (!wildcardMatch(pattern, value)) continue;
@@ -63,6 +63,32 @@ function actionFor(rules: PermissionRules | undefined, permission: string, value
   return DEFAULT_ACTIONS[permission] ?? "ask";
 }
 
+/**
+ * An agent's own permission table over the user's rules (OpenCode's agent `permission`). Where it names the key (or
+ * `*`) and a pattern matches, its action replaces the user's when it `loosens` (an agent the user configured),
+ * else only makes it stricter. Where it says nothing, the user's rules stand.
+ */
+export interface AgentRules {
+  table: PermissionRules;
+  loosens: boolean;
+}
+
+/** The table's action for one value, or undefined when it says nothing about it. */
+export function agentTableAction(
+  table: PermissionRules,
+  permission: string,
+  value: string,
+): PermissionAction | undefined {
+  if (typeof table === "string") return table;
+  const entry = Object.hasOwn(table, permission)
+    ? table[permission]
+    : Object.hasOwn(table, "*")
+      ? table["*"]
+      : undefined;
+  if (entry === undefined || typeof entry === "string") return entry;
+  return actionForPattern(entry, value);
+}
+
 export interface Grant {
   permission: string;
   pattern: string;
@@ -79,6 +105,7 @@ export function evaluatePermission(
   permission: string,
   patterns: string[],
   limits?: Readonly<Record<string, PermissionAction>>,
+  agent?: AgentRules,
 ): PermissionAction {
   const limit = !limits
     ? undefined
@@ -90,10 +117,14 @@ export function evaluatePermission(
   let result: PermissionAction = "allow";
   for (const value of patterns.length > 0 ? patterns : ["*"]) {
     const opaque = value.startsWith(OPAQUE_MARK);
-    const configured = stricter(actionFor(rules, permission, opaque ? value.slice(OPAQUE_MARK.length) : value), limit);
+    const judged = opaque ? value.slice(OPAQUE_MARK.length) : value;
+    let own = actionFor(rules, permission, judged);
+    const byAgent = agent ? agentTableAction(agent.table, permission, judged) : undefined;
+    if (byAgent !== undefined) own = agent?.loosens ? byAgent : stricter(own, byAgent);
+    const configured = stricter(own, limit);
     if (configured === "deny") return "deny";
     if (opaque) {
-      if (configured !== "allow" || !allowsEverything(rules, permission)) result = "ask";
+      if (configured !== "allow" || !blanketAllow(rules, permission, agent)) result = "ask";
       continue;
     }
     if (configured === "allow") continue;
@@ -102,6 +133,16 @@ export function evaluatePermission(
     if (!granted) result = "ask";
   }
   return result;
+}
+
+/** Whether what decides an opaque command is a blanket allow: the agent's table where it names the key, the rules. */
+function blanketAllow(rules: PermissionRules | undefined, permission: string, agent: AgentRules | undefined): boolean {
+  const named =
+    agent !== undefined &&
+    (typeof agent.table === "string" || Object.hasOwn(agent.table, permission) || Object.hasOwn(agent.table, "*"));
+  if (!named) return allowsEverything(rules, permission);
+  if (agent.loosens) return allowsEverything(agent.table, permission);
+  return allowsEverything(rules, permission) && allowsEverything(agent.table, permission);
 }
 
 /** `"bash": "allow"` (or `{"*": "allow"}` alone, or `"allow"` for everything): no pattern of it is judged. */

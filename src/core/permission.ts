@@ -12,7 +12,7 @@ import type { Store } from "../storage/port.js";
 import type { AgentLimits } from "./agents/agent.js";
 import { builtinLimits } from "./agents/builtin.js";
 import type { EventBus } from "./bus.js";
-import { evaluatePermission, type PermissionRules } from "./permission-rules.js";
+import { type AgentRules, evaluatePermission, type PermissionRules } from "./permission-rules.js";
 import { type PermissionAsk, PermissionDeniedError } from "./tools/tool.js";
 
 export interface AskScope {
@@ -40,7 +40,9 @@ export interface PermissionGateOptions {
   /** `moor run --yes`: what would be asked is allowed; what the rules deny stays denied. */
   autoApprove?: (directory: string) => boolean;
   /** The turn's agent's limits, from the agent registry (default: the built-in agents'). */
-  limitsOf?: (agent: string | undefined) => AgentLimits;
+  limitsOf?: (agent: string | undefined, directory?: string) => AgentLimits;
+  /** The turn's agent's own permission table, when it has one (its config's `permission`), in the session's directory. */
+  agentRulesOf?: (agent: string | undefined, directory?: string) => AgentRules | undefined;
   /** Links a feature adds (hooks, a policy service), asked after the rules and before the user. */
   links?: PermissionLink[];
   /** How often rows of waiting questions are read for answers another process stored. */
@@ -63,7 +65,8 @@ export class PermissionGate {
   private readonly now: () => number;
   /** The rules for a session in the directory, read at each decision (they follow config changes). */
   private readonly rules: (directory: string) => PermissionRules | undefined;
-  private readonly limitsOf: (agent: string | undefined) => AgentLimits;
+  private readonly limitsOf: (agent: string | undefined, directory?: string) => AgentLimits;
+  private readonly agentRulesOf: (agent: string | undefined, directory?: string) => AgentRules | undefined;
   private readonly unsubscribe: () => void;
   private poll: NodeJS.Timeout | undefined;
 
@@ -73,6 +76,7 @@ export class PermissionGate {
     this.now = options.now;
     this.rules = options.rules;
     this.limitsOf = options.limitsOf ?? builtinLimits;
+    this.agentRulesOf = options.agentRulesOf ?? (() => undefined);
     const autoApprove = options.autoApprove ?? (() => false);
     this.chain = [
       (scope, ask) => this.byRules(scope, ask),
@@ -123,7 +127,14 @@ export class PermissionGate {
   private async byRules(scope: AskScope, ask: PermissionAsk): Promise<PermissionVerdict> {
     const grants = await this.store.listGrants(scope.sessionID);
     const rules = this.rules(scope.directory);
-    const action = evaluatePermission(rules, grants, ask.permission, ask.patterns, this.limitsOf(scope.agent));
+    const action = evaluatePermission(
+      rules,
+      grants,
+      ask.permission,
+      ask.patterns,
+      this.limitsOf(scope.agent, scope.directory),
+      this.agentRulesOf(scope.agent, scope.directory),
+    );
     if (action === "allow") return { action };
     if (action === "ask") return undefined;
     const byAgent = evaluatePermission(rules, grants, ask.permission, ask.patterns) !== "deny";
@@ -248,8 +259,14 @@ export class PermissionGate {
       const waiter = this.waiters.get(pending.id);
       const rules = this.rules(waiter?.directory ?? directory);
       if (
-        evaluatePermission(rules, grants, pending.permission, pending.patterns, this.limitsOf(waiter?.agent)) ===
-        "allow"
+        evaluatePermission(
+          rules,
+          grants,
+          pending.permission,
+          pending.patterns,
+          this.limitsOf(waiter?.agent, waiter?.directory ?? directory),
+          this.agentRulesOf(waiter?.agent, waiter?.directory ?? directory),
+        ) === "allow"
       ) {
         await this.reply(pending.id, "once");
       }

@@ -18,6 +18,7 @@ import type { EventBus } from "./bus.js";
 import { CoreError, notFound } from "./errors.js";
 import { conversationFor } from "./history.js";
 import { sessionDiff } from "./session-diff.js";
+import { type TitleOptions, TitleWriter } from "./titles/title-writer.js";
 import { runTurn } from "./turn/loop.js";
 import type { ResolvedModel, TurnOutcome, TurnServices } from "./turn/types.js";
 
@@ -33,6 +34,8 @@ interface QueuedTurn {
   user: UserMessage;
   /** The interrupted step a resume continues. */
   resume?: MessageWithParts;
+  /** Runs instead of a turn, in the session's queue (a manual summary). */
+  task?: (session: Session, signal: AbortSignal) => Promise<PromptResult>;
   resolve(result: PromptResult): void;
   reject(error: unknown): void;
 }
@@ -51,13 +54,22 @@ export interface SessionServiceOptions {
   version: string;
   projectID: (directory: string) => string;
   resolveModel(ref: ModelRef | undefined): Promise<ResolvedModel>;
+  /** Titles written by a model (core/titles/); without it a session keeps its first prompt's first line. */
+  titles?: TitleOptions;
+  /** Writes a summary of the session now (core/compaction/). */
+  summarize?(input: { session: Session; model: ResolvedModel; userID: string; signal: AbortSignal }): Promise<unknown>;
 }
 
 export class SessionService {
   private readonly runners = new Map<string, SessionRunner>();
   private readonly statuses = new Map<string, SessionStatus>();
+  /** The session-row edit in progress per session (editSession). */
+  private readonly edits = new Map<string, Promise<unknown>>();
+  private readonly titles?: TitleWriter;
 
-  constructor(private readonly options: SessionServiceOptions) {}
+  constructor(private readonly options: SessionServiceOptions) {
+    if (options.titles) this.titles = new TitleWriter(options.titles);
+  }
 
   private get store(): Store {
     return this.options.store;
@@ -117,17 +129,42 @@ export class SessionService {
   }
 
   async update(id: string, patch: { title?: string }): Promise<Session> {
-    const session = { ...(await this.get(id)), ...patch };
-    return this.touch(session);
+    const updated = await this.editSession(id, (session) => this.touched({ ...session, ...patch }));
+    if (!updated) throw notFound("Session", id);
+    return updated;
   }
 
-  private async touch(session: Session): Promise<Session> {
-    const updated = { ...session, time: { ...session.time, updated: this.options.now() } };
-    await this.store.commit(this.scope(updated), (tx) => {
-      tx.putSession(updated);
-      tx.emit("session.updated", { sessionID: updated.id, info: updated });
+  private touched(session: Session): Session {
+    return { ...session, time: { ...session.time, updated: this.options.now() } };
+  }
+
+  /**
+   * Reads a session row, changes it and writes it back, one edit at a time per session, so that no edit is lost
+   * to a write based on an older read (a model's title arriving as the turn ends, a rename by the user). `change`
+   * answers undefined to leave the row as it is. Resolves with the row as written, or undefined when it is gone.
+   */
+  private editSession(id: string, change: (session: Session) => Session | undefined): Promise<Session | undefined> {
+    return this.inOrder(id, async () => {
+      const session = await this.store.getSession(id);
+      const changed = session && change(session);
+      if (!changed) return session;
+      await this.store.commit(this.scope(changed), (tx) => {
+        tx.putSession(changed);
+        tx.emit("session.updated", { sessionID: changed.id, info: changed });
+      });
+      return changed;
     });
-    return updated;
+  }
+
+  /** Runs `work` after the session row's edits before it (editSession; a deletion, which no edit may undo). */
+  private inOrder<T>(id: string, work: () => Promise<T>): Promise<T> {
+    const run = (this.edits.get(id) ?? Promise.resolve()).catch(() => {}).then(work);
+    this.edits.set(id, run);
+    const forget = () => {
+      if (this.edits.get(id) === run) this.edits.delete(id);
+    };
+    run.then(forget, forget);
+    return run;
   }
 
   async remove(id: string): Promise<Session> {
@@ -140,10 +177,12 @@ export class SessionService {
       await runner.current;
     }
     this.statuses.delete(id);
-    await this.store.commit(this.scope(session), (tx) => {
-      tx.deleteSession(id);
-      tx.emit("session.deleted", { sessionID: id, info: session });
-    });
+    await this.inOrder(id, () =>
+      this.store.commit(this.scope(session), (tx) => {
+        tx.deleteSession(id);
+        tx.emit("session.deleted", { sessionID: id, info: session });
+      }),
+    );
     return session;
   }
 
@@ -218,15 +257,20 @@ export class SessionService {
    */
   async submit(id: string, input: PromptInput): Promise<{ user: UserMessage; done: Promise<PromptResult> }> {
     const session = await this.get(id);
-    const agent = this.options.turns.agents.resolve(input.agent);
+    const agent = this.options.turns.agentsIn(session.directory).resolve(input.agent);
     checkPromptInput(input);
     const model = await this.options.resolveModel(input.model ?? agent.model ?? sessionModel(session));
-    const user = await this.recordUserMessage(await this.get(id), input, model);
-    if (input.noReply) return { user, done: Promise.resolve({ user, finish: "stop" }) };
+    const { user, fallbackTitle } = await this.recordUserMessage(await this.get(id), input, model);
+    if (input.noReply) {
+      if (fallbackTitle) this.writeTitle(session, fallbackTitle, input, model);
+      return { user, done: Promise.resolve({ user, finish: "stop" }) };
+    }
     await this.options.turns.gate.expireOrphans(session.id, session.directory);
     const done = new Promise<PromptResult>((resolve, reject) => {
       this.enqueue(session, { model, user, resolve, reject });
     });
+    // After the turn is queued, and never awaited: the turn does not wait for its title.
+    if (fallbackTitle) this.writeTitle(session, fallbackTitle, input, model);
     return { user, done };
   }
 
@@ -261,6 +305,33 @@ export class SessionService {
     return { done };
   }
 
+  /**
+   * Compacts the session now (POST /session/:id/summarize): the compaction agent writes a summary message, and the
+   * model sees the history from it on. Runs in the session's queue, after a turn in progress.
+   */
+  async summarize(id: string, ref?: ModelRef): Promise<void> {
+    const session = await this.get(id);
+    const summarize = this.options.summarize;
+    if (!summarize) throw new CoreError("bad_request", "Compaction is not available.");
+    const history = await this.store.listMessages(id);
+    const lastUser = history.findLast((message) => message.info.role === "user")?.info as UserMessage | undefined;
+    if (!lastUser) throw new CoreError("bad_request", `Session ${id} has nothing to summarize yet.`);
+    const model = await this.options.resolveModel(ref ?? lastUser.model ?? sessionModel(session));
+    const task = async (current: Session, signal: AbortSignal): Promise<PromptResult> => {
+      try {
+        await summarize({ session: current, model, userID: lastUser.id, signal });
+      } catch (error) {
+        // The provider's failure, said plainly to the caller (not an internal error of ours).
+        const message = error instanceof Error ? error.message : String(error);
+        throw new CoreError("conflict", `The summary could not be written: ${message}`);
+      }
+      return { user: lastUser, finish: "stop" };
+    };
+    await new Promise<PromptResult>((resolve, reject) => {
+      this.enqueue(session, { model, user: lastUser, task, resolve, reject });
+    });
+  }
+
   async abort(id: string): Promise<boolean> {
     await this.get(id);
     const runner = this.runners.get(id);
@@ -271,7 +342,7 @@ export class SessionService {
 
   /** Aborts every running turn and drops queued ones; resolves when all turns have stopped. */
   async shutdown(): Promise<void> {
-    const running: Promise<void>[] = [];
+    const running: Promise<void>[] = [this.titles?.shutdown() ?? Promise.resolve()];
     for (const runner of this.runners.values()) {
       for (const queued of runner.queue.splice(0)) queued.reject(new CoreError("conflict", "The server is stopping."));
       runner.controller?.abort();
@@ -356,7 +427,7 @@ export class SessionService {
       if (current) {
         this.setStatus(current, { type: "idle" });
         this.bus.publish("session.idle", { sessionID }, this.scope(current));
-        await this.touch(current).catch(() => {});
+        await this.editSession(sessionID, (session) => this.touched(session)).catch(() => {});
       }
       settleLast?.();
     }
@@ -364,16 +435,55 @@ export class SessionService {
 
   private async runOne(session: Session, turn: QueuedTurn, signal: AbortSignal): Promise<PromptResult> {
     const { user } = turn;
+    if (turn.task) return turn.task(session, signal);
     const status = (status: SessionStatus) => this.setStatus(session, status);
     const outcome = await runTurn(
       this.options.turns,
-      { session, user, model: turn.model, agent: user.agent ?? this.options.turns.agents.defaultAgent, signal, status },
+      {
+        session,
+        user,
+        model: turn.model,
+        agent: user.agent ?? this.options.turns.agentsIn(session.directory).defaultAgent,
+        signal,
+        status,
+      },
       turn.resume,
     );
     return { ...outcome, user };
   }
 
-  private async recordUserMessage(session: Session, input: PromptInput, model: ResolvedModel): Promise<UserMessage> {
+  /** The session's first prompt set `fallback` as its title: a model writes a better one, unless it is a child's. */
+  private writeTitle(session: Session, fallback: string, input: PromptInput, model: ResolvedModel): void {
+    if (!this.titles || session.parentID) return;
+    const text = input.parts
+      .flatMap((part) => (part.type === "text" && !part.synthetic ? [part.text.trim()] : []))
+      .filter(Boolean)
+      .join("\n");
+    if (!text) return;
+    this.titles.start({
+      sessionID: session.id,
+      directory: session.directory,
+      text,
+      model,
+      // Only over the title this prompt set: a title the user gave meanwhile (PATCH) is theirs.
+      apply: async (title) => {
+        await this.editSession(session.id, (current) =>
+          current.title === fallback && title !== fallback ? { ...current, title } : undefined,
+        );
+      },
+    });
+  }
+
+  /** Resolves once the titles being written now have arrived or failed. */
+  titlesSettled(): Promise<void> {
+    return this.titles?.settled() ?? Promise.resolve();
+  }
+
+  private async recordUserMessage(
+    session: Session,
+    input: PromptInput,
+    model: ResolvedModel,
+  ): Promise<{ user: UserMessage; fallbackTitle?: string }> {
     const now = this.options.now();
     // Ids a client chooses must be new: an id stored anywhere (this session or another) is a conflict, never a
     // rewrite of that row (DESIGN.md §3, "Ids belong to their session"). The store refuses such writes as well.
@@ -389,7 +499,7 @@ export class SessionService {
       sessionID: session.id,
       role: "user",
       time: { created: now },
-      agent: input.agent ?? this.options.turns.agents.defaultAgent,
+      agent: input.agent ?? this.options.turns.agentsIn(session.directory).defaultAgent,
       model: { providerID: model.providerID, modelID: model.modelID },
       system: input.system,
       tools: input.tools,
@@ -413,17 +523,24 @@ export class SessionService {
       if (error instanceof IdConflictError) throw new CoreError("conflict", error.message);
       throw error;
     }
-    await this.titleFromFirstPrompt(session, parts);
-    return user;
+    return { user, fallbackTitle: await this.titleFromFirstPrompt(session, parts) };
   }
 
-  private async titleFromFirstPrompt(session: Session, parts: Part[]): Promise<void> {
-    if (!session.title.startsWith(DEFAULT_TITLE_PREFIX)) return;
+  /** The first prompt's first line becomes the title at once; answers it when it was set. */
+  private async titleFromFirstPrompt(session: Session, parts: Part[]): Promise<string | undefined> {
+    // Read just before: later prompts cost no more than this check.
+    if (!session.title.startsWith(DEFAULT_TITLE_PREFIX)) return undefined;
     const text = parts.find((part) => part.type === "text")?.text?.trim();
-    if (!text) return;
+    if (!text) return undefined;
     const firstLine = text.split("\n")[0];
     const title = firstLine.length > 60 ? `${firstLine.slice(0, 57)}...` : firstLine;
-    await this.touch({ ...session, title });
+    let set = false;
+    await this.editSession(session.id, (current) => {
+      if (!current.title.startsWith(DEFAULT_TITLE_PREFIX)) return undefined;
+      set = true;
+      return this.touched({ ...current, title });
+    });
+    return set ? title : undefined;
   }
 }
 

@@ -27,6 +27,11 @@ export interface EventMap {
   "session.idle": { sessionID: string };
   /** Replayable; the error is also recorded on the assistant message when there is one. */
   "session.error": { sessionID?: string; error: MessageError & { kind?: string } };
+  /**
+   * Durable (the summary message is written in the same commit), replayable: the session's history was compacted;
+   * the model sees it from the newest summary message (`summary: true`) on.
+   */
+  "session.compacted": { sessionID: string };
   /** Replayable: published after each tool call that changed a file; the diff is also at GET /session/:id/diff. */
   "session.diff": { sessionID: string; diff: FileDiff[] };
   /** Durable, replayable. */
@@ -48,6 +53,8 @@ export interface EventMap {
   "todo.updated": { sessionID: string; todos: Todo[] };
   /** Replayable hint: a tool wrote this file. */
   "file.edited": { file: string };
+  /** Replayable: a slash command's turn has run (its prompt is the message `messageID`, stored before). */
+  "command.executed": { name: string; sessionID: string; arguments: string; messageID: string };
 }
 
 export type EventType = keyof EventMap;
@@ -76,6 +83,7 @@ export const EVENT_TYPES: readonly EventType[] = [
   "session.status",
   "session.idle",
   "session.error",
+  "session.compacted",
   "session.diff",
   "message.updated",
   "message.removed",
@@ -85,4 +93,5 @@ export const EVENT_TYPES: readonly EventType[] = [
   "permission.replied",
   "todo.updated",
   "file.edited",
+  "command.executed",
 ];

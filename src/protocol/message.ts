@@ -11,6 +11,7 @@ export const MessageError = z.object({
     "MessageOutputLengthError",
     "ProviderAuthError",
     "InterruptedError",
+    "ContextOverflowError",
   ]),
   data: z
     .object({
@@ -93,7 +94,8 @@ export const ToolStateCompleted = z.object({
   output: z.string(),
   title: z.string(),
   metadata: z.record(z.string(), z.any()),
-  time: z.object({ start: z.number(), end: z.number() }),
+  /** `compacted`: when compaction pruned the output (OpenCode's shape): the model no longer sees it, clients do. */
+  time: z.object({ start: z.number(), end: z.number(), compacted: z.number().optional() }),
 });
 export const ToolStateError = z.object({
   status: z.literal("error"),

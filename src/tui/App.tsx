@@ -2,13 +2,14 @@ import { Box, Text, useApp, useInput } from "ink";
 import { useCallback, useEffect, useReducer, useRef, useState } from "react";
 import { descendantsOf, type MoorClient } from "../client/index.js";
 import { initialView, viewReducer } from "../client/view-model.js";
-import type { PermissionReply, Session } from "../protocol/index.js";
+import { type PermissionReply, parseSlashCommand, type Session } from "../protocol/index.js";
 import { PermissionPrompt } from "./PermissionPrompt.js";
 import { PromptInput } from "./PromptInput.js";
 import { SessionPicker } from "./SessionPicker.js";
 import { StatusLine } from "./StatusLine.js";
 import { Transcript } from "./Transcript.js";
 import { TrustBanner } from "./TrustBanner.js";
+import { CLIENT_COMMANDS, useServerCommands } from "./useCommands.js";
 import { usePrimaryAgents } from "./usePrimaryAgents.js";
 
 export interface AppProps {
@@ -27,6 +28,7 @@ export function App({ client, url, initialSession, giveUpAfterMs, onExit }: AppP
   // The agent for the next prompt, one of the server's primary agents (the server enforces what each may do).
   const agents = usePrimaryAgents(client);
   const [agentIndex, setAgentIndex] = useState(0);
+  const serverCommands = useServerCommands(client);
   const agent = agents.length > 0 ? agents[agentIndex % agents.length] : undefined;
   const [picker, setPicker] = useState<{ sessions: Session[]; selected: number } | undefined>();
   const sessionRef = useRef<string | undefined>(initialSession?.id);
@@ -138,6 +140,13 @@ export function App({ client, url, initialSession, giveUpAfterMs, onExit }: AppP
         if (sessionRef.current) await client.resume(sessionRef.current);
         return;
       }
+      if (trimmed === "/compact") {
+        // Runs after a turn in progress (the server queues it); the summary shows in the transcript when written.
+        if (!sessionRef.current) return;
+        dispatch({ type: "notice", text: "compacting…" });
+        await client.summarize(sessionRef.current);
+        return;
+      }
       if (trimmed === "/new") {
         const session = await client.createSession({});
         return open(session);
@@ -150,9 +159,17 @@ export function App({ client, url, initialSession, giveUpAfterMs, onExit }: AppP
         id = session.id;
       }
       dispatch({ type: "notice", text: undefined });
+      const command = parseSlashCommand(trimmed);
+      if (command && serverCommands.some((known) => known.name === command.name)) {
+        // The call returns when the command's turn has run; its progress arrives as events meanwhile.
+        void client
+          .command(id, { command: command.name, arguments: command.arguments, agent: agent?.name })
+          .catch((error) => dispatch({ type: "notice", text: `error: ${error.message}` }));
+        return;
+      }
       await client.promptAsync(id, { agent: agent?.name, parts: [{ type: "text", text }] });
     },
-    [client, open, quit, showPicker, agent],
+    [client, open, quit, showPicker, agent, serverCommands],
   );
 
   const answer = useCallback(
@@ -178,7 +195,6 @@ export function App({ client, url, initialSession, giveUpAfterMs, onExit }: AppP
       }
       return;
     }
-    if (key.tab && agents.length > 0) setAgentIndex((current) => (current + 1) % agents.length);
     if (key.ctrl && input === "o") setExpanded((value) => !value);
     if (key.ctrl && input === "s") void showPicker();
   });
@@ -205,6 +221,10 @@ export function App({ client, url, initialSession, giveUpAfterMs, onExit }: AppP
           else if (empty) quit("detached; the server keeps working");
         }}
         onDetach={() => quit("detached; the server keeps working")}
+        commands={[...CLIENT_COMMANDS, ...serverCommands]}
+        onTab={() => {
+          if (agents.length > 0) setAgentIndex((current) => (current + 1) % agents.length);
+        }}
       />
       <StatusLine
         view={view}

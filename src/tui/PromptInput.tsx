@@ -1,5 +1,6 @@
 import { Box, Text, useInput } from "ink";
 import { useRef, useState } from "react";
+import { completeSlash, type SlashEntry, slashMatches } from "../client/index.js";
 import type { PermissionReply } from "../protocol/index.js";
 
 export interface PromptInputProps {
@@ -10,6 +11,10 @@ export interface PromptInputProps {
   /** Ctrl+C; `empty` says whether the input was empty. */
   onInterrupt(empty: boolean): void;
   onDetach(): void;
+  /** What `/` completes to (Tab takes the first match; the matches are listed under the box). */
+  commands: readonly SlashEntry[];
+  /** Tab when no command is being completed (cycles the agent). */
+  onTab(): void;
 }
 
 /** A multi-line prompt: Enter sends, Alt+Enter adds a line, ↑/↓ walk the history of sent prompts. */
@@ -20,6 +25,8 @@ export function PromptInput({
   onAnswer,
   onInterrupt,
   onDetach,
+  commands,
+  onTab,
 }: PromptInputProps) {
   const [value, setShownValue] = useState("");
   // Keys can arrive faster than React re-renders: the handler reads and writes the latest text through a ref.
@@ -40,6 +47,11 @@ export function PromptInput({
       }
       if (key.ctrl && input === "d") return onDetach();
       if (key.ctrl) return;
+      if (key.tab) {
+        if (slashMatches(current.current, commands).length > 0) setValue((text) => completeSlash(text, commands));
+        else onTab();
+        return;
+      }
       if (permissionPending && current.current === "" && ["y", "a", "n"].includes(input)) {
         onAnswer(input === "y" ? "once" : input === "a" ? "always" : "reject");
         return;
@@ -85,12 +97,21 @@ export function PromptInput({
     { isActive: active },
   );
 
+  const matches = slashMatches(value, commands).slice(0, 8);
   return (
-    <Box borderStyle="round" borderColor={active ? "blue" : "gray"} paddingX={1}>
-      <Text>
-        {value === "" ? <Text dimColor>Ask moor… (/sessions, /new, /resume, /detach)</Text> : value}
-        <Text inverse> </Text>
-      </Text>
+    <Box flexDirection="column">
+      <Box borderStyle="round" borderColor={active ? "blue" : "gray"} paddingX={1}>
+        <Text>
+          {value === "" ? <Text dimColor>Ask moor… (/ for commands)</Text> : value}
+          <Text inverse> </Text>
+        </Text>
+      </Box>
+      {matches.map((entry) => (
+        <Text key={entry.name}>
+          {`  /${entry.name}`}
+          <Text dimColor>{entry.description ? `  ${entry.description}` : ""}</Text>
+        </Text>
+      ))}
     </Box>
   );
 }

@@ -1,4 +1,5 @@
 import { Box, Text } from "ink";
+import { COMPACTION_MARK, isCompactionSummary } from "../client/compaction.js";
 import type { ViewMessage } from "../client/view-model.js";
 import type { Part, ToolPart } from "../protocol/index.js";
 
@@ -50,6 +51,17 @@ function PartView({ part, expanded }: { part: Part; expanded: boolean }) {
   return null;
 }
 
+/** Where compaction happened: the mark, and the summary (folded unless expanded). */
+function CompactionView({ message, expanded }: { message: ViewMessage; expanded: boolean }) {
+  const text = message.parts.map((part) => (part.type === "text" ? part.text : "")).join("");
+  return (
+    <Box flexDirection="column">
+      <Text color="magenta">{COMPACTION_MARK}</Text>
+      {expanded ? <Text dimColor>{text}</Text> : <Text dimColor>summary ({text.length} chars; Ctrl+O to expand)</Text>}
+    </Box>
+  );
+}
+
 export function Transcript({ messages, expanded }: { messages: ViewMessage[]; expanded: boolean }) {
   const shown = messages.slice(-SHOWN_MESSAGES);
   return (
@@ -59,7 +71,9 @@ export function Transcript({ messages, expanded }: { messages: ViewMessage[]; ex
       ) : null}
       {shown.map((message) => (
         <Box key={message.info.id} flexDirection="column" marginBottom={message.info.role === "user" ? 0 : 1}>
-          {message.info.role === "user" ? (
+          {isCompactionSummary(message.info) ? (
+            <CompactionView message={message} expanded={expanded} />
+          ) : message.info.role === "user" ? (
             <Text color="cyan">
               {"› "}
               {message.parts.map((part) => (part.type === "text" ? part.text : "")).join("")}

@@ -2,6 +2,7 @@
 // One message of the transcript: the user's text as a bubble; the assistant's parts in order (text as Markdown,
 // reasoning folded, tools as cards) and its error, if the turn ended with one.
 
+import { COMPACTION_MARK, isCompactionSummary } from "../client/compaction.js";
 import type { ViewMessage } from "../client/view-model.js";
 import type { Part } from "../protocol/index.js";
 import { Markdown } from "./markdown.js";
@@ -39,6 +40,18 @@ export function MessageView({ message }: { message: ViewMessage }) {
     return (
       <div class="message user" data-message={info.id}>
         <div class="bubble">{text}</div>
+      </div>
+    );
+  }
+  if (isCompactionSummary(info)) {
+    const text = parts.map((part) => (part.type === "text" ? part.text : "")).join("\n");
+    return (
+      <div class="message compaction" data-message={info.id}>
+        <div class="compaction-mark">{COMPACTION_MARK}</div>
+        <details class="compaction-summary">
+          <summary>Summary</summary>
+          <Markdown text={text} />
+        </details>
       </div>
     );
   }

@@ -1,9 +1,10 @@
 /** @jsxImportSource preact */
 // The prompt box: Enter sends, Shift+Enter is a newline; the agent picker (the server's primary agents, from
 // GET /agent), the model picker (from /config/providers) and the abort button sit beside it. Turns queue on the
-// server, so sending while busy is allowed.
+// server, so sending while busy is allowed. Typing `/` lists the slash commands (GET /command); Tab or a click takes
+// one.
 import { useState } from "preact/hooks";
-import type { ProviderList } from "../client/index.js";
+import { completeSlash, type ProviderList, type SlashEntry, slashMatches } from "../client/index.js";
 import type { Agent } from "../protocol/index.js";
 
 interface Props {
@@ -17,10 +18,14 @@ interface Props {
   onAgent(agent: string): void;
   onSend(text: string): Promise<void>;
   onAbort(): void;
+  /** What `/` completes to. */
+  commands: SlashEntry[];
 }
 
-export function PromptBox({ busy, providers, model, onModel, agents, agent, onAgent, onSend, onAbort }: Props) {
+export function PromptBox(props: Props) {
+  const { busy, providers, model, onModel, agents, agent, onAgent, onSend, onAbort, commands } = props;
   const [text, setText] = useState("");
+  const matches = slashMatches(text, commands).slice(0, 8);
   const [sending, setSending] = useState(false);
   const send = async () => {
     const prompt = text.trim();
@@ -48,12 +53,29 @@ export function PromptBox({ busy, providers, model, onModel, agents, agent, onAg
         value={text}
         onInput={(event) => setText(event.currentTarget.value)}
         onKeyDown={(event) => {
+          if (event.key === "Tab" && matches.length > 0) {
+            event.preventDefault();
+            setText(completeSlash(text, commands));
+            return;
+          }
           if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
             event.preventDefault();
             void send();
           }
         }}
       />
+      {matches.length > 0 && (
+        <ul class="command-list" aria-label="Commands">
+          {matches.map((entry) => (
+            <li key={entry.name}>
+              <button type="button" class="command-option" onClick={() => setText(`/${entry.name} `)}>
+                <span class="command-name">/{entry.name}</span>
+                {entry.description && <span class="command-description">{entry.description}</span>}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
       <div class="prompt-actions">
         <select
           class="model-picker agent-picker"

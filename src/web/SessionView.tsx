@@ -4,11 +4,12 @@
 import { useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { MoorClient, ProviderList } from "../client/index.js";
 import type { ViewState } from "../client/view-model.js";
-import type { Agent, Todo } from "../protocol/index.js";
+import { type Agent, parseSlashCommand, type Todo } from "../protocol/index.js";
 import { formatCost, shortDirectory, tokenSummary } from "./format.js";
 import { MessageView } from "./MessageView.js";
 import { PromptBox } from "./PromptBox.js";
 import { StatusBadge } from "./SessionList.js";
+import { useCommands } from "./useCommands.js";
 
 interface Props {
   client: MoorClient;
@@ -86,6 +87,7 @@ export function SessionView(props: Props) {
   // The agent for the next prompt, once chosen; before that the first of the server's (what each may do is enforced
   // by the server).
   const [chosenAgent, setAgent] = useState("");
+  const commands = useCommands(client, view.session?.directory);
   const agent = agents.some((entry) => entry.name === chosenAgent) ? chosenAgent : (agents[0]?.name ?? "");
   useLayoutEffect(() => {
     const element = transcript.current;
@@ -110,6 +112,19 @@ export function SessionView(props: Props) {
   };
   const send = async (text: string) => {
     const [providerID, ...rest] = model.split("/");
+    const command = parseSlashCommand(text);
+    if (command && commands.some((known) => known.name === command.name)) {
+      // Returns when the command's turn has run; the turn shows meanwhile through the event stream.
+      void client
+        .command(session.id, {
+          command: command.name,
+          arguments: command.arguments,
+          agent: agent || undefined,
+          model: model || undefined,
+        })
+        .catch((error: Error) => onError(error.message));
+      return;
+    }
     try {
       await client.promptAsync(session.id, {
         agent: agent || undefined,
@@ -122,6 +137,8 @@ export function SessionView(props: Props) {
     }
   };
   const abort = () => client.abort(session.id).catch((error: Error) => onError(error.message));
+  // The server queues it after a turn in progress; the summary appears in the transcript when written.
+  const compact = () => client.summarize(session.id).catch((error: Error) => onError(error.message));
 
   return (
     <div class="session-view" data-session={session.id}>
@@ -139,6 +156,14 @@ export function SessionView(props: Props) {
             <span class="cost">{formatCost(cost)}</span>
           </div>
         </div>
+        <button
+          type="button"
+          class="small compact"
+          onClick={compact}
+          title="Summarize the conversation so far; the model continues from the summary"
+        >
+          Compact
+        </button>
         <button type="button" class="small danger delete" onClick={remove}>
           Delete
         </button>
@@ -182,6 +207,7 @@ export function SessionView(props: Props) {
         onAgent={setAgent}
         onSend={send}
         onAbort={abort}
+        commands={commands}
       />
     </div>
   );

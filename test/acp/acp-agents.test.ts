@@ -1,8 +1,9 @@
 // ACP's session modes are the registry's primary agents, in-process and in front of a server (`--attach`):
-// a configured third agent is offered and used, a subagent or hidden agent is not, and an unknown mode is a
-// JSON-RPC invalid-params error naming the modes there are.
+// a configured third agent is offered and used, and so is a markdown agent of the project's .moor/agents; a subagent
+// or hidden agent is not, and an unknown mode is a JSON-RPC invalid-params error naming the modes there are.
 import { type ChildProcess, spawn } from "node:child_process";
-import { rmSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { Readable, Writable } from "node:stream";
 import { client, methods, ndJsonStream, RequestError } from "@agentclientprotocol/sdk";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -35,6 +36,15 @@ const AGENTS = {
   helper: { mode: "subagent" },
 };
 
+/** A primary agent written as markdown in the project (untrusted: it may only narrow, which it does not need to). */
+function writeDocsAgent(): void {
+  mkdirSync(join(home.project, ".moor", "agents"), { recursive: true });
+  writeFileSync(
+    join(home.project, ".moor", "agents", "docs.md"),
+    "---\ndescription: Writes the docs\nmode: primary\n---\nYou write documentation.",
+  );
+}
+
 function spawnAcp(args: string[] = []) {
   child = spawn(process.execPath, [MOOR_BIN, "acp", "--cwd", home.project, ...args], {
     env: home.env,
@@ -57,6 +67,7 @@ async function modesAndPrompt(args: string[]): Promise<string | undefined> {
       { id: "build", name: "Build", description: "The default agent: reads, edits and runs commands." },
       { id: "plan", name: "Plan", description: "Plans without changing files." },
       { id: "review", name: "Review", description: "Reviews code" },
+      { id: "docs", name: "Docs", description: "Writes the docs" },
     ]);
     for (const modeId of ["bogus", "helper", "general"]) {
       const refused = await ctx.request(methods.agent.session.setMode, { sessionId: session.sessionId, modeId }).then(
@@ -66,7 +77,7 @@ async function modesAndPrompt(args: string[]): Promise<string | undefined> {
       expect(refused).toBeInstanceOf(RequestError);
       expect((refused as RequestError).code).toBe(-32602);
       expect((refused as RequestError).message).toBe(
-        `Invalid params: unknown mode ${modeId}; available modes: build, plan, review`,
+        `Invalid params: unknown mode ${modeId}; available modes: build, plan, review, docs`,
       );
     }
     await ctx.request(methods.agent.session.setMode, { sessionId: session.sessionId, modeId: "review" });
@@ -82,12 +93,14 @@ async function modesAndPrompt(args: string[]): Promise<string | undefined> {
 describe("ACP modes come from the agent registry", () => {
   it("in-process: the config's primary agents are the modes, and the chosen one runs the prompt", async () => {
     home = makeTempHome(llm.url, { agent: AGENTS });
+    writeDocsAgent();
     const sessionId = await modesAndPrompt([]);
     expect(sessionId).toMatch(/^ses_/);
   });
 
   it("with --attach: the server's primary agents (GET /agent) are the modes", async () => {
     home = makeTempHome(llm.url, { agent: AGENTS });
+    writeDocsAgent();
     server = await startServe(home.env, [], home.project);
     const sessionId = await modesAndPrompt(["--attach", server.url]);
     const messages = (await (await fetch(`${server.url}/session/${sessionId}/message`)).json()) as MessageWithParts[];

@@ -351,6 +351,33 @@ describe("editor integration", () => {
   });
 });
 
+describe("session titles over ACP", () => {
+  it("sends the first line, then the title the model wrote, as session_info_update", async () => {
+    llm.setTitleReply({ text: "Explaining the build" });
+    // A turn slow enough that the title arrives while it streams.
+    llm.script({ text: "one two three four five six", delayMs: 60 });
+    const { stream } = spawnAcp();
+    const updates: SessionNotification[] = [];
+    const { app } = editorClient(updates);
+    try {
+      await app.connectWith(stream, async (ctx) => {
+        await ctx.request(methods.agent.initialize, { protocolVersion: 1, clientCapabilities: {} });
+        const { sessionId } = await ctx.request(methods.agent.session.new, { cwd: home.project, mcpServers: [] });
+        await ctx.request(methods.agent.session.prompt, {
+          sessionId,
+          prompt: [{ type: "text", text: "explain the build\nin detail" }],
+        });
+      });
+    } finally {
+      llm.setTitleReply({ text: "" });
+    }
+    const titles = updates
+      .map((u) => u.update)
+      .flatMap((update) => (update.sessionUpdate === "session_info_update" ? [update.title] : []));
+    expect(titles).toEqual(["explain the build", "Explaining the build"]);
+  });
+});
+
 describe("editor paths and refusals", () => {
   it("session/new, load and resume with a relative cwd: invalid params (-32602) saying cwd must be absolute", async () => {
     const { stream } = spawnAcp();

@@ -120,3 +120,12 @@ describe("view model: questions of child sessions", () => {
     expect(await descendantsOf(async (id) => tree[id] ?? [], "ses_p")).toEqual(["ses_a", "ses_b", "ses_a1"]);
   });
 });
+
+describe("compaction in the view model", () => {
+  it("says the session was compacted when the server announces it", () => {
+    const view = fold([event({ type: "session.compacted", properties: { sessionID: "ses_p" } })], opened());
+    expect(view.notice).toMatch(/compacted/);
+    const other = fold([event({ type: "session.compacted", properties: { sessionID: "ses_other" } })], opened());
+    expect(other.notice).toBeUndefined();
+  });
+});

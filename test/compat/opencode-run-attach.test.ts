@@ -119,4 +119,26 @@ describe("opencode run --attach against moor serve", () => {
     }[];
     expect(messages[0].info).toMatchObject({ role: "user", agent: "review" });
   }, 120_000);
+
+  it("--command runs moor's /init: its template reaches the model and the reply is printed", async () => {
+    const sessionsBefore = new Set(
+      ((await (await fetch(`${server.url}/session`)).json()) as { id: string }[]).map((session) => session.id),
+    );
+    const requestsBefore = llm.requests.length;
+    const run = await opencodeRun(["keep", "it", "short"], ["--command", "init"]);
+    expect(run.code, run.stderr.slice(-500)).toBe(0);
+    expect(run.stdout).toContain(REPLY);
+    const sent = JSON.stringify(llm.requests.slice(requestsBefore).map((request) => request.messages));
+    expect(sent).toContain("Create or improve the file AGENTS.md");
+    expect(sent).toContain("keep it short");
+    const created = ((await (await fetch(`${server.url}/session`)).json()) as { id: string }[]).filter(
+      (session) => !sessionsBefore.has(session.id),
+    );
+    expect(created).toHaveLength(1);
+    const messages = (await (await fetch(`${server.url}/session/${created[0].id}/message`)).json()) as {
+      info: { role: string };
+      parts: { type: string; text?: string }[];
+    }[];
+    expect(messages[0].parts[0]).toMatchObject({ type: "text", text: "/init keep it short" });
+  }, 120_000);
 });

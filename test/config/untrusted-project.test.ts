@@ -111,7 +111,7 @@ describe("an untrusted project's config", () => {
       "shell",
       "env",
       "plugin",
-      "agent",
+      "agent.build.model",
       "somethingNew",
     ]);
     expect(heldBack.find((item) => item.key === "mcp")?.reason).toMatch(/runs commands/);

@@ -39,11 +39,30 @@ export interface ChatRequest {
 export interface FakeLlm {
   url: string;
   port: number;
+  /** Every request except title requests (those are in titleRequests). */
   requests: ChatRequest[];
+  /**
+   * The requests for a session title (moor's and OpenCode's, recognised by their system prompt). They run in the
+   * background beside the turns, so they are kept out of `requests` and of the script's queue: a test's scripted
+   * turns get their replies in order whatever the titles do.
+   */
+  titleRequests: ChatRequest[];
+  /** How title requests are answered; default an empty answer (the session keeps its first-line title). */
+  setTitleReply(reply: FakeReply | ((request: ChatRequest) => FakeReply)): void;
   script(...replies: FakeReply[]): void;
   respond(handler: (request: ChatRequest) => FakeReply): void;
   setDefault(reply: FakeReply): void;
   close(): Promise<void>;
+}
+
+/** Whether a request asks for a session title (moor's core/titles/ and OpenCode's title agent start alike). */
+export function isTitleRequest(request: ChatRequest): boolean {
+  const system = request.messages.find((message) => message.role === "system");
+  const text =
+    typeof system?.content === "string"
+      ? system.content
+      : ((system?.content as { text?: string }[] | undefined)?.map((part) => part.text ?? "").join("") ?? "");
+  return text.startsWith("You are a title generator");
 }
 
 /** The text of the last user message, as a string. */
@@ -78,6 +97,8 @@ export async function startFakeLlm(options: { port?: number; defaultReply?: Fake
   const requests: ChatRequest[] = [];
   let handler: ((request: ChatRequest) => FakeReply) | undefined;
   let defaultReply: FakeReply = options.defaultReply ?? { text: "ok" };
+  const titleRequests: ChatRequest[] = [];
+  let titleReply: FakeReply | ((request: ChatRequest) => FakeReply) = { text: "" };
   const sockets = new Set<Socket>();
 
   const server: Server = createServer((req, res) => {
@@ -107,8 +128,14 @@ export async function startFakeLlm(options: { port?: number; defaultReply?: Fake
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const request = JSON.parse(Buffer.concat(chunks).toString("utf8")) as ChatRequest;
-    requests.push(request);
-    const reply = queue.shift() ?? handler?.(request) ?? defaultReply;
+    let reply: FakeReply;
+    if (isTitleRequest(request)) {
+      titleRequests.push(request);
+      reply = typeof titleReply === "function" ? titleReply(request) : titleReply;
+    } else {
+      requests.push(request);
+      reply = queue.shift() ?? handler?.(request) ?? defaultReply;
+    }
     if (reply.error) {
       const headers: Record<string, string> = { "content-type": "application/json" };
       if (reply.retryAfterMs !== undefined) headers["retry-after-ms"] = String(reply.retryAfterMs);
@@ -211,6 +238,10 @@ export async function startFakeLlm(options: { port?: number; defaultReply?: Fake
     url: `http://127.0.0.1:${port}/v1`,
     port,
     requests,
+    titleRequests,
+    setTitleReply: (reply) => {
+      titleReply = reply;
+    },
     script: (...replies) => queue.push(...replies),
     respond: (fn) => {
       handler = fn;

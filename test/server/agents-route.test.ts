@@ -62,6 +62,7 @@ describe("GET /agent", () => {
       ["build", "primary", true],
       ["plan", "primary", true],
       ["general", "subagent", true],
+      ["explore", "subagent", true],
       ["review", "primary", false],
     ]);
     for (const agent of list) {
@@ -69,7 +70,7 @@ describe("GET /agent", () => {
       for (const key of Object.keys(agent)) expect(OPENCODE_AGENT.properties).toContain(key);
       expect(Array.isArray(agent.permission)).toBe(true);
     }
-    expect(list[3]).toEqual({
+    expect(list[4]).toEqual({
       name: "review",
       description: "Reviews code",
       mode: "primary",

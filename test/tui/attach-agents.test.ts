@@ -1,6 +1,7 @@
-// `moor attach`: Tab cycles through the server's primary agents (GET /agent), a configured one included; a
-// subagent or hidden agent is never offered, and the prompt runs under the agent shown.
-import { rmSync } from "node:fs";
+// `moor attach`: Tab cycles through the server's primary agents (GET /agent), a configured one and a markdown one
+// included; a subagent or hidden agent is never offered, and the prompt runs under the agent shown.
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { MessageWithParts } from "../../src/protocol/index.js";
 import { makeTempHome, type TempHome } from "../fakes/config.js";
@@ -27,7 +28,7 @@ afterEach(async () => {
 });
 
 describe("moor attach: agents from the server", () => {
-  it("Tab cycles build → plan → review → build, skipping subagents and hidden agents; the prompt uses the one shown", async () => {
+  it("Tab cycles build → plan → review → docs → build, skipping subagents and hidden agents; the prompt uses the one shown", async () => {
     home = makeTempHome(llm.url, {
       agent: {
         review: { description: "Reviews code", mode: "primary" },
@@ -35,7 +36,16 @@ describe("moor attach: agents from the server", () => {
         secret: { mode: "primary", hidden: true },
       },
     });
+    // A markdown agent in the global agents folder (OpenCode's format).
+    mkdirSync(join(home.env.MOOR_CONFIG_DIR, "agents"), { recursive: true });
+    writeFileSync(join(home.env.MOOR_CONFIG_DIR, "agents", "docs.md"), "---\nmode: primary\n---\nWrite docs.");
     server = await startServe(home.env, [], home.project);
+    const listed = (await (await fetch(`${server.url}/agent`)).json()) as Record<string, unknown>[];
+    expect(listed.find((agent) => agent.name === "docs")).toMatchObject({
+      mode: "primary",
+      native: false,
+      prompt: "Write docs.",
+    });
     llm.script({ text: "Reviewed by the third agent." });
     tui = TmuxSession.start(
       `moor-test-agents-${process.pid}`,
@@ -48,12 +58,12 @@ describe("moor attach: agents from the server", () => {
     await screen.waitFor(/ · build · /);
     await new Promise((resolve) => setTimeout(resolve, 300));
     const seen: string[] = [];
-    for (const next of ["plan", "review", "build", "plan", "review"]) {
+    for (const next of ["plan", "review", "docs", "build", "plan", "review"]) {
       screen.keys("Tab");
       await screen.waitFor(new RegExp(` · ${next} · `));
       seen.push(next);
     }
-    expect(seen).toEqual(["plan", "review", "build", "plan", "review"]);
+    expect(seen).toEqual(["plan", "review", "docs", "build", "plan", "review"]);
     expect(screen.screen()).not.toMatch(/ · (helper|secret|general) · /);
     screen.type("review the code");
     screen.keys("Enter");
@@ -72,7 +82,7 @@ describe("moor attach: agents from the server", () => {
     });
     server = await startServe(home.env, [], home.project);
     const agents = (await (await fetch(`${server.url}/agent`)).json()) as { name: string }[];
-    expect(agents.map((agent) => agent.name)).toEqual(["review", "build", "plan", "general"]);
+    expect(agents.map((agent) => agent.name)).toEqual(["review", "build", "plan", "general", "explore"]);
     llm.script({ text: "Reviewed by default." });
     tui = TmuxSession.start(
       `moor-test-agents-default-${process.pid}`,

@@ -1,6 +1,7 @@
 // The web UI end to end: headless Debian Chromium (playwright-core) against a real `moor serve` with the fake
 // model. Needs `npm run build` (dist/web); screenshots land in test/artifacts/ (gitignored).
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -235,7 +236,7 @@ describe.skipIf(skipReason)("the web UI", () => {
     expect(problemsOf(page)).toEqual([]);
   }, 60_000);
 
-  it("the agent picker lists the server's primary agents (GET /agent), a configured one included", async () => {
+  it("the agent picker lists the server's primary agents (GET /agent), a configured and a markdown one included", async () => {
     home = makeTempHome(llm.url, {
       agent: {
         review: { description: "Reviews code", mode: "primary" },
@@ -243,13 +244,15 @@ describe.skipIf(skipReason)("the web UI", () => {
         secret: { mode: "primary", hidden: true },
       },
     });
+    mkdirSync(join(home.env.MOOR_CONFIG_DIR, "agents"), { recursive: true });
+    writeFileSync(join(home.env.MOOR_CONFIG_DIR, "agents", "docs.md"), "---\nmode: primary\n---\nWrite docs.");
     server = await startServe(home.env, [], home.project);
     const page = await openPage(server.url);
     await page.getByRole("button", { name: "+ New session" }).click();
     await page.locator(".session-view").waitFor();
     const picker = page.getByLabel("Agent");
     await picker.locator("option[value=review]").waitFor({ state: "attached" });
-    await expect(picker.locator("option").allTextContents()).resolves.toEqual(["Build", "Plan", "Review"]);
+    await expect(picker.locator("option").allTextContents()).resolves.toEqual(["Build", "Plan", "Review", "Docs"]);
     await expect(picker.inputValue()).resolves.toBe("build");
     await picker.selectOption("review");
     await expect(picker.getAttribute("title")).resolves.toBe("Reviews code");

@@ -1,5 +1,5 @@
-// The agents moor ships with. `build` and `plan` are OpenCode's two primary agents; `general` is its subagent for
-// the task tool (which a later issue adds: until then it is listed, and can be prompted directly, like build).
+// The agents moor ships with. `build` and `plan` are OpenCode's two primary agents; `general` and `explore` are its
+// subagents for the task tool (which a later issue adds: until then they are listed, and can be prompted directly).
 import type { AgentDefinition } from "./agent.js";
 
 export const BUILTIN_AGENTS: readonly AgentDefinition[] = [
@@ -28,6 +28,23 @@ export const BUILTIN_AGENTS: readonly AgentDefinition[] = [
     mode: "subagent",
     builtIn: true,
     limits: {},
+  },
+  {
+    name: "explore",
+    description:
+      'Fast agent specialized for exploring codebases. Use this when you need to quickly find files by patterns (eg. "src/components/**/*.tsx"), search code for keywords (eg. "API endpoints"), or answer questions about the codebase (eg. "how do API endpoints work?"). When calling this agent, specify the desired thoroughness level: "quick" for basic searches, "medium" for moderate exploration, or "very thorough" for comprehensive analysis across multiple locations and naming conventions.',
+    mode: "subagent",
+    builtIn: true,
+    // Read-only: only the tools that read are offered, and what changes files or runs commands is denied anyway.
+    tools: { "*": false, read: true, glob: true, grep: true, ls: true, list: true },
+    limits: { edit: "deny", bash: "deny" },
+    prompt: [
+      "You are a file search specialist. You explore codebases quickly and report what you found; you never change",
+      "anything. Use glob to find files by name, grep to search their contents, read to look at files you found and",
+      "ls to list directories. Search broadly first, then narrow down; adapt how thorough you are to what the caller",
+      "asked for. Answer with the absolute paths of the relevant files and what you learned from them, clearly and",
+      "concisely.",
+    ].join("\n"),
   },
 ];
 

@@ -2,7 +2,8 @@
 // §3). Built-ins come first; configured agents (OpenCode's `agent` key, read by cli) are passed in as overrides.
 import { type AgentMode, type ModelRef, type PermissionAction, primaryAgents } from "../../protocol/index.js";
 import { CoreError } from "../errors.js";
-import type { AgentDefinition, AgentLimits } from "./agent.js";
+import type { AgentRules } from "../permission-rules.js";
+import type { AgentDefinition, AgentLimits, AgentPermissionTable } from "./agent.js";
 import { BUILTIN_AGENTS, DEFAULT_AGENT } from "./builtin.js";
 
 /**
@@ -19,6 +20,13 @@ export interface AgentOverride {
   instructions?: string;
   model?: ModelRef;
   tools?: Record<string, boolean>;
+  prompt?: string;
+  temperature?: number;
+  steps?: number;
+  /** Replaces the base agent's table key by key (a key given here replaces the same key's rules). */
+  permission?: AgentPermissionTable;
+  /** See AgentDefinition: false for an agent from a project the user has not trusted. */
+  permissionLoosens?: boolean;
   disable?: boolean;
 }
 
@@ -90,18 +98,25 @@ export class AgentRegistry {
     return (this.byName.get(name ?? this.defaultAgent) ?? this.byName.get(this.defaultAgent))?.limits ?? {};
   }
 
+  /** The agent's own permission table for the permission gate (same fallback as limitsOf). */
+  rulesOf(name: string | undefined): AgentRules | undefined {
+    const agent = this.byName.get(name ?? this.defaultAgent) ?? this.byName.get(this.defaultAgent);
+    if (agent?.permission === undefined) return undefined;
+    return { table: agent.permission as AgentRules["table"], loosens: agent.permissionLoosens === true };
+  }
+
   private apply(override: AgentOverride): void {
     if (override.disable) {
       this.byName.delete(override.name);
       return;
     }
     const base = this.byName.get(override.name);
-    const { disable: _disable, limits, ...fields } = override;
+    const { disable: _disable, limits, permission, ...fields } = override;
     const defined = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
     this.byName.set(override.name, {
       ...(base ?? { name: override.name, mode: "all", builtIn: false, limits: {} }),
       ...defined,
-      limits: narrowed(base?.limits ?? {}, limits ?? {}),
+      ...tunedPermission(base, limits ?? {}, permission, override.permissionLoosens === true),
     } as AgentDefinition);
   }
 }
@@ -111,6 +126,47 @@ function narrowed(base: AgentLimits, extra: Record<string, PermissionAction>): A
   for (const [key, action] of Object.entries(extra)) {
     const current = Object.hasOwn(result, key) ? result[key] : undefined;
     if (current === undefined || STRICTNESS[action] > STRICTNESS[current]) result[key] = action;
+  }
+  return result;
+}
+
+/**
+ * An agent's limits and table after an override. The override's limits only narrow. Its table merges over the
+ * base's, rule by rule (a pattern it names replaces the base's, as OpenCode's later rules win); when the user's own
+ * config gives it (`loosens`), a key it names is no longer capped by the base's limit: the limit becomes the table's
+ * `*` rule for that key, so `agent.plan.permission.edit: {"*.md": "allow"}` lets plan edit markdown files only.
+ */
+function tunedPermission(
+  base: AgentDefinition | undefined,
+  limits: Record<string, PermissionAction>,
+  table: AgentPermissionTable | undefined,
+  loosens: boolean,
+): { limits: AgentLimits; permission: AgentPermissionTable | undefined } {
+  let baseLimits: AgentLimits = base?.limits ?? {};
+  let baseTable = base?.permission;
+  if (table !== undefined && loosens && Object.keys(baseLimits).length > 0) {
+    const named = typeof table === "string" ? Object.keys(baseLimits) : Object.keys(table);
+    const moved = Object.fromEntries(Object.entries(baseLimits).filter(([key]) => named.includes(key)));
+    baseLimits = Object.fromEntries(Object.entries(baseLimits).filter(([key]) => !named.includes(key)));
+    baseTable = mergedTable(moved, baseTable);
+  }
+  return { limits: narrowed(baseLimits, limits), permission: mergedTable(baseTable, table) };
+}
+
+function mergedTable(
+  base: AgentPermissionTable | undefined,
+  override: AgentPermissionTable | undefined,
+): AgentPermissionTable | undefined {
+  if (override === undefined) return base;
+  if (base === undefined || typeof override === "string") return override;
+  const result: Record<string, PermissionAction | Readonly<Record<string, PermissionAction>>> =
+    typeof base === "string" ? { "*": base } : { ...base };
+  for (const [key, rules] of Object.entries(override)) {
+    const current = Object.hasOwn(result, key) ? result[key] : undefined;
+    result[key] =
+      typeof rules === "string" || current === undefined
+        ? rules
+        : { ...(typeof current === "string" ? { "*": current } : current), ...rules };
   }
   return result;
 }

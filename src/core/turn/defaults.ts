@@ -7,16 +7,19 @@ import type { EventBus } from "../bus.js";
 import type { AfterStepHook, AfterToolHook, TurnHooks } from "./hooks.js";
 import { defaultPrepareStep } from "./prepare.js";
 import { enforceToolSwitches } from "./tool-switches.js";
+import type { TurnRequest } from "./types.js";
 
 export interface DefaultHookOptions {
   /** The default plan loads the history from it. */
   store: Store;
   bus: EventBus;
   systemPrompt(session: Session): string;
+  /** The lines an agent's own `prompt` keeps after it (working directory, date); none when not given. */
+  environment?(session: Session): string;
   /** The step limit for a session in `directory`, read after each step (it follows config changes). */
   maxSteps(directory: string): number;
-  /** The agents (instructions, tool switches), read at each step so a reloaded config applies. */
-  agents(): AgentRegistry;
+  /** The agents of a session directory (instructions, tool switches), read at each step so a reloaded config applies. */
+  agents(directory?: string): AgentRegistry;
 }
 
 /**
@@ -29,7 +32,16 @@ export function defaultTurnHooks(options: DefaultHookOptions, added: Partial<Tur
     prepareStep: [defaultPrepareStep(options), ...(added.prepareStep ?? [])],
     beforeTool: [enforceToolSwitches(options.agents), ...(added.beforeTool ?? [])],
     afterTool: [announceEditedFile(options.bus), ...(added.afterTool ?? [])],
-    afterStep: [continueAfterToolCalls, ...(added.afterStep ?? []), stopAtMaxSteps(options.maxSteps)],
+    afterStep: [
+      continueAfterToolCalls,
+      ...(added.afterStep ?? []),
+      stopAtMaxSteps(
+        (request) =>
+          options.agents(request.session.directory).get(request.agent)?.steps ??
+          options.maxSteps(request.session.directory),
+      ),
+    ],
+    overflow: [...(added.overflow ?? [])],
   };
 }
 
@@ -48,9 +60,10 @@ export function announceEditedFile(bus: EventBus): AfterToolHook {
 export const continueAfterToolCalls: AfterStepHook = (report) =>
   report.toolCalls > 0 && report.finishReason === "tool-calls" ? { action: "continue" } : undefined;
 
-export function stopAtMaxSteps(maxSteps: (directory: string) => number): AfterStepHook {
+/** The turn's step limit: its agent's `steps`, else the configured `maxSteps` of the session's directory. */
+export function stopAtMaxSteps(maxSteps: (request: TurnRequest) => number): AfterStepHook {
   return (report, decision, request) =>
-    decision.action === "continue" && report.step >= maxSteps(request.session.directory)
+    decision.action === "continue" && report.step >= maxSteps(request)
       ? { action: "stop", finish: "max-steps" }
       : undefined;
 }

@@ -27,6 +27,11 @@ export function toMessageError(error: unknown, providerID: string): MessageError
   return { name: "UnknownError", data: { message: errorMessage(error) } };
 }
 
+/** The provider refused the request as too long for the model's window (OpenCode's ContextOverflowError). */
+export function overflowError(error: unknown): MessageError {
+  return { name: "ContextOverflowError", data: { message: errorMessage(error), statusCode: statusCodeOf(error) } };
+}
+
 /** Waits, or rejects with TurnAborted as soon as the turn is aborted. */
 export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -15,6 +15,8 @@ export interface StepPlan {
   messages: LanguageModelV3Prompt;
   /** The tools offered. A call to another tool of the agent's set still reaches beforeTool (and may run). */
   tools: readonly ToolDefinition[];
+  /** The sampling temperature (the agent's `temperature`); the provider's default when not given. */
+  temperature?: number;
 }
 
 export interface StepContext {
@@ -67,11 +69,19 @@ export type AfterStepHook = (
   request: TurnRequest,
 ) => MaybePromise<StepDecision | undefined>;
 
+/**
+ * After the provider refused a step as too long for the model's context (before any output): true when the hook made
+ * room (compaction), and the step is planned and run again, once; false leaves the error to end the turn.
+ */
+export type OverflowHook = (context: StepContext) => MaybePromise<boolean>;
+
 export interface TurnHooks {
   prepareStep: PrepareStepHook[];
   beforeTool: BeforeToolHook[];
   afterTool: AfterToolHook[];
   afterStep: AfterStepHook[];
+  /** Asked in order until one answers true (compaction adds one). */
+  overflow?: OverflowHook[];
 }
 
 /**

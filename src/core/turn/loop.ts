@@ -25,12 +25,31 @@ export async function runTurn(
     const outcome = await rerunInterruptedTools(services, request, resume);
     if (outcome) return outcome;
   }
-  for (let step = 1; ; step++) {
+  const overflowHooks = hooks.overflow ?? [];
+  for (let step = 1, rerun = false; ; step++) {
     const tools = services.tools.forAgent(request.agent);
     const context = { request, step, tools };
     const plan = await runHooks(hooks.prepareStep, EMPTY_PLAN, (hook, current) => hook(current, context));
-    const result = await runStep(services, request, plan, tools);
+    const deferOverflow = !rerun && overflowHooks.length > 0;
+    const result = await runStep(services, request, plan, tools, deferOverflow);
     last = result.message;
+    if (result.outcome?.error?.name === "ContextOverflowError" && deferOverflow) {
+      // Too long for the model: a hook (compaction) may make room, and the same step runs again, once.
+      const recovered = await runHooks(overflowHooks, false, (hook) => hook(context), Boolean);
+      if (recovered) {
+        await clearHandledError(services, request, result.message);
+        step--;
+        rerun = true;
+        continue;
+      }
+      const { session } = request;
+      services.bus.publish(
+        "session.error",
+        { sessionID: session.id, error: result.outcome.error },
+        { directory: session.directory, sessionID: session.id },
+      );
+    }
+    rerun = false;
     if (result.outcome) return { ...result.outcome, last };
     const report: StepReport = {
       step,
@@ -44,6 +63,19 @@ export async function runTurn(
     );
     if (decision.action === "stop") return { finish: decision.finish, last };
   }
+}
+
+/**
+ * The refused step's error was handled (compaction made room and the step runs again): its message no longer says it
+ * failed, so no client shows a failure for a turn that goes on (the compaction mark says what happened).
+ */
+async function clearHandledError(services: TurnServices, request: TurnRequest, message: MessageWithParts) {
+  const { session } = request;
+  const info = { ...message.info, error: undefined };
+  await services.store.commit({ directory: session.directory, sessionID: session.id }, (tx) => {
+    tx.putMessage(info);
+    tx.emit("message.updated", { sessionID: session.id, info });
+  });
 }
 
 /** Runs again the tool calls a crash left unfinished, in their own parts, so completed calls are not repeated. */
@@ -66,7 +98,7 @@ async function rerunInterruptedTools(
       part.type === "tool" && part.state.status === "error" && part.state.metadata?.[INTERRUPTED_MARK] === true,
   );
   const tools = services.tools.forAgent(request.agent);
-  const enabled = enabledTools(services.agents, request);
+  const enabled = enabledTools(services.agentsIn(request.session.directory), request);
   const offered = enabled ? tools.definitions.filter((tool) => enabled(tool.name)) : tools.definitions;
   const scope = { services, request, recorder, tools, offered };
   await Promise.all(interrupted.map((part) => runToolCall(scope, part, part.state.input)));

@@ -16,10 +16,11 @@ import {
   type TokenUsage,
   type ToolPart,
 } from "../../protocol/index.js";
+import { isContextOverflow } from "../compaction/overflow.js";
 import { errorMessage, isRetryable, retryDelay } from "../retry.js";
 import { StepRecorder } from "../step-recorder.js";
 import { modelTool, type ToolSet } from "../tools/registry.js";
-import { abortedError, sleep, TurnAborted, toMessageError } from "./errors.js";
+import { abortedError, overflowError, sleep, TurnAborted, toMessageError } from "./errors.js";
 import type { StepPlan } from "./hooks.js";
 import { parseToolInput, runToolCall, type ToolCallScope } from "./tool-call.js";
 import type { TurnOutcome, TurnRequest, TurnServices } from "./types.js";
@@ -51,11 +52,16 @@ export function newAssistantMessage(services: TurnServices, request: TurnRequest
   };
 }
 
+/**
+ * `deferOverflow`: a refusal as too long is not announced as `session.error` (the loop may compact and run the step
+ * again; it announces the error when it does not).
+ */
 export async function runStep(
   services: TurnServices,
   request: TurnRequest,
   plan: StepPlan,
   tools: ToolSet,
+  deferOverflow = false,
 ): Promise<StepResult> {
   const { session } = request;
   const recorder = new StepRecorder(
@@ -88,14 +94,19 @@ export async function runStep(
     }
   } catch (error) {
     const aborted = request.signal.aborted || error instanceof TurnAborted;
-    const messageError = aborted ? abortedError() : toMessageError(error, request.model.providerID);
+    const overflow = !aborted && !stream.producedOutput && isContextOverflow(error);
+    const messageError = aborted
+      ? abortedError()
+      : overflow
+        ? overflowError(error)
+        : toMessageError(error, request.model.providerID);
     stream.closeOpenParts(aborted ? "The tool was aborted." : `The step failed: ${messageError.data.message}`);
     await recorder.close({
       time: { created: recorder.info.time.created, completed: services.now() },
       error: messageError,
     });
     const message = { info: recorder.info, parts: await stream.parts() };
-    if (!aborted) {
+    if (!aborted && !(overflow && deferOverflow)) {
       services.bus.publish(
         "session.error",
         { sessionID: session.id, error: messageError },
@@ -178,6 +189,7 @@ class StepStream {
       this.request.model.model.doStream({
         prompt: [{ role: "system", content: plan.system }, ...plan.messages],
         tools: modelToolsOf(plan, this.scope.tools),
+        ...(plan.temperature !== undefined ? { temperature: plan.temperature } : {}),
         abortSignal: this.request.signal,
       }))();
     // Awaited by run(); until then a failure must not count as unhandled.

@@ -41,9 +41,9 @@ export function enabledTools(agents: AgentRegistry, request: TurnRequest): ((nam
 }
 
 /** Refuses a call to a tool the agent or the prompt switched off. */
-export function enforceToolSwitches(agents: () => AgentRegistry): BeforeToolHook {
+export function enforceToolSwitches(agents: (directory?: string) => AgentRegistry): BeforeToolHook {
   return (call, request) => {
-    const enabled = enabledTools(agents(), request);
+    const enabled = enabledTools(agents(request.session.directory), request);
     return !enabled || enabled(call.tool)
       ? undefined
       : { deny: `The tool "${call.tool}" is turned off for this prompt or agent.` };

@@ -16,6 +16,8 @@ export interface ResolvedModel {
   modelID: string;
   /** Price per million tokens, when the config gives one. */
   cost?: { input?: number; output?: number };
+  /** The model's window and output limit in tokens (the provider config's `limit`), when known: compaction uses it. */
+  limit?: { context?: number; output?: number };
 }
 
 /** What the loop runs on, fixed when core is wired; everything a feature adds comes in as a hook. */
@@ -30,6 +32,8 @@ export interface TurnServices {
   hooks: TurnHooks;
   /** The agent registry as it is now (it follows config reloads): prompts name their agent in it. */
   readonly agents: AgentRegistry;
+  /** The registry for sessions in a directory (a project's own agents): what a turn of such a session reads. */
+  agentsIn(directory: string): AgentRegistry;
   retry: RetryPolicy;
   /** Present when an ACP editor offers file access for the session. */
   editorFs?(sessionID: string): EditorFileSystem | undefined;

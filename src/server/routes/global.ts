@@ -1,7 +1,7 @@
 // Health, paths, config, providers, agents and commands: what OpenCode clients read before they start a session.
 import * as z from "zod";
 import { toWireAgent } from "../../core/agents/wire.js";
-import { Agent } from "../../protocol/index.js";
+import { Agent, Command } from "../../protocol/index.js";
 import { type RouteContext, requestDirectory, route } from "../context.js";
 
 export function globalRoutes(ctx: RouteContext): void {
@@ -67,12 +67,23 @@ export function globalRoutes(ctx: RouteContext): void {
       tag: "app",
       response: z.array(Agent),
     },
-    (c) => c.json(deps.core.agents.list().map(toWireAgent)),
+    // A project's own agents are its sessions' (OpenCode's `directory` query or header names it).
+    (c) => {
+      const directory = requestDirectory(c, "");
+      return c.json((directory ? deps.core.agentsFor(directory) : deps.core.agents).list().map(toWireAgent));
+    },
   );
   route(
     ctx,
-    { method: "get", path: "/command", operationId: "command.list", summary: "Slash commands", tag: "command" },
-    (c) => c.json([]),
+    {
+      method: "get",
+      path: "/command",
+      operationId: "command.list",
+      summary: "Slash commands: the built-ins and the directory's configured ones (OpenCode's Command shape)",
+      tag: "command",
+      response: z.array(Command),
+    },
+    (c) => c.json(deps.core.commands.list(requestDirectory(c, deps.defaultDirectory))),
   );
   route(
     ctx,

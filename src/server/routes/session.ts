@@ -1,6 +1,7 @@
 // The session API, OpenCode's shapes (reference/opencode-core-openapi.json).
 import * as z from "zod";
 import {
+  CommandInput,
   FileDiff,
   MessageWithParts,
   PromptInput,
@@ -16,6 +17,14 @@ import { framesWritten } from "../sse.js";
 const CreateSession = z.object({ title: z.string().optional(), parentID: z.string().optional() }).loose();
 const UpdateSession = z.object({ title: z.string().min(1).optional() }).loose();
 const Fork = z.object({ messageID: z.string().optional() }).loose();
+/** OpenCode's body names the model to summarize with; moor also takes none (the session's last prompt's model). */
+const Summarize = z
+  .object({
+    providerID: z.string().min(1).optional(),
+    modelID: z.string().min(1).optional(),
+    auto: z.boolean().optional(),
+  })
+  .loose();
 const ListQuery = z
   .object({
     directory: z.string().optional(),
@@ -220,6 +229,25 @@ export function sessionRoutes(ctx: RouteContext): void {
     ctx,
     {
       method: "post",
+      path: "/session/:sessionID/command",
+      operationId: "session.command",
+      summary: "Run a slash command as the session's next prompt and wait for its turn",
+      tag,
+      body: CommandInput,
+      response: MessageWithParts,
+    },
+    async (c) => {
+      const body = await readBody(c, CommandInput);
+      const result = await core.commands.run(id(c), body);
+      await framesWritten();
+      if (result.last) return c.json(result.last);
+      return c.json(await sessions.message(id(c), result.user.id));
+    },
+  );
+  route(
+    ctx,
+    {
+      method: "post",
       path: "/session/:sessionID/abort",
       operationId: "session.abort",
       summary: "Abort the running turn",
@@ -227,6 +255,25 @@ export function sessionRoutes(ctx: RouteContext): void {
       response: z.boolean(),
     },
     async (c) => c.json(await sessions.abort(id(c))),
+  );
+  route(
+    ctx,
+    {
+      method: "post",
+      path: "/session/:sessionID/summarize",
+      operationId: "session.summarize",
+      summary: "Compact the session: a summary message the model sees the history from",
+      tag,
+      body: Summarize,
+      response: z.boolean(),
+    },
+    async (c) => {
+      const body = await readBody(c, Summarize);
+      const model =
+        body.providerID && body.modelID ? { providerID: body.providerID, modelID: body.modelID } : undefined;
+      await sessions.summarize(id(c), model);
+      return c.json(true);
+    },
   );
   route(
     ctx,

@@ -10,6 +10,7 @@ import { createCore } from "../../../src/core/index.js";
 import type { ToolDefinition } from "../../../src/core/tools/tool.js";
 import type { ModelRef, ToolPart } from "../../../src/protocol/index.js";
 import { SqliteStore } from "../../../src/storage/sqlite-store.js";
+import { openCoreFixture } from "../../fakes/core-fixture.js";
 import { scriptedModel } from "../scripted-model.js";
 
 const tool = (name: string, permission: string): ToolDefinition<{ text: string }> => ({
@@ -96,8 +97,65 @@ describe("the core's agents come from its registry", () => {
     const session = await core.sessions.create({ directory: dir });
     await expect(
       core.sessions.prompt(session.id, { agent: "plan", parts: [{ type: "text", text: "x" }] }),
-    ).rejects.toMatchObject({ code: "bad_request", message: 'Unknown agent "plan"; known agents: build, general.' });
+    ).rejects.toMatchObject({
+      code: "bad_request",
+      message: 'Unknown agent "plan"; known agents: build, general, explore.',
+    });
     expect(await core.sessions.messages(session.id)).toEqual([]);
     await core.shutdown();
+  });
+
+  it("an agent's prompt replaces the base prompt (the environment stays), its temperature and steps reach the calls", async () => {
+    const agents = new AgentRegistry(undefined, {
+      overrides: [{ name: "terse", mode: "primary", prompt: "You are Terse.", temperature: 0.3, steps: 2 }],
+    });
+    const fixture = await openCoreFixture({
+      prefix: "agent-fields",
+      // The model would go on calling tools: the agent's step limit (2), not maxSteps (50), ends the turn.
+      steps: [1, 2, 3].map(() => ({ toolCalls: [{ name: "echo", input: { text: "x" } }] })),
+      tools: [tool("echo", "read")],
+      settings: { permission: "allow", maxSteps: 50 },
+      core: { agents: () => agents },
+    });
+    try {
+      const session = await fixture.core.sessions.create({ directory: fixture.dir });
+      await fixture.core.sessions.prompt(session.id, { agent: "terse", parts: [{ type: "text", text: "go" }] });
+      const calls = fixture.model.doStreamCalls;
+      expect(calls.length).toBe(2);
+      const system = String(calls[0].prompt[0].content);
+      expect(system.startsWith("You are Terse.\n")).toBe(true);
+      expect(system).toContain(`Working directory: ${fixture.dir}`);
+      expect(system).not.toContain("You are Moor");
+      expect(calls.map((call) => call.temperature)).toEqual([0.3, 0.3]);
+      // The default agent keeps the base prompt, the provider's temperature and the configured step limit.
+      await fixture.core.sessions.prompt(session.id, { parts: [{ type: "text", text: "again" }] });
+      expect(calls.length).toBe(4);
+      expect(String(calls[2].prompt[0].content)).toContain("You are Moor");
+      expect(calls[2].temperature).toBeUndefined();
+    } finally {
+      await fixture.close();
+    }
+  });
+
+  it("the built-in explore agent is offered only the tools that read, and a call to another is refused", async () => {
+    const fixture = await openCoreFixture({
+      prefix: "agent-explore",
+      steps: [{ toolCalls: [{ name: "write", input: { text: "x" } }] }, { text: "found it" }],
+      tools: [tool("read", "read"), tool("grep", "grep"), tool("write", "edit"), tool("bash", "bash")],
+      settings: { permission: "allow" },
+    });
+    try {
+      const session = await fixture.core.sessions.create({ directory: fixture.dir });
+      await fixture.core.sessions.prompt(session.id, { agent: "explore", parts: [{ type: "text", text: "find" }] });
+      const [call] = fixture.model.doStreamCalls;
+      expect(call.tools?.map((offered) => offered.name)).toEqual(["read", "grep"]);
+      expect(String(call.prompt[0].content)).toMatch(/^You are a file search specialist/);
+      const part = (await fixture.core.sessions.messages(session.id))
+        .flatMap((message) => message.parts)
+        .find((candidate): candidate is ToolPart => candidate.type === "tool");
+      expect(part?.state.status === "error" && part.state.error).toMatch(/"write" is turned off/);
+    } finally {
+      await fixture.close();
+    }
   });
 });

@@ -2,15 +2,17 @@ import { describe, expect, it } from "vitest";
 import { AgentRegistry } from "../../../src/core/agents/registry.js";
 import { toWireAgent } from "../../../src/core/agents/wire.js";
 import { CoreError } from "../../../src/core/errors.js";
+import { evaluatePermission } from "../../../src/core/permission-rules.js";
 import { Agent } from "../../../src/protocol/index.js";
 
 describe("the agent registry", () => {
-  it("holds build and plan as primary built-ins and general as a subagent, build by default", () => {
+  it("holds build and plan as primary built-ins and general and explore as subagents, build by default", () => {
     const agents = new AgentRegistry();
     expect(agents.list().map((agent) => [agent.name, agent.mode, agent.builtIn])).toEqual([
       ["build", "primary", true],
       ["plan", "primary", true],
       ["general", "subagent", true],
+      ["explore", "subagent", true],
     ]);
     expect(agents.primary().map((agent) => agent.name)).toEqual(["build", "plan"]);
     expect(agents.defaultAgent).toBe("build");
@@ -32,7 +34,9 @@ describe("the agent registry", () => {
       })();
       expect(error).toBeInstanceOf(CoreError);
       expect((error as CoreError).code).toBe("bad_request");
-      expect((error as CoreError).message).toBe(`Unknown agent "${name}"; known agents: build, plan, general.`);
+      expect((error as CoreError).message).toBe(
+        `Unknown agent "${name}"; known agents: build, plan, general, explore.`,
+      );
     }
   });
 
@@ -47,7 +51,7 @@ describe("the agent registry", () => {
       defaultAgent: "review",
     });
     // The default is listed first: clients take the first primary agent as the one a prompt runs under.
-    expect(agents.list().map((agent) => agent.name)).toEqual(["review", "build", "plan", "helper"]);
+    expect(agents.list().map((agent) => agent.name)).toEqual(["review", "build", "plan", "explore", "helper"]);
     expect(agents.defaultAgent).toBe("review");
     expect(agents.get("plan")).toMatchObject({ description: "Tuned plan", builtIn: true });
     expect(agents.limitsOf("plan")).toEqual({ edit: "deny", bash: "deny", webfetch: "deny" });
@@ -111,5 +115,28 @@ describe("the agent registry", () => {
       model: { providerID: "p", modelID: "m" },
       options: {},
     });
+  });
+
+  it("the user's own table for a built-in replaces its limit for the keys it names; a project's cannot", () => {
+    const tuned = (loosens: boolean) =>
+      new AgentRegistry(undefined, {
+        overrides: [{ name: "plan", permission: { edit: { "*.md": "allow" } }, permissionLoosens: loosens }],
+      });
+    const judge = (agents: AgentRegistry, permission: string, value: string) =>
+      evaluatePermission(
+        { edit: "ask", bash: "allow" },
+        [],
+        permission,
+        [value],
+        agents.limitsOf("plan"),
+        agents.rulesOf("plan"),
+      );
+    const own = tuned(true);
+    expect(judge(own, "edit", "notes.md")).toBe("allow");
+    // Plan's own `deny` stays the rule for every other file, and its bash limit is untouched.
+    expect(judge(own, "edit", "a.ts")).toBe("deny");
+    expect(judge(own, "bash", "ls")).toBe("ask");
+    const project = tuned(false);
+    expect(judge(project, "edit", "notes.md")).toBe("deny");
   });
 });

@@ -1,0 +1,61 @@
+// Markdown commands, OpenCode's format: a file `<folder>/<name>.md` (subfolders make `a/b`) whose body is the
+// template and whose front matter may set description, agent, model and subtask. Read from the folders given, in
+// order: a later folder's command replaces an earlier one of the same name.
+import { type Dirent, readdirSync, readFileSync } from "node:fs";
+import { join, relative, sep } from "node:path";
+import type { CommandConfig } from "./schema.js";
+
+export type NamedCommand = CommandConfig & { name: string };
+
+/** The commands in the folders (missing folders are skipped; an unreadable file is reported and skipped). */
+export function readCommandFolders(folders: string[], warn: (message: string) => void = () => {}): NamedCommand[] {
+  const byName = new Map<string, NamedCommand>();
+  for (const folder of folders) {
+    for (const file of markdownFiles(folder)) {
+      let text: string;
+      try {
+        text = readFileSync(file, "utf8");
+      } catch (error) {
+        warn(`command file ${file} cannot be read: ${(error as Error).message}`);
+        continue;
+      }
+      const name = relative(folder, file).slice(0, -".md".length).split(sep).join("/");
+      byName.set(name, { name, ...parseCommandMarkdown(text) });
+    }
+  }
+  return [...byName.values()];
+}
+
+function markdownFiles(folder: string): string[] {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(folder, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .flatMap((entry) => {
+      const path = join(folder, entry.name);
+      if (entry.isDirectory()) return markdownFiles(path);
+      return entry.isFile() && entry.name.endsWith(".md") ? [path] : [];
+    });
+}
+
+/**
+ * A markdown command's front matter (`---` lines at the top: `key: value`, quotes optional) and its body, the
+ * template. Keys other than the four a command has are ignored; a file without front matter is all template.
+ */
+export function parseCommandMarkdown(text: string): CommandConfig {
+  const match = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?/.exec(text);
+  if (!match) return { template: text.trim() };
+  const command: CommandConfig = { template: text.slice(match[0].length).trim() };
+  for (const line of match[1].split(/\r?\n/)) {
+    const field = /^([A-Za-z_]+)\s*:\s*(.*)$/.exec(line);
+    if (!field) continue;
+    const value = field[2].trim().replace(/^(["'])(.*)\1$/, "$2");
+    if (field[1] === "description" || field[1] === "agent" || field[1] === "model") command[field[1]] = value;
+    if (field[1] === "subtask") command.subtask = value === "true";
+  }
+  return command;
+}

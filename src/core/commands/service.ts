@@ -1,0 +1,109 @@
+// Running a slash command: the built-ins and the configured commands of the session's directory, the template
+// filled (arguments, then `` !`cmd` `` output, then `@file` attachments) and sent as the session's next prompt, under
+// the command's agent and model. `command.executed` is published once the command's turn has run.
+import { type Command, type CommandInput, type ModelRef, newId, type PartInput } from "../../protocol/index.js";
+import type { AgentRegistry } from "../agents/registry.js";
+import type { EventBus } from "../bus.js";
+import { CoreError } from "../errors.js";
+import type { PermissionGate } from "../permission.js";
+import type { PromptResult, SessionService } from "../session.js";
+import type { ToolRegistry } from "../tools/registry.js";
+import { fillArguments } from "./arguments.js";
+import { builtinCommands } from "./builtin.js";
+import { type CommandDefinition, toWireCommand } from "./command.js";
+import { filePartsFor, runShellSubstitutions } from "./expand.js";
+import type { CommandToolScope } from "./tool-runner.js";
+
+export interface CommandServiceOptions {
+  sessions: SessionService;
+  bus: EventBus;
+  gate: PermissionGate;
+  tools: ToolRegistry;
+  agents: () => AgentRegistry;
+  now: () => number;
+  /** The commands configured for sessions in a directory (config and markdown files); read at every use. */
+  configured: (directory: string) => CommandDefinition[];
+  /** Where `@~/…` points. */
+  home?: string;
+}
+
+export class CommandService {
+  constructor(private readonly options: CommandServiceOptions) {}
+
+  /** Every command for a directory, by name: the built-ins, replaced by configured ones of the same name. */
+  definitions(directory: string): Map<string, CommandDefinition> {
+    const byName = new Map<string, CommandDefinition>();
+    for (const command of [...builtinCommands(directory), ...this.options.configured(directory)]) {
+      byName.set(command.name, command);
+    }
+    return byName;
+  }
+
+  list(directory: string): Command[] {
+    return [...this.definitions(directory).values()].map(toWireCommand);
+  }
+
+  /**
+   * Runs the command in the session as its next prompt; resolves when the turn has run (as a prompt does). An
+   * unknown command is a `not_found` naming the known ones.
+   */
+  async run(sessionID: string, input: CommandInput): Promise<PromptResult> {
+    return (await this.start(sessionID, input)).done;
+  }
+
+  /** Stores the command's prompt and queues its turn; `done` resolves when the turn has run. */
+  async start(sessionID: string, input: CommandInput): Promise<{ messageID: string; done: Promise<PromptResult> }> {
+    const session = await this.options.sessions.get(sessionID);
+    const command = this.definitions(session.directory).get(input.command);
+    if (!command) {
+      const known = [...this.definitions(session.directory).keys()].map((name) => `/${name}`);
+      throw new CoreError("not_found", `Command not found: /${input.command}. Commands: ${known.join(", ")}`);
+    }
+    const agents = this.options.agents();
+    const agent = agents.resolve(command.agent ?? input.agent);
+    const model = parseModel(command.model) ?? (command.agent ? agent.model : undefined) ?? parseModel(input.model);
+    const messageID = input.messageID ?? newId("msg", this.options.now());
+    const scope: CommandToolScope = {
+      sessionID,
+      directory: session.directory,
+      messageID,
+      agent: agent.name,
+      signal: new AbortController().signal,
+      now: this.options.now,
+      gate: this.options.gate,
+      tools: this.options.tools,
+    };
+    let text = fillArguments(command.template, input.arguments);
+    text = (await runShellSubstitutions(text, scope)).trim();
+    const label = `/${input.command}${input.arguments ? ` ${input.arguments}` : ""}`;
+    const parts: PartInput[] = [
+      { type: "text", text: label },
+      { type: "text", text, synthetic: true },
+      ...(await filePartsFor(text, scope, this.options.home)),
+      ...(input.parts ?? []),
+    ];
+    const { user, done } = await this.options.sessions.submit(sessionID, {
+      messageID,
+      agent: agent.name,
+      model,
+      variant: input.variant,
+      parts,
+    });
+    const announced = done.then((result) => {
+      this.options.bus.publish(
+        "command.executed",
+        { name: input.command, sessionID, arguments: input.arguments, messageID: user.id },
+        { directory: session.directory, sessionID },
+      );
+      return result;
+    });
+    return { messageID: user.id, done: announced };
+  }
+}
+
+function parseModel(model: string | undefined): ModelRef | undefined {
+  if (!model) return undefined;
+  const slash = model.indexOf("/");
+  if (slash <= 0) return undefined;
+  return { providerID: model.slice(0, slash), modelID: model.slice(slash + 1) };
+}
