@@ -1,16 +1,15 @@
 // ACP's session modes are the registry's primary agents, in-process and in front of a server (`--attach`):
 // a configured third agent is offered and used, and so is a markdown agent of the project's .moor/agents; a subagent
 // or hidden agent is not, and an unknown mode is a JSON-RPC invalid-params error naming the modes there are.
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Readable, Writable } from "node:stream";
-import { client, methods, ndJsonStream, RequestError } from "@agentclientprotocol/sdk";
+import { client, methods, RequestError } from "@agentclientprotocol/sdk";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { MessageWithParts } from "../../src/protocol/index.js";
+import { spawnAcp as spawnSharedAcp } from "../fakes/acp-process.js";
 import { makeTempHome, type TempHome } from "../fakes/config.js";
 import { type FakeLlm, startFakeLlm } from "../fakes/llm-server.js";
-import { MOOR_BIN } from "../fakes/moor-process.js";
 import { type ServeHandle, startServe } from "../fakes/serve.js";
 
 let llm: FakeLlm;
@@ -46,14 +45,9 @@ function writeDocsAgent(): void {
 }
 
 function spawnAcp(args: string[] = []) {
-  child = spawn(process.execPath, [MOOR_BIN, "acp", "--cwd", home.project, ...args], {
-    env: home.env,
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  return ndJsonStream(
-    Writable.toWeb(child.stdin!) as WritableStream<Uint8Array>,
-    Readable.toWeb(child.stdout!) as ReadableStream<Uint8Array>,
-  );
+  const acp = spawnSharedAcp(home, args);
+  child = acp.child;
+  return acp.stream;
 }
 
 async function modesAndPrompt(args: string[]): Promise<string | undefined> {

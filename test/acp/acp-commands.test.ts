@@ -1,12 +1,11 @@
 // ACP and slash commands: the editor hears the session's commands (available_commands_update) and a `/name args`
 // prompt runs that command (real `moor acp` process, the SDK's client side, the fake model).
-import { type ChildProcess, spawn } from "node:child_process";
-import { Readable, Writable } from "node:stream";
-import { client, methods, ndJsonStream, type SessionNotification } from "@agentclientprotocol/sdk";
+import type { ChildProcess } from "node:child_process";
+import { client, methods, type SessionNotification } from "@agentclientprotocol/sdk";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { spawnAcp } from "../fakes/acp-process.js";
 import { makeTempHome } from "../fakes/config.js";
 import { type FakeLlm, startFakeLlm } from "../fakes/llm-server.js";
-import { MOOR_BIN } from "../fakes/moor-process.js";
 
 let llm: FakeLlm;
 let child: ChildProcess | undefined;
@@ -25,14 +24,9 @@ describe("moor acp: slash commands", () => {
       command: { hello: { template: "Say hello to $ARGUMENTS politely", description: "greets someone" } },
     });
     llm.script({ text: "Hello, world." });
-    child = spawn(process.execPath, [MOOR_BIN, "acp", "--cwd", home.project], {
-      env: home.env,
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    const stream = ndJsonStream(
-      Writable.toWeb(child.stdin as NonNullable<typeof child.stdin>) as WritableStream<Uint8Array>,
-      Readable.toWeb(child.stdout as NonNullable<typeof child.stdout>) as ReadableStream<Uint8Array>,
-    );
+    const acp = spawnAcp(home);
+    child = acp.child;
+    const { stream } = acp;
     const updates: SessionNotification[] = [];
     const app = client({ name: "test-editor" }).onNotification(methods.client.session.update, ({ params }) => {
       updates.push(params);
@@ -64,27 +58,22 @@ describe("moor acp: slash commands", () => {
 
   it("sends the commands again when the editor loads an existing session", async () => {
     const home = makeTempHome(llm.url);
-    const spawnAcp = () => {
-      child = spawn(process.execPath, [MOOR_BIN, "acp", "--cwd", home.project], {
-        env: home.env,
-        stdio: ["pipe", "pipe", "pipe"],
-      });
-      return ndJsonStream(
-        Writable.toWeb(child.stdin as NonNullable<typeof child.stdin>) as WritableStream<Uint8Array>,
-        Readable.toWeb(child.stdout as NonNullable<typeof child.stdout>) as ReadableStream<Uint8Array>,
-      );
+    const startAcp = () => {
+      const acp = spawnAcp(home);
+      child = acp.child;
+      return acp.stream;
     };
     const updates: SessionNotification[] = [];
     const app = client({ name: "test-editor" }).onNotification(methods.client.session.update, ({ params }) => {
       updates.push(params);
     });
-    const sessionId = await app.connectWith(spawnAcp(), async (ctx) => {
+    const sessionId = await app.connectWith(startAcp(), async (ctx) => {
       await ctx.request(methods.agent.initialize, { protocolVersion: 1, clientCapabilities: {} });
       return (await ctx.request(methods.agent.session.new, { cwd: home.project, mcpServers: [] })).sessionId;
     });
     child?.kill("SIGKILL");
     updates.length = 0;
-    await app.connectWith(spawnAcp(), async (ctx) => {
+    await app.connectWith(startAcp(), async (ctx) => {
       await ctx.request(methods.agent.initialize, { protocolVersion: 1, clientCapabilities: {} });
       await ctx.request(methods.agent.session.load, { sessionId, cwd: home.project, mcpServers: [] });
       const deadline = Date.now() + 5000;

@@ -1,14 +1,13 @@
 // ACP shows where compaction happened, as every client does: the mark as an agent message chunk when a prompt's
 // turn compacts (the provider's overflow error here), and again where the summary stands when session/load replays
 // the history (real `moor acp` process, the SDK's client side, the fake OpenAI-compatible model).
-import { type ChildProcess, spawn } from "node:child_process";
-import { Readable, Writable } from "node:stream";
-import { client, methods, ndJsonStream, type SessionNotification } from "@agentclientprotocol/sdk";
+import type { ChildProcess } from "node:child_process";
+import { client, methods, type SessionNotification } from "@agentclientprotocol/sdk";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { COMPACTION_MARK } from "../../src/client/compaction.js";
+import { spawnAcp } from "../fakes/acp-process.js";
 import { makeTempHome } from "../fakes/config.js";
 import { type FakeLlm, startFakeLlm } from "../fakes/llm-server.js";
-import { MOOR_BIN } from "../fakes/moor-process.js";
 
 let llm: FakeLlm;
 let child: ChildProcess | undefined;
@@ -39,14 +38,9 @@ describe("moor acp: compaction", () => {
       { text: "SUMMARY: the first task is done." },
       { text: "second answer" },
     );
-    child = spawn(process.execPath, [MOOR_BIN, "acp", "--cwd", home.project], {
-      env: home.env,
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    const stream = ndJsonStream(
-      Writable.toWeb(child.stdin as NonNullable<typeof child.stdin>) as WritableStream<Uint8Array>,
-      Readable.toWeb(child.stdout as NonNullable<typeof child.stdout>) as ReadableStream<Uint8Array>,
-    );
+    const acp = spawnAcp(home);
+    child = acp.child;
+    const { stream } = acp;
     const live: SessionNotification[] = [];
     const replayed: SessionNotification[] = [];
     let loading = false;

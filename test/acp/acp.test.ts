@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Readable, Writable } from "node:stream";
-import { client, methods, ndJsonStream, type SessionNotification } from "@agentclientprotocol/sdk";
+import { client, methods, type SessionNotification } from "@agentclientprotocol/sdk";
 import Database from "better-sqlite3";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { spawnAcp as spawnSharedAcp } from "../fakes/acp-process.js";
 import { makeTempHome, type TempHome } from "../fakes/config.js";
 import { type FakeLlm, startFakeLlm } from "../fakes/llm-server.js";
 import { MOOR_BIN } from "../fakes/moor-process.js";
@@ -30,14 +30,9 @@ afterEach(async () => {
 });
 
 function spawnAcp(args: string[] = []) {
-  child = spawn(process.execPath, [MOOR_BIN, "acp", "--cwd", home.project, ...args], {
-    env: home.env,
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  const stream = ndJsonStream(
-    Writable.toWeb(child.stdin!) as WritableStream<Uint8Array>,
-    Readable.toWeb(child.stdout!) as ReadableStream<Uint8Array>,
-  );
+  const acp = spawnSharedAcp(home, args);
+  child = acp.child;
+  const { stream } = acp;
   return { process: child, stream };
 }
 

@@ -6,7 +6,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { MessageWithParts } from "../../src/protocol/index.js";
 import { makeTempHome, type TempHome } from "../fakes/config.js";
 import { type FakeLlm, startFakeLlm } from "../fakes/llm-server.js";
-import { MOOR_BIN } from "../fakes/moor-process.js";
 import { type ServeHandle, startServe } from "../fakes/serve.js";
 import { TmuxSession } from "./tmux.js";
 
@@ -47,12 +46,7 @@ describe("moor attach: agents from the server", () => {
       prompt: "Write docs.",
     });
     llm.script({ text: "Reviewed by the third agent." });
-    tui = TmuxSession.start(
-      `moor-test-agents-${process.pid}`,
-      `${process.execPath} ${MOOR_BIN} attach ${server.url}`,
-      { CI: "true", ...home.env },
-      home.project,
-    );
+    tui = TmuxSession.attach(`moor-test-agents-${process.pid}`, server.url, home);
     const screen = tui;
     await screen.waitFor(/· connected ·/);
     await screen.waitFor(/ · build · /);
@@ -84,12 +78,7 @@ describe("moor attach: agents from the server", () => {
     const agents = (await (await fetch(`${server.url}/agent`)).json()) as { name: string }[];
     expect(agents.map((agent) => agent.name)).toEqual(["review", "build", "plan", "general", "explore"]);
     llm.script({ text: "Reviewed by default." });
-    tui = TmuxSession.start(
-      `moor-test-agents-default-${process.pid}`,
-      `${process.execPath} ${MOOR_BIN} attach ${server.url}`,
-      { CI: "true", ...home.env },
-      home.project,
-    );
+    tui = TmuxSession.attach(`moor-test-agents-default-${process.pid}`, server.url, home);
     await tui.waitFor(/· connected ·/);
     await tui.waitFor(/ · review · /);
     await new Promise((resolve) => setTimeout(resolve, 300));

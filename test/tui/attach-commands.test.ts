@@ -4,7 +4,6 @@ import { rmSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { makeTempHome, type TempHome } from "../fakes/config.js";
 import { type FakeLlm, startFakeLlm } from "../fakes/llm-server.js";
-import { MOOR_BIN } from "../fakes/moor-process.js";
 import { type ServeHandle, startServe } from "../fakes/serve.js";
 import { TmuxSession } from "./tmux.js";
 
@@ -32,12 +31,7 @@ describe("moor attach: slash commands", () => {
     });
     server = await startServe(home.env, [], home.project);
     llm.script({ text: "Greeted them." });
-    tui = TmuxSession.start(
-      `moor-test-commands-${process.pid}`,
-      `${process.execPath} ${MOOR_BIN} attach ${server.url}`,
-      { CI: "true", ...home.env },
-      home.project,
-    );
+    tui = TmuxSession.attach(`moor-test-commands-${process.pid}`, server.url, home);
     const screen = tui;
     await screen.waitFor(/· connected ·/);
     screen.type("/");

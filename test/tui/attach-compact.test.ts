@@ -5,7 +5,6 @@ import { COMPACTION_MARK } from "../../src/client/compaction.js";
 import type { MessageWithParts } from "../../src/protocol/index.js";
 import { makeTempHome } from "../fakes/config.js";
 import { type FakeLlm, startFakeLlm } from "../fakes/llm-server.js";
-import { MOOR_BIN } from "../fakes/moor-process.js";
 import { type ServeHandle, startServe } from "../fakes/serve.js";
 import { TmuxSession } from "./tmux.js";
 
@@ -29,12 +28,7 @@ describe("moor attach: /compact (tmux)", () => {
     const home = makeTempHome(llm.url);
     server = await startServe(home.env, [], home.project);
     llm.script({ text: "The first reply." }, { text: "TUI SUMMARY of the work" });
-    const screen = TmuxSession.start(
-      `moor-test-${process.pid}-compact`,
-      `${process.execPath} ${MOOR_BIN} attach ${server.url}`,
-      { CI: "true", ...home.env },
-      home.project,
-    );
+    const screen = TmuxSession.attach(`moor-test-${process.pid}-compact`, server.url, home);
     tui = screen;
     await screen.waitFor(/· connected ·/);
     await new Promise((resolve) => setTimeout(resolve, 300));

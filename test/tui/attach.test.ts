@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { MessageWithParts } from "../../src/protocol/index.js";
 import { makeTempHome, type TempHome } from "../fakes/config.js";
 import { type FakeLlm, startFakeLlm } from "../fakes/llm-server.js";
-import { MOOR_BIN, runMoor } from "../fakes/moor-process.js";
+import { runMoor } from "../fakes/moor-process.js";
 import { type ServeHandle, startServe } from "../fakes/serve.js";
 import { TmuxSession } from "./tmux.js";
 
@@ -35,13 +35,7 @@ async function ready(screen: TmuxSession): Promise<void> {
 }
 
 function attach(url: string, extra = "", env: Record<string, string> = {}): TmuxSession {
-  tui = TmuxSession.start(
-    `moor-test-${process.pid}-${counter++}`,
-    `${process.execPath} ${MOOR_BIN} attach ${url} ${extra}`,
-    // CI=true as on a CI runner: the live UI must still draw (Ink alone would print only the last frame).
-    { CI: "true", ...home.env, ...env },
-    home.project,
-  );
+  tui = TmuxSession.attach(`moor-test-${process.pid}-${counter++}`, url, home, { args: extra, env });
   return tui;
 }
 

@@ -1,8 +1,23 @@
 // Drives a terminal program in a real tmux session: type keys, read the screen.
 import { execFileSync } from "node:child_process";
+import { MOOR_BIN } from "../fakes/moor-process.js";
 
 export class TmuxSession {
   constructor(readonly name: string) {}
+
+  /**
+   * `moor attach URL` in a new session, as a user would run it in the project (CI=true as on a CI runner: the live
+   * UI must still draw; Ink alone would print only the last frame).
+   */
+  static attach(
+    name: string,
+    url: string,
+    home: { env: Record<string, string>; project: string },
+    options: { args?: string; env?: Record<string, string> } = {},
+  ): TmuxSession {
+    const command = `${process.execPath} ${MOOR_BIN} attach ${url}${options.args ? ` ${options.args}` : ""}`;
+    return TmuxSession.start(name, command, { CI: "true", ...home.env, ...options.env }, home.project);
+  }
 
   static start(name: string, command: string, env: Record<string, string>, cwd: string): TmuxSession {
     const exports = Object.entries(env)

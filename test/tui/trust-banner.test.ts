@@ -4,7 +4,6 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { makeTempHome } from "../fakes/config.js";
-import { MOOR_BIN } from "../fakes/moor-process.js";
 import { type ServeHandle, startServe } from "../fakes/serve.js";
 import { TmuxSession } from "./tmux.js";
 
@@ -23,12 +22,7 @@ describe("attach in an untrusted project", () => {
     mkdirSync(join(home.project, ".moor"));
     writeFileSync(join(home.project, ".moor", "config.json"), JSON.stringify({ model: "fake/other", mcp: {} }));
     server = await startServe(home.env, [], home.project);
-    tui = TmuxSession.start(
-      `moor-trust-banner-${process.pid}`,
-      `${process.execPath} ${MOOR_BIN} attach ${server.url}`,
-      { CI: "true", ...home.env },
-      home.project,
-    );
+    tui = TmuxSession.attach(`moor-trust-banner-${process.pid}`, server.url, home);
     const banner = await tui.waitFor(/Ctrl\+T trusts it/);
     expect(banner).toMatch(/is not trusted: its config's model, mcp held back/);
     await new Promise((resolve) => setTimeout(resolve, 300));
