@@ -7,7 +7,9 @@
 //   3. loads the snapshot,
 //   4. applies the snapshot, then only the held events after its id, then live events as they come.
 // Every event after the snapshot's id is on the stream (it was subscribed before the snapshot was read), and every
-// event up to it is in the snapshot, so each event counts exactly once.
+// event up to it is in the snapshot, so each event counts exactly once. The stream and the snapshot come on two
+// connections, so an event up to the snapshot's id may still arrive after the snapshot was applied: it is dropped
+// then too, not only while held.
 import { type MoorEvent, parseEventId } from "../protocol/index.js";
 
 export interface HeldEvent {
@@ -29,6 +31,16 @@ export function isAfterSnapshot(id: string | undefined, snapshotId: string | und
 }
 
 /**
+ * Whether an event arriving after the snapshot was applied is already in it: of the snapshot's server run, at or
+ * before its id. An event of another run (a restart since) is never taken for one of the snapshot's.
+ */
+export function isInSnapshot(id: string | undefined, snapshotId: string | undefined): boolean {
+  const snapshot = parseEventId(snapshotId);
+  const event = parseEventId(id);
+  return !!snapshot && !!event && event.epoch === snapshot.epoch && event.seq <= snapshot.seq;
+}
+
+/**
  * Holds live events while a snapshot loads. `offer` each event as it arrives: it answers whether to apply it now
  * (false while held). `hold` before requesting a snapshot; `release` with the snapshot's id gives back the held
  * events after it, in order, and stops holding. Joins may overlap (a user switching sessions quickly): events stay
@@ -38,6 +50,8 @@ export function isAfterSnapshot(id: string | undefined, snapshotId: string | und
 export class SnapshotJoin {
   private held: HeldEvent[] | undefined;
   private latest = 0;
+  /** The id of the snapshot last applied: later-arriving events up to it are already in it. */
+  private appliedAt: string | undefined;
 
   hold(): number {
     this.held ??= [];
@@ -49,7 +63,7 @@ export class SnapshotJoin {
   }
 
   offer(event: MoorEvent, id: string | undefined): boolean {
-    if (!this.held) return true;
+    if (!this.held) return !isInSnapshot(id, this.appliedAt);
     this.held.push({ event, id });
     return false;
   }
@@ -58,6 +72,7 @@ export class SnapshotJoin {
     if (ticket !== this.latest || !this.held) return undefined;
     const after = this.held.filter((held) => isAfterSnapshot(held.id, snapshotId)).map((held) => held.event);
     this.held = undefined;
+    this.appliedAt = snapshotId;
     return after;
   }
 }

@@ -13,7 +13,7 @@ import type {
   SessionStatus,
   TokenUsage,
 } from "../protocol/index.js";
-import { type HeldEvent, isAfterSnapshot } from "./join.js";
+import { type HeldEvent, isAfterSnapshot, isInSnapshot } from "./join.js";
 import { growFamily, permissionSessionOf } from "./session-family.js";
 import { applyTranscriptEvent } from "./transcript.js";
 
@@ -41,6 +41,8 @@ export interface ViewState {
   /** Events held while a snapshot loads, and the join they wait for (the latest `joining`). */
   held?: HeldEvent[];
   join?: number;
+  /** The event id of the snapshot on screen: an event up to it arriving late (another connection) is in it already. */
+  snapshotAt?: string;
 }
 
 export type ViewAction =
@@ -100,6 +102,7 @@ export function viewReducer(state: ViewState, action: ViewAction): ViewState {
         ...lastTokens(messages),
         held: undefined,
         join: undefined,
+        snapshotAt: action.eventId,
       };
       return (state.held ?? [])
         .filter((held) => isAfterSnapshot(held.id, action.eventId))
@@ -116,6 +119,7 @@ export function viewReducer(state: ViewState, action: ViewAction): ViewState {
       return { ...state, notice: action.text };
     case "event":
       if (state.held) return { ...state, held: [...state.held, { event: action.event, id: action.id }] };
+      if (isInSnapshot(action.id, state.snapshotAt)) return state;
       return applyEvent(state, action.event);
   }
 }

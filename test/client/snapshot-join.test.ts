@@ -31,3 +31,17 @@ describe("SnapshotJoin", () => {
     expect(join.offer(idle("e"), "e1-5")).toBe(true);
   });
 });
+
+describe("events that arrive after their snapshot (the stream and the snapshot use two connections)", () => {
+  it("SnapshotJoin drops a late event the applied snapshot already holds, and keeps later ones and a new run's", () => {
+    const join = new SnapshotJoin();
+    const ticket = join.hold();
+    expect(join.offer(idle("held"), "e1-8")).toBe(false);
+    expect(join.release(ticket, "e1-10")).toEqual([]);
+    expect(join.offer(idle("late, in the snapshot"), "e1-9")).toBe(false);
+    expect(join.offer(idle("late, the snapshot's own"), "e1-10")).toBe(false);
+    expect(join.offer(idle("after"), "e1-11")).toBe(true);
+    expect(join.offer(idle("after a restart"), "e2-1")).toBe(true);
+    expect(join.offer(idle("no id"), undefined)).toBe(true);
+  });
+});

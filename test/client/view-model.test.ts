@@ -129,3 +129,45 @@ describe("compaction in the view model", () => {
     expect(other.notice).toBeUndefined();
   });
 });
+
+describe("view model: joining a stream on another connection than the snapshot", () => {
+  it("does not apply a text delta that arrives after the snapshot already holding it (no doubled word)", () => {
+    const part = { id: "prt_1", sessionID: "ses_p", messageID: "msg_1", type: "text" as const, text: "w0 w1 " };
+    const info = {
+      id: "msg_1",
+      sessionID: "ses_p",
+      role: "assistant" as const,
+      time: { created: 1 },
+      parentID: "msg_0",
+      modelID: "m",
+      providerID: "p",
+      mode: "build",
+      agent: "build",
+      path: { cwd: "/p", root: "/p" },
+      cost: 0,
+      tokens: { total: 0, input: 0, output: 0, reasoning: 0, cache: { read: 0, write: 0 } },
+    };
+    const delta = (text: string): MoorEvent => ({
+      type: "message.part.delta",
+      properties: { sessionID: "ses_p", messageID: "msg_1", partID: "prt_1", field: "text", delta: text },
+    });
+    const view = fold([
+      { type: "joining", join: 1 },
+      { type: "event", event: delta("w0 "), id: "e1-4" },
+      {
+        type: "open",
+        session: session("ses_p"),
+        messages: [{ info, parts: [part] }],
+        eventId: "e1-5",
+        join: 1,
+        busy: true,
+        permissions: [],
+      },
+      // The w1 delta (id 5) is in the snapshot but reaches this client only now; w2 (id 6) is new.
+      { type: "event", event: delta("w1 "), id: "e1-5" },
+      { type: "event", event: delta("w2 "), id: "e1-6" },
+    ]);
+    const text = view.messages.flatMap((m) => m.parts).find((p) => p.type === "text");
+    expect(text?.type === "text" && text.text).toBe("w0 w1 w2 ");
+  });
+});
