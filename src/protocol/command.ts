@@ -1,7 +1,7 @@
 // Slash commands on the wire, OpenCode's shapes: GET /command lists `Command`s, POST /session/:id/command takes a
 // `CommandInput` (reference/opencode-core-openapi.json).
 import * as z from "zod";
-import { attachmentProblem } from "./attachment.js";
+import { FilePartInput } from "./message.js";
 
 export const Command = z.object({
   name: z.string(),
@@ -27,22 +27,7 @@ export const CommandInput = z.object({
   arguments: z.string(),
   command: z.string().min(1),
   variant: z.string().optional(),
-  parts: z
-    .array(
-      z
-        .object({
-          id: z.string().optional(),
-          type: z.literal("file"),
-          mime: z.string(),
-          filename: z.string().optional(),
-          url: z.string(),
-        })
-        .superRefine((part, ctx) => {
-          const problem = attachmentProblem(part);
-          if (problem) ctx.addIssue({ code: "custom", message: `file part not accepted: ${problem}` });
-        }),
-    )
-    .optional(),
+  parts: z.array(FilePartInput).optional(),
 });
 export type CommandInput = z.infer<typeof CommandInput>;
 

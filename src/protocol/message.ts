@@ -160,21 +160,24 @@ export type StepFinishPart = z.infer<typeof StepFinishPart>;
 export const MessageWithParts = z.object({ info: MessageInfo, parts: z.array(Part) });
 export type MessageWithParts = z.infer<typeof MessageWithParts>;
 
+/** A file a client attaches (OpenCode's FilePartInput), refused when it could not be read back. */
+export const FilePartInput = z
+  .object({
+    id: z.string().optional(),
+    type: z.literal("file"),
+    mime: z.string(),
+    filename: z.string().optional(),
+    url: z.string(),
+  })
+  .superRefine((part, ctx) => {
+    const problem = attachmentProblem(part);
+    if (problem) ctx.addIssue({ code: "custom", message: `file part not accepted: ${problem}` });
+  });
+
 /** What a client sends as a prompt (OpenCode's TextPartInput / FilePartInput). */
 export const PartInput = z.discriminatedUnion("type", [
   z.object({ id: z.string().optional(), type: z.literal("text"), text: z.string(), synthetic: z.boolean().optional() }),
-  z
-    .object({
-      id: z.string().optional(),
-      type: z.literal("file"),
-      mime: z.string(),
-      filename: z.string().optional(),
-      url: z.string(),
-    })
-    .superRefine((part, ctx) => {
-      const problem = attachmentProblem(part);
-      if (problem) ctx.addIssue({ code: "custom", message: `file part not accepted: ${problem}` });
-    }),
+  FilePartInput,
 ]);
 export type PartInput = z.infer<typeof PartInput>;
 
