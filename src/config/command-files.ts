@@ -3,6 +3,7 @@
 // order: a later folder's command replaces an earlier one of the same name.
 import { type Dirent, readdirSync, readFileSync } from "node:fs";
 import { join, relative, sep } from "node:path";
+import { parseFrontmatter } from "./frontmatter.js";
 import type { CommandConfig } from "./schema.js";
 
 export type NamedCommand = CommandConfig & { name: string };
@@ -20,7 +21,11 @@ export function readCommandFolders(folders: string[], warn: (message: string) =>
         continue;
       }
       const name = relative(folder, file).slice(0, -".md".length).split(sep).join("/");
-      byName.set(name, { name, ...parseCommandMarkdown(text) });
+      try {
+        byName.set(name, { name, ...parseCommandMarkdown(text, file) });
+      } catch (error) {
+        warn((error as Error).message);
+      }
     }
   }
   return [...byName.values()];
@@ -43,19 +48,15 @@ function markdownFiles(folder: string): string[] {
 }
 
 /**
- * A markdown command's front matter (`---` lines at the top: `key: value`, quotes optional) and its body, the
- * template. Keys other than the four a command has are ignored; a file without front matter is all template.
+ * A markdown command's front matter (read as agent files are: config/frontmatter.ts) and its body, the template.
+ * Keys other than the four a command has are ignored; a file without front matter is all template.
  */
-export function parseCommandMarkdown(text: string): CommandConfig {
-  const match = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?/.exec(text);
-  if (!match) return { template: text.trim() };
-  const command: CommandConfig = { template: text.slice(match[0].length).trim() };
-  for (const line of match[1].split(/\r?\n/)) {
-    const field = /^([A-Za-z_]+)\s*:\s*(.*)$/.exec(line);
-    if (!field) continue;
-    const value = field[2].trim().replace(/^(["'])(.*)\1$/, "$2");
-    if (field[1] === "description" || field[1] === "agent" || field[1] === "model") command[field[1]] = value;
-    if (field[1] === "subtask") command.subtask = value === "true";
+export function parseCommandMarkdown(text: string, file: string): CommandConfig {
+  const { data, body } = parseFrontmatter(text, file);
+  const command: CommandConfig = { template: body.trim() };
+  for (const key of ["description", "agent", "model"] as const) {
+    if (data[key] !== undefined && data[key] !== null) command[key] = String(data[key]);
   }
+  if (data.subtask !== undefined) command.subtask = data.subtask === true || data.subtask === "true";
   return command;
 }
