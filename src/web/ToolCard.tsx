@@ -1,7 +1,9 @@
 /** @jsxImportSource preact */
 // One tool call as a card: name, a one-line summary of the input, status, then the input, the unified diff of an
-// edit (state.metadata.diff) and the output or error.
+// edit (state.metadata.diff) and the output or error. While the call waits on a permission question, the question
+// is asked right here, with the diff it would apply open (PermissionQuestion).
 import type { ToolPart } from "../protocol/index.js";
+import { PermissionQuestion, useQuestionFor } from "./PermissionQuestion.js";
 
 export function Diff({ patch }: { patch: string }) {
   const lines = patch.replace(/\n$/, "").split("\n");
@@ -43,8 +45,9 @@ export function ToolCard({ part }: { part: ToolPart }) {
   const diff = typeof metadata.diff === "string" && metadata.diff ? metadata.diff : undefined;
   const title = ("title" in state && state.title) || summary(state.input);
   const input = JSON.stringify(state.input, null, 2);
+  const question = useQuestionFor(part.callID);
   return (
-    <div class={`tool-card status-${state.status}`} data-tool={part.tool}>
+    <div class={`tool-card status-${state.status} ${question ? "asking" : ""}`} data-tool={part.tool}>
       <div class="tool-head">
         <span class="tool-name">{part.tool}</span>
         <span class="tool-title" title={title}>
@@ -58,7 +61,8 @@ export function ToolCard({ part }: { part: ToolPart }) {
           <pre>{input}</pre>
         </details>
       )}
-      {diff && <Diff patch={diff} />}
+      {question && <PermissionQuestion request={question.request} reply={question.answers.reply} />}
+      {diff && !question && <Diff patch={diff} />}
       {state.status === "completed" && state.output && (
         <details class="tool-output" open={!diff && state.output.length < 600}>
           <summary>Output</summary>
