@@ -133,7 +133,20 @@ describe.skipIf(skipReason)("the web page: the session screen", () => {
   }, 60_000);
 
   it("searches sessions, shows human titles, and fits a 390 px phone with the Send button on screen", async () => {
-    const home = makeTempHome(llm.url);
+    // Long names in the pickers, as real providers and agents have: the pickers must give way, not the buttons.
+    const home = makeTempHome(llm.url, {
+      provider: {
+        fake: {
+          npm: "@ai-sdk/openai-compatible",
+          options: { baseURL: llm.url, apiKey: "test-key" },
+          models: {
+            echo: { name: "Echo", tool_call: true },
+            "echo-long": { name: "Echo Sonnet 4.5 (1M context, extended thinking, preview)", tool_call: true },
+          },
+        },
+      },
+      agent: { "documentation-writer": { description: "Writes the docs", mode: "primary" } },
+    });
     server = await startServe(home.env, [], home.project);
     await createSession("Refactor the parser");
     await createSession("Fix the flaky upload test in the storage layer of the server");
@@ -163,6 +176,9 @@ describe.skipIf(skipReason)("the web page: the session screen", () => {
     await search.fill("flaky");
     await page.locator(".session-item").first().click();
     await page.locator(".session-view").waitFor();
+    await page.getByLabel("Model").selectOption("fake/echo-long");
+    await page.getByLabel("Agent").locator("option[value=documentation-writer]").waitFor({ state: "attached" });
+    await page.getByLabel("Agent").selectOption("documentation-writer");
     llm.script({ text: "Working on it", hang: true });
     await send(page, "go");
     await page.getByRole("button", { name: "Abort" }).waitFor();
