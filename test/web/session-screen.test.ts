@@ -60,6 +60,8 @@ describe.skipIf(skipReason)("the web page: the session screen", () => {
     // The diff is open (not folded in a <details>), its added lines visible, before anyone answers.
     const added = question.locator("pre.diff .diff-add", { hasText: "+second line" });
     await expect(added.isVisible()).resolves.toBe(true);
+    // Numbered like the file it changes: the second line of the new file.
+    await expect(added.locator(".ln-new").getAttribute("data-new")).resolves.toBe("2");
     await expect(question.textContent()).resolves.toContain(`Always allow: ${home.project}/notes.txt`);
     await expect(page.locator(".working").textContent()).resolves.toContain("waiting for your answer");
     // Asked in the card, so not a second time in the page's banner.
