@@ -188,6 +188,12 @@ export function App({ client }: { client: MoorClient }) {
     localStorage.setItem(MODEL_KEY, value);
   };
   const current = route && view.sessionID === route ? view : undefined;
+  // The open session's questions are asked in their tool cards; the banner has the rest.
+  const askedInCards = new Set(
+    current?.messages.flatMap((message) =>
+      message.parts.flatMap((part) => (part.type === "tool" ? [part.callID] : [])),
+    ),
+  );
 
   return (
     <div class={`app ${route ? "has-session" : ""}`}>
@@ -200,7 +206,7 @@ export function App({ client }: { client: MoorClient }) {
       <TrustBanner client={client} />
       <PermissionBanner
         client={client}
-        requests={pending}
+        requests={pending.filter((request) => !(request.tool && askedInCards.has(request.tool.callID)))}
         sessions={sessions}
         onAnswered={(id) => setPending((list) => list.filter((request) => request.id !== id))}
         onOpen={select}
@@ -228,6 +234,7 @@ export function App({ client }: { client: MoorClient }) {
           {route && !current && <div class="loading">Loading…</div>}
           {current && (
             <SessionView
+              key={current.sessionID}
               client={client}
               view={current}
               todos={todos}
