@@ -20,7 +20,7 @@ import { conversationFor } from "./history.js";
 import { sessionDiff } from "./session-diff.js";
 import { type TitleOptions, TitleWriter } from "./titles/title-writer.js";
 import { runTurn } from "./turn/loop.js";
-import type { ResolvedModel, TurnOutcome, TurnServices } from "./turn/types.js";
+import type { ResolvedModel, TurnOutcome, TurnRequest, TurnServices } from "./turn/types.js";
 
 const DEFAULT_TITLE_PREFIX = "New session - ";
 
@@ -38,6 +38,8 @@ interface QueuedTurn {
   task?: (session: Session, signal: AbortSignal) => Promise<PromptResult>;
   /** Aborts this turn when it aborts, queued or running (a parent's task tool call: its child's turn). */
   signal?: AbortSignal;
+  /** Runs at the turn's start, before its first model step; an outcome it answers ends the turn. */
+  before?: TurnPrelude;
   resolve(result: PromptResult): void;
   reject(error: unknown): void;
 }
@@ -47,6 +49,9 @@ interface SessionRunner {
   controller?: AbortController;
   current?: Promise<void>;
 }
+
+/** Work a turn does before its first model step (a `subtask` command's task call, core/subagents/subtask-step.ts). */
+export type TurnPrelude = (services: TurnServices, request: TurnRequest) => Promise<TurnOutcome | undefined>;
 
 export interface SessionServiceOptions {
   store: Store;
@@ -260,7 +265,7 @@ export class SessionService {
   async submit(
     id: string,
     input: PromptInput,
-    options: { signal?: AbortSignal } = {},
+    options: { signal?: AbortSignal; before?: TurnPrelude } = {},
   ): Promise<{ user: UserMessage; done: Promise<PromptResult> }> {
     const session = await this.get(id);
     const agent = this.options.turns.agentsIn(session.directory).resolve(input.agent);
@@ -273,7 +278,7 @@ export class SessionService {
     }
     await this.options.turns.gate.expireOrphans(session.id, session.directory);
     const done = new Promise<PromptResult>((resolve, reject) => {
-      this.enqueue(session, { model, user, signal: options.signal, resolve, reject });
+      this.enqueue(session, { model, user, signal: options.signal, before: options.before, resolve, reject });
     });
     // After the turn is queued, and never awaited: the turn does not wait for its title.
     if (fallbackTitle) this.writeTitle(session, fallbackTitle, input, model);
@@ -446,18 +451,17 @@ export class SessionService {
     const { user } = turn;
     if (turn.task) return turn.task(session, signal);
     const status = (status: SessionStatus) => this.setStatus(session, status);
-    const outcome = await runTurn(
-      this.options.turns,
-      {
-        session,
-        user,
-        model: turn.model,
-        agent: user.agent ?? this.options.turns.agentsIn(session.directory).defaultAgent,
-        signal,
-        status,
-      },
-      turn.resume,
-    );
+    const request: TurnRequest = {
+      session,
+      user,
+      model: turn.model,
+      agent: user.agent ?? this.options.turns.agentsIn(session.directory).defaultAgent,
+      signal,
+      status,
+    };
+    const ended = await turn.before?.(this.options.turns, request);
+    if (ended) return { ...ended, user };
+    const outcome = await runTurn(this.options.turns, request, turn.resume);
     return { ...outcome, user };
   }
 
