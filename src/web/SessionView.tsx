@@ -9,6 +9,7 @@ import { formatCost, shortDirectory, tokenSummary } from "./format.js";
 import { MessageView } from "./MessageView.js";
 import { PromptBox } from "./PromptBox.js";
 import { StatusBadge } from "./SessionList.js";
+import { ParentLink } from "./SubagentLinks.js";
 import { useCommands } from "./useCommands.js";
 
 interface Props {
@@ -39,6 +40,7 @@ function Title({ client, view, onError }: Pick<Props, "client" | "view" | "onErr
   if (editing === undefined) {
     return (
       <div class="title-row">
+        <ParentLink parentID={session.parentID} />
         <h2 class="session-heading">{session.title || "Untitled"}</h2>
         <button type="button" class="small rename" onClick={() => setEditing(session.title)}>
           Rename

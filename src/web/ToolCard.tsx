@@ -2,6 +2,7 @@
 // One tool call as a card: name, a one-line summary of the input, status, then the input, the unified diff of an
 // edit (state.metadata.diff) and the output or error.
 import type { ToolPart } from "../protocol/index.js";
+import { SubagentLink } from "./SubagentLinks.js";
 
 export function Diff({ patch }: { patch: string }) {
   const lines = patch.replace(/\n$/, "").split("\n");
@@ -52,6 +53,7 @@ export function ToolCard({ part }: { part: ToolPart }) {
         </span>
         <span class={`badge badge-${state.status}`}>{state.status}</span>
       </div>
+      <SubagentLink part={part} />
       {input !== "{}" && (
         <details class="tool-input">
           <summary>Input</summary>
