@@ -20,7 +20,7 @@ let server: ServeHandle;
 beforeAll(async () => {
   llm = await startFakeLlm();
   llm.setDefault({ text: "default answer" });
-  home = makeTempHome(llm.url, { permission: { bash: "allow" } });
+  home = makeTempHome(llm.url, { permission: { bash: "allow" }, subagent: { timeout: 3000 } });
   server = await startServe(home.env, [], home.project);
 });
 afterAll(async () => {
@@ -137,6 +137,25 @@ describe("the task tool through moor serve", () => {
     );
     expect(pgrep(marker)).toEqual([]);
     expect(existsSync(home.project)).toBe(true);
+  });
+
+  it("the configured time limit ends a child that hangs; the parent's turn goes on with the error", async () => {
+    const parent = (await (await post("/session")).json()) as { id: string };
+    llm.script(
+      { toolCalls: [{ name: "task", args: { description: "Hang", prompt: "hang", subagent_type: "general" } }] },
+      { text: "never ends", hang: true },
+      { text: "parent carries on" },
+    );
+    const watch = watchSse(`${server.url}/event`, { timeoutMs: 20_000, until: idle(parent.id) });
+    await watch.connected;
+    await post(`/session/${parent.id}/prompt_async`, { parts: [{ type: "text", text: "go" }] });
+    await watch.done;
+    const messages = await get<{ parts: { tool?: string; state?: Record<string, unknown> }[] }[]>(
+      `/session/${parent.id}/message`,
+    );
+    const task = messages.flatMap((message) => message.parts).find((part) => part.tool === "task");
+    expect(task?.state).toMatchObject({ status: "error", error: expect.stringMatching(/ran out of time after 3 s/) });
+    expect(JSON.stringify(llm.requests.at(-1)?.messages)).toContain("ran out of time");
   });
 });
 
