@@ -4,7 +4,7 @@
 // events say descend from it), over OpenCode's route with the parent's id; the parent's next request holds the
 // child's text; aborting the parent aborts the child's turn and leaves no process behind.
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { growFamily, permissionSessionOf } from "../../src/client/session-family.js";
@@ -156,6 +156,31 @@ describe("the task tool through moor serve", () => {
     const task = messages.flatMap((message) => message.parts).find((part) => part.tool === "task");
     expect(task?.state).toMatchObject({ status: "error", error: expect.stringMatching(/ran out of time after 3 s/) });
     expect(JSON.stringify(llm.requests.at(-1)?.messages)).toContain("ran out of time");
+  });
+
+  it("OpenCode's subagent_depth from the config (rewritten while serving) applies: 0 takes the task tool away", async () => {
+    const file = join(home.env.MOOR_CONFIG_DIR, "moor.json");
+    const config = JSON.parse(readFileSync(file, "utf8"));
+    writeFileSync(file, JSON.stringify({ ...config, subagent_depth: 0 }));
+    const deadline = Date.now() + 10_000;
+    while ((await get<{ subagent_depth?: number }>("/config")).subagent_depth !== 0) {
+      if (Date.now() > deadline) throw new Error("the config was not reloaded");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const parent = (await (await post("/session")).json()) as { id: string };
+    llm.script(
+      { toolCalls: [{ name: "task", args: { description: "No", prompt: "no", subagent_type: "general" } }] },
+      { text: "did it myself" },
+    );
+    const response = await post(`/session/${parent.id}/message`, { parts: [{ type: "text", text: "go" }] });
+    expect(response.status).toBe(200);
+    expect(llm.requests.at(-1)?.tools?.map((tool) => tool.function.name)).not.toContain("task");
+    const messages = await get<{ parts: { tool?: string; state?: Record<string, unknown> }[] }[]>(
+      `/session/${parent.id}/message`,
+    );
+    const task = messages.flatMap((message) => message.parts).find((part) => part.tool === "task");
+    expect(task?.state).toMatchObject({ status: "error", error: expect.stringContaining("depth limit reached (0)") });
+    expect(await get<unknown[]>(`/session/${parent.id}/children`)).toEqual([]);
   });
 });
 
