@@ -189,6 +189,11 @@ export async function openCore(context: CliContext, store: Store, extras: CoreEx
         maxSteps: config.maxSteps,
         autoApprove: extras.autoApprove,
         compaction: config.compaction,
+        subagents: {
+          depth: config.subagent?.depth ?? config.subagent_depth,
+          steps: config.subagent?.steps,
+          timeoutMs: config.subagent?.timeout,
+        },
       };
     },
     resolveModel: models,

@@ -19,9 +19,11 @@ const USED = new Set([
   "command",
   "compaction",
   "instructions",
+  "subagent_depth",
   // moor's own
   "maxSteps",
   "shellEnv",
+  "subagent",
 ]);
 
 /** OpenCode's config keys (its schema, 1.18.33, and the older TUI keys) that moor parses and does not act on. */
@@ -48,7 +50,6 @@ const IGNORED = new Set([
   "shell",
   "skills",
   "snapshot",
-  "subagent_depth",
   "theme",
   "tool_output",
   "tools",

@@ -73,6 +73,17 @@ export const MoorConfig = z
       })
       .loose()
       .optional(),
+    /** OpenCode's: how many levels of subagents a session may start (1: children cannot start their own). */
+    subagent_depth: z.number().int().min(0).optional(),
+    /** Moor's own: how deep subagents nest (over subagent_depth), a child turn's step limit and time limit in ms (core/subagents/). */
+    subagent: z
+      .object({
+        depth: z.number().int().min(0).optional(),
+        steps: z.number().int().positive().optional(),
+        timeout: z.number().int().positive().optional(),
+      })
+      .loose()
+      .optional(),
     /** Moor's own: environment variables kept for commands although moor holds them as secrets (README). */
     shellEnv: z
       .object({ passthrough: z.array(z.string()).optional() })

@@ -16,6 +16,9 @@ import type { PermissionRules } from "./permission-rules.js";
 import { markInterruptedTurns } from "./recovery.js";
 import { DEFAULT_RETRY, type RetryPolicy } from "./retry.js";
 import { SessionService } from "./session.js";
+import type { SubagentSettings } from "./subagents/limits.js";
+import { subagentHooks } from "./subagents/subagent-hooks.js";
+import { createTaskTool, type TaskToolServices } from "./subagents/task-tool.js";
 import type { TitleOptions } from "./titles/title-writer.js";
 import { sessionTodoList } from "./todo-list.js";
 import { type AgentToolFilter, StaticToolSource, ToolRegistry } from "./tools/registry.js";
@@ -32,6 +35,8 @@ export interface CoreSettings {
   autoApprove?: boolean;
   /** Config `compaction` (OpenCode's keys: auto, prune, reserved). */
   compaction?: CompactionSettings;
+  /** How deep subagents nest and how long and far a child's turn runs (core/subagents/limits.ts). */
+  subagents?: SubagentSettings;
 }
 
 export interface CoreOptions {
@@ -128,7 +133,27 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   });
   const builtin =
     typeof options.tools === "function" ? options.tools({ todos: sessionTodoList(options.store) }) : options.tools;
-  const tools = new ToolRegistry([new StaticToolSource("builtin", builtin)], options.agentTools);
+  let sessions: SessionService | undefined;
+  const taskServices: TaskToolServices = {
+    store: options.store,
+    bus,
+    sessions: () => sessions as SessionService,
+    agents: (directory) => agents(directory),
+    settings: (directory) => options.settings(directory).subagents,
+  };
+  const task = createTaskTool(taskServices, agents());
+  const subagents = subagentHooks({
+    store: options.store,
+    agents,
+    settings: taskServices.settings,
+    task,
+    describedFor: (registry) => createTaskTool(taskServices, registry),
+  });
+  // The task tool is core's own source, after the built-ins (a built-in of the same name would win).
+  const tools = new ToolRegistry(
+    [new StaticToolSource("builtin", builtin), new StaticToolSource("task", [task])],
+    options.agentTools,
+  );
   const compaction = createCompaction({
     store: options.store,
     now,
@@ -150,8 +175,11 @@ export async function createCore(options: CoreOptions): Promise<Core> {
         ...(options.instructions ? [addInstructions(options.instructions)] : []),
         // Compaction sees the whole plan (instructions included), before hooks that add to it.
         compaction.prepareStep,
+        subagents.prepareStep,
         ...(added.prepareStep ?? []),
       ],
+      beforeTool: [subagents.beforeTool, ...(added.beforeTool ?? [])],
+      afterStep: [subagents.afterStep, ...(added.afterStep ?? [])],
       afterTool: [
         ...(options.instructions ? [nestedInstructionsOnRead(options.instructions)] : []),
         ...(added.afterTool ?? []),
@@ -180,7 +208,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     editorFs: options.editorFs,
   };
   const interrupted = await markInterruptedTurns(options.store, bus, now);
-  const sessions = new SessionService({
+  sessions = new SessionService({
     store: options.store,
     bus,
     turns,

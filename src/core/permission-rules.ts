@@ -16,6 +16,8 @@ export const DEFAULT_ACTIONS: Record<string, PermissionAction> = {
   bash: "ask",
   external_directory: "ask",
   webfetch: "ask",
+  // Starting a subagent is allowed (as in OpenCode); what the subagent does asks under its own keys.
+  task: "allow",
 };
 
 const STRICTNESS: Record<PermissionAction, number> = { allow: 0, ask: 1, deny: 2 };

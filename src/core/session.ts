@@ -20,7 +20,7 @@ import { conversationFor } from "./history.js";
 import { sessionDiff } from "./session-diff.js";
 import { type TitleOptions, TitleWriter } from "./titles/title-writer.js";
 import { runTurn } from "./turn/loop.js";
-import type { ResolvedModel, TurnOutcome, TurnServices } from "./turn/types.js";
+import type { ResolvedModel, TurnOutcome, TurnRequest, TurnServices } from "./turn/types.js";
 
 const DEFAULT_TITLE_PREFIX = "New session - ";
 
@@ -36,6 +36,10 @@ interface QueuedTurn {
   resume?: MessageWithParts;
   /** Runs instead of a turn, in the session's queue (a manual summary). */
   task?: (session: Session, signal: AbortSignal) => Promise<PromptResult>;
+  /** Aborts this turn when it aborts, queued or running (a parent's task tool call: its child's turn). */
+  signal?: AbortSignal;
+  /** Runs at the turn's start, before its first model step; an outcome it answers ends the turn. */
+  before?: TurnPrelude;
   resolve(result: PromptResult): void;
   reject(error: unknown): void;
 }
@@ -45,6 +49,9 @@ interface SessionRunner {
   controller?: AbortController;
   current?: Promise<void>;
 }
+
+/** Work a turn does before its first model step (a `subtask` command's task call, core/subagents/subtask-step.ts). */
+export type TurnPrelude = (services: TurnServices, request: TurnRequest) => Promise<TurnOutcome | undefined>;
 
 export interface SessionServiceOptions {
   store: Store;
@@ -255,7 +262,11 @@ export class SessionService {
    * Like prompt, but resolves as soon as the prompt is stored and queued (for prompt_async). With `noReply` the
    * prompt is only stored and announced (context for later turns): no turn starts, and `done` resolves at once.
    */
-  async submit(id: string, input: PromptInput): Promise<{ user: UserMessage; done: Promise<PromptResult> }> {
+  async submit(
+    id: string,
+    input: PromptInput,
+    options: { signal?: AbortSignal; before?: TurnPrelude } = {},
+  ): Promise<{ user: UserMessage; done: Promise<PromptResult> }> {
     const session = await this.get(id);
     const agent = this.options.turns.agentsIn(session.directory).resolve(input.agent);
     checkPromptInput(input);
@@ -267,7 +278,7 @@ export class SessionService {
     }
     await this.options.turns.gate.expireOrphans(session.id, session.directory);
     const done = new Promise<PromptResult>((resolve, reject) => {
-      this.enqueue(session, { model, user, resolve, reject });
+      this.enqueue(session, { model, user, signal: options.signal, before: options.before, resolve, reject });
     });
     // After the turn is queued, and never awaited: the turn does not wait for its title.
     if (fallbackTitle) this.writeTitle(session, fallbackTitle, input, model);
@@ -408,14 +419,17 @@ export class SessionService {
         // Another turn follows: the one before it is settled now.
         settleLast?.();
         settleLast = undefined;
-        runner.controller = new AbortController();
+        const controller = new AbortController();
+        runner.controller = controller;
+        const unlink = linkAbort(turn.signal, controller);
         let settle: () => void;
         try {
-          const result = await this.runOne(session, turn, runner.controller.signal);
+          const result = await this.runOne(session, turn, controller.signal);
           settle = () => turn?.resolve(result);
         } catch (error) {
           settle = () => turn?.reject(error);
         }
+        unlink();
         runner.controller = undefined;
         session = (await this.store.getSession(sessionID).catch(() => undefined)) ?? session;
         settleLast = settle;
@@ -437,18 +451,17 @@ export class SessionService {
     const { user } = turn;
     if (turn.task) return turn.task(session, signal);
     const status = (status: SessionStatus) => this.setStatus(session, status);
-    const outcome = await runTurn(
-      this.options.turns,
-      {
-        session,
-        user,
-        model: turn.model,
-        agent: user.agent ?? this.options.turns.agentsIn(session.directory).defaultAgent,
-        signal,
-        status,
-      },
-      turn.resume,
-    );
+    const request: TurnRequest = {
+      session,
+      user,
+      model: turn.model,
+      agent: user.agent ?? this.options.turns.agentsIn(session.directory).defaultAgent,
+      signal,
+      status,
+    };
+    const ended = await turn.before?.(this.options.turns, request);
+    if (ended) return { ...ended, user };
+    const outcome = await runTurn(this.options.turns, request, turn.resume);
     return { ...outcome, user };
   }
 
@@ -555,6 +568,18 @@ function checkPromptInput(input: PromptInput): void {
     const problem = part.type === "file" ? attachmentProblem(part) : undefined;
     if (problem) throw new CoreError("bad_request", `File part not accepted: ${problem}`);
   }
+}
+
+/** Aborts `controller` when `signal` aborts (at once when it already has); answers how to stop listening. */
+function linkAbort(signal: AbortSignal | undefined, controller: AbortController): () => void {
+  if (!signal) return () => {};
+  if (signal.aborted) {
+    controller.abort();
+    return () => {};
+  }
+  const abort = () => controller.abort();
+  signal.addEventListener("abort", abort, { once: true });
+  return () => signal.removeEventListener("abort", abort);
 }
 
 function sessionModel(session: Session): ModelRef | undefined {

@@ -126,8 +126,14 @@ export function App({ client, url, initialSession, giveUpAfterMs, onExit }: AppP
   }, [giveUpAfterMs, quit, url]);
 
   const showPicker = useCallback(async () => {
-    const sessions = await client.listSessions();
-    setPicker({ sessions, selected: 0 });
+    // The open session's subagents (task tool children) come first, to open one.
+    const current = sessionRef.current;
+    const [sessions, children] = await Promise.all([
+      client.listSessions(),
+      current ? client.children(current).catch(() => []) : [],
+    ]);
+    const first = new Set(children.map((child) => child.id));
+    setPicker({ sessions: [...children, ...sessions.filter((session) => !first.has(session.id))], selected: 0 });
   }, [client]);
 
   const send = useCallback(

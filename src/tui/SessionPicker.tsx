@@ -7,6 +7,7 @@ export function SessionPicker({ sessions, selected }: { sessions: Session[]; sel
       <Text bold>Sessions (↑/↓, Enter to open, n new, Esc back)</Text>
       {sessions.slice(0, 20).map((session, index) => (
         <Text key={session.id} inverse={index === selected}>
+          {session.parentID ? "↳ " : ""}
           {session.title} <Text dimColor>{session.id}</Text>
         </Text>
       ))}

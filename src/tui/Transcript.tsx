@@ -1,5 +1,6 @@
 import { Box, Text } from "ink";
 import { COMPACTION_MARK, isCompactionSummary } from "../client/compaction.js";
+import { taskProgress, taskProgressLine } from "../client/task-progress.js";
 import type { ViewMessage } from "../client/view-model.js";
 import type { Part, ToolPart } from "../protocol/index.js";
 
@@ -15,12 +16,17 @@ function ToolLine({ part, expanded }: { part: ToolPart; expanded: boolean }) {
   const { state } = part;
   const mark = state.status === "completed" ? "✓" : state.status === "error" ? "✗" : "…";
   const color = state.status === "completed" ? "green" : state.status === "error" ? "red" : "yellow";
-  const title = state.status === "completed" && state.title ? state.title : toolTarget(part);
+  const title =
+    (state.status === "completed" || state.status === "running") && state.title ? state.title : toolTarget(part);
   let detail = "";
   if (expanded && state.status === "completed") {
     detail = typeof state.metadata.diff === "string" ? state.metadata.diff : state.output;
   } else if (expanded && state.status === "error") detail = state.error;
   else if (state.status === "running" && typeof state.metadata?.output === "string") detail = state.metadata.output;
+  // A subagent: its child session and progress (Ctrl+S lists the session's subagents first, to open one).
+  const task = taskProgress(part);
+  if (task && !(expanded && detail))
+    detail = `${taskProgressLine(task)}${state.status === "running" ? " (Ctrl+S to open)" : ""}`;
   const lines = detail.split("\n").slice(-20).join("\n");
   return (
     <Box flexDirection="column">

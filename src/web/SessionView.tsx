@@ -19,6 +19,7 @@ import { MessageView } from "./MessageView.js";
 import { PermissionAnswersContext } from "./PermissionQuestion.js";
 import { PromptBox } from "./PromptBox.js";
 import { StatusBadge } from "./SessionList.js";
+import { ParentLink } from "./SubagentLinks.js";
 import { useCommands } from "./useCommands.js";
 import { useEscapeToAbort } from "./useEscapeToAbort.js";
 import { type Submit, useHeldPrompts } from "./useHeldPrompts.js";
@@ -52,6 +53,7 @@ function Title({ client, view, onError }: Pick<Props, "client" | "view" | "onErr
   if (editing === undefined) {
     return (
       <div class="title-row">
+        <ParentLink parentID={session.parentID} />
         <h2 class="session-heading" title={session.title}>
           {humanTitle(session)}
         </h2>

@@ -4,6 +4,7 @@
 // is asked right here, with the diff it would apply open (PermissionQuestion).
 import type { ToolPart } from "../protocol/index.js";
 import { PermissionQuestion, useQuestionFor } from "./PermissionQuestion.js";
+import { SubagentLink } from "./SubagentLinks.js";
 
 export function Diff({ patch }: { patch: string }) {
   // The `Index:` and `====` banner lines of the patch format say nothing the `---`/`+++` lines do not.
@@ -86,6 +87,7 @@ export function ToolCard({ part }: { part: ToolPart }) {
         </span>
         <span class={`badge badge-${state.status}`}>{state.status}</span>
       </div>
+      <SubagentLink part={part} />
       {input !== "{}" && (
         <details class="tool-input">
           <summary>Input</summary>
