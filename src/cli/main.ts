@@ -87,9 +87,18 @@ export function buildProgram(): Command {
   session
     .command("list")
     .description("list sessions")
-    .option("--dir <dir>", "only sessions of this directory")
+    .option("--dir <dir>", "sessions of this directory (default: the current one)")
+    .option("--all", "sessions of every directory")
     .addOption(new Option("--format <format>", "output format").choices(["table", "json"]).default("table"))
     .action(lazy(() => import("./session-list.js"), { oneShot: true }));
+  session
+    .command("delete")
+    .description("delete sessions (with their messages and sub-sessions)")
+    .argument("[sessionID...]", "the sessions to delete")
+    .option("--older-than <duration>", "delete sessions not updated for this long (e.g. 30m, 12h, 7d, 2w)")
+    .option("--dir <dir>", "with --older-than: sessions of this directory (default: the current one)")
+    .option("--all", "with --older-than: sessions of every directory")
+    .action(lazy(() => import("./session-delete.js"), { oneShot: true }));
 
   program
     .command("export")

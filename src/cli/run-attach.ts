@@ -8,6 +8,7 @@ import type { MoorEvent, PermissionRequest, Session } from "../protocol/index.js
 import { UsageError } from "./output.js";
 import { type RunOptions, unknownAgent } from "./run.js";
 import { connect, DEFAULT_SERVER_URL, daemonUrl, serverPassword } from "./server-target.js";
+import { colorFor } from "./terminal-style.js";
 import { askOnTerminal, TurnPrinter } from "./turn-printer.js";
 import { latestTurn, turnEvents, turnUnderWay } from "./turn-replay.js";
 
@@ -47,7 +48,21 @@ export async function runAttached(messageWords: string[], options: RunOptions): 
     : message
       ? () => client.promptAsync(session.id, { parts: [{ type: "text", text: message }], ...promptChoices(options) })
       : undefined;
-  await followTurn(client, session, options, start, created);
+  try {
+    await followTurn(client, session, options, start, created);
+  } catch (error) {
+    // A turn that failed before its prompt was stored (no model, an unknown provider) leaves no empty session.
+    if (created) await deleteIfEmpty(client, session.id);
+    throw error;
+  }
+}
+
+async function deleteIfEmpty(client: MoorClient, sessionID: string): Promise<void> {
+  try {
+    if ((await client.messages(sessionID)).length === 0) await client.deleteSession(sessionID);
+  } catch {
+    // Best effort: the turn's own error is what the user needs to read.
+  }
 }
 
 /** The model and agent the prompt names, when given. */
@@ -87,7 +102,13 @@ async function followTurn(
   start: (() => Promise<void>) | undefined,
   created: boolean,
 ): Promise<void> {
-  const printer = new TurnPrinter({ format: options.format, stdout: process.stdout, stderr: process.stderr });
+  const printer = new TurnPrinter({
+    format: options.format,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    color: colorFor(process.stderr, process.env),
+    sessionID: session.id,
+  });
   let failure: string | undefined;
   let started = false;
   // Events already received in the same chunk as session.idle are not printed after the end.
@@ -193,6 +214,7 @@ async function followTurn(
     printer.finish();
   }
   if (failure) throw new UsageError(failure);
+  printer.closingLine();
 }
 
 function belongsTo(event: MoorEvent, sessionID: string): boolean {
