@@ -26,7 +26,7 @@ export function buildProgram(): Command {
     .showSuggestionAfterError()
     .configureOutput({ outputError: (text, write) => write(text) });
 
-  program
+  const serveCommand = program
     .command("serve")
     .description("run the HTTP + SSE server (web UI at /, OpenCode-compatible API)")
     .option("--port <port>", "port to listen on (0 picks a free one)", "4096")
@@ -149,7 +149,7 @@ export function buildProgram(): Command {
     ["supervise", "(internal) the supervisor process started by start"],
   ] as const) {
     const takesServeFlags = name === "start" || name === "restart" || name === "install" || name === "supervise";
-    daemon
+    const sub = daemon
       .command(name, { hidden: name === "supervise" })
       .description(description)
       .allowUnknownOption(takesServeFlags)
@@ -158,12 +158,25 @@ export function buildProgram(): Command {
       .option("--format <format>", "status output format (text|json)", "text")
       .option("-f, --follow", "logs: keep printing new lines")
       .option("-n, --lines <n>", "logs: how many lines", "50")
+      .option("--raw", "logs: the JSON lines as written, not pretty-printed")
       .option("--timeout <seconds>", "stop: seconds before SIGKILL", "10")
       .option("--system", "install: a system-wide unit")
       .option("--print", "install: print the unit instead of writing it")
       .action(lazy(() => import("./daemon.js").then((module) => ({ default: module.commands[name] }))));
+    if (takesServeFlags) sub.addHelpText("after", () => serveFlagsHelp(serveCommand, name));
   }
   return program;
+}
+
+/** The serve flags a daemon subcommand passes on to the server it runs, as `moor serve --help` words them. */
+function serveFlagsHelp(serve: Command, name: string): string {
+  const options = serve.options.filter((option) => option.long !== "--help");
+  const width = Math.max(...options.map((option) => option.flags.length));
+  const lines = options.map((option) => {
+    const fallback = option.defaultValue === undefined ? "" : ` (default: ${JSON.stringify(option.defaultValue)})`;
+    return `  ${option.flags.padEnd(width)}  ${option.description}${fallback}`;
+  });
+  return `\nServe flags (passed on to moor serve), e.g. moor daemon ${name} --port 4096 --hostname 0.0.0.0:\n${lines.join("\n")}\n`;
 }
 
 function collect(value: string, previous: string[]): string[] {
