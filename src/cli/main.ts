@@ -60,6 +60,10 @@ export function buildProgram(): Command {
     .option("--detach", "with --attach: start the turn in the background and print the session id")
     .option("--follow", "with --attach --session: follow the session's running turn")
     .option("--resume", "continue the session's interrupted turn")
+    .option(
+      "--wait-permission [seconds]",
+      "with --attach and no terminal: wait for another client to answer a question (default 300 s), not reject it",
+    )
     .option("-p, --password <password>", "server password (also MOOR_SERVER_PASSWORD)")
     .action(lazy(() => import("./run.js"), { oneShot: true }));
 

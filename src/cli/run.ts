@@ -23,6 +23,8 @@ export interface RunOptions {
   follow?: boolean;
   resume?: boolean;
   password?: string;
+  /** With --attach and no terminal: seconds to wait for another client to answer a question (true: the default). */
+  waitPermission?: string | boolean;
 }
 
 /** `--attach` takes an optional URL, so `--attach "fix it"` would read the message as one: tell them apart. */
@@ -43,6 +45,9 @@ export default async function run(messageWords: string[], options: RunOptions): 
   if (!message && !options.resume)
     throw new UsageError('nothing to send: give a message, e.g. moor run "fix the tests"');
   if (options.detach) throw new UsageError("--detach needs --attach URL (a server to run the turn in)");
+  if (options.waitPermission !== undefined) {
+    throw new UsageError("--wait-permission needs --attach (another client of the server answers)");
+  }
   // Loaded here, not at the top: `run --attach` needs none of the in-process agent (config, SQLite, core).
   const { loadContext, openCore, openStore } = await import("./context.js");
   const context = await loadContext({ directory: options.dir, model: options.model });
