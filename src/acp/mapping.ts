@@ -13,6 +13,7 @@ const KIND_BY_TOOL: Record<string, ToolKind> = {
   ls: "search",
   todowrite: "think",
   todoread: "think",
+  webfetch: "fetch",
 };
 
 export function toolKind(tool: string): ToolKind {

@@ -160,3 +160,10 @@ describe("webfetch", () => {
     expect(DEFAULT_ACTIONS.webfetch).toBe("ask");
   });
 });
+
+describe("webfetch in an editor", () => {
+  it("is shown over ACP as a fetch", async () => {
+    const { toolKind } = await import("../../../src/acp/mapping.js");
+    expect(toolKind("webfetch")).toBe("fetch");
+  });
+});
