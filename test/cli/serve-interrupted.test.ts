@@ -39,6 +39,8 @@ describe("moor serve after a crash", () => {
 
     const second = await startServe(home.env, ["--print-logs"], home.project);
     try {
+      // stdout (the URL line) and stderr (the log) are separate pipes: the log line may come a moment later.
+      await waitForOutput(second.child, (_stdout, stderr) => stderr.includes("marked interrupted"));
       const warning = second.child
         .output()
         .stderr.split("\n")
