@@ -14,6 +14,7 @@ const KIND_BY_TOOL: Record<string, ToolKind> = {
   ls: "search",
   todowrite: "think",
   todoread: "think",
+  webfetch: "fetch",
 };
 
 export function toolKind(tool: string): ToolKind {

@@ -14,7 +14,9 @@ import { keepHeapNearLiveSize } from "./heap.js";
 import { heldBackSummary } from "./held-back.js";
 import { createFileLogger, type LogLevel } from "./logger.js";
 import { UsageError } from "./output.js";
+import { serveBanner } from "./serve-banner.js";
 import { serverTrust } from "./server-trust.js";
+import { COLORS, colorFor, PLAIN } from "./terminal-style.js";
 
 export interface ServeOptions {
   port: string;
@@ -40,7 +42,7 @@ export default async function serve(options: ServeOptions): Promise<void> {
     throw new UsageError("--tls-cert and --tls-key go together");
   }
   const context = await loadContext({ model: options.model });
-  const { logger } = createFileLogger({
+  const { logger, file: logFile } = createFileLogger({
     logDir: context.paths.log,
     level: options.logLevel,
     printLogs: Boolean(options.printLogs),
@@ -82,6 +84,24 @@ export default async function serve(options: ServeOptions): Promise<void> {
     throw new UsageError((error as Error).message);
   }
   process.stdout.write(`moor listening on ${server.url}\n`);
+  const banner = serveBanner(
+    {
+      url: server.url,
+      model: context.config.model,
+      configFiles: context.configSources,
+      logFile,
+      auth: {
+        password: Boolean(password),
+        username: context.env.MOOR_SERVER_USERNAME,
+        insecureNoAuth: options.insecureNoAuth,
+        socket: Boolean(options.socket),
+      },
+      interrupted: core.interrupted,
+      webPage: true,
+    },
+    colorFor(process.stdout, context.env) ? COLORS : PLAIN,
+  );
+  process.stdout.write(`${banner.join("\n")}\n`);
   // A server outlives whoever read that line: a closed stdout is no reason to stop serving.
   whenOutputCloses(() => {});
   keepHeapNearLiveSize();
