@@ -2,6 +2,7 @@ import { Box, Text } from "ink";
 import { COMPACTION_MARK, isCompactionSummary } from "../client/compaction.js";
 import type { ViewMessage } from "../client/view-model.js";
 import type { Part, ToolPart } from "../protocol/index.js";
+import { MarkdownText } from "./markdown/MarkdownText.js";
 
 const SHOWN_MESSAGES = 40;
 
@@ -37,7 +38,7 @@ function ToolLine({ part, expanded }: { part: ToolPart; expanded: boolean }) {
 }
 
 function PartView({ part, expanded }: { part: Part; expanded: boolean }) {
-  if (part.type === "text") return <Text>{part.text}</Text>;
+  if (part.type === "text") return <MarkdownText text={part.text} />;
   if (part.type === "reasoning") {
     if (expanded)
       return (
