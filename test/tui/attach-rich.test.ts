@@ -48,7 +48,7 @@ function save(name: string, screen: string): void {
   writeFileSync(join(ARTIFACTS, `tui-${name}.ansi`), screen);
 }
 
-export const MARKDOWN_REPLY = [
+const MARKDOWN_REPLY = [
   "## Plan",
   "",
   "This is **important** and *subtle*; see [the docs](https://example.com/docs).",
@@ -91,5 +91,30 @@ describe("moor attach renders rich screens (tmux)", () => {
     // Bold is drawn bold; the code's string literal is coloured (green).
     expect(colored).toMatch(/\u001b\[1mimportant/);
     expect(colored).toMatch(/\u001b\[32m"hello"/);
+  });
+
+  it("shows an edit's diff (added line numbered, in green) before y/a/n, and what always stores", async () => {
+    writeFileSync(join(home.project, "notes.txt"), "alpha\nbeta\ngamma\n");
+    server = await startServe(home.env, [], home.project);
+    llm.script(
+      { toolCalls: [{ name: "edit", args: { filePath: "notes.txt", oldString: "beta", newString: "BETA changed" } }] },
+      { text: "Edited." },
+    );
+    const screen = attach(server.url);
+    await ready(screen);
+    screen.type("change beta");
+    screen.keys("Enter");
+    const shown = await screen.waitFor(/\[y\] allow once/);
+    const colored = screen.coloredScreen();
+    save("edit-question", colored);
+    const text = stripAnsi(colored);
+    expect(text).toMatch(/2 - beta/);
+    expect(text).toMatch(/2 \+ BETA changed/);
+    // The added line comes before the answer keys.
+    expect(shown.indexOf("+ BETA changed")).toBeLessThan(shown.indexOf("[y] allow once"));
+    expect(colored).toContain("\u001b[32m+ BETA changed");
+    expect(text.replace(/[│\s]+/g, " ")).toMatch(/stores the rule edit ".*notes\.txt" → allow, for this session/);
+    screen.type("y");
+    await screen.waitFor(/Edited\./);
   });
 });
