@@ -1,4 +1,4 @@
-import { Box, Text, useApp, useInput } from "ink";
+import { Box, useApp, useInput } from "ink";
 import { useCallback, useEffect, useReducer, useRef, useState } from "react";
 import { descendantsOf, type MoorClient } from "../client/index.js";
 import { initialView, viewReducer } from "../client/view-model.js";
@@ -9,6 +9,7 @@ import { SessionPicker } from "./SessionPicker.js";
 import { StatusLine } from "./StatusLine.js";
 import { Transcript } from "./Transcript.js";
 import { TrustBanner } from "./TrustBanner.js";
+import { TurnProgress } from "./TurnProgress.js";
 import { CLIENT_COMMANDS, useServerCommands } from "./useCommands.js";
 import { usePrimaryAgents } from "./usePrimaryAgents.js";
 
@@ -207,7 +208,7 @@ export function App({ client, url, initialSession, giveUpAfterMs, onExit }: AppP
       {view.permissions[0] ? (
         <PermissionPrompt request={view.permissions[0]} fromChild={view.permissions[0].sessionID !== view.sessionID} />
       ) : null}
-      {busy ? <Text color="yellow">working… (Ctrl+C to abort)</Text> : null}
+      {busy ? <TurnProgress messages={view.messages} waiting={view.permissions.length > 0} /> : null}
       <TrustBanner client={client} />
       <PromptInput
         active={!picker}

@@ -1,5 +1,6 @@
 import { Box, Text } from "ink";
 import { COMPACTION_MARK, isCompactionSummary } from "../client/compaction.js";
+import { formatDuration } from "../client/turn-progress.js";
 import type { ViewMessage } from "../client/view-model.js";
 import type { Part, ToolPart } from "../protocol/index.js";
 import { MarkdownText } from "./markdown/MarkdownText.js";
@@ -52,6 +53,22 @@ function PartView({ part, expanded }: { part: Part; expanded: boolean }) {
   return null;
 }
 
+/**
+ * Under a finished reply (the assistant message that ended its turn, not one that went on to run tools): who
+ * answered, with which model, and how long the turn took from the prompt.
+ */
+function ReplyFooter({ message, messages }: { message: ViewMessage; messages: ViewMessage[] }) {
+  const { info } = message;
+  if (info.role !== "assistant" || !info.time.completed || info.finish === "tool-calls" || info.summary) return null;
+  const prompt = messages.find((other) => other.info.id === info.parentID);
+  const duration = info.time.completed - (prompt?.info.time.created ?? info.time.created);
+  return (
+    <Text dimColor>
+      ▣ {info.agent} · {info.providerID}/{info.modelID} · {formatDuration(duration)}
+    </Text>
+  );
+}
+
 /** Where compaction happened: the mark, and the summary (folded unless expanded). */
 function CompactionView({ message, expanded }: { message: ViewMessage; expanded: boolean }) {
   const text = message.parts.map((part) => (part.type === "text" ? part.text : "")).join("");
@@ -82,6 +99,7 @@ export function Transcript({ messages, expanded }: { messages: ViewMessage[]; ex
           ) : (
             message.parts.map((part) => <PartView key={part.id} part={part} expanded={expanded} />)
           )}
+          <ReplyFooter message={message} messages={shown} />
           {message.info.role === "assistant" && message.info.error ? (
             <Text color="red">! {message.info.error.data.message}</Text>
           ) : null}

@@ -72,13 +72,18 @@ const MARKDOWN_REPLY = [
 describe("moor attach renders rich screens (tmux)", () => {
   it("draws a markdown reply: no literal ** or fences, a boxed table, coloured code", async () => {
     server = await startServe(home.env, [], home.project);
-    llm.script({ text: MARKDOWN_REPLY });
+    llm.script({ text: MARKDOWN_REPLY, delayMs: 25 });
     const screen = attach(server.url);
     await ready(screen);
     screen.type("explain");
     screen.keys("Enter");
+    // While it streams: a spinner, the time since the prompt, tokens (estimated while streaming) and cost.
+    const running = await screen.waitFor(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] working \d/);
+    expect(running).toMatch(/working [\d.]+(ms|s) · ↑\d+ ↓~?\d+ tokens · \$0\.00/);
     await screen.waitFor(/└─+┴─+┘/);
     await screen.waitFor(/ idle /);
+    // The finished reply says who answered, with which model, in how long.
+    await screen.waitFor(/▣ build · fake\/echo · [\d.]+(ms|s)/);
     const colored = screen.coloredScreen();
     save("markdown", colored);
     const text = stripAnsi(colored);
@@ -113,6 +118,8 @@ describe("moor attach renders rich screens (tmux)", () => {
     // The added line comes before the answer keys.
     expect(shown.indexOf("+ BETA changed")).toBeLessThan(shown.indexOf("[y] allow once"));
     expect(colored).toContain("\u001b[32m+ BETA changed");
+    expect(text).toMatch(/⏸ waiting for your answer/);
+    expect(text).not.toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] working/);
     expect(text.replace(/[│\s]+/g, " ")).toMatch(/stores the rule edit ".*notes\.txt" → allow, for this session/);
     screen.type("y");
     await screen.waitFor(/Edited\./);
