@@ -124,4 +124,96 @@ describe("moor attach renders rich screens (tmux)", () => {
     screen.type("y");
     await screen.waitFor(/Edited\./);
   });
+
+  it("/help lists the commands; an unknown /x says so and is not sent to the model", async () => {
+    server = await startServe(home.env, [], home.project);
+    const screen = attach(server.url);
+    await ready(screen);
+    screen.type("/");
+    // Completion lists commands as soon as `/` is typed.
+    await screen.waitFor(/\/help\s+list the commands/);
+    screen.type("help");
+    screen.keys("Enter");
+    const help = await screen.waitFor(/Commands[\s\S]*\/detach/);
+    save("help", screen.coloredScreen());
+    for (const name of ["help", "new", "sessions", "model", "agent", "compact", "export", "resume", "detach"])
+      expect(help).toMatch(new RegExp(`/${name}\\s`));
+    // The server's own commands (GET /command) are listed too; /undo is not, the server cannot undo.
+    expect(help).toMatch(/\/init\s/);
+    expect(help).not.toMatch(/\/undo/);
+    screen.keys("Escape");
+    await screen.waitFor(/^(?![\s\S]*Commands)/);
+    const before = llm.requests.length;
+    screen.type("/frobnicate now");
+    screen.keys("Enter");
+    await screen.waitFor(/unknown command \/frobnicate \(\/help lists the commands\)/);
+    const sessions = (await (await fetch(`${server.url}/session`)).json()) as unknown[];
+    expect(sessions).toHaveLength(0);
+    expect(llm.requests.length).toBe(before);
+  });
+
+  it("the session picker shows time, status and directory, and filters as you type", async () => {
+    server = await startServe(home.env, [], home.project);
+    for (const title of ["alpha refactor", "beta migration", "gamma docs"])
+      await fetch(`${server.url}/session`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ title }),
+      });
+    const screen = attach(server.url);
+    await ready(screen);
+    screen.keys("C-s");
+    const all = await screen.waitFor(/gamma docs[\s\S]*3\/3|3\/3[\s\S]*gamma docs/);
+    expect(all).toMatch(/beta migration · just now · idle · \/tmp\//);
+    screen.type("migr");
+    const filtered = await screen.waitFor(/filter: migr/);
+    save("picker", screen.coloredScreen());
+    // The picker's box (the status line below names the session open now).
+    const picker = filtered.slice(filtered.indexOf("Sessions ("), filtered.indexOf("╰"));
+    expect(picker).toMatch(/1\/3/);
+    expect(picker).toContain("beta migration");
+    expect(picker).not.toContain("alpha refactor");
+    expect(picker).not.toContain("gamma docs");
+    screen.keys("Enter");
+    await screen.waitFor(/ beta migration · /);
+  });
+
+  it("a prompt typed while busy is shown queued, can be cancelled, and otherwise runs after the turn", async () => {
+    server = await startServe(home.env, [], home.project);
+    llm.script({ text: "slow reply ".repeat(40), delayMs: 30 }, { text: "second answer" });
+    const screen = attach(server.url);
+    await ready(screen);
+    screen.type("first");
+    screen.keys("Enter");
+    await screen.waitFor(/working/);
+    screen.type("dropped prompt");
+    screen.keys("Enter");
+    await screen.waitFor(/queued › dropped prompt/);
+    screen.keys("Escape");
+    await screen.waitFor(/^(?![\s\S]*queued › dropped)/);
+    screen.type("kept prompt");
+    screen.keys("Enter");
+    await screen.waitFor(/queued › kept prompt/);
+    save("queued", screen.coloredScreen());
+    await screen.waitFor(/second answer/, 15_000);
+    const shown = screen.screen();
+    expect(shown).toContain("› kept prompt");
+    expect(shown).not.toContain("dropped prompt");
+  });
+
+  it("Ctrl+C on an empty prompt asks first; a second Ctrl+C quits with the goodbye on its own line", async () => {
+    server = await startServe(home.env, [], home.project);
+    const screen = attach(server.url);
+    await ready(screen);
+    screen.keys("C-c");
+    await screen.waitFor(/Quit\? Press Ctrl\+C again/);
+    screen.type("x");
+    await screen.waitFor(/^(?![\s\S]*Quit\?)/);
+    screen.keys("BSpace");
+    screen.keys("C-c");
+    await screen.waitFor(/Quit\? Press Ctrl\+C again/);
+    screen.keys("C-c");
+    const end = await screen.waitFor(/\[exit 0\]/);
+    expect(end).toMatch(/^moor: detached; the server keeps working$/m);
+  });
 });
