@@ -1,37 +1,40 @@
 import { Box, Text } from "ink";
 import { COMPACTION_MARK, isCompactionSummary } from "../client/compaction.js";
+import { summarizeTool } from "../client/tool-summary.js";
 import { formatDuration } from "../client/turn-progress.js";
 import type { ViewMessage } from "../client/view-model.js";
 import type { Part, ToolPart } from "../protocol/index.js";
+import { renderDiff } from "./diff/render-diff.js";
 import { MarkdownText } from "./markdown/MarkdownText.js";
 
 const SHOWN_MESSAGES = 40;
 
-function toolTarget(part: ToolPart): string {
-  const input = part.state.input as Record<string, unknown>;
-  const value = input.filePath ?? input.command ?? input.pattern ?? input.path ?? "";
-  return String(value);
-}
-
+/**
+ * A tool call in one line (what it acted on, and how it went: exit code, +/− lines, match count); expanded
+ * (Ctrl+O), an edit's diff or the output's last lines. A running command shows its output as it comes.
+ */
 function ToolLine({ part, expanded }: { part: ToolPart; expanded: boolean }) {
   const { state } = part;
-  const mark = state.status === "completed" ? "✓" : state.status === "error" ? "✗" : "…";
-  const color = state.status === "completed" ? "green" : state.status === "error" ? "red" : "yellow";
-  const title = state.status === "completed" && state.title ? state.title : toolTarget(part);
+  const summary = summarizeTool(part);
+  const mark = state.status === "error" || summary.failed ? "✗" : state.status === "completed" ? "✓" : "…";
+  const color = state.status === "error" || summary.failed ? "red" : state.status === "completed" ? "green" : "yellow";
   let detail = "";
+  let isDiff = false;
   if (expanded && state.status === "completed") {
-    detail = typeof state.metadata.diff === "string" ? state.metadata.diff : state.output;
+    isDiff = typeof state.metadata.diff === "string";
+    detail = typeof state.metadata.diff === "string" ? renderDiff(state.metadata.diff, 60).join("\n") : state.output;
   } else if (expanded && state.status === "error") detail = state.error;
   else if (state.status === "running" && typeof state.metadata?.output === "string") detail = state.metadata.output;
   const lines = detail.split("\n").slice(-20).join("\n");
   return (
     <Box flexDirection="column">
-      <Text color={color}>
-        {mark} {part.tool} <Text dimColor>{title}</Text>
+      <Text color={color} wrap="truncate-end">
+        {mark} {part.tool} <Text color="white">{summary.target}</Text>
+        {summary.outcome ? <Text color={summary.failed ? "red" : "gray"}> · {summary.outcome}</Text> : null}
       </Text>
       {lines ? (
         <Box marginLeft={2}>
-          <Text dimColor>{lines}</Text>
+          <Text dimColor={!isDiff}>{lines}</Text>
         </Box>
       ) : null}
     </Box>

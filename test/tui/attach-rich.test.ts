@@ -216,4 +216,34 @@ describe("moor attach renders rich screens (tmux)", () => {
     const end = await screen.waitFor(/\[exit 0\]/);
     expect(end).toMatch(/^moor: detached; the server keeps working$/m);
   });
+
+  it("tool calls say what they did (command and exit code, pattern and matches, file and +/- lines); Ctrl+O shows details", async () => {
+    writeFileSync(join(home.project, "a.txt"), "needle one\nhay\nneedle two\n");
+    server = await startServe(home.env, [], home.project);
+    llm.script(
+      {
+        toolCalls: [
+          { name: "bash", args: { command: "echo out-line; exit 3" } },
+          { name: "grep", args: { pattern: "needle" } },
+        ],
+      },
+      { toolCalls: [{ name: "write", args: { filePath: "b.txt", content: "one\ntwo\n" } }] },
+      { text: "All done." },
+    );
+    const screen = attach(server.url);
+    await ready(screen);
+    screen.type("work");
+    screen.keys("Enter");
+    await screen.waitFor(/\[y\] allow once/);
+    screen.type("y");
+    await screen.waitFor(/All done\./);
+    const shown = await screen.waitFor(/✓ write b\.txt · \+2 −0 \(new file\)/);
+    expect(shown).toMatch(/✗ bash \$ echo out-line; exit 3 · exit 3/);
+    expect(shown).toMatch(/✓ grep "needle" · 2 matches/);
+    expect(shown).not.toContain("out-line\n");
+    screen.keys("C-o");
+    const expanded = await screen.waitFor(/1 \+ one/);
+    save("tools", screen.coloredScreen());
+    expect(expanded).toMatch(/^\s+out-line/m);
+  });
 });
