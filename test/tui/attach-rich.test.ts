@@ -1,7 +1,7 @@
 // What a person sees in `moor attach` beyond plain text: markdown, the diff an edit question carries, progress,
 // slash commands and the session picker. The screen is read with its colours (`capture-pane -e`); each test also
 // saves its capture under test/artifacts/ (tui-*.ansi) for a person to look at.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { stripAnsi } from "../../src/tui/markdown/ansi.js";
@@ -245,5 +245,28 @@ describe("moor attach renders rich screens (tmux)", () => {
     const expanded = await screen.waitFor(/1 \+ one/);
     save("tools", screen.coloredScreen());
     expect(expanded).toMatch(/^\s+out-line/m);
+  });
+
+  it("/model picks the model for the next prompts; /export writes the transcript as Markdown", async () => {
+    server = await startServe(home.env, [], home.project);
+    llm.script({ text: "An **answer**." });
+    const screen = attach(server.url);
+    await ready(screen);
+    screen.type("question");
+    screen.keys("Enter");
+    await screen.waitFor(/▣ build · fake\/echo/);
+    screen.type("/model");
+    screen.keys("Enter");
+    await screen.waitFor(/Model for the next prompts/);
+    screen.type("echo");
+    await screen.waitFor(/filter: echo\s+1\/1/);
+    screen.keys("Enter");
+    await screen.waitFor(/^(?![\s\S]*Model for the next)/);
+    screen.type("/export chat.md");
+    screen.keys("Enter");
+    await screen.waitFor(/exported the transcript to .*chat\.md/);
+    const document = readFileSync(join(home.project, "chat.md"), "utf8");
+    expect(document).toContain("## User\n\nquestion");
+    expect(document).toContain("An **answer**.");
   });
 });
