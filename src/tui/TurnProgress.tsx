@@ -21,7 +21,7 @@ export function TurnProgress({ messages, waiting }: { messages: ViewMessage[]; w
   if (waiting)
     return (
       <Text color="yellow">
-        ⏸ waiting for your answer{" "}
+        ◆ waiting for your answer{" "}
         <Text dimColor>
           · {elapsed} · {tokens}
         </Text>

@@ -8,6 +8,7 @@ import { stripAnsi } from "../../src/tui/markdown/ansi.js";
 import { makeTempHome, type TempHome } from "../fakes/config.js";
 import { type FakeLlm, startFakeLlm } from "../fakes/llm-server.js";
 import { type ServeHandle, startServe } from "../fakes/serve.js";
+import { MARKDOWN_REPLY } from "./sample-replies.js";
 import { TmuxSession } from "./tmux.js";
 
 const ARTIFACTS = join(import.meta.dirname, "..", "artifacts");
@@ -47,27 +48,6 @@ function save(name: string, screen: string): void {
   mkdirSync(ARTIFACTS, { recursive: true });
   writeFileSync(join(ARTIFACTS, `tui-${name}.ansi`), screen);
 }
-
-const MARKDOWN_REPLY = [
-  "## Plan",
-  "",
-  "This is **important** and *subtle*; see [the docs](https://example.com/docs).",
-  "",
-  "- first step",
-  "  - a nested detail",
-  "- second step",
-  "",
-  "> A quoted remark.",
-  "",
-  "| Tool | Calls |",
-  "|------|------:|",
-  "| read | 3 |",
-  "| edit | 12 |",
-  "",
-  "```ts",
-  'const greeting: string = "hello";',
-  "```",
-].join("\n");
 
 describe("moor attach renders rich screens (tmux)", () => {
   it("draws a markdown reply: no literal ** or fences, a boxed table, coloured code", async () => {
@@ -118,7 +98,7 @@ describe("moor attach renders rich screens (tmux)", () => {
     // The added line comes before the answer keys.
     expect(shown.indexOf("+ BETA changed")).toBeLessThan(shown.indexOf("[y] allow once"));
     expect(colored).toContain("\u001b[32m+ BETA changed");
-    expect(text).toMatch(/⏸ waiting for your answer/);
+    expect(text).toMatch(/◆ waiting for your answer/);
     expect(text).not.toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] working/);
     expect(text.replace(/[│\s]+/g, " ")).toMatch(/stores the rule edit ".*notes\.txt" → allow, for this session/);
     screen.type("y");
