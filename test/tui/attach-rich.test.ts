@@ -249,4 +249,22 @@ describe("moor attach renders rich screens (tmux)", () => {
     expect(document).toContain("## User\n\nquestion");
     expect(document).toContain("An **answer**.");
   });
+
+  it("a command's question shows the whole command line and the rule always would store", async () => {
+    home = makeTempHome(llm.url, { permission: { bash: "ask" } });
+    server = await startServe(home.env, [], home.project);
+    const command = "git status --short && echo finished-the-long-command-line";
+    llm.script({ toolCalls: [{ name: "bash", args: { command, description: "Show status" } }] }, { text: "Ran it." });
+    const screen = attach(server.url);
+    await ready(screen);
+    screen.type("status please");
+    screen.keys("Enter");
+    const shown = await screen.waitFor(/\[y\] allow once/);
+    save("command-question", screen.coloredScreen());
+    expect(shown).toContain(`$ ${command}`);
+    expect(shown).toContain("Show status");
+    expect(shown.replace(/[│\s]+/g, " ")).toMatch(/stores the rules bash "git status \*", bash "echo \*" → allow/);
+    screen.type("n");
+    await screen.waitFor(/✗ bash/);
+  });
 });
