@@ -1,4 +1,5 @@
 import { Box, Text } from "ink";
+import { memo } from "react";
 import { COMPACTION_MARK, isCompactionSummary } from "../client/compaction.js";
 import { summarizeTool } from "../client/tool-summary.js";
 import { formatDuration } from "../client/turn-progress.js";
@@ -60,11 +61,10 @@ function PartView({ part, expanded }: { part: Part; expanded: boolean }) {
  * Under a finished reply (the assistant message that ended its turn, not one that went on to run tools): who
  * answered, with which model, and how long the turn took from the prompt.
  */
-function ReplyFooter({ message, messages }: { message: ViewMessage; messages: ViewMessage[] }) {
+function ReplyFooter({ message, promptTime }: { message: ViewMessage; promptTime: number | undefined }) {
   const { info } = message;
   if (info.role !== "assistant" || !info.time.completed || info.finish === "tool-calls" || info.summary) return null;
-  const prompt = messages.find((other) => other.info.id === info.parentID);
-  const duration = info.time.completed - (prompt?.info.time.created ?? info.time.created);
+  const duration = info.time.completed - (promptTime ?? info.time.created);
   return (
     <Text dimColor>
       ▣ {info.agent} · {info.providerID}/{info.modelID} · {formatDuration(duration)}
@@ -83,6 +83,39 @@ function CompactionView({ message, expanded }: { message: ViewMessage; expanded:
   );
 }
 
+/**
+ * One message. Memoized: the view model keeps an unchanged message the same object, so while a reply streams
+ * only the message it grows in is drawn again (its markdown re-read), not the whole transcript.
+ */
+const MessageView = memo(function MessageView({
+  message,
+  expanded,
+  promptTime,
+}: {
+  message: ViewMessage;
+  expanded: boolean;
+  promptTime: number | undefined;
+}) {
+  return (
+    <Box flexDirection="column" marginBottom={message.info.role === "user" ? 0 : 1}>
+      {isCompactionSummary(message.info) ? (
+        <CompactionView message={message} expanded={expanded} />
+      ) : message.info.role === "user" ? (
+        <Text color="cyan">
+          {"› "}
+          {message.parts.map((part) => (part.type === "text" ? part.text : "")).join("")}
+        </Text>
+      ) : (
+        message.parts.map((part) => <PartView key={part.id} part={part} expanded={expanded} />)
+      )}
+      <ReplyFooter message={message} promptTime={promptTime} />
+      {message.info.role === "assistant" && message.info.error ? (
+        <Text color="red">! {message.info.error.data.message}</Text>
+      ) : null}
+    </Box>
+  );
+});
+
 export function Transcript({ messages, expanded }: { messages: ViewMessage[]; expanded: boolean }) {
   const shown = messages.slice(-SHOWN_MESSAGES);
   return (
@@ -91,22 +124,17 @@ export function Transcript({ messages, expanded }: { messages: ViewMessage[]; ex
         <Text dimColor>({messages.length - shown.length} earlier messages)</Text>
       ) : null}
       {shown.map((message) => (
-        <Box key={message.info.id} flexDirection="column" marginBottom={message.info.role === "user" ? 0 : 1}>
-          {isCompactionSummary(message.info) ? (
-            <CompactionView message={message} expanded={expanded} />
-          ) : message.info.role === "user" ? (
-            <Text color="cyan">
-              {"› "}
-              {message.parts.map((part) => (part.type === "text" ? part.text : "")).join("")}
-            </Text>
-          ) : (
-            message.parts.map((part) => <PartView key={part.id} part={part} expanded={expanded} />)
-          )}
-          <ReplyFooter message={message} messages={shown} />
-          {message.info.role === "assistant" && message.info.error ? (
-            <Text color="red">! {message.info.error.data.message}</Text>
-          ) : null}
-        </Box>
+        <MessageView
+          key={message.info.id}
+          message={message}
+          expanded={expanded}
+          promptTime={
+            message.info.role === "assistant"
+              ? shown.find((other) => other.info.id === (message.info as { parentID?: string }).parentID)?.info.time
+                  .created
+              : undefined
+          }
+        />
       ))}
     </Box>
   );
