@@ -4,7 +4,8 @@ import { KEY_HELP } from "./useCommands.js";
 
 /** `/help`: every command `/` completes to (the client's and the server's) and the keys; Esc closes it. */
 export function HelpPanel({ commands }: { commands: readonly SlashEntry[] }) {
-  const width = Math.max(...commands.map((entry) => entry.name.length)) + 2;
+  // The slash, the longest name, and two spaces before the description.
+  const width = Math.max(...commands.map((entry) => entry.name.length)) + 3;
   return (
     <Box borderStyle="round" borderColor="cyan" flexDirection="column" paddingX={1}>
       <Text bold>Commands</Text>
