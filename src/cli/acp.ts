@@ -39,6 +39,8 @@ export default async function acp(options: AcpOptions): Promise<void> {
       onListenerError: listenerErrorToStderr(process.stderr),
     });
     backend = localBackend(core);
+    // In the background: the editor's initialize does not wait for MCP servers.
+    setImmediate(() => core.mcp.start());
     let stopServer = async () => {};
     if (options.port !== undefined) {
       const port = Number(options.port);
@@ -66,6 +68,7 @@ export default async function acp(options: AcpOptions): Promise<void> {
     // (no client keeps showing them); the turns they belong to are marked interrupted at the next start.
     const endWith = (code: number) => () => {
       void core.gate.closeOwned().catch(() => {});
+      // MCP children are killed on the way out (child-records.ts: on exit); what a kill -9 leaves, the next start ends.
       store.closeNow();
       process.exit(code);
     };

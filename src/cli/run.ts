@@ -54,6 +54,10 @@ export default async function run(messageWords: string[], options: RunOptions): 
     autoApprove: options.yes,
     onListenerError: listenerErrorToStderr(process.stderr),
   });
+  // One prompt, so its first step should have the MCP servers' tools: each gets its first attempt (a failure is
+  // the tools' error, as in a server).
+  core.mcp.start();
+  await core.mcp.ready();
   try {
     // Checked before a session is picked or created: a wrong name leaves nothing behind.
     if (options.agent !== undefined && !core.agents.get(options.agent))

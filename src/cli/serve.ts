@@ -92,6 +92,8 @@ export default async function serve(options: ServeOptions): Promise<void> {
   if (context.heldBack.length > 0) logger.warn({ heldBack: context.heldBack }, heldBackSummary(context));
   // The owner lock its turns will record, taken now rather than on the first prompt's path.
   setImmediate(() => store.owners.token());
+  // MCP servers connect in the background, once the server answers: neither cold start nor a request waits for them.
+  setImmediate(() => core.mcp.start());
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -104,7 +106,8 @@ export default async function serve(options: ServeOptions): Promise<void> {
     // the turns themselves are marked interrupted by the next start, and a resume asks again.
     void core.gate.closeOwned().catch(() => {});
     context.configs.close();
-    await server.close();
+    // Every MCP child ends with the server (those of a killed server end at the next start).
+    await Promise.all([server.close(), core.mcp.close()]);
     if (Object.keys(core.sessions.allStatuses()).length === 0) store.closeNow();
     logger.flush?.();
     process.exit(0);

@@ -27,18 +27,34 @@ export class ChildRecords {
 
   add(pid: number, server: string): void {
     this.children.set(pid, { pid, start: startTime(pid), server });
+    // Whatever way this process exits (a shutdown deadline, process.exit elsewhere), its servers end with it.
+    if (this.children.size === 1) process.on("exit", this.killAll);
     this.write();
   }
 
   remove(pid: number): void {
-    if (this.children.delete(pid)) this.write();
+    if (!this.children.delete(pid)) return;
+    if (this.children.size === 0) process.off("exit", this.killAll);
+    this.write();
   }
 
   /** This process ended its children itself: nothing is left for a next start to end. */
   clear(): void {
     this.children.clear();
+    process.off("exit", this.killAll);
     rmSync(this.file, { force: true });
   }
+
+  private readonly killAll = () => {
+    for (const child of this.children.values()) {
+      try {
+        process.kill(child.pid, "SIGKILL");
+      } catch {
+        // Gone already.
+      }
+    }
+    rmSync(this.file, { force: true });
+  };
 
   /**
    * Ends the children recorded by processes that are gone (SIGKILL: they have no one to talk to) and removes their

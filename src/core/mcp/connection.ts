@@ -33,6 +33,16 @@ export interface ConnectionOptions {
 
 /** How long a local server has to exit on its own once its stdin is closed. */
 const TERM_GRACE_MS = 300;
+/** …and to end on SIGTERM. */
+const KILL_GRACE_MS = 1_000;
+
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch {
+    // Already gone.
+  }
+}
 
 /** What of a server's stderr is kept to say why it failed. */
 const STDERR_TAIL = 2_000;
@@ -120,16 +130,16 @@ export class McpConnection {
       pid === undefined
         ? undefined
         : setTimeout(() => {
-            if (closed) return;
-            try {
-              process.kill(pid, "SIGTERM");
-            } catch {
-              // Already gone.
-            }
+            if (!closed) signal(pid, "SIGTERM");
+            kill = setTimeout(() => {
+              if (!closed) signal(pid, "SIGKILL");
+            }, KILL_GRACE_MS);
           }, TERM_GRACE_MS);
+    let kill: NodeJS.Timeout | undefined;
     await client?.close().catch(() => {});
     closed = true;
     clearTimeout(term);
+    clearTimeout(kill);
   }
 
   async callTool(name: string, args: Record<string, unknown>, signal: AbortSignal): Promise<CallToolResult> {

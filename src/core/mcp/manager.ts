@@ -56,6 +56,7 @@ export class McpManager {
   private readonly children: ChildRecords | undefined;
   private readonly backoff: Backoff;
   private started = false;
+  private firstAttempts: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly options: McpOptions,
@@ -76,9 +77,16 @@ export class McpManager {
     if (this.started) return;
     this.started = true;
     this.children?.reapLeftovers();
+    const attempts: Promise<void>[] = [];
     for (const [, entry] of this.servers) {
-      if (entry.connection.options.config.enabled !== false) void entry.connection.connect();
+      if (entry.connection.options.config.enabled !== false) attempts.push(entry.connection.connect());
     }
+    this.firstAttempts = Promise.all(attempts).then(() => {});
+  }
+
+  /** Resolves once every server started by `start` has connected or failed once (`moor run` waits, serve does not). */
+  ready(): Promise<void> {
+    return this.firstAttempts;
   }
 
   /** Every configured server's status, by name (GET /mcp). */
