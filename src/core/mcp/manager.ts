@@ -94,6 +94,11 @@ export class McpManager {
     return Object.fromEntries([...this.servers].map(([name, entry]) => [name, entry.connection.status()]));
   }
 
+  /** The tools a configured server offers now (as the model sees them). */
+  toolNames(name: string): string[] {
+    return this.servers.get(name)?.source.list().map((tool) => tool.name) ?? [];
+  }
+
   has(name: string): boolean {
     return this.servers.has(name);
   }
