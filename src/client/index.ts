@@ -23,6 +23,7 @@ export { completeSlash, type SlashEntry, slashMatches } from "./command-completi
 export { type ConnectionState, EventStream, type EventStreamOptions } from "./events.js";
 export { type ClientOptions, MoorClientError } from "./http.js";
 export { type HeldEvent, isAfterSnapshot, SnapshotJoin } from "./join.js";
+export { type McpServerLine, mcpServerLines, mcpSummary } from "./mcp-summary.js";
 export { descendantsOf, growFamily, permissionSessionOf } from "./session-family.js";
 export { applyTranscriptEvent, type TranscriptMessage } from "./transcript.js";
 export { SNAPSHOT_HEADER };

@@ -1,6 +1,6 @@
 import { Box, Text, useApp, useInput } from "ink";
 import { useCallback, useEffect, useReducer, useRef, useState } from "react";
-import { descendantsOf, type MoorClient } from "../client/index.js";
+import { descendantsOf, type MoorClient, mcpSummary } from "../client/index.js";
 import { initialView, viewReducer } from "../client/view-model.js";
 import { type PermissionReply, parseSlashCommand, type Session } from "../protocol/index.js";
 import { PermissionPrompt } from "./PermissionPrompt.js";
@@ -147,6 +147,7 @@ export function App({ client, url, initialSession, giveUpAfterMs, onExit }: AppP
         await client.summarize(sessionRef.current);
         return;
       }
+      if (trimmed === "/mcp") return dispatch({ type: "notice", text: mcpSummary(await client.mcpStatus()) });
       if (trimmed === "/new") {
         const session = await client.createSession({});
         return open(session);

@@ -96,7 +96,12 @@ export class McpManager {
 
   /** The tools a configured server offers now (as the model sees them). */
   toolNames(name: string): string[] {
-    return this.servers.get(name)?.source.list().map((tool) => tool.name) ?? [];
+    return (
+      this.servers
+        .get(name)
+        ?.source.list()
+        .map((tool) => tool.name) ?? []
+    );
   }
 
   has(name: string): boolean {
