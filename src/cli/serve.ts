@@ -32,6 +32,7 @@ export interface ServeOptions {
 }
 
 const SHUTDOWN_DEADLINE_MS = 4500;
+const MCP_START_DELAY_MS = 250;
 
 export default async function serve(options: ServeOptions): Promise<void> {
   const port = Number(options.port);
@@ -92,8 +93,9 @@ export default async function serve(options: ServeOptions): Promise<void> {
   if (context.heldBack.length > 0) logger.warn({ heldBack: context.heldBack }, heldBackSummary(context));
   // The owner lock its turns will record, taken now rather than on the first prompt's path.
   setImmediate(() => store.owners.token());
-  // MCP servers connect in the background, once the server answers: neither cold start nor a request waits for them.
-  setImmediate(() => core.mcp.start());
+  // MCP servers connect in the background, a moment after the server answers: loading the SDK and spawning the
+  // servers must not hold up cold start or the first requests (a client's health check and session list).
+  setTimeout(() => core.mcp.start(), MCP_START_DELAY_MS);
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -19,6 +19,7 @@ const USED = new Set([
   "command",
   "compaction",
   "instructions",
+  "mcp",
   // moor's own
   "maxSteps",
   "shellEnv",
@@ -38,7 +39,6 @@ const IGNORED = new Set([
   "layout",
   "logLevel",
   "lsp",
-  "mcp",
   "mode",
   "plugin",
   "reference",

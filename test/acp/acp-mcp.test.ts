@@ -17,6 +17,7 @@ let llm: FakeLlm;
 let http: McpHttpServer;
 let home: TempHome | undefined;
 let child: ChildProcess | undefined;
+let editorPids: number[] = [];
 
 beforeAll(async () => {
   llm = await startFakeLlm();
@@ -29,6 +30,12 @@ afterAll(async () => {
 afterEach(() => {
   child?.kill("SIGKILL");
   child = undefined;
+  for (const pid of editorPids) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {}
+  }
+  editorPids = [];
   if (home) rmSync(home.root, { recursive: true, force: true });
 });
 
@@ -73,5 +80,22 @@ describe("ACP mcpServers", () => {
     expect(results).toContain("editor-stdio echo: from stdio");
     expect(results).toContain("editor-http echo: from http");
     expect(http.requests.some((request) => request.headers["x-editor"] === "zed")).toBe(true);
+    // The editor stopping its agent (SIGTERM) ends the session's stdio server with it.
+    const pid = Number(/editor-stdio echo: from stdio \(pid (\d+)\)/.exec(results)?.[1]);
+    editorPids = [pid];
+    expect(alive(pid)).toBe(true);
+    const exited = new Promise((resolve) => child?.once("exit", resolve));
+    child?.kill("SIGTERM");
+    await exited;
+    expect(alive(pid)).toBe(false);
   });
 });
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -11,7 +11,8 @@ const STDIO_SERVER = resolve("test/fakes/mcp-stdio-server.mjs");
 let home: TempHome | undefined;
 let server: ServeHandle | undefined;
 afterEach(async () => {
-  await server?.stop("SIGKILL");
+  // SIGTERM: a killed server would leave its MCP children for a next start that never comes in a temp home.
+  await server?.stop("SIGTERM");
   server = undefined;
   if (home) rmSync(home.root, { recursive: true, force: true });
 });
