@@ -106,7 +106,7 @@ console.log("figure              without   with 2 idle MCP   ratio   budget");
 for (const key of ["cold_start_ms", "idle_rss_mb"]) {
   const ratio = withMcp[key] / without[key];
   console.log(
-    `${key.padEnd(18)} ${String(round(without[key])).padStart(8)} ${String(round(withMcp[key])).padStart(17)} ${round(ratio).toFixed(2).padStart(7)}   ≤ 1.10 ${ratio <= 1.1 ? "ok" : "OVER"}`,
+    `${key.padEnd(18)} ${String(round(without[key])).padStart(8)} ${String(round(withMcp[key])).padStart(17)} ${ratio.toFixed(2).padStart(7)}   ≤ 1.10 ${ratio <= 1.1 ? "ok" : "OVER"}`,
   );
 }
 console.log(`(the two MCP servers' own processes: ${round(withMcp.mcp_servers_rss_mb)} MB)`);

@@ -45,3 +45,41 @@ export async function startMcpHttpServer(label = "http"): Promise<McpHttpServer>
       }),
   };
 }
+
+/**
+ * A real MCP server that speaks only the older HTTP+SSE transport (GET /sse, POST /messages): a client must fall
+ * back to it after streamable HTTP is refused.
+ */
+export async function startMcpSseServer(label = "sse"): Promise<McpHttpServer> {
+  const { SSEServerTransport } = await import("@modelcontextprotocol/sdk/server/sse.js");
+  const requests: McpHttpServer["requests"] = [];
+  const transports = new Map<string, InstanceType<typeof SSEServerTransport>>();
+  const server: Server = createServer(async (req, res) => {
+    requests.push({ method: req.method, headers: { ...req.headers } });
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    if (req.method === "GET" && url.pathname === "/sse") {
+      const transport = new SSEServerTransport("/messages", res);
+      transports.set(transport.sessionId, transport);
+      res.on("close", () => transports.delete(transport.sessionId));
+      await buildServer(label).connect(transport);
+      return;
+    }
+    const transport = transports.get(url.searchParams.get("sessionId") ?? "");
+    if (req.method === "POST" && url.pathname === "/messages" && transport) {
+      await transport.handlePostMessage(req, res);
+      return;
+    }
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/sse`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

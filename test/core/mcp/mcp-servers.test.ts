@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { McpOptions } from "../../../src/core/mcp/manager.js";
 import type { ToolPart } from "../../../src/protocol/index.js";
 import { type CoreFixture, openCoreFixture } from "../../fakes/core-fixture.js";
-import { type McpHttpServer, startMcpHttpServer } from "../../fakes/mcp-http-server.js";
+import { type McpHttpServer, startMcpHttpServer, startMcpSseServer } from "../../fakes/mcp-http-server.js";
 import type { ScriptedStep } from "../scripted-model.js";
 
 const STDIO_SERVER = resolve("test/fakes/mcp-stdio-server.mjs");
@@ -44,7 +44,7 @@ async function open(steps: ScriptedStep[], mcp: (dir: string) => Partial<McpOpti
   return fixture;
 }
 
-async function until<T>(what: () => T | undefined | false, label: string, ms = 8000): Promise<T> {
+async function until<T>(what: () => T | undefined | false, label: string, ms = 20_000): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = what();
@@ -116,6 +116,37 @@ describe("MCP servers (core/mcp)", () => {
     expect(results).toContain("stdio echo: one");
     expect(results).toContain("remote echo: two");
     expect(http.requests.some((request) => request.headers["x-moor-test"] === "yes")).toBe(true);
+  });
+
+  it("a remote server that only speaks the older SSE transport is reached by falling back to it", async () => {
+    http = await startMcpSseServer("legacy");
+    const url = http.url;
+    const f = await open([{ toolCalls: [{ name: "old_echo", input: { text: "hi" } }] }, { text: "done" }], () => ({
+      servers: { old: { type: "remote", url } },
+    }));
+    await until(connected(f, "old"), "sse server");
+    const session = await f.core.sessions.create({ directory: f.dir });
+    await f.core.sessions.prompt(session.id, { parts: [{ type: "text", text: "go" }] });
+    expect(lastToolResults(f)).toContain("legacy echo: hi");
+    // Streamable HTTP was tried first (a POST to the URL), then the SSE stream was opened.
+    expect(http.requests.map((request) => request.method).slice(0, 2)).toEqual(["POST", "GET"]);
+  });
+
+  it("servers passed for one session (ACP) offer their tools in that session only, and end with it", async () => {
+    const f = await open([{ text: "a" }, { text: "b" }], () => ({ servers: {} }));
+    const mine = await f.core.sessions.create({ directory: f.dir });
+    const other = await f.core.sessions.create({ directory: f.dir });
+    await f.core.mcp.addSessionServers(mine.id, { ed: stdio("ed") });
+    await f.core.sessions.prompt(mine.id, { parts: [{ type: "text", text: "1" }] });
+    await f.core.sessions.prompt(other.id, { parts: [{ type: "text", text: "2" }] });
+    const [first, second] = f.model.doStreamCalls.map((call) => call.tools?.map((tool) => tool.name) ?? []);
+    expect(first).toContain("ed_echo");
+    expect(second).not.toContain("ed_echo");
+    expect(f.core.mcp.status()).toEqual({});
+    const pid = Number(readFileSync(join(f.dir, "pids"), "utf8").trim());
+    await f.core.mcp.closeSession(mine.id);
+    expect(alive(pid)).toBe(false);
+    expect(f.core.tools.forAgent("build", mine.id).get("ed_echo")).toBeUndefined();
   });
 
   it("a killed stdio server is reconnected; meanwhile its tools answer a clear error, then the next call works", async () => {
