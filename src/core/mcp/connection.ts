@@ -92,6 +92,8 @@ export class McpConnection {
 
   /** Connects in the background (a failure is the status and is retried); resolves when this attempt settled. */
   connect(): Promise<void> {
+    // Connected already: nothing to do (a second client would leave the first one's child running).
+    if (this.state === "connected") return Promise.resolve();
     clearTimeout(this.retry);
     this.retry = undefined;
     const generation = ++this.generation;

@@ -276,6 +276,9 @@ describe("MCP servers (core/mcp)", () => {
     expect(f.core.mcp.status().s).toEqual({ status: "disabled" });
     expect(await f.core.mcp.connect("s")).toBe(true);
     expect(f.core.mcp.status().s).toMatchObject({ status: "connected" });
+    // Connecting a connected server starts no second process.
+    expect(await f.core.mcp.connect("s")).toBe(true);
+    expect(pids()).toHaveLength(2);
     const second = pids()[1];
     expect(alive(second)).toBe(true);
     await f.core.shutdown();
