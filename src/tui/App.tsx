@@ -147,6 +147,7 @@ export function App({ client, url, initialSession, giveUpAfterMs, onExit }: AppP
         await client.summarize(sessionRef.current);
         return;
       }
+      // Not offered in the `/` completion list (eight entries show): the server's commands keep their places there.
       if (trimmed === "/mcp") return dispatch({ type: "notice", text: mcpSummary(await client.mcpStatus()) });
       if (trimmed === "/new") {
         const session = await client.createSession({});

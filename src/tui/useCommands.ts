@@ -9,7 +9,6 @@ export const CLIENT_COMMANDS: SlashEntry[] = [
   { name: "new", description: "start a new session" },
   { name: "resume", description: "continue a turn a restart interrupted" },
   { name: "compact", description: "summarize the session so far (compaction)" },
-  { name: "mcp", description: "show the MCP servers' status" },
   { name: "detach", description: "leave; the server keeps working" },
 ];
 
