@@ -209,6 +209,7 @@ export async function openCore(context: CliContext, store: Store, extras: CoreEx
     instructions: projectInstructionsFor(context, extras.configLog?.warn),
     commands: (directory) => configuredCommands(context, directory),
     home: homedir(),
+    mcp: mcpOptionsFor(context),
   });
   // Wrapped in place, not spread into a copy: `core.agents` is a getter that follows config reloads.
   const shutdown = core.shutdown;
@@ -217,6 +218,19 @@ export async function openCore(context: CliContext, store: Store, extras: CoreEx
     return shutdown();
   };
   return core;
+}
+
+/**
+ * The configured MCP servers (the server directory's config: a project's own `mcp` waits for trust) and what they
+ * start with: the environment commands get (moor's secrets held back; a server's `environment` adds its own keys).
+ */
+function mcpOptionsFor(context: CliContext): CoreOptions["mcp"] {
+  return {
+    servers: context.config.mcp ?? {},
+    env: commandEnv(context.env, context.config, context.providerEnv),
+    directory: context.directory,
+    childRecords: join(context.paths.data, "mcp-children"),
+  };
 }
 
 /** The config's `small_model` for sessions in a directory (titles are written by it), when one is set. */

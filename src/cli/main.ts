@@ -136,6 +136,13 @@ export function buildProgram(): Command {
     .option("--dir <dir>", "project directory", process.cwd())
     .action(lazy(() => import("./debug-config.js"), { oneShot: true }));
   debug
+    .command("mcp")
+    .description("connect the configured MCP servers once and print their status and tools")
+    .option("--dir <dir>", "project directory", process.cwd())
+    .option("--attach <url>", "print the status a running server reports instead")
+    .option("--password <password>", "the server's password (default: MOOR_SERVER_PASSWORD)")
+    .action(lazy(() => import("./debug-mcp.js"), { oneShot: true }));
+  debug
     .command("instructions")
     .description("list the instruction files a session in the directory would load, in order, with sizes")
     .argument("[dir]", "project directory (default: the current one)")

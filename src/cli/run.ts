@@ -10,6 +10,9 @@ import { UsageError } from "./output.js";
 import { colorFor } from "./terminal-style.js";
 import { askOnTerminal, TurnPrinter } from "./turn-printer.js";
 
+/** How long `moor run` waits for MCP servers to connect before its prompt starts. */
+const MCP_WAIT_MS = 15_000;
+
 export interface RunOptions {
   attach?: string | boolean;
   model?: string;
@@ -60,6 +63,10 @@ export default async function run(messageWords: string[], options: RunOptions): 
     autoApprove: options.yes,
     onListenerError: listenerErrorToStderr(process.stderr),
   });
+  // One prompt, so its first step should have the MCP servers' tools: each gets its first attempt (a failure is
+  // the tools' error, as in a server), for a while; a server still connecting after it joins a later step.
+  core.mcp.start();
+  await Promise.race([core.mcp.ready(), new Promise((resolve) => setTimeout(resolve, MCP_WAIT_MS).unref())]);
   try {
     // Checked before a session is picked or created: a wrong name leaves nothing behind.
     if (options.agent !== undefined && !core.agents.get(options.agent))

@@ -34,6 +34,7 @@ export interface ServeOptions {
 }
 
 const SHUTDOWN_DEADLINE_MS = 4500;
+const MCP_START_DELAY_MS = 250;
 
 export default async function serve(options: ServeOptions): Promise<void> {
   const port = Number(options.port);
@@ -112,6 +113,9 @@ export default async function serve(options: ServeOptions): Promise<void> {
   if (context.heldBack.length > 0) logger.warn({ heldBack: context.heldBack }, heldBackSummary(context));
   // The owner lock its turns will record, taken now rather than on the first prompt's path.
   setImmediate(() => store.owners.token());
+  // MCP servers connect in the background, a moment after the server answers: loading the SDK and spawning the
+  // servers must not hold up cold start or the first requests (a client's health check and session list).
+  setTimeout(() => core.mcp.start(), MCP_START_DELAY_MS);
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -124,7 +128,8 @@ export default async function serve(options: ServeOptions): Promise<void> {
     // the turns themselves are marked interrupted by the next start, and a resume asks again.
     void core.gate.closeOwned().catch(() => {});
     context.configs.close();
-    await server.close();
+    // Every MCP child ends with the server (those of a killed server end at the next start).
+    await Promise.all([server.close(), core.mcp.close()]);
     if (Object.keys(core.sessions.allStatuses()).length === 0) store.closeNow();
     logger.flush?.();
     process.exit(0);

@@ -14,6 +14,7 @@ import type {
   Todo,
 } from "../protocol/index.js";
 import { SNAPSHOT_HEADER } from "../protocol/index.js";
+import type { McpStatusMap } from "../protocol/mcp.js";
 import type { TrustState } from "../protocol/trust.js";
 import { EventStream, type EventStreamOptions } from "./events.js";
 import { type ClientOptions, requestJson } from "./http.js";
@@ -22,6 +23,7 @@ export { completeSlash, type SlashEntry, slashMatches } from "./command-completi
 export { type ConnectionState, EventStream, type EventStreamOptions } from "./events.js";
 export { type ClientOptions, MoorClientError } from "./http.js";
 export { type HeldEvent, isAfterSnapshot, SnapshotJoin } from "./join.js";
+export { type McpServerLine, mcpServerLines, mcpSummary } from "./mcp-summary.js";
 export { descendantsOf, growFamily, permissionSessionOf } from "./session-family.js";
 export { applyTranscriptEvent, type TranscriptMessage } from "./transcript.js";
 export { SNAPSHOT_HEADER };
@@ -168,6 +170,11 @@ export class MoorClient {
   /** Trusts the server's project directory; the server applies its config at once. */
   trust(): Promise<TrustState> {
     return this.request("POST", "trust", {});
+  }
+
+  /** The MCP servers' status by name (GET /mcp, OpenCode's shape; moor adds a connected server's tool count). */
+  mcpStatus(): Promise<McpStatusMap> {
+    return this.request("GET", "mcp");
   }
 
   events(options: EventStreamOptions): EventStream {

@@ -20,6 +20,7 @@ const USED = new Set([
   "compaction",
   "instructions",
   "subagent_depth",
+  "mcp",
   // moor's own
   "maxSteps",
   "shellEnv",
@@ -40,7 +41,6 @@ const IGNORED = new Set([
   "layout",
   "logLevel",
   "lsp",
-  "mcp",
   "mode",
   "plugin",
   "reference",

@@ -51,6 +51,30 @@ export const CommandConfig = z
   .loose();
 export type CommandConfig = z.infer<typeof CommandConfig>;
 
+/** An MCP server (OpenCode's `mcp.<name>`): a local command over stdio, or a remote URL (streamable HTTP, else SSE). */
+export const McpConfig = z.discriminatedUnion("type", [
+  z
+    .object({
+      type: z.literal("local"),
+      command: z.array(z.string()).min(1),
+      cwd: z.string().optional(),
+      environment: z.record(z.string(), z.string()).optional(),
+      enabled: z.boolean().optional(),
+      timeout: z.number().int().positive().optional(),
+    })
+    .loose(),
+  z
+    .object({
+      type: z.literal("remote"),
+      url: z.string(),
+      headers: z.record(z.string(), z.string()).optional(),
+      enabled: z.boolean().optional(),
+      timeout: z.number().int().positive().optional(),
+    })
+    .loose(),
+]);
+export type McpConfig = z.infer<typeof McpConfig>;
+
 export const MoorConfig = z
   .object({
     $schema: z.string().optional(),
@@ -64,6 +88,7 @@ export const MoorConfig = z
     /** Instruction files, globs (relative to the project) and http(s) URLs added to the system prompt. */
     instructions: z.array(z.string()).optional(),
     command: z.record(z.string(), CommandConfig).optional(),
+    mcp: z.record(z.string(), McpConfig).optional(),
     /** OpenCode's keys: compact automatically, prune old tool outputs first, tokens kept free (core/compaction/). */
     compaction: z
       .object({

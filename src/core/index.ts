@@ -11,6 +11,7 @@ import { createCompaction } from "./compaction/auto-compaction.js";
 import type { CompactionSettings } from "./compaction/budget.js";
 import { addInstructions, nestedInstructionsOnRead } from "./context/instruction-hooks.js";
 import type { ProjectInstructions } from "./context/instructions.js";
+import { McpManager, type McpOptions } from "./mcp/manager.js";
 import { PermissionGate, type PermissionLink } from "./permission.js";
 import type { PermissionRules } from "./permission-rules.js";
 import { markInterruptedTurns } from "./recovery.js";
@@ -83,6 +84,8 @@ export interface CoreOptions {
   commands?: (directory: string) => CommandDefinition[];
   /** The user's home directory, where a command's `@~/…` points. */
   home?: string;
+  /** MCP servers (core/mcp/): nothing connects until `core.mcp.start()` (cli calls it once the process serves). */
+  mcp?: McpOptions;
 }
 
 export interface Core {
@@ -98,6 +101,8 @@ export interface Core {
   commands: CommandService;
   /** Where tool sources are added (MCP); the built-in tools are the source "builtin". */
   tools: ToolRegistry;
+  /** The MCP servers: their status, connecting and disconnecting them, an ACP session's own. */
+  mcp: McpManager;
   version: string;
   /** Sessions that had a turn interrupted by the previous process's end (marked when this core was created). */
   interrupted: string[];
@@ -153,6 +158,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const tools = new ToolRegistry(
     [new StaticToolSource("builtin", builtin), new StaticToolSource("task", [task])],
     options.agentTools,
+  );
+  const mcp = new McpManager(options.mcp ?? { servers: {}, env: {}, directory: "" }, tools, options.version, (server) =>
+    bus.publish("mcp.tools.changed", { server }, { directory: options.mcp?.directory ?? "" }),
   );
   const compaction = createCompaction({
     store: options.store,
@@ -226,7 +234,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     tools,
     agents,
     now,
-    configured: options.commands ?? (() => []),
+    configured: (directory) => [...mcp.commands(), ...(options.commands?.(directory) ?? [])],
     home: options.home,
   });
   return {
@@ -240,9 +248,13 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     agentsFor: agents,
     store: options.store,
     tools,
+    mcp,
     version: options.version,
     interrupted,
-    shutdown: () => sessions.shutdown(),
+    shutdown: async () => {
+      await sessions.shutdown();
+      await mcp.close();
+    },
   };
 }
 

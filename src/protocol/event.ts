@@ -55,6 +55,8 @@ export interface EventMap {
   "file.edited": { file: string };
   /** Replayable: a slash command's turn has run (its prompt is the message `messageID`, stored before). */
   "command.executed": { name: string; sessionID: string; arguments: string; messageID: string };
+  /** Replayable hint: an MCP server's tools changed (connected, refreshed, dropped); GET /mcp has the status. */
+  "mcp.tools.changed": { server: string };
 }
 
 export type EventType = keyof EventMap;
@@ -94,4 +96,5 @@ export const EVENT_TYPES: readonly EventType[] = [
   "todo.updated",
   "file.edited",
   "command.executed",
+  "mcp.tools.changed",
 ];

@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { Box, Text, useApp, useInput } from "ink";
 import { useCallback, useEffect, useReducer, useRef, useState } from "react";
-import { descendantsOf, type MoorClient } from "../client/index.js";
+import { descendantsOf, type MoorClient, mcpSummary } from "../client/index.js";
 import { transcriptMarkdown } from "../client/transcript-markdown.js";
 import { initialView, viewReducer } from "../client/view-model.js";
 import { type ModelRef, type PermissionReply, parseSlashCommand, type Session } from "../protocol/index.js";
@@ -215,6 +215,8 @@ export function App({ client, url, initialSession, giveUpAfterMs, onExit }: AppP
         await client.summarize(sessionRef.current);
         return;
       }
+      // Not offered in the `/` completion list (eight entries show): the server's commands keep their places there.
+      if (trimmed === "/mcp") return dispatch({ type: "notice", text: mcpSummary(await client.mcpStatus()) });
       if (trimmed === "/new") {
         const session = await client.createSession({});
         return open(session);

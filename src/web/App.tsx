@@ -15,6 +15,7 @@ import {
   type SessionStatus,
   type Todo,
 } from "../protocol/index.js";
+import { McpStatus } from "./McpStatus.js";
 import { PermissionBanner } from "./PermissionBanner.js";
 import { SessionList } from "./SessionList.js";
 import { SessionView } from "./SessionView.js";
@@ -201,6 +202,7 @@ export function App({ client }: { client: MoorClient }) {
         <a class="brand" href="#/">
           Moor
         </a>
+        <McpStatus client={client} />
         <ConnectionIndicator state={connection.state} detail={connection.detail} />
       </header>
       <TrustBanner client={client} />
