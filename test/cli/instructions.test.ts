@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { makeTempHome, type TempHome, trustProject } from "../fakes/config.js";
 import { type FakeLlm, startFakeLlm } from "../fakes/llm-server.js";
-import { runMoor } from "../fakes/moor-process.js";
+import { runMoor, withoutClosingLine } from "../fakes/moor-process.js";
 
 let llm: FakeLlm;
 let home: TempHome;
@@ -93,6 +93,6 @@ describe("config keys moor does not act on", () => {
     llm.script({ text: "ok" });
     const result = await runMoor(["run", "hello"], { env: home.env, cwd: home.project });
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stderr).toBe("");
+    expect(withoutClosingLine(result.stderr)).toBe("");
   });
 });
