@@ -22,6 +22,9 @@ const USED = new Set([
   // moor's own
   "maxSteps",
   "shellEnv",
+  // issue 17
+  "formatter",
+  "lsp",
 ]);
 
 /** OpenCode's config keys (its schema, 1.18.33, and the older TUI keys) that moor parses and does not act on. */
@@ -33,11 +36,9 @@ const IGNORED = new Set([
   "enabled_providers",
   "enterprise",
   "experimental",
-  "formatter",
   "keybinds",
   "layout",
   "logLevel",
-  "lsp",
   "mcp",
   "mode",
   "plugin",

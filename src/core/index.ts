@@ -11,6 +11,10 @@ import { createCompaction } from "./compaction/auto-compaction.js";
 import type { CompactionSettings } from "./compaction/budget.js";
 import { addInstructions, nestedInstructionsOnRead } from "./context/instruction-hooks.js";
 import type { ProjectInstructions } from "./context/instructions.js";
+import { formatAfterEdit } from "./format/format-after-edit.js";
+import { Formatters, type FormattersOptions } from "./format/formatters.js";
+import { diagnosticsAfterEdit } from "./lsp/diagnostics-after-edit.js";
+import { LspService, type LspServiceOptions } from "./lsp/service.js";
 import { PermissionGate, type PermissionLink } from "./permission.js";
 import type { PermissionRules } from "./permission-rules.js";
 import { markInterruptedTurns } from "./recovery.js";
@@ -78,6 +82,12 @@ export interface CoreOptions {
   commands?: (directory: string) => CommandDefinition[];
   /** The user's home directory, where a command's `@~/…` points. */
   home?: string;
+  /** Formatters run after edit/write (config `formatter`); none when not given. */
+  formatters?: FormattersOptions;
+  /** Language servers checking files after edit/write (config `lsp`); none when not given. */
+  lsp?: Omit<LspServiceOptions, "onDiagnostics">;
+  /** Where a formatter failure is reported (serve: its log). */
+  onFormatError?: (message: string) => void;
 }
 
 export interface Core {
@@ -94,6 +104,10 @@ export interface Core {
   /** Where tool sources are added (MCP); the built-in tools are the source "builtin". */
   tools: ToolRegistry;
   version: string;
+  /** The formatters of a directory (GET /formatter); undefined when none were configured. */
+  formatters?: Formatters;
+  /** The language servers (GET /lsp, /find/symbol); undefined when none were configured. */
+  lsp?: LspService;
   /** Sessions that had a turn interrupted by the previous process's end (marked when this core was created). */
   interrupted: string[];
   shutdown(): Promise<void>;
@@ -135,6 +149,16 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     settings: (directory) => options.settings(directory).compaction ?? {},
   });
   const added = options.hooks ?? {};
+  const formatters = options.formatters ? new Formatters(options.formatters) : undefined;
+  // Language servers a killed moor left running are ended before this one starts any.
+  options.lsp?.record?.reapOrphans();
+  const lsp = options.lsp
+    ? new LspService({
+        ...options.lsp,
+        onDiagnostics: ({ serverID, path, directory }) =>
+          bus.publish("lsp.client.diagnostics", { serverID, path }, { directory }),
+      })
+    : undefined;
   const hooks = defaultTurnHooks(
     {
       store: options.store,
@@ -154,6 +178,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       ],
       afterTool: [
         ...(options.instructions ? [nestedInstructionsOnRead(options.instructions)] : []),
+        // Formatting first: the language servers check the file as it stays.
+        ...(formatters ? [formatAfterEdit(formatters, options.onFormatError)] : []),
+        ...(lsp ? [diagnosticsAfterEdit(lsp)] : []),
         ...(added.afterTool ?? []),
       ],
       overflow: [compaction.overflow, ...(added.overflow ?? [])],
@@ -213,8 +240,13 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     store: options.store,
     tools,
     version: options.version,
+    formatters,
+    lsp,
     interrupted,
-    shutdown: () => sessions.shutdown(),
+    shutdown: async () => {
+      await sessions.shutdown();
+      await lsp?.close();
+    },
   };
 }
 

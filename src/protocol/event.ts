@@ -53,6 +53,8 @@ export interface EventMap {
   "todo.updated": { sessionID: string; todos: Todo[] };
   /** Replayable hint: a tool wrote this file. */
   "file.edited": { file: string };
+  /** Replayable hint: a language server published diagnostics for `path` (an absolute file path). */
+  "lsp.client.diagnostics": { serverID: string; path: string };
   /** Replayable: a slash command's turn has run (its prompt is the message `messageID`, stored before). */
   "command.executed": { name: string; sessionID: string; arguments: string; messageID: string };
 }
@@ -94,4 +96,5 @@ export const EVENT_TYPES: readonly EventType[] = [
   "todo.updated",
   "file.edited",
   "command.executed",
+  "lsp.client.diagnostics",
 ];

@@ -12,6 +12,7 @@ import { LoginThrottle } from "./login-throttle.js";
 import { RouteRegistry } from "./openapi.js";
 import { eventRoutes } from "./routes/events.js";
 import { globalRoutes } from "./routes/global.js";
+import { lspRoutes } from "./routes/lsp.js";
 import { permissionRoutes } from "./routes/permission.js";
 import { sessionRoutes } from "./routes/session.js";
 import { trustRoutes } from "./routes/trust.js";
@@ -86,6 +87,7 @@ export function createMoorApp(deps: ServerDeps): MoorApp {
   sessionRoutes(ctx);
   permissionRoutes(ctx);
   trustRoutes(ctx);
+  lspRoutes(ctx);
   eventRoutes(ctx);
   webRoutes(ctx);
 
