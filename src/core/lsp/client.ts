@@ -47,8 +47,11 @@ const LANGUAGE_IDS: Record<string, string> = {
   ".pyi": "python",
 };
 
-/** After the first diagnostics of a file arrive, more may follow (syntax, then types): wait this long for them. */
-const SETTLE_MS = 150;
+/**
+ * After the first diagnostics of a file arrive, more may follow: typescript-language-server publishes the syntax
+ * pass first and the type check's result a little later. Wait this long after each for another.
+ */
+const SETTLE_MS = 300;
 
 export class LspClient {
   readonly pid: number | undefined;
