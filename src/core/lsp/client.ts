@@ -224,8 +224,22 @@ export class LspClient {
       this.killGroup("SIGKILL");
       await exited;
     }
-    // tsserver children may outlive the leader for a moment: the group gets a last SIGKILL.
+    // tsserver children may outlive the leader for a moment: the group gets a last SIGKILL, and is waited for
+    // (bounded), so that "stopped" means no process of it is left.
     this.killGroup("SIGKILL");
+    for (let wait = 0; wait < 40 && this.groupExists(); wait++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  private groupExists(): boolean {
+    if (this.pid === undefined) return false;
+    try {
+      process.kill(-this.pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private killGroup(signal: NodeJS.Signals): void {

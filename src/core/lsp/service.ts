@@ -58,6 +58,8 @@ interface Running {
   spec: ServerSpec;
   directory: string;
   failed: boolean;
+  /** Checks and symbol searches in progress: the idle timer runs only while there are none. */
+  busy: number;
   idle?: NodeJS.Timeout;
 }
 
@@ -76,6 +78,7 @@ export class LspService {
       specs.map(async (spec) => {
         const running = this.start(spec, directory);
         if (!running) return [];
+        this.use(running);
         try {
           return await running.client.check(file, this.options.diagnosticsTimeoutMs ?? 5000);
         } catch {
@@ -99,6 +102,7 @@ export class LspService {
     }
     const results = await Promise.all(
       servers.map(async (running) => {
+        this.use(running);
         try {
           return await running.client.workspaceSymbol(query);
         } catch {
@@ -160,7 +164,7 @@ export class LspService {
       },
     });
     if (client.pid) this.options.record?.add(client.pid);
-    const running: Running = { client, spec, directory: resolve(directory), failed: false };
+    const running: Running = { client, spec, directory: resolve(directory), failed: false, busy: 0 };
     this.running.set(key, running);
     this.touch(running);
     return running;
@@ -172,8 +176,19 @@ export class LspService {
     void this.stop(running);
   }
 
-  private touch(running: Running): void {
+  /** A use begins: no idle stop until it ends (a first start may take longer than the idle time). */
+  private use(running: Running): void {
+    running.busy++;
     if (running.idle) clearTimeout(running.idle);
+    running.idle = undefined;
+  }
+
+  /** A use ended (or the server just started): idle from now. */
+  private touch(running: Running): void {
+    running.busy = Math.max(0, running.busy - 1);
+    if (running.idle) clearTimeout(running.idle);
+    running.idle = undefined;
+    if (running.busy > 0 || running.failed) return;
     running.idle = setTimeout(() => void this.stop(running), this.options.idleMs ?? 5 * 60_000);
     running.idle.unref();
   }
