@@ -105,6 +105,8 @@ export default async function serve(options: ServeOptions): Promise<void> {
     void core.gate.closeOwned().catch(() => {});
     context.configs.close();
     await server.close();
+    // Language servers run in process groups of their own: stopped here, or they would outlive this process.
+    await core.lsp?.close().catch(() => {});
     if (Object.keys(core.sessions.allStatuses()).length === 0) store.closeNow();
     logger.flush?.();
     process.exit(0);
