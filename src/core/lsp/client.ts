@@ -196,6 +196,25 @@ export class LspClient {
     return this.diagnostics.get(path) ?? [];
   }
 
+  /**
+   * Opens a file the server has not seen (nothing when it has): typescript-language-server answers workspace/symbol
+   * only for projects with an open file.
+   */
+  async open(path: string): Promise<void> {
+    await this.ready;
+    if (this.versions.has(path)) return;
+    const text = await readFile(path, "utf8");
+    this.versions.set(path, 0);
+    const languageId = LANGUAGE_IDS[extname(path)] ?? "plaintext";
+    await this.connection.sendNotification("textDocument/didOpen", {
+      textDocument: { uri: pathToFileURL(path).href, languageId, version: 0, text },
+    });
+  }
+
+  get openFiles(): number {
+    return this.versions.size;
+  }
+
   async workspaceSymbol(query: string): Promise<WorkspaceSymbol[]> {
     await this.ready;
     const result = (await this.connection.sendRequest("workspace/symbol", { query })) as WorkspaceSymbol[] | null;

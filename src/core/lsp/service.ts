@@ -1,7 +1,8 @@
 // The language servers of every project moor works in: started lazily on the first edit of a matching file (one per
 // server and project root), stopped after they sat idle, all stopped when the core closes, and reaped at the next
 // start when a killed moor could not stop them (child-record.ts).
-import { extname, resolve } from "node:path";
+import { readdirSync } from "node:fs";
+import { extname, join, resolve } from "node:path";
 import { BUILTIN_SERVERS, projectRoot, type ServerContext } from "./builtin-servers.js";
 import type { LspChildRecord } from "./child-record.js";
 import { LspClient, type WorkspaceSymbol } from "./client.js";
@@ -104,6 +105,10 @@ export class LspService {
       servers.map(async (running) => {
         this.use(running);
         try {
+          if (running.client.openFiles === 0) {
+            const file = firstSourceFile(running.spec.root, running.spec.extensions);
+            if (file) await running.client.open(file);
+          }
           return await running.client.workspaceSymbol(query);
         } catch {
           return [];
@@ -250,4 +255,19 @@ export class LspService {
     }
     return specs;
   }
+}
+
+/** A file with one of `extensions` in `root` or its `src/` (not deeper: this only gives the server a project). */
+function firstSourceFile(root: string, extensions: readonly string[]): string | undefined {
+  for (const dir of [root, join(root, "src")]) {
+    try {
+      const name = readdirSync(dir, { withFileTypes: true }).find(
+        (entry) => entry.isFile() && extensions.includes(extname(entry.name)),
+      )?.name;
+      if (name) return join(dir, name);
+    } catch {
+      // No such directory.
+    }
+  }
+  return undefined;
 }
