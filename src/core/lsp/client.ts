@@ -4,13 +4,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { extname } from "node:path";
+import type { Readable, Writable } from "node:stream";
 import { pathToFileURL } from "node:url";
-import {
-  createMessageConnection,
-  type MessageConnection,
-  StreamMessageReader,
-  StreamMessageWriter,
-} from "vscode-jsonrpc/node.js";
+import type { MessageConnection } from "vscode-jsonrpc/node.js";
 import type { Diagnostic, Range } from "./diagnostic.js";
 
 export interface LspClientOptions {
@@ -56,7 +52,8 @@ const SETTLE_MS = 300;
 export class LspClient {
   readonly pid: number | undefined;
   private readonly child: ChildProcess;
-  private readonly connection: MessageConnection;
+  /** Set once vscode-jsonrpc is loaded (lazily: it costs start time, and most runs never start a server). */
+  private connection?: MessageConnection;
   private readonly diagnostics = new Map<string, Diagnostic[]>();
   private readonly versions = new Map<string, number>();
   private readonly waiters = new Set<{ path: string; wake(): void }>();
@@ -83,33 +80,34 @@ export class LspClient {
       this.child.on("exit", done);
       this.child.on("error", done);
     });
-    this.connection = createMessageConnection(
-      // stdio is "pipe": both streams exist.
-      new StreamMessageReader(this.child.stdout as NodeJS.ReadableStream as never),
-      new StreamMessageWriter(this.child.stdin as NodeJS.WritableStream as never),
-    );
     this.child.stdin?.on("error", () => {});
-    this.connection.onNotification(
-      "textDocument/publishDiagnostics",
-      (params: { uri: string; diagnostics: Diagnostic[] }) => {
-        const path = uriToPath(params.uri);
-        if (!path) return;
-        this.diagnostics.set(path, params.diagnostics);
-        for (const waiter of this.waiters) if (waiter.path === path) waiter.wake();
-        options.onDiagnostics?.(path);
-      },
-    );
-    // Servers ask these of their client; answering keeps them from waiting on us.
-    this.connection.onRequest("workspace/configuration", (params: { items?: unknown[] }) =>
-      (params.items ?? []).map(() => options.initialization ?? {}),
-    );
-    this.connection.onRequest("window/workDoneProgress/create", () => null);
-    this.connection.onRequest("client/registerCapability", () => null);
-    this.connection.onError(() => {});
-    this.connection.listen();
-    const rootUri = pathToFileURL(options.root).href;
-    const initialize = this.connection
-      .sendRequest("initialize", {
+    const initialize = import("vscode-jsonrpc/node.js").then(async (rpc) => {
+      const connection = rpc.createMessageConnection(
+        // stdio is "pipe": both streams exist.
+        new rpc.StreamMessageReader(this.child.stdout as Readable),
+        new rpc.StreamMessageWriter(this.child.stdin as Writable),
+      );
+      this.connection = connection;
+      connection.onNotification(
+        "textDocument/publishDiagnostics",
+        (params: { uri: string; diagnostics: Diagnostic[] }) => {
+          const path = uriToPath(params.uri);
+          if (!path) return;
+          this.diagnostics.set(path, params.diagnostics);
+          for (const waiter of this.waiters) if (waiter.path === path) waiter.wake();
+          options.onDiagnostics?.(path);
+        },
+      );
+      // Servers ask these of their client; answering keeps them from waiting on us.
+      connection.onRequest("workspace/configuration", (params: { items?: unknown[] }) =>
+        (params.items ?? []).map(() => options.initialization ?? {}),
+      );
+      connection.onRequest("window/workDoneProgress/create", () => null);
+      connection.onRequest("client/registerCapability", () => null);
+      connection.onError(() => {});
+      connection.listen();
+      const rootUri = pathToFileURL(options.root).href;
+      await connection.sendRequest("initialize", {
         processId: process.pid,
         rootUri,
         rootPath: options.root,
@@ -123,8 +121,9 @@ export class LspClient {
             publishDiagnostics: { versionSupport: true },
           },
         },
-      })
-      .then(() => this.connection.sendNotification("initialized", {}));
+      });
+      await connection.sendNotification("initialized", {});
+    });
     const timeout = options.startTimeoutMs ?? 30_000;
     this.ready = Promise.race([
       initialize,
@@ -136,6 +135,12 @@ export class LspClient {
       ),
     ]);
     this.ready.catch(() => this.stop());
+  }
+
+  /** The connection, once started (every caller awaited `ready` first). */
+  private get rpc(): MessageConnection {
+    if (!this.connection) throw new Error("the language server is not started");
+    return this.connection;
   }
 
   get running(): boolean {
@@ -166,11 +171,11 @@ export class LspClient {
     try {
       if (version === 0) {
         const languageId = LANGUAGE_IDS[extname(path)] ?? "plaintext";
-        await this.connection.sendNotification("textDocument/didOpen", {
+        await this.rpc.sendNotification("textDocument/didOpen", {
           textDocument: { uri, languageId, version, text },
         });
       } else {
-        await this.connection.sendNotification("textDocument/didChange", {
+        await this.rpc.sendNotification("textDocument/didChange", {
           textDocument: { uri, version },
           contentChanges: [{ text }],
         });
@@ -206,7 +211,7 @@ export class LspClient {
     const text = await readFile(path, "utf8");
     this.versions.set(path, 0);
     const languageId = LANGUAGE_IDS[extname(path)] ?? "plaintext";
-    await this.connection.sendNotification("textDocument/didOpen", {
+    await this.rpc.sendNotification("textDocument/didOpen", {
       textDocument: { uri: pathToFileURL(path).href, languageId, version: 0, text },
     });
   }
@@ -217,19 +222,22 @@ export class LspClient {
 
   async workspaceSymbol(query: string): Promise<WorkspaceSymbol[]> {
     await this.ready;
-    const result = (await this.connection.sendRequest("workspace/symbol", { query })) as WorkspaceSymbol[] | null;
+    const result = (await this.rpc.sendRequest("workspace/symbol", { query })) as WorkspaceSymbol[] | null;
     return (result ?? []).filter((symbol) => symbol.location && "range" in symbol.location);
   }
 
   /** Asks the server to shut down, then ends its group; resolves once the process is gone (bounded). */
   async stop(): Promise<void> {
     if (this.exited) return;
-    const graceful = (async () => {
-      await this.connection.sendRequest("shutdown");
-      await this.connection.sendNotification("exit");
-    })().catch(() => {});
-    await Promise.race([graceful, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
-    this.connection.dispose();
+    const connection = this.connection;
+    if (connection) {
+      const graceful = (async () => {
+        await connection.sendRequest("shutdown");
+        await connection.sendNotification("exit");
+      })().catch(() => {});
+      await Promise.race([graceful, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
+      connection.dispose();
+    }
     this.killGroup("SIGTERM");
     const exited = new Promise<void>((resolve) => {
       if (this.exited) resolve();
