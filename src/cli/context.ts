@@ -212,8 +212,12 @@ export async function openCore(context: CliContext, store: Store, extras: CoreEx
   });
   // Wrapped in place, not spread into a copy: `core.agents` is a getter that follows config reloads.
   const shutdown = core.shutdown;
+  // Language servers live in process groups of their own: a process that exits from a signal's handler ends them.
+  const killLanguageServers = () => core.lsp?.killNow();
+  process.once("exit", killLanguageServers);
   core.shutdown = () => {
     context.configs.close();
+    process.removeListener("exit", killLanguageServers);
     return shutdown();
   };
   return core;

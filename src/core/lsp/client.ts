@@ -269,6 +269,11 @@ export class LspClient {
     }
   }
 
+  /** Ends the group at once, without asking (the process is exiting and cannot wait for a shutdown). */
+  killNow(): void {
+    this.killGroup("SIGKILL");
+  }
+
   private killGroup(signal: NodeJS.Signals): void {
     if (this.pid === undefined) return;
     try {

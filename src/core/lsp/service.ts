@@ -143,6 +143,20 @@ export class LspService {
     await Promise.all([...this.running.values()].map((running) => this.stop(running)));
   }
 
+  /**
+   * Ends every server at once, synchronously: for a process that exits without a chance to close the core (a
+   * signal's handler calling exit). Their records are cleared, so the next start has nothing to reap.
+   */
+  killNow(): void {
+    this.closed = true;
+    for (const running of this.running.values()) {
+      if (running.idle) clearTimeout(running.idle);
+      running.client.killNow();
+      if (running.client.pid) this.options.record?.remove(running.client.pid);
+    }
+    this.running.clear();
+  }
+
   private start(spec: ServerSpec, directory: string): Running | undefined {
     if (this.closed) return undefined;
     const key = `${spec.id}\0${spec.root}`;

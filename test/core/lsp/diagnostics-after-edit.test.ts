@@ -1,8 +1,10 @@
 // A real typescript-language-server (moor's devDependency) checks what edit/write wrote: the file's errors reach the
 // model in the tool result, the server starts only on the first edit, and it is gone after idle and after close.
-import { writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { LspChildRecord } from "../../../src/core/lsp/child-record.js";
 import type { LspServiceOptions } from "../../../src/core/lsp/service.js";
 import { createEditTool } from "../../../src/core/tools/edit.js";
 import { createWriteTool } from "../../../src/core/tools/write.js";
@@ -126,6 +128,27 @@ describe("LSP diagnostics after edit/write", () => {
     for (const pid of pids) {
       expect(alive(pid)).toBe(false);
       expect(() => process.kill(-pid, 0)).toThrow();
+    }
+  }, 60_000);
+
+  it("killNow (a process exiting from a signal handler) ends the group at once and clears its record", async () => {
+    const recordDir = mkdtempSync(join(tmpdir(), "moor-lsp-record-"));
+    const recordFile = join(recordDir, "lsp-children.json");
+    try {
+      const { core } = await start(
+        [{ toolCalls: [{ name: "write", input: { filePath: "k.ts", content: "export const k = 1;\n" } }] }, {}],
+        { diagnosticsTimeoutMs: 1, record: new LspChildRecord(recordFile, process.pid) },
+      );
+      await run("go");
+      const pids = core.lsp?.pids() ?? [];
+      expect(pids).toHaveLength(1);
+      expect(JSON.parse(readFileSync(recordFile, "utf8"))).toHaveLength(1);
+      core.lsp?.killNow();
+      expect(await waitFor(() => !pids.some(alive))).toBe(true);
+      expect(core.lsp?.pids()).toEqual([]);
+      expect(JSON.parse(readFileSync(recordFile, "utf8"))).toEqual([]);
+    } finally {
+      rmSync(recordDir, { recursive: true, force: true });
     }
   }, 60_000);
 
