@@ -128,8 +128,9 @@ export default async function serve(options: ServeOptions): Promise<void> {
     // the turns themselves are marked interrupted by the next start, and a resume asks again.
     void core.gate.closeOwned().catch(() => {});
     context.configs.close();
-    // Every MCP child ends with the server (those of a killed server end at the next start).
-    await Promise.all([server.close(), core.mcp.close()]);
+    // Every MCP child ends with the server (those of a killed server end at the next start). Language servers run
+    // in process groups of their own: stopped here, or they would outlive this process.
+    await Promise.all([server.close(), core.mcp.close(), core.lsp?.close().catch(() => {})]);
     if (Object.keys(core.sessions.allStatuses()).length === 0) store.closeNow();
     logger.flush?.();
     process.exit(0);

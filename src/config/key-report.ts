@@ -25,6 +25,9 @@ const USED = new Set([
   "maxSteps",
   "shellEnv",
   "subagent",
+  // issue 17
+  "formatter",
+  "lsp",
 ]);
 
 /** OpenCode's config keys (its schema, 1.18.33, and the older TUI keys) that moor parses and does not act on. */
@@ -36,11 +39,9 @@ const IGNORED = new Set([
   "enabled_providers",
   "enterprise",
   "experimental",
-  "formatter",
   "keybinds",
   "layout",
   "logLevel",
-  "lsp",
   "mode",
   "plugin",
   "reference",

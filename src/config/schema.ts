@@ -74,6 +74,28 @@ export const McpConfig = z.discriminatedUnion("type", [
     .loose(),
 ]);
 export type McpConfig = z.infer<typeof McpConfig>;
+/** One formatter (OpenCode's `formatter.<name>`): a built-in's name changes or disables it, another name adds one. */
+export const FormatterConfig = z
+  .object({
+    disabled: z.boolean().optional(),
+    command: z.array(z.string()).min(1).optional(),
+    environment: z.record(z.string(), z.string()).optional(),
+    extensions: z.array(z.string()).optional(),
+  })
+  .loose();
+export type FormatterConfig = z.infer<typeof FormatterConfig>;
+
+/** One language server (OpenCode's `lsp.<name>`): a built-in's name changes or disables it, another name adds one. */
+export const LspServerConfig = z
+  .object({
+    disabled: z.boolean().optional(),
+    command: z.array(z.string()).min(1).optional(),
+    extensions: z.array(z.string()).optional(),
+    env: z.record(z.string(), z.string()).optional(),
+    initialization: z.record(z.string(), z.unknown()).optional(),
+  })
+  .loose();
+export type LspServerConfig = z.infer<typeof LspServerConfig>;
 
 export const MoorConfig = z
   .object({
@@ -109,6 +131,10 @@ export const MoorConfig = z
       })
       .loose()
       .optional(),
+    /** OpenCode's `formatter`: false turns every formatter off; per name a command (`$FILE`), extensions, env. */
+    formatter: z.union([z.literal(false), z.record(z.string(), FormatterConfig)]).optional(),
+    /** OpenCode's `lsp`: false turns language servers off; per name a command, extensions, env, initialization. */
+    lsp: z.union([z.literal(false), z.record(z.string(), LspServerConfig)]).optional(),
     /** Moor's own: environment variables kept for commands although moor holds them as secrets (README). */
     shellEnv: z
       .object({ passthrough: z.array(z.string()).optional() })

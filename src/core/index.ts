@@ -11,6 +11,10 @@ import { createCompaction } from "./compaction/auto-compaction.js";
 import type { CompactionSettings } from "./compaction/budget.js";
 import { addInstructions, nestedInstructionsOnRead } from "./context/instruction-hooks.js";
 import type { ProjectInstructions } from "./context/instructions.js";
+import { formatAfterEdit } from "./format/format-after-edit.js";
+import { Formatters, type FormattersOptions } from "./format/formatters.js";
+import { diagnosticsAfterEdit } from "./lsp/diagnostics-after-edit.js";
+import { LspService, type LspServiceOptions } from "./lsp/service.js";
 import { McpManager, type McpOptions } from "./mcp/manager.js";
 import { PermissionGate, type PermissionLink } from "./permission.js";
 import type { PermissionRules } from "./permission-rules.js";
@@ -86,6 +90,12 @@ export interface CoreOptions {
   home?: string;
   /** MCP servers (core/mcp/): nothing connects until `core.mcp.start()` (cli calls it once the process serves). */
   mcp?: McpOptions;
+  /** Formatters run after edit/write (config `formatter`); none when not given. */
+  formatters?: FormattersOptions;
+  /** Language servers checking files after edit/write (config `lsp`); none when not given. */
+  lsp?: Omit<LspServiceOptions, "onDiagnostics">;
+  /** Where a formatter failure is reported (serve: its log). */
+  onFormatError?: (message: string) => void;
 }
 
 export interface Core {
@@ -104,6 +114,10 @@ export interface Core {
   /** The MCP servers: their status, connecting and disconnecting them, an ACP session's own. */
   mcp: McpManager;
   version: string;
+  /** The formatters of a directory (GET /formatter); undefined when none were configured. */
+  formatters?: Formatters;
+  /** The language servers (GET /lsp, /find/symbol); undefined when none were configured. */
+  lsp?: LspService;
   /** Sessions that had a turn interrupted by the previous process's end (marked when this core was created). */
   interrupted: string[];
   shutdown(): Promise<void>;
@@ -168,6 +182,16 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     settings: (directory) => options.settings(directory).compaction ?? {},
   });
   const added = options.hooks ?? {};
+  const formatters = options.formatters ? new Formatters(options.formatters) : undefined;
+  // Language servers a killed moor left running are ended before this one starts any.
+  options.lsp?.record?.reapOrphans();
+  const lsp = options.lsp
+    ? new LspService({
+        ...options.lsp,
+        onDiagnostics: ({ serverID, path, directory }) =>
+          bus.publish("lsp.client.diagnostics", { serverID, path }, { directory }),
+      })
+    : undefined;
   const hooks = defaultTurnHooks(
     {
       store: options.store,
@@ -190,6 +214,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       afterStep: [subagents.afterStep, ...(added.afterStep ?? [])],
       afterTool: [
         ...(options.instructions ? [nestedInstructionsOnRead(options.instructions)] : []),
+        // Formatting first: the language servers check the file as it stays.
+        ...(formatters ? [formatAfterEdit(formatters, options.onFormatError)] : []),
+        ...(lsp ? [diagnosticsAfterEdit(lsp)] : []),
         ...(added.afterTool ?? []),
       ],
       overflow: [compaction.overflow, ...(added.overflow ?? [])],
@@ -250,10 +277,13 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     tools,
     mcp,
     version: options.version,
+    formatters,
+    lsp,
     interrupted,
     shutdown: async () => {
       await sessions.shutdown();
       await mcp.close();
+      await lsp?.close();
     },
   };
 }

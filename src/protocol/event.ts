@@ -53,6 +53,8 @@ export interface EventMap {
   "todo.updated": { sessionID: string; todos: Todo[] };
   /** Replayable hint: a tool wrote this file. */
   "file.edited": { file: string };
+  /** Replayable hint: a language server published diagnostics for `path` (an absolute file path). */
+  "lsp.client.diagnostics": { serverID: string; path: string };
   /** Replayable: a slash command's turn has run (its prompt is the message `messageID`, stored before). */
   "command.executed": { name: string; sessionID: string; arguments: string; messageID: string };
   /** Replayable hint: an MCP server's tools changed (connected, refreshed, dropped); GET /mcp has the status. */
@@ -97,4 +99,5 @@ export const EVENT_TYPES: readonly EventType[] = [
   "file.edited",
   "command.executed",
   "mcp.tools.changed",
+  "lsp.client.diagnostics",
 ];

@@ -12,6 +12,7 @@ import { LoginThrottle } from "./login-throttle.js";
 import { RouteRegistry } from "./openapi.js";
 import { eventRoutes } from "./routes/events.js";
 import { globalRoutes } from "./routes/global.js";
+import { lspRoutes } from "./routes/lsp.js";
 import { mcpRoutes } from "./routes/mcp.js";
 import { permissionRoutes } from "./routes/permission.js";
 import { sessionRoutes } from "./routes/session.js";
@@ -88,6 +89,7 @@ export function createMoorApp(deps: ServerDeps): MoorApp {
   permissionRoutes(ctx);
   trustRoutes(ctx);
   mcpRoutes(ctx);
+  lspRoutes(ctx);
   eventRoutes(ctx);
   webRoutes(ctx);
 
