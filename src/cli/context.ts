@@ -189,6 +189,7 @@ export async function openCore(context: CliContext, store: Store, extras: CoreEx
         maxSteps: config.maxSteps,
         autoApprove: extras.autoApprove,
         compaction: config.compaction,
+        snapshot: config.snapshot,
       };
     },
     resolveModel: models,
@@ -204,6 +205,7 @@ export async function openCore(context: CliContext, store: Store, extras: CoreEx
     instructions: projectInstructionsFor(context, extras.configLog?.warn),
     commands: (directory) => configuredCommands(context, directory),
     home: homedir(),
+    snapshots: { dir: context.paths.snapshot, home: homedir() },
   });
   // Wrapped in place, not spread into a copy: `core.agents` is a getter that follows config reloads.
   const shutdown = core.shutdown;

@@ -19,6 +19,7 @@ const USED = new Set([
   "command",
   "compaction",
   "instructions",
+  "snapshot",
   // moor's own
   "maxSteps",
   "shellEnv",
@@ -47,7 +48,6 @@ const IGNORED = new Set([
   "share",
   "shell",
   "skills",
-  "snapshot",
   "subagent_depth",
   "theme",
   "tool_output",

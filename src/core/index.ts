@@ -16,6 +16,8 @@ import type { PermissionRules } from "./permission-rules.js";
 import { markInterruptedTurns } from "./recovery.js";
 import { DEFAULT_RETRY, type RetryPolicy } from "./retry.js";
 import { SessionService } from "./session.js";
+import { type SnapshotOptions, SnapshotService } from "./snapshots/service.js";
+import { stepSnapshotHooks } from "./snapshots/step-snapshots.js";
 import type { TitleOptions } from "./titles/title-writer.js";
 import { sessionTodoList } from "./todo-list.js";
 import { type AgentToolFilter, StaticToolSource, ToolRegistry } from "./tools/registry.js";
@@ -32,6 +34,8 @@ export interface CoreSettings {
   autoApprove?: boolean;
   /** Config `compaction` (OpenCode's keys: auto, prune, reserved). */
   compaction?: CompactionSettings;
+  /** Config `snapshot`: false turns snapshots (and so revert) off for the directory. */
+  snapshot?: boolean;
 }
 
 export interface CoreOptions {
@@ -78,6 +82,11 @@ export interface CoreOptions {
   commands?: (directory: string) => CommandDefinition[];
   /** The user's home directory, where a command's `@~/…` points. */
   home?: string;
+  /**
+   * Where the projects' shadow repositories live (core/snapshots/): each step's changed files, complete diffs,
+   * revert and unrevert. No snapshots without it.
+   */
+  snapshots?: SnapshotOptions;
 }
 
 export interface Core {
@@ -94,6 +103,8 @@ export interface Core {
   /** Where tool sources are added (MCP); the built-in tools are the source "builtin". */
   tools: ToolRegistry;
   version: string;
+  /** The projects' shadow repositories, when snapshots are on (moor debug paths reports their size). */
+  snapshots?: SnapshotService;
   /** Sessions that had a turn interrupted by the previous process's end (marked when this core was created). */
   interrupted: string[];
   shutdown(): Promise<void>;
@@ -134,6 +145,25 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     now,
     settings: (directory) => options.settings(directory).compaction ?? {},
   });
+  const snapshots = options.snapshots
+    ? new SnapshotService(options.snapshots, (directory, reason, sessionID) => {
+        // Once per directory: the session goes on, but nothing it changes there can be undone.
+        const message = `Snapshots are off for ${directory}: ${reason}. Changes made here cannot be undone.`;
+        bus.publish(
+          "session.error",
+          { sessionID, error: { name: "UnknownError", kind: "snapshot", data: { message } } },
+          { directory, sessionID },
+        );
+      })
+    : undefined;
+  const snapshotHooks = snapshots
+    ? stepSnapshotHooks({
+        store: options.store,
+        snapshots,
+        enabled: (directory) => options.settings(directory).snapshot !== false,
+        now,
+      })
+    : {};
   const added = options.hooks ?? {};
   const hooks = defaultTurnHooks(
     {
@@ -150,8 +180,11 @@ export async function createCore(options: CoreOptions): Promise<Core> {
         ...(options.instructions ? [addInstructions(options.instructions)] : []),
         // Compaction sees the whole plan (instructions included), before hooks that add to it.
         compaction.prepareStep,
+        ...(snapshotHooks.prepareStep ?? []),
         ...(added.prepareStep ?? []),
       ],
+      beforeTool: [...(snapshotHooks.beforeTool ?? []), ...(added.beforeTool ?? [])],
+      afterStep: [...(snapshotHooks.afterStep ?? []), ...(added.afterStep ?? [])],
       afterTool: [
         ...(options.instructions ? [nestedInstructionsOnRead(options.instructions)] : []),
         ...(added.afterTool ?? []),
@@ -190,6 +223,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     resolveModel: options.resolveModel,
     titles: options.titles,
     summarize: compaction.summarize,
+    snapshots,
   });
   const commands = new CommandService({
     sessions,
@@ -214,7 +248,11 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     tools,
     version: options.version,
     interrupted,
-    shutdown: () => sessions.shutdown(),
+    snapshots,
+    shutdown: async () => {
+      await sessions.shutdown();
+      await snapshots?.settled();
+    },
   };
 }
 
