@@ -409,9 +409,9 @@ export class SessionService {
   }
 
   /** Undoes a revert: the files as the revert found them, the messages shown again. */
-  async unrevert(id: string): Promise<Session> {
+  async unrevert(id: string, force?: boolean): Promise<Session> {
     await this.get(id);
-    return this.inOrder(id, async () => this.reverts.unrevert(await this.get(id)));
+    return this.inOrder(id, async () => this.reverts.unrevert(await this.get(id), force));
   }
 
   private enqueue(session: Session, turn: QueuedTurn): void {

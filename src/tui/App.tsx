@@ -1,6 +1,7 @@
 import { Box, Text, useApp, useInput } from "ink";
 import { useCallback, useEffect, useReducer, useRef, useState } from "react";
 import { descendantsOf, type MoorClient } from "../client/index.js";
+import { visibleMessages } from "../client/undo-redo.js";
 import { initialView, viewReducer } from "../client/view-model.js";
 import { type PermissionReply, parseSlashCommand, type Session } from "../protocol/index.js";
 import { PermissionPrompt } from "./PermissionPrompt.js";
@@ -9,6 +10,7 @@ import { SessionPicker } from "./SessionPicker.js";
 import { StatusLine } from "./StatusLine.js";
 import { Transcript } from "./Transcript.js";
 import { TrustBanner } from "./TrustBanner.js";
+import { undoRedoCommand } from "./undo-redo-command.js";
 import { CLIENT_COMMANDS, useServerCommands } from "./useCommands.js";
 import { usePrimaryAgents } from "./usePrimaryAgents.js";
 
@@ -24,6 +26,8 @@ export interface AppProps {
 export function App({ client, url, initialSession, giveUpAfterMs, onExit }: AppProps) {
   const { exit } = useApp();
   const [view, dispatch] = useReducer(viewReducer, initialView);
+  const viewRef = useRef(view);
+  viewRef.current = view;
   const [expanded, setExpanded] = useState(false);
   // The agent for the next prompt, one of the server's primary agents (the server enforces what each may do).
   const agents = usePrimaryAgents(client);
@@ -135,6 +139,8 @@ export function App({ client, url, initialSession, giveUpAfterMs, onExit }: AppP
       const trimmed = text.trim();
       if (trimmed === "/detach" || trimmed === "/quit") return quit("detached; the server keeps working");
       if (trimmed === "/sessions") return showPicker();
+      const undone = await undoRedoCommand(trimmed, client, viewRef.current);
+      if (undone) return dispatch({ type: "notice", text: undone });
       if (trimmed === "/resume") {
         // Continues a turn a server restart interrupted (completed tool calls are not repeated).
         if (sessionRef.current) await client.resume(sessionRef.current);
@@ -202,7 +208,7 @@ export function App({ client, url, initialSession, giveUpAfterMs, onExit }: AppP
   const busy = view.status.type !== "idle";
   return (
     <Box flexDirection="column">
-      <Transcript messages={view.messages} expanded={expanded} />
+      <Transcript messages={visibleMessages(view.messages, view.session?.revert)} expanded={expanded} />
       {picker ? <SessionPicker sessions={picker.sessions} selected={picker.selected} /> : null}
       {view.permissions[0] ? (
         <PermissionPrompt request={view.permissions[0]} fromChild={view.permissions[0].sessionID !== view.sessionID} />

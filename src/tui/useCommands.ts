@@ -9,6 +9,8 @@ export const CLIENT_COMMANDS: SlashEntry[] = [
   { name: "new", description: "start a new session" },
   { name: "resume", description: "continue a turn a restart interrupted" },
   { name: "compact", description: "summarize the session so far (compaction)" },
+  { name: "undo", description: "undo the last prompt's file changes and hide it" },
+  { name: "redo", description: "bring back what /undo took back" },
   { name: "detach", description: "leave; the server keeps working" },
 ];
 

@@ -5,6 +5,8 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createOpencodeClient } from "@opencode-ai/sdk";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
+import { MoorClient } from "../../src/client/index.js";
+import { redo, undo, visibleMessages } from "../../src/client/undo-redo.js";
 import { makeTempHome, type TempHome } from "../fakes/config.js";
 import { type FakeLlm, startFakeLlm } from "../fakes/llm-server.js";
 import { runMoor } from "../fakes/moor-process.js";
@@ -82,4 +84,41 @@ it("reverts and unreverts a bash step's change through OpenCode's SDK, with 409s
 
   const paths = await runMoor(["debug", "paths"], { env: home.env, cwd: home.project });
   expect(paths.stdout).toMatch(/snapshot use\s+\d+(\.\d)? (KB|MB)/);
+});
+
+it("/undo and /redo (client/undo-redo.ts, used by moor attach and the web page) step back and forth one prompt", async () => {
+  home = makeTempHome(llm.url, { permission: { edit: "allow", bash: "allow" } });
+  server = await startServe(home.env, [], home.project);
+  const client = new MoorClient({ baseUrl: server.url });
+  let session = await client.createSession({});
+  llm.script(
+    { toolCalls: [{ name: "bash", args: { command: "echo one > one.txt" } }] },
+    { text: "first" },
+    { toolCalls: [{ name: "bash", args: { command: "echo two > two.txt" } }] },
+    { text: "second" },
+  );
+  await client.prompt(session.id, { parts: [{ type: "text", text: "one" }] });
+  await client.prompt(session.id, { parts: [{ type: "text", text: "two" }] });
+  const messages = (await client.messageSnapshot(session.id)).messages;
+  const exists = (file: string) => existsSync(`${home.project}/${file}`);
+
+  expect(await undo(client, session, messages)).toContain("undone");
+  session = await client.getSession(session.id);
+  expect([exists("one.txt"), exists("two.txt")]).toEqual([true, false]);
+  expect(visibleMessages(messages, session.revert).filter((m) => m.info.role === "user")).toHaveLength(1);
+
+  await undo(client, session, messages);
+  session = await client.getSession(session.id);
+  expect([exists("one.txt"), exists("two.txt")]).toEqual([false, false]);
+  expect(visibleMessages(messages, session.revert)).toEqual([]);
+
+  await redo(client, session, messages);
+  session = await client.getSession(session.id);
+  expect([exists("one.txt"), exists("two.txt")]).toEqual([true, false]);
+
+  await redo(client, session, messages);
+  session = await client.getSession(session.id);
+  expect(session.revert).toBeUndefined();
+  expect([exists("one.txt"), exists("two.txt")]).toEqual([true, true]);
+  expect(await redo(client, session, messages)).toBe("nothing to redo");
 });

@@ -49,14 +49,16 @@ export class RevertConflictError extends CoreError {
   }
 }
 
-/** The files whose content now differs from the agent's last version of them. */
-export async function changedSince(repo: ShadowRepo, scope: RevertScope, skip: Set<string>): Promise<string[]> {
-  const files = scope.files.filter((file) => !skip.has(file));
+/**
+ * The files whose content now differs from what is expected of them: `expected` maps a file to the tree holding its
+ * expected version (the agent's last, or what a revert left); a file without a recorded tree is not judged.
+ */
+export async function changedSince(repo: ShadowRepo, expected: Map<string, string | undefined>): Promise<string[]> {
+  const files = [...expected.keys()];
   const current = await repo.current(files);
   const byTree = new Map<string, string[]>();
   for (const file of files) {
-    // A step whose end was not recorded: the agent's version is unknown, so the file is not judged.
-    const tree = scope.after.get(file);
+    const tree = expected.get(file);
     if (tree) byTree.set(tree, [...(byTree.get(tree) ?? []), file]);
   }
   const conflicts: string[] = [];
@@ -65,6 +67,14 @@ export async function changedSince(repo: ShadowRepo, scope: RevertScope, skip: S
     for (const file of group) if (blobs.get(file) !== current.get(file)) conflicts.push(file);
   }
   return conflicts.sort();
+}
+
+/** What the disk should hold now: the agent's last version, or for a file a revert in effect restored, its before. */
+function expectedNow(scope: RevertScope, previous?: RevertScope): Map<string, string | undefined> {
+  const expected = new Map<string, string | undefined>();
+  for (const file of scope.files) expected.set(file, scope.after.get(file));
+  for (const file of previous?.files ?? []) expected.set(file, previous?.before.get(file));
+  return expected;
 }
 
 /** Restores every file of the scope to the tree before its first change; answers the session's `revert` field. */
@@ -76,14 +86,14 @@ export async function applyRevert(
   trackNow: () => Promise<string | undefined>,
   previous?: { revert: SessionRevert; scope: RevertScope },
 ): Promise<SessionRevert> {
-  // Files a previous revert already put back are as that revert left them: the agent's version is not on disk.
-  const skip = new Set(previous?.scope.files ?? []);
   if (!input.force) {
-    const conflicts = await changedSince(repo, scope, skip);
+    const conflicts = await changedSince(repo, expectedNow(scope, previous?.scope));
     if (conflicts.length > 0) throw new RevertConflictError(conflicts);
   }
   const snapshot = previous?.revert.snapshot ?? (await trackNow());
   if (!snapshot) throw new Error(`The files of ${session.directory} could not be recorded before the revert.`);
+  // A revert in effect is undone first (OpenCode does the same), so the new one starts from the agent's state.
+  if (previous) await repo.restore(snapshot, previous.scope.files);
   const byTree = new Map<string, string[]>();
   for (const file of scope.files) {
     const tree = scope.before.get(file) as string;
@@ -91,7 +101,16 @@ export async function applyRevert(
   }
   for (const [tree, files] of byTree) await repo.restore(tree, files);
   const now = await trackNow();
-  const files = [...new Set([...scope.files, ...skip])];
+  const files = [...new Set([...scope.files, ...(previous?.scope.files ?? [])])];
   const diff = now ? await repo.patchText(snapshot, now, files) : "";
   return { messageID: input.messageID, ...(input.partID ? { partID: input.partID } : {}), snapshot, diff };
+}
+
+/** Puts back what a revert found (its snapshot), unless a file was changed by hand since the revert (then refused). */
+export async function applyUnrevert(repo: ShadowRepo, snapshot: string, scope: RevertScope, force?: boolean) {
+  if (!force) {
+    const conflicts = await changedSince(repo, expectedNow({ files: [], before: new Map(), after: new Map() }, scope));
+    if (conflicts.length > 0) throw new RevertConflictError(conflicts);
+  }
+  await repo.restore(snapshot, scope.files);
 }

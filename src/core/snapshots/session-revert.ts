@@ -5,7 +5,7 @@ import type { FileDiff, MessageWithParts, Session } from "../../protocol/index.j
 import type { Store } from "../../storage/port.js";
 import { CoreError, notFound } from "../errors.js";
 import { sessionDiff } from "../session-diff.js";
-import { applyRevert, revertScope } from "./revert.js";
+import { applyRevert, applyUnrevert, revertScope } from "./revert.js";
 import type { SnapshotService } from "./service.js";
 import { snapshotDiff } from "./snapshot-diff.js";
 
@@ -56,14 +56,14 @@ export class SessionReverts {
     return this.write({ ...session, revert });
   }
 
-  async unrevert(session: Session): Promise<Session> {
+  async unrevert(session: Session, force?: boolean): Promise<Session> {
     this.refuseWhileBusy(session, "unrevert");
     const { revert } = session;
     if (!revert) return session;
     const messages = await this.options.store.listMessages(session.id);
     if (revert.snapshot) {
       const scope = revertScope(messages, revert.messageID, revert.partID);
-      await this.repoOf(session).restore(revert.snapshot, scope.files);
+      await applyUnrevert(this.repoOf(session), revert.snapshot, scope, force);
     }
     return this.write({ ...session, revert: undefined });
   }

@@ -1,7 +1,8 @@
-// Snapshots around each step, as turn hooks: the tree at the step's start (recorded while the model call is on
-// the wire; a tool call waits for it, so no tool can change a file before it is recorded) and at its end, and a
-// `patch` part naming every file that changed between them — whatever changed it, a tool or a command. The
-// step-start and step-finish parts carry the two trees (`snapshot`), as in OpenCode; revert reads them.
+// Snapshots around each step, as turn hooks: the tree before the step's first tool call (each call waits for it, so
+// no tool changes a file before it is recorded) and at the step's end, and a `patch` part naming every file that
+// changed between them — whatever changed it, a tool or a command. A step without tool calls changes no file and
+// costs no snapshot, so the first delta never waits for or competes with git. The step-start and step-finish parts
+// carry the two trees (`snapshot`), as in OpenCode; revert reads them.
 import { newId, type Part } from "../../protocol/index.js";
 import type { Store } from "../../storage/port.js";
 import type { TurnHooks } from "../turn/hooks.js";
@@ -9,10 +10,10 @@ import type { TurnRequest } from "../turn/types.js";
 import type { SnapshotService } from "./service.js";
 
 interface TurnSnapshots {
-  /** The current step's start tree (undefined: not snapshotted). */
+  /** The current step's start tree, once a tool call asked for it (undefined inside: not snapshotted). */
   start?: Promise<string | undefined>;
   started: boolean;
-  /** The previous step's end tree: the next step's start, with no second look at the disk. */
+  /** The last recorded end tree of this turn: no file changed since (only the model spoke), so it is the start. */
   end?: string;
 }
 
@@ -29,21 +30,10 @@ export function stepSnapshotHooks(options: StepSnapshotOptions): Partial<TurnHoo
   return {
     prepareStep: [
       (_plan, { request }) => {
-        const directory = request.session.directory;
-        if (!options.enabled(directory)) return undefined;
-        const previous = turns.get(request);
-        const state: TurnSnapshots = { started: false };
-        state.start = previous?.end
-          ? Promise.resolve(previous.end)
-          : options.snapshots.track(directory, request.session.id);
-        state.start.then(
-          () => {
-            state.started = true;
-          },
-          () => {
-            state.started = true;
-          },
-        );
+        if (!options.enabled(request.session.directory)) return undefined;
+        const state = turns.get(request) ?? { started: false };
+        state.start = undefined;
+        state.started = false;
         turns.set(request, state);
         return undefined;
       },
@@ -51,8 +41,18 @@ export function stepSnapshotHooks(options: StepSnapshotOptions): Partial<TurnHoo
     beforeTool: [
       (_call, request) => {
         const state = turns.get(request);
-        // Synchronous once the start is recorded, so a tool is marked running in the tick its call arrived.
-        if (!state?.start || state.started) return undefined;
+        if (!state) return undefined;
+        if (!state.start) {
+          const { session } = request;
+          const start = state.end ? Promise.resolve(state.end) : options.snapshots.track(session.directory, session.id);
+          state.start = start;
+          const settle = () => {
+            if (state.start === start) state.started = true;
+          };
+          start.then(settle, settle);
+        }
+        // Synchronous once the start is recorded, so a later call is marked running in the tick it arrived.
+        if (state.started) return undefined;
         return state.start.then(() => undefined);
       },
     ],
@@ -62,6 +62,7 @@ export function stepSnapshotHooks(options: StepSnapshotOptions): Partial<TurnHoo
         if (!state?.start) return undefined;
         const start = await state.start.catch(() => undefined);
         state.start = undefined;
+        state.end = undefined;
         if (!start) return undefined;
         const { session } = request;
         const end = await options.snapshots.track(session.directory, session.id);

@@ -21,6 +21,7 @@ const Fork = z.object({ messageID: z.string().optional() }).loose();
 const Revert = z
   .object({ messageID: z.string().min(1), partID: z.string().min(1).optional(), force: z.boolean().optional() })
   .loose();
+const Unrevert = z.object({ force: z.boolean().optional() }).loose();
 const DiffQuery = z.object({ messageID: z.string().optional() }).loose();
 /** OpenCode's body names the model to summarize with; moor also takes none (the session's last prompt's model). */
 const Summarize = z
@@ -354,11 +355,12 @@ export function sessionRoutes(ctx: RouteContext): void {
       method: "post",
       path: "/session/:sessionID/unrevert",
       operationId: "session.unrevert",
-      summary: "Undo a revert: the files and messages as they were before it",
+      summary: "Undo a revert: the files and messages as they were before it (409 on files changed by hand since)",
       tag,
+      body: Unrevert,
       response: Session,
     },
-    async (c) => c.json(await sessions.unrevert(id(c))),
+    async (c) => c.json(await sessions.unrevert(id(c), (await readBody(c, Unrevert)).force)),
   );
   route(
     ctx,
