@@ -1,14 +1,17 @@
 /** @jsxImportSource preact */
 // One session: header (title with rename, directory, status, tokens and cost, delete), todos, the transcript
 // (history, then the live stream as events fold into the view state) and the prompt box.
+import { Fragment } from "preact";
 import { useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { MoorClient, ProviderList } from "../client/index.js";
+import { visibleMessages } from "../client/undo-redo.js";
 import type { ViewState } from "../client/view-model.js";
 import { type Agent, parseSlashCommand, type Todo } from "../protocol/index.js";
 import { formatCost, shortDirectory, tokenSummary } from "./format.js";
 import { MessageView } from "./MessageView.js";
 import { PromptBox } from "./PromptBox.js";
 import { StatusBadge } from "./SessionList.js";
+import { RevertBar, UndoButton } from "./UndoControls.js";
 import { useCommands } from "./useCommands.js";
 
 interface Props {
@@ -191,9 +194,15 @@ export function SessionView(props: Props) {
         }}
       >
         {view.messages.length === 0 && <p class="empty">Nothing here yet: send a prompt.</p>}
-        {view.messages.map((message) => (
-          <MessageView key={message.info.id} message={message} />
+        {visibleMessages(view.messages, session.revert).map((message) => (
+          <Fragment key={message.info.id}>
+            <MessageView message={message} />
+            {message.info.role === "user" && !busy && (
+              <UndoButton client={client} session={session} messageID={message.info.id} onError={onError} />
+            )}
+          </Fragment>
         ))}
+        <RevertBar client={client} session={session} onError={onError} />
         {busy && <div class="working">working…</div>}
         {view.notice && <div class="error-line">{view.notice}</div>}
       </div>
