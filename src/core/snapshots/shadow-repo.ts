@@ -73,7 +73,7 @@ export class ShadowRepo {
       }
       if (drop.length > 0) {
         await this.git(
-          ["rm", "--cached", "-q", "--ignore-unmatch", "--pathspec-from-file=-", "--pathspec-file-nul"],
+          ["rm", "--cached", "-f", "-q", "--ignore-unmatch", "--pathspec-from-file=-", "--pathspec-file-nul"],
           nulList(drop),
         );
       }
