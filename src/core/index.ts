@@ -156,14 +156,21 @@ export async function createCore(options: CoreOptions): Promise<Core> {
         );
       })
     : undefined;
-  const snapshotHooks = snapshots
+  const stepSnapshots = snapshots
     ? stepSnapshotHooks({
         store: options.store,
         snapshots,
         enabled: (directory) => options.settings(directory).snapshot !== false,
         now,
       })
-    : {};
+    : undefined;
+  const snapshotHooks = stepSnapshots?.hooks ?? {};
+  if (stepSnapshots) {
+    // A step that failed or was aborted after a tool ran: its end is recorded once the turn is over.
+    bus.subscribe(({ event }) => {
+      if (event.type === "session.idle") stepSnapshots.settle(event.properties.sessionID).catch(() => {});
+    });
+  }
   const added = options.hooks ?? {};
   const hooks = defaultTurnHooks(
     {

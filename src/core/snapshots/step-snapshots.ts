@@ -25,9 +25,57 @@ export interface StepSnapshotOptions {
   now(): number;
 }
 
-export function stepSnapshotHooks(options: StepSnapshotOptions): Partial<TurnHooks> {
+export interface StepSnapshots {
+  hooks: Partial<TurnHooks>;
+  /**
+   * A session's turn ended (`session.idle`): a step that failed or was aborted after its first tool call had no
+   * afterStep, so its end is recorded now, with its patch part; nothing when every step was recorded.
+   */
+  settle(sessionID: string): Promise<void>;
+}
+
+export function stepSnapshotHooks(options: StepSnapshotOptions): StepSnapshots {
   const turns = new WeakMap<TurnRequest, TurnSnapshots>();
-  return {
+  /** Per session, the step whose start tree was taken and whose end is not recorded yet. */
+  const open = new Map<string, { request: TurnRequest; messageID: string }>();
+
+  /** Records the step's end tree, and writes its two trees and its patch part (when files changed). */
+  async function finish(state: TurnSnapshots, request: TurnRequest, messageID: string, parts: readonly Part[]) {
+    const start = await state.start?.catch(() => undefined);
+    state.start = undefined;
+    state.end = undefined;
+    if (!start) return;
+    const { session } = request;
+    const end = await options.snapshots.track(session.directory, session.id);
+    const repo = options.snapshots.repo(session.directory);
+    if (!end || !repo) return;
+    state.end = end;
+    const files = await repo.changedFiles(start, end);
+    const changed: Part[] = [];
+    for (const part of parts) {
+      if (part.type === "step-start") changed.push({ ...part, snapshot: start });
+      if (part.type === "step-finish") changed.push({ ...part, snapshot: end });
+    }
+    if (files.length > 0) {
+      changed.push({
+        id: newId("prt", options.now()),
+        sessionID: session.id,
+        messageID,
+        type: "patch",
+        hash: start,
+        files,
+      });
+    }
+    const time = options.now();
+    await options.store.commit({ directory: session.directory, sessionID: session.id }, (tx) => {
+      for (const part of changed) {
+        tx.putPart(part);
+        tx.emit("message.part.updated", { sessionID: session.id, part, time });
+      }
+    });
+  }
+
+  const hooks: Partial<TurnHooks> = {
     prepareStep: [
       (_plan, { request }) => {
         if (!options.enabled(request.session.directory)) return undefined;
@@ -39,13 +87,14 @@ export function stepSnapshotHooks(options: StepSnapshotOptions): Partial<TurnHoo
       },
     ],
     beforeTool: [
-      (_call, request) => {
+      (call, request) => {
         const state = turns.get(request);
         if (!state) return undefined;
         if (!state.start) {
           const { session } = request;
           const start = state.end ? Promise.resolve(state.end) : options.snapshots.track(session.directory, session.id);
           state.start = start;
+          open.set(session.id, { request, messageID: call.messageID });
           const settle = () => {
             if (state.start === start) state.started = true;
           };
@@ -60,41 +109,21 @@ export function stepSnapshotHooks(options: StepSnapshotOptions): Partial<TurnHoo
       async (report, _decision, request) => {
         const state = turns.get(request);
         if (!state?.start) return undefined;
-        const start = await state.start.catch(() => undefined);
-        state.start = undefined;
-        state.end = undefined;
-        if (!start) return undefined;
-        const { session } = request;
-        const end = await options.snapshots.track(session.directory, session.id);
-        const repo = options.snapshots.repo(session.directory);
-        if (!end || !repo) return undefined;
-        state.end = end;
-        const files = await repo.changedFiles(start, end);
-        const { message } = report;
-        const changed: Part[] = [];
-        for (const part of message.parts) {
-          if (part.type === "step-start") changed.push({ ...part, snapshot: start });
-          if (part.type === "step-finish") changed.push({ ...part, snapshot: end });
-        }
-        if (files.length > 0) {
-          changed.push({
-            id: newId("prt", options.now()),
-            sessionID: session.id,
-            messageID: message.info.id,
-            type: "patch",
-            hash: start,
-            files,
-          });
-        }
-        const time = options.now();
-        await options.store.commit({ directory: session.directory, sessionID: session.id }, (tx) => {
-          for (const part of changed) {
-            tx.putPart(part);
-            tx.emit("message.part.updated", { sessionID: session.id, part, time });
-          }
-        });
+        if (open.get(request.session.id)?.request === request) open.delete(request.session.id);
+        await finish(state, request, report.message.info.id, report.message.parts);
         return undefined;
       },
     ],
+  };
+  return {
+    hooks,
+    async settle(sessionID) {
+      const entry = open.get(sessionID);
+      if (!entry) return;
+      open.delete(sessionID);
+      const state = turns.get(entry.request);
+      if (!state?.start) return;
+      await finish(state, entry.request, entry.messageID, await options.store.listParts(entry.messageID));
+    },
   };
 }

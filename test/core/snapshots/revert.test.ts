@@ -153,6 +153,29 @@ describe.each([
   });
 });
 
+describe("a step that is aborted", () => {
+  it("still gets its patch part once the turn is over, and its change can be reverted", async () => {
+    const { fixture, project } = await open(
+      [{ toolCalls: [{ name: "bash", input: { command: "echo partial > partial.txt && sleep 20" } }] }],
+      { git: false },
+    );
+    const { sessions } = fixture.core;
+    const session = await sessions.create({ directory: project });
+    const { user, done } = await sessions.submit(session.id, { parts: [{ type: "text", text: "go" }] });
+    while (!existsSync(join(project, "partial.txt"))) await new Promise((resolve) => setTimeout(resolve, 20));
+    await sessions.abort(session.id);
+    expect((await done).finish).toBe("aborted");
+    let found: string[] = [];
+    for (let attempt = 0; attempt < 250 && found.length === 0; attempt++) {
+      found = patches(await sessions.messages(session.id)).flatMap((part) => part.files);
+      if (found.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(found).toEqual(["partial.txt"]);
+    await sessions.revert(session.id, { messageID: user.id });
+    expect(existsSync(join(project, "partial.txt"))).toBe(false);
+  });
+});
+
 describe("snapshot limits", () => {
   it("does not snapshot the home folder, and says so once", async () => {
     // The project is the (fake) home folder.
