@@ -146,15 +146,18 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     settings: (directory) => options.settings(directory).compaction ?? {},
   });
   const snapshots = options.snapshots
-    ? new SnapshotService(options.snapshots, (directory, reason, sessionID) => {
-        // Once per directory: the session goes on, but nothing it changes there can be undone.
-        const message = `Snapshots are off for ${directory}: ${reason}. Changes made here cannot be undone.`;
-        bus.publish(
-          "session.error",
-          { sessionID, error: { name: "UnknownError", kind: "snapshot", data: { message } } },
-          { directory, sessionID },
-        );
-      })
+    ? new SnapshotService(
+        { enabled: (directory) => options.settings(directory).snapshot !== false, ...options.snapshots },
+        (directory, reason, sessionID) => {
+          // Once per directory: the session goes on, but nothing it changes there can be undone.
+          const message = `Snapshots are off for ${directory}: ${reason}. Changes made here cannot be undone.`;
+          bus.publish(
+            "session.error",
+            { sessionID, error: { name: "UnknownError", kind: "snapshot", data: { message } } },
+            { directory, sessionID },
+          );
+        },
+      )
     : undefined;
   const stepSnapshots = snapshots
     ? stepSnapshotHooks({

@@ -20,6 +20,8 @@ export interface SnapshotOptions {
   fileLimit?: number;
   maxFileBytes?: number;
   now?: () => number;
+  /** Config `snapshot` of a directory: false turns snapshots (and revert) off there, silently. */
+  enabled?: (directory: string) => boolean;
 }
 
 export class SnapshotService {
@@ -40,6 +42,7 @@ export class SnapshotService {
 
   /** The directory's repository, or undefined when it is not snapshotted (told once through onRefused). */
   repo(directory: string, sessionID?: string): ShadowRepo | undefined {
+    if (this.options.enabled?.(directory) === false) return undefined;
     const root = canonical(directory);
     if (this.refused.has(root)) return undefined;
     const reason = this.refusal(root);

@@ -148,10 +148,8 @@ export class ShadowRepo {
         else present.push(file);
       }
       if (present.length > 0) {
-        const out = await this.git(
-          ["hash-object", "--no-filters", "--stdin-paths"],
-          `${present.map((file) => join(this.options.workTree, file)).join("\n")}\n`,
-        );
+        // Relative to the work tree, so the project's attributes (eol, filters) apply as they do for `git add`.
+        const out = await this.git(["hash-object", "--stdin-paths"], `${present.join("\n")}\n`);
         const ids = out.split("\n");
         for (const [index, file] of present.entries()) result.set(file, ids[index]);
       }

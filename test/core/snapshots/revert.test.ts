@@ -202,7 +202,11 @@ describe("snapshot limits", () => {
     const { sessions } = fixture.core;
     const session = await sessions.create({ directory: project });
     await sessions.prompt(session.id, { parts: [{ type: "text", text: "go" }] });
-    expect(patches(await sessions.messages(session.id))).toEqual([]);
+    const messages = await sessions.messages(session.id);
+    expect(patches(messages)).toEqual([]);
+    // Nothing to revert from: refused, and no shadow repository is made for it either.
+    const refused = await sessions.revert(session.id, { messageID: messages[0].info.id }).catch((error) => error);
+    expect(refused.code).toBe("conflict");
     expect(existsSync(join(fixture.dir, "data", "snapshot"))).toBe(false);
   });
 
