@@ -1,6 +1,6 @@
 // What a snapshot leaves out, on a real shadow repository: files over the size limit (never recorded, so never
 // restored or deleted by a revert), and a directory over the file-count limit (not snapshotted; said once).
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, expect, it } from "vitest";
@@ -51,4 +51,30 @@ it("does not snapshot the filesystem root", async () => {
   const service = new SnapshotService({ dir: join(tempRoot(), "data") }, (_directory, reason) => notices.push(reason));
   expect(await service.track("/")).toBeUndefined();
   expect(notices).toEqual(["it is the filesystem root"]);
+});
+
+it("prunes a repository on a schedule (at most hourly), not at every snapshot", async () => {
+  const root = tempRoot();
+  const project = join(root, "project");
+  mkdirSync(project);
+  writeFileSync(join(project, "a.txt"), "a\n");
+  let now = 0;
+  const service = new SnapshotService({ dir: join(root, "data"), now: () => now });
+  const packs = () => {
+    const repo = service.repo(project);
+    if (!repo) throw new Error("not snapshotted");
+    return readdirSync(join(repo.gitDir, "objects", "pack")).filter((name) => name.endsWith(".pack"));
+  };
+  await service.track(project);
+  now += 30 * 60 * 1000;
+  writeFileSync(join(project, "a.txt"), "b\n");
+  await service.track(project);
+  await service.settled();
+  expect(packs()).toEqual([]);
+  now += 31 * 60 * 1000;
+  writeFileSync(join(project, "a.txt"), "c\n");
+  await service.track(project);
+  await service.settled();
+  // gc packed what is kept (recent objects survive the 7-day grace).
+  expect(packs().length).toBeGreaterThan(0);
 });
