@@ -197,6 +197,7 @@ export async function openCore(context: CliContext, store: Store, extras: CoreEx
           steps: config.subagent?.steps,
           timeoutMs: config.subagent?.timeout,
         },
+        snapshot: config.snapshot,
       };
     },
     resolveModel: models,
@@ -215,6 +216,7 @@ export async function openCore(context: CliContext, store: Store, extras: CoreEx
     mcp: mcpOptionsFor(context),
     ...afterEditOptions(context),
     onFormatError: extras.onFormatError,
+    snapshots: { dir: context.paths.snapshot, home: homedir() },
   });
   // Wrapped in place, not spread into a copy: `core.agents` is a getter that follows config reloads.
   const shutdown = core.shutdown;

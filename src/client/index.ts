@@ -141,6 +141,16 @@ export class MoorClient {
     return this.request("POST", `session/${encodeURIComponent(id)}/summarize`, model ?? {}, null);
   }
 
+  /** Undoes the file changes from `messageID` on and hides those messages (409 while a turn runs, or on conflicts). */
+  revert(id: string, body: { messageID: string; partID?: string; force?: boolean }): Promise<Session> {
+    return this.request("POST", `session/${encodeURIComponent(id)}/revert`, body);
+  }
+
+  /** Undoes a revert: the files and messages as they were before it. */
+  unrevert(id: string): Promise<Session> {
+    return this.request("POST", `session/${encodeURIComponent(id)}/unrevert`);
+  }
+
   resume(id: string): Promise<unknown> {
     return this.request("POST", `session/${encodeURIComponent(id)}/resume`);
   }

@@ -21,6 +21,7 @@ const USED = new Set([
   "instructions",
   "subagent_depth",
   "mcp",
+  "snapshot",
   // moor's own
   "maxSteps",
   "shellEnv",
@@ -50,7 +51,6 @@ const IGNORED = new Set([
   "share",
   "shell",
   "skills",
-  "snapshot",
   "theme",
   "tool_output",
   "tools",

@@ -105,6 +105,8 @@ export const MoorConfig = z
     provider: z.record(z.string(), ProviderConfig).optional(),
     permission: PermissionConfig.optional(),
     maxSteps: z.number().int().positive().optional(),
+    /** OpenCode's key: false turns snapshots (complete diffs, undo) off (core/snapshots/). */
+    snapshot: z.boolean().optional(),
     username: z.string().optional(),
     agent: z.record(z.string(), z.unknown()).optional(),
     /** Instruction files, globs (relative to the project) and http(s) URLs added to the system prompt. */

@@ -21,6 +21,8 @@ import type { PermissionRules } from "./permission-rules.js";
 import { markInterruptedTurns } from "./recovery.js";
 import { DEFAULT_RETRY, type RetryPolicy } from "./retry.js";
 import { SessionService } from "./session.js";
+import { type SnapshotOptions, SnapshotService } from "./snapshots/service.js";
+import { stepSnapshotHooks } from "./snapshots/step-snapshots.js";
 import type { SubagentSettings } from "./subagents/limits.js";
 import { subagentHooks } from "./subagents/subagent-hooks.js";
 import { createTaskTool, type TaskToolServices } from "./subagents/task-tool.js";
@@ -42,6 +44,8 @@ export interface CoreSettings {
   compaction?: CompactionSettings;
   /** How deep subagents nest and how long and far a child's turn runs (core/subagents/limits.ts). */
   subagents?: SubagentSettings;
+  /** Config `snapshot`: false turns snapshots (and so revert) off for the directory. */
+  snapshot?: boolean;
 }
 
 export interface CoreOptions {
@@ -96,6 +100,11 @@ export interface CoreOptions {
   lsp?: Omit<LspServiceOptions, "onDiagnostics">;
   /** Where a formatter failure is reported (serve: its log). */
   onFormatError?: (message: string) => void;
+  /**
+   * Where the projects' shadow repositories live (core/snapshots/): each step's changed files, complete diffs,
+   * revert and unrevert. No snapshots without it.
+   */
+  snapshots?: SnapshotOptions;
 }
 
 export interface Core {
@@ -118,6 +127,8 @@ export interface Core {
   formatters?: Formatters;
   /** The language servers (GET /lsp, /find/symbol); undefined when none were configured. */
   lsp?: LspService;
+  /** The projects' shadow repositories, when snapshots are on (moor debug paths reports their size). */
+  snapshots?: SnapshotService;
   /** Sessions that had a turn interrupted by the previous process's end (marked when this core was created). */
   interrupted: string[];
   shutdown(): Promise<void>;
@@ -181,6 +192,35 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     now,
     settings: (directory) => options.settings(directory).compaction ?? {},
   });
+  const snapshots = options.snapshots
+    ? new SnapshotService(
+        { enabled: (directory) => options.settings(directory).snapshot !== false, ...options.snapshots },
+        (directory, reason, sessionID) => {
+          // Once per directory: the session goes on, but nothing it changes there can be undone.
+          const message = `Snapshots are off for ${directory}: ${reason}. Changes made here cannot be undone.`;
+          bus.publish(
+            "session.error",
+            { sessionID, error: { name: "UnknownError", kind: "snapshot", data: { message } } },
+            { directory, sessionID },
+          );
+        },
+      )
+    : undefined;
+  const stepSnapshots = snapshots
+    ? stepSnapshotHooks({
+        store: options.store,
+        snapshots,
+        enabled: (directory) => options.settings(directory).snapshot !== false,
+        now,
+      })
+    : undefined;
+  const snapshotHooks = stepSnapshots?.hooks ?? {};
+  if (stepSnapshots) {
+    // A step that failed or was aborted after a tool ran: its end is recorded once the turn is over.
+    bus.subscribe(({ event }) => {
+      if (event.type === "session.idle") stepSnapshots.settle(event.properties.sessionID).catch(() => {});
+    });
+  }
   const added = options.hooks ?? {};
   const formatters = options.formatters ? new Formatters(options.formatters) : undefined;
   // Language servers a killed moor left running are ended before this one starts any.
@@ -208,10 +248,11 @@ export async function createCore(options: CoreOptions): Promise<Core> {
         // Compaction sees the whole plan (instructions included), before hooks that add to it.
         compaction.prepareStep,
         subagents.prepareStep,
+        ...(snapshotHooks.prepareStep ?? []),
         ...(added.prepareStep ?? []),
       ],
-      beforeTool: [subagents.beforeTool, ...(added.beforeTool ?? [])],
-      afterStep: [subagents.afterStep, ...(added.afterStep ?? [])],
+      beforeTool: [subagents.beforeTool, ...(snapshotHooks.beforeTool ?? []), ...(added.beforeTool ?? [])],
+      afterStep: [subagents.afterStep, ...(snapshotHooks.afterStep ?? []), ...(added.afterStep ?? [])],
       afterTool: [
         ...(options.instructions ? [nestedInstructionsOnRead(options.instructions)] : []),
         // Formatting first: the language servers check the file as it stays.
@@ -253,6 +294,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     resolveModel: options.resolveModel,
     titles: options.titles,
     summarize: compaction.summarize,
+    snapshots,
   });
   const commands = new CommandService({
     sessions,
@@ -280,8 +322,10 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     formatters,
     lsp,
     interrupted,
+    snapshots,
     shutdown: async () => {
       await sessions.shutdown();
+      await snapshots?.settled();
       await mcp.close();
       await lsp?.close();
     },

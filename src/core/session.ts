@@ -17,7 +17,8 @@ import { IdConflictError, type SessionListQuery, type SessionPage, type Store } 
 import type { EventBus } from "./bus.js";
 import { CoreError, notFound } from "./errors.js";
 import { conversationFor } from "./history.js";
-import { sessionDiff } from "./session-diff.js";
+import type { SnapshotService } from "./snapshots/service.js";
+import { type RevertInput, SessionReverts } from "./snapshots/session-revert.js";
 import { type TitleOptions, TitleWriter } from "./titles/title-writer.js";
 import { runTurn } from "./turn/loop.js";
 import type { ResolvedModel, TurnOutcome, TurnRequest, TurnServices } from "./turn/types.js";
@@ -65,6 +66,8 @@ export interface SessionServiceOptions {
   titles?: TitleOptions;
   /** Writes a summary of the session now (core/compaction/). */
   summarize?(input: { session: Session; model: ResolvedModel; userID: string; signal: AbortSignal }): Promise<unknown>;
+  /** The projects' shadow repositories (core/snapshots/): diffs, revert and unrevert. */
+  snapshots?: SnapshotService;
 }
 
 export class SessionService {
@@ -73,8 +76,15 @@ export class SessionService {
   /** The session-row edit in progress per session (editSession). */
   private readonly edits = new Map<string, Promise<unknown>>();
   private readonly titles?: TitleWriter;
+  private readonly reverts: SessionReverts;
 
   constructor(private readonly options: SessionServiceOptions) {
+    this.reverts = new SessionReverts({
+      store: options.store,
+      snapshots: options.snapshots,
+      isBusy: (id) => this.isBusy(id) || Boolean(this.runners.get(id)?.current),
+      now: options.now,
+    });
     if (options.titles) this.titles = new TitleWriter(options.titles);
   }
 
@@ -271,6 +281,8 @@ export class SessionService {
     const agent = this.options.turns.agentsIn(session.directory).resolve(input.agent);
     checkPromptInput(input);
     const model = await this.options.resolveModel(input.model ?? agent.model ?? sessionModel(session));
+    // A prompt after a revert makes it final: the messages it hid are deleted before this one is stored.
+    if (session.revert) await this.inOrder(id, async () => this.reverts.finalize(await this.get(id)));
     const { user, fallbackTitle } = await this.recordUserMessage(await this.get(id), input, model);
     if (input.noReply) {
       if (fallbackTitle) this.writeTitle(session, fallbackTitle, input, model);
@@ -393,9 +405,24 @@ export class SessionService {
     return forked;
   }
 
-  /** Per-file changes made by this session's edit and write tools. */
-  async diff(id: string): Promise<FileDiff[]> {
-    return sessionDiff(await this.messages(id));
+  /**
+   * Per-file changes the session made (from its snapshots: tools and commands alike; without snapshots, its edit and
+   * write tools); `messageID` narrows it to that prompt's turn.
+   */
+  async diff(id: string, messageID?: string): Promise<FileDiff[]> {
+    return this.reverts.diff(await this.get(id), messageID);
+  }
+
+  /** Puts the files back as they were before `messageID` (or its part) and hides the messages from it on. */
+  async revert(id: string, input: RevertInput): Promise<Session> {
+    await this.get(id);
+    return this.inOrder(id, async () => this.reverts.revert(await this.get(id), input));
+  }
+
+  /** Undoes a revert: the files as the revert found them, the messages shown again. */
+  async unrevert(id: string, force?: boolean): Promise<Session> {
+    await this.get(id);
+    return this.inOrder(id, async () => this.reverts.unrevert(await this.get(id), force));
   }
 
   private enqueue(session: Session, turn: QueuedTurn): void {

@@ -36,11 +36,10 @@ export interface EventMap {
   "session.diff": { sessionID: string; diff: FileDiff[] };
   /** Durable, replayable. */
   "message.updated": { sessionID: string; info: MessageInfo };
-  /**
-   * Durable, replayable. Sent by OpenCode servers when a message is reverted; moor deletes no message yet, so it
-   * never publishes this, but its clients handle it because they attach to OpenCode servers too.
-   */
+  /** Durable (the row is deleted first), replayable: a prompt after a revert made it final (core/snapshots/). */
   "message.removed": { sessionID: string; messageID: string };
+  /** Durable (the row is deleted first), replayable: a prompt after a revert from a part made it final. */
+  "message.part.removed": { sessionID: string; messageID: string; partID: string };
   /** Durable (the part is written first), replayable. */
   "message.part.updated": { sessionID: string; part: Part; time?: number };
   /** Replayable; the text is flushed to storage at most ~200 ms later and at part end. */
@@ -91,6 +90,7 @@ export const EVENT_TYPES: readonly EventType[] = [
   "session.diff",
   "message.updated",
   "message.removed",
+  "message.part.removed",
   "message.part.updated",
   "message.part.delta",
   "permission.asked",

@@ -4,6 +4,7 @@ import { Box, Text, useApp, useInput } from "ink";
 import { useCallback, useEffect, useReducer, useRef, useState } from "react";
 import { descendantsOf, type MoorClient, mcpSummary } from "../client/index.js";
 import { transcriptMarkdown } from "../client/transcript-markdown.js";
+import { visibleMessages } from "../client/undo-redo.js";
 import { initialView, viewReducer } from "../client/view-model.js";
 import { type ModelRef, type PermissionReply, parseSlashCommand, type Session } from "../protocol/index.js";
 import { FilterPicker } from "./FilterPicker.js";
@@ -16,6 +17,7 @@ import { StatusLine } from "./StatusLine.js";
 import { Transcript } from "./Transcript.js";
 import { TrustBanner } from "./TrustBanner.js";
 import { TurnProgress } from "./TurnProgress.js";
+import { undoRedoCommand } from "./undo-redo-command.js";
 import { CLIENT_COMMANDS, useServerCommands } from "./useCommands.js";
 import { usePrimaryAgents } from "./usePrimaryAgents.js";
 
@@ -31,6 +33,8 @@ export interface AppProps {
 export function App({ client, url, initialSession, giveUpAfterMs, onExit }: AppProps) {
   const { exit } = useApp();
   const [view, dispatch] = useReducer(viewReducer, initialView);
+  const viewRef = useRef(view);
+  viewRef.current = view;
   const [expanded, setExpanded] = useState(false);
   // The agent for the next prompt, one of the server's primary agents (the server enforces what each may do).
   const agents = usePrimaryAgents(client);
@@ -48,8 +52,6 @@ export function App({ client, url, initialSession, giveUpAfterMs, onExit }: AppP
   // session is idle: the server would queue them too, but a prompt it holds can no longer be taken back.
   const [queued, setQueued] = useState<string[]>([]);
   const [confirmQuit, setConfirmQuit] = useState(false);
-  const viewRef = useRef(view);
-  viewRef.current = view;
   const sessionRef = useRef<string | undefined>(initialSession?.id);
   const lostSince = useRef<number | undefined>(undefined);
 
@@ -181,6 +183,8 @@ export function App({ client, url, initialSession, giveUpAfterMs, onExit }: AppP
       setHelp(false);
       if (trimmed === "/detach" || trimmed === "/quit") return quit("detached; the server keeps working");
       if (trimmed === "/sessions") return showPicker();
+      const undone = await undoRedoCommand(trimmed, client, viewRef.current);
+      if (undone) return dispatch({ type: "notice", text: undone });
       if (trimmed === "/help") return setHelp(true);
       if (trimmed === "/model") {
         const { providers } = await client.providers();
@@ -278,7 +282,7 @@ export function App({ client, url, initialSession, giveUpAfterMs, onExit }: AppP
   const busy = view.status.type !== "idle";
   return (
     <Box flexDirection="column">
-      <Transcript messages={view.messages} expanded={expanded} />
+      <Transcript messages={visibleMessages(view.messages, view.session?.revert)} expanded={expanded} />
       {overlay?.kind === "sessions" ? (
         <SessionPicker
           client={client}

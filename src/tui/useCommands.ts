@@ -14,6 +14,8 @@ export const CLIENT_COMMANDS: SlashEntry[] = [
   { name: "compact", description: "summarize the session so far (compaction)" },
   { name: "export", description: "write the transcript as Markdown (/export [FILE])" },
   { name: "resume", description: "continue a turn a restart interrupted" },
+  { name: "undo", description: "undo the last prompt's file changes and hide it" },
+  { name: "redo", description: "bring back what /undo took back" },
   { name: "detach", description: "leave; the server keeps working" },
 ];
 

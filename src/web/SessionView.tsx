@@ -1,11 +1,13 @@
 /** @jsxImportSource preact */
 // One session: header (title with rename, directory, status, tokens and cost, delete), todos, the transcript
 // (history, then the live stream as events fold into the view state) and the prompt box.
+import { Fragment } from "preact";
 import { useCallback, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { MoorClient, ProviderList } from "../client/index.js";
 import { queuedPromptIds } from "../client/queued-prompts.js";
 import { humanTitle } from "../client/session-title.js";
 import { shownTokens } from "../client/shown-tokens.js";
+import { visibleMessages } from "../client/undo-redo.js";
 import type { ViewState } from "../client/view-model.js";
 import {
   type Agent,
@@ -20,6 +22,7 @@ import { PermissionAnswersContext } from "./PermissionQuestion.js";
 import { PromptBox } from "./PromptBox.js";
 import { StatusBadge } from "./SessionList.js";
 import { ParentLink } from "./SubagentLinks.js";
+import { RevertBar, UndoButton } from "./UndoControls.js";
 import { useCommands } from "./useCommands.js";
 import { useEscapeToAbort } from "./useEscapeToAbort.js";
 import { type Submit, useHeldPrompts } from "./useHeldPrompts.js";
@@ -237,10 +240,16 @@ export function SessionView(props: Props) {
       >
         {view.messages.length === 0 && <p class="empty">Nothing here yet: send a prompt.</p>}
         <PermissionAnswersContext.Provider value={answers}>
-          {view.messages.map((message) => (
-            <MessageView key={message.info.id} message={message} queued={queued.has(message.info.id)} />
+          {visibleMessages(view.messages, session.revert).map((message) => (
+            <Fragment key={message.info.id}>
+              <MessageView message={message} queued={queued.has(message.info.id)} />
+              {message.info.role === "user" && !busy && (
+                <UndoButton client={client} session={session} messageID={message.info.id} onError={onError} />
+              )}
+            </Fragment>
           ))}
         </PermissionAnswersContext.Provider>
+        <RevertBar client={client} session={session} onError={onError} />
         {queue.held.map((prompt) => (
           <div class="message user queued" key={prompt.id} data-held={prompt.id}>
             <div class="bubble">
