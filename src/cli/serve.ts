@@ -5,6 +5,7 @@
 // First: @hono/node-server must find the stand-ins for the fetch classes when it loads (see the module).
 import "../server/lazy-fetch-classes.js";
 import { maskSecrets } from "../config/mask.js";
+import { createFileWatchHub } from "../core/files/watch-hub.js";
 import { listProviders } from "../providers/resolve.js";
 import { startServer } from "../server/listen.js";
 import { builtWebPage } from "../server/routes/web.js";
@@ -55,6 +56,7 @@ export default async function serve(options: ServeOptions): Promise<void> {
   });
   const password = context.env.MOOR_SERVER_PASSWORD ?? context.env.OPENCODE_SERVER_PASSWORD;
   let server: Awaited<ReturnType<typeof startServer>>;
+  const fileWatch = createFileWatchHub({ bus: core.bus, log: logger });
   try {
     server = await startServer({
       core,
@@ -67,6 +69,7 @@ export default async function serve(options: ServeOptions): Promise<void> {
       trust: serverTrust(context),
       webPage: builtWebPage(),
       defaultDirectory: context.directory,
+      fileWatch,
       logger,
       hostname: options.hostname,
       port,
@@ -105,6 +108,7 @@ export default async function serve(options: ServeOptions): Promise<void> {
     void core.gate.closeOwned().catch(() => {});
     context.configs.close();
     await server.close();
+    await fileWatch.close();
     if (Object.keys(core.sessions.allStatuses()).length === 0) store.closeNow();
     logger.flush?.();
     process.exit(0);

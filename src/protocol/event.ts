@@ -53,6 +53,11 @@ export interface EventMap {
   "todo.updated": { sessionID: string; todos: Todo[] };
   /** Replayable hint: a tool wrote this file. */
   "file.edited": { file: string };
+  /**
+   * Replayable hint: a file under a directory some client watches changed on disk, whoever changed it (absolute
+   * path; bursts are coalesced per file, and a burst too large is cut).
+   */
+  "file.watcher.updated": { file: string; event: "add" | "change" | "unlink" };
   /** Replayable: a slash command's turn has run (its prompt is the message `messageID`, stored before). */
   "command.executed": { name: string; sessionID: string; arguments: string; messageID: string };
 }
@@ -93,5 +98,6 @@ export const EVENT_TYPES: readonly EventType[] = [
   "permission.replied",
   "todo.updated",
   "file.edited",
+  "file.watcher.updated",
   "command.executed",
 ];

@@ -11,6 +11,7 @@ import { corsHeaders, isLoopbackHost, originAllowed } from "./guard.js";
 import { LoginThrottle } from "./login-throttle.js";
 import { RouteRegistry } from "./openapi.js";
 import { eventRoutes } from "./routes/events.js";
+import { fileRoutes } from "./routes/file.js";
 import { globalRoutes } from "./routes/global.js";
 import { permissionRoutes } from "./routes/permission.js";
 import { sessionRoutes } from "./routes/session.js";
@@ -86,6 +87,7 @@ export function createMoorApp(deps: ServerDeps): MoorApp {
   sessionRoutes(ctx);
   permissionRoutes(ctx);
   trustRoutes(ctx);
+  fileRoutes(ctx);
   eventRoutes(ctx);
   webRoutes(ctx);
 

@@ -1,0 +1,187 @@
+// `file.watcher.updated` for the directories clients are watching (an SSE stream names its directory). One
+// chokidar watcher per directory, shared by every stream on it and closed when the last one leaves. It skips
+// `.git`, `node_modules` and what the project's .gitignore lists (ignore-rules.ts), and never follows symlinks out.
+//
+// Bounded: at most `maxDirectories` directories and `maxEntries` paths per directory are watched (past that, new
+// paths are ignored and the log says so once); events are queued per path, a burst coalesced into one event per
+// file per flush, at most `maxQueued` paths per flush (the rest of a burst is dropped and counted: these events
+// are hints, the files themselves are the state).
+import { relative, resolve, sep } from "node:path";
+import type { FSWatcher } from "chokidar";
+import type { EventBus } from "../bus.js";
+import { type IgnoreTest, loadIgnoreRules } from "./ignore-rules.js";
+
+export type FileWatchEvent = "add" | "change" | "unlink";
+
+export interface FileWatchHubOptions {
+  bus: EventBus;
+  maxDirectories?: number;
+  maxEntries?: number;
+  maxQueued?: number;
+  /** How long a burst is gathered before its events are published. */
+  flushMs?: number;
+  log?: { warn(obj: unknown, msg?: string): void };
+}
+
+export interface FileWatchStats {
+  /** Directories with a watcher (starting or running). */
+  directories: number;
+  /** Paths the watchers hold, over all directories. */
+  entries: number;
+}
+
+export interface FileWatchHub {
+  /** Watches `directory` for as long as the returned function is not called (calling it twice is harmless). */
+  watch(directory: string): () => void;
+  stats(): FileWatchStats;
+  close(): Promise<void>;
+}
+
+interface Watched {
+  users: number;
+  watcher?: FSWatcher;
+  closed: boolean;
+  entries: Set<string>;
+  pending: Map<string, FileWatchEvent>;
+  dropped: number;
+  timer?: NodeJS.Timeout;
+  warnedFull: boolean;
+}
+
+const EVENTS: Record<string, FileWatchEvent> = {
+  add: "add",
+  addDir: "add",
+  change: "change",
+  unlink: "unlink",
+  unlinkDir: "unlink",
+};
+
+export function createFileWatchHub(options: FileWatchHubOptions): FileWatchHub {
+  const maxDirectories = options.maxDirectories ?? 16;
+  const maxEntries = options.maxEntries ?? 10_000;
+  const maxQueued = options.maxQueued ?? 1000;
+  const flushMs = options.flushMs ?? 50;
+  const watched = new Map<string, Watched>();
+  let warnedDirectories = false;
+
+  const flush = (directory: string, entry: Watched) => {
+    entry.timer = undefined;
+    const events = [...entry.pending];
+    entry.pending.clear();
+    for (const [file, event] of events) {
+      options.bus.publish("file.watcher.updated", { file, event }, { directory });
+    }
+    if (entry.dropped > 0) {
+      options.log?.warn({ directory, dropped: entry.dropped }, "file watcher: burst too large, events dropped");
+      entry.dropped = 0;
+    }
+  };
+
+  const queue = (directory: string, entry: Watched, file: string, event: FileWatchEvent) => {
+    const before = entry.pending.get(file);
+    if (before === undefined && entry.pending.size >= maxQueued) {
+      entry.dropped++;
+      return;
+    }
+    // A file created in this burst and then written is still news of its creation.
+    entry.pending.set(file, before === "add" && event === "change" ? "add" : event);
+    entry.timer ??= setTimeout(() => flush(directory, entry), flushMs);
+  };
+
+  const start = async (directory: string, entry: Watched) => {
+    let ignored: IgnoreTest = await loadIgnoreRules(directory);
+    // chokidar is loaded with the first watcher: a server nobody watches files on never loads it.
+    const { watch } = await import("chokidar");
+    if (entry.closed) return;
+    const watcher = watch(directory, {
+      ignoreInitial: true,
+      persistent: false,
+      followSymlinks: false,
+      ignored: (path, stats) => {
+        const rel = relative(directory, path).split(sep).join("/");
+        if (rel === "") return false;
+        if (ignored(rel, stats?.isDirectory() ?? false)) return true;
+        if (entry.entries.has(rel)) return false;
+        if (entry.entries.size >= maxEntries) {
+          if (!entry.warnedFull) {
+            entry.warnedFull = true;
+            options.log?.warn({ directory, maxEntries }, "file watcher: too many paths, the rest are not watched");
+          }
+          return true;
+        }
+        entry.entries.add(rel);
+        return false;
+      },
+    });
+    entry.watcher = watcher;
+    watcher.on("all", (name, path) => {
+      const event = EVENTS[name];
+      if (!event) return;
+      const rel = relative(directory, path).split(sep).join("/");
+      if (event === "unlink") entry.entries.delete(rel);
+      // A changed .gitignore changes what is reported from now on.
+      if (rel === ".gitignore") {
+        void loadIgnoreRules(directory).then((rules) => {
+          ignored = rules;
+        });
+      }
+      queue(directory, entry, path, event);
+    });
+    watcher.on("error", (error) => options.log?.warn({ directory, err: error }, "file watcher error"));
+  };
+
+  const stop = (directory: string, entry: Watched) => {
+    entry.closed = true;
+    watched.delete(directory);
+    if (entry.timer) clearTimeout(entry.timer);
+    entry.pending.clear();
+    entry.entries.clear();
+    return entry.watcher?.close() ?? Promise.resolve();
+  };
+
+  return {
+    watch(input) {
+      const directory = resolve(input);
+      let entry = watched.get(directory);
+      if (!entry) {
+        if (watched.size >= maxDirectories) {
+          if (!warnedDirectories) {
+            warnedDirectories = true;
+            options.log?.warn({ maxDirectories }, "file watcher: too many directories, the rest are not watched");
+          }
+          return () => {};
+        }
+        const created: Watched = {
+          users: 0,
+          closed: false,
+          entries: new Set(),
+          pending: new Map(),
+          dropped: 0,
+          warnedFull: false,
+        };
+        entry = created;
+        watched.set(directory, created);
+        start(directory, created).catch((error) => {
+          options.log?.warn({ directory, err: error }, "file watcher could not start");
+          if (!created.closed) void stop(directory, created);
+        });
+      }
+      const held = entry;
+      held.users++;
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        if (--held.users === 0 && !held.closed) void stop(directory, held);
+      };
+    },
+    stats() {
+      let entries = 0;
+      for (const entry of watched.values()) entries += entry.entries.size;
+      return { directories: watched.size, entries };
+    },
+    async close() {
+      await Promise.all([...watched].map(([directory, entry]) => stop(directory, entry)));
+    },
+  };
+}
