@@ -34,6 +34,8 @@ export interface FileWatchHub {
   /** Watches `directory` for as long as the returned function is not called (calling it twice is harmless). */
   watch(directory: string): () => void;
   stats(): FileWatchStats;
+  /** Resolves once `directory`'s watcher has read its tree (at once when it is not watched). */
+  ready(directory: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -46,6 +48,8 @@ interface Watched {
   dropped: number;
   timer?: NodeJS.Timeout;
   warnedFull: boolean;
+  ready: Promise<void>;
+  markReady: () => void;
 }
 
 const EVENTS: Record<string, FileWatchEvent> = {
@@ -128,10 +132,12 @@ export function createFileWatchHub(options: FileWatchHubOptions): FileWatchHub {
       queue(directory, entry, path, event);
     });
     watcher.on("error", (error) => options.log?.warn({ directory, err: error }, "file watcher error"));
+    watcher.on("ready", entry.markReady);
   };
 
   const stop = (directory: string, entry: Watched) => {
     entry.closed = true;
+    entry.markReady();
     watched.delete(directory);
     if (entry.timer) clearTimeout(entry.timer);
     entry.pending.clear();
@@ -151,6 +157,10 @@ export function createFileWatchHub(options: FileWatchHubOptions): FileWatchHub {
           }
           return () => {};
         }
+        let markReady = () => {};
+        const ready = new Promise<void>((resolve) => {
+          markReady = resolve;
+        });
         const created: Watched = {
           users: 0,
           closed: false,
@@ -158,6 +168,8 @@ export function createFileWatchHub(options: FileWatchHubOptions): FileWatchHub {
           pending: new Map(),
           dropped: 0,
           warnedFull: false,
+          ready,
+          markReady,
         };
         entry = created;
         watched.set(directory, created);
@@ -179,6 +191,9 @@ export function createFileWatchHub(options: FileWatchHubOptions): FileWatchHub {
       let entries = 0;
       for (const entry of watched.values()) entries += entry.entries.size;
       return { directories: watched.size, entries };
+    },
+    ready(directory) {
+      return watched.get(resolve(directory))?.ready ?? Promise.resolve();
     },
     async close() {
       await Promise.all([...watched].map(([directory, entry]) => stop(directory, entry)));
