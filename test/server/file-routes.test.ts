@@ -59,6 +59,7 @@ afterAll(async () => {
   rmSync(join(project, ".."), { recursive: true, force: true });
 });
 
+// biome-ignore lint/suspicious/noExplicitAny: route bodies of several shapes, checked by the assertions
 async function get(path: string): Promise<{ status: number; body: any }> {
   const response = await app.request(path);
   return { status: response.status, body: await response.json() };

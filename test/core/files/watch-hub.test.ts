@@ -32,16 +32,15 @@ const log = { warn: (_obj: unknown, msg?: string) => warnings.push(msg ?? "") };
 const watcherEvents = () =>
   events
     .filter((envelope) => envelope.event.type === "file.watcher.updated")
-    .map((envelope) => ({ directory: envelope.directory, ...(envelope.event.properties as object) }));
+    .map((envelope) => ({
+      directory: envelope.directory,
+      ...(envelope.event.properties as { file: string; event: string }),
+    }));
 
 /** Waits (bounded) until an event for `file` has been published. */
 async function eventFor(file: string, event?: string): Promise<void> {
   const deadline = Date.now() + 5000;
-  while (
-    !watcherEvents().some(
-      (e) => (e as { file: string }).file === file && (!event || (e as { event: string }).event === event),
-    )
-  ) {
+  while (!watcherEvents().some((e) => e.file === file && (!event || e.event === event))) {
     if (Date.now() > deadline) throw new Error(`no event for ${file}: ${JSON.stringify(watcherEvents())}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
@@ -78,7 +77,7 @@ describe("file watch hub", () => {
     await eventFor(join(root, "src", "first.ts"));
     writeFileSync(join(root, "second.ts"), "x");
     await eventFor(join(root, "second.ts"));
-    const files = watcherEvents().map((e) => (e as { file: string }).file);
+    const files = watcherEvents().map((e) => e.file);
     expect(files.filter((f) => /\.git\/|node_modules|build|debug\.log/.test(f))).toEqual([]);
     expect(hub.stats().entries).toBeGreaterThan(0);
   });
@@ -120,7 +119,7 @@ describe("file watch hub", () => {
     // One file written many times in a burst: one event.
     for (let i = 0; i < 5; i++) writeFileSync(file, `v${i}`);
     await eventFor(file);
-    expect(watcherEvents().filter((e) => (e as { file: string }).file === file)).toHaveLength(1);
+    expect(watcherEvents().filter((e) => e.file === file)).toHaveLength(1);
     events.length = 0;
     for (let i = 0; i < 20; i++) writeFileSync(join(root, `burst${i}.txt`), "x");
     const deadline = Date.now() + 5000;
