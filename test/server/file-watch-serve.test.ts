@@ -49,7 +49,7 @@ async function until<T>(what: string, probe: () => T | undefined | false): Promi
 }
 
 const watcherFiles = (items: SseItem[]) =>
-  items.filter((item) => item.event.type === "file.watcher.updated").map((item) => item.event.properties.file);
+  items.filter((item) => item.event.type === "file.watcher.updated").map((item) => String(item.event.properties.file));
 
 describe("file.watcher.updated on a real server", () => {
   it("reports changes to a watching client, skips ignored ones, and stops watching when the client leaves", async () => {
