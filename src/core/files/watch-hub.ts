@@ -41,6 +41,11 @@ export interface FileWatchHub {
 
 interface Watched {
   users: number;
+  /**
+   * The directory as each user spelled it, with its count: the bus filters streams on the exact string, so an
+   * event goes out once per spelling in use (`/p` and `/p/` share one watcher).
+   */
+  scopes: Map<string, number>;
   watcher?: FSWatcher;
   closed: boolean;
   entries: Set<string>;
@@ -73,7 +78,9 @@ export function createFileWatchHub(options: FileWatchHubOptions): FileWatchHub {
     const events = [...entry.pending];
     entry.pending.clear();
     for (const [file, event] of events) {
-      options.bus.publish("file.watcher.updated", { file, event }, { directory });
+      for (const scope of entry.scopes.keys()) {
+        options.bus.publish("file.watcher.updated", { file, event }, { directory: scope });
+      }
     }
     if (entry.dropped > 0) {
       options.log?.warn({ directory, dropped: entry.dropped }, "file watcher: burst too large, events dropped");
@@ -163,6 +170,7 @@ export function createFileWatchHub(options: FileWatchHubOptions): FileWatchHub {
         });
         const created: Watched = {
           users: 0,
+          scopes: new Map(),
           closed: false,
           entries: new Set(),
           pending: new Map(),
@@ -180,10 +188,14 @@ export function createFileWatchHub(options: FileWatchHubOptions): FileWatchHub {
       }
       const held = entry;
       held.users++;
+      held.scopes.set(input, (held.scopes.get(input) ?? 0) + 1);
       let released = false;
       return () => {
         if (released) return;
         released = true;
+        const left = (held.scopes.get(input) ?? 1) - 1;
+        if (left > 0) held.scopes.set(input, left);
+        else held.scopes.delete(input);
         if (--held.users === 0 && !held.closed) void stop(directory, held);
       };
     },

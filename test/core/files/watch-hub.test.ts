@@ -46,6 +46,14 @@ async function eventFor(file: string, event?: string): Promise<void> {
   }
 }
 
+async function until(probe: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error("timed out");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 describe("file watch hub", () => {
   it("reports add, change and unlink in the watched directory, scoped to it", async () => {
     hub = createFileWatchHub({ bus, flushMs: 10 });
@@ -80,6 +88,28 @@ describe("file watch hub", () => {
     const files = watcherEvents().map((e) => e.file);
     expect(files.filter((f) => /\.git\/|node_modules|build|debug\.log/.test(f))).toEqual([]);
     expect(hub.stats().entries).toBeGreaterThan(0);
+  });
+
+  it("sends each event in every spelling of the directory its streams use (the bus filters on the exact string)", async () => {
+    hub = createFileWatchHub({ bus, flushMs: 10 });
+    hub.watch(root);
+    const slashed = hub.watch(`${root}/`);
+    await hub.ready(root);
+    const file = join(root, "both.txt");
+    writeFileSync(file, "x");
+    await eventFor(file);
+    const scopes = () =>
+      watcherEvents()
+        .filter((e) => e.file === file)
+        .map((e) => e.directory);
+    await until(() => scopes().length === 2);
+    expect(scopes().sort()).toEqual([root, `${root}/`]);
+    slashed();
+    events.length = 0;
+    const next = join(root, "one.txt");
+    writeFileSync(next, "x");
+    await eventFor(next);
+    expect(watcherEvents().map((e) => e.directory)).toEqual([root]);
   });
 
   it("shares one watcher per directory and closes it when the last user leaves", async () => {
