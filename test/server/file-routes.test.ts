@@ -84,6 +84,9 @@ describe("GET /file", () => {
     expect(byName.node_modules).toMatchObject({ type: "directory", ignored: true });
     expect(byName["debug.log"]).toMatchObject({ type: "file", ignored: true });
     expect(byName["README.md"]).toMatchObject({ type: "file", ignored: false, path: "README.md" });
+    // Links are listed as what they lead to; following one out is refused (below).
+    expect(byName["escape-dir"]).toMatchObject({ type: "directory" });
+    expect(byName["escape.txt"]).toMatchObject({ type: "file" });
     const firstFile = body.findIndex((node: { type: string }) => node.type === "file");
     expect(body.slice(firstFile).every((node: { type: string }) => node.type === "file")).toBe(true);
   });

@@ -3,6 +3,7 @@
 // server holds no more watches on the project (counted in the kernel's inotify tables, /proc/<pid>/fdinfo).
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { createOpencodeClient } from "@opencode-ai/sdk";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { makeTempHome, type TempHome } from "../fakes/config.js";
 import { type FakeLlm, startFakeLlm } from "../fakes/llm-server.js";
@@ -92,5 +93,27 @@ describe("file.watcher.updated on a real server", () => {
 
     // The client has gone: the server's watches on the project go too.
     if (before !== undefined) await until("the watches to end", () => inotifyWatches(pid) === before);
+  });
+
+  it("OpenCode's SDK reads the file routes in its shapes", async () => {
+    const project = home.project;
+    mkdirSync(join(project, "src"));
+    writeFileSync(join(project, "src", "app.ts"), "export const needle = 1;\n");
+    server = await startServe(home.env, [], project);
+    const client = createOpencodeClient({ baseUrl: server.url, directory: project });
+    const list = await client.file.list({ query: { path: "src" } });
+    expect(list.data).toEqual([
+      { name: "app.ts", path: "src/app.ts", absolute: join(project, "src", "app.ts"), type: "file", ignored: false },
+    ]);
+    expect((await client.file.read({ query: { path: "src/app.ts" } })).data).toEqual({
+      type: "text",
+      content: "export const needle = 1;\n",
+    });
+    const found = await client.find.text({ query: { pattern: "needle" } });
+    expect(found.data?.[0]).toMatchObject({ path: { text: "src/app.ts" }, line_number: 1 });
+    expect((await client.find.files({ query: { query: "app" } })).data).toContain("src/app.ts");
+    expect((await client.file.status()).data).toEqual([]);
+    const outside = await client.file.read({ query: { path: "../../etc/passwd" } });
+    expect(outside.response.status).toBe(403);
   });
 });

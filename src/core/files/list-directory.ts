@@ -1,6 +1,6 @@
 // GET /file: one directory's entries in OpenCode's FileNode shape, directories first, each marked `ignored` when
 // git would ignore it. `.git` itself is never listed.
-import { readdir } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { CoreError } from "../errors.js";
 import { confine } from "./confine.js";
@@ -30,7 +30,10 @@ export async function listDirectory(directory: string, path: string | undefined)
   for (const entry of entries) {
     if (entry.name === ".git" || entry.name === ".DS_Store") continue;
     const relativePath = target.relative ? `${target.relative}/${entry.name}` : entry.name;
-    const isDirectory = entry.isDirectory();
+    // A link is listed as what it leads to (a dangling one as a file); following it out is refused on use.
+    const isDirectory = entry.isSymbolicLink()
+      ? Boolean((await stat(join(target.absolute, entry.name)).catch(() => undefined))?.isDirectory())
+      : entry.isDirectory();
     nodes.push({
       name: entry.name,
       path: relativePath,
