@@ -56,7 +56,7 @@ export default async function serve(options: ServeOptions): Promise<void> {
   });
   const password = context.env.MOOR_SERVER_PASSWORD ?? context.env.OPENCODE_SERVER_PASSWORD;
   let server: Awaited<ReturnType<typeof startServer>>;
-  const fileWatch = createFileWatchHub({ bus: core.bus, log: logger });
+  const fileWatch = createFileWatchHub({ bus: core.bus, log: logger, neverWatch: [context.home, "/"] });
   try {
     server = await startServer({
       core,

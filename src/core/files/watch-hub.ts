@@ -18,6 +18,11 @@ export interface FileWatchHubOptions {
   maxDirectories?: number;
   maxEntries?: number;
   maxQueued?: number;
+  /**
+   * Directories never watched, e.g. the home folder and `/` (cli passes them; core does not read the real home):
+   * a server started there would otherwise watch the whole tree up to the cap.
+   */
+  neverWatch?: string[];
   /** How long a burst is gathered before its events are published. */
   flushMs?: number;
   log?: { warn(obj: unknown, msg?: string): void };
@@ -71,6 +76,7 @@ export function createFileWatchHub(options: FileWatchHubOptions): FileWatchHub {
   const maxQueued = options.maxQueued ?? 1000;
   const flushMs = options.flushMs ?? 50;
   const watched = new Map<string, Watched>();
+  const neverWatch = new Set((options.neverWatch ?? []).map((directory) => resolve(directory)));
   let warnedDirectories = false;
 
   const flush = (directory: string, entry: Watched) => {
@@ -156,6 +162,7 @@ export function createFileWatchHub(options: FileWatchHubOptions): FileWatchHub {
     watch(input) {
       const directory = resolve(input);
       let entry = watched.get(directory);
+      if (neverWatch.has(directory)) return () => {};
       if (!entry) {
         if (watched.size >= maxDirectories) {
           if (!warnedDirectories) {

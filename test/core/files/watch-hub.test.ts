@@ -141,6 +141,14 @@ describe("file watch hub", () => {
     }
   });
 
+  it("never watches the directories it is told to skip (the home folder, /)", async () => {
+    hub = createFileWatchHub({ bus, neverWatch: [root, "/"] });
+    const release = hub.watch(`${root}/`);
+    hub.watch("/");
+    expect(hub.stats()).toEqual({ directories: 0, entries: 0 });
+    release();
+  });
+
   it("coalesces a burst and cuts it at maxQueued paths", async () => {
     hub = createFileWatchHub({ bus, maxQueued: 3, flushMs: 300, log });
     hub.watch(root);
