@@ -43,8 +43,8 @@ export async function findFiles(directory: string, query: string, options: FindF
   return scored.slice(0, limit).map((entry) => entry.path);
 }
 
-async function projectFiles(root: string): Promise<string[]> {
-  const rg = findRipgrep();
+/** The project's files, relative; `rg` is ripgrep's path, or null for the JS walk (also used without rg). */
+export async function projectFiles(root: string, rg: string | null = findRipgrep()): Promise<string[]> {
   if (rg) {
     const listed = await run(rg, ["--files", "--hidden", "--no-require-git", ...RG_EXCLUDES], {
       cwd: root,
