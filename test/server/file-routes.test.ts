@@ -51,6 +51,7 @@ beforeAll(async () => {
   writeFileSync(join(project, "image.png"), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 1, 2, 3]));
   symlinkSync(join(outside, "secret.txt"), join(project, "escape.txt"));
   symlinkSync(outside, join(project, "escape-dir"));
+  symlinkSync("loop", join(plain, "loop"));
   writeFileSync(join(plain, "notes.txt"), "alpha in a plain folder\n");
   app = createMoorApp({ core: fixture.core, version: "test", defaultDirectory: project }).app;
 });
@@ -114,7 +115,7 @@ describe("GET /file", () => {
   it("is confined to the directory the request names, not the server's", async () => {
     const { status, body } = await get(`/file?path=.&directory=${q(plain)}`);
     expect(status).toBe(200);
-    expect(body.map((node: { path: string }) => node.path)).toEqual(["notes.txt"]);
+    expect(body.map((node: { path: string }) => node.path)).toEqual(["loop", "notes.txt"]);
     expect((await get(`/file?path=${q("../project")}&directory=${q(plain)}`)).status).toBe(403);
   });
 });
@@ -153,6 +154,10 @@ describe("GET /file/content", () => {
     expect((await get("/file/content")).status).toBe(400);
     expect((await get("/file/content?path=missing.txt")).status).toBe(404);
     expect((await get("/file/content?path=src")).status).toBe(400);
+    // A link loop is the client's problem, answered as such.
+    const loop = await get(`/file/content?path=loop&directory=${q(plain)}`);
+    expect(loop.status).toBe(400);
+    expect(loop.body.error.message).toMatch(/symbolic links/);
   });
 });
 

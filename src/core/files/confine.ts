@@ -26,7 +26,10 @@ export async function confinedRoot(directory: string): Promise<string> {
 export async function confine(directory: string, path: string | undefined): Promise<ConfinedPath> {
   if (path?.includes("\0")) throw new CoreError("bad_request", "path contains a NUL byte");
   const root = await confinedRoot(directory);
-  const absolute = await realPathFollowingLinks(resolve(root, path ?? "."));
+  const absolute = await realPathFollowingLinks(resolve(root, path ?? ".")).catch((error: Error) => {
+    // A link loop: a client's mistake (or a trap), not the server's.
+    throw new CoreError("bad_request", error.message);
+  });
   if (!isInside(root, absolute)) {
     throw new CoreError("forbidden", `path is outside the project directory: ${path}`);
   }

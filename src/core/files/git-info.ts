@@ -64,8 +64,9 @@ export async function gitStatus(directory: string): Promise<FileStatus[]> {
   }
   const untracked = ((await git(root, ["ls-files", "--others", "--exclude-standard"])) ?? "").split("\n");
   let counted = 0;
+  const listed = new Set(changed.map((entry) => entry.path));
   for (const path of untracked) {
-    if (!path || changed.some((entry) => entry.path === path)) continue;
+    if (!path || listed.has(path)) continue;
     const added = counted++ < MAX_COUNTED_UNTRACKED ? await countLines(join(root, path)) : 0;
     changed.push({ path, added, removed: 0, status: "added" });
   }

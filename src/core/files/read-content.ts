@@ -38,7 +38,9 @@ export async function readFileContent(directory: string, path: string): Promise<
       `${path} is ${(info.size / 1024 / 1024).toFixed(1)} MB; files over ${MAX_CONTENT_BYTES / 1024 / 1024} MB are not served`,
     );
   }
-  const bytes = await readFile(target.absolute);
+  const bytes = await readFile(target.absolute).catch(() => {
+    throw new CoreError("not_found", `cannot read ${path}`);
+  });
   if (looksBinary(bytes)) {
     const mimeType = MIME_TYPES[extname(target.absolute).toLowerCase()] ?? "application/octet-stream";
     return { type: "binary", content: bytes.toString("base64"), encoding: "base64", mimeType };
