@@ -127,6 +127,32 @@ describe("GET /file/content", () => {
     expect(body).toEqual({ type: "text", content: "hello\nworld\n" });
   });
 
+  it("adds the diff and structured patch against HEAD for a changed tracked file", async () => {
+    const { body } = await get("/file/content?path=src/main.ts");
+    expect(body.content).toBe("export const alpha = 10;\nexport const beta = 2;\nexport const gamma = 3;\n");
+    expect(body.diff).toContain("-export const alpha = 1;\n+export const alpha = 10;");
+    expect(body.patch).toEqual({
+      oldFileName: "src/main.ts",
+      newFileName: "src/main.ts",
+      hunks: [
+        {
+          oldStart: 1,
+          oldLines: 2,
+          newStart: 1,
+          newLines: 3,
+          lines: [
+            "-export const alpha = 1;",
+            "+export const alpha = 10;",
+            " export const beta = 2;",
+            "+export const gamma = 3;",
+          ],
+        },
+      ],
+    });
+    // Unchanged and untracked files have neither.
+    expect(Object.keys((await get("/file/content?path=new.txt")).body)).toEqual(["type", "content"]);
+  });
+
   it("returns a binary file as base64 with its mime type", async () => {
     const { body } = await get("/file/content?path=image.png");
     expect(body).toEqual({

@@ -1,4 +1,5 @@
-// GET /file/content in OpenCode's FileContent shape: `{type:"text", content}` for text, `{type:"binary", content
+// GET /file/content in OpenCode's FileContent shape: `{type:"text", content}` for text (with `diff` and `patch`
+// against HEAD when git tracks it and it changed), `{type:"binary", content
 // (base64), encoding:"base64", mimeType}` for anything with a NUL byte. A file over MAX_CONTENT_BYTES is refused
 // with payload_too_large (a 413) rather than read into memory.
 import { readFile, stat } from "node:fs/promises";
@@ -6,11 +7,12 @@ import { extname } from "node:path";
 import { CoreError } from "../errors.js";
 import { looksBinary } from "../tools/read.js";
 import { confine } from "./confine.js";
+import { diffAgainstHead, type StructuredPatch } from "./content-diff.js";
 
 export const MAX_CONTENT_BYTES = 5 * 1024 * 1024;
 
 export type FileContent =
-  | { type: "text"; content: string }
+  | { type: "text"; content: string; diff?: string; patch?: StructuredPatch }
   | { type: "binary"; content: string; encoding: "base64"; mimeType: string };
 
 const MIME_TYPES: Record<string, string> = {
@@ -45,5 +47,7 @@ export async function readFileContent(directory: string, path: string): Promise<
     const mimeType = MIME_TYPES[extname(target.absolute).toLowerCase()] ?? "application/octet-stream";
     return { type: "binary", content: bytes.toString("base64"), encoding: "base64", mimeType };
   }
-  return { type: "text", content: bytes.toString("utf8") };
+  const content = bytes.toString("utf8");
+  const changed = await diffAgainstHead(target.root, target.relative, content);
+  return changed ? { type: "text", content, ...changed } : { type: "text", content };
 }

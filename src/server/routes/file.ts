@@ -18,6 +18,22 @@ const FileNode = z.object({
 const FileContent = z.object({
   type: z.enum(["text", "binary"]),
   content: z.string(),
+  diff: z.string().optional(),
+  patch: z
+    .object({
+      oldFileName: z.string(),
+      newFileName: z.string(),
+      hunks: z.array(
+        z.object({
+          oldStart: z.number().int(),
+          oldLines: z.number().int(),
+          newStart: z.number().int(),
+          newLines: z.number().int(),
+          lines: z.array(z.string()),
+        }),
+      ),
+    })
+    .optional(),
   encoding: z.literal("base64").optional(),
   mimeType: z.string().optional(),
 });
