@@ -1,15 +1,15 @@
 // `file.watcher.updated` for the directories clients are watching (an SSE stream names its directory). One
-// chokidar watcher per directory, shared by every stream on it and closed when the last one leaves. It skips
+// tree watcher (tree-watcher.ts) per directory, shared by every stream on it and closed when the last one leaves. It skips
 // `.git`, `node_modules` and what the project's .gitignore lists (ignore-rules.ts), and never follows symlinks out.
 //
 // Bounded: at most `maxDirectories` directories and `maxEntries` paths per directory are watched (past that, new
 // paths are ignored and the log says so once); events are queued per path, a burst coalesced into one event per
 // file per flush, at most `maxQueued` paths per flush (the rest of a burst is dropped and counted: these events
 // are hints, the files themselves are the state).
-import { relative, resolve, sep } from "node:path";
-import type { FSWatcher } from "chokidar";
+import { join, resolve } from "node:path";
 import type { EventBus } from "../bus.js";
 import { type IgnoreTest, loadIgnoreRules } from "./ignore-rules.js";
+import { TreeWatcher } from "./tree-watcher.js";
 
 export type FileWatchEvent = "add" | "change" | "unlink";
 
@@ -51,24 +51,14 @@ interface Watched {
    * event goes out once per spelling in use (`/p` and `/p/` share one watcher).
    */
   scopes: Map<string, number>;
-  watcher?: FSWatcher;
+  tree?: TreeWatcher;
   closed: boolean;
-  entries: Set<string>;
   pending: Map<string, FileWatchEvent>;
   dropped: number;
   timer?: NodeJS.Timeout;
-  warnedFull: boolean;
   ready: Promise<void>;
   markReady: () => void;
 }
-
-const EVENTS: Record<string, FileWatchEvent> = {
-  add: "add",
-  addDir: "add",
-  change: "change",
-  unlink: "unlink",
-  unlinkDir: "unlink",
-};
 
 export function createFileWatchHub(options: FileWatchHubOptions): FileWatchHub {
   const maxDirectories = options.maxDirectories ?? 16;
@@ -107,45 +97,26 @@ export function createFileWatchHub(options: FileWatchHubOptions): FileWatchHub {
 
   const start = async (directory: string, entry: Watched) => {
     let ignored: IgnoreTest = await loadIgnoreRules(directory);
-    // chokidar is loaded with the first watcher: a server nobody watches files on never loads it.
-    const { watch } = await import("chokidar");
     if (entry.closed) return;
-    const watcher = watch(directory, {
-      ignoreInitial: true,
-      persistent: false,
-      followSymlinks: false,
-      ignored: (path, stats) => {
-        const rel = relative(directory, path).split(sep).join("/");
-        if (rel === "") return false;
-        if (ignored(rel, stats?.isDirectory() ?? false)) return true;
-        if (entry.entries.has(rel)) return false;
-        if (entry.entries.size >= maxEntries) {
-          if (!entry.warnedFull) {
-            entry.warnedFull = true;
-            options.log?.warn({ directory, maxEntries }, "file watcher: too many paths, the rest are not watched");
-          }
-          return true;
+    const tree = new TreeWatcher({
+      root: directory,
+      ignored: () => ignored,
+      maxEntries,
+      onFull: () =>
+        options.log?.warn({ directory, maxEntries }, "file watcher: too many paths, the rest are not watched"),
+      onEvent: (path, event) => {
+        // A changed .gitignore changes what is reported from now on.
+        if (path === join(directory, ".gitignore")) {
+          void loadIgnoreRules(directory).then((rules) => {
+            ignored = rules;
+          });
         }
-        entry.entries.add(rel);
-        return false;
+        queue(directory, entry, path, event);
       },
     });
-    entry.watcher = watcher;
-    watcher.on("all", (name, path) => {
-      const event = EVENTS[name];
-      if (!event) return;
-      const rel = relative(directory, path).split(sep).join("/");
-      if (event === "unlink") entry.entries.delete(rel);
-      // A changed .gitignore changes what is reported from now on.
-      if (rel === ".gitignore") {
-        void loadIgnoreRules(directory).then((rules) => {
-          ignored = rules;
-        });
-      }
-      queue(directory, entry, path, event);
-    });
-    watcher.on("error", (error) => options.log?.warn({ directory, err: error }, "file watcher error"));
-    watcher.on("ready", entry.markReady);
+    entry.tree = tree;
+    await tree.start();
+    entry.markReady();
   };
 
   const stop = (directory: string, entry: Watched) => {
@@ -154,8 +125,7 @@ export function createFileWatchHub(options: FileWatchHubOptions): FileWatchHub {
     watched.delete(directory);
     if (entry.timer) clearTimeout(entry.timer);
     entry.pending.clear();
-    entry.entries.clear();
-    return entry.watcher?.close() ?? Promise.resolve();
+    entry.tree?.close();
   };
 
   return {
@@ -179,10 +149,8 @@ export function createFileWatchHub(options: FileWatchHubOptions): FileWatchHub {
           users: 0,
           scopes: new Map(),
           closed: false,
-          entries: new Set(),
           pending: new Map(),
           dropped: 0,
-          warnedFull: false,
           ready,
           markReady,
         };
@@ -208,14 +176,14 @@ export function createFileWatchHub(options: FileWatchHubOptions): FileWatchHub {
     },
     stats() {
       let entries = 0;
-      for (const entry of watched.values()) entries += entry.entries.size;
+      for (const entry of watched.values()) entries += entry.tree?.size ?? 0;
       return { directories: watched.size, entries };
     },
     ready(directory) {
       return watched.get(resolve(directory))?.ready ?? Promise.resolve();
     },
     async close() {
-      await Promise.all([...watched].map(([directory, entry]) => stop(directory, entry)));
+      for (const [directory, entry] of [...watched]) stop(directory, entry);
     },
   };
 }

@@ -70,6 +70,24 @@ describe("file watch hub", () => {
     release();
   });
 
+  it("follows new directories: their files are reported, and a removed one is forgotten", async () => {
+    hub = createFileWatchHub({ bus, flushMs: 10 });
+    hub.watch(root);
+    await hub.ready(root);
+    const dir = join(root, "made");
+    mkdirSync(dir);
+    await eventFor(dir, "add");
+    const inner = join(dir, "inner.txt");
+    writeFileSync(inner, "one");
+    await eventFor(inner, "add");
+    writeFileSync(inner, "two");
+    await eventFor(inner, "change");
+    expect(hub.stats().entries).toBe(2);
+    rmSync(dir, { recursive: true });
+    await eventFor(dir, "unlink");
+    await until(() => hub?.stats().entries === 0);
+  });
+
   it("does not report .git, node_modules or .gitignore'd paths", async () => {
     writeFileSync(join(root, ".gitignore"), "*.log\nbuild/\n");
     for (const dir of [".git", "node_modules", "build", "src"]) mkdirSync(join(root, dir));
