@@ -5,6 +5,7 @@
 // First: @hono/node-server must find the stand-ins for the fetch classes when it loads (see the module).
 import "../server/lazy-fetch-classes.js";
 import { maskSecrets } from "../config/mask.js";
+import { createFileWatchHub } from "../core/files/watch-hub.js";
 import { listProviders } from "../providers/resolve.js";
 import { startServer } from "../server/listen.js";
 import { builtWebPage } from "../server/routes/web.js";
@@ -58,6 +59,7 @@ export default async function serve(options: ServeOptions): Promise<void> {
   });
   const password = context.env.MOOR_SERVER_PASSWORD ?? context.env.OPENCODE_SERVER_PASSWORD;
   let server: Awaited<ReturnType<typeof startServer>>;
+  const fileWatch = createFileWatchHub({ bus: core.bus, log: logger, neverWatch: [context.home, "/"] });
   try {
     server = await startServer({
       core,
@@ -70,6 +72,7 @@ export default async function serve(options: ServeOptions): Promise<void> {
       trust: serverTrust(context),
       webPage: builtWebPage(),
       defaultDirectory: context.directory,
+      fileWatch,
       logger,
       hostname: options.hostname,
       port,
@@ -130,7 +133,7 @@ export default async function serve(options: ServeOptions): Promise<void> {
     context.configs.close();
     // Every MCP child ends with the server (those of a killed server end at the next start). Language servers run
     // in process groups of their own: stopped here, or they would outlive this process.
-    await Promise.all([server.close(), core.mcp.close(), core.lsp?.close().catch(() => {})]);
+    await Promise.all([server.close(), core.mcp.close(), core.lsp?.close().catch(() => {}), fileWatch.close()]);
     if (Object.keys(core.sessions.allStatuses()).length === 0) store.closeNow();
     logger.flush?.();
     process.exit(0);

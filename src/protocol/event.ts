@@ -54,6 +54,11 @@ export interface EventMap {
   "file.edited": { file: string };
   /** Replayable hint: a language server published diagnostics for `path` (an absolute file path). */
   "lsp.client.diagnostics": { serverID: string; path: string };
+  /**
+   * Replayable hint: a file under a directory some client watches changed on disk, whoever changed it (absolute
+   * path; bursts are coalesced per file, and a burst too large is cut).
+   */
+  "file.watcher.updated": { file: string; event: "add" | "change" | "unlink" };
   /** Replayable: a slash command's turn has run (its prompt is the message `messageID`, stored before). */
   "command.executed": { name: string; sessionID: string; arguments: string; messageID: string };
   /** Replayable hint: an MCP server's tools changed (connected, refreshed, dropped); GET /mcp has the status. */
@@ -97,6 +102,7 @@ export const EVENT_TYPES: readonly EventType[] = [
   "permission.replied",
   "todo.updated",
   "file.edited",
+  "file.watcher.updated",
   "command.executed",
   "mcp.tools.changed",
   "lsp.client.diagnostics",

@@ -11,6 +11,7 @@ import { corsHeaders, isLoopbackHost, originAllowed } from "./guard.js";
 import { LoginThrottle } from "./login-throttle.js";
 import { RouteRegistry } from "./openapi.js";
 import { eventRoutes } from "./routes/events.js";
+import { fileRoutes } from "./routes/file.js";
 import { globalRoutes } from "./routes/global.js";
 import { lspRoutes } from "./routes/lsp.js";
 import { mcpRoutes } from "./routes/mcp.js";
@@ -90,6 +91,7 @@ export function createMoorApp(deps: ServerDeps): MoorApp {
   trustRoutes(ctx);
   mcpRoutes(ctx);
   lspRoutes(ctx);
+  fileRoutes(ctx);
   eventRoutes(ctx);
   webRoutes(ctx);
 
