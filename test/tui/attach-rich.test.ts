@@ -118,9 +118,10 @@ describe("moor attach renders rich screens (tmux)", () => {
     save("help", screen.coloredScreen());
     for (const name of ["help", "new", "sessions", "model", "agent", "compact", "export", "resume", "detach"])
       expect(help).toMatch(new RegExp(`/${name}\\s`));
-    // The server's own commands (GET /command) are listed too; /undo is not, the server cannot undo.
+    // The server's own commands (GET /command) are listed too, and /undo and /redo (the server has snapshots).
     expect(help).toMatch(/\/init\s/);
-    expect(help).not.toMatch(/\/undo/);
+    expect(help).toMatch(/\/undo\s/);
+    expect(help).toMatch(/\/redo\s/);
     screen.keys("Escape");
     await screen.waitFor(/^(?![\s\S]*Commands)/);
     const before = llm.requests.length;
