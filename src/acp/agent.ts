@@ -25,6 +25,7 @@ import { readThroughEditor, requireAbsoluteCwd } from "./editor-files.js";
 import { followFamilyQuestions } from "./family-questions.js";
 import { lenientInitialize } from "./lenient-initialize.js";
 import { compactionMark, historyUpdates, toolCallStart, toolCallUpdate, toolKind } from "./mapping.js";
+import { sessionMcpServers } from "./mcp-servers.js";
 
 export interface AcpAgentOptions {
   backend: AcpBackend;
@@ -99,6 +100,11 @@ export function createAcpAgent(options: AcpAgentOptions) {
       throw RequestError.resourceNotFound(sessionId);
     }
   };
+  /** The editor's servers for the session, connected (or failed once: their tools say why) before it answers. */
+  const startMcpServers = async (sessionId: string, servers: Parameters<typeof sessionMcpServers>[0]) => {
+    const configs = sessionMcpServers(servers);
+    if (Object.keys(configs).length > 0) await backend.sessionMcpServers?.(sessionId, configs);
+  };
   const registerEditorFs = (sessionId: string, client: AgentContext) => {
     if (!options.editorFs || !capabilities?.fs) return;
     const fs: EditorFileSystem = {};
@@ -126,6 +132,11 @@ export function createAcpAgent(options: AcpAgentOptions) {
           loadSession: true,
           promptCapabilities: { image: false, audio: false, embeddedContext: true },
           sessionCapabilities: { list: {} },
+          // The editor's MCP servers (session/new, session/load) are started for their session: stdio always.
+          mcpCapabilities: {
+            http: backend.sessionMcpServers !== undefined,
+            sse: backend.sessionMcpServers !== undefined,
+          },
         },
         authMethods: [],
         agentInfo: { name: "moor", title: "Moor", version: options.version },
@@ -136,6 +147,7 @@ export function createAcpAgent(options: AcpAgentOptions) {
       requireAbsoluteCwd(params.cwd);
       const session = await backend.createSession(params.cwd || options.defaultCwd);
       registerEditorFs(session.id, client);
+      await startMcpServers(session.id, params.mcpServers);
       // After the response, so the client knows the session the update is for.
       setImmediate(() => void sendCommands(client, backend, session));
       return { sessionId: session.id, ...(await sessionSetup(session)) };
@@ -144,6 +156,7 @@ export function createAcpAgent(options: AcpAgentOptions) {
       requireAbsoluteCwd(params.cwd);
       const session = await existing(params.sessionId);
       registerEditorFs(session.id, client);
+      await startMcpServers(session.id, params.mcpServers);
       for (const update of historyUpdates(await backend.messages(session.id))) {
         await client.notify(methods.client.session.update, { sessionId: session.id, update });
       }
@@ -160,6 +173,7 @@ export function createAcpAgent(options: AcpAgentOptions) {
     .onRequest(methods.agent.session.close, async ({ params }) => {
       await existing(params.sessionId);
       await backend.abort(params.sessionId);
+      await backend.closeSessionMcpServers?.(params.sessionId);
       states.delete(params.sessionId);
       options.editorFs?.delete(params.sessionId);
       return {};

@@ -1,5 +1,7 @@
 // What the ACP agent needs from Moor, whether the agent runs in-process (local) or in front of a running server
 // (remote, `moor acp --attach`). The agent translates; behaviour lives behind this interface (DESIGN.md §5.3).
+
+import type { McpServerConfig } from "../core/mcp/server-config.js";
 import type {
   Agent,
   Command,
@@ -42,4 +44,11 @@ export interface AcpBackend {
    */
   agents(): Promise<{ agents: Agent[]; defaultAgent: string | undefined }>;
   close(): Promise<void>;
+  /**
+   * Starts an editor's MCP servers for one session (replacing those it passed before); resolves once each has
+   * connected or failed once. Absent where servers cannot be started for a session (a remote backend).
+   */
+  sessionMcpServers?(sessionID: string, servers: Record<string, McpServerConfig>): Promise<void>;
+  /** Ends the session's MCP servers (session/close). */
+  closeSessionMcpServers?(sessionID: string): Promise<void>;
 }

@@ -1,6 +1,7 @@
 // Moor's parts and events → ACP session updates. Used live during a prompt and to replay history on session/load.
 import type { SessionUpdate, ToolCallContent, ToolKind } from "@agentclientprotocol/sdk";
 import { COMPACTION_MARK, isCompactionSummary } from "../client/compaction.js";
+import { taskProgress, taskProgressLine } from "../client/task-progress.js";
 import type { MessageWithParts, Part, ToolPart } from "../protocol/index.js";
 
 const KIND_BY_TOOL: Record<string, ToolKind> = {
@@ -13,6 +14,7 @@ const KIND_BY_TOOL: Record<string, ToolKind> = {
   ls: "search",
   todowrite: "think",
   todoread: "think",
+  webfetch: "fetch",
 };
 
 export function toolKind(tool: string): ToolKind {
@@ -49,6 +51,12 @@ function contentOf(part: ToolPart): ToolCallContent[] {
   const { state } = part;
   const input = state.input as Record<string, unknown>;
   if (state.status === "error") return [{ type: "content", content: { type: "text", text: state.error } }];
+  const task = taskProgress(part);
+  if (task && state.status === "running") {
+    // A running subagent: which child session it is (to open it) and how far it got.
+    const text = `Subagent session ${task.sessionID ?? "starting"}${task.calls > 0 ? `: ${taskProgressLine({ ...task, agent: undefined, sessionID: undefined })}` : ""}`;
+    return [{ type: "content", content: { type: "text", text } }];
+  }
   if (state.status !== "completed") return [];
   const path = typeof state.metadata.filepath === "string" ? state.metadata.filepath : String(input.filePath ?? "");
   if (part.tool === "write") {

@@ -39,6 +39,8 @@ export default async function acp(options: AcpOptions): Promise<void> {
       onListenerError: listenerErrorToStderr(process.stderr),
     });
     backend = localBackend(core);
+    // In the background: the editor's initialize does not wait for MCP servers.
+    setImmediate(() => core.mcp.start());
     let stopServer = async () => {};
     if (options.port !== undefined) {
       const port = Number(options.port);
@@ -66,8 +68,14 @@ export default async function acp(options: AcpOptions): Promise<void> {
     // (no client keeps showing them); the turns they belong to are marked interrupted at the next start.
     const endWith = (code: number) => () => {
       void core.gate.closeOwned().catch(() => {});
-      store.closeNow();
-      process.exit(code);
+      // MCP children are ended and waited for (no zombie left to an init that may not reap), within a deadline;
+      // past it they are killed on the way out (child-records.ts); what a kill -9 leaves, the next start ends.
+      const exit = () => {
+        store.closeNow();
+        process.exit(code);
+      };
+      setTimeout(exit, 3000).unref();
+      void core.mcp.close().then(exit, exit);
     };
     process.once("SIGTERM", endWith(143));
     process.once("SIGINT", endWith(130));

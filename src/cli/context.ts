@@ -19,6 +19,7 @@ import type { ResolvedModel } from "../core/turn/types.js";
 import type { ModelRef } from "../protocol/index.js";
 import type { Store } from "../storage/port.js";
 import { SqliteStore } from "../storage/sqlite-store.js";
+import { afterEditOptions } from "./after-edit-options.js";
 import { agentRegistryFor } from "./agent-config.js";
 import { commandsFor } from "./command-config.js";
 import { commandEnv } from "./command-env.js";
@@ -138,6 +139,8 @@ export interface CoreExtras {
   onListenerError?: CoreOptions["onListenerError"];
   /** Where a title the model could not write is reported (serve: its log); the first-line title stays. */
   onTitleError?: (error: unknown, sessionID: string) => void;
+  /** Where a formatter that failed is reported (serve: its log); the file stays as the tool wrote it. */
+  onFormatError?: (message: string) => void;
 }
 
 /**
@@ -189,6 +192,12 @@ export async function openCore(context: CliContext, store: Store, extras: CoreEx
         maxSteps: config.maxSteps,
         autoApprove: extras.autoApprove,
         compaction: config.compaction,
+        subagents: {
+          depth: config.subagent?.depth ?? config.subagent_depth,
+          steps: config.subagent?.steps,
+          timeoutMs: config.subagent?.timeout,
+        },
+        snapshot: config.snapshot,
       };
     },
     resolveModel: models,
@@ -204,14 +213,35 @@ export async function openCore(context: CliContext, store: Store, extras: CoreEx
     instructions: projectInstructionsFor(context, extras.configLog?.warn),
     commands: (directory) => configuredCommands(context, directory),
     home: homedir(),
+    mcp: mcpOptionsFor(context),
+    ...afterEditOptions(context),
+    onFormatError: extras.onFormatError,
+    snapshots: { dir: context.paths.snapshot, home: homedir() },
   });
   // Wrapped in place, not spread into a copy: `core.agents` is a getter that follows config reloads.
   const shutdown = core.shutdown;
+  // Language servers live in process groups of their own: a process that exits from a signal's handler ends them.
+  const killLanguageServers = () => core.lsp?.killNow();
+  process.once("exit", killLanguageServers);
   core.shutdown = () => {
     context.configs.close();
+    process.removeListener("exit", killLanguageServers);
     return shutdown();
   };
   return core;
+}
+
+/**
+ * The configured MCP servers (the server directory's config: a project's own `mcp` waits for trust) and what they
+ * start with: the environment commands get (moor's secrets held back; a server's `environment` adds its own keys).
+ */
+function mcpOptionsFor(context: CliContext): CoreOptions["mcp"] {
+  return {
+    servers: context.config.mcp ?? {},
+    env: commandEnv(context.env, context.config, context.providerEnv),
+    directory: context.directory,
+    childRecords: join(context.paths.data, "mcp-children"),
+  };
 }
 
 /** The config's `small_model` for sessions in a directory (titles are written by it), when one is set. */

@@ -5,13 +5,14 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { resolvePaths } from "../config/paths.js";
-import { type DaemonPaths, daemonStatus, followLog, startDaemon, stopDaemon, tail } from "../daemon/control.js";
+import { type DaemonPaths, daemonStatus, startDaemon, stopDaemon } from "../daemon/control.js";
 import { daemonFiles } from "../daemon/files.js";
 import { runSupervisor } from "../daemon/supervisor.js";
 import { LAUNCHD_LABEL, launchdPlist, systemdUnit } from "../daemon/units.js";
 import { SERVER_NODE_FLAGS } from "./heap.js";
 import { UsageError } from "./output.js";
 import { serverPassword } from "./server-target.js";
+import { colorFor } from "./terminal-style.js";
 import { readVersion } from "./version.js";
 
 interface DaemonOptions {
@@ -21,6 +22,7 @@ interface DaemonOptions {
   timeout: string;
   system?: boolean;
   print?: boolean;
+  raw?: boolean;
 }
 
 type Action = (args: string[], options: DaemonOptions, command: Command) => Promise<void>;
@@ -96,13 +98,21 @@ const status: Action = async (_args, options) => {
 
 const logs: Action = async (_args, options) => {
   const { files } = daemonPaths();
-  if (!existsSync(files.log)) throw new UsageError(`no daemon log yet (${files.log})`);
   const count = Number(options.lines);
-  process.stdout.write(`${tail(files.log, Number.isInteger(count) && count > 0 ? count : 50)}\n`);
-  if (!options.follow) return;
   const controller = new AbortController();
-  process.once("SIGINT", () => controller.abort());
-  await followLog(files.log, (text) => process.stdout.write(text), controller.signal);
+  if (options.follow) process.once("SIGINT", () => controller.abort());
+  const { showDaemonLogs } = await import("./daemon-logs.js");
+  await showDaemonLogs(
+    { daemonLog: files.log, serverLogDir: resolvePaths(process.env, homedir()).log },
+    {
+      lines: Number.isInteger(count) && count > 0 ? count : 50,
+      follow: Boolean(options.follow),
+      raw: Boolean(options.raw),
+      color: colorFor(process.stdout, process.env),
+      write: (text) => process.stdout.write(text),
+      signal: controller.signal,
+    },
+  );
 };
 
 function unitTarget(system: boolean | undefined) {

@@ -26,7 +26,7 @@ export function buildProgram(): Command {
     .showSuggestionAfterError()
     .configureOutput({ outputError: (text, write) => write(text) });
 
-  program
+  const serveCommand = program
     .command("serve")
     .description("run the HTTP + SSE server (web UI at /, OpenCode-compatible API)")
     .option("--port <port>", "port to listen on (0 picks a free one)", "4096")
@@ -60,6 +60,10 @@ export function buildProgram(): Command {
     .option("--detach", "with --attach: start the turn in the background and print the session id")
     .option("--follow", "with --attach --session: follow the session's running turn")
     .option("--resume", "continue the session's interrupted turn")
+    .option(
+      "--wait-permission [seconds]",
+      "with --attach and no terminal: wait for another client to answer a question (default 300 s), not reject it",
+    )
     .option("-p, --password <password>", "server password (also MOOR_SERVER_PASSWORD)")
     .action(lazy(() => import("./run.js"), { oneShot: true }));
 
@@ -87,9 +91,18 @@ export function buildProgram(): Command {
   session
     .command("list")
     .description("list sessions")
-    .option("--dir <dir>", "only sessions of this directory")
+    .option("--dir <dir>", "sessions of this directory (default: the current one)")
+    .option("--all", "sessions of every directory")
     .addOption(new Option("--format <format>", "output format").choices(["table", "json"]).default("table"))
     .action(lazy(() => import("./session-list.js"), { oneShot: true }));
+  session
+    .command("delete")
+    .description("delete sessions (with their messages and sub-sessions)")
+    .argument("[sessionID...]", "the sessions to delete")
+    .option("--older-than <duration>", "delete sessions not updated for this long (e.g. 30m, 12h, 7d, 2w)")
+    .option("--dir <dir>", "with --older-than: sessions of this directory (default: the current one)")
+    .option("--all", "with --older-than: sessions of every directory")
+    .action(lazy(() => import("./session-delete.js"), { oneShot: true }));
 
   program
     .command("export")
@@ -123,6 +136,13 @@ export function buildProgram(): Command {
     .option("--dir <dir>", "project directory", process.cwd())
     .action(lazy(() => import("./debug-config.js"), { oneShot: true }));
   debug
+    .command("mcp")
+    .description("connect the configured MCP servers once and print their status and tools")
+    .option("--dir <dir>", "project directory", process.cwd())
+    .option("--attach <url>", "print the status a running server reports instead")
+    .option("--password <password>", "the server's password (default: MOOR_SERVER_PASSWORD)")
+    .action(lazy(() => import("./debug-mcp.js"), { oneShot: true }));
+  debug
     .command("instructions")
     .description("list the instruction files a session in the directory would load, in order, with sizes")
     .argument("[dir]", "project directory (default: the current one)")
@@ -140,7 +160,7 @@ export function buildProgram(): Command {
     ["supervise", "(internal) the supervisor process started by start"],
   ] as const) {
     const takesServeFlags = name === "start" || name === "restart" || name === "install" || name === "supervise";
-    daemon
+    const sub = daemon
       .command(name, { hidden: name === "supervise" })
       .description(description)
       .allowUnknownOption(takesServeFlags)
@@ -149,12 +169,25 @@ export function buildProgram(): Command {
       .option("--format <format>", "status output format (text|json)", "text")
       .option("-f, --follow", "logs: keep printing new lines")
       .option("-n, --lines <n>", "logs: how many lines", "50")
+      .option("--raw", "logs: the JSON lines as written, not pretty-printed")
       .option("--timeout <seconds>", "stop: seconds before SIGKILL", "10")
       .option("--system", "install: a system-wide unit")
       .option("--print", "install: print the unit instead of writing it")
       .action(lazy(() => import("./daemon.js").then((module) => ({ default: module.commands[name] }))));
+    if (takesServeFlags) sub.addHelpText("after", () => serveFlagsHelp(serveCommand, name));
   }
   return program;
+}
+
+/** The serve flags a daemon subcommand passes on to the server it runs, as `moor serve --help` words them. */
+function serveFlagsHelp(serve: Command, name: string): string {
+  const options = serve.options.filter((option) => option.long !== "--help");
+  const width = Math.max(...options.map((option) => option.flags.length));
+  const lines = options.map((option) => {
+    const fallback = option.defaultValue === undefined ? "" : ` (default: ${JSON.stringify(option.defaultValue)})`;
+    return `  ${option.flags.padEnd(width)}  ${option.description}${fallback}`;
+  });
+  return `\nServe flags (passed on to moor serve), e.g. moor daemon ${name} --port 4096 --hostname 0.0.0.0:\n${lines.join("\n")}\n`;
 }
 
 function collect(value: string, previous: string[]): string[] {

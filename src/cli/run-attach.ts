@@ -6,13 +6,18 @@ import { descendantsOf, growFamily, type MoorClient, permissionSessionOf, Snapsh
 import { resolvePaths } from "../config/paths.js";
 import type { MoorEvent, PermissionRequest, Session } from "../protocol/index.js";
 import { UsageError } from "./output.js";
+import { PermissionWaits, parseWaitPermission } from "./permission-wait.js";
+import { refusalInWords } from "./permission-words.js";
 import { type RunOptions, unknownAgent } from "./run.js";
 import { connect, DEFAULT_SERVER_URL, daemonUrl, serverPassword } from "./server-target.js";
+import { colorFor } from "./terminal-style.js";
 import { askOnTerminal, TurnPrinter } from "./turn-printer.js";
 import { latestTurn, turnEvents, turnUnderWay } from "./turn-replay.js";
 
 export async function runAttached(messageWords: string[], options: RunOptions): Promise<void> {
   const env = process.env;
+  const wait = parseWaitPermission(options.waitPermission);
+  if (wait.messageWord !== undefined) messageWords.unshift(wait.messageWord);
   const message = messageWords.join(" ").trim();
   const url =
     typeof options.attach === "string"
@@ -47,7 +52,21 @@ export async function runAttached(messageWords: string[], options: RunOptions): 
     : message
       ? () => client.promptAsync(session.id, { parts: [{ type: "text", text: message }], ...promptChoices(options) })
       : undefined;
-  await followTurn(client, session, options, start, created);
+  try {
+    await followTurn(client, session, options, start, created, wait.seconds);
+  } catch (error) {
+    // A turn that failed before its prompt was stored (no model, an unknown provider) leaves no empty session.
+    if (created) await deleteIfEmpty(client, session.id);
+    throw error;
+  }
+}
+
+async function deleteIfEmpty(client: MoorClient, sessionID: string): Promise<void> {
+  try {
+    if ((await client.messages(sessionID)).length === 0) await client.deleteSession(sessionID);
+  } catch {
+    // Best effort: the turn's own error is what the user needs to read.
+  }
 }
 
 /** The model and agent the prompt names, when given. */
@@ -86,8 +105,15 @@ async function followTurn(
   options: RunOptions,
   start: (() => Promise<void>) | undefined,
   created: boolean,
+  waitSeconds: number | undefined,
 ): Promise<void> {
-  const printer = new TurnPrinter({ format: options.format, stdout: process.stdout, stderr: process.stderr });
+  const printer = new TurnPrinter({
+    format: options.format,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    color: colorFor(process.stderr, process.env),
+    sessionID: session.id,
+  });
   let failure: string | undefined;
   let started = false;
   // Events already received in the same chunk as session.idle are not printed after the end.
@@ -100,11 +126,25 @@ async function followTurn(
     if (answered.has(request.id)) return;
     answered.add(request.id);
     if (request.sessionID !== session.id) process.stderr.write(`moor: sub-session ${request.sessionID} asks:\n`);
+    if (!options.yes && !process.stdin.isTTY && waitSeconds !== undefined) {
+      // Left to another client; only an unanswered question is refused here, after the wait.
+      void waits.wait(request, waitSeconds).then((reply) => {
+        if (reply !== undefined || ended) return;
+        process.stderr.write(`moor: ${refusalInWords(request, `no client answered within ${waitSeconds} s`)}\n`);
+        return client.replyPermission(request.id, "reject").catch(() => {});
+      });
+      return;
+    }
     const reply = options.yes
       ? Promise.resolve("once" as const)
-      : askOnTerminal(request, { stdin: process.stdin, stderr: process.stderr });
+      : askOnTerminal(request, {
+          stdin: process.stdin,
+          stderr: process.stderr,
+          noTerminalHint: "no terminal to ask; use --yes, or --wait-permission to let another client answer",
+        });
     void reply.then((choice) => client.replyPermission(request.id, choice)).catch(() => {});
   };
+  const waits = new PermissionWaits(process.stderr);
   // --follow joins a running turn: events are held from the start until the snapshot they follow is printed.
   const join = new SnapshotJoin();
   const ticket = start ? undefined : join.hold();
@@ -115,6 +155,7 @@ async function followTurn(
     });
     const handle = (event: MoorEvent) => {
       if (ended) return;
+      if (event.type === "permission.replied") waits.replied(event.properties.requestID, event.properties.reply);
       family = growFamily(family, event);
       const asker = permissionSessionOf(event);
       if (asker !== undefined && asker !== session.id) {
@@ -190,9 +231,11 @@ async function followTurn(
   try {
     await finished;
   } finally {
+    waits.close();
     printer.finish();
   }
   if (failure) throw new UsageError(failure);
+  printer.closingLine();
 }
 
 function belongsTo(event: MoorEvent, sessionID: string): boolean {

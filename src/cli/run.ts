@@ -7,7 +7,11 @@ import type { Session } from "../protocol/index.js";
 import { whenOutputCloses } from "./closed-output.js";
 import { listenerErrorToStderr } from "./listener-error.js";
 import { UsageError } from "./output.js";
+import { colorFor } from "./terminal-style.js";
 import { askOnTerminal, TurnPrinter } from "./turn-printer.js";
+
+/** How long `moor run` waits for MCP servers to connect before its prompt starts. */
+const MCP_WAIT_MS = 15_000;
 
 export interface RunOptions {
   attach?: string | boolean;
@@ -22,6 +26,8 @@ export interface RunOptions {
   follow?: boolean;
   resume?: boolean;
   password?: string;
+  /** With --attach and no terminal: seconds to wait for another client to answer a question (true: the default). */
+  waitPermission?: string | boolean;
 }
 
 /** `--attach` takes an optional URL, so `--attach "fix it"` would read the message as one: tell them apart. */
@@ -42,6 +48,9 @@ export default async function run(messageWords: string[], options: RunOptions): 
   if (!message && !options.resume)
     throw new UsageError('nothing to send: give a message, e.g. moor run "fix the tests"');
   if (options.detach) throw new UsageError("--detach needs --attach URL (a server to run the turn in)");
+  if (options.waitPermission !== undefined) {
+    throw new UsageError("--wait-permission needs --attach (another client of the server answers)");
+  }
   // Loaded here, not at the top: `run --attach` needs none of the in-process agent (config, SQLite, core).
   const { loadContext, openCore, openStore } = await import("./context.js");
   const context = await loadContext({ directory: options.dir, model: options.model });
@@ -54,12 +63,22 @@ export default async function run(messageWords: string[], options: RunOptions): 
     autoApprove: options.yes,
     onListenerError: listenerErrorToStderr(process.stderr),
   });
+  // One prompt, so its first step should have the MCP servers' tools: each gets its first attempt (a failure is
+  // the tools' error, as in a server), for a while; a server still connecting after it joins a later step.
+  core.mcp.start();
+  await Promise.race([core.mcp.ready(), new Promise((resolve) => setTimeout(resolve, MCP_WAIT_MS).unref())]);
   try {
     // Checked before a session is picked or created: a wrong name leaves nothing behind.
     if (options.agent !== undefined && !core.agents.get(options.agent))
       throw unknownAgent(options.agent, core.agents.list());
-    const session = await pickSession(core.sessions, context.directory, options);
-    const printer = new TurnPrinter({ format: options.format, stdout: process.stdout, stderr: process.stderr });
+    const { session, created } = await pickSession(core.sessions, context.directory, options);
+    const printer = new TurnPrinter({
+      format: options.format,
+      stdout: process.stdout,
+      stderr: process.stderr,
+      color: colorFor(process.stderr, process.env),
+      sessionID: session.id,
+    });
     core.bus.subscribe(
       (envelope) => {
         printer.handle(envelope.event);
@@ -101,6 +120,10 @@ export default async function run(messageWords: string[], options: RunOptions): 
             parts: [{ type: "text", text: message }],
             agent: options.agent,
           });
+    } catch (error) {
+      // Failed before the prompt was stored (no model, an unknown provider): the session this run made is empty.
+      if (created) await removeIfEmpty(core.sessions, session.id);
+      throw error;
     } finally {
       for (const [signal, handler] of Object.entries(signals)) process.off(signal, handler);
       stopWatchingOutput();
@@ -110,6 +133,7 @@ export default async function run(messageWords: string[], options: RunOptions): 
     if (ending?.quiet) return;
     if (result.finish === "aborted") throw new UsageError("aborted", ending?.exitCode ?? 130);
     if (result.finish === "error") throw new UsageError(result.error?.data.message ?? "the turn failed");
+    printer.closingLine();
   } finally {
     await core.shutdown();
     await store.close();
@@ -121,12 +145,25 @@ export function unknownAgent(name: string, agents: readonly { name: string }[]):
   return new UsageError(`unknown agent "${name}"; known agents: ${agents.map((agent) => agent.name).join(", ")}`);
 }
 
-async function pickSession(sessions: SessionService, directory: string, options: RunOptions): Promise<Session> {
-  if (options.session) return sessions.get(options.session);
+/** The session to prompt, and whether this run made it (then a failure before the prompt takes it away again). */
+async function pickSession(
+  sessions: SessionService,
+  directory: string,
+  options: RunOptions,
+): Promise<{ session: Session; created: boolean }> {
+  if (options.session) return { session: await sessions.get(options.session), created: false };
   if (options.continue) {
     const latest = (await sessions.page({ directory, limit: 1 })).sessions[0];
-    if (latest) return latest;
+    if (latest) return { session: latest, created: false };
   }
   if (options.resume) throw new UsageError("--resume needs --session ID (the session whose turn to continue)");
-  return sessions.create({ directory });
+  return { session: await sessions.create({ directory }), created: true };
+}
+
+async function removeIfEmpty(sessions: SessionService, sessionID: string): Promise<void> {
+  try {
+    if ((await sessions.messages(sessionID)).length === 0) await sessions.remove(sessionID);
+  } catch {
+    // Best effort: the error that brought us here is the one to report.
+  }
 }

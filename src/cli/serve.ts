@@ -5,6 +5,7 @@
 // First: @hono/node-server must find the stand-ins for the fetch classes when it loads (see the module).
 import "../server/lazy-fetch-classes.js";
 import { maskSecrets } from "../config/mask.js";
+import { createFileWatchHub } from "../core/files/watch-hub.js";
 import { listProviders } from "../providers/resolve.js";
 import { startServer } from "../server/listen.js";
 import { builtWebPage } from "../server/routes/web.js";
@@ -14,7 +15,9 @@ import { keepHeapNearLiveSize } from "./heap.js";
 import { heldBackSummary } from "./held-back.js";
 import { createFileLogger, type LogLevel } from "./logger.js";
 import { UsageError } from "./output.js";
+import { serveBanner } from "./serve-banner.js";
 import { serverTrust } from "./server-trust.js";
+import { COLORS, colorFor, PLAIN } from "./terminal-style.js";
 
 export interface ServeOptions {
   port: string;
@@ -32,6 +35,7 @@ export interface ServeOptions {
 }
 
 const SHUTDOWN_DEADLINE_MS = 4500;
+const MCP_START_DELAY_MS = 250;
 
 export default async function serve(options: ServeOptions): Promise<void> {
   const port = Number(options.port);
@@ -40,7 +44,7 @@ export default async function serve(options: ServeOptions): Promise<void> {
     throw new UsageError("--tls-cert and --tls-key go together");
   }
   const context = await loadContext({ model: options.model });
-  const { logger } = createFileLogger({
+  const { logger, file: logFile } = createFileLogger({
     logDir: context.paths.log,
     level: options.logLevel,
     printLogs: Boolean(options.printLogs),
@@ -55,6 +59,7 @@ export default async function serve(options: ServeOptions): Promise<void> {
   });
   const password = context.env.MOOR_SERVER_PASSWORD ?? context.env.OPENCODE_SERVER_PASSWORD;
   let server: Awaited<ReturnType<typeof startServer>>;
+  const fileWatch = createFileWatchHub({ bus: core.bus, log: logger, neverWatch: [context.home, "/"] });
   try {
     server = await startServer({
       core,
@@ -67,6 +72,7 @@ export default async function serve(options: ServeOptions): Promise<void> {
       trust: serverTrust(context),
       webPage: builtWebPage(),
       defaultDirectory: context.directory,
+      fileWatch,
       logger,
       hostname: options.hostname,
       port,
@@ -82,6 +88,24 @@ export default async function serve(options: ServeOptions): Promise<void> {
     throw new UsageError((error as Error).message);
   }
   process.stdout.write(`moor listening on ${server.url}\n`);
+  const banner = serveBanner(
+    {
+      url: server.url,
+      model: context.config.model,
+      configFiles: context.configSources,
+      logFile,
+      auth: {
+        password: Boolean(password),
+        username: context.env.MOOR_SERVER_USERNAME,
+        insecureNoAuth: options.insecureNoAuth,
+        socket: Boolean(options.socket),
+      },
+      interrupted: core.interrupted,
+      webPage: true,
+    },
+    colorFor(process.stdout, context.env) ? COLORS : PLAIN,
+  );
+  process.stdout.write(`${banner.join("\n")}\n`);
   // A server outlives whoever read that line: a closed stdout is no reason to stop serving.
   whenOutputCloses(() => {});
   keepHeapNearLiveSize();
@@ -92,6 +116,9 @@ export default async function serve(options: ServeOptions): Promise<void> {
   if (context.heldBack.length > 0) logger.warn({ heldBack: context.heldBack }, heldBackSummary(context));
   // The owner lock its turns will record, taken now rather than on the first prompt's path.
   setImmediate(() => store.owners.token());
+  // MCP servers connect in the background, a moment after the server answers: loading the SDK and spawning the
+  // servers must not hold up cold start or the first requests (a client's health check and session list).
+  setTimeout(() => core.mcp.start(), MCP_START_DELAY_MS);
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -104,7 +131,9 @@ export default async function serve(options: ServeOptions): Promise<void> {
     // the turns themselves are marked interrupted by the next start, and a resume asks again.
     void core.gate.closeOwned().catch(() => {});
     context.configs.close();
-    await server.close();
+    // Every MCP child ends with the server (those of a killed server end at the next start). Language servers run
+    // in process groups of their own: stopped here, or they would outlive this process.
+    await Promise.all([server.close(), core.mcp.close(), core.lsp?.close().catch(() => {}), fileWatch.close()]);
     if (Object.keys(core.sessions.allStatuses()).length === 0) store.closeNow();
     logger.flush?.();
     process.exit(0);

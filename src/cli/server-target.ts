@@ -8,6 +8,8 @@ import { nodeFetch } from "./node-fetch.js";
 import { UsageError } from "./output.js";
 
 export const DEFAULT_SERVER_URL = "http://127.0.0.1:4096";
+/** What to do when no server answers: said with every "cannot reach". */
+export const START_HINT = "start one with `moor serve` (in the foreground) or `moor daemon start` (in the background)";
 /** Where `moor daemon start` records the running server: `{pid, url, startedAt, ...}`. */
 export const DAEMON_FILE = "daemon.json";
 
@@ -48,6 +50,9 @@ export async function connect(options: {
   try {
     await client.health(options.timeoutMs ?? 5000);
   } catch (error) {
+    if (error instanceof MoorClientError && error.code === "unreachable") {
+      throw new UsageError(`${error.message}; is a moor server running? ${START_HINT}`);
+    }
     if (error instanceof MoorClientError) throw new UsageError(`${options.url}: ${error.message}`);
     throw error;
   }

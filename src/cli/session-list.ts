@@ -1,26 +1,42 @@
+// `moor session list`: the sessions of this directory (or --dir, or --all of them), newest first, with their status.
 import { resolve } from "node:path";
 import { loadContext, openRecoveredStore } from "./context.js";
+import { sessionStates } from "./session-status.js";
 
-export default async function sessionList(options: { dir?: string; format: "table" | "json" }): Promise<void> {
+export interface SessionListOptions {
+  dir?: string;
+  all?: boolean;
+  format: "table" | "json";
+}
+
+export default async function sessionList(options: SessionListOptions): Promise<void> {
   const context = await loadContext();
   const store = await openRecoveredStore(context);
   try {
-    const { sessions } = await store.listSessions({ directory: options.dir ? resolve(options.dir) : undefined });
+    const directory = options.all ? undefined : resolve(options.dir ?? context.directory);
+    const { sessions } = await store.listSessions({ directory });
+    const states = await sessionStates(
+      store,
+      sessions.map((session) => session.id),
+    );
     if (options.format === "json") {
-      process.stdout.write(`${JSON.stringify(sessions, null, 2)}\n`);
+      const listed = sessions.map((session) => ({ ...session, status: states.get(session.id) ?? "idle" }));
+      process.stdout.write(`${JSON.stringify(listed, null, 2)}\n`);
       return;
     }
     if (sessions.length === 0) {
-      process.stdout.write('No sessions yet. Start one with: moor run "hello"\n');
+      const where = directory ? ` in ${directory} (--all lists every directory's)` : "";
+      process.stdout.write(`No sessions yet${where}. Start one with: moor run "hello"\n`);
       return;
     }
     const rows = sessions.map((session) => [
       session.id,
+      states.get(session.id) ?? "idle",
       truncate(session.title, 40),
       session.directory,
       new Date(session.time.updated).toISOString().replace("T", " ").slice(0, 19),
     ]);
-    process.stdout.write(formatTable(["ID", "TITLE", "DIRECTORY", "UPDATED"], rows));
+    process.stdout.write(formatTable(["ID", "STATUS", "TITLE", "DIRECTORY", "UPDATED"], rows));
   } finally {
     store.closeNow();
   }

@@ -14,6 +14,7 @@ import type {
   Todo,
 } from "../protocol/index.js";
 import { SNAPSHOT_HEADER } from "../protocol/index.js";
+import type { McpStatusMap } from "../protocol/mcp.js";
 import type { TrustState } from "../protocol/trust.js";
 import { EventStream, type EventStreamOptions } from "./events.js";
 import { type ClientOptions, requestJson } from "./http.js";
@@ -22,6 +23,7 @@ export { completeSlash, type SlashEntry, slashMatches } from "./command-completi
 export { type ConnectionState, EventStream, type EventStreamOptions } from "./events.js";
 export { type ClientOptions, MoorClientError } from "./http.js";
 export { type HeldEvent, isAfterSnapshot, SnapshotJoin } from "./join.js";
+export { type McpServerLine, mcpServerLines, mcpSummary } from "./mcp-summary.js";
 export { descendantsOf, growFamily, permissionSessionOf } from "./session-family.js";
 export { applyTranscriptEvent, type TranscriptMessage } from "./transcript.js";
 export { SNAPSHOT_HEADER };
@@ -139,6 +141,16 @@ export class MoorClient {
     return this.request("POST", `session/${encodeURIComponent(id)}/summarize`, model ?? {}, null);
   }
 
+  /** Undoes the file changes from `messageID` on and hides those messages (409 while a turn runs, or on conflicts). */
+  revert(id: string, body: { messageID: string; partID?: string; force?: boolean }): Promise<Session> {
+    return this.request("POST", `session/${encodeURIComponent(id)}/revert`, body);
+  }
+
+  /** Undoes a revert: the files and messages as they were before it. */
+  unrevert(id: string): Promise<Session> {
+    return this.request("POST", `session/${encodeURIComponent(id)}/unrevert`);
+  }
+
   resume(id: string): Promise<unknown> {
     return this.request("POST", `session/${encodeURIComponent(id)}/resume`);
   }
@@ -168,6 +180,11 @@ export class MoorClient {
   /** Trusts the server's project directory; the server applies its config at once. */
   trust(): Promise<TrustState> {
     return this.request("POST", "trust", {});
+  }
+
+  /** The MCP servers' status by name (GET /mcp, OpenCode's shape; moor adds a connected server's tool count). */
+  mcpStatus(): Promise<McpStatusMap> {
+    return this.request("GET", "mcp");
   }
 
   events(options: EventStreamOptions): EventStream {

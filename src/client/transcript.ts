@@ -41,6 +41,11 @@ export function applyTranscriptEvent<M extends TranscriptMessage>(
     case "message.removed":
       if (event.properties.sessionID !== sessionID) return messages;
       return messages.filter((message) => message.info.id !== event.properties.messageID);
+    case "message.part.removed": {
+      const { messageID, partID } = event.properties;
+      if (event.properties.sessionID !== sessionID) return messages;
+      return updateParts(messages, messageID, (parts) => parts.filter((part) => part.id !== partID));
+    }
     default:
       return messages;
   }

@@ -146,6 +146,7 @@ function applyEvent(current: ViewState, event: MoorEvent): ViewState {
     case "message.part.updated":
     case "message.part.delta":
     case "message.removed":
+    case "message.part.removed":
       return { ...state, messages: applyTranscriptEvent(state.messages, sessionID, event) };
     case "session.status":
       return { ...state, status: event.properties.status };

@@ -19,9 +19,16 @@ const USED = new Set([
   "command",
   "compaction",
   "instructions",
+  "subagent_depth",
+  "mcp",
+  "snapshot",
   // moor's own
   "maxSteps",
   "shellEnv",
+  "subagent",
+  // issue 17
+  "formatter",
+  "lsp",
 ]);
 
 /** OpenCode's config keys (its schema, 1.18.33, and the older TUI keys) that moor parses and does not act on. */
@@ -33,12 +40,9 @@ const IGNORED = new Set([
   "enabled_providers",
   "enterprise",
   "experimental",
-  "formatter",
   "keybinds",
   "layout",
   "logLevel",
-  "lsp",
-  "mcp",
   "mode",
   "plugin",
   "reference",
@@ -47,8 +51,6 @@ const IGNORED = new Set([
   "share",
   "shell",
   "skills",
-  "snapshot",
-  "subagent_depth",
   "theme",
   "tool_output",
   "tools",

@@ -51,6 +51,52 @@ export const CommandConfig = z
   .loose();
 export type CommandConfig = z.infer<typeof CommandConfig>;
 
+/** An MCP server (OpenCode's `mcp.<name>`): a local command over stdio, or a remote URL (streamable HTTP, else SSE). */
+export const McpConfig = z.discriminatedUnion("type", [
+  z
+    .object({
+      type: z.literal("local"),
+      command: z.array(z.string()).min(1),
+      cwd: z.string().optional(),
+      environment: z.record(z.string(), z.string()).optional(),
+      enabled: z.boolean().optional(),
+      timeout: z.number().int().positive().optional(),
+    })
+    .loose(),
+  z
+    .object({
+      type: z.literal("remote"),
+      url: z.string(),
+      headers: z.record(z.string(), z.string()).optional(),
+      enabled: z.boolean().optional(),
+      timeout: z.number().int().positive().optional(),
+    })
+    .loose(),
+]);
+export type McpConfig = z.infer<typeof McpConfig>;
+/** One formatter (OpenCode's `formatter.<name>`): a built-in's name changes or disables it, another name adds one. */
+export const FormatterConfig = z
+  .object({
+    disabled: z.boolean().optional(),
+    command: z.array(z.string()).min(1).optional(),
+    environment: z.record(z.string(), z.string()).optional(),
+    extensions: z.array(z.string()).optional(),
+  })
+  .loose();
+export type FormatterConfig = z.infer<typeof FormatterConfig>;
+
+/** One language server (OpenCode's `lsp.<name>`): a built-in's name changes or disables it, another name adds one. */
+export const LspServerConfig = z
+  .object({
+    disabled: z.boolean().optional(),
+    command: z.array(z.string()).min(1).optional(),
+    extensions: z.array(z.string()).optional(),
+    env: z.record(z.string(), z.string()).optional(),
+    initialization: z.record(z.string(), z.unknown()).optional(),
+  })
+  .loose();
+export type LspServerConfig = z.infer<typeof LspServerConfig>;
+
 export const MoorConfig = z
   .object({
     $schema: z.string().optional(),
@@ -59,11 +105,14 @@ export const MoorConfig = z
     provider: z.record(z.string(), ProviderConfig).optional(),
     permission: PermissionConfig.optional(),
     maxSteps: z.number().int().positive().optional(),
+    /** OpenCode's key: false turns snapshots (complete diffs, undo) off (core/snapshots/). */
+    snapshot: z.boolean().optional(),
     username: z.string().optional(),
     agent: z.record(z.string(), z.unknown()).optional(),
     /** Instruction files, globs (relative to the project) and http(s) URLs added to the system prompt. */
     instructions: z.array(z.string()).optional(),
     command: z.record(z.string(), CommandConfig).optional(),
+    mcp: z.record(z.string(), McpConfig).optional(),
     /** OpenCode's keys: compact automatically, prune old tool outputs first, tokens kept free (core/compaction/). */
     compaction: z
       .object({
@@ -73,6 +122,21 @@ export const MoorConfig = z
       })
       .loose()
       .optional(),
+    /** OpenCode's: how many levels of subagents a session may start (1: children cannot start their own). */
+    subagent_depth: z.number().int().min(0).optional(),
+    /** Moor's own: how deep subagents nest (over subagent_depth), a child turn's step limit and time limit in ms (core/subagents/). */
+    subagent: z
+      .object({
+        depth: z.number().int().min(0).optional(),
+        steps: z.number().int().positive().optional(),
+        timeout: z.number().int().positive().optional(),
+      })
+      .loose()
+      .optional(),
+    /** OpenCode's `formatter`: false turns every formatter off; per name a command (`$FILE`), extensions, env. */
+    formatter: z.union([z.literal(false), z.record(z.string(), FormatterConfig)]).optional(),
+    /** OpenCode's `lsp`: false turns language servers off; per name a command, extensions, env, initialization. */
+    lsp: z.union([z.literal(false), z.record(z.string(), LspServerConfig)]).optional(),
     /** Moor's own: environment variables kept for commands although moor holds them as secrets (README). */
     shellEnv: z
       .object({ passthrough: z.array(z.string()).optional() })

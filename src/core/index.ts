@@ -11,11 +11,21 @@ import { createCompaction } from "./compaction/auto-compaction.js";
 import type { CompactionSettings } from "./compaction/budget.js";
 import { addInstructions, nestedInstructionsOnRead } from "./context/instruction-hooks.js";
 import type { ProjectInstructions } from "./context/instructions.js";
+import { formatAfterEdit } from "./format/format-after-edit.js";
+import { Formatters, type FormattersOptions } from "./format/formatters.js";
+import { diagnosticsAfterEdit } from "./lsp/diagnostics-after-edit.js";
+import { LspService, type LspServiceOptions } from "./lsp/service.js";
+import { McpManager, type McpOptions } from "./mcp/manager.js";
 import { PermissionGate, type PermissionLink } from "./permission.js";
 import type { PermissionRules } from "./permission-rules.js";
 import { markInterruptedTurns } from "./recovery.js";
 import { DEFAULT_RETRY, type RetryPolicy } from "./retry.js";
 import { SessionService } from "./session.js";
+import { type SnapshotOptions, SnapshotService } from "./snapshots/service.js";
+import { stepSnapshotHooks } from "./snapshots/step-snapshots.js";
+import type { SubagentSettings } from "./subagents/limits.js";
+import { subagentHooks } from "./subagents/subagent-hooks.js";
+import { createTaskTool, type TaskToolServices } from "./subagents/task-tool.js";
 import type { TitleOptions } from "./titles/title-writer.js";
 import { sessionTodoList } from "./todo-list.js";
 import { type AgentToolFilter, StaticToolSource, ToolRegistry } from "./tools/registry.js";
@@ -32,6 +42,10 @@ export interface CoreSettings {
   autoApprove?: boolean;
   /** Config `compaction` (OpenCode's keys: auto, prune, reserved). */
   compaction?: CompactionSettings;
+  /** How deep subagents nest and how long and far a child's turn runs (core/subagents/limits.ts). */
+  subagents?: SubagentSettings;
+  /** Config `snapshot`: false turns snapshots (and so revert) off for the directory. */
+  snapshot?: boolean;
 }
 
 export interface CoreOptions {
@@ -78,6 +92,19 @@ export interface CoreOptions {
   commands?: (directory: string) => CommandDefinition[];
   /** The user's home directory, where a command's `@~/…` points. */
   home?: string;
+  /** MCP servers (core/mcp/): nothing connects until `core.mcp.start()` (cli calls it once the process serves). */
+  mcp?: McpOptions;
+  /** Formatters run after edit/write (config `formatter`); none when not given. */
+  formatters?: FormattersOptions;
+  /** Language servers checking files after edit/write (config `lsp`); none when not given. */
+  lsp?: Omit<LspServiceOptions, "onDiagnostics">;
+  /** Where a formatter failure is reported (serve: its log). */
+  onFormatError?: (message: string) => void;
+  /**
+   * Where the projects' shadow repositories live (core/snapshots/): each step's changed files, complete diffs,
+   * revert and unrevert. No snapshots without it.
+   */
+  snapshots?: SnapshotOptions;
 }
 
 export interface Core {
@@ -93,7 +120,15 @@ export interface Core {
   commands: CommandService;
   /** Where tool sources are added (MCP); the built-in tools are the source "builtin". */
   tools: ToolRegistry;
+  /** The MCP servers: their status, connecting and disconnecting them, an ACP session's own. */
+  mcp: McpManager;
   version: string;
+  /** The formatters of a directory (GET /formatter); undefined when none were configured. */
+  formatters?: Formatters;
+  /** The language servers (GET /lsp, /find/symbol); undefined when none were configured. */
+  lsp?: LspService;
+  /** The projects' shadow repositories, when snapshots are on (moor debug paths reports their size). */
+  snapshots?: SnapshotService;
   /** Sessions that had a turn interrupted by the previous process's end (marked when this core was created). */
   interrupted: string[];
   shutdown(): Promise<void>;
@@ -128,13 +163,75 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   });
   const builtin =
     typeof options.tools === "function" ? options.tools({ todos: sessionTodoList(options.store) }) : options.tools;
-  const tools = new ToolRegistry([new StaticToolSource("builtin", builtin)], options.agentTools);
+  let sessions: SessionService | undefined;
+  const taskServices: TaskToolServices = {
+    store: options.store,
+    bus,
+    sessions: () => sessions as SessionService,
+    agents: (directory) => agents(directory),
+    settings: (directory) => options.settings(directory).subagents,
+  };
+  const task = createTaskTool(taskServices, agents());
+  const subagents = subagentHooks({
+    store: options.store,
+    agents,
+    settings: taskServices.settings,
+    task,
+    describedFor: (registry) => createTaskTool(taskServices, registry),
+  });
+  // The task tool is core's own source, after the built-ins (a built-in of the same name would win).
+  const tools = new ToolRegistry(
+    [new StaticToolSource("builtin", builtin), new StaticToolSource("task", [task])],
+    options.agentTools,
+  );
+  const mcp = new McpManager(options.mcp ?? { servers: {}, env: {}, directory: "" }, tools, options.version, (server) =>
+    bus.publish("mcp.tools.changed", { server }, { directory: options.mcp?.directory ?? "" }),
+  );
   const compaction = createCompaction({
     store: options.store,
     now,
     settings: (directory) => options.settings(directory).compaction ?? {},
   });
+  const snapshots = options.snapshots
+    ? new SnapshotService(
+        { enabled: (directory) => options.settings(directory).snapshot !== false, ...options.snapshots },
+        (directory, reason, sessionID) => {
+          // Once per directory: the session goes on, but nothing it changes there can be undone.
+          const message = `Snapshots are off for ${directory}: ${reason}. Changes made here cannot be undone.`;
+          bus.publish(
+            "session.error",
+            { sessionID, error: { name: "UnknownError", kind: "snapshot", data: { message } } },
+            { directory, sessionID },
+          );
+        },
+      )
+    : undefined;
+  const stepSnapshots = snapshots
+    ? stepSnapshotHooks({
+        store: options.store,
+        snapshots,
+        enabled: (directory) => options.settings(directory).snapshot !== false,
+        now,
+      })
+    : undefined;
+  const snapshotHooks = stepSnapshots?.hooks ?? {};
+  if (stepSnapshots) {
+    // A step that failed or was aborted after a tool ran: its end is recorded once the turn is over.
+    bus.subscribe(({ event }) => {
+      if (event.type === "session.idle") stepSnapshots.settle(event.properties.sessionID).catch(() => {});
+    });
+  }
   const added = options.hooks ?? {};
+  const formatters = options.formatters ? new Formatters(options.formatters) : undefined;
+  // Language servers a killed moor left running are ended before this one starts any.
+  options.lsp?.record?.reapOrphans();
+  const lsp = options.lsp
+    ? new LspService({
+        ...options.lsp,
+        onDiagnostics: ({ serverID, path, directory }) =>
+          bus.publish("lsp.client.diagnostics", { serverID, path }, { directory }),
+      })
+    : undefined;
   const hooks = defaultTurnHooks(
     {
       store: options.store,
@@ -150,10 +247,17 @@ export async function createCore(options: CoreOptions): Promise<Core> {
         ...(options.instructions ? [addInstructions(options.instructions)] : []),
         // Compaction sees the whole plan (instructions included), before hooks that add to it.
         compaction.prepareStep,
+        subagents.prepareStep,
+        ...(snapshotHooks.prepareStep ?? []),
         ...(added.prepareStep ?? []),
       ],
+      beforeTool: [subagents.beforeTool, ...(snapshotHooks.beforeTool ?? []), ...(added.beforeTool ?? [])],
+      afterStep: [subagents.afterStep, ...(snapshotHooks.afterStep ?? []), ...(added.afterStep ?? [])],
       afterTool: [
         ...(options.instructions ? [nestedInstructionsOnRead(options.instructions)] : []),
+        // Formatting first: the language servers check the file as it stays.
+        ...(formatters ? [formatAfterEdit(formatters, options.onFormatError)] : []),
+        ...(lsp ? [diagnosticsAfterEdit(lsp)] : []),
         ...(added.afterTool ?? []),
       ],
       overflow: [compaction.overflow, ...(added.overflow ?? [])],
@@ -180,7 +284,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     editorFs: options.editorFs,
   };
   const interrupted = await markInterruptedTurns(options.store, bus, now);
-  const sessions = new SessionService({
+  sessions = new SessionService({
     store: options.store,
     bus,
     turns,
@@ -190,6 +294,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     resolveModel: options.resolveModel,
     titles: options.titles,
     summarize: compaction.summarize,
+    snapshots,
   });
   const commands = new CommandService({
     sessions,
@@ -198,7 +303,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     tools,
     agents,
     now,
-    configured: options.commands ?? (() => []),
+    configured: (directory) => [...mcp.commands(), ...(options.commands?.(directory) ?? [])],
     home: options.home,
   });
   return {
@@ -212,9 +317,18 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     agentsFor: agents,
     store: options.store,
     tools,
+    mcp,
     version: options.version,
+    formatters,
+    lsp,
     interrupted,
-    shutdown: () => sessions.shutdown(),
+    snapshots,
+    shutdown: async () => {
+      await sessions.shutdown();
+      await snapshots?.settled();
+      await mcp.close();
+      await lsp?.close();
+    },
   };
 }
 

@@ -16,6 +16,8 @@ export const DEFAULT_ACTIONS: Record<string, PermissionAction> = {
   bash: "ask",
   external_directory: "ask",
   webfetch: "ask",
+  // Starting a subagent is allowed (as in OpenCode); what the subagent does asks under its own keys.
+  task: "allow",
 };
 
 const STRICTNESS: Record<PermissionAction, number> = { allow: 0, ask: 1, deny: 2 };
@@ -52,15 +54,39 @@ export function actionForPattern(table: Record<string, PermissionAction>, value:
   return best?.action;
 }
 
-function actionFor(rules: PermissionRules | undefined, permission: string, value: string): PermissionAction {
+/**
+ * The rules' entry for a permission key: the key itself, else the most specific wildcard key matching it (OpenCode's
+ * `"mcp-github_*": "ask"` for an MCP server's tools), else `*`.
+ */
+function entryFor(
+  rules: Record<string, PermissionAction | Record<string, PermissionAction>> | undefined,
+  permission: string,
+): PermissionAction | Record<string, PermissionAction> | undefined {
+  if (!rules) return undefined;
+  if (Object.hasOwn(rules, permission)) return rules[permission];
+  let best: { key: string; weight: number } | undefined;
+  for (const key of Object.keys(rules)) {
+    if (key === "*" || !/[*?]/.test(key) || !wildcardMatch(key, permission)) continue;
+    const weight = key.replace(/[*?]/g, "").length;
+    if (!best || weight >= best.weight) best = { key, weight };
+  }
+  return best ? rules[best.key] : rules["*"];
+}
+
+function actionFor(
+  rules: PermissionRules | undefined,
+  permission: string,
+  value: string,
+  unruled: PermissionAction | undefined,
+): PermissionAction {
   if (typeof rules === "string") return rules;
-  const entry = rules?.[permission] ?? rules?.["*"];
+  const entry = entryFor(rules, permission);
   if (typeof entry === "string") return entry;
   if (entry) {
     const action = actionForPattern(entry, value);
     if (action) return action;
   }
-  return DEFAULT_ACTIONS[permission] ?? "ask";
+  return DEFAULT_ACTIONS[permission] ?? unruled ?? "ask";
 }
 
 /**
@@ -106,6 +132,8 @@ export function evaluatePermission(
   patterns: string[],
   limits?: Readonly<Record<string, PermissionAction>>,
   agent?: AgentRules,
+  /** The action for a key no rule and no default names (an MCP tool's: allow, as OpenCode does). */
+  unruled?: PermissionAction,
 ): PermissionAction {
   const limit = !limits
     ? undefined
@@ -118,7 +146,7 @@ export function evaluatePermission(
   for (const value of patterns.length > 0 ? patterns : ["*"]) {
     const opaque = value.startsWith(OPAQUE_MARK);
     const judged = opaque ? value.slice(OPAQUE_MARK.length) : value;
-    let own = actionFor(rules, permission, judged);
+    let own = actionFor(rules, permission, judged, unruled);
     const byAgent = agent ? agentTableAction(agent.table, permission, judged) : undefined;
     if (byAgent !== undefined) own = agent?.loosens ? byAgent : stricter(own, byAgent);
     const configured = stricter(own, limit);
@@ -148,7 +176,7 @@ function blanketAllow(rules: PermissionRules | undefined, permission: string, ag
 /** `"bash": "allow"` (or `{"*": "allow"}` alone, or `"allow"` for everything): no pattern of it is judged. */
 function allowsEverything(rules: PermissionRules | undefined, permission: string): boolean {
   if (typeof rules === "string") return rules === "allow";
-  const entry = rules?.[permission] ?? rules?.["*"];
+  const entry = entryFor(rules, permission);
   if (typeof entry === "string") return entry === "allow";
   return entry !== undefined && Object.keys(entry).length === 1 && entry["*"] === "allow";
 }

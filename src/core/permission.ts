@@ -134,6 +134,7 @@ export class PermissionGate {
       ask.patterns,
       this.limitsOf(scope.agent, scope.directory),
       this.agentRulesOf(scope.agent, scope.directory),
+      ask.unruled,
     );
     if (action === "allow") return { action };
     if (action === "ask") return undefined;

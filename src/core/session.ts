@@ -17,10 +17,11 @@ import { IdConflictError, type SessionListQuery, type SessionPage, type Store } 
 import type { EventBus } from "./bus.js";
 import { CoreError, notFound } from "./errors.js";
 import { conversationFor } from "./history.js";
-import { sessionDiff } from "./session-diff.js";
+import type { SnapshotService } from "./snapshots/service.js";
+import { type RevertInput, SessionReverts } from "./snapshots/session-revert.js";
 import { type TitleOptions, TitleWriter } from "./titles/title-writer.js";
 import { runTurn } from "./turn/loop.js";
-import type { ResolvedModel, TurnOutcome, TurnServices } from "./turn/types.js";
+import type { ResolvedModel, TurnOutcome, TurnRequest, TurnServices } from "./turn/types.js";
 
 const DEFAULT_TITLE_PREFIX = "New session - ";
 
@@ -36,6 +37,10 @@ interface QueuedTurn {
   resume?: MessageWithParts;
   /** Runs instead of a turn, in the session's queue (a manual summary). */
   task?: (session: Session, signal: AbortSignal) => Promise<PromptResult>;
+  /** Aborts this turn when it aborts, queued or running (a parent's task tool call: its child's turn). */
+  signal?: AbortSignal;
+  /** Runs at the turn's start, before its first model step; an outcome it answers ends the turn. */
+  before?: TurnPrelude;
   resolve(result: PromptResult): void;
   reject(error: unknown): void;
 }
@@ -45,6 +50,9 @@ interface SessionRunner {
   controller?: AbortController;
   current?: Promise<void>;
 }
+
+/** Work a turn does before its first model step (a `subtask` command's task call, core/subagents/subtask-step.ts). */
+export type TurnPrelude = (services: TurnServices, request: TurnRequest) => Promise<TurnOutcome | undefined>;
 
 export interface SessionServiceOptions {
   store: Store;
@@ -58,6 +66,8 @@ export interface SessionServiceOptions {
   titles?: TitleOptions;
   /** Writes a summary of the session now (core/compaction/). */
   summarize?(input: { session: Session; model: ResolvedModel; userID: string; signal: AbortSignal }): Promise<unknown>;
+  /** The projects' shadow repositories (core/snapshots/): diffs, revert and unrevert. */
+  snapshots?: SnapshotService;
 }
 
 export class SessionService {
@@ -66,8 +76,15 @@ export class SessionService {
   /** The session-row edit in progress per session (editSession). */
   private readonly edits = new Map<string, Promise<unknown>>();
   private readonly titles?: TitleWriter;
+  private readonly reverts: SessionReverts;
 
   constructor(private readonly options: SessionServiceOptions) {
+    this.reverts = new SessionReverts({
+      store: options.store,
+      snapshots: options.snapshots,
+      isBusy: (id) => this.isBusy(id) || Boolean(this.runners.get(id)?.current),
+      now: options.now,
+    });
     if (options.titles) this.titles = new TitleWriter(options.titles);
   }
 
@@ -255,11 +272,17 @@ export class SessionService {
    * Like prompt, but resolves as soon as the prompt is stored and queued (for prompt_async). With `noReply` the
    * prompt is only stored and announced (context for later turns): no turn starts, and `done` resolves at once.
    */
-  async submit(id: string, input: PromptInput): Promise<{ user: UserMessage; done: Promise<PromptResult> }> {
+  async submit(
+    id: string,
+    input: PromptInput,
+    options: { signal?: AbortSignal; before?: TurnPrelude } = {},
+  ): Promise<{ user: UserMessage; done: Promise<PromptResult> }> {
     const session = await this.get(id);
     const agent = this.options.turns.agentsIn(session.directory).resolve(input.agent);
     checkPromptInput(input);
     const model = await this.options.resolveModel(input.model ?? agent.model ?? sessionModel(session));
+    // A prompt after a revert makes it final: the messages it hid are deleted before this one is stored.
+    if (session.revert) await this.inOrder(id, async () => this.reverts.finalize(await this.get(id)));
     const { user, fallbackTitle } = await this.recordUserMessage(await this.get(id), input, model);
     if (input.noReply) {
       if (fallbackTitle) this.writeTitle(session, fallbackTitle, input, model);
@@ -267,7 +290,7 @@ export class SessionService {
     }
     await this.options.turns.gate.expireOrphans(session.id, session.directory);
     const done = new Promise<PromptResult>((resolve, reject) => {
-      this.enqueue(session, { model, user, resolve, reject });
+      this.enqueue(session, { model, user, signal: options.signal, before: options.before, resolve, reject });
     });
     // After the turn is queued, and never awaited: the turn does not wait for its title.
     if (fallbackTitle) this.writeTitle(session, fallbackTitle, input, model);
@@ -382,9 +405,24 @@ export class SessionService {
     return forked;
   }
 
-  /** Per-file changes made by this session's edit and write tools. */
-  async diff(id: string): Promise<FileDiff[]> {
-    return sessionDiff(await this.messages(id));
+  /**
+   * Per-file changes the session made (from its snapshots: tools and commands alike; without snapshots, its edit and
+   * write tools); `messageID` narrows it to that prompt's turn.
+   */
+  async diff(id: string, messageID?: string): Promise<FileDiff[]> {
+    return this.reverts.diff(await this.get(id), messageID);
+  }
+
+  /** Puts the files back as they were before `messageID` (or its part) and hides the messages from it on. */
+  async revert(id: string, input: RevertInput): Promise<Session> {
+    await this.get(id);
+    return this.inOrder(id, async () => this.reverts.revert(await this.get(id), input));
+  }
+
+  /** Undoes a revert: the files as the revert found them, the messages shown again. */
+  async unrevert(id: string, force?: boolean): Promise<Session> {
+    await this.get(id);
+    return this.inOrder(id, async () => this.reverts.unrevert(await this.get(id), force));
   }
 
   private enqueue(session: Session, turn: QueuedTurn): void {
@@ -408,14 +446,17 @@ export class SessionService {
         // Another turn follows: the one before it is settled now.
         settleLast?.();
         settleLast = undefined;
-        runner.controller = new AbortController();
+        const controller = new AbortController();
+        runner.controller = controller;
+        const unlink = linkAbort(turn.signal, controller);
         let settle: () => void;
         try {
-          const result = await this.runOne(session, turn, runner.controller.signal);
+          const result = await this.runOne(session, turn, controller.signal);
           settle = () => turn?.resolve(result);
         } catch (error) {
           settle = () => turn?.reject(error);
         }
+        unlink();
         runner.controller = undefined;
         session = (await this.store.getSession(sessionID).catch(() => undefined)) ?? session;
         settleLast = settle;
@@ -437,18 +478,17 @@ export class SessionService {
     const { user } = turn;
     if (turn.task) return turn.task(session, signal);
     const status = (status: SessionStatus) => this.setStatus(session, status);
-    const outcome = await runTurn(
-      this.options.turns,
-      {
-        session,
-        user,
-        model: turn.model,
-        agent: user.agent ?? this.options.turns.agentsIn(session.directory).defaultAgent,
-        signal,
-        status,
-      },
-      turn.resume,
-    );
+    const request: TurnRequest = {
+      session,
+      user,
+      model: turn.model,
+      agent: user.agent ?? this.options.turns.agentsIn(session.directory).defaultAgent,
+      signal,
+      status,
+    };
+    const ended = await turn.before?.(this.options.turns, request);
+    if (ended) return { ...ended, user };
+    const outcome = await runTurn(this.options.turns, request, turn.resume);
     return { ...outcome, user };
   }
 
@@ -555,6 +595,18 @@ function checkPromptInput(input: PromptInput): void {
     const problem = part.type === "file" ? attachmentProblem(part) : undefined;
     if (problem) throw new CoreError("bad_request", `File part not accepted: ${problem}`);
   }
+}
+
+/** Aborts `controller` when `signal` aborts (at once when it already has); answers how to stop listening. */
+function linkAbort(signal: AbortSignal | undefined, controller: AbortController): () => void {
+  if (!signal) return () => {};
+  if (signal.aborted) {
+    controller.abort();
+    return () => {};
+  }
+  const abort = () => controller.abort();
+  signal.addEventListener("abort", abort, { once: true });
+  return () => signal.removeEventListener("abort", abort);
 }
 
 function sessionModel(session: Session): ModelRef | undefined {

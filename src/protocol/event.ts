@@ -36,11 +36,10 @@ export interface EventMap {
   "session.diff": { sessionID: string; diff: FileDiff[] };
   /** Durable, replayable. */
   "message.updated": { sessionID: string; info: MessageInfo };
-  /**
-   * Durable, replayable. Sent by OpenCode servers when a message is reverted; moor deletes no message yet, so it
-   * never publishes this, but its clients handle it because they attach to OpenCode servers too.
-   */
+  /** Durable (the row is deleted first), replayable: a prompt after a revert made it final (core/snapshots/). */
   "message.removed": { sessionID: string; messageID: string };
+  /** Durable (the row is deleted first), replayable: a prompt after a revert from a part made it final. */
+  "message.part.removed": { sessionID: string; messageID: string; partID: string };
   /** Durable (the part is written first), replayable. */
   "message.part.updated": { sessionID: string; part: Part; time?: number };
   /** Replayable; the text is flushed to storage at most ~200 ms later and at part end. */
@@ -53,8 +52,17 @@ export interface EventMap {
   "todo.updated": { sessionID: string; todos: Todo[] };
   /** Replayable hint: a tool wrote this file. */
   "file.edited": { file: string };
+  /** Replayable hint: a language server published diagnostics for `path` (an absolute file path). */
+  "lsp.client.diagnostics": { serverID: string; path: string };
+  /**
+   * Replayable hint: a file under a directory some client watches changed on disk, whoever changed it (absolute
+   * path; bursts are coalesced per file, and a burst too large is cut).
+   */
+  "file.watcher.updated": { file: string; event: "add" | "change" | "unlink" };
   /** Replayable: a slash command's turn has run (its prompt is the message `messageID`, stored before). */
   "command.executed": { name: string; sessionID: string; arguments: string; messageID: string };
+  /** Replayable hint: an MCP server's tools changed (connected, refreshed, dropped); GET /mcp has the status. */
+  "mcp.tools.changed": { server: string };
 }
 
 export type EventType = keyof EventMap;
@@ -87,11 +95,15 @@ export const EVENT_TYPES: readonly EventType[] = [
   "session.diff",
   "message.updated",
   "message.removed",
+  "message.part.removed",
   "message.part.updated",
   "message.part.delta",
   "permission.asked",
   "permission.replied",
   "todo.updated",
   "file.edited",
+  "file.watcher.updated",
   "command.executed",
+  "mcp.tools.changed",
+  "lsp.client.diagnostics",
 ];

@@ -4,6 +4,8 @@ export * from "./command.js";
 export * from "./errors.js";
 export * from "./event.js";
 export * from "./ids.js";
+export * from "./lsp.js";
+export * from "./mcp.js";
 export * from "./message.js";
 export * from "./permission.js";
 export * from "./permission-always.js";

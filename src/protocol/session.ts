@@ -14,6 +14,18 @@ export const emptyTokens = (): TokenUsage => ({ input: 0, output: 0, reasoning: 
 export const ModelRef = z.object({ providerID: z.string(), modelID: z.string() });
 export type ModelRef = z.infer<typeof ModelRef>;
 
+/**
+ * A revert in effect (OpenCode's `revert`): the messages from `messageID` (from `partID` within it) on are hidden,
+ * their file changes undone; `snapshot` is the tree unrevert puts back, `diff` what the revert changed.
+ */
+export const SessionRevert = z.object({
+  messageID: z.string(),
+  partID: z.string().optional(),
+  snapshot: z.string().optional(),
+  diff: z.string().optional(),
+});
+export type SessionRevert = z.infer<typeof SessionRevert>;
+
 /** A session, in OpenCode's shape. */
 export const Session = z.object({
   id: z.string(),
@@ -29,6 +41,7 @@ export const Session = z.object({
   summary: z.object({ additions: z.number(), deletions: z.number(), files: z.number() }).optional(),
   cost: z.number().optional(),
   tokens: TokenUsage.optional(),
+  revert: SessionRevert.optional(),
   time: z.object({ created: z.number(), updated: z.number(), archived: z.number().optional() }),
 });
 export type Session = z.infer<typeof Session>;

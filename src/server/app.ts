@@ -11,7 +11,10 @@ import { corsHeaders, isLoopbackHost, originAllowed } from "./guard.js";
 import { LoginThrottle } from "./login-throttle.js";
 import { RouteRegistry } from "./openapi.js";
 import { eventRoutes } from "./routes/events.js";
+import { fileRoutes } from "./routes/file.js";
 import { globalRoutes } from "./routes/global.js";
+import { lspRoutes } from "./routes/lsp.js";
+import { mcpRoutes } from "./routes/mcp.js";
 import { permissionRoutes } from "./routes/permission.js";
 import { sessionRoutes } from "./routes/session.js";
 import { trustRoutes } from "./routes/trust.js";
@@ -86,6 +89,9 @@ export function createMoorApp(deps: ServerDeps): MoorApp {
   sessionRoutes(ctx);
   permissionRoutes(ctx);
   trustRoutes(ctx);
+  mcpRoutes(ctx);
+  lspRoutes(ctx);
+  fileRoutes(ctx);
   eventRoutes(ctx);
   webRoutes(ctx);
 

@@ -2,6 +2,7 @@
 // request's directory and validated body.
 import type { Context, Hono } from "hono";
 import * as z from "zod";
+import type { FileWatchHub } from "../core/files/watch-hub.js";
 import type { Core } from "../core/index.js";
 import type { TrustState } from "../protocol/trust.js";
 import { describeZodError, HttpError } from "./errors.js";
@@ -39,6 +40,8 @@ export interface ServerDeps {
   loginThrottle?: LoginThrottleOptions;
   /** When bound to loopback, the Host header must be a loopback name (DNS-rebinding guard). */
   enforceLoopbackHost?: boolean;
+  /** Watches the directory of each event stream for `file.watcher.updated` while the stream is open. */
+  fileWatch?: FileWatchHub;
   /** The web UI's HTML, when it is built; a plain status page otherwise. */
   webPage?: () => string | undefined;
 }

@@ -61,6 +61,7 @@ export interface StoreWrites {
   putMessage(info: MessageInfo, running?: boolean): void;
   deleteMessage(messageID: string): void;
   putPart(part: Part): void;
+  deletePart(partID: string): void;
   setTodos(sessionID: string, todos: Todo[]): void;
   insertPermission(request: PermissionRequest): void;
   setPermissionStatus(requestID: string, status: PermissionStatus): void;

@@ -101,6 +101,9 @@ export class SqliteStore implements Store {
       listMessages: db.prepare("SELECT data FROM message WHERE session_id = ? ORDER BY id"),
       listRunningMessages: db.prepare("SELECT data, owner_pid, owner_token FROM message WHERE running = 1 ORDER BY id"),
       deleteMessage: db.prepare("DELETE FROM message WHERE id = ?"),
+      deletePart: db.prepare(
+        "DELETE FROM part WHERE id = ? RETURNING session_id AS sessionID, message_id AS messageID",
+      ),
       // A part is only written into a message of its own session, and keeps its message and session once stored.
       upsertPart: db.prepare(
         `INSERT INTO part (id, message_id, session_id, data)
@@ -223,6 +226,10 @@ export class SqliteStore implements Store {
           );
         }
         this.histories.touched(part.sessionID, part.messageID);
+      },
+      deletePart: (partID) => {
+        const row = s.deletePart.get(partID) as { sessionID: string; messageID: string } | undefined;
+        if (row) this.histories.touched(row.sessionID, row.messageID);
       },
       setTodos: (sessionID, todos) => {
         s.setTodos.run(sessionID, JSON.stringify(todos));

@@ -17,6 +17,9 @@ export interface PromptInputProps {
   onTab(): void;
 }
 
+/** Enough for every client command and a few of the server's; more are reached by typing on. */
+const MAX_MATCHES_SHOWN = 16;
+
 /** A multi-line prompt: Enter sends, Alt+Enter adds a line, ↑/↓ walk the history of sent prompts. */
 export function PromptInput({
   active,
@@ -97,7 +100,8 @@ export function PromptInput({
     { isActive: active },
   );
 
-  const matches = slashMatches(value, commands).slice(0, 8);
+  const allMatches = slashMatches(value, commands);
+  const matches = allMatches.slice(0, MAX_MATCHES_SHOWN);
   return (
     <Box flexDirection="column">
       <Box borderStyle="round" borderColor={active ? "blue" : "gray"} paddingX={1}>
@@ -107,11 +111,14 @@ export function PromptInput({
         </Text>
       </Box>
       {matches.map((entry) => (
-        <Text key={entry.name}>
+        <Text key={entry.name} wrap="truncate-end">
           {`  /${entry.name}`}
           <Text dimColor>{entry.description ? `  ${entry.description}` : ""}</Text>
         </Text>
       ))}
+      {allMatches.length > matches.length ? (
+        <Text dimColor>{`  … ${allMatches.length - matches.length} more (keep typing)`}</Text>
+      ) : null}
     </Box>
   );
 }

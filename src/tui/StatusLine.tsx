@@ -3,11 +3,14 @@ import type { ViewState } from "../client/view-model.js";
 
 export function StatusLine({
   view,
+  model,
   url,
   agent,
   agentColor,
 }: {
   view: ViewState;
+  /** The model picked for the next prompts (/model), shown instead of the last one used. */
+  model?: string;
   url: string;
   /** Undefined until the server's agents are known: the prompt then runs the server's default. */
   agent: string | undefined;
@@ -31,7 +34,7 @@ export function StatusLine({
       <Text inverse>
         {" "}
         {view.session?.title ?? "no session"} · <Text color={agentColor}>{agent ?? "agent ?"}</Text> ·{" "}
-        {view.model ?? "model ?"} · {status}
+        {model ?? view.model ?? "model ?"} · {status}
         {tokens ? ` · ${tokens}` : ""} · <Text color={connection.color}>{connection.text}</Text> · {url}{" "}
       </Text>
       <Text dimColor>

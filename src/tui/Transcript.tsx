@@ -1,35 +1,46 @@
 import { Box, Text } from "ink";
+import { memo } from "react";
 import { COMPACTION_MARK, isCompactionSummary } from "../client/compaction.js";
+import { taskProgress, taskProgressLine } from "../client/task-progress.js";
+import { summarizeTool } from "../client/tool-summary.js";
+import { formatDuration } from "../client/turn-progress.js";
 import type { ViewMessage } from "../client/view-model.js";
 import type { Part, ToolPart } from "../protocol/index.js";
+import { renderDiff } from "./diff/render-diff.js";
+import { MarkdownText } from "./markdown/MarkdownText.js";
 
 const SHOWN_MESSAGES = 40;
 
-function toolTarget(part: ToolPart): string {
-  const input = part.state.input as Record<string, unknown>;
-  const value = input.filePath ?? input.command ?? input.pattern ?? input.path ?? "";
-  return String(value);
-}
-
+/**
+ * A tool call in one line (what it acted on, and how it went: exit code, +/− lines, match count); expanded
+ * (Ctrl+O), an edit's diff or the output's last lines. A running command shows its output as it comes.
+ */
 function ToolLine({ part, expanded }: { part: ToolPart; expanded: boolean }) {
   const { state } = part;
-  const mark = state.status === "completed" ? "✓" : state.status === "error" ? "✗" : "…";
-  const color = state.status === "completed" ? "green" : state.status === "error" ? "red" : "yellow";
-  const title = state.status === "completed" && state.title ? state.title : toolTarget(part);
+  const summary = summarizeTool(part);
+  const mark = state.status === "error" || summary.failed ? "✗" : state.status === "completed" ? "✓" : "…";
+  const color = state.status === "error" || summary.failed ? "red" : state.status === "completed" ? "green" : "yellow";
   let detail = "";
+  let isDiff = false;
   if (expanded && state.status === "completed") {
-    detail = typeof state.metadata.diff === "string" ? state.metadata.diff : state.output;
+    isDiff = typeof state.metadata.diff === "string";
+    detail = typeof state.metadata.diff === "string" ? renderDiff(state.metadata.diff, 60).join("\n") : state.output;
   } else if (expanded && state.status === "error") detail = state.error;
   else if (state.status === "running" && typeof state.metadata?.output === "string") detail = state.metadata.output;
+  // A subagent: its child session and progress (Ctrl+S lists the session's subagents first, to open one).
+  const task = taskProgress(part);
+  if (task && !(expanded && detail))
+    detail = `${taskProgressLine(task)}${state.status === "running" ? " (Ctrl+S to open)" : ""}`;
   const lines = detail.split("\n").slice(-20).join("\n");
   return (
     <Box flexDirection="column">
-      <Text color={color}>
-        {mark} {part.tool} <Text dimColor>{title}</Text>
+      <Text color={color} wrap="truncate-end">
+        {mark} {part.tool} <Text color="white">{summary.target}</Text>
+        {summary.outcome ? <Text color={summary.failed ? "red" : "gray"}> · {summary.outcome}</Text> : null}
       </Text>
       {lines ? (
         <Box marginLeft={2}>
-          <Text dimColor>{lines}</Text>
+          <Text dimColor={!isDiff}>{lines}</Text>
         </Box>
       ) : null}
     </Box>
@@ -37,7 +48,7 @@ function ToolLine({ part, expanded }: { part: ToolPart; expanded: boolean }) {
 }
 
 function PartView({ part, expanded }: { part: Part; expanded: boolean }) {
-  if (part.type === "text") return <Text>{part.text}</Text>;
+  if (part.type === "text") return <MarkdownText text={part.text} />;
   if (part.type === "reasoning") {
     if (expanded)
       return (
@@ -51,6 +62,21 @@ function PartView({ part, expanded }: { part: Part; expanded: boolean }) {
   return null;
 }
 
+/**
+ * Under a finished reply (the assistant message that ended its turn, not one that went on to run tools): who
+ * answered, with which model, and how long the turn took from the prompt.
+ */
+function ReplyFooter({ message, promptTime }: { message: ViewMessage; promptTime: number | undefined }) {
+  const { info } = message;
+  if (info.role !== "assistant" || !info.time.completed || info.finish === "tool-calls" || info.summary) return null;
+  const duration = info.time.completed - (promptTime ?? info.time.created);
+  return (
+    <Text dimColor>
+      ▣ {info.agent} · {info.providerID}/{info.modelID} · {formatDuration(duration)}
+    </Text>
+  );
+}
+
 /** Where compaction happened: the mark, and the summary (folded unless expanded). */
 function CompactionView({ message, expanded }: { message: ViewMessage; expanded: boolean }) {
   const text = message.parts.map((part) => (part.type === "text" ? part.text : "")).join("");
@@ -62,6 +88,39 @@ function CompactionView({ message, expanded }: { message: ViewMessage; expanded:
   );
 }
 
+/**
+ * One message. Memoized: the view model keeps an unchanged message the same object, so while a reply streams
+ * only the message it grows in is drawn again (its markdown re-read), not the whole transcript.
+ */
+const MessageView = memo(function MessageView({
+  message,
+  expanded,
+  promptTime,
+}: {
+  message: ViewMessage;
+  expanded: boolean;
+  promptTime: number | undefined;
+}) {
+  return (
+    <Box flexDirection="column" marginBottom={message.info.role === "user" ? 0 : 1}>
+      {isCompactionSummary(message.info) ? (
+        <CompactionView message={message} expanded={expanded} />
+      ) : message.info.role === "user" ? (
+        <Text color="cyan">
+          {"› "}
+          {message.parts.map((part) => (part.type === "text" ? part.text : "")).join("")}
+        </Text>
+      ) : (
+        message.parts.map((part) => <PartView key={part.id} part={part} expanded={expanded} />)
+      )}
+      <ReplyFooter message={message} promptTime={promptTime} />
+      {message.info.role === "assistant" && message.info.error ? (
+        <Text color="red">! {message.info.error.data.message}</Text>
+      ) : null}
+    </Box>
+  );
+});
+
 export function Transcript({ messages, expanded }: { messages: ViewMessage[]; expanded: boolean }) {
   const shown = messages.slice(-SHOWN_MESSAGES);
   return (
@@ -70,21 +129,17 @@ export function Transcript({ messages, expanded }: { messages: ViewMessage[]; ex
         <Text dimColor>({messages.length - shown.length} earlier messages)</Text>
       ) : null}
       {shown.map((message) => (
-        <Box key={message.info.id} flexDirection="column" marginBottom={message.info.role === "user" ? 0 : 1}>
-          {isCompactionSummary(message.info) ? (
-            <CompactionView message={message} expanded={expanded} />
-          ) : message.info.role === "user" ? (
-            <Text color="cyan">
-              {"› "}
-              {message.parts.map((part) => (part.type === "text" ? part.text : "")).join("")}
-            </Text>
-          ) : (
-            message.parts.map((part) => <PartView key={part.id} part={part} expanded={expanded} />)
-          )}
-          {message.info.role === "assistant" && message.info.error ? (
-            <Text color="red">! {message.info.error.data.message}</Text>
-          ) : null}
-        </Box>
+        <MessageView
+          key={message.info.id}
+          message={message}
+          expanded={expanded}
+          promptTime={
+            message.info.role === "assistant"
+              ? shown.find((other) => other.info.id === (message.info as { parentID?: string }).parentID)?.info.time
+                  .created
+              : undefined
+          }
+        />
       ))}
     </Box>
   );

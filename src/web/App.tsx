@@ -15,6 +15,7 @@ import {
   type SessionStatus,
   type Todo,
 } from "../protocol/index.js";
+import { McpStatus } from "./McpStatus.js";
 import { PermissionBanner } from "./PermissionBanner.js";
 import { SessionList } from "./SessionList.js";
 import { SessionView } from "./SessionView.js";
@@ -188,6 +189,12 @@ export function App({ client }: { client: MoorClient }) {
     localStorage.setItem(MODEL_KEY, value);
   };
   const current = route && view.sessionID === route ? view : undefined;
+  // The open session's questions are asked in their tool cards; the banner has the rest.
+  const askedInCards = new Set(
+    current?.messages.flatMap((message) =>
+      message.parts.flatMap((part) => (part.type === "tool" ? [part.callID] : [])),
+    ),
+  );
 
   return (
     <div class={`app ${route ? "has-session" : ""}`}>
@@ -195,12 +202,13 @@ export function App({ client }: { client: MoorClient }) {
         <a class="brand" href="#/">
           Moor
         </a>
+        <McpStatus client={client} />
         <ConnectionIndicator state={connection.state} detail={connection.detail} />
       </header>
       <TrustBanner client={client} />
       <PermissionBanner
         client={client}
-        requests={pending}
+        requests={pending.filter((request) => !(request.tool && askedInCards.has(request.tool.callID)))}
         sessions={sessions}
         onAnswered={(id) => setPending((list) => list.filter((request) => request.id !== id))}
         onOpen={select}
@@ -228,6 +236,7 @@ export function App({ client }: { client: MoorClient }) {
           {route && !current && <div class="loading">Loading…</div>}
           {current && (
             <SessionView
+              key={current.sessionID}
               client={client}
               view={current}
               todos={todos}

@@ -5,6 +5,7 @@
 import { COMPACTION_MARK, isCompactionSummary } from "../client/compaction.js";
 import type { ViewMessage } from "../client/view-model.js";
 import type { Part } from "../protocol/index.js";
+import { formatElapsed } from "./format.js";
 import { Markdown } from "./markdown.js";
 import { ToolCard } from "./ToolCard.js";
 
@@ -30,7 +31,8 @@ function PartView({ part }: { part: Part }) {
   }
 }
 
-export function MessageView({ message }: { message: ViewMessage }) {
+/** `queued`: a prompt the server holds until the running turn ends (client/queued-prompts.ts). */
+export function MessageView({ message, queued = false }: { message: ViewMessage; queued?: boolean }) {
   const { info, parts } = message;
   if (info.role === "user") {
     const text = parts
@@ -38,8 +40,11 @@ export function MessageView({ message }: { message: ViewMessage }) {
       .map((part) => (part.type === "text" ? part.text : ""))
       .join("\n");
     return (
-      <div class="message user" data-message={info.id}>
-        <div class="bubble">{text}</div>
+      <div class={`message user ${queued ? "queued" : ""}`} data-message={info.id}>
+        <div class="bubble">
+          {queued && <span class="queued-tag">queued</span>}
+          {text}
+        </div>
       </div>
     );
   }
@@ -64,6 +69,11 @@ export function MessageView({ message }: { message: ViewMessage }) {
       {error && (
         <div class={`message-error ${error.name === "MessageAbortedError" ? "aborted" : ""}`}>
           {error.name === "MessageAbortedError" ? "Aborted" : error.data.message}
+        </div>
+      )}
+      {info.time.completed && (
+        <div class="reply-footer">
+          {info.agent} · {info.providerID}/{info.modelID} · {formatElapsed(info.time.completed - info.time.created)}
         </div>
       )}
     </div>

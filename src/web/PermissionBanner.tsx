@@ -1,10 +1,11 @@
 /** @jsxImportSource preact */
-// Pending permission requests of every session, as a banner any attached page may answer (the TUI may answer too:
-// the request disappears everywhere on `permission.replied`).
-import { useState } from "preact/hooks";
+// Pending permission requests whose tool card is not on screen (another session's, a subagent's), as a banner any
+// attached page may answer (the TUI may answer too: the request disappears everywhere on `permission.replied`).
+// The open session's own questions are asked inside their tool cards (ToolCard, PermissionQuestion).
 import type { MoorClient } from "../client/index.js";
-import { alwaysLabel, type PermissionReply, type PermissionRequest, type Session } from "../protocol/index.js";
-import { Diff } from "./ToolCard.js";
+import { humanTitle } from "../client/session-title.js";
+import type { PermissionReply, PermissionRequest, Session } from "../protocol/index.js";
+import { PermissionQuestion } from "./PermissionQuestion.js";
 
 interface Props {
   client: MoorClient;
@@ -15,54 +16,25 @@ interface Props {
 }
 
 export function PermissionBanner({ client, requests, sessions, onAnswered, onOpen }: Props) {
-  const [error, setError] = useState<string>();
   if (requests.length === 0) return null;
   const reply = async (request: PermissionRequest, answer: PermissionReply) => {
-    try {
-      await client.replyPermission(request.id, answer);
-      setError(undefined);
-      onAnswered(request.id);
-    } catch (failure) {
-      setError((failure as Error).message);
-    }
+    await client.replyPermission(request.id, answer);
+    onAnswered(request.id);
   };
   return (
     <section class="permissions" aria-live="polite">
       {requests.map((request) => {
         const session = sessions.find((candidate) => candidate.id === request.sessionID);
-        const diff = typeof request.metadata.diff === "string" ? request.metadata.diff : undefined;
         return (
-          <div class="permission" key={request.id} data-permission={request.id}>
-            <div class="permission-text">
-              <strong>Allow {request.permission}</strong> <code>{request.patterns.join(", ")}</code>
-              {session && (
-                <button type="button" class="link" onClick={() => onOpen(session.id)}>
-                  in {session.title}
-                </button>
-              )}
-            </div>
-            {diff && (
-              <details>
-                <summary>Changes</summary>
-                <Diff patch={diff} />
-              </details>
+          <PermissionQuestion key={request.id} request={request} reply={reply}>
+            {session && (
+              <button type="button" class="link" onClick={() => onOpen(session.id)}>
+                in {humanTitle(session)}
+              </button>
             )}
-            <div class="permission-actions">
-              <button type="button" class="primary" onClick={() => reply(request, "once")}>
-                Allow once
-              </button>
-              <button type="button" title={alwaysLabel(request)} onClick={() => reply(request, "always")}>
-                Always
-              </button>
-              <span class="permission-always">{alwaysLabel(request)}</span>
-              <button type="button" class="danger" onClick={() => reply(request, "reject")}>
-                Reject
-              </button>
-            </div>
-          </div>
+          </PermissionQuestion>
         );
       })}
-      {error && <div class="error-line">{error}</div>}
     </section>
   );
 }

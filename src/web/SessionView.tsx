@@ -1,15 +1,32 @@
 /** @jsxImportSource preact */
 // One session: header (title with rename, directory, status, tokens and cost, delete), todos, the transcript
 // (history, then the live stream as events fold into the view state) and the prompt box.
-import { useLayoutEffect, useRef, useState } from "preact/hooks";
+import { Fragment } from "preact";
+import { useCallback, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { MoorClient, ProviderList } from "../client/index.js";
+import { queuedPromptIds } from "../client/queued-prompts.js";
+import { humanTitle } from "../client/session-title.js";
+import { shownTokens } from "../client/shown-tokens.js";
+import { visibleMessages } from "../client/undo-redo.js";
 import type { ViewState } from "../client/view-model.js";
-import { type Agent, parseSlashCommand, type Todo } from "../protocol/index.js";
+import {
+  type Agent,
+  type PermissionReply,
+  type PermissionRequest,
+  parseSlashCommand,
+  type Todo,
+} from "../protocol/index.js";
 import { formatCost, shortDirectory, tokenSummary } from "./format.js";
 import { MessageView } from "./MessageView.js";
+import { PermissionAnswersContext } from "./PermissionQuestion.js";
 import { PromptBox } from "./PromptBox.js";
 import { StatusBadge } from "./SessionList.js";
+import { ParentLink } from "./SubagentLinks.js";
+import { RevertBar, UndoButton } from "./UndoControls.js";
 import { useCommands } from "./useCommands.js";
+import { useEscapeToAbort } from "./useEscapeToAbort.js";
+import { type Submit, useHeldPrompts } from "./useHeldPrompts.js";
+import { WorkingLine } from "./WorkingLine.js";
 
 interface Props {
   client: MoorClient;
@@ -39,7 +56,10 @@ function Title({ client, view, onError }: Pick<Props, "client" | "view" | "onErr
   if (editing === undefined) {
     return (
       <div class="title-row">
-        <h2 class="session-heading">{session.title || "Untitled"}</h2>
+        <ParentLink parentID={session.parentID} />
+        <h2 class="session-heading" title={session.title}>
+          {humanTitle(session)}
+        </h2>
         <button type="button" class="small rename" onClick={() => setEditing(session.title)}>
           Rename
         </button>
@@ -94,8 +114,46 @@ export function SessionView(props: Props) {
     if (element && stick.current) element.scrollTop = element.scrollHeight;
   });
   const session = view.session;
-  if (!session) return <div class="loading">Loading…</div>;
+  const sessionID = session?.id ?? "";
   const busy = view.status.type !== "idle";
+  const submit = useCallback<Submit>(
+    async (prompt) => {
+      const [providerID, ...rest] = prompt.model.split("/");
+      try {
+        await client.promptAsync(sessionID, {
+          agent: prompt.agent || undefined,
+          parts: [{ type: "text", text: prompt.text }],
+          model: prompt.model ? { providerID, modelID: rest.join("/") } : undefined,
+        });
+      } catch (error) {
+        onError((error as Error).message);
+        throw error;
+      }
+    },
+    [client, sessionID, onError],
+  );
+  const queue = useHeldPrompts(busy, submit);
+  const abort = useCallback(
+    () => void client.abort(sessionID).catch((error: Error) => onError(error.message)),
+    [client, sessionID, onError],
+  );
+  useEscapeToAbort(busy, abort);
+  // When the running turn started: its reply's creation, or when this page saw the session go busy.
+  const busySince = useRef(Date.now());
+  const wasBusy = useRef(busy);
+  if (busy && !wasBusy.current) busySince.current = Date.now();
+  wasBusy.current = busy;
+  if (!session) return <div class="loading">Loading…</div>;
+  const running = view.messages.findLast((message) => message.info.role === "assistant")?.info;
+  const since = running?.role === "assistant" && !running.time.completed ? running.time.created : busySince.current;
+  const queued = queuedPromptIds(view.messages, busy);
+  const answers = {
+    requests: view.permissions,
+    reply: async (request: PermissionRequest, answer: PermissionReply) => {
+      await client.replyPermission(request.id, answer);
+    },
+  };
+  const tokens = shownTokens(view.messages);
   const cost = view.messages.reduce(
     (sum, message) => sum + (message.info.role === "assistant" ? message.info.cost : 0),
     0,
@@ -111,7 +169,6 @@ export function SessionView(props: Props) {
     }
   };
   const send = async (text: string) => {
-    const [providerID, ...rest] = model.split("/");
     const command = parseSlashCommand(text);
     if (command && commands.some((known) => known.name === command.name)) {
       // Returns when the command's turn has run; the turn shows meanwhile through the event stream.
@@ -125,18 +182,9 @@ export function SessionView(props: Props) {
         .catch((error: Error) => onError(error.message));
       return;
     }
-    try {
-      await client.promptAsync(session.id, {
-        agent: agent || undefined,
-        parts: [{ type: "text", text }],
-        model: model ? { providerID, modelID: rest.join("/") } : undefined,
-      });
-    } catch (error) {
-      onError((error as Error).message);
-      throw error;
-    }
+    if (busy) queue.hold({ text, agent, model });
+    else await submit({ text, agent, model });
   };
-  const abort = () => client.abort(session.id).catch((error: Error) => onError(error.message));
   // The server queues it after a turn in progress; the summary appears in the transcript when written.
   const compact = () => client.summarize(session.id).catch((error: Error) => onError(error.message));
 
@@ -152,7 +200,7 @@ export function SessionView(props: Props) {
             <span title={session.directory}>{shortDirectory(session.directory)}</span>
             <StatusBadge status={view.status} />
             {view.model && <span class="model">{view.model}</span>}
-            {view.tokens && <span class="tokens">{tokenSummary(view.tokens)}</span>}
+            {tokens && <span class="tokens">{tokenSummary(tokens)}</span>}
             <span class="cost">{formatCost(cost)}</span>
           </div>
         </div>
@@ -191,10 +239,29 @@ export function SessionView(props: Props) {
         }}
       >
         {view.messages.length === 0 && <p class="empty">Nothing here yet: send a prompt.</p>}
-        {view.messages.map((message) => (
-          <MessageView key={message.info.id} message={message} />
+        <PermissionAnswersContext.Provider value={answers}>
+          {visibleMessages(view.messages, session.revert).map((message) => (
+            <Fragment key={message.info.id}>
+              <MessageView message={message} queued={queued.has(message.info.id)} />
+              {message.info.role === "user" && !busy && (
+                <UndoButton client={client} session={session} messageID={message.info.id} onError={onError} />
+              )}
+            </Fragment>
+          ))}
+        </PermissionAnswersContext.Provider>
+        <RevertBar client={client} session={session} onError={onError} />
+        {queue.held.map((prompt) => (
+          <div class="message user queued" key={prompt.id} data-held={prompt.id}>
+            <div class="bubble">
+              <span class="queued-tag">queued</span>
+              {prompt.text}
+            </div>
+            <button type="button" class="small cancel-queued" onClick={() => queue.cancel(prompt.id)}>
+              Cancel
+            </button>
+          </div>
         ))}
-        {busy && <div class="working">working…</div>}
+        {busy && <WorkingLine since={since} waiting={view.permissions.length > 0} />}
         {view.notice && <div class="error-line">{view.notice}</div>}
       </div>
       <PromptBox

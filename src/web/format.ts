@@ -35,3 +35,13 @@ export function shortDirectory(directory: string): string {
   const trimmed = directory.replace(/\/+$/, "");
   return trimmed.slice(trimmed.lastIndexOf("/") + 1) || directory;
 }
+
+/** A duration as a person reads it: 0.4s, 12s, 3m 05s, 1h 02m. */
+export function formatElapsed(ms: number): string {
+  if (ms < 10_000) return `${(ms / 1000).toFixed(1)}s`;
+  const seconds = Math.floor(ms / 1000);
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes}m ${String(seconds % 60).padStart(2, "0")}s`;
+  return `${Math.floor(minutes / 60)}h ${String(minutes % 60).padStart(2, "0")}m`;
+}

@@ -1,58 +1,80 @@
 /** @jsxImportSource preact */
-// A deliberately small syntax highlighter: comments, strings, numbers and keywords of the common languages, enough
-// to make code blocks readable. It produces text nodes and spans (never HTML strings), so nothing can be injected.
+// Code highlighting with lowlight (highlight.js grammars giving a syntax tree, not HTML strings). The tree becomes
+// Preact text nodes and spans with highlight.js's `hljs-*` classes (styled in app.css), so nothing a model writes
+// can be injected. Only a handful of common grammars are registered to keep the page's bundle small; a block in
+// any other language is shown as plain text.
+import type { Element, ElementContent, Root } from "hast";
+import bash from "highlight.js/lib/languages/bash";
+import c from "highlight.js/lib/languages/c";
+import cpp from "highlight.js/lib/languages/cpp";
+import css from "highlight.js/lib/languages/css";
+import diff from "highlight.js/lib/languages/diff";
+import go from "highlight.js/lib/languages/go";
+import java from "highlight.js/lib/languages/java";
+import javascript from "highlight.js/lib/languages/javascript";
+import json from "highlight.js/lib/languages/json";
+import markdown from "highlight.js/lib/languages/markdown";
+import python from "highlight.js/lib/languages/python";
+import rust from "highlight.js/lib/languages/rust";
+import shell from "highlight.js/lib/languages/shell";
+import sql from "highlight.js/lib/languages/sql";
+import typescript from "highlight.js/lib/languages/typescript";
+import xml from "highlight.js/lib/languages/xml";
+import yaml from "highlight.js/lib/languages/yaml";
+import { createLowlight } from "lowlight";
 import type { ComponentChildren } from "preact";
 
-const KEYWORDS = new Set(
-  (
-    "abstract as async await break case catch class const continue debugger def default defer del delete do elif " +
-    "else enum export extends false fi final finally fn for from func function go if impl implements import in " +
-    "instanceof interface is let loop match mod module mut new nil None not null or package pass private protected " +
-    "pub public raise readonly return self select static struct super switch then this throw trait true True False " +
-    "try type typeof undefined unsafe use var void where while with yield esac done echo local"
-  ).split(" "),
-);
+const lowlight = createLowlight({
+  bash,
+  c,
+  cpp,
+  css,
+  diff,
+  go,
+  java,
+  javascript,
+  json,
+  markdown,
+  python,
+  rust,
+  shell,
+  sql,
+  typescript,
+  xml,
+  yaml,
+});
+// Names models write in fences that the grammars do not declare as aliases.
+lowlight.registerAlias({ typescript: ["tsx", "mts", "cts"], javascript: ["jsx", "mjs", "cjs"], bash: ["sh", "zsh"] });
 
-/** Languages whose `#` starts a comment (elsewhere `#` is e.g. a private field or a preprocessor line). */
-const HASH_COMMENTS = new Set([
-  "sh",
-  "bash",
-  "zsh",
-  "shell",
-  "console",
-  "python",
-  "py",
-  "ruby",
-  "rb",
-  "yaml",
-  "yml",
-  "toml",
-  "perl",
-  "r",
-  "make",
-  "makefile",
-  "dockerfile",
-  "ini",
-  "conf",
-]);
+/** The grammar for a fence's info string, if one is registered (`ts`, `py`, `sh` and other aliases included). */
+export function grammarFor(language: string): string | undefined {
+  const name = language.trim().toLowerCase();
+  return name && lowlight.registered(name) ? name : undefined;
+}
 
-const BASE =
-  /(\/\/[^\n]*|\/\*[\s\S]*?(?:\*\/|$))|("(?:\\.|[^"\\\n])*"?|'(?:\\.|[^'\\\n])*'?|`(?:\\.|[^`\\])*`?)|(\b\d[\d_]*(?:\.\d+)?(?:e[+-]?\d+)?\b|\b0x[\da-f]+\b)|([A-Za-z_$][\w$]*)/gi;
-const WITH_HASH =
-  /(#[^\n]*)|("(?:\\.|[^"\\\n])*"?|'(?:\\.|[^'\\\n])*'?|`(?:\\.|[^`\\])*`?)|(\b\d[\d_]*(?:\.\d+)?(?:e[+-]?\d+)?\b|\b0x[\da-f]+\b)|([A-Za-z_$][\w$]*)/gi;
+function toNodes(nodes: ElementContent[]): ComponentChildren[] {
+  return nodes.map(toNode);
+}
+
+/** A highlighted block only grows at its end while a reply streams, so a node's position is a stable key. */
+function toNode(node: ElementContent, position: number): ComponentChildren {
+  if (node.type === "text") return node.value;
+  if (node.type !== "element") return null;
+  return (
+    <span key={position} class={classesOf(node)}>
+      {toNodes(node.children)}
+    </span>
+  );
+}
+
+function classesOf(node: Element): string | undefined {
+  const names = node.properties.className;
+  return Array.isArray(names) ? names.join(" ") : typeof names === "string" ? names : undefined;
+}
 
 export function highlight(code: string, language = ""): ComponentChildren[] {
-  const pattern = new RegExp(HASH_COMMENTS.has(language.toLowerCase()) ? WITH_HASH : BASE);
-  const out: ComponentChildren[] = [];
-  let last = 0;
-  for (let match = pattern.exec(code); match; match = pattern.exec(code)) {
-    const [token, comment, string, number, word] = match;
-    if (word && !KEYWORDS.has(word)) continue;
-    if (match.index > last) out.push(code.slice(last, match.index));
-    const kind = comment ? "comment" : string ? "string" : number ? "number" : "keyword";
-    out.push(<span class={`tok-${kind}`}>{token}</span>);
-    last = match.index + token.length;
-  }
-  if (last < code.length) out.push(code.slice(last));
-  return out;
+  const grammar = grammarFor(language);
+  if (!grammar) return [code];
+  const tree: Root = lowlight.highlight(grammar, code);
+  return toNodes(tree.children as ElementContent[]);
 }

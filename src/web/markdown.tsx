@@ -1,151 +1,168 @@
 /** @jsxImportSource preact */
-// A tiny Markdown renderer for model output: paragraphs, headings, fenced code (highlighted), lists, quotes, rules,
-// and inline code, bold, italics and http(s) links. It builds Preact nodes, never HTML strings, so whatever the
-// model writes (including `<script>`) is shown as text. An unclosed fence (mid-stream) renders as code so far.
+// Model output as Markdown: `marked`'s lexer (CommonMark + GFM: tables, nested and task lists, strikethrough,
+// autolinks) gives tokens, and this turns them into Preact nodes, never HTML strings. What the model writes cannot
+// inject anything: raw HTML is shown as the text it is, a link is a link only for http(s) and mailto (any other
+// URL, `javascript:` included, stays text), and images are not loaded (their alt text links to them). An unclosed
+// fence mid-stream lexes as a code block up to the end, so a streaming reply renders as code so far.
+import { Lexer, type Token, type Tokens } from "marked";
 import type { ComponentChildren } from "preact";
 import { highlight } from "./highlight.js";
 
-export type Block =
-  | { kind: "code"; language: string; text: string }
-  | { kind: "heading"; level: number; text: string }
-  | { kind: "list"; ordered: boolean; items: string[] }
-  | { kind: "quote"; text: string }
-  | { kind: "rule" }
-  | { kind: "paragraph"; text: string };
+const ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: "\u00a0" };
 
-const FENCE = /^\s*(```+|~~~+)\s*([\w+#.-]*)/;
-const HEADING = /^(#{1,6})\s+(.*)$/;
-const RULE = /^\s*([-*_])(\s*\1){2,}\s*$/;
-const LIST_ITEM = /^\s*([-*+]|\d+[.)])\s+(.*)$/;
-const QUOTE = /^\s*>\s?(.*)$/;
-
-export function parseBlocks(source: string): Block[] {
-  const lines = source.replace(/\r\n?/g, "\n").split("\n");
-  const blocks: Block[] = [];
-  let paragraph: string[] = [];
-  const flush = () => {
-    if (paragraph.length > 0) blocks.push({ kind: "paragraph", text: paragraph.join("\n") });
-    paragraph = [];
-  };
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    const fence = FENCE.exec(line);
-    if (fence) {
-      flush();
-      const body: string[] = [];
-      for (i++; i < lines.length && !lines[i].trim().startsWith(fence[1]); i++) body.push(lines[i]);
-      blocks.push({ kind: "code", language: fence[2], text: body.join("\n") });
-      continue;
-    }
-    if (!line.trim()) {
-      flush();
-      continue;
-    }
-    const heading = HEADING.exec(line);
-    if (heading) {
-      flush();
-      blocks.push({ kind: "heading", level: heading[1].length, text: heading[2] });
-      continue;
-    }
-    if (RULE.test(line)) {
-      flush();
-      blocks.push({ kind: "rule" });
-      continue;
-    }
-    const item = LIST_ITEM.exec(line);
-    if (item) {
-      flush();
-      const ordered = /\d/.test(item[1]);
-      const previous = blocks.at(-1);
-      if (previous?.kind === "list" && previous.ordered === ordered && lines[i - 1]?.trim()) {
-        previous.items.push(item[2]);
-      } else blocks.push({ kind: "list", ordered, items: [item[2]] });
-      continue;
-    }
-    const previous = blocks.at(-1);
-    if (paragraph.length === 0 && previous?.kind === "list" && /^\s+\S/.test(line) && lines[i - 1]?.trim()) {
-      // An indented line right under a list item continues it.
-      previous.items[previous.items.length - 1] += `\n${line.trim()}`;
-      continue;
-    }
-    const quote = QUOTE.exec(line);
-    if (quote) {
-      flush();
-      if (previous?.kind === "quote" && lines[i - 1]?.trim()) previous.text += `\n${quote[1]}`;
-      else blocks.push({ kind: "quote", text: quote[1] });
-      continue;
-    }
-    paragraph.push(line);
-  }
-  flush();
-  return blocks;
+/** marked keeps character references in text as written (its HTML renderer would pass them to the browser). */
+export function decodeEntities(text: string): string {
+  return text.replace(/&(#x[\da-f]+|#\d+|[a-z]+);/gi, (whole, name: string) => {
+    if (name[0] !== "#") return ENTITIES[name.toLowerCase()] ?? whole;
+    const code = name[1] === "x" || name[1] === "X" ? Number.parseInt(name.slice(2), 16) : Number(name.slice(1));
+    return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+  });
 }
 
-const INLINE =
-  /(`+)([\s\S]*?[^`])\1(?!`)|\*\*(?=\S)([\s\S]*?\S)\*\*|__(?=\S)([\s\S]*?\S)__|\*(?=[^\s*])([^*]*?[^\s*])\*|\[([^\]\n]+)\]\(([^)\s]+)\)/g;
-
-function safeHref(url: string): string | undefined {
-  return /^(https?:|mailto:)/i.test(url) ? url : undefined;
+export function safeHref(url: string): string | undefined {
+  return /^(https?:|mailto:)/i.test(url.trim()) ? url.trim() : undefined;
 }
 
-export function renderInline(text: string): ComponentChildren[] {
-  const out: ComponentChildren[] = [];
-  const pattern = new RegExp(INLINE);
-  let last = 0;
-  for (let match = pattern.exec(text); match; match = pattern.exec(text)) {
-    if (match.index > last) out.push(text.slice(last, match.index));
-    const [whole, , code, bold, bold2, italic, label, url] = match;
-    if (code !== undefined) out.push(<code>{code.trim() ? code.replace(/^ (.*) $/s, "$1") : code}</code>);
-    else if (bold !== undefined || bold2 !== undefined) out.push(<strong>{renderInline(bold ?? bold2)}</strong>);
-    else if (italic !== undefined) out.push(<em>{renderInline(italic)}</em>);
-    else {
-      const href = safeHref(url);
-      out.push(
-        href ? (
-          <a href={href} target="_blank" rel="noopener noreferrer">
-            {renderInline(label)}
-          </a>
-        ) : (
-          whole
-        ),
+export function lex(source: string): Token[] {
+  return new Lexer({ gfm: true }).lex(source);
+}
+
+function inline(tokens: Token[] | undefined): ComponentChildren[] {
+  // Inline tokens of a finished line never change, and a streamed line only grows at its end: position is stable.
+  return (tokens ?? []).map((token, position) => inlineToken(token as Tokens.Generic, position));
+}
+
+function inlineToken(token: Tokens.Generic, key: number): ComponentChildren {
+  switch (token.type) {
+    case "text":
+      return token.tokens ? <span key={key}>{inline(token.tokens)}</span> : decodeEntities(token.text);
+    case "escape":
+      return token.text;
+    case "strong":
+      return <strong key={key}>{inline(token.tokens)}</strong>;
+    case "em":
+      return <em key={key}>{inline(token.tokens)}</em>;
+    case "del":
+      return <del key={key}>{inline(token.tokens)}</del>;
+    case "codespan":
+      return <code key={key}>{decodeEntities(token.text)}</code>;
+    case "br":
+      return <br key={key} />;
+    case "link": {
+      const href = safeHref(token.href);
+      if (!href) return token.raw;
+      return (
+        <a key={key} href={href} title={token.title ?? undefined} target="_blank" rel="noopener noreferrer">
+          {inline(token.tokens)}
+        </a>
       );
     }
-    last = match.index + whole.length;
+    case "image": {
+      const href = safeHref(token.href);
+      const label = `🖼 ${token.text || "image"}`;
+      return href ? (
+        <a key={key} class="image-link" href={href} target="_blank" rel="noopener noreferrer">
+          {label}
+        </a>
+      ) : (
+        token.raw
+      );
+    }
+    // Raw HTML (`<script>`, `<img onerror>`) and anything unknown: the characters the model wrote.
+    default:
+      return token.raw;
   }
-  if (last < text.length) out.push(text.slice(last));
-  return out;
 }
 
-/** List items only grow at the end while streaming, so their position is a stable key. */
-function listItem(item: string, position: number) {
-  return <li key={position}>{renderInline(item)}</li>;
+// Items, rows and cells only grow at the end while a reply streams, so their position is a stable key.
+function listItem(item: Tokens.ListItem, position: number) {
+  return (
+    <li key={position} class={item.task ? "task" : undefined}>
+      {item.task && <input type="checkbox" checked={item.checked} disabled aria-label="task" />}
+      {blocks(item.tokens.filter((child) => child.type !== "checkbox"))}
+    </li>
+  );
 }
 
-function renderBlock(block: Block, key: number): ComponentChildren {
-  switch (block.kind) {
+function tableRow(row: Tokens.TableCell[], position: number) {
+  return <tr key={position}>{row.map(tableCell)}</tr>;
+}
+
+function tableCell(cell: Tokens.TableCell, column: number) {
+  const Tag = cell.header ? "th" : "td";
+  return (
+    <Tag key={column} style={cell.align ? { textAlign: cell.align } : undefined}>
+      {inline(cell.tokens)}
+    </Tag>
+  );
+}
+
+function block(token: Tokens.Generic, key: number): ComponentChildren {
+  switch (token.type) {
+    case "space":
+    case "def":
+      return null;
     case "code":
       return (
-        <pre key={key} class="code" data-language={block.language || undefined}>
-          <code>{highlight(block.text, block.language)}</code>
+        <pre key={key} class="code" data-language={token.lang || undefined}>
+          <code class="hljs">{highlight(token.text, token.lang ?? "")}</code>
         </pre>
       );
     case "heading": {
-      const Tag = `h${Math.min(block.level + 2, 6)}` as "h3";
-      return <Tag key={key}>{renderInline(block.text)}</Tag>;
+      // The session heading is an h2: a reply's headings sit below it.
+      const Tag = `h${Math.min(token.depth + 2, 6)}` as "h3";
+      return <Tag key={key}>{inline(token.tokens)}</Tag>;
     }
-    case "list": {
-      const items = block.items.map(listItem);
-      return block.ordered ? <ol key={key}>{items}</ol> : <ul key={key}>{items}</ul>;
-    }
-    case "quote":
-      return <blockquote key={key}>{renderInline(block.text)}</blockquote>;
-    case "rule":
-      return <hr key={key} />;
     case "paragraph":
-      return <p key={key}>{renderInline(block.text)}</p>;
+      return <p key={key}>{inline(token.tokens)}</p>;
+    case "text":
+      // A tight list item's text: inline content, no paragraph around it.
+      return <span key={key}>{token.tokens ? inline(token.tokens) : decodeEntities(token.text)}</span>;
+    case "blockquote":
+      return <blockquote key={key}>{blocks(token.tokens ?? [])}</blockquote>;
+    case "hr":
+      return <hr key={key} />;
+    case "list": {
+      const list = token as Tokens.List;
+      const items = list.items.map(listItem);
+      return list.ordered ? (
+        <ol key={key} start={list.start === "" || list.start === 1 ? undefined : list.start}>
+          {items}
+        </ol>
+      ) : (
+        <ul key={key}>{items}</ul>
+      );
+    }
+    case "table": {
+      const table = token as Tokens.Table;
+      return (
+        <div key={key} class="table-wrap">
+          <table>
+            <thead>
+              <tr>{table.header.map(tableCell)}</tr>
+            </thead>
+            <tbody>{table.rows.map(tableRow)}</tbody>
+          </table>
+        </div>
+      );
+    }
+    // Block-level raw HTML is shown as written, like inline HTML.
+    case "html":
+      return (
+        <p key={key} class="raw-html">
+          {token.raw}
+        </p>
+      );
+    default:
+      return token.raw ? <p key={key}>{token.raw}</p> : null;
   }
 }
 
+function blocks(tokens: Token[]): ComponentChildren[] {
+  // Blocks only grow at the end while a reply streams, so their position is a stable key.
+  return tokens.map((token, position) => block(token as Tokens.Generic, position));
+}
+
 export function Markdown({ text }: { text: string }) {
-  return <div class="markdown">{parseBlocks(text).map(renderBlock)}</div>;
+  return <div class="markdown">{blocks(lex(text))}</div>;
 }

@@ -108,7 +108,7 @@ describe("moor run --attach and child sessions' questions", () => {
     const result = await moor(["run", "--attach", server.url, "--session", parent.id, "--", "hello"]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toContain(`moor: sub-session ${grandchild.id} asks:`);
-    expect(result.stderr).toMatch(/rejected bash echo grandchild/);
+    expect(result.stderr).toMatch(/refused to run `echo grandchild`/);
     await until(async () => {
       const pending = await get<PermissionRequest[]>("/permission");
       return pending.length === 1;

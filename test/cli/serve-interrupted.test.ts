@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTempHome } from "../fakes/config.js";
 import { type FakeLlm, startFakeLlm } from "../fakes/llm-server.js";
+import { waitForOutput } from "../fakes/moor-process.js";
 import { startServe, watchSse } from "../fakes/serve.js";
 
 let llm: FakeLlm;
@@ -38,12 +39,19 @@ describe("moor serve after a crash", () => {
 
     const second = await startServe(home.env, ["--print-logs"], home.project);
     try {
+      // stdout (the URL line) and stderr (the log) are separate pipes: the log line may come a moment later.
+      await waitForOutput(second.child, (_stdout, stderr) => stderr.includes("marked interrupted"));
       const warning = second.child
         .output()
         .stderr.split("\n")
         .find((line) => line.includes("marked interrupted"));
       expect(warning, second.child.output().stderr).toBeDefined();
       expect(JSON.parse(warning as string).sessions).toEqual([session.id]);
+      // And the banner says so to a person, with how to resume.
+      await waitForOutput(second.child, (stdout) => stdout.includes("--resume"));
+      const stdout = second.child.output().stdout;
+      expect(stdout).toMatch(new RegExp(`interrupted:\\s+1 turn cut short by the last stop: ${session.id}`));
+      expect(stdout).toContain(`moor run --attach ${second.url} --session ${session.id} --resume`);
       const messages = (await (await fetch(`${second.url}/session/${session.id}/message`)).json()) as {
         info: { role: string; error?: { name: string } };
       }[];

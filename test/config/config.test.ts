@@ -23,6 +23,7 @@ describe("configuration", () => {
       state: "/home/u/.local/state/moor",
       log: "/home/u/.local/share/moor/log",
       db: "/home/u/.local/share/moor/moor.db",
+      snapshot: "/home/u/.local/share/moor/snapshot",
     });
     expect(resolvePaths({ OPENCODE_DIR: "/oc", XDG_DATA_HOME: "/xd" }, "/h")).toMatchObject({
       config: "/oc",

@@ -268,7 +268,7 @@ describe("session service and agent loop", () => {
     expect(result.finish).toBe("stop");
     const [first, second] = model.doStreamCalls;
     expect(first.prompt[0].role).toBe("system");
-    expect(first.tools?.map((tool) => tool.name)).toEqual(["echo"]);
+    expect(first.tools?.map((tool) => tool.name)).toEqual(["echo", "task"]);
     const results = second.prompt
       .filter((message) => message.role === "tool")
       .flatMap((message) => message.content)
@@ -276,7 +276,7 @@ describe("session service and agent loop", () => {
     expect(results).toEqual([
       { type: "error-text", value: expect.stringMatching(/^Invalid tool call: the arguments are not valid JSON/) },
       { type: "error-text", value: "Invalid tool call: the arguments must be a JSON object" },
-      { type: "error-text", value: expect.stringMatching(/^Unknown tool "teleport"\. Available tools: echo\./) },
+      { type: "error-text", value: expect.stringMatching(/^Unknown tool "teleport"\. Available tools: echo, task\./) },
     ]);
   });
 });

@@ -20,7 +20,9 @@ const killPoints = Array.from({ length: KILLS }, (_, i) => 20 + ((i * 37) % 260)
 
 describe("kill -9 during streaming tool-using turns", () => {
   it(`loses no completed part over ${KILLS} kills, keeps the database intact, and resumes every interrupted turn`, async () => {
-    const home = makeTempHome(llm.url, { permission: { edit: "allow", bash: "allow" } });
+    // Snapshots off: each tool step would first run git (core/snapshots), moving the tool calls past most of the
+    // kill points below; what this test checks is the store's durability, not the snapshots' cost (npm run bench).
+    const home = makeTempHome(llm.url, { permission: { edit: "allow", bash: "allow" }, snapshot: false });
     // Every turn: a write, a bash, then a slowly streamed answer.
     llm.respond((request) => {
       const sinceUser = request.messages.slice(request.messages.findLastIndex((m) => m.role === "user"));

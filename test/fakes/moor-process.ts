@@ -61,3 +61,8 @@ export async function waitForOutput(
   const { stdout, stderr } = child.output();
   throw new Error(`timed out waiting for output; stdout=${stdout.slice(-500)} stderr=${stderr.slice(-500)}`);
 }
+
+/** stderr less `moor run`'s closing line (`── ses_… · model · duration · tokens`), for tests about everything else. */
+export function withoutClosingLine(stderr: string): string {
+  return stderr.replace(/^── ses_\w+ · .*\n/m, "");
+}

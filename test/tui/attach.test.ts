@@ -134,6 +134,6 @@ describe("moor attach (tmux)", () => {
     const result = await runMoor(["attach", "http://127.0.0.1:1"], { env: home.env, cwd: home.project });
     expect(Date.now() - started).toBeLessThan(5500);
     expect(result.code).not.toBe(0);
-    expect(result.stderr).toMatch(/^moor: http:\/\/127\.0\.0\.1:1: cannot reach/);
+    expect(result.stderr).toMatch(/^moor: cannot reach http:\/\/127\.0\.0\.1:1: .*start one with `moor serve`/);
   });
 });

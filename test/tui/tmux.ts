@@ -51,6 +51,11 @@ export class TmuxSession {
     return execFileSync("tmux", ["capture-pane", "-p", "-t", this.name], { encoding: "utf8" });
   }
 
+  /** The screen with its colours and styles as escape codes (`capture-pane -e`). */
+  coloredScreen(): string {
+    return execFileSync("tmux", ["capture-pane", "-p", "-e", "-t", this.name], { encoding: "utf8" });
+  }
+
   async waitFor(pattern: RegExp, timeoutMs = 10_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {

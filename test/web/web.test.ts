@@ -93,7 +93,7 @@ describe.skipIf(skipReason)("the web UI", () => {
     await send(page, "say hello <script>alert(1)</script>");
     const reply = page.locator(".message.assistant").first();
     await reply.locator("strong", { hasText: "world" }).waitFor();
-    await reply.locator("pre.code .tok-keyword", { hasText: "const" }).waitFor();
+    await reply.locator("pre.code .hljs-keyword", { hasText: "const" }).waitFor();
     await expect(reply.locator("details.reasoning").getAttribute("open")).resolves.toBeNull();
     await expect(page.locator(".message.user .bubble").first().textContent()).resolves.toContain("<script>");
     await page.locator(".session-header .badge-idle").waitFor();

@@ -1,5 +1,5 @@
 // The agents moor ships with. `build` and `plan` are OpenCode's two primary agents; `general` and `explore` are its
-// subagents for the task tool (which a later issue adds: until then they are listed, and can be prompted directly).
+// subagents for the task tool (core/subagents/); they can be prompted directly too.
 import type { AgentDefinition } from "./agent.js";
 
 export const BUILTIN_AGENTS: readonly AgentDefinition[] = [

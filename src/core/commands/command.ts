@@ -12,7 +12,7 @@ export interface CommandDefinition {
   model?: string;
   /** The prompt: `$ARGUMENTS`, `$1`…, `@file` includes and `` !`cmd` `` output are filled in when it runs. */
   template: string;
-  /** OpenCode runs such a command in a child session; moor runs it in the session itself until the task tool. */
+  /** Runs as a task: the template goes to a subagent (the command's agent, else `general`) in a child session. */
   subtask?: boolean;
 }
 

@@ -1,12 +1,20 @@
 // Running a slash command: the built-ins and the configured commands of the session's directory, the template
 // filled (arguments, then `` !`cmd` `` output, then `@file` attachments) and sent as the session's next prompt, under
 // the command's agent and model. `command.executed` is published once the command's turn has run.
-import { type Command, type CommandInput, type ModelRef, newId, type PartInput } from "../../protocol/index.js";
+import {
+  type Command,
+  type CommandInput,
+  type ModelRef,
+  newId,
+  type PartInput,
+  type PromptInput,
+} from "../../protocol/index.js";
 import type { AgentRegistry } from "../agents/registry.js";
 import type { EventBus } from "../bus.js";
 import { CoreError } from "../errors.js";
 import type { PermissionGate } from "../permission.js";
-import type { PromptResult, SessionService } from "../session.js";
+import type { PromptResult, SessionService, TurnPrelude } from "../session.js";
+import { subtaskStep } from "../subagents/subtask-step.js";
 import type { ToolRegistry } from "../tools/registry.js";
 import { fillArguments } from "./arguments.js";
 import { builtinCommands } from "./builtin.js";
@@ -60,7 +68,9 @@ export class CommandService {
       throw new CoreError("not_found", `Command not found: /${input.command}. Commands: ${known.join(", ")}`);
     }
     const agents = this.options.agents();
-    const agent = agents.resolve(command.agent ?? input.agent);
+    // A subtask runs its agent in a child session; this session's turn stays with the caller's agent.
+    const subagent = command.subtask ? subtaskAgent(agents, command.agent) : undefined;
+    const agent = agents.resolve(subagent ? input.agent : (command.agent ?? input.agent));
     const model = parseModel(command.model) ?? (command.agent ? agent.model : undefined) ?? parseModel(input.model);
     const messageID = input.messageID ?? newId("msg", this.options.now());
     const scope: CommandToolScope = {
@@ -76,29 +86,60 @@ export class CommandService {
     let text = fillArguments(command.template, input.arguments);
     text = (await runShellSubstitutions(text, scope)).trim();
     const label = `/${input.command}${input.arguments ? ` ${input.arguments}` : ""}`;
+    if (subagent) {
+      const task = { description: command.description ?? label, prompt: text, subagent_type: subagent };
+      return this.submit(sessionID, session.directory, input, {
+        messageID,
+        agent: agent.name,
+        model: parseModel(input.model),
+        variant: input.variant,
+        parts: [{ type: "text", text: label }, ...(input.parts ?? [])],
+        before: subtaskStep(task),
+      });
+    }
     const parts: PartInput[] = [
       { type: "text", text: label },
       { type: "text", text, synthetic: true },
       ...(await filePartsFor(text, scope, this.options.home)),
       ...(input.parts ?? []),
     ];
-    const { user, done } = await this.options.sessions.submit(sessionID, {
+    return this.submit(sessionID, session.directory, input, {
       messageID,
       agent: agent.name,
       model,
       variant: input.variant,
       parts,
     });
+  }
+
+  /** Queues the command's turn; `command.executed` is published once it has run. */
+  private async submit(
+    sessionID: string,
+    directory: string,
+    input: CommandInput,
+    prompt: PromptInput & { before?: TurnPrelude },
+  ): Promise<{ messageID: string; done: Promise<PromptResult> }> {
+    const { before, ...body } = prompt;
+    const { user, done } = await this.options.sessions.submit(sessionID, body, { before });
     const announced = done.then((result) => {
       this.options.bus.publish(
         "command.executed",
         { name: input.command, sessionID, arguments: input.arguments, messageID: user.id },
-        { directory: session.directory, sessionID },
+        { directory, sessionID },
       );
       return result;
     });
     return { messageID: user.id, done: announced };
   }
+}
+
+/**
+ * The agent a `subtask` command runs in its child: the command's agent unless it is primary-only (then the command
+ * runs in the session itself, as before), else `general`.
+ */
+function subtaskAgent(agents: AgentRegistry, name: string | undefined): string | undefined {
+  if (name === undefined) return "general";
+  return agents.get(name)?.mode === "primary" ? undefined : name;
 }
 
 function parseModel(model: string | undefined): ModelRef | undefined {

@@ -6,6 +6,7 @@ import { createLsTool } from "./ls.js";
 import { createReadTool } from "./read.js";
 import { createTodoReadTool, createTodoWriteTool, type TodoList } from "./todo.js";
 import type { ToolDefinition } from "./tool.js";
+import { createWebFetchTool } from "./webfetch.js";
 import { createWriteTool } from "./write.js";
 
 export interface BuiltinToolOptions {
@@ -26,5 +27,6 @@ export function createBuiltinTools(options: BuiltinToolOptions): ToolDefinition[
     createLsTool(),
     createTodoWriteTool(options.todos),
     createTodoReadTool(options.todos),
+    createWebFetchTool(),
   ];
 }

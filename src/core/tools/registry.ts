@@ -9,6 +9,8 @@ import type { ToolDefinition } from "./tool.js";
 export interface ToolSource {
   readonly id: string;
   readonly version: number;
+  /** When set, the tools are only for this session's turns (servers an ACP editor passed in `session/new`). */
+  readonly session?: string;
   list(): readonly ToolDefinition[];
 }
 
@@ -90,24 +92,28 @@ export class ToolRegistry {
    * The tools an agent has: every source's, in source order, the first of two tools of one name winning (the
    * built-in source comes first, so a server cannot shadow `bash`), less what the agent's filter leaves out.
    */
-  forAgent(agent: string): ToolSet {
+  forAgent(agent: string, sessionID?: string): ToolSet {
     const version = this.version;
     if (version !== this.cachedKey) {
       this.sets.clear();
       this.cachedKey = version;
     }
-    let set = this.sets.get(agent);
+    // A session's own sources make its set differ from the agent's; other sessions share one set per agent.
+    const own = sessionID !== undefined && this.sources.some((source) => source.session === sessionID);
+    const key = own ? `${agent}\u0000${sessionID}` : agent;
+    let set = this.sets.get(key);
     if (!set) {
-      set = this.build(agent);
-      this.sets.set(agent, set);
+      set = this.build(agent, own ? sessionID : undefined);
+      this.sets.set(key, set);
     }
     return set;
   }
 
-  private build(agent: string): ToolSet {
+  private build(agent: string, sessionID: string | undefined): ToolSet {
     const allowed = this.agentFilter(agent);
     const byName = new Map<string, ToolDefinition>();
     for (const source of this.sources) {
+      if (source.session !== undefined && source.session !== sessionID) continue;
       for (const definition of source.list()) {
         if (byName.has(definition.name)) continue;
         if (allowed && !allowed(definition.name)) continue;
@@ -129,7 +135,7 @@ export function modelTool(definition: ToolDefinition): LanguageModelV3FunctionTo
       type: "function",
       name: definition.name,
       description: definition.description,
-      inputSchema: z.toJSONSchema(definition.parameters, { io: "input" }) as JSONSchema7,
+      inputSchema: definition.inputSchema ?? (z.toJSONSchema(definition.parameters, { io: "input" }) as JSONSchema7),
     };
     converted.set(definition, tool);
   }

@@ -1,5 +1,6 @@
 // The contract between the agent loop and a tool. Tools are factories (DESIGN.md §5.5): each file exports
 // `create<Name>Tool()` returning a ToolDefinition; everything a tool may touch comes in through its ToolContext.
+import type { JSONSchema7 } from "@ai-sdk/provider";
 import type { z } from "zod";
 
 export interface PermissionAsk {
@@ -10,6 +11,8 @@ export interface PermissionAsk {
   /** Patterns an `always` answer allows for the rest of the session (defaults to `patterns`). */
   always?: string[];
   metadata?: Record<string, unknown>;
+  /** The action when no rule names this key and moor has no default for it (MCP tools: allow); else ask. */
+  unruled?: "allow" | "ask" | "deny";
 }
 
 /** Thrown when the user (or a rule) refuses; the loop turns it into a tool error the model can read. */
@@ -61,5 +64,10 @@ export interface ToolDefinition<Input = any> {
   name: string;
   description: string;
   parameters: z.ZodType<Input>;
+  /**
+   * The input's JSON schema as the model is sent it, when the tool comes with one ready (an MCP server's
+   * `inputSchema`); `parameters` then only checks that the input is an object, the tool's owner checks the rest.
+   */
+  inputSchema?: JSONSchema7;
   execute(input: Input, ctx: ToolContext): Promise<ToolResult>;
 }

@@ -27,7 +27,7 @@ export async function runTurn(
   }
   const overflowHooks = hooks.overflow ?? [];
   for (let step = 1, rerun = false; ; step++) {
-    const tools = services.tools.forAgent(request.agent);
+    const tools = services.tools.forAgent(request.agent, request.session.id);
     const context = { request, step, tools };
     const plan = await runHooks(hooks.prepareStep, EMPTY_PLAN, (hook, current) => hook(current, context));
     const deferOverflow = !rerun && overflowHooks.length > 0;
@@ -97,7 +97,7 @@ async function rerunInterruptedTools(
     (part): part is ToolPart =>
       part.type === "tool" && part.state.status === "error" && part.state.metadata?.[INTERRUPTED_MARK] === true,
   );
-  const tools = services.tools.forAgent(request.agent);
+  const tools = services.tools.forAgent(request.agent, request.session.id);
   const enabled = enabledTools(services.agentsIn(request.session.directory), request);
   const offered = enabled ? tools.definitions.filter((tool) => enabled(tool.name)) : tools.definitions;
   const scope = { services, request, recorder, tools, offered };

@@ -27,6 +27,8 @@ export function eventRoutes(ctx: RouteContext): void {
     const explicitDirectory = c.req.query("directory") ?? c.req.header("x-opencode-directory");
     const directory = explicitDirectory ? requestDirectory(c, deps.defaultDirectory) : undefined;
     const started = Date.now();
+    // Files change on disk in the stream's directory (the server's own for a global stream) while it is open.
+    const unwatch = deps.fileWatch?.watch(directory ?? deps.defaultDirectory);
     const options: SseOptions = {
       bus: deps.core.bus,
       filter: global || !directory ? undefined : { directory },
@@ -38,11 +40,13 @@ export function eventRoutes(ctx: RouteContext): void {
         ctx.streams.add(entry);
         return () => ctx.streams.delete(entry);
       },
-      onClose: (reason) =>
+      onClose: (reason) => {
+        unwatch?.();
         deps.logger?.debug(
           { reason, ms: Date.now() - started, resumed: Boolean(parseEventId(lastEventId)) },
           "event stream closed",
-        ),
+        );
+      },
     };
     // Served by Node (listen.ts): frames go straight to the socket. Otherwise (app.request): a web stream.
     const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;

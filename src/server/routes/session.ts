@@ -17,6 +17,12 @@ import { framesWritten } from "../sse.js";
 const CreateSession = z.object({ title: z.string().optional(), parentID: z.string().optional() }).loose();
 const UpdateSession = z.object({ title: z.string().min(1).optional() }).loose();
 const Fork = z.object({ messageID: z.string().optional() }).loose();
+/** OpenCode's revert body; `force` (moor's) overwrites files changed by hand since the agent's change. */
+const Revert = z
+  .object({ messageID: z.string().min(1), partID: z.string().min(1).optional(), force: z.boolean().optional() })
+  .loose();
+const Unrevert = z.object({ force: z.boolean().optional() }).loose();
+const DiffQuery = z.object({ messageID: z.string().optional() }).loose();
 /** OpenCode's body names the model to summarize with; moor also takes none (the session's last prompt's model). */
 const Summarize = z
   .object({
@@ -322,11 +328,39 @@ export function sessionRoutes(ctx: RouteContext): void {
       method: "get",
       path: "/session/:sessionID/diff",
       operationId: "session.diff",
-      summary: "Files changed by the session",
+      summary: "Files changed by the session (or by one prompt's turn: messageID), tools and commands alike",
       tag,
+      query: DiffQuery,
       response: z.array(FileDiff),
     },
-    async (c) => c.json(await sessions.diff(id(c))),
+    async (c) => c.json(await sessions.diff(id(c), readQuery(c, DiffQuery).messageID)),
+  );
+  route(
+    ctx,
+    {
+      method: "post",
+      path: "/session/:sessionID/revert",
+      operationId: "session.revert",
+      summary:
+        "Undo the file changes from a message on and hide those messages (409 while a turn runs or on conflicts)",
+      tag,
+      body: Revert,
+      response: Session,
+    },
+    async (c) => c.json(await sessions.revert(id(c), await readBody(c, Revert))),
+  );
+  route(
+    ctx,
+    {
+      method: "post",
+      path: "/session/:sessionID/unrevert",
+      operationId: "session.unrevert",
+      summary: "Undo a revert: the files and messages as they were before it (409 on files changed by hand since)",
+      tag,
+      body: Unrevert,
+      response: Session,
+    },
+    async (c) => c.json(await sessions.unrevert(id(c), (await readBody(c, Unrevert)).force)),
   );
   route(
     ctx,

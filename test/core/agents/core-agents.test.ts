@@ -75,7 +75,7 @@ describe("the core's agents come from its registry", () => {
     expect(asked).toEqual([{ providerID: "mock", modelID: "reviewer" }]);
     const call = model.doStreamCalls[0];
     expect(call.prompt[0]).toMatchObject({ role: "system", content: expect.stringContaining("You are reviewing.") });
-    expect(call.tools?.map((offered) => offered.name)).toEqual(["write"]);
+    expect(call.tools?.map((offered) => offered.name)).toEqual(["write", "task"]);
     const tools = (await core.sessions.messages(session.id))
       .flatMap((message) => message.parts)
       .filter((part): part is ToolPart => part.type === "tool");

@@ -218,6 +218,9 @@ describe("model-written titles", () => {
     expect(toolRuns).toBe(0);
     // The title request offered no tools; the turn's did.
     expect((title.doStreamCalls[0] as LanguageModelV3CallOptions).tools).toBeUndefined();
-    expect((turn.doStreamCalls[0] as LanguageModelV3CallOptions).tools?.map((tool) => tool.name)).toEqual(["write"]);
+    expect((turn.doStreamCalls[0] as LanguageModelV3CallOptions).tools?.map((tool) => tool.name)).toEqual([
+      "write",
+      "task",
+    ]);
   });
 });

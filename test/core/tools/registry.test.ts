@@ -106,12 +106,17 @@ describe("tool registry", () => {
       core.tools.add(new StaticToolSource("mcp", [tool("mcp_search")]));
       await core.sessions.prompt(session.id, { parts: [{ type: "text", text: "search" }] });
       const offered = model.doStreamCalls.map((call) => call.tools?.map((t) => t.name));
-      expect(offered).toEqual([["read"], ["read"], ["read", "write", "mcp_search"], ["read", "write", "mcp_search"]]);
+      expect(offered).toEqual([
+        ["read", "task"],
+        ["read", "task"],
+        ["read", "write", "task", "mcp_search"],
+        ["read", "write", "task", "mcp_search"],
+      ]);
       const parts = (await core.sessions.messages(session.id))
         .flatMap((message) => message.parts)
         .filter((part): part is ToolPart => part.type === "tool");
       expect(parts.map((part) => part.state)).toMatchObject([
-        { status: "error", error: 'Unknown tool "write". Available tools: read.' },
+        { status: "error", error: 'Unknown tool "write". Available tools: read, task.' },
         { status: "completed", output: "mcp_search: q" },
       ]);
     } finally {

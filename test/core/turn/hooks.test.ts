@@ -177,7 +177,7 @@ describe("turn hooks", () => {
         role: "system",
         content: expect.stringMatching(/^You are Moor[\s\S]*\nProject rule: be brief\.$/),
       });
-      expect(call.tools?.map((tool) => tool.name)).toEqual(["echo"]);
+      expect(call.tools?.map((tool) => tool.name)).toEqual(["echo", "task"]);
     }
     // The default plan came first: the history is the conversation (the user's prompt, then the tool round).
     expect(model.doStreamCalls[1].prompt.map((message) => message.role)).toEqual([

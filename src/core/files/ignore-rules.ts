@@ -1,0 +1,23 @@
+// Which paths of a project count as ignored: `.git` and `node_modules` always, and what the project's root
+// `.gitignore` and `.git/info/exclude` list (nested .gitignore files are not read: a bounded, one-read cost).
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import ignore from "ignore";
+
+export const ALWAYS_IGNORED = new Set([".git", "node_modules"]);
+
+/** `relativePath` uses `/` separators; `isDirectory` lets `dir/` rules match the directory itself. */
+export type IgnoreTest = (relativePath: string, isDirectory: boolean) => boolean;
+
+export async function loadIgnoreRules(root: string): Promise<IgnoreTest> {
+  const rules = ignore();
+  for (const file of [join(root, ".gitignore"), join(root, ".git", "info", "exclude")]) {
+    const text = await readFile(file, "utf8").catch(() => "");
+    if (text) rules.add(text);
+  }
+  return (relativePath, isDirectory) => {
+    if (relativePath === "" || relativePath.startsWith("..")) return false;
+    if (relativePath.split("/").some((part) => ALWAYS_IGNORED.has(part))) return true;
+    return rules.ignores(isDirectory ? `${relativePath}/` : relativePath);
+  };
+}

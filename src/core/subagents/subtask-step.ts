@@ -1,0 +1,57 @@
+// A `subtask` command (OpenCode's `subtask: true`) runs as a task: its turn starts with a step that calls the task
+// tool itself (stored as an assistant message with one `task` tool part, as if the model had called it), so the
+// child session, its progress and its result look the same as a model's task call; the model then goes on from the
+// result, as after any tool call.
+import { emptyTokens, newId, type ToolPart } from "../../protocol/index.js";
+import type { TurnPrelude } from "../session.js";
+import { StepRecorder } from "../step-recorder.js";
+import { abortedError } from "../turn/errors.js";
+import { newAssistantMessage } from "../turn/step.js";
+import { runToolCall } from "../turn/tool-call.js";
+import type { TaskInput } from "./task-tool.js";
+
+export function subtaskStep(input: TaskInput): TurnPrelude {
+  return async (services, request) => {
+    const { session } = request;
+    const recorder = new StepRecorder(
+      services.store,
+      { directory: session.directory, sessionID: session.id },
+      newAssistantMessage(services, request),
+      services.now,
+    );
+    recorder.open();
+    const base = { sessionID: session.id, messageID: recorder.info.id };
+    recorder.put({ ...base, id: newId("prt", services.now()), type: "step-start" });
+    const part: ToolPart = {
+      ...base,
+      id: newId("prt", services.now()),
+      type: "tool",
+      callID: newId("prt", services.now()).replace(/^prt_/, "cmd_"),
+      tool: "task",
+      state: { status: "pending", input: { ...input }, raw: JSON.stringify(input) },
+    };
+    recorder.put(part);
+    const tools = services.tools.forAgent(request.agent);
+    await runToolCall({ services, request, recorder, tools, offered: tools.definitions }, part, { ...input });
+    recorder.put({
+      ...base,
+      id: newId("prt", services.now()),
+      type: "step-finish",
+      reason: "tool-calls",
+      cost: 0,
+      tokens: emptyTokens(),
+    });
+    const aborted = request.signal.aborted;
+    await recorder.close({
+      time: { created: recorder.info.time.created, completed: services.now() },
+      finish: "tool-calls",
+      ...(aborted ? { error: abortedError() } : {}),
+    });
+    if (!aborted) return undefined;
+    return {
+      finish: "aborted",
+      error: abortedError(),
+      last: { info: recorder.info, parts: await services.store.listParts(recorder.info.id) },
+    };
+  };
+}
