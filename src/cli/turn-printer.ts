@@ -14,8 +14,6 @@ import { actionInWords, refusalInWords } from "./permission-words.js";
 import { COLORS, PLAIN, type Style } from "./terminal-style.js";
 import { toolSummary } from "./tool-summary.js";
 
-export { describeInput } from "./tool-summary.js";
-
 export interface PrinterOptions {
   format: "default" | "json";
   stdout: NodeJS.WritableStream;
