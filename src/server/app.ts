@@ -15,6 +15,7 @@ import { fileRoutes } from "./routes/file.js";
 import { globalRoutes } from "./routes/global.js";
 import { lspRoutes } from "./routes/lsp.js";
 import { mcpRoutes } from "./routes/mcp.js";
+import { opencodeStaticRoutes } from "./routes/opencode-static.js";
 import { permissionRoutes } from "./routes/permission.js";
 import { sessionRoutes } from "./routes/session.js";
 import { trustRoutes } from "./routes/trust.js";
@@ -92,6 +93,7 @@ export function createMoorApp(deps: ServerDeps): MoorApp {
   mcpRoutes(ctx);
   lspRoutes(ctx);
   fileRoutes(ctx);
+  opencodeStaticRoutes(ctx);
   eventRoutes(ctx);
   webRoutes(ctx);
 
