@@ -16,6 +16,7 @@ import { globalRoutes } from "./routes/global.js";
 import { lspRoutes } from "./routes/lsp.js";
 import { mcpRoutes } from "./routes/mcp.js";
 import { opencodeStaticRoutes } from "./routes/opencode-static.js";
+import { opencodeV2Routes } from "./routes/opencode-v2.js";
 import { permissionRoutes } from "./routes/permission.js";
 import { sessionRoutes } from "./routes/session.js";
 import { trustRoutes } from "./routes/trust.js";
@@ -94,6 +95,7 @@ export function createMoorApp(deps: ServerDeps): MoorApp {
   lspRoutes(ctx);
   fileRoutes(ctx);
   opencodeStaticRoutes(ctx);
+  opencodeV2Routes(ctx);
   eventRoutes(ctx);
   webRoutes(ctx);
 

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createCore } from "../../src/core/index.js";
+import { listProviders } from "../../src/providers/resolve.js";
 import { createMoorApp } from "../../src/server/app.js";
 import { SqliteStore } from "../../src/storage/sqlite-store.js";
 import { scriptedModel } from "../core/scripted-model.js";
@@ -33,6 +34,17 @@ describe("OpenCode's TUI/SDK routes on moor", () => {
       version: "1",
       defaultDirectory: dir,
       home: "/home/someone",
+      providers: () =>
+        listProviders({
+          provider: {
+            mock: {
+              npm: "@ai-sdk/openai-compatible",
+              name: "Mock",
+              options: { baseURL: "http://127.0.0.1:9/v1", apiKey: "x" },
+              models: { echo: { name: "echo", limit: { context: 1000, output: 100 } } },
+            },
+          },
+        }),
       paths: { state: join(dir, "state"), config: join(dir, "config") },
     }).app;
   });
@@ -112,5 +124,28 @@ describe("OpenCode's TUI/SDK routes on moor", () => {
     expect(body.name).toBe("BadRequest");
     expect(body.data.message).toMatch(/not supported/);
     expect((await app.request("/session/ses_nope/share", { method: "POST" })).status).toBe(404);
+  });
+
+  it("the v2 /api/* routes OpenCode's TUI reads answer {location, data} in OpenCode's shapes", async () => {
+    expect(shapeOf(await get("/api/location"))).toEqual(shapeOf(fixture("api-location")));
+    expect(shapeOf(await get("/experimental/workspace/status"))).toEqual("[]");
+    const item = (value: { data: unknown[] }) => value.data[0] as Record<string, unknown>;
+    for (const name of ["model", "provider", "agent", "command"]) {
+      const ours = await get(`/api/${name}`);
+      const theirs = fixture(`api-${name}`);
+      expect(shapeOf(ours.location)).toEqual(shapeOf(theirs.location));
+      // Optional keys OpenCode sets on some items only (an agent's own system prompt, a command's subtask flag).
+      const { system: _s, subtask: _t, ...theirItem } = item(theirs);
+      // An agent with rules (the plan agent's edit limits): the build agent of this bare core has none.
+      const sample = name === "agent" ? ours.data.find((agent: { id: string }) => agent.id === "plan") : item(ours);
+      const { system: _s2, subtask: _t2, ...ourItem } = sample;
+      // The apiKey OpenCode echoes in `api.settings`: moor never sends a secret to a client.
+      delete (theirItem.api as { settings?: Record<string, unknown> } | undefined)?.settings?.apiKey;
+      expect(shapeOf(ourItem), name).toEqual(shapeOf(theirItem));
+    }
+    const model = item(await get("/api/model"));
+    expect(model).toMatchObject({ id: "echo", providerID: "mock", limit: { context: 1000, output: 100 } });
+    expect(JSON.stringify(await get("/api/provider"))).not.toContain("apiKey");
+    for (const name of ["skill", "reference", "integration"]) expect((await get(`/api/${name}`)).data).toEqual([]);
   });
 });
