@@ -15,6 +15,7 @@ import { fileRoutes } from "./routes/file.js";
 import { globalRoutes } from "./routes/global.js";
 import { lspRoutes } from "./routes/lsp.js";
 import { mcpRoutes } from "./routes/mcp.js";
+import { opencodeSessionRoutes } from "./routes/opencode-session.js";
 import { opencodeStaticRoutes } from "./routes/opencode-static.js";
 import { opencodeV2Routes } from "./routes/opencode-v2.js";
 import { permissionRoutes } from "./routes/permission.js";
@@ -95,6 +96,7 @@ export function createMoorApp(deps: ServerDeps): MoorApp {
   lspRoutes(ctx);
   fileRoutes(ctx);
   opencodeStaticRoutes(ctx);
+  opencodeSessionRoutes(ctx);
   opencodeV2Routes(ctx);
   eventRoutes(ctx);
   webRoutes(ctx);
