@@ -2,7 +2,7 @@
 // it used to crash ("undefined is not an object (evaluating 'q?.limit.context')") because moor's model objects lacked
 // OpenCode's fields. It must load, prompt, stream the reply, and never show "crashed"; a counting proxy in front of
 // moor records every 4xx/5xx moor gave it.
-import { mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -24,7 +24,9 @@ let tmux: TmuxSession | undefined;
 beforeAll(async () => {
   llm = await startFakeLlm();
   llm.respond((request) => mockToolConvention(request, { text: REPLY }));
-  home = makeTempHome(llm.url);
+  // The user's `!command` goes through the permission rules: allowed here, so no question stops it.
+  home = makeTempHome(llm.url, { permission: { bash: "allow" } });
+  writeFileSync(join(home.project, "notes.txt"), "notes for the read tool\n");
   server = await startServe(home.env, [], home.project);
   proxy = await startCountingProxy(server.url);
 }, 60_000);
@@ -53,7 +55,7 @@ function opencodeEnv(): Record<string, string> {
 }
 
 describe("opencode attach (OpenCode's TUI) against moor serve", () => {
-  it("loads, prompts, streams the reply, never crashes; moor answers it without errors", {
+  it("loads, prompts, streams the reply, never crashes", {
     timeout: 120_000,
   }, async () => {
     tmux = TmuxSession.start(
@@ -68,6 +70,24 @@ describe("opencode attach (OpenCode's TUI) against moor serve", () => {
     tmux.keys("Enter");
     notCrashed(await tmux.waitFor(new RegExp(REPLY), 30_000));
     notCrashed(tmux.screen());
+  });
+
+  it("shows a tool call and runs a `!command` through POST /session/:id/shell", { timeout: 60_000 }, async () => {
+    if (!tmux) throw new Error("the TUI did not start");
+    const notCrashed = (screen: string) => expect(screen).not.toMatch(/crashed|is not an object/i);
+    tmux.type(`MOCK_TOOL read ${JSON.stringify({ filePath: "notes.txt" })}`);
+    tmux.keys("Enter");
+    // OpenCode draws a completed read as "→ Read notes.txt" (the typed prompt shows the JSON, not this).
+    notCrashed(await tmux.waitFor(/Read\s+notes\.txt/, 30_000));
+    tmux.type("!");
+    tmux.type("echo shell-said-hi");
+    tmux.keys("Enter");
+    // The command (its title) and its output: both come from the bash part moor stored.
+    notCrashed(await tmux.waitFor(/\$ echo shell-said-hi[\s\S]*^\s*┃\s+shell-said-hi\s*$/m, 30_000));
+    expect(proxy.answers.some((answer) => answer.path.endsWith("/shell") && answer.status === 200)).toBe(true);
+  });
+
+  it("moor answered every call of OpenCode's TUI without a 4xx/5xx", () => {
     const failures = proxy.answers.filter((answer) => answer.status >= 400);
     expect(failures, JSON.stringify(failures)).toEqual([]);
   });
