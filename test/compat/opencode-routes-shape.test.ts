@@ -148,4 +148,12 @@ describe("OpenCode's TUI/SDK routes on moor", () => {
     expect(JSON.stringify(await get("/api/provider"))).not.toContain("apiKey");
     for (const name of ["skill", "reference", "integration"]) expect((await get(`/api/${name}`)).data).toEqual([]);
   });
+
+  it("abort on an idle session answers true, as OpenCode's does; an unknown session is a 404", async () => {
+    const session = await core.sessions.create({ directory: dir });
+    const idle = await app.request(`/session/${session.id}/abort`, { method: "POST" });
+    expect(idle.status).toBe(200);
+    expect(await idle.json()).toBe(true);
+    expect((await app.request("/session/ses_nope/abort", { method: "POST" })).status).toBe(404);
+  });
 });
