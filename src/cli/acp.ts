@@ -11,6 +11,12 @@ import { listenerErrorToStderr } from "./listener-error.js";
 import { UsageError } from "./output.js";
 import { serverPassword } from "./server-target.js";
 
+/** OpenCode's config says a model reads images with `attachment: true` or `modalities.input` naming "image". */
+function takesImages(model: Record<string, unknown>): boolean {
+  const input = (model.modalities as { input?: unknown } | undefined)?.input;
+  return model.attachment === true || (Array.isArray(input) && input.includes("image"));
+}
+
 export interface AcpOptions {
   cwd: string;
   port?: string;
@@ -86,6 +92,7 @@ export default async function acp(options: AcpOptions): Promise<void> {
       id: `${providerID}/${modelID}`,
       name: model.name ?? modelID,
       contextWindow: model.limit?.context,
+      imageInput: takesImages(model),
     })),
   );
   const connection = serveAcp(
