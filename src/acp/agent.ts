@@ -30,6 +30,13 @@ import { compactionMark, historyUpdates, toolCallStart, toolCallUpdate, toolKind
 import { sessionMcpServers } from "./mcp-servers.js";
 import { turnUsage } from "./prompt-usage.js";
 
+export interface AcpModel {
+  id: string;
+  name: string;
+  contextWindow?: number;
+  imageInput?: boolean;
+}
+
 export interface AcpAgentOptions {
   backend: AcpBackend;
   version: string;
@@ -37,7 +44,8 @@ export interface AcpAgentOptions {
   /** Lets file tools go through the editor (unsaved buffers win) when the client offers fs access. */
   editorFs?: Map<string, EditorFileSystem>;
   /** The configured models; `contextWindow` (config `limit.context`) lets the editor show how full it is. */
-  models?: { id: string; name: string; contextWindow?: number; imageInput?: boolean }[];
+  /** A promise while the config is still loading: `moor acp` starts answering before it has (issue 18 §5). */
+  models?: AcpModel[] | Promise<AcpModel[]>;
   log?: (message: string, details?: unknown) => void;
 }
 
@@ -79,7 +87,7 @@ export function createAcpAgent(options: AcpAgentOptions) {
     const state = stateOf(sessionId);
     const current = { currentModeId: state.mode ?? defaultMode, availableModes };
     const model = state.model && `${state.model.providerID}/${state.model.modelID}`;
-    return { modes: current, configOptions: sessionConfigOptions(current, options.models ?? [], model) };
+    return { modes: current, configOptions: sessionConfigOptions(current, (await options.models) ?? [], model) };
   };
   /** Checks a mode id against the backend's primary agents and makes it the session's. */
   const setMode = async (sessionId: string, modeId: unknown) => {
@@ -124,7 +132,7 @@ export function createAcpAgent(options: AcpAgentOptions) {
   };
 
   return agent({ name: "moor" })
-    .onRequest(methods.agent.initialize, ({ params }) => {
+    .onRequest(methods.agent.initialize, async ({ params }) => {
       capabilities = params.clientCapabilities;
       return {
         protocolVersion: PROTOCOL_VERSION,
@@ -132,7 +140,7 @@ export function createAcpAgent(options: AcpAgentOptions) {
           loadSession: true,
           // Images are accepted when a configured model takes them (config `attachment` or `modalities.input`).
           promptCapabilities: {
-            image: (options.models ?? []).some((model) => model.imageInput),
+            image: ((await options.models) ?? []).some((model) => model.imageInput),
             audio: false,
             embeddedContext: true,
           },
@@ -270,7 +278,7 @@ export function createAcpAgent(options: AcpAgentOptions) {
           : await backend.prompt(session.id, { parts, agent: state.mode, model: state.model });
         await relay.drained();
         const after = await backend.messages(session.id);
-        const usage = usageOf(after, options.models ?? []);
+        const usage = usageOf(after, (await options.models) ?? []);
         if (usage) await client.notify(methods.client.session.update, { sessionId: session.id, update: usage });
         if (outcome.finish === "error") {
           throw RequestError.internalError({ error: outcome.error }, outcome.error?.data.message ?? "the turn failed");

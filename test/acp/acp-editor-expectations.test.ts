@@ -165,3 +165,34 @@ describe("moor acp as editors expect it", () => {
     expect(sent).toContain(`data:image/png;base64,${png}`);
   });
 });
+
+describe("moor acp start-up", () => {
+  it("answers initialize without waiting for the store; a store that cannot open fails session/new, one line, exit 1", async () => {
+    const home = makeTempHome(llm.url);
+    // The data directory is a file: the store cannot be opened there.
+    writeFileSync(join(home.root, "data-file"), "");
+    home.env.MOOR_DATA_DIR = join(home.root, "data-file");
+    const acp = spawnAcp(home);
+    child = acp.child;
+    let stderr = "";
+    acp.child.stderr?.on("data", (chunk) => {
+      stderr += chunk;
+    });
+    const exited = new Promise<number | null>((resolve) => acp.child.once("exit", (code) => resolve(code)));
+    const app = client({ name: "test-editor" });
+    const { init, failure } = await app.connectWith(acp.stream, async (ctx) => {
+      const init = await ctx.request(methods.agent.initialize, { protocolVersion: 1, clientCapabilities: {} });
+      const failure = await ctx.request(methods.agent.session.new, { cwd: home.project, mcpServers: [] }).then(
+        () => undefined,
+        (error: Error) => error.message + JSON.stringify(error),
+      );
+      return { init, failure };
+    });
+    expect(init.agentCapabilities?.loadSession).toBe(true);
+    expect(failure).toContain("moor could not start");
+    acp.child.stdin?.end();
+    expect(await exited).toBe(1);
+    expect(stderr.trim().split("\n")).toHaveLength(1);
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+});
