@@ -7,6 +7,7 @@ import { Agent, createServer, request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { measureAcpStart } from "./acp-start.mjs";
 import { firstLine, startFakeModel } from "./fake-model.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -114,6 +115,7 @@ const moor = {
     return { child, url: await firstLine(child, /moor listening on (\S+)/) };
   },
   runArgs: (url) => [bin, ["run", "--attach", url, "--", "MOCK_TOKENS 20"]],
+  acp: () => measureAcpStart(bin, ["acp"], { env: moorEnv, cwd: moorHome }),
 };
 
 function opencodeTarget(executable) {
@@ -138,6 +140,7 @@ function opencodeTarget(executable) {
       return { child, url: `http://127.0.0.1:${port}` };
     },
     runArgs: (url) => [executable, ["run", "--attach", url, "MOCK_TOKENS 20"], { env, cwd: home }],
+    acp: () => measureAcpStart(executable, ["acp"], { env, cwd: home }),
   };
 }
 
@@ -291,6 +294,9 @@ async function measure(target) {
   runAttach(); // Warm-up, not counted.
   results.run_attach_wall_ms = await medianMs(5, runAttach);
   child.kill("SIGTERM");
+  // An editor starting the agent for a window (issue 18 §5): spawn to the initialize answer, and to session/new's.
+  note("acp start");
+  Object.assign(results, await target.acp());
   return results;
 }
 
@@ -303,6 +309,9 @@ const targets = {
   rss_after_100_turns_mb: 100,
   fanout_p99_ms: 20,
   run_attach_wall_ms: 300,
+  // ≤ 0.1× of `opencode acp`'s ~1,550 ms (issue 18 §5).
+  acp_initialize_ms: 155,
+  acp_session_new_ms: 155,
   run_wall_ms: 500,
   sync_turn_fresh_ms: 15,
   sync_turn_2000_msgs_ms: 15,

@@ -8,8 +8,9 @@ import {
   PROTOCOL_VERSION,
   RequestError,
   type SessionUpdate,
-} from "@agentclientprotocol/sdk";
+} from "@agentclientprotocol/sdk/unstable";
 import type { EditorFileSystem } from "../core/tools/tool.js";
+import { attachmentProblem } from "../protocol/attachment.js";
 import type {
   AssistantMessage,
   MessageWithParts,
@@ -21,11 +22,20 @@ import type {
 } from "../protocol/index.js";
 import { alwaysLabel, parseSlashCommand, primaryAgents } from "../protocol/index.js";
 import type { AcpBackend } from "./backend.js";
+import { sessionConfigOptions } from "./config-options.js";
 import { readThroughEditor, requireAbsoluteCwd } from "./editor-files.js";
 import { followFamilyQuestions } from "./family-questions.js";
 import { lenientInitialize } from "./lenient-initialize.js";
 import { compactionMark, historyUpdates, toolCallStart, toolCallUpdate, toolKind } from "./mapping.js";
 import { sessionMcpServers } from "./mcp-servers.js";
+import { turnUsage } from "./prompt-usage.js";
+
+export interface AcpModel {
+  id: string;
+  name: string;
+  contextWindow?: number;
+  imageInput?: boolean;
+}
 
 export interface AcpAgentOptions {
   backend: AcpBackend;
@@ -34,7 +44,8 @@ export interface AcpAgentOptions {
   /** Lets file tools go through the editor (unsaved buffers win) when the client offers fs access. */
   editorFs?: Map<string, EditorFileSystem>;
   /** The configured models; `contextWindow` (config `limit.context`) lets the editor show how full it is. */
-  models?: { id: string; name: string; contextWindow?: number }[];
+  /** A promise while the config is still loading: `moor acp` starts answering before it has (issue 18 §5). */
+  models?: AcpModel[] | Promise<AcpModel[]>;
   log?: (message: string, details?: unknown) => void;
 }
 
@@ -71,28 +82,25 @@ export function createAcpAgent(options: AcpAgentOptions) {
       defaultMode: defaultAgent ?? primary[0]?.name ?? "build",
     };
   };
-  const sessionSetup = async (session: Session) => {
+  const sessionSetup = async (sessionId: string) => {
     const { availableModes, defaultMode } = await modes();
-    return {
-      modes: { currentModeId: stateOf(session.id).mode ?? defaultMode, availableModes },
-      ...modelSetup(),
-    };
+    const state = stateOf(sessionId);
+    const current = { currentModeId: state.mode ?? defaultMode, availableModes };
+    const model = state.model && `${state.model.providerID}/${state.model.modelID}`;
+    return { modes: current, configOptions: sessionConfigOptions(current, (await options.models) ?? [], model) };
   };
-  const modelSetup = () => ({
-    ...(options.models && options.models.length > 0
-      ? {
-          configOptions: [
-            {
-              id: "model",
-              name: "Model",
-              type: "select" as const,
-              currentValue: options.models[0].id,
-              options: options.models.map((model) => ({ value: model.id, name: model.name })),
-            },
-          ],
-        }
-      : {}),
-  });
+  /** Checks a mode id against the backend's primary agents and makes it the session's. */
+  const setMode = async (sessionId: string, modeId: unknown) => {
+    const { availableModes } = await modes();
+    if (!availableModes.some((mode) => mode.id === modeId)) {
+      const known = availableModes.map((mode) => mode.id).join(", ");
+      throw RequestError.invalidParams(
+        { modeId },
+        `unknown mode ${String(modeId).slice(0, 80)}; available modes: ${known}`,
+      );
+    }
+    stateOf(sessionId).mode = modeId as string;
+  };
   const existing = async (sessionId: string) => {
     try {
       return await backend.getSession(sessionId);
@@ -124,14 +132,19 @@ export function createAcpAgent(options: AcpAgentOptions) {
   };
 
   return agent({ name: "moor" })
-    .onRequest(methods.agent.initialize, ({ params }) => {
+    .onRequest(methods.agent.initialize, async ({ params }) => {
       capabilities = params.clientCapabilities;
       return {
         protocolVersion: PROTOCOL_VERSION,
         agentCapabilities: {
           loadSession: true,
-          promptCapabilities: { image: false, audio: false, embeddedContext: true },
-          sessionCapabilities: { list: {} },
+          // Images are accepted when a configured model takes them (config `attachment` or `modalities.input`).
+          promptCapabilities: {
+            image: ((await options.models) ?? []).some((model) => model.imageInput),
+            audio: false,
+            embeddedContext: true,
+          },
+          sessionCapabilities: { list: {}, resume: {}, close: {}, ...(backend.fork ? { fork: {} } : {}) },
           // The editor's MCP servers (session/new, session/load) are started for their session: stdio always.
           mcpCapabilities: {
             http: backend.sessionMcpServers !== undefined,
@@ -150,7 +163,7 @@ export function createAcpAgent(options: AcpAgentOptions) {
       await startMcpServers(session.id, params.mcpServers);
       // After the response, so the client knows the session the update is for.
       setImmediate(() => void sendCommands(client, backend, session));
-      return { sessionId: session.id, ...(await sessionSetup(session)) };
+      return { sessionId: session.id, ...(await sessionSetup(session.id)) };
     })
     .onRequest(methods.agent.session.load, async ({ params, client }) => {
       requireAbsoluteCwd(params.cwd);
@@ -161,14 +174,26 @@ export function createAcpAgent(options: AcpAgentOptions) {
         await client.notify(methods.client.session.update, { sessionId: session.id, update });
       }
       setImmediate(() => void sendCommands(client, backend, session));
-      return await sessionSetup(session);
+      return await sessionSetup(session.id);
     })
     .onRequest(methods.agent.session.resume, async ({ params, client }) => {
       requireAbsoluteCwd(params.cwd);
       const session = await existing(params.sessionId);
       registerEditorFs(session.id, client);
       setImmediate(() => void sendCommands(client, backend, session));
-      return await sessionSetup(session);
+      return await sessionSetup(session.id);
+    })
+    .onRequest(methods.agent.session.fork, async ({ params, client }) => {
+      requireAbsoluteCwd(params.cwd);
+      await existing(params.sessionId);
+      if (!backend.fork) throw RequestError.methodNotFound(methods.agent.session.fork);
+      const session = await backend.fork(params.sessionId);
+      // The fork keeps the original's mode and model: it continues the same conversation.
+      states.set(session.id, { ...stateOf(params.sessionId) });
+      registerEditorFs(session.id, client);
+      await startMcpServers(session.id, params.mcpServers ?? []);
+      setImmediate(() => void sendCommands(client, backend, session));
+      return { sessionId: session.id, ...(await sessionSetup(session.id)) };
     })
     .onRequest(methods.agent.session.close, async ({ params }) => {
       await existing(params.sessionId);
@@ -194,30 +219,37 @@ export function createAcpAgent(options: AcpAgentOptions) {
         nextCursor: start + PAGE_SIZE < all.length ? String(start + PAGE_SIZE) : null,
       };
     })
-    .onRequest(methods.agent.session.setMode, async ({ params }) => {
+    .onRequest(methods.agent.session.setMode, async ({ params, client }) => {
       await existing(params.sessionId);
-      const { availableModes } = await modes();
-      if (!availableModes.some((mode) => mode.id === params.modeId)) {
-        const known = availableModes.map((mode) => mode.id).join(", ");
-        throw RequestError.invalidParams(
-          { modeId: params.modeId },
-          `unknown mode ${String(params.modeId).slice(0, 80)}; available modes: ${known}`,
-        );
-      }
-      stateOf(params.sessionId).mode = params.modeId;
+      await setMode(params.sessionId, params.modeId);
+      // The config options show the mode too: tell editors that read those.
+      const { configOptions } = await sessionSetup(params.sessionId);
+      setImmediate(
+        () =>
+          void client
+            .notify(methods.client.session.update, {
+              sessionId: params.sessionId,
+              update: { sessionUpdate: "config_option_update", configOptions },
+            })
+            .catch(() => {}),
+      );
       return {};
     })
     .onRequest(methods.agent.session.setConfigOption, async ({ params }) => {
       const session = await existing(params.sessionId);
+      if (params.configId === "mode" && typeof params.value === "string") {
+        await setMode(session.id, params.value);
+        return { configOptions: (await sessionSetup(session.id)).configOptions };
+      }
       if (params.configId !== "model" || typeof params.value !== "string" || !params.value.includes("/")) {
         throw RequestError.invalidParams(
           { configId: params.configId },
-          "only the model option (provider/model) can be set",
+          "only the mode and the model option (provider/model) can be set",
         );
       }
       const slash = params.value.indexOf("/");
       stateOf(session.id).model = { providerID: params.value.slice(0, slash), modelID: params.value.slice(slash + 1) };
-      return { configOptions: modelSetup().configOptions ?? [] };
+      return { configOptions: (await sessionSetup(session.id)).configOptions };
     })
     .onNotification(methods.agent.session.cancel, async ({ params }) => {
       await backend.abort(params.sessionId).catch(() => {});
@@ -233,6 +265,7 @@ export function createAcpAgent(options: AcpAgentOptions) {
       const unfollow = await followFamilyQuestions(backend, session.id, (request) =>
         relay.handle({ type: "permission.asked", properties: request }),
       );
+      const before = await backend.messages(session.id);
       try {
         const command = await slashCommandOf(backend, session, parts);
         const outcome = command
@@ -244,12 +277,14 @@ export function createAcpAgent(options: AcpAgentOptions) {
             })
           : await backend.prompt(session.id, { parts, agent: state.mode, model: state.model });
         await relay.drained();
-        const usage = usageOf(await backend.messages(session.id), options.models ?? []);
+        const after = await backend.messages(session.id);
+        const usage = usageOf(after, (await options.models) ?? []);
         if (usage) await client.notify(methods.client.session.update, { sessionId: session.id, update: usage });
         if (outcome.finish === "error") {
           throw RequestError.internalError({ error: outcome.error }, outcome.error?.data.message ?? "the turn failed");
         }
-        return { stopReason: stopReasonOf(outcome.finish) };
+        const tokens = turnUsage(before, after);
+        return { stopReason: stopReasonOf(outcome.finish), ...(tokens ? { usage: tokens } : {}) };
       } finally {
         unsubscribe();
         unfollow();
@@ -335,17 +370,27 @@ async function slashCommandOf(
 type PromptBlock = {
   type: string;
   text?: string;
+  data?: string;
+  mimeType?: string;
   uri?: string;
   name?: string;
   resource?: { uri: string; text?: string; mimeType?: string | null };
 };
 
-/** ACP content blocks → Moor prompt parts: text as is, resource links and embedded resources as context. */
+/**
+ * ACP content blocks → Moor prompt parts: text as is, resource links and embedded resources as context, images as
+ * attached files (a data: URL).
+ */
 function promptParts(blocks: PromptBlock[]): PartInput[] {
   const parts: PartInput[] = [];
   for (const block of blocks) {
     if (block.type === "text" && block.text) parts.push({ type: "text", text: block.text });
-    else if (block.type === "resource_link" && block.uri) {
+    else if (block.type === "image" && block.data && block.mimeType) {
+      const part = { type: "file" as const, mime: block.mimeType, url: `data:${block.mimeType};base64,${block.data}` };
+      const problem = attachmentProblem(part);
+      if (problem) throw RequestError.invalidParams({ mimeType: block.mimeType }, `image not accepted: ${problem}`);
+      parts.push({ ...part, ...(block.uri ? { filename: block.uri.replace(/^.*\//, "") } : {}) });
+    } else if (block.type === "resource_link" && block.uri) {
       parts.push({ type: "text", text: `[Referenced file: ${block.uri.replace(/^file:\/\//, "")}]`, synthetic: true });
     } else if (block.type === "resource" && block.resource) {
       const path = block.resource.uri.replace(/^file:\/\//, "");

@@ -44,6 +44,8 @@ export interface AcpBackend {
    */
   agents(): Promise<{ agents: Agent[]; defaultAgent: string | undefined }>;
   close(): Promise<void>;
+  /** A new session holding a copy of this one's messages (POST /session/:id/fork). */
+  fork?(id: string): Promise<Session>;
   /**
    * Starts an editor's MCP servers for one session (replacing those it passed before); resolves once each has
    * connected or failed once. Absent where servers cannot be started for a session (a remote backend).

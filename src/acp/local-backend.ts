@@ -31,6 +31,7 @@ export function localBackend(core: Core): AcpBackend {
     },
     agents: async () => ({ agents: core.agents.list().map(toWireAgent), defaultAgent: core.agents.defaultAgent }),
     close: () => core.shutdown(),
+    fork: (id) => core.sessions.fork(id),
     sessionMcpServers: (sessionID, servers) => core.mcp.addSessionServers(sessionID, servers),
     closeSessionMcpServers: (sessionID) => core.mcp.closeSession(sessionID),
   };

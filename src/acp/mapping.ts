@@ -3,6 +3,7 @@ import type { SessionUpdate, ToolCallContent, ToolKind } from "@agentclientproto
 import { COMPACTION_MARK, isCompactionSummary } from "../client/compaction.js";
 import { taskProgress, taskProgressLine } from "../client/task-progress.js";
 import type { MessageWithParts, Part, ToolPart } from "../protocol/index.js";
+import { plainReadOutput } from "./plain-read-output.js";
 
 const KIND_BY_TOOL: Record<string, ToolKind> = {
   read: "read",
@@ -65,7 +66,8 @@ function contentOf(part: ToolPart): ToolCallContent[] {
   if (part.tool === "edit") {
     return [{ type: "diff", path, oldText: String(input.oldString ?? ""), newText: String(input.newString ?? "") }];
   }
-  return [{ type: "content", content: { type: "text", text: state.output } }];
+  const text = part.tool === "read" ? plainReadOutput(state.output) : state.output;
+  return [{ type: "content", content: { type: "text", text } }];
 }
 
 /** The first sight of a tool call. */

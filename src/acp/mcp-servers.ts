@@ -1,7 +1,7 @@
 // The MCP servers an editor passes in session/new and session/load (ACP's `mcpServers`: stdio, http, sse), as the
 // servers core starts for that session alone. Each is named as the editor named it, so its tools are
 // `<name>_<tool>` like a configured server's.
-import type { McpServer } from "@agentclientprotocol/sdk";
+import type { McpServer } from "@agentclientprotocol/sdk/unstable";
 import type { McpServerConfig } from "../core/mcp/server-config.js";
 
 export function sessionMcpServers(servers: readonly McpServer[] | undefined): Record<string, McpServerConfig> {
@@ -14,8 +14,9 @@ export function sessionMcpServers(servers: readonly McpServer[] | undefined): Re
         headers: Object.fromEntries((server.headers ?? []).map((header) => [header.name, header.value])),
         transport: server.type,
       };
-    } else {
-      const stdio = server as Extract<McpServer, { command: string }>;
+    } else if ("command" in server) {
+      // (ACP-transport servers are not advertised in mcpCapabilities, so none is expected.)
+      const stdio = server;
       result[stdio.name] = {
         type: "local",
         command: [stdio.command, ...(stdio.args ?? [])],

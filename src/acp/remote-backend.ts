@@ -61,6 +61,7 @@ export function remoteBackend(options: { url: string; password?: string; usernam
       return () => everyEvent.delete(listener);
     },
     children: (id) => client.children(id),
+    fork: (id) => client.fork(id),
     replyPermission: async (requestID, reply) => {
       await client.replyPermission(requestID, reply);
     },

@@ -1,15 +1,26 @@
 // `moor acp`: the Agent Client Protocol on stdin/stdout for editors. stdout is the protocol: nothing else is
 // written there. Exits 0 when stdin closes, after stopping running turns and closing the database; on SIGTERM,
 // SIGINT or SIGHUP (128 + signal) after closing the permission questions it asked.
+// The connection is served first and the config, store and core load behind it (acp/deferred-backend.ts), with
+// their modules imported lazily: an editor starts one agent per window and waits for `initialize` (issue 18 §5).
+import { resolve } from "node:path";
 import { Readable, Writable } from "node:stream";
+import type { AcpModel } from "../acp/agent.js";
 import type { AcpBackend } from "../acp/backend.js";
 import type { EditorFileSystem } from "../core/tools/tool.js";
-import { loadContext, openCore, openStore } from "./context.js";
+import type { CliContext } from "./context.js";
 import { keepHeapNearLiveSize } from "./heap.js";
 import { heldBackSummary } from "./held-back.js";
 import { listenerErrorToStderr } from "./listener-error.js";
-import { UsageError } from "./output.js";
+import { fail, UsageError } from "./output.js";
 import { serverPassword } from "./server-target.js";
+import { readVersion } from "./version.js";
+
+/** OpenCode's config says a model reads images with `attachment: true` or `modalities.input` naming "image". */
+function takesImages(model: Record<string, unknown>): boolean {
+  const input = (model.modalities as { input?: unknown } | undefined)?.input;
+  return model.attachment === true || (Array.isArray(input) && input.includes("image"));
+}
 
 export interface AcpOptions {
   cwd: string;
@@ -21,11 +32,51 @@ export interface AcpOptions {
 }
 
 export default async function acp(options: AcpOptions): Promise<void> {
+  const editorFs = new Map<string, EditorFileSystem>();
+  let cleanup = async () => {};
+  const contextReady = import("./context.js").then(({ loadContext }) =>
+    loadContext({ directory: options.cwd, model: options.model }),
+  );
+  const backendReady = contextReady.then(async (context) => {
+    const started = await startBackend(options, context, editorFs);
+    cleanup = started.cleanup;
+    return started.backend;
+  });
+  // A config or store that cannot be opened: its one line on stderr (the editor's log), each session request
+  // answers with it as a JSON-RPC error, and the command exits non-zero when the editor closes it. (Handled at
+  // once: the rejection may come while the ACP modules are still loading.)
+  backendReady.catch(fail);
   const { serveAcp } = await import("../acp/agent.js");
-  const context = await loadContext({ directory: options.cwd, model: options.model });
+  const { deferredBackend } = await import("../acp/deferred-backend.js");
+  const backend = deferredBackend(backendReady, { sessionMcpServers: !options.attach });
+  const connection = serveAcp(
+    {
+      backend,
+      version: readVersion(),
+      defaultCwd: resolve(options.cwd),
+      editorFs,
+      models: contextReady.then(configuredModels, () => []),
+    },
+    {
+      input: Readable.toWeb(process.stdin) as ReadableStream<Uint8Array>,
+      output: Writable.toWeb(process.stdout) as WritableStream<Uint8Array>,
+    },
+  );
+  keepHeapNearLiveSize();
+  await connection.closed.catch(() => {});
+  await backend.close();
+  await cleanup();
+  process.exit(process.exitCode ?? 0);
+}
+
+/** Moor in this process (its store and core), or in front of a server with --attach. */
+async function startBackend(
+  options: AcpOptions,
+  context: CliContext,
+  editorFs: Map<string, EditorFileSystem>,
+): Promise<{ backend: AcpBackend; cleanup: () => Promise<void> }> {
   // No terminal to ask on (stdio is the editor's): the editor's log says what was held back.
   if (!context.trusted && context.heldBack.length > 0) process.stderr.write(`moor: ${heldBackSummary(context)}\n`);
-  const editorFs = new Map<string, EditorFileSystem>();
   let backend: AcpBackend;
   let cleanup = async () => {};
   if (options.attach) {
@@ -33,6 +84,7 @@ export default async function acp(options: AcpOptions): Promise<void> {
     backend = remoteBackend({ url: options.attach, password: serverPassword(options.password, context.env) });
   } else {
     const { localBackend } = await import("../acp/local-backend.js");
+    const { openCore, openStore } = await import("./context.js");
     const store = openStore(context);
     const core = await openCore(context, store, {
       editorFs: (sessionID) => editorFs.get(sessionID),
@@ -81,23 +133,16 @@ export default async function acp(options: AcpOptions): Promise<void> {
     process.once("SIGINT", endWith(130));
     process.once("SIGHUP", endWith(129));
   }
-  const models = Object.entries(context.config.provider ?? {}).flatMap(([providerID, provider]) =>
+  return { backend, cleanup };
+}
+
+function configuredModels(context: CliContext): AcpModel[] {
+  return Object.entries(context.config.provider ?? {}).flatMap(([providerID, provider]) =>
     Object.entries(provider.models ?? {}).map(([modelID, model]) => ({
       id: `${providerID}/${modelID}`,
       name: model.name ?? modelID,
       contextWindow: model.limit?.context,
+      imageInput: takesImages(model),
     })),
   );
-  const connection = serveAcp(
-    { backend, version: context.version, defaultCwd: context.directory, editorFs, models },
-    {
-      input: Readable.toWeb(process.stdin) as ReadableStream<Uint8Array>,
-      output: Writable.toWeb(process.stdout) as WritableStream<Uint8Array>,
-    },
-  );
-  keepHeapNearLiveSize();
-  await connection.closed.catch(() => {});
-  await backend.close();
-  await cleanup();
-  process.exit(0);
 }

@@ -10,8 +10,7 @@ import { PermissionWaits, parseWaitPermission } from "./permission-wait.js";
 import { refusalInWords } from "./permission-words.js";
 import { type RunOptions, unknownAgent } from "./run.js";
 import { connect, DEFAULT_SERVER_URL, daemonUrl, serverPassword } from "./server-target.js";
-import { colorFor } from "./terminal-style.js";
-import { askOnTerminal, TurnPrinter } from "./turn-printer.js";
+import { askOnTerminal, terminalPrinter } from "./turn-printer.js";
 import { latestTurn, turnEvents, turnUnderWay } from "./turn-replay.js";
 
 export async function runAttached(messageWords: string[], options: RunOptions): Promise<void> {
@@ -107,13 +106,7 @@ async function followTurn(
   created: boolean,
   waitSeconds: number | undefined,
 ): Promise<void> {
-  const printer = new TurnPrinter({
-    format: options.format,
-    stdout: process.stdout,
-    stderr: process.stderr,
-    color: colorFor(process.stderr, process.env),
-    sessionID: session.id,
-  });
+  const printer = terminalPrinter(options.format, session.id);
   let failure: string | undefined;
   let started = false;
   // Events already received in the same chunk as session.idle are not printed after the end.

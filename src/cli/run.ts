@@ -7,8 +7,7 @@ import type { Session } from "../protocol/index.js";
 import { whenOutputCloses } from "./closed-output.js";
 import { listenerErrorToStderr } from "./listener-error.js";
 import { UsageError } from "./output.js";
-import { colorFor } from "./terminal-style.js";
-import { askOnTerminal, TurnPrinter } from "./turn-printer.js";
+import { askOnTerminal, terminalPrinter } from "./turn-printer.js";
 
 /** How long `moor run` waits for MCP servers to connect before its prompt starts. */
 const MCP_WAIT_MS = 15_000;
@@ -72,13 +71,7 @@ export default async function run(messageWords: string[], options: RunOptions): 
     if (options.agent !== undefined && !core.agents.get(options.agent))
       throw unknownAgent(options.agent, core.agents.list());
     const { session, created } = await pickSession(core.sessions, context.directory, options);
-    const printer = new TurnPrinter({
-      format: options.format,
-      stdout: process.stdout,
-      stderr: process.stderr,
-      color: colorFor(process.stderr, process.env),
-      sessionID: session.id,
-    });
+    const printer = terminalPrinter(options.format, session.id);
     core.bus.subscribe(
       (envelope) => {
         printer.handle(envelope.event);

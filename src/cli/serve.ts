@@ -67,6 +67,7 @@ export default async function serve(options: ServeOptions): Promise<void> {
       auth: password ? { password, username: context.env.MOOR_SERVER_USERNAME } : undefined,
       cors: options.cors,
       paths: { ...context.paths },
+      home: context.home,
       config: () => maskSecrets(context.config),
       providers: () => listProviders(context.config),
       trust: serverTrust(context),

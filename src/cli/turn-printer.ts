@@ -11,10 +11,8 @@ import {
 } from "../protocol/index.js";
 import { TurnTally } from "./closing-line.js";
 import { actionInWords, refusalInWords } from "./permission-words.js";
-import { COLORS, PLAIN, type Style } from "./terminal-style.js";
+import { COLORS, colorFor, PLAIN, type Style } from "./terminal-style.js";
 import { toolSummary } from "./tool-summary.js";
-
-export { describeInput } from "./tool-summary.js";
 
 export interface PrinterOptions {
   format: "default" | "json";
@@ -106,6 +104,17 @@ export class TurnPrinter {
     }
     this.options.stderr.write(`${line}\n`);
   }
+}
+
+/** `moor run`'s printer: on this process's stdout and stderr, coloured when stderr is a terminal. */
+export function terminalPrinter(format: PrinterOptions["format"], sessionID: string): TurnPrinter {
+  return new TurnPrinter({
+    format,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    color: colorFor(process.stderr, process.env),
+    sessionID,
+  });
 }
 
 /** Ctrl+C at a question: the process got its SIGINT, and the question has no answer. */

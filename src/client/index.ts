@@ -151,6 +151,11 @@ export class MoorClient {
     return this.request("POST", `session/${encodeURIComponent(id)}/unrevert`);
   }
 
+  /** A new session with a copy of this one's messages (up to `messageID` when given). */
+  fork(id: string, messageID?: string): Promise<Session> {
+    return this.request("POST", `session/${encodeURIComponent(id)}/fork`, messageID ? { messageID } : {});
+  }
+
   resume(id: string): Promise<unknown> {
     return this.request("POST", `session/${encodeURIComponent(id)}/resume`);
   }

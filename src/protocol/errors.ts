@@ -1,6 +1,9 @@
 // The one error body every HTTP endpoint answers with on a client's mistake: `{error:{code,message}}`.
 export interface ErrorBody {
   error: { code: string; message: string };
+  /** OpenCode's error shape, beside moor's: its clients read `name` and `data.message`. */
+  name?: string;
+  data?: { message: string };
 }
 
 export type ErrorCode =

@@ -2,6 +2,7 @@
 // and only needed when a turn runs).
 import type { LanguageModelV3 } from "@ai-sdk/provider";
 import type { ModelConfig, MoorConfig, ProviderConfig } from "../config/schema.js";
+import { toWireModel, type WireModel } from "./wire-model.js";
 
 export class ModelNotConfiguredError extends Error {
   constructor() {
@@ -110,23 +111,40 @@ async function createLanguageModel(
   }
 }
 
+export interface WireProvider {
+  id: string;
+  name: string;
+  source: string;
+  env: string[];
+  /** Only `baseURL`: OpenCode echoes `apiKey` here too; moor never sends a secret to a client. */
+  options: Record<string, unknown>;
+  models: Record<string, WireModel>;
+}
+
 export interface ProviderListing {
-  providers: { id: string; name: string; models: Record<string, { id: string; name: string; providerID: string }> }[];
+  providers: WireProvider[];
   default: Record<string, string>;
 }
 
 /** OpenCode's `/config/providers` shape, from the configured providers (and the default model). */
 export function listProviders(config: MoorConfig): ProviderListing {
-  const providers = Object.entries(config.provider ?? {}).map(([id, provider]) => ({
-    id,
-    name: provider.name ?? id,
-    models: Object.fromEntries(
-      Object.entries(provider.models ?? {}).map(([modelID, model]) => [
-        modelID,
-        { id: modelID, name: model.name ?? modelID, providerID: id },
-      ]),
-    ),
-  }));
+  const providers = Object.entries(config.provider ?? {}).map(([id, provider]): WireProvider => {
+    const baseURL = provider.options?.baseURL;
+    const npm = provider.npm ?? BUILTIN_PROVIDERS[id]?.npm ?? "@ai-sdk/openai-compatible";
+    return {
+      id,
+      name: provider.name ?? id,
+      source: "config",
+      env: BUILTIN_PROVIDERS[id] ? [BUILTIN_PROVIDERS[id].envKey] : [],
+      options: baseURL ? { baseURL } : {},
+      models: Object.fromEntries(
+        Object.entries(provider.models ?? {}).map(([modelID, model]) => [
+          modelID,
+          toWireModel(id, modelID, model, { npm }),
+        ]),
+      ),
+    };
+  });
   const defaults: Record<string, string> = {};
   if (config.model?.includes("/")) {
     const { providerID, modelID } = splitModelId(config.model);

@@ -15,6 +15,9 @@ import { fileRoutes } from "./routes/file.js";
 import { globalRoutes } from "./routes/global.js";
 import { lspRoutes } from "./routes/lsp.js";
 import { mcpRoutes } from "./routes/mcp.js";
+import { opencodeSessionRoutes } from "./routes/opencode-session.js";
+import { opencodeStaticRoutes } from "./routes/opencode-static.js";
+import { opencodeV2Routes } from "./routes/opencode-v2.js";
 import { permissionRoutes } from "./routes/permission.js";
 import { sessionRoutes } from "./routes/session.js";
 import { trustRoutes } from "./routes/trust.js";
@@ -92,6 +95,9 @@ export function createMoorApp(deps: ServerDeps): MoorApp {
   mcpRoutes(ctx);
   lspRoutes(ctx);
   fileRoutes(ctx);
+  opencodeStaticRoutes(ctx);
+  opencodeSessionRoutes(ctx);
+  opencodeV2Routes(ctx);
   eventRoutes(ctx);
   webRoutes(ctx);
 

@@ -22,6 +22,8 @@ export interface ServerDeps {
   auth?: { password: string; username?: string };
   cors?: string[];
   paths?: Record<string, string>;
+  /** The user's home directory (GET /path's `home`, as OpenCode fills it). */
+  home?: string;
   /** The merged config, secrets already masked (for GET /config). */
   config?: () => unknown;
   /**

@@ -30,8 +30,18 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
   too_many_requests: 429,
 };
 
+/** OpenCode's error names (its openapi.json), so that its clients show the message they find in `data`. */
+const OPENCODE_NAME: Partial<Record<ErrorCode, string>> = {
+  not_found: "NotFoundError",
+  unauthorized: "UnauthorizedError",
+  forbidden: "ForbiddenError",
+  conflict: "ConflictError",
+  busy: "SessionBusyError",
+  internal: "UnknownError",
+};
+
 export function errorResponse(c: Context, status: ContentfulStatusCode, code: ErrorCode, message: string): Response {
-  const body: ErrorBody = { error: { code, message } };
+  const body: ErrorBody = { error: { code, message }, name: OPENCODE_NAME[code] ?? "BadRequest", data: { message } };
   return c.json(body, status);
 }
 

@@ -62,8 +62,32 @@ describe("TurnPrinter summaries", () => {
     for (const part of parts)
       printer.handle({ type: "message.part.updated", properties: { sessionID: "ses_1", part } });
     expect(io.err).toBe(
-      "✓ bash npm test  exit 1\n✓ edit src/a.ts  +3 -1\n✓ grep TODO  12 matches\n✓ glob **/*.ts  1 file\n",
+      '✗ bash $ npm test  exit 1\n✓ edit src/a.ts  +3 −1\n✓ grep "TODO"  12 matches\n✓ glob "**/*.ts"  1 file\n',
     );
+  });
+
+  it("says the same as the terminal UI (client/tool-summary.ts), on one line: a failed call and a long command", () => {
+    const io = capture();
+    const printer = new TurnPrinter({ format: "default", stdout: io.stdout, stderr: io.stderr });
+    const failed: ToolPart = {
+      ...done("grep", { pattern: "TODO", path: "src" }, {}),
+      state: {
+        status: "error",
+        input: { pattern: "TODO", path: "src" },
+        error: "no such directory\nat …",
+        time: { start: 1, end: 2 },
+      },
+    };
+    const long = done("bash", { command: `echo ${"x".repeat(100)}\necho second` }, { exit: 0 });
+    const created = done("write", { filePath: "/p/new.ts" }, { additions: 4, deletions: 0, exists: false }, "new.ts");
+    for (const part of [failed, long, created])
+      printer.handle({ type: "message.part.updated", properties: { sessionID: "ses_1", part } });
+    expect(io.err.split("\n")).toEqual([
+      '✗ grep "TODO" in src  no such directory',
+      `✓ bash $ echo ${"x".repeat(70)}...  exit 0`,
+      "✓ write new.ts  +4 −0 (new file)",
+      "",
+    ]);
   });
 
   it("colours them on a terminal", () => {
@@ -72,7 +96,7 @@ describe("TurnPrinter summaries", () => {
     const part = done("edit", { filePath: "/p/a.ts" }, { additions: 2, deletions: 0 }, "a.ts");
     printer.handle({ type: "message.part.updated", properties: { sessionID: "ses_1", part } });
     expect(io.err).toContain("\u001b[32m+2\u001b[39m");
-    expect(io.err).toContain("\u001b[31m-0\u001b[39m");
+    expect(io.err).toContain("\u001b[31m−0\u001b[39m");
   });
 
   it("ends with the session, the model, the duration and the tokens of every step, after the reply", () => {

@@ -4,21 +4,15 @@
 // result, as after any tool call.
 import { emptyTokens, newId, type ToolPart } from "../../protocol/index.js";
 import type { TurnPrelude } from "../session.js";
-import { StepRecorder } from "../step-recorder.js";
 import { abortedError } from "../turn/errors.js";
-import { newAssistantMessage } from "../turn/step.js";
+import { newStepRecorder } from "../turn/step.js";
 import { runToolCall } from "../turn/tool-call.js";
 import type { TaskInput } from "./task-tool.js";
 
 export function subtaskStep(input: TaskInput): TurnPrelude {
   return async (services, request) => {
     const { session } = request;
-    const recorder = new StepRecorder(
-      services.store,
-      { directory: session.directory, sessionID: session.id },
-      newAssistantMessage(services, request),
-      services.now,
-    );
+    const recorder = newStepRecorder(services, request);
     recorder.open();
     const base = { sessionID: session.id, messageID: recorder.info.id };
     recorder.put({ ...base, id: newId("prt", services.now()), type: "step-start" });

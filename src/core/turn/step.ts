@@ -52,6 +52,17 @@ export function newAssistantMessage(services: TurnServices, request: TurnRequest
   };
 }
 
+/** A step's recorder around a new assistant message of the turn (not yet opened). */
+export function newStepRecorder(services: TurnServices, request: TurnRequest): StepRecorder {
+  const { session } = request;
+  return new StepRecorder(
+    services.store,
+    { directory: session.directory, sessionID: session.id },
+    newAssistantMessage(services, request),
+    services.now,
+  );
+}
+
 /**
  * `deferOverflow`: a refusal as too long is not announced as `session.error` (the loop may compact and run the step
  * again; it announces the error when it does not).
@@ -64,12 +75,7 @@ export async function runStep(
   deferOverflow = false,
 ): Promise<StepResult> {
   const { session } = request;
-  const recorder = new StepRecorder(
-    services.store,
-    { directory: session.directory, sessionID: session.id },
-    newAssistantMessage(services, request),
-    services.now,
-  );
+  const recorder = newStepRecorder(services, request);
   const stream = new StepStream({ services, request, recorder, tools, offered: plan.tools });
   // The model call starts first; the step's message and step-start part are written while it is on the wire.
   let call = stream.call(plan);

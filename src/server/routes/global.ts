@@ -3,6 +3,7 @@ import * as z from "zod";
 import { toWireAgent } from "../../core/agents/wire.js";
 import { Agent, Command } from "../../protocol/index.js";
 import { type RouteContext, requestDirectory, route } from "../context.js";
+import { projectFor } from "./opencode-project.js";
 
 export function globalRoutes(ctx: RouteContext): void {
   const { deps } = ctx;
@@ -92,7 +93,7 @@ export function globalRoutes(ctx: RouteContext): void {
       const directory = requestDirectory(c, deps.defaultDirectory);
       const paths = deps.paths ?? {};
       return c.json({
-        home: paths.home ?? "",
+        home: paths.home ?? deps.home ?? "",
         state: paths.state ?? "",
         config: paths.config ?? "",
         worktree: directory,
@@ -109,9 +110,9 @@ export function globalRoutes(ctx: RouteContext): void {
       summary: "The current project",
       tag: "project",
     },
-    (c) => {
+    async (c) => {
       const directory = requestDirectory(c, deps.defaultDirectory);
-      return c.json({ id: "global", worktree: directory, vcs: "git", time: { created: 0, updated: 0 } });
+      return c.json(projectFor(directory, await deps.core.sessions.list({ directory })));
     },
   );
   ctx.app.get("/doc", (c) => c.json(ctx.registry.document(deps.version)));

@@ -260,7 +260,11 @@ export function sessionRoutes(ctx: RouteContext): void {
       tag,
       response: z.boolean(),
     },
-    async (c) => c.json(await sessions.abort(id(c))),
+    // OpenCode answers `true` for an idle session too (nothing left running either way); moor's core tells them apart.
+    async (c) => {
+      await sessions.abort(id(c));
+      return c.json(true);
+    },
   );
   route(
     ctx,
