@@ -2,11 +2,11 @@
 // tool itself (stored as an assistant message with one `task` tool part, as if the model had called it), so the
 // child session, its progress and its result look the same as a model's task call; the model then goes on from the
 // result, as after any tool call.
-import { emptyTokens, newId, type ToolPart } from "../../protocol/index.js";
+import { emptyTokens, newId } from "../../protocol/index.js";
 import type { TurnPrelude } from "../session.js";
 import { abortedError } from "../turn/errors.js";
 import { newStepRecorder } from "../turn/step.js";
-import { runToolCall } from "../turn/tool-call.js";
+import { runOwnToolCall } from "../turn/tool-call.js";
 import type { TaskInput } from "./task-tool.js";
 
 export function subtaskStep(input: TaskInput): TurnPrelude {
@@ -16,17 +16,7 @@ export function subtaskStep(input: TaskInput): TurnPrelude {
     recorder.open();
     const base = { sessionID: session.id, messageID: recorder.info.id };
     recorder.put({ ...base, id: newId("prt", services.now()), type: "step-start" });
-    const part: ToolPart = {
-      ...base,
-      id: newId("prt", services.now()),
-      type: "tool",
-      callID: newId("prt", services.now()).replace(/^prt_/, "cmd_"),
-      tool: "task",
-      state: { status: "pending", input: { ...input }, raw: JSON.stringify(input) },
-    };
-    recorder.put(part);
-    const tools = services.tools.forAgent(request.agent);
-    await runToolCall({ services, request, recorder, tools, offered: tools.definitions }, part, { ...input });
+    await runOwnToolCall(services, request, recorder, { tool: "task", input: { ...input }, callPrefix: "cmd" });
     recorder.put({
       ...base,
       id: newId("prt", services.now()),

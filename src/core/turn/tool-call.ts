@@ -1,6 +1,6 @@
 // One tool call: the beforeTool hooks, lookup and validation, the run, the afterTool hooks, its part moving
 // through running → completed | error.
-import type { Session, ToolPart } from "../../protocol/index.js";
+import { newId, type Session, type ToolPart } from "../../protocol/index.js";
 import { errorMessage } from "../retry.js";
 import { sessionDiff } from "../session-diff.js";
 import type { StepRecorder } from "../step-recorder.js";
@@ -161,6 +161,32 @@ async function announceSessionDiff(services: TurnServices, recorder: StepRecorde
 }
 
 /** A tool call's JSON arguments as an object, or why they are not one. */
+/**
+ * A tool call moor makes itself, not the model (a `!command`, a subtask command): stored as a pending part in the
+ * recorder's message, as if the model had called it, then run through the same hooks and permission rules.
+ * `callPrefix` marks whose call it was in its id (`sh_`, `cmd_`).
+ */
+export async function runOwnToolCall(
+  services: TurnServices,
+  request: TurnRequest,
+  recorder: StepRecorder,
+  call: { tool: string; input: Record<string, unknown>; callPrefix: string },
+): Promise<void> {
+  const { input } = call;
+  const part: ToolPart = {
+    sessionID: request.session.id,
+    messageID: recorder.info.id,
+    id: newId("prt", services.now()),
+    type: "tool",
+    callID: newId("prt", services.now()).replace(/^prt_/, `${call.callPrefix}_`),
+    tool: call.tool,
+    state: { status: "pending", input: { ...input }, raw: JSON.stringify(input) },
+  };
+  recorder.put(part);
+  const tools = services.tools.forAgent(request.agent);
+  await runToolCall({ services, request, recorder, tools, offered: tools.definitions }, part, { ...input });
+}
+
 export function parseToolInput(text: string): Record<string, unknown> | string {
   if (text.trim() === "") return {};
   try {
