@@ -23,6 +23,7 @@ const HISTORY_REPLY = "An answer from the earlier talk";
 const ORIGINAL = "the user's own words\n";
 const WRITTEN = "the agent rewrote this\n";
 const SUMMARY = "Summary of the talk so far";
+const HANGING = "A long answer begins";
 /** What a screen must never show: OpenCode's crash screen, a JS error, or an error toast. */
 const BROKEN = /crashed|is not an object|undefined is not|NotFoundError|UnknownError|Request failed|status code \d/i;
 
@@ -44,6 +45,8 @@ beforeAll(async () => {
     const asked = lastUserText(request);
     if (request.messages.at(-1)?.role === "user" && /summar/i.test(asked)) return { text: SUMMARY };
     if (asked.includes("earlier talk")) return { text: HISTORY_REPLY };
+    // Streams its first words, then waits until moor aborts the request (the user interrupts).
+    if (asked.includes("long answer")) return { text: HANGING, hang: true };
     return mockToolConvention(request, { text: REPLY, delayMs: 5 });
   });
   // The user's `!command` goes through the permission rules: allowed here, so no question stops it. An edit asks.
@@ -123,10 +126,15 @@ function tui(): TmuxSession {
   return tmux;
 }
 
-/** Types a line into OpenCode's prompt and sends it, once the line shows in the input box. */
+/**
+ * Types a line into OpenCode's prompt and sends it once the line's end shows in the input box (compared without
+ * spaces and box borders: a long line wraps there).
+ */
 async function send(text: string): Promise<void> {
   tui().type(text);
-  await tui().waitFor(new RegExp(literal(text.slice(-20))), 10_000);
+  const flat = (screen: string) => screen.replace(/[\s┃]/g, "");
+  const end = flat(text).slice(-30);
+  await waitUntil(() => flat(tui().screen()).includes(end), 10_000);
   tui().keys("Enter");
 }
 
@@ -138,10 +146,6 @@ async function slash(command: string): Promise<void> {
   tui().type(`/${command}`);
   await tui().waitFor(new RegExp(`┃ /${command}\\s{2,}\\S`), 10_000);
   tui().keys("Enter");
-}
-
-function literal(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 describe("opencode attach (OpenCode's TUI) against moor serve", () => {
@@ -172,6 +176,34 @@ describe("opencode attach (OpenCode's TUI) against moor serve", () => {
     await tui().waitFor(/→ Read\s+notes\.txt/, 30_000);
   });
 
+  it("interrupts a streaming reply with esc esc (POST /session/:id/abort)", { timeout: 60_000 }, async () => {
+    await send("Start a long answer");
+    await tui().waitFor(new RegExp(HANGING), 30_000);
+    tui().keys("Escape");
+    await tui().waitFor(/esc again to interrupt/i, 10_000);
+    tui().keys("Escape");
+    await tui().waitFor(/▣\s+Build · Echo · interrupted/, 30_000);
+    expect(proxy.answers.some((answer) => answer.path.endsWith("/abort") && answer.status === 200)).toBe(true);
+  });
+
+  it("answers a permission with Reject: the write fails and the file is untouched", { timeout: 60_000 }, async () => {
+    await send(`MOCK_TOOL write ${JSON.stringify({ filePath: "story.txt", content: "never written\n" })}`);
+    await tui().waitFor(/Allow once\s+Allow always\s+Reject/, 30_000);
+    // The options are picked with the arrow keys: the third is Reject.
+    tui().keys("Right");
+    tui().keys("Right");
+    tui().keys("Enter");
+    await tui().waitFor(/^(?![\s\S]*Allow once)[\s\S]*never written[\s\S]*▣\s+Build · Echo · \d/, 30_000);
+    expect(readFileSync(join(home.project, "story.txt"), "utf8")).toBe(ORIGINAL);
+    const messages = (await (await fetch(`${server.url}/session/${sessionID}/message`)).json()) as {
+      parts: { type: string; state?: { status: string; error?: string; input?: { content?: string } } }[];
+    }[];
+    const write = messages
+      .flatMap((message) => message.parts)
+      .find((part) => part.type === "tool" && part.state?.input?.content === "never written\n");
+    expect(write?.state).toMatchObject({ status: "error", error: expect.stringMatching(/rejected permission/) });
+  });
+
   it("answers a permission: the agent's write is allowed once and lands on disk", { timeout: 60_000 }, async () => {
     await send(`MOCK_TOOL write ${JSON.stringify({ filePath: "story.txt", content: WRITTEN })}`);
     await tui().waitFor(/Allow once/, 30_000);
@@ -187,9 +219,12 @@ describe("opencode attach (OpenCode's TUI) against moor serve", () => {
   }, async () => {
     await slash("undo");
     await waitUntil(() => readFileSync(join(home.project, "story.txt"), "utf8") === ORIGINAL, 20_000);
-    // The write's tool line leaves the transcript for OpenCode's "reverted" notice (OpenCode puts the undone prompt
-    // back into its input box, so the prompt's text stays on the screen).
-    await tui().waitFor(/^(?![\s\S]*Write\s+story\.txt)[\s\S]*1 message reverted[\s\S]*┃\s+MOCK_TOOL write/, 20_000);
+    // The undone prompt and its write leave the transcript for OpenCode's "reverted" notice; OpenCode puts the prompt
+    // back into its input box, below the notice.
+    await tui().waitFor(
+      /^(?![\s\S]*rewrote this[\s\S]*message reverted)[\s\S]*1 message reverted[\s\S]*┃\s+MOCK_TOOL write[^\n]*rewrote/,
+      20_000,
+    );
     expect(proxy.answers.some((answer) => answer.path.endsWith("/revert") && answer.status === 200)).toBe(true);
   });
 
@@ -197,10 +232,10 @@ describe("opencode attach (OpenCode's TUI) against moor serve", () => {
     // The undone prompt is back in the input box: clear it first (ctrl+c clears OpenCode's prompt; on an empty one
     // it would quit, hence the wait for the prompt above).
     tui().keys("C-c");
-    await tui().waitFor(/^(?![\s\S]*MOCK_TOOL write)/, 10_000);
+    await tui().waitFor(/^(?![\s\S]*rewrote this)/, 10_000);
     await slash("redo");
     await waitUntil(() => readFileSync(join(home.project, "story.txt"), "utf8") === WRITTEN, 20_000);
-    await tui().waitFor(/^(?![\s\S]*message reverted)[\s\S]*← Write\s+story\.txt/, 20_000);
+    await tui().waitFor(/^(?![\s\S]*message reverted)[\s\S]*rewrote this[\s\S]*← Write\s+story\.txt/, 20_000);
     expect(proxy.answers.some((answer) => answer.path.endsWith("/unrevert") && answer.status === 200)).toBe(true);
   });
 
@@ -209,12 +244,12 @@ describe("opencode attach (OpenCode's TUI) against moor serve", () => {
   }, async () => {
     await slash("undo");
     await waitUntil(() => readFileSync(join(home.project, "story.txt"), "utf8") === ORIGINAL, 20_000);
-    await tui().waitFor(/1 message reverted[\s\S]*┃\s+MOCK_TOOL write/, 20_000);
+    await tui().waitFor(/1 message reverted[\s\S]*┃\s+MOCK_TOOL write[^\n]*rewrote/, 20_000);
     tui().keys("C-c");
-    await tui().waitFor(/^(?![\s\S]*MOCK_TOOL write)/, 10_000);
+    await tui().waitFor(/^(?![\s\S]*rewrote this)/, 10_000);
     await send("After the undo");
     await tui().waitFor(new RegExp(`After the undo[\\s\\S]*${REPLY}[\\s\\S]*▣\\s+Build · Echo · \\d`), 30_000);
-    expect(tui().screen()).not.toMatch(/Write\s+story\.txt|message reverted/);
+    expect(tui().screen()).not.toMatch(/rewrote this|message reverted/);
     expect(readFileSync(join(home.project, "story.txt"), "utf8")).toBe(ORIGINAL);
   });
 
