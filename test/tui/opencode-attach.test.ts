@@ -134,7 +134,7 @@ async function send(text: string): Promise<void> {
   tui().type(text);
   const flat = (screen: string) => screen.replace(/[\s┃]/g, "");
   const end = flat(text).slice(-30);
-  await waitUntil(() => flat(tui().screen()).includes(end), 10_000);
+  await waitUntil(() => flat(tui().screen()).includes(end), 30_000);
   tui().keys("Enter");
 }
 
@@ -144,7 +144,7 @@ async function send(text: string): Promise<void> {
  */
 async function slash(command: string): Promise<void> {
   tui().type(`/${command}`);
-  await tui().waitFor(new RegExp(`┃ /${command}\\s{2,}\\S`), 10_000);
+  await tui().waitFor(new RegExp(`┃ /${command}\\s{2,}\\S`), 30_000);
   tui().keys("Enter");
 }
 
@@ -180,7 +180,7 @@ describe("opencode attach (OpenCode's TUI) against moor serve", () => {
     await send("Start a long answer");
     await tui().waitFor(new RegExp(HANGING), 30_000);
     tui().keys("Escape");
-    await tui().waitFor(/esc again to interrupt/i, 10_000);
+    await tui().waitFor(/esc again to interrupt/i, 30_000);
     tui().keys("Escape");
     await tui().waitFor(/▣\s+Build · Echo · interrupted/, 30_000);
     expect(proxy.answers.some((answer) => answer.path.endsWith("/abort") && answer.status === 200)).toBe(true);
@@ -209,8 +209,11 @@ describe("opencode attach (OpenCode's TUI) against moor serve", () => {
     await tui().waitFor(/Allow once/, 30_000);
     expect(readFileSync(join(home.project, "story.txt"), "utf8")).toBe(ORIGINAL);
     tui().keys("Enter");
-    await tui().waitFor(/← Write\s+story\.txt/, 30_000);
-    await waitUntil(() => readFileSync(join(home.project, "story.txt"), "utf8") === WRITTEN, 10_000);
+    await tui().waitFor(
+      /^(?![\s\S]*Allow once)[\s\S]*rewrote this[\s\S]*← Write\s+story\.txt[\s\S]*▣\s+Build · Echo · \d/,
+      30_000,
+    );
+    await waitUntil(() => readFileSync(join(home.project, "story.txt"), "utf8") === WRITTEN, 30_000);
     expect(proxy.answers.some((answer) => /^\/permission\/[^/]+\/reply$/.test(answer.path))).toBe(true);
   });
 
@@ -232,7 +235,7 @@ describe("opencode attach (OpenCode's TUI) against moor serve", () => {
     // The undone prompt is back in the input box: clear it first (ctrl+c clears OpenCode's prompt; on an empty one
     // it would quit, hence the wait for the prompt above).
     tui().keys("C-c");
-    await tui().waitFor(/^(?![\s\S]*rewrote this)/, 10_000);
+    await tui().waitFor(/^(?![\s\S]*rewrote this)/, 30_000);
     await slash("redo");
     await waitUntil(() => readFileSync(join(home.project, "story.txt"), "utf8") === WRITTEN, 20_000);
     await tui().waitFor(/^(?![\s\S]*message reverted)[\s\S]*rewrote this[\s\S]*← Write\s+story\.txt/, 20_000);
@@ -246,21 +249,25 @@ describe("opencode attach (OpenCode's TUI) against moor serve", () => {
     await waitUntil(() => readFileSync(join(home.project, "story.txt"), "utf8") === ORIGINAL, 20_000);
     await tui().waitFor(/1 message reverted[\s\S]*┃\s+MOCK_TOOL write[^\n]*rewrote/, 20_000);
     tui().keys("C-c");
-    await tui().waitFor(/^(?![\s\S]*rewrote this)/, 10_000);
+    await tui().waitFor(/^(?![\s\S]*rewrote this)/, 30_000);
     await send("After the undo");
     await tui().waitFor(new RegExp(`After the undo[\\s\\S]*${REPLY}[\\s\\S]*▣\\s+Build · Echo · \\d`), 30_000);
     expect(tui().screen()).not.toMatch(/rewrote this|message reverted/);
     expect(readFileSync(join(home.project, "story.txt"), "utf8")).toBe(ORIGINAL);
+    // moor dropped the undone turn for good: its prompt is no longer among the session's messages.
+    const messages = await (await fetch(`${server.url}/session/${sessionID}/message`)).text();
+    expect(messages).toContain("After the undo");
+    expect(messages).not.toContain("rewrote this");
   });
 
   it("switches agent with Tab, and the next prompt runs as that agent", { timeout: 60_000 }, async () => {
-    await tui().waitFor(/┃\s+Build · Echo/, 10_000);
+    await tui().waitFor(/┃\s+Build · Echo/, 30_000);
     tui().keys("Tab");
-    await tui().waitFor(/┃\s+Plan · Echo/, 10_000);
+    await tui().waitFor(/┃\s+Plan · Echo/, 30_000);
     await send("Plan something");
     await tui().waitFor(/Plan something[\s\S]*▣\s+Plan · Echo · \d/, 30_000);
     tui().keys("Tab");
-    await tui().waitFor(/┃\s+Build · Echo/, 10_000);
+    await tui().waitFor(/┃\s+Build · Echo/, 30_000);
   });
 
   it("/compact summarizes the session", { timeout: 60_000 }, async () => {
