@@ -6,7 +6,7 @@
 // objects lacked OpenCode's fields. A watcher reads the screen all along and keeps any frame that shows a crash or an
 // error toast; a counting proxy in front of moor records every 4xx/5xx moor gave it.
 import { execFile } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -85,6 +85,8 @@ afterAll(async () => {
   await proxy?.close();
   await server?.stop("SIGKILL");
   await llm?.close();
+  // OpenCode may still be writing into its own dirs as it exits after the tmux session is gone.
+  if (home) rmSync(home.root, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
 });
 
 /** OpenCode in a home of its own (config, data, cache and state dirs), offline, as a user would start it. */
