@@ -157,7 +157,7 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
         let announced = 0;
         store.onCommit(() => announced++);
         const reads: Promise<{ value: unknown[]; position: number }>[] = [];
-        const commits: Promise<void>[] = [];
+        const commits: Promise<unknown>[] = [];
         for (let n = 1; n <= 4; n++) {
           commits.push(write((tx) => tx.putMessage(user(`msg_${n}`))));
           reads.push(
