@@ -31,7 +31,7 @@ async function newSession(url: string): Promise<string> {
 }
 
 describe("moor on PostgreSQL", () => {
-  it("serve --store runs a turn there, with SSE ids, and the next start (MOOR_STORE_URL) finds it", async () => {
+  it("serve --store runs a turn there, with SSE ids, and the next start and session list (MOOR_STORE_URL) find it", async () => {
     const home = makeTempHome(llm.url);
     const store = await freshStore();
     llm.respond(() => ({ text: "stored in postgres" }));
@@ -73,6 +73,15 @@ describe("moor on PostgreSQL", () => {
     } finally {
       await second.stop();
     }
+    // The one-shot commands read the same store (MOOR_STORE_URL).
+    const listed = await runMoor(["session", "list", "--all", "--format", "json"], {
+      env: { ...home.env, MOOR_STORE_URL: store },
+      cwd: home.project,
+    });
+    expect(listed.code, listed.stderr).toBe(0);
+    expect((JSON.parse(listed.stdout) as { id: string; status: string }[]).map((s) => [s.id, s.status])).toEqual([
+      [sessionID, "idle"],
+    ]);
   });
 
   it("a turn cut off by kill -9 is marked interrupted by the next start on the same database", async () => {
