@@ -20,6 +20,26 @@ storeContract("postgres", async () => {
   return { store, dispose: () => store.close() };
 });
 
+describe("postgres store migrations", () => {
+  it("two nodes starting at once on an empty database apply each migration once, and a restart applies none", async () => {
+    const url = await freshDatabase();
+    const stores = await Promise.all([PostgresStore.open(url), PostgresStore.open(url), PostgresStore.open(url)]);
+    await Promise.all(stores.map((store) => store.close()));
+    const again = await PostgresStore.open(url);
+    await again.close();
+    const pg = (await import("pg")).default;
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ version: number }>("SELECT version FROM schema_migration ORDER BY version");
+      expect(rows.map((row) => row.version)).toEqual([1, 2]);
+      expect((await client.query("SELECT id FROM cluster")).rows).toHaveLength(1);
+    } finally {
+      await client.end();
+    }
+  });
+});
+
 describe("postgres store shared by two nodes", () => {
   let a: PostgresStore;
   let b: PostgresStore;
