@@ -1,7 +1,8 @@
 // A real PostgreSQL for tests, in a temp directory: initdb, then postgres on a Unix socket only (no TCP), fsync off.
-// PostgreSQL refuses to run as root, so as root the directory belongs to the `postgres` user and the server runs
-// as that user (runuser). Missing binaries fail the test with what to install: the store contract must run on
-// PostgreSQL, not be skipped (.ci/run installs postgresql).
+// PostgreSQL refuses to run as root, so as root the directory belongs to the `postgres` user and the server runs as
+// that user (Node sets the child's uid, so the child is the server itself and a signal reaches it). Missing binaries
+// fail the test with what to install: the store contract must run on PostgreSQL, not be skipped (.ci/run installs
+// postgresql).
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -39,42 +40,35 @@ function postgresUser(): { uid: number; gid: number } {
   return { uid: Number(uid), gid: Number(gid) };
 }
 
-/** argv run as the postgres user when we are root (the server refuses root). */
-function asServerUser(argv: string[]): [string, string[]] {
-  if (process.getuid?.() !== 0) return [argv[0], argv.slice(1)];
-  return ["runuser", ["-u", "postgres", "--", ...argv]];
+/**
+ * Runs as the postgres user when we are root (the server refuses root). Node switches the child's uid itself, so
+ * the child is postgres and not a wrapper (runuser does not pass every signal on: a stopped wrapper left the server
+ * running).
+ */
+function serverUser(): { uid?: number; gid?: number } {
+  return process.getuid?.() === 0 ? postgresUser() : {};
 }
 
 export async function startPostgres(): Promise<PostgresServer> {
   const initdb = findBin("initdb");
   const postgres = findBin("postgres");
   const dir = mkdtempSync(join(tmpdir(), "moor-pg-"));
-  if (process.getuid?.() === 0) {
-    const { uid, gid } = postgresUser();
-    chownSync(dir, uid, gid);
-  }
+  const user = serverUser();
+  if (user.uid !== undefined && user.gid !== undefined) chownSync(dir, user.uid, user.gid);
   const data = join(dir, "data");
-  const [initCmd, initArgs] = asServerUser([
-    initdb,
-    "-D",
-    data,
-    "-U",
-    "postgres",
-    "--auth=trust",
-    "-E",
-    "UTF8",
-    "--no-sync",
-  ]);
   try {
-    execFileSync(initCmd, initArgs, { stdio: "pipe" });
+    execFileSync(initdb, ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"], {
+      stdio: "pipe",
+      cwd: dir,
+      ...user,
+    });
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`initdb failed: ${(error as { stderr?: Buffer }).stderr?.toString() ?? error}`);
   }
   // The port only names the socket file (.s.PGSQL.<port>); with no TCP listener any free-looking number does.
   const port = 20_000 + Math.floor(Math.random() * 40_000);
-  const [cmd, args] = asServerUser([
-    postgres,
+  const args = [
     "-D",
     data,
     "-k",
@@ -91,8 +85,8 @@ export async function startPostgres(): Promise<PostgresServer> {
     "full_page_writes=off",
     "-c",
     "max_connections=50",
-  ]);
-  const child: ChildProcess = spawn(cmd, args, { stdio: ["ignore", "ignore", "pipe"] });
+  ];
+  const child: ChildProcess = spawn(postgres, args, { stdio: ["ignore", "ignore", "pipe"], ...user, cwd: dir });
   let log = "";
   child.stderr?.on("data", (chunk) => {
     log += chunk;
