@@ -40,7 +40,17 @@ const common = {
   // addon itself). The provider packages are kept out of the CLI's bundles: they use all of zod, which our own
   // schemas need a fifth of, and load only when a turn runs (the CommonJS bundle from files of their own, below).
   // web-tree-sitter (the shell parser behind bash permissions) loads from node_modules on the first command.
-  external: ["bonjour-service", "ink", "react", "react/*", "@agentclientprotocol/sdk", "@ai-sdk/*", "web-tree-sitter"],
+  // pg (the PostgreSQL store) too: only `--store postgres://…` loads it.
+  external: [
+    "bonjour-service",
+    "ink",
+    "react",
+    "react/*",
+    "@agentclientprotocol/sdk",
+    "@ai-sdk/*",
+    "web-tree-sitter",
+    "pg",
+  ],
   jsx: "automatic",
   plugins: [noHttp2ForNodeServer],
   logLevel: "error",

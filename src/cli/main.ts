@@ -43,6 +43,7 @@ export function buildProgram(): Command {
     .option("--socket <path>", "listen on a Unix socket (mode 0600) instead of TCP")
     .option("--insecure-no-auth", "allow a non-loopback bind without a password")
     .option("-m, --model <provider/model>", "default model")
+    .option("--store <url>", "store sessions in PostgreSQL (postgres://…; also MOOR_STORE_URL, config `store`)")
     .action(lazy(() => import("./serve.js")));
 
   program
@@ -109,12 +110,14 @@ export function buildProgram(): Command {
     .description("write a session (info, messages, parts, todos) as JSON")
     .argument("<sessionID>", "session id")
     .option("-o, --output <file>", "write to this file instead of stdout")
+    .option("--store <url>", "read it from this PostgreSQL store (postgres://…) instead of the SQLite file")
     .action(lazy(() => import("./export.js"), { oneShot: true }));
 
   program
     .command("import")
     .description("import a session exported with `moor export`")
     .argument("<file>", "exported JSON file")
+    .option("--store <url>", "write it to this PostgreSQL store (postgres://…) instead of the SQLite file")
     .action(lazy(() => import("./import.js"), { oneShot: true }));
 
   program

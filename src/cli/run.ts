@@ -51,13 +51,14 @@ export default async function run(messageWords: string[], options: RunOptions): 
     throw new UsageError("--wait-permission needs --attach (another client of the server answers)");
   }
   // Loaded here, not at the top: `run --attach` needs none of the in-process agent (config, SQLite, core).
-  const { loadContext, openCore, openStore } = await import("./context.js");
+  const { loadContext, openCore } = await import("./context.js");
   const context = await loadContext({ directory: options.dir, model: options.model });
   if (!context.trusted && context.heldBack.length > 0) {
     const { offerTrust } = await import("./trust-prompt.js");
     await offerTrust(context, { stdin: process.stdin, stderr: process.stderr });
   }
-  const store = openStore(context);
+  const { openChosenStore } = await import("./store-choice.js");
+  const { store } = await openChosenStore(context);
   const core = await openCore(context, store, {
     autoApprove: options.yes,
     onListenerError: listenerErrorToStderr(process.stderr),

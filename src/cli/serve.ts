@@ -10,13 +10,14 @@ import { listProviders } from "../providers/resolve.js";
 import { startServer } from "../server/listen.js";
 import { builtWebPage } from "../server/routes/web.js";
 import { whenOutputCloses } from "./closed-output.js";
-import { loadContext, openCore, openStore } from "./context.js";
+import { loadContext, openCore } from "./context.js";
 import { keepHeapNearLiveSize } from "./heap.js";
 import { heldBackSummary } from "./held-back.js";
 import { createFileLogger, type LogLevel } from "./logger.js";
 import { UsageError } from "./output.js";
 import { serveBanner } from "./serve-banner.js";
 import { serverTrust } from "./server-trust.js";
+import { openChosenStore } from "./store-choice.js";
 import { COLORS, colorFor, PLAIN } from "./terminal-style.js";
 
 export interface ServeOptions {
@@ -32,6 +33,8 @@ export interface ServeOptions {
   socket?: string;
   insecureNoAuth?: boolean;
   model?: string;
+  /** A postgres:// URL (cluster mode); else MOOR_STORE_URL, the config's `store`, the SQLite file. */
+  store?: string;
 }
 
 const SHUTDOWN_DEADLINE_MS = 4500;
@@ -50,7 +53,8 @@ export default async function serve(options: ServeOptions): Promise<void> {
     printLogs: Boolean(options.printLogs),
     now: new Date(),
   });
-  const store = openStore(context);
+  const opened = await openChosenStore(context, options.store);
+  const store = opened.store;
   const core = await openCore(context, store, {
     configLog: { warn: (message) => logger.warn(message), notice: (message) => logger.info(message) },
     onListenerError: (err, envelope) =>
@@ -85,7 +89,7 @@ export default async function serve(options: ServeOptions): Promise<void> {
     });
   } catch (error) {
     await core.shutdown();
-    store.closeNow();
+    opened.closeNow();
     throw new UsageError((error as Error).message);
   }
   process.stdout.write(`moor listening on ${server.url}\n`);
@@ -116,7 +120,7 @@ export default async function serve(options: ServeOptions): Promise<void> {
   logger.info({ url: server.url, version: context.version }, "server started");
   if (context.heldBack.length > 0) logger.warn({ heldBack: context.heldBack }, heldBackSummary(context));
   // The owner lock its turns will record, taken now rather than on the first prompt's path.
-  setImmediate(() => store.owners.token());
+  setImmediate(() => opened.prepareOwner());
   // MCP servers connect in the background, a moment after the server answers: loading the SDK and spawning the
   // servers must not hold up cold start or the first requests (a client's health check and session list).
   setTimeout(() => core.mcp.start(), MCP_START_DELAY_MS);
@@ -135,7 +139,7 @@ export default async function serve(options: ServeOptions): Promise<void> {
     // Every MCP child ends with the server (those of a killed server end at the next start). Language servers run
     // in process groups of their own: stopped here, or they would outlive this process.
     await Promise.all([server.close(), core.mcp.close(), core.lsp?.close().catch(() => {}), fileWatch.close()]);
-    if (Object.keys(core.sessions.allStatuses()).length === 0) store.closeNow();
+    if (Object.keys(core.sessions.allStatuses()).length === 0) opened.closeNow();
     logger.flush?.();
     process.exit(0);
   };

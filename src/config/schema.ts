@@ -105,6 +105,8 @@ export const MoorConfig = z
     provider: z.record(z.string(), ProviderConfig).optional(),
     permission: PermissionConfig.optional(),
     maxSteps: z.number().int().positive().optional(),
+    /** Moor's own: where sessions are stored, a postgres:// URL (cluster mode); absent, the SQLite file (cli/store-choice.ts). */
+    store: z.string().optional(),
     /** OpenCode's key: false turns snapshots (complete diffs, undo) off (core/snapshots/). */
     snapshot: z.boolean().optional(),
     username: z.string().optional(),

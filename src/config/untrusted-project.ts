@@ -47,6 +47,7 @@ const REASONS: Record<string, string> = {
   experimental: "experimental settings can run commands",
   share: "can publish your sessions",
   autoupdate: "changes how moor updates itself",
+  store: "changes where your sessions are stored",
 };
 const UNKNOWN = "not applied until the directory is trusted";
 

@@ -178,6 +178,13 @@ export class SqliteStore implements Store {
     return () => this.listeners.delete(listener);
   }
 
+  /** Reads run when called, so the position is taken right then. */
+  async readAt<T, P>(read: () => Promise<T>, position: () => P): Promise<{ value: T; position: P }> {
+    const reading = read();
+    const at = position();
+    return { value: await reading, position: at };
+  }
+
   private createWrites(): StoreWrites {
     const s = this.statements;
     return {

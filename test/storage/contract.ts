@@ -153,6 +153,24 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
         expect(await outline()).toEqual(["msg_a:v2"]);
       });
 
+      it("readAt gives the position that matches its read, while commits are in flight", async () => {
+        let announced = 0;
+        store.onCommit(() => announced++);
+        const reads: Promise<{ value: unknown[]; position: number }>[] = [];
+        const commits: Promise<unknown>[] = [];
+        for (let n = 1; n <= 4; n++) {
+          commits.push(write((tx) => tx.putMessage(user(`msg_${n}`))));
+          reads.push(
+            store.readAt(
+              () => store.listMessages("ses_1"),
+              () => announced,
+            ),
+          );
+        }
+        await Promise.all(commits);
+        for (const { value, position } of await Promise.all(reads)) expect(value).toHaveLength(position);
+      });
+
       it("stops calling a listener once it unsubscribed", async () => {
         let calls = 0;
         const stop = store.onCommit(() => calls++);
