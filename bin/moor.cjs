@@ -29,14 +29,15 @@ require("node:v8").setFlagsFromString("--liftoff-only");
 if (!ES_MODULE_COMMANDS.has(process.argv[2]) && existsSync(script)) {
   // The bundle's import() of external packages (the providers, mDNS) comes here: see scripts/bundle.mjs.
   globalThis.__moorImport = (specifier) => import(specifier);
-  runScript(script).main(process.argv);
+  // `moor acp` keeps a code cache of its own: made by an editor's agent, the shared one would hold the ACP SDK's
+  // code, and every `moor serve` would then load it (~5 MB more resident).
+  runScript(script, process.argv[2] === "acp" ? `${script}.acp.cache` : `${script}.cache`).main(process.argv);
 } else {
   const entry = existsSync(modules) ? modules : join(__dirname, "../dist/cli/main.js");
   import(pathToFileURL(entry).href).then((cli) => cli.main(process.argv));
 }
 
-function runScript(file) {
-  const cacheFile = `${file}.cache`;
+function runScript(file, cacheFile) {
   let cachedData;
   try {
     cachedData = readFileSync(cacheFile);
