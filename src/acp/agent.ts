@@ -5,7 +5,6 @@ import {
   type ClientCapabilities,
   methods,
   ndJsonStream,
-  PROTOCOL_VERSION,
   RequestError,
   type SessionUpdate,
 } from "@agentclientprotocol/sdk/unstable";
@@ -25,6 +24,7 @@ import type { AcpBackend } from "./backend.js";
 import { sessionConfigOptions } from "./config-options.js";
 import { readThroughEditor, requireAbsoluteCwd } from "./editor-files.js";
 import { followFamilyQuestions } from "./family-questions.js";
+import { initializeResult } from "./initialize-result.js";
 import { lenientInitialize } from "./lenient-initialize.js";
 import { compactionMark, historyUpdates, toolCallStart, toolCallUpdate, toolKind } from "./mapping.js";
 import { sessionMcpServers } from "./mcp-servers.js";
@@ -134,26 +134,12 @@ export function createAcpAgent(options: AcpAgentOptions) {
   return agent({ name: "moor" })
     .onRequest(methods.agent.initialize, async ({ params }) => {
       capabilities = params.clientCapabilities;
-      return {
-        protocolVersion: PROTOCOL_VERSION,
-        agentCapabilities: {
-          loadSession: true,
-          // Images are accepted when a configured model takes them (config `attachment` or `modalities.input`).
-          promptCapabilities: {
-            image: ((await options.models) ?? []).some((model) => model.imageInput),
-            audio: false,
-            embeddedContext: true,
-          },
-          sessionCapabilities: { list: {}, resume: {}, close: {}, ...(backend.fork ? { fork: {} } : {}) },
-          // The editor's MCP servers (session/new, session/load) are started for their session: stdio always.
-          mcpCapabilities: {
-            http: backend.sessionMcpServers !== undefined,
-            sse: backend.sessionMcpServers !== undefined,
-          },
-        },
-        authMethods: [],
-        agentInfo: { name: "moor", title: "Moor", version: options.version },
-      };
+      return initializeResult({
+        version: options.version,
+        imageInput: ((await options.models) ?? []).some((model) => model.imageInput),
+        fork: backend.fork !== undefined,
+        sessionMcpServers: backend.sessionMcpServers !== undefined,
+      });
     })
     .onRequest(methods.agent.authenticate, () => ({}))
     .onRequest(methods.agent.session.new, async ({ params, client }) => {
