@@ -21,11 +21,16 @@ function refuseWhileBusy(deps: MessageEditDeps, sessionID: string, what: string)
   }
 }
 
-/** Removes a message and all its parts (`message.part.removed` for each, then `message.removed`). */
+/**
+ * Removes a message and all its parts (`message.part.removed` for each, then `message.removed`). A message that is
+ * not there is already gone: done, nothing announced (OpenCode answers `true` for it too); an unknown session is a
+ * not_found.
+ */
 export async function deleteMessage(deps: MessageEditDeps, sessionID: string, messageID: string): Promise<void> {
   const session = await deps.sessions.get(sessionID);
-  const message = await deps.sessions.message(sessionID, messageID);
   refuseWhileBusy(deps, sessionID, "delete a message");
+  const message = await deps.store.getMessage(sessionID, messageID);
+  if (!message) return;
   await deps.store.commit({ directory: session.directory, sessionID }, (tx) => {
     for (const part of message.parts) {
       tx.deletePart(part.id);
@@ -43,7 +48,7 @@ async function existingPart(deps: MessageEditDeps, sessionID: string, messageID:
   return part;
 }
 
-/** Removes one part of a message (`message.part.removed`). */
+/** Removes one part of a message (`message.part.removed`); a part that is not there is already gone, as above. */
 export async function deletePart(
   deps: MessageEditDeps,
   sessionID: string,
@@ -51,8 +56,9 @@ export async function deletePart(
   partID: string,
 ): Promise<void> {
   const session = await deps.sessions.get(sessionID);
-  await existingPart(deps, sessionID, messageID, partID);
   refuseWhileBusy(deps, sessionID, "delete a part");
+  const message = await deps.store.getMessage(sessionID, messageID);
+  if (!message?.parts.some((part) => part.id === partID)) return;
   await deps.store.commit({ directory: session.directory, sessionID }, (tx) => {
     tx.deletePart(partID);
     tx.emit("message.part.removed", { sessionID, messageID, partID });

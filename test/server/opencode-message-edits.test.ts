@@ -1,8 +1,13 @@
 // OpenCode's history edits on moor: DELETE a message / a part, PATCH a part (validated, announced), refused with a
 // 409 while a turn runs; POST /session/:id/init runs the /init prompt as a turn; DELETE …/share is "not supported".
+import { readFileSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createMoorApp } from "../../src/server/app.js";
+import { shapeOf } from "../compat/shape.js";
 import { type CoreFixture, openCoreFixture } from "../fakes/core-fixture.js";
+
+const fixture = (name: string) =>
+  JSON.parse(readFileSync(new URL(`../compat/fixtures/opencode-1.18.33/${name}.json`, import.meta.url), "utf8"));
 
 describe("OpenCode's message edits and /init on moor", () => {
   let fx: CoreFixture;
@@ -30,7 +35,7 @@ describe("OpenCode's message edits and /init on moor", () => {
     return { session, messages: await fx.core.sessions.messages(session.id) };
   }
 
-  it("DELETE a message removes it and its parts, announced; unknown ids are 404s", async () => {
+  it("DELETE a message removes it and its parts, announced; a gone one is done (as OpenCode), an unknown session a 404", async () => {
     const { session, messages } = await twoTurns();
     expect(messages).toHaveLength(4);
     const victim = messages[1];
@@ -44,7 +49,10 @@ describe("OpenCode's message edits and /init on moor", () => {
     expect(types).toContain("message.removed");
     const removedParts = fx.events.filter((event) => event.event.type === "message.part.removed");
     expect(removedParts).toHaveLength(victim.parts.length);
-    expect((await send("DELETE", `/session/${session.id}/message/${victim.info.id}`)).status).toBe(404);
+    // Already gone: done, as OpenCode answers (fixtures/opencode-1.18.33/session-delete-message.json).
+    const again = await send("DELETE", `/session/${session.id}/message/${victim.info.id}`);
+    expect(again.status).toBe(200);
+    expect(shapeOf(await again.json())).toEqual(shapeOf(fixture("session-delete-message")));
     const missing = await send("DELETE", `/session/ses_nope/message/${victim.info.id}`);
     expect(missing.status).toBe(404);
     expect((await missing.json()).name).toBe("NotFoundError");
@@ -60,7 +68,9 @@ describe("OpenCode's message edits and /init on moor", () => {
     const reread = await fx.core.sessions.message(session.id, message.info.id);
     expect(reread.parts.map((part) => part.id)).not.toContain(text.id);
     expect(reread.parts.length).toBe(message.parts.length - 1);
-    expect((await send("DELETE", `/session/${session.id}/message/${message.info.id}/part/prt_nope`)).status).toBe(404);
+    const gone = await send("DELETE", `/session/${session.id}/message/${message.info.id}/part/prt_nope`);
+    expect(gone.status).toBe(200);
+    expect(shapeOf(await gone.json())).toEqual(shapeOf(fixture("session-delete-part")));
   });
 
   it("PATCH a part replaces it and announces message.part.updated; a bad part is a 400", async () => {
@@ -120,7 +130,13 @@ describe("OpenCode's message edits and /init on moor", () => {
     const messages = await fx.core.sessions.messages(session.id);
     expect(messages[0].info.id).toBe("msg_init0001");
     expect(messages.at(-1)?.info.role).toBe("assistant");
-    expect((await send("POST", `/session/${session.id}/init`, { providerID: "mock" })).status).toBe(400);
+    const half = await send("POST", `/session/${session.id}/init`, { providerID: "mock" });
+    expect(half.status).toBe(400);
+    // OpenCode's answer to a bad body (its `kind` aside): fixtures/opencode-1.18.33/error-bad-request.json.
+    const { error: _error, ...opencode } = await half.json();
+    const theirs = fixture("error-bad-request");
+    delete theirs.data.kind;
+    expect(shapeOf(opencode)).toEqual(shapeOf(theirs));
     expect((await send("POST", "/session/ses_nope/init", {})).status).toBe(404);
   });
 
