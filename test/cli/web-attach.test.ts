@@ -39,20 +39,24 @@ afterAll(async () => {
 });
 
 describe("moor web --attach (moor serve behind it)", () => {
-  it.skipIf(skipReason)("the page loads through the proxy, a prompt reaches the model, the answer streams back", async () => {
-    if (!browser) throw new Error("no browser");
-    const page = await browser.newPage();
-    const problems: string[] = [];
-    page.on("pageerror", (error) => problems.push(error.message));
-    await page.goto(proxyUrl);
-    await page.locator(".connection[data-state=open]").waitFor();
-    await newSession(page);
-    llm.script({ text: "answered through the proxy" });
-    await send(page, "hello via proxy");
-    await page.locator(".message.assistant p", { hasText: "answered through the proxy" }).waitFor();
-    expect(llm.requests.some((request) => JSON.stringify(request).includes("hello via proxy"))).toBe(true);
-    expect(problems).toEqual([]);
-  }, 60_000);
+  it.skipIf(skipReason)(
+    "the page loads through the proxy, a prompt reaches the model, the answer streams back",
+    async () => {
+      if (!browser) throw new Error("no browser");
+      const page = await browser.newPage();
+      const problems: string[] = [];
+      page.on("pageerror", (error) => problems.push(error.message));
+      await page.goto(proxyUrl);
+      await page.locator(".connection[data-state=open]").waitFor();
+      await newSession(page);
+      llm.script({ text: "answered through the proxy" });
+      await send(page, "hello via proxy");
+      await page.locator(".message.assistant p", { hasText: "answered through the proxy" }).waitFor();
+      expect(llm.requests.some((request) => JSON.stringify(request).includes("hello via proxy"))).toBe(true);
+      expect(problems).toEqual([]);
+    },
+    60_000,
+  );
 
   it("passes Basic auth through, fills it from -p, streams SSE, and refuses foreign hosts and origins", async () => {
     // The proxy was given the password (env), so a request without one is let in; a wrong one is passed as is.
@@ -67,7 +71,10 @@ describe("moor web --attach (moor serve behind it)", () => {
     const page = await fetch(proxyUrl);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain("<script");
-    const foreignOrigin = await fetch(`${proxyUrl}/session`, { method: "POST", headers: { origin: "http://evil.test" } });
+    const foreignOrigin = await fetch(`${proxyUrl}/session`, {
+      method: "POST",
+      headers: { origin: "http://evil.test" },
+    });
     expect(foreignOrigin.status).toBe(403);
     expect((await foreignOrigin.json()).error.code).toBe("forbidden");
     const { request } = await import("node:http");
