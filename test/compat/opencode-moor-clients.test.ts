@@ -30,7 +30,14 @@ beforeAll(async () => {
     body: JSON.stringify({ title: "Made in OpenCode" }),
   });
   expect(created.status).toBe(200);
-}, 180_000);
+  // OpenCode boots its per-directory instance on the first calls (seconds on a busy machine): done here, so the
+  // page's own first calls (15 s timeout) time OpenCode's answers, not its start.
+  for (const path of ["/session", "/session/status", "/permission", "/event"]) {
+    const response = await fetch(`${opencode.url}${path}`, { signal: AbortSignal.timeout(90_000) });
+    expect(response.status, path).toBe(200);
+    await response.body?.cancel();
+  }
+}, 240_000);
 afterAll(async () => {
   tmux?.kill();
   await browser?.close();
@@ -55,9 +62,18 @@ describe("moor's clients against opencode serve", () => {
       const page = await browser.newPage();
       const problems: string[] = [];
       page.on("pageerror", (error) => problems.push(error.message));
+      page.on("response", (response) => {
+        if (response.status() >= 400) problems.push(`${response.status()} ${response.url()}`);
+      });
       await page.goto(url);
       await page.locator(".connection[data-state=open]").waitFor({ timeout: 30_000 });
-      await page.getByText("Made in OpenCode").first().waitFor({ timeout: 30_000 });
+      await page
+        .getByText("Made in OpenCode")
+        .first()
+        .waitFor({ timeout: 30_000 })
+        .catch(async (error) => {
+          throw new Error(`${error.message}\npage: ${(await page.locator("body").innerText()).slice(0, 800)}`);
+        });
       await page.getByText("Made in OpenCode").first().click();
       await page.locator(".session-view").waitFor();
       const box = page.getByLabel("Prompt");
