@@ -72,7 +72,9 @@ describe("moor's clients against opencode serve", () => {
         .first()
         .waitFor({ timeout: 30_000 })
         .catch(async (error) => {
-          throw new Error(`${error.message}\npage: ${(await page.locator("body").innerText()).slice(0, 800)}`);
+          throw new Error(
+            `${error.message}\npage: ${((await page.locator("body").textContent()) ?? "").slice(0, 800)}`,
+          );
         });
       await page.getByText("Made in OpenCode").first().click();
       await page.locator(".session-view").waitFor();
