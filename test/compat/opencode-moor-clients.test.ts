@@ -65,23 +65,29 @@ describe("moor's clients against opencode serve", () => {
       page.on("response", (response) => {
         if (response.status() >= 400) problems.push(`${response.status()} ${response.url()}`);
       });
-      await page.goto(url);
-      await page.locator(".connection[data-state=open]").waitFor({ timeout: 30_000 });
-      await page
-        .getByText("Made in OpenCode")
-        .first()
-        .waitFor({ timeout: 30_000 })
-        .catch(async (error) => {
-          throw new Error(
-            `${error.message}\npage: ${((await page.locator("body").textContent()) ?? "").slice(0, 800)}`,
-          );
-        });
+      // On this shared machine OpenCode may take longer than the page's 15 s to answer its first lists: the page then
+      // says so, and a person reloads it; so does the test (up to three loads), since that is OpenCode's speed.
+      const listed = page.getByText("Made in OpenCode").first();
+      for (let load = 1; ; load++) {
+        await page.goto(url);
+        await page.locator(".connection[data-state=open]").waitFor({ timeout: 30_000 });
+        const seen = await Promise.race([
+          listed.waitFor({ timeout: 40_000 }).then(() => "listed"),
+          page
+            .getByText("did not answer within")
+            .waitFor({ timeout: 40_000 })
+            .then(() => "slow"),
+        ]).catch(() => "neither");
+        if (seen === "listed") break;
+        if (load === 3)
+          throw new Error(`no session listed: ${((await page.locator("body").textContent()) ?? "").slice(0, 800)}`);
+      }
       await page.getByText("Made in OpenCode").first().click();
       await page.locator(".session-view").waitFor();
       const box = page.getByLabel("Prompt");
       await box.fill("hello from moor's page");
       await box.press("Enter");
-      await page.locator(".message.assistant", { hasText: REPLY }).first().waitFor({ timeout: 60_000 });
+      await page.locator(".message.assistant", { hasText: REPLY }).first().waitFor({ timeout: 90_000 });
       expect(llm.requests.some((request) => JSON.stringify(request).includes("hello from moor's page"))).toBe(true);
       expect(problems).toEqual([]);
     },
