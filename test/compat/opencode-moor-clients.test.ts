@@ -51,7 +51,7 @@ describe("moor's clients against opencode serve", () => {
   it.skipIf(skipReason)(
     "moor web --attach: the page lists OpenCode's sessions; a prompt reaches its model",
     {
-      timeout: 120_000,
+      timeout: 300_000,
     },
     async () => {
       proxy = spawnMoor(["web", "--attach", opencode.url, "--port", "0"], { env: home.env, cwd: opencode.project });
