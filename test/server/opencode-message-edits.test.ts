@@ -1,5 +1,6 @@
 // OpenCode's history edits on moor: DELETE a message / a part, PATCH a part (validated, announced), refused with a
-// 409 while a turn runs; POST /session/:id/init runs the /init prompt as a turn; DELETE …/share is "not supported".
+// 409 while a turn runs; POST /session/:id/init runs the /init prompt as a turn; DELETE …/share is "not supported";
+// the v2 client's GET /api/health.
 import { readFileSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createMoorApp } from "../../src/server/app.js";
@@ -146,5 +147,11 @@ describe("OpenCode's message edits and /init on moor", () => {
     expect(response.status).toBe(400);
     expect((await response.json()).data.message).toMatch(/not supported/);
     expect((await send("DELETE", "/session/ses_nope/share")).status).toBe(404);
+  });
+
+  it("GET /api/health answers as OpenCode's v2 client expects", async () => {
+    const response = await app.request("/api/health");
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ healthy: true });
   });
 });
