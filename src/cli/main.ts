@@ -88,6 +88,14 @@ export function buildProgram(): Command {
     .option("-m, --model <provider/model>", "default model")
     .action(lazy(() => import("./acp.js")));
 
+  program
+    .command("web")
+    .description("moor's web page for another server (e.g. `opencode serve`), on loopback, proxying its API")
+    .option("--attach <url>", "the server whose API the page uses")
+    .option("--port <port>", "port to listen on (0 picks a free one)", "4097")
+    .option("-p, --password <password>", "password for --attach (also MOOR_SERVER_PASSWORD)")
+    .action(lazy(() => import("./web.js")));
+
   const session = program.command("session").description("manage sessions");
   session
     .command("list")

@@ -15,6 +15,7 @@ import { fileRoutes } from "./routes/file.js";
 import { globalRoutes } from "./routes/global.js";
 import { lspRoutes } from "./routes/lsp.js";
 import { mcpRoutes } from "./routes/mcp.js";
+import { opencodeMessageEditRoutes } from "./routes/opencode-message-edits.js";
 import { opencodeSessionRoutes } from "./routes/opencode-session.js";
 import { opencodeStaticRoutes } from "./routes/opencode-static.js";
 import { opencodeV2Routes } from "./routes/opencode-v2.js";
@@ -97,6 +98,7 @@ export function createMoorApp(deps: ServerDeps): MoorApp {
   fileRoutes(ctx);
   opencodeStaticRoutes(ctx);
   opencodeSessionRoutes(ctx);
+  opencodeMessageEditRoutes(ctx);
   opencodeV2Routes(ctx);
   eventRoutes(ctx);
   webRoutes(ctx);
