@@ -7,6 +7,8 @@ export const KEPT_HOOK_RUNS = 50;
 const SHOWN_COMMAND = 60;
 
 export interface ShownHookRun {
+  /** Counts the session view's runs: a stable key for a screen's list. */
+  key: number;
   run: HookRan;
   /** The message the run is shown after; none when the transcript was empty. */
   after?: string;
@@ -33,7 +35,8 @@ export function hookRunDetail(run: HookRan): string {
 
 /** The runs with a new one added after `lastMessage`, the oldest dropped beyond KEPT_HOOK_RUNS. */
 export function addHookRun(runs: readonly ShownHookRun[], run: HookRan, lastMessage?: string): ShownHookRun[] {
-  return [...runs, { run, after: lastMessage }].slice(-KEPT_HOOK_RUNS);
+  const key = (runs.at(-1)?.key ?? 0) + 1;
+  return [...runs, { key, run, after: lastMessage }].slice(-KEPT_HOOK_RUNS);
 }
 
 /** The runs shown after `messageID` (undefined: before the first message). */

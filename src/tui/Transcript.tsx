@@ -127,8 +127,8 @@ function HookRuns({ runs, expanded }: { runs: ShownHookRun[]; expanded: boolean 
   if (runs.length === 0) return null;
   return (
     <Box flexDirection="column" marginBottom={1}>
-      {runs.map(({ run }, index) => (
-        <Box key={`${run.event}-${index}`} flexDirection="column">
+      {runs.map(({ key, run }) => (
+        <Box key={key} flexDirection="column">
           <Text dimColor color={hookRunFailed(run) ? "red" : undefined} wrap="truncate-end">
             ⚙ {hookRunLine(run)}
           </Text>

@@ -7,11 +7,11 @@ export function HookRuns({ runs }: { runs: ShownHookRun[] }) {
   if (runs.length === 0) return null;
   return (
     <div class="hook-runs">
-      {runs.map(({ run }, index) => {
+      {runs.map(({ key, run }) => {
         const detail = hookRunDetail(run);
         const line = <span class="hook-line">⚙ {hookRunLine(run)}</span>;
         return (
-          <details key={`${run.event}-${index}`} class={`hook-run ${hookRunFailed(run) ? "failed" : ""}`}>
+          <details key={key} class={`hook-run ${hookRunFailed(run) ? "failed" : ""}`}>
             <summary>{line}</summary>
             {detail ? <pre>{detail}</pre> : <pre class="empty">(no output)</pre>}
           </details>
