@@ -9,7 +9,7 @@ import type { EventBus } from "../bus.js";
 import type { AfterToolHook, BeforeToolDecision, BeforeToolHook } from "../turn/hooks.js";
 import { type HookSpec, type HooksConfig, hookInfo, matchNames, type ParsedHooks, parseHooks } from "./hook-config.js";
 import { type HookEventFields, hookInput } from "./hook-input.js";
-import { type HookRunResult, runHookCommand } from "./run-hook-command.js";
+import { type HookRunResult, HookSpawner } from "./spawn-worker.js";
 import { combineOutcomes, readToolBeforeOutcome, runFailure, type ToolBeforeOutcome } from "./tool-decision.js";
 
 /** How much of a hook's output `hook.ran` carries. */
@@ -47,6 +47,7 @@ export class CommandHooks {
   private readonly unsubscribe: () => void;
   /** User messages already announced as prompts (a message is updated again when its turn ends). */
   private readonly prompted = new Set<string>();
+  private readonly spawner = new HookSpawner();
 
   constructor(
     private readonly options: CommandHooksOptions,
@@ -119,6 +120,9 @@ export class CommandHooks {
     clearTimeout(timer);
     for (const queue of this.queues.values()) queue.jobs.length = 0;
     this.stopping.abort();
+    // The kills just asked for reach the worker before it ends.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await this.spawner.close();
   }
 
   private onEvent({ event, directory }: BusEnvelope): void {
@@ -233,13 +237,12 @@ export class CommandHooks {
 
   private run(hook: HookSpec, directory: string, input: string, signal: AbortSignal): Promise<HookRunResult> {
     const stops = signal === this.stopping.signal ? signal : AbortSignal.any([signal, this.stopping.signal]);
-    return runHookCommand({
+    return this.spawner.run({
       command: hook.command,
       cwd: directory,
       env: this.options.env(),
       input,
       timeoutMs: hook.timeoutMs,
-      now: this.deps.now,
       signal: stops,
     });
   }
