@@ -20,6 +20,7 @@ import { afterEditOptions } from "./after-edit-options.js";
 import { agentRegistryFor } from "./agent-config.js";
 import { commandsFor } from "./command-config.js";
 import { commandEnv } from "./command-env.js";
+import { hookOptionsFor } from "./hook-options.js";
 import { projectInstructionsFor } from "./instructions.js";
 import type { CliContext } from "./load-context.js";
 
@@ -53,6 +54,8 @@ export interface CoreExtras {
   onTitleError?: (error: unknown, sessionID: string) => void;
   /** Where a formatter that failed is reported (serve: its log); the file stays as the tool wrote it. */
   onFormatError?: (message: string) => void;
+  /** Where a hook command that failed, timed out or was dropped is reported (serve: its log; else stderr). */
+  onHookFailure?: (message: string) => void;
 }
 
 /**
@@ -129,6 +132,7 @@ export async function openCore(context: CliContext, store: Store, extras: CoreEx
     ...afterEditOptions(context),
     onFormatError: extras.onFormatError,
     snapshots: { dir: context.paths.snapshot, home: homedir() },
+    ...hookOptionsFor(context, extras.onHookFailure),
   });
   // Wrapped in place, not spread into a copy: `core.agents` is a getter that follows config reloads.
   const shutdown = core.shutdown;

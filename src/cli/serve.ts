@@ -60,6 +60,7 @@ export default async function serve(options: ServeOptions): Promise<void> {
     onListenerError: (err, envelope) =>
       logger.error({ err, event: envelope.event.type, seq: envelope.seq }, "an event listener failed"),
     onTitleError: (err, sessionID) => logger.warn({ err, sessionID }, "the session's title was not written"),
+    onHookFailure: (message) => logger.warn(message),
   });
   const password = context.env.MOOR_SERVER_PASSWORD ?? context.env.OPENCODE_SERVER_PASSWORD;
   let server: Awaited<ReturnType<typeof startServer>>;

@@ -31,6 +31,8 @@ const USED = new Set([
   "lsp",
   // issue 20
   "store",
+  // issue 19
+  "hooks",
 ]);
 
 /** OpenCode's config keys (its schema, 1.18.33, and the older TUI keys) that moor parses and does not act on. */

@@ -97,6 +97,33 @@ export const LspServerConfig = z
   .loose();
 export type LspServerConfig = z.infer<typeof LspServerConfig>;
 
+/**
+ * Config `hooks` (core/hooks/): moor's `{"<event>": [{matcher?, command, timeout? (ms)}]}`, and Claude Code's block
+ * (`PreToolUse`… with `{matcher?, hooks: [{type: "command", command, timeout? (s)}]}`) as copied from its settings.
+ */
+const HookEntryConfig = z
+  .object({
+    matcher: z.string().optional(),
+    command: z.string().min(1).optional(),
+    timeout: z.number().positive().optional(),
+    hooks: z
+      .array(
+        z
+          .object({
+            type: z.string().optional(),
+            command: z.string().min(1),
+            timeout: z.number().positive().optional(),
+          })
+          .loose(),
+      )
+      .optional(),
+  })
+  .loose()
+  .refine((entry) => entry.command !== undefined || entry.hooks !== undefined, {
+    message: "a hook needs a `command` (or Claude Code's `hooks` list)",
+  });
+export const HooksConfig = z.record(z.string(), z.array(HookEntryConfig));
+
 export const MoorConfig = z
   .object({
     $schema: z.string().optional(),
@@ -139,6 +166,8 @@ export const MoorConfig = z
     formatter: z.union([z.literal(false), z.record(z.string(), FormatterConfig)]).optional(),
     /** OpenCode's `lsp`: false turns language servers off; per name a command, extensions, env, initialization. */
     lsp: z.union([z.literal(false), z.record(z.string(), LspServerConfig)]).optional(),
+    /** Moor's own (and Claude Code's block): commands run on events (core/hooks/); a project's waits for trust. */
+    hooks: HooksConfig.optional(),
     /** Moor's own: environment variables kept for commands although moor holds them as secrets (README). */
     shellEnv: z
       .object({ passthrough: z.array(z.string()).optional() })

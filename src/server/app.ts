@@ -13,6 +13,7 @@ import { RouteRegistry } from "./openapi.js";
 import { eventRoutes } from "./routes/events.js";
 import { fileRoutes } from "./routes/file.js";
 import { globalRoutes } from "./routes/global.js";
+import { hookRoutes } from "./routes/hooks.js";
 import { lspRoutes } from "./routes/lsp.js";
 import { mcpRoutes } from "./routes/mcp.js";
 import { opencodeMessageEditRoutes } from "./routes/opencode-message-edits.js";
@@ -95,6 +96,7 @@ export function createMoorApp(deps: ServerDeps): MoorApp {
   trustRoutes(ctx);
   mcpRoutes(ctx);
   lspRoutes(ctx);
+  hookRoutes(ctx);
   fileRoutes(ctx);
   opencodeStaticRoutes(ctx);
   opencodeSessionRoutes(ctx);
