@@ -97,6 +97,8 @@ export class Notifier {
 
   private handle(envelope: BusEnvelope): void {
     const { event } = envelope;
+    // Streamed text is never notified (a POST per token), and skipping it keeps the stream's path as it was.
+    if (event.type === "message.part.delta") return;
     const sessionID = envelope.sessionID ?? (event.properties as { sessionID?: string }).sessionID;
     if (event.type === "session.status" && sessionID) {
       if (event.properties.status.type === "busy" && !this.turns.has(sessionID)) {
