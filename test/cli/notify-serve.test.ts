@@ -2,6 +2,8 @@
 // run with the session's title when a permission question is asked and when a turn ends, and for a one-off
 // `moor run --attach --detach --notify` once the turn ends, after the CLI has exited.
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { PermissionRequest } from "../../src/protocol/index.js";
@@ -113,6 +115,48 @@ describe("desktop notifications from moor serve", () => {
     });
     expect(again.code, again.stderr).toBe(0);
     expect(calls(log)).toHaveLength(1);
+  });
+
+  it("moor run --detach --notify URL: the server POSTs the turn's end there", async () => {
+    const { home } = homeWithFakeNotifySend({});
+    const bodies: { type: string; sessionID: string; id: string; url: string }[] = [];
+    const receiver = createServer((request, response) => {
+      let text = "";
+      request.on("data", (chunk) => {
+        text += chunk;
+      });
+      request.on("end", () => {
+        bodies.push(JSON.parse(text));
+        response.end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+    try {
+      server = await startServe(home.env, [], home.project);
+      llm.script({ text: "done" });
+      const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/done`;
+      const detached = await runMoor(["run", "--attach", server.url, "--detach", "--notify", hook, "--", "Job"], {
+        env: home.env,
+        cwd: home.project,
+      });
+      expect(detached.code, detached.stderr).toBe(0);
+      expect(detached.stderr).toContain(`the server will POST to ${hook}`);
+      const sessionID = detached.stdout.trim();
+      const body = await until("the POST", () => bodies[0]);
+      expect(body.type).toBe("session.idle");
+      expect(body.sessionID).toBe(sessionID);
+      expect(body.url).toBe(`${server.url}/#/s/${sessionID}`);
+      expect(bodies).toHaveLength(1);
+    } finally {
+      await new Promise((resolve) => receiver.close(resolve));
+    }
+  });
+
+  it("--notify without --attach is refused in one line", async () => {
+    const { home } = homeWithFakeNotifySend({});
+    const result = await runMoor(["run", "--notify", "--", "x"], { env: home.env, cwd: home.project });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr.trim()).toBe("moor: --notify needs --attach (the server sends it)");
   });
 
   it("a prompt's notify that is not true or an http(s) URL is a 400", async () => {
