@@ -131,7 +131,8 @@ export class Notifier {
       const ranMs = turn ? this.options.now() - turn.startedAt : 0;
       // A failed turn was told already, when it failed.
       if (after !== undefined && turn && !turn.error && ranMs >= after * 1000) {
-        this.showFor(sessionID, `finished after ${seconds(ranMs)}`);
+        // A subagent's session ends inside its parent's turn: the parent's end is the one to tell.
+        this.showFor(sessionID, `finished after ${seconds(ranMs)}`, { rootsOnly: true });
       }
       this.fireOneOffs(envelope, sessionID, turn);
     }
@@ -164,11 +165,14 @@ export class Notifier {
   }
 
   /** A desktop notification titled with the session's title (read now: a model may have written a better one). */
-  private showFor(sessionID: string, text: string): void {
+  private showFor(sessionID: string, text: string, options: { rootsOnly?: boolean } = {}): void {
     const shown = this.options.store
       .getSession(sessionID)
       .catch(() => undefined)
-      .then((session: Session | undefined) => this.desktop.show(`moor: ${session?.title ?? sessionID}`, text))
+      .then((session: Session | undefined) => {
+        if (options.rootsOnly && session?.parentID) return;
+        return this.desktop.show(`moor: ${session?.title ?? sessionID}`, text);
+      })
       .finally(() => this.shown.delete(shown));
     this.shown.add(shown);
   }

@@ -7,16 +7,21 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Notifier } from "../../../src/core/notify/notifier.js";
 import type { NotifySettings } from "../../../src/core/notify/settings.js";
 import { openCoreFixture } from "../../fakes/core-fixture.js";
+import type { ScriptedStep } from "../scripted-model.js";
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function setup(settings: NotifySettings, withProgram = true) {
+async function setup(
+  settings: NotifySettings,
+  withProgram = true,
+  steps: ScriptedStep[] = [{ error: new Error("the provider is down") }, { text: "fine" }],
+) {
   const fixture = await openCoreFixture({
     prefix: "notify-desktop",
-    steps: [{ error: new Error("the provider is down") }, { text: "fine" }],
+    steps,
     core: { retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 } },
   });
   cleanups.push(() => fixture.close());
@@ -67,6 +72,17 @@ describe("desktop notifications", () => {
     // Only the failure of the first turn is told: the second ended well, in less than 30 s.
     expect(calls()).toHaveLength(1);
     expect(calls()[0]).toContain("failed:");
+  });
+
+  it("a subagent's session ending is not told: its parent's turn goes on", async () => {
+    const { fixture, notifier, calls } = await setup({ desktop: { after: 0 } }, true, [{ text: "child done" }]);
+    const parent = await fixture.core.sessions.create({ directory: fixture.dir, title: "Parent" });
+    const child = await fixture.core.sessions.create({ directory: fixture.dir, title: "Child", parentID: parent.id });
+    expect((await fixture.core.sessions.prompt(child.id, { parts: [{ type: "text", text: "go" }] })).finish).toBe(
+      "stop",
+    );
+    await notifier.settled();
+    expect(calls()).toEqual([]);
   });
 
   it("without notify-send on the PATH the turn ends as usual and the log says so once", async () => {
