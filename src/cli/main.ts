@@ -59,6 +59,10 @@ export function buildProgram(): Command {
     .addOption(new Option("--format <format>", "output format").choices(["default", "json"]).default("default"))
     .option("-y, --yes", "allow every permission request")
     .option("--detach", "with --attach: start the turn in the background and print the session id")
+    .option(
+      "--notify [url]",
+      "with --attach: the server notifies when the turn ends (desktop on its machine, or a POST to url)",
+    )
     .option("--follow", "with --attach --session: follow the session's running turn")
     .option("--resume", "continue the session's interrupted turn")
     .option(

@@ -14,6 +14,7 @@ import { loadContext, openCore } from "./context.js";
 import { keepHeapNearLiveSize } from "./heap.js";
 import { heldBackSummary } from "./held-back.js";
 import { createFileLogger, type LogLevel } from "./logger.js";
+import { startNotifier } from "./notifications.js";
 import { UsageError } from "./output.js";
 import { serveBanner } from "./serve-banner.js";
 import { serverTrust } from "./server-trust.js";
@@ -64,6 +65,15 @@ export default async function serve(options: ServeOptions): Promise<void> {
   });
   const password = context.env.MOOR_SERVER_PASSWORD ?? context.env.OPENCODE_SERVER_PASSWORD;
   let server: Awaited<ReturnType<typeof startServer>>;
+  // Webhooks and desktop notifications (README "Notifications"); links point at the URL the server listens on.
+  let baseUrl = "";
+  const notifier = startNotifier(
+    context,
+    core,
+    store,
+    { info: (message) => logger.info(message), warn: (message) => logger.warn(message) },
+    () => baseUrl,
+  );
   const fileWatch = createFileWatchHub({ bus: core.bus, log: logger, neverWatch: [context.home, "/"] });
   try {
     server = await startServer({
@@ -79,6 +89,7 @@ export default async function serve(options: ServeOptions): Promise<void> {
       webPage: builtWebPage(),
       defaultDirectory: context.directory,
       fileWatch,
+      notify: notifier,
       logger,
       hostname: options.hostname,
       port,
@@ -89,10 +100,12 @@ export default async function serve(options: ServeOptions): Promise<void> {
       mdnsDomain: options.mdnsDomain,
     });
   } catch (error) {
+    notifier.close();
     await core.shutdown();
     opened.closeNow();
     throw new UsageError((error as Error).message);
   }
+  baseUrl = server.url;
   process.stdout.write(`moor listening on ${server.url}\n`);
   const banner = serveBanner(
     {
@@ -137,6 +150,8 @@ export default async function serve(options: ServeOptions): Promise<void> {
     // the turns themselves are marked interrupted by the next start, and a resume asks again.
     void core.gate.closeOwned().catch(() => {});
     context.configs.close();
+    // Deliveries still waiting stay in the data directory for the next start.
+    notifier.close();
     // Every MCP child ends with the server (those of a killed server end at the next start). Language servers run
     // in process groups of their own: stopped here, or they would outlive this process.
     await Promise.all([server.close(), core.mcp.close(), core.lsp?.close().catch(() => {}), fileWatch.close()]);
