@@ -198,8 +198,13 @@ fileFor(ocSide.project);
 const opencode = await drive("opencode", OPENCODE, ["acp"], ocEnv, ocSide.project);
 await llm.close();
 
-/** Keys and types, not values: `{a: "string", b: {c: "number"}}`, arrays by their first element. */
+/**
+ * Keys and types, not values: `{a: "string", b: {c: "number"}}`; arrays by their first element, except lists of
+ * things with ids (config options, modes), which are matched by id whatever their order.
+ */
 function shape(value) {
+  if (Array.isArray(value) && value.length > 0 && value.every((item) => typeof item?.id === "string"))
+    return Object.fromEntries(value.map((item) => [`id=${item.id}`, shape(item)]));
   if (Array.isArray(value)) return value.length === 0 ? [] : [shape(value[0])];
   if (value && typeof value === "object")
     return Object.fromEntries(

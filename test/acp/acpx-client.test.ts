@@ -88,6 +88,9 @@ describe.each([
       expect(approved.code, approved.stderr).toBe(0);
       expect(existsSync(join(home.project, "approved.txt"))).toBe(true);
       expect(approved.stdout).toContain("wrote it");
+      // acpx prints the call when it first hears of it: with its input, not the `input: {}` of a call still streaming.
+      expect(approved.stdout).toContain("input: echo yes > approved.txt");
+      expect(approved.stdout).not.toContain("input: {}");
 
       llm.script(
         { toolCalls: [{ name: "bash", args: { command: "echo no > denied.txt", description: "write a file" } }] },
