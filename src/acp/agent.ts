@@ -29,6 +29,8 @@ import { lenientInitialize } from "./lenient-initialize.js";
 import { compactionMark, historyUpdates, toolCallStart, toolCallUpdate, toolKind } from "./mapping.js";
 import { sessionMcpServers } from "./mcp-servers.js";
 import { turnUsage } from "./prompt-usage.js";
+import { choicesFromHistory } from "./session-choices.js";
+import { inputStillStreaming } from "./tool-announce.js";
 
 export interface AcpModel {
   id: string;
@@ -101,6 +103,16 @@ export function createAcpAgent(options: AcpAgentOptions) {
     }
     stateOf(sessionId).mode = modeId as string;
   };
+  /** A session this process has not seen goes on in the mode and with the model its history last had. */
+  const recallChoices = async (sessionId: string, history?: MessageWithParts[]) => {
+    if (states.has(sessionId)) return;
+    const { availableModes } = await modes();
+    const choices = choicesFromHistory(
+      history ?? (await backend.messages(sessionId)),
+      availableModes.map((m) => m.id),
+    );
+    states.set(sessionId, choices);
+  };
   const existing = async (sessionId: string) => {
     try {
       return await backend.getSession(sessionId);
@@ -156,7 +168,9 @@ export function createAcpAgent(options: AcpAgentOptions) {
       const session = await existing(params.sessionId);
       registerEditorFs(session.id, client);
       await startMcpServers(session.id, params.mcpServers);
-      for (const update of historyUpdates(await backend.messages(session.id))) {
+      const history = await backend.messages(session.id);
+      await recallChoices(session.id, history);
+      for (const update of historyUpdates(history)) {
         await client.notify(methods.client.session.update, { sessionId: session.id, update });
       }
       setImmediate(() => void sendCommands(client, backend, session));
@@ -166,6 +180,7 @@ export function createAcpAgent(options: AcpAgentOptions) {
       requireAbsoluteCwd(params.cwd);
       const session = await existing(params.sessionId);
       registerEditorFs(session.id, client);
+      await recallChoices(session.id);
       setImmediate(() => void sendCommands(client, backend, session));
       return await sessionSetup(session.id);
     })
@@ -460,6 +475,7 @@ class UpdateRelay {
 
   private tool(part: ToolPart): void {
     if (!this.announcedTools.has(part.callID)) {
+      if (inputStillStreaming(part)) return;
       this.announcedTools.add(part.callID);
       this.send(toolCallStart(part));
       if (part.state.status === "pending") return;
