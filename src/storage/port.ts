@@ -76,6 +76,8 @@ export interface SessionListQuery {
   directory?: string;
   /** Only sessions without a parent. */
   roots?: boolean;
+  /** Only sessions whose title contains this text, case ignored (OpenCode's `search`); blank means no filter. */
+  search?: string;
   /** At most this many (the page size). */
   limit?: number;
   /** Where the previous page ended (its `cursor`); absent for the first page. */
