@@ -76,7 +76,10 @@ export interface SessionListQuery {
   directory?: string;
   /** Only sessions without a parent. */
   roots?: boolean;
-  /** Only sessions whose title contains this text, case ignored (OpenCode's `search`); blank means no filter. */
+  /**
+   * Only sessions whose title contains every word of this, case ignored (OpenCode's `search`, which takes one word
+   * as a substring, reads the same); blank means no filter.
+   */
   search?: string;
   /** At most this many (the page size). */
   limit?: number;

@@ -84,7 +84,7 @@ export class SqliteStore implements Store {
         `SELECT data FROM session
          WHERE (@directory IS NULL OR directory = @directory)
            AND (@roots = 0 OR parent_id IS NULL)
-           AND (@search IS NULL OR instr(title_search, @search) > 0)
+           AND (@words IS NULL OR NOT EXISTS (SELECT 1 FROM json_each(@words) WHERE instr(title_search, value) = 0))
            AND (time_updated, id) < (@afterUpdated, @afterID)
          ORDER BY time_updated DESC, id DESC
          LIMIT @limit`,
@@ -271,7 +271,7 @@ export class SqliteStore implements Store {
     const rows = this.statements.listSessionsPage.all({
       directory: query.directory ?? null,
       roots: query.roots ? 1 : 0,
-      search: query.search?.trim() ? query.search.trim().toLowerCase() : null,
+      words: searchWords(query.search),
       // The first page starts after a point past every session, so one range condition serves every page.
       afterUpdated: after?.updated ?? Number.MAX_SAFE_INTEGER,
       afterID: after?.id ?? "",
@@ -384,6 +384,12 @@ export class SqliteStore implements Store {
   async integrityCheck(): Promise<string> {
     return this.db.pragma("integrity_check", { simple: true }) as string;
   }
+}
+
+/** The words every listed title must contain (a JSON array for json_each), or null when the search is blank. */
+function searchWords(search: string | undefined): string | null {
+  const words = (search ?? "").toLowerCase().split(/\s+/).filter(Boolean);
+  return words.length > 0 ? JSON.stringify(words) : null;
 }
 
 function encodeCursor(cursor: SessionCursor): string {

@@ -220,7 +220,7 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
         expect((await store.listSessions({ directory: "/elsewhere" })).sessions.map((s) => s.id)).toEqual(["ses_x"]);
       });
 
-      it("searches titles, case ignored, newest first and a page at a time; a blank search lists everything", async () => {
+      it("searches titles for every word, case ignored, newest first and a page at a time; a blank search lists everything", async () => {
         await write((tx) => {
           tx.putSession(session("ses_a", 1, { title: "Fix the Login bug" }));
           tx.putSession(session("ses_b", 2, { title: "Write docs" }));
@@ -232,6 +232,8 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
         expect(await ids({ search: "login" })).toEqual(["ses_d", "ses_c", "ses_a"]);
         expect(await ids({ search: "été" })).toEqual(["ses_c"]);
         expect(await ids({ search: "nothing like it" })).toEqual([]);
+        // Every word, in any order.
+        expect(await ids({ search: "BUG login" })).toEqual(["ses_a"]);
         // A search is a substring of the title, not a pattern: % and _ match themselves.
         expect(await ids({ search: "%" })).toEqual([]);
         expect(await ids({ search: "  " })).toEqual(await ids({}));

@@ -39,7 +39,7 @@ const ListQuery = z
       .transform((value) => value === "true")
       .optional(),
     limit: z.coerce.number().int().positive().optional(),
-    /** Only sessions whose title contains this, case ignored (OpenCode's `search`). */
+    /** Only sessions whose title contains every word of this, case ignored (OpenCode's `search`). */
     search: z.string().max(200).optional(),
     /** Where the previous page ended: its `x-moor-next-cursor` header. */
     cursor: z.string().max(200).optional(),
