@@ -77,8 +77,8 @@ export interface SessionListQuery {
   /** Only sessions without a parent. */
   roots?: boolean;
   /**
-   * Only sessions whose title contains every word of this, case ignored (OpenCode's `search`, which takes one word
-   * as a substring, reads the same); blank means no filter.
+   * Only sessions whose title contains every word of this (the first six count), case ignored (OpenCode's
+   * `search`, which takes one word as a substring, reads the same); blank means no filter.
    */
   search?: string;
   /** At most this many (the page size). */
