@@ -10,7 +10,7 @@ export interface BusFilter {
 }
 
 export interface EventBusOptions {
-  /** How many recent events are kept for replay (DEFAULT_RING_SIZE when not given). */
+  /** How many recent events are kept for replay. */
   ringSize?: number;
   /** Names this server run; ids from another epoch cannot be replayed. */
   epoch: string;
@@ -20,15 +20,6 @@ export interface EventBusOptions {
    */
   onListenerError?: (error: unknown, envelope: BusEnvelope) => void;
 }
-
-/**
- * Recent events kept for replay by default: a reconnect within a few turns (a laptop lid, a dropped link) replays
- * exactly; one that missed more gets `server.resync` and refetches. Each kept event holds its payload (a part
- * update carries the whole part) and its encoded SSE frame, so the ring is memory that fills as a server works: at
- * 20,000 it kept growing for the first ~1,000 turns (about 20 MB, issue 20 §1: RSS after 1,000 turns within 10%
- * of after 100), at 2,000 it is full within the first hundred.
- */
-export const DEFAULT_RING_SIZE = 2_000;
 
 export class EventBus {
   readonly epoch: string;
@@ -41,7 +32,7 @@ export class EventBus {
 
   constructor(options: EventBusOptions) {
     this.epoch = options.epoch;
-    this.ringSize = options.ringSize ?? DEFAULT_RING_SIZE;
+    this.ringSize = options.ringSize ?? 20_000;
     this.onListenerError = options.onListenerError;
   }
 
