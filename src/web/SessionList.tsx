@@ -31,11 +31,20 @@ export function StatusBadge({ status }: { status?: SessionStatus }) {
 export function SessionList({ list, statuses, selected, onSelect, onCreate, onMore, onSearch }: Props) {
   const [query, setQuery] = useState(list.search);
   const searching = query.trim() !== "";
+  // The last search asked for (not the one shown: typing "a" then clearing it before the answer must ask for "").
+  const requested = useRef(list.search);
+  // Held in a ref: a re-render (an event arriving) must not restart the pause.
+  const searchRef = useRef(onSearch);
+  searchRef.current = onSearch;
   useEffect(() => {
-    if (query.trim() === list.search) return;
-    const timer = setTimeout(() => onSearch(query.trim()), SEARCH_DELAY_MS);
+    const search = query.trim();
+    if (search === requested.current) return;
+    const timer = setTimeout(() => {
+      requested.current = search;
+      searchRef.current(search);
+    }, SEARCH_DELAY_MS);
     return () => clearTimeout(timer);
-  }, [query, list.search, onSearch]);
+  }, [query]);
 
   const more = hasMore(list) && list.loaded;
   const end = useRef<HTMLLIElement>(null);
