@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { measureAcpStart } from "./acp-start.mjs";
 import { firstLine, startFakeModel } from "./fake-model.mjs";
+import { measureScale } from "./scale.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const bin = join(root, "bin/moor.cjs");
@@ -319,6 +320,13 @@ const targets = {
   sync_turn_with_hooks_ms: 15,
   first_delta_plain_ms: 5,
   first_delta_with_hooks_ms: 5,
+  // Issue 20 §1 (bench/scale.mjs): flat costs on one machine.
+  session_list_10k_first_page_ms: 20,
+  session_search_10k_ms: 50,
+  concurrent_errors: 0,
+  concurrent_fanout_p99_ms: 50,
+  rss_after_100_turns_scale_mb: 120,
+  rss_after_1000_turns_mb: 130,
 };
 
 const results = await measure(moor);
@@ -446,6 +454,12 @@ async function measureHooks() {
   return figures;
 }
 
+// Issue 20 §1, moor only: 10,000 sessions, 100 sessions at once under 1,000 SSE clients, RSS over 1,000 turns.
+Object.assign(
+  results,
+  await measureScale({ root, bin, work, env: moorEnv, send, waitHealthy, treeRssMb, median, percentile }),
+);
+
 let other;
 const opencodeBin = process.env.OPENCODE_BIN;
 if (opencodeBin) {
@@ -477,6 +491,8 @@ for (const figure of ["sync_turn", "first_delta"]) {
   const ratio = results[`${figure}_with_hooks_ms`] / results[`${figure}_plain_ms`];
   console.log(`${figure} with hooks / without: ${round(ratio)}× (≤ 1.1 ${ratio <= 1.1 ? "ok" : "OVER"})`);
 }
+const rssGrowth = results.rss_after_1000_turns_mb / results.rss_after_100_turns_scale_mb;
+console.log(`RSS after 1,000 turns / after 100: ${round(rssGrowth)}× (≤ 1.1 ${rssGrowth <= 1.1 ? "ok" : "OVER"})`);
 console.log(`RESULT ${line(results)}`);
 if (other) console.log(`RESULT_OPENCODE ${line(other)}`);
 process.exit(0);

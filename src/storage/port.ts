@@ -81,6 +81,11 @@ export interface SessionListQuery {
   directory?: string;
   /** Only sessions without a parent. */
   roots?: boolean;
+  /**
+   * Only sessions whose title contains every word of this (the first six count), case ignored (OpenCode's
+   * `search`, which takes one word as a substring, reads the same); blank means no filter.
+   */
+  search?: string;
   /** At most this many (the page size). */
   limit?: number;
   /** Where the previous page ended (its `cursor`); absent for the first page. */

@@ -237,6 +237,32 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
         expect(roots).toContain("ses_x");
         expect((await store.listSessions({ directory: "/elsewhere" })).sessions.map((s) => s.id)).toEqual(["ses_x"]);
       });
+
+      it("searches titles for every word, case ignored, newest first and a page at a time; a blank search lists everything", async () => {
+        await write((tx) => {
+          tx.putSession(session("ses_a", 1, { title: "Fix the Login bug" }));
+          tx.putSession(session("ses_b", 2, { title: "Write docs" }));
+          tx.putSession(session("ses_c", 3, { title: "login page: ÉTÉ colours" }));
+          tx.putSession(session("ses_d", 4, { title: "Refactor LOGIN" }));
+        });
+        const ids = async (query: { search?: string; limit?: number; cursor?: string }) =>
+          (await store.listSessions(query)).sessions.map((s) => s.id);
+        expect(await ids({ search: "login" })).toEqual(["ses_d", "ses_c", "ses_a"]);
+        expect(await ids({ search: "été" })).toEqual(["ses_c"]);
+        expect(await ids({ search: "nothing like it" })).toEqual([]);
+        // Every word, in any order.
+        expect(await ids({ search: "BUG login" })).toEqual(["ses_a"]);
+        // A search is a substring of the title, not a pattern: % and _ match themselves.
+        expect(await ids({ search: "%" })).toEqual([]);
+        expect(await ids({ search: "  " })).toEqual(await ids({}));
+        const first = await store.listSessions({ search: "LOGIN", limit: 2 });
+        expect(first.sessions.map((s) => s.id)).toEqual(["ses_d", "ses_c"]);
+        expect(await ids({ search: "LOGIN", limit: 2, cursor: first.cursor })).toEqual(["ses_a"]);
+        // A renamed session is found by its new title only.
+        await write((tx) => tx.putSession(session("ses_b", 5, { title: "login docs" })));
+        expect(await ids({ search: "write" })).toEqual([]);
+        expect(await ids({ search: "login d" })).toEqual(["ses_b"]);
+      });
     });
 
     describe("history", () => {

@@ -40,6 +40,8 @@ const ListQuery = z
       .transform((value) => value === "true")
       .optional(),
     limit: z.coerce.number().int().positive().optional(),
+    /** Only sessions whose title contains every word of this, case ignored (OpenCode's `search`). */
+    search: z.string().max(200).optional(),
     /** Where the previous page ended: its `x-moor-next-cursor` header. */
     cursor: z.string().max(200).optional(),
   })
@@ -69,6 +71,7 @@ export function sessionRoutes(ctx: RouteContext): void {
       const page = await sessions.page({
         directory: query.directory,
         roots: query.roots,
+        search: query.search,
         limit: query.limit,
         cursor: query.cursor,
       });
