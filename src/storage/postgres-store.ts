@@ -39,6 +39,7 @@ import {
 import { LOCK_KEYS, MOOR_LOCK_CLASS, migratePostgres } from "./postgres-migrate.js";
 import { DEFAULT_OWNER_TIMINGS, type OwnerTimings, PostgresOwners } from "./postgres-owners.js";
 import { decodeSessionCursor, encodeSessionCursor } from "./session-cursor.js";
+import { titleSearchWords } from "./session-search.js";
 
 export const EVENT_CHANNEL = "moor_event";
 
@@ -406,6 +407,10 @@ export class PostgresStore implements Store {
        WHERE ($1::text IS NULL OR directory = $1)
          AND (NOT $2::boolean OR parent_id IS NULL)
          AND ($3::bigint IS NULL OR time_updated < $3 OR (time_updated = $3 AND id < $4))
+         AND NOT EXISTS (
+           SELECT 1 FROM unnest($6::text[]) AS word
+           WHERE strpos(lower(coalesce((data::json)->>'title', '')), word) = 0
+         )
        ORDER BY time_updated DESC, id DESC
        LIMIT $5`,
       [
@@ -415,6 +420,7 @@ export class PostgresStore implements Store {
         after?.id ?? null,
         // One more than asked says whether another page follows.
         limit === undefined ? null : limit + 1,
+        titleSearchWords(query.search),
       ],
     );
     const sessions = rows.map((row) => parseRow<Session>(row)!);

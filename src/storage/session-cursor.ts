@@ -1,5 +1,5 @@
-// The session list cursor of the PostgreSQL store: where the previous page ended, in the list's order (updated
-// desc, id desc). Opaque to clients; the same encoding as the SQLite store's, so a cursor means the same on both.
+// The session list cursor of both stores: where the previous page ended, in the list's order (updated
+// desc, id desc). Opaque to clients; one encoding for both stores, so a cursor means the same on either.
 
 export interface SessionCursor {
   updated: number;

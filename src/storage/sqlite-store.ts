@@ -1,6 +1,7 @@
 // The embedded store: better-sqlite3 in WAL mode, behind the asynchronous port (port.ts). SQLite is synchronous and
 // in-process, so a commit is written and announced before `commit` returns its (already settled) promise: callers
 // see no more latency than a direct call, and commits are applied in the order they were called.
+
 import { existsSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -23,6 +24,8 @@ import {
   type StoredPermission,
   type StoreWrites,
 } from "./port.js";
+import { decodeSessionCursor, encodeSessionCursor } from "./session-cursor.js";
+import { SEARCH_WORDS, titleSearchWords } from "./session-search.js";
 
 /** Beside this file (src/ and dist/storage/), or dist/storage/migrations seen from the bundle in dist/bundle/. */
 const MIGRATIONS_DIR = [new URL("./migrations", import.meta.url), new URL("../storage/migrations", import.meta.url)]
@@ -39,12 +42,6 @@ function nativeBindingPath(): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** A session list cursor: where the previous page ended, in the list's order (updated desc, id desc). */
-interface SessionCursor {
-  updated: number;
-  id: string;
 }
 
 export class SqliteStore implements Store {
@@ -274,7 +271,11 @@ export class SqliteStore implements Store {
   }
 
   async listSessions(query: SessionListQuery = {}): Promise<SessionPage> {
-    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    // A cursor this store did not give out reads as the end of the list rather than failing the request.
+    const after =
+      query.cursor === undefined
+        ? undefined
+        : (decodeSessionCursor(query.cursor) ?? { updated: Number.NEGATIVE_INFINITY, id: "" });
     const limit = query.limit ?? -1;
     const rows = this.statements.listSessionsPage.all({
       directory: query.directory ?? null,
@@ -290,7 +291,7 @@ export class SqliteStore implements Store {
     if (limit < 0 || sessions.length <= limit) return { sessions };
     sessions.length = limit;
     const last = sessions[limit - 1];
-    return { sessions, cursor: encodeCursor({ updated: last.time.updated, id: last.id }) };
+    return { sessions, cursor: encodeSessionCursor({ updated: last.time.updated, id: last.id }) };
   }
 
   async listChildren(parentID: string): Promise<Session[]> {
@@ -394,32 +395,16 @@ export class SqliteStore implements Store {
   }
 }
 
-/** How many words of a search count; the rest are ignored (a title search of more is rare). */
-const SEARCH_WORDS = 6;
-
 /**
  * The words every listed title must contain, as the statement's @w1…@w6: a missing word is "" (instr finds it in
  * every title, so it filters nothing). Plain parameters rather than a JSON list: checking each row on the walk
  * stays a few string searches, which keeps a search of 10,000 sessions to a few milliseconds.
  */
 function searchWords(search: string | undefined): Record<string, string> {
-  const words = (search ?? "").toLowerCase().split(/\s+/).filter(Boolean);
+  const words = titleSearchWords(search);
   const params: Record<string, string> = {};
   for (let i = 0; i < SEARCH_WORDS; i++) params[`w${i + 1}`] = words[i] ?? "";
   return params;
-}
-
-function encodeCursor(cursor: SessionCursor): string {
-  return Buffer.from(JSON.stringify([cursor.updated, cursor.id])).toString("base64url");
-}
-
-/** A cursor this store did not give out reads as the end of the list rather than failing the request. */
-function decodeCursor(text: string): SessionCursor {
-  try {
-    const [updated, id] = JSON.parse(Buffer.from(text, "base64url").toString("utf8")) as [unknown, unknown];
-    if (typeof updated === "number" && typeof id === "string") return { updated, id };
-  } catch {}
-  return { updated: Number.NEGATIVE_INFINITY, id: "" };
 }
 
 function parseRow<T>(row: unknown): T | undefined {
