@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { measureAcpStart } from "./acp-start.mjs";
 import { firstLine, startFakeModel } from "./fake-model.mjs";
+import { measureScale } from "./scale.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const bin = join(root, "bin/moor.cjs");
@@ -315,6 +316,17 @@ const targets = {
   run_wall_ms: 500,
   sync_turn_fresh_ms: 15,
   sync_turn_2000_msgs_ms: 15,
+  sync_turn_plain_ms: 15,
+  sync_turn_with_hooks_ms: 15,
+  first_delta_plain_ms: 5,
+  first_delta_with_hooks_ms: 5,
+  // Issue 20 §1 (bench/scale.mjs): flat costs on one machine.
+  session_list_10k_first_page_ms: 20,
+  session_search_10k_ms: 50,
+  concurrent_errors: 0,
+  concurrent_fanout_p99_ms: 50,
+  rss_after_100_turns_scale_mb: 120,
+  rss_after_1000_turns_mb: 130,
 };
 
 const results = await measure(moor);
@@ -396,6 +408,58 @@ async function measureLongSession() {
   return figures;
 }
 
+// Hooks (issue 19): three no-op hooks on tool.after and three on session.idle must keep the sync turn and the first
+// delta within 10% of the same figures without hooks, both taken here on fresh servers the same way.
+Object.assign(results, await measureHooks());
+
+async function measureHooks() {
+  process.stderr.write("moor: turns with hooks\n");
+  const noop = [{ command: "true" }, { command: "true" }, { command: "true" }];
+  const figures = {};
+  for (const [suffix, hooks] of [
+    ["plain", undefined],
+    ["with_hooks", { "tool.after": noop, "session.idle": noop }],
+  ]) {
+    writeFileSync(join(moorHome, "config", "moor.json"), JSON.stringify({ ...config, hooks }));
+    const { child, url } = await moor.start();
+    await waitHealthy(url);
+    const session = await send(url, "POST", "/session", {});
+    const body = { parts: [{ type: "text", text: "MOCK_TOKENS 20" }] };
+    for (let i = 0; i < 5; i++) await send(url, "POST", `/session/${session.id}/message`, body);
+    figures[`sync_turn_${suffix}_ms`] = await medianMs(30, () =>
+      send(url, "POST", `/session/${session.id}/message`, body),
+    );
+    const deltaSession = await send(url, "POST", "/session", {});
+    const firstDelta = [];
+    for (let i = 0; i < 50; i++) {
+      let sent = 0;
+      let resolveFirst;
+      const first = new Promise((resolve) => (resolveFirst = resolve));
+      let idle;
+      const idleSeen = new Promise((resolve) => (idle = resolve));
+      const close = await openStream(url, (event, at) => {
+        if (event.type === "message.part.delta") resolveFirst(at - sent);
+        if (event.type === "session.idle") idle();
+      });
+      sent = performance.now();
+      await send(url, "POST", `/session/${deltaSession.id}/prompt_async`, body);
+      firstDelta.push(await first);
+      await idleSeen;
+      close();
+    }
+    figures[`first_delta_${suffix}_ms`] = median(firstDelta);
+    child.kill("SIGTERM");
+  }
+  writeFileSync(join(moorHome, "config", "moor.json"), JSON.stringify(config));
+  return figures;
+}
+
+// Issue 20 §1, moor only: 10,000 sessions, 100 sessions at once under 1,000 SSE clients, RSS over 1,000 turns.
+Object.assign(
+  results,
+  await measureScale({ root, bin, work, env: moorEnv, send, waitHealthy, treeRssMb, median, percentile }),
+);
+
 let other;
 const opencodeBin = process.env.OPENCODE_BIN;
 if (opencodeBin) {
@@ -423,6 +487,12 @@ const line = (figures) =>
     .join(" ");
 const longRatio = results.sync_turn_2000_msgs_ms / results.sync_turn_fresh_ms;
 console.log(`turn at 2,000 messages / fresh: ${round(longRatio)}× (≤ 1.5 ${longRatio <= 1.5 ? "ok" : "OVER"})`);
+for (const figure of ["sync_turn", "first_delta"]) {
+  const ratio = results[`${figure}_with_hooks_ms`] / results[`${figure}_plain_ms`];
+  console.log(`${figure} with hooks / without: ${round(ratio)}× (≤ 1.1 ${ratio <= 1.1 ? "ok" : "OVER"})`);
+}
+const rssGrowth = results.rss_after_1000_turns_mb / results.rss_after_100_turns_scale_mb;
+console.log(`RSS after 1,000 turns / after 100: ${round(rssGrowth)}× (≤ 1.1 ${rssGrowth <= 1.1 ? "ok" : "OVER"})`);
 console.log(`RESULT ${line(results)}`);
 if (other) console.log(`RESULT_OPENCODE ${line(other)}`);
 process.exit(0);

@@ -2,7 +2,7 @@
 ":" //; exec node --max-semi-space-size=1 "$0" "$@"
 // Thin launcher for the CLI that `npm install` builds (via `prepare`, scripts/bundle.mjs). Most commands run
 // dist/bundle/moor.cjs through vm.Script with a V8 code cache kept beside it, so later starts skip compiling it;
-// `attach` and `acp` (ES-module-only dependencies) run the ES-module bundle. Without a build, the plain compiled
+// `attach` (Ink: ES-module-only dependencies) runs the ES-module bundle. Without a build, the plain compiled
 // modules in dist/cli are the fallback.
 // Run as a command, the two lines above are a shell script that starts Node on this file with the young generation
 // of V8's heap kept at 1 MB a semi-space (it grows to 4 MB by default, and a flag set once running cannot cap it):
@@ -15,7 +15,7 @@ const { dirname, join } = require("node:path");
 const { pathToFileURL } = require("node:url");
 const { Script } = require("node:vm");
 
-const ES_MODULE_COMMANDS = new Set(["attach", "acp"]);
+const ES_MODULE_COMMANDS = new Set(["attach"]);
 /** A long-running command's cache is made after this long, so it holds the code its start ran. */
 const CACHE_AFTER_MS = 1000;
 
@@ -29,14 +29,15 @@ require("node:v8").setFlagsFromString("--liftoff-only");
 if (!ES_MODULE_COMMANDS.has(process.argv[2]) && existsSync(script)) {
   // The bundle's import() of external packages (the providers, mDNS) comes here: see scripts/bundle.mjs.
   globalThis.__moorImport = (specifier) => import(specifier);
-  runScript(script).main(process.argv);
+  // `moor acp` keeps a code cache of its own: made by an editor's agent, the shared one would hold the ACP SDK's
+  // code, and every `moor serve` would then load it (~5 MB more resident).
+  runScript(script, process.argv[2] === "acp" ? `${script}.acp.cache` : `${script}.cache`).main(process.argv);
 } else {
   const entry = existsSync(modules) ? modules : join(__dirname, "../dist/cli/main.js");
   import(pathToFileURL(entry).href).then((cli) => cli.main(process.argv));
 }
 
-function runScript(file) {
-  const cacheFile = `${file}.cache`;
+function runScript(file, cacheFile) {
   let cachedData;
   try {
     cachedData = readFileSync(cacheFile);

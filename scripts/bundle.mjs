@@ -1,11 +1,11 @@
 // Bundles the CLI (esbuild):
-// - dist/bundle/moor.cjs, one CommonJS file, for every command but the two with ES-module-only dependencies.
+// - dist/bundle/moor.cjs, one CommonJS file, for every command but `attach` (Ink's ES-module-only dependencies).
 //   bin/moor.cjs runs it through vm.Script with V8's code cache, which Node 20 offers for scripts but not for ES
 //   modules: compiling the bundle was about a third of `moor serve`'s start. Our lazy imports stay lazy inside the
 //   file (esbuild wraps them); the external packages' import() calls go through the launcher (see below).
 // - dist/bundle/providers/, one CommonJS file per provider package, which moor.cjs requires on a turn's first need.
-// - dist/esm/, ES modules with code splitting, for `moor attach` (Ink) and `moor acp` (the ACP SDK), whose
-//   dependencies cannot be require()d. It sits as deep as dist/bundle/, so paths relative to the code hold.
+// - dist/esm/, ES modules with code splitting, for `moor attach` (Ink), whose dependencies cannot be require()d.
+//   It sits as deep as dist/bundle/, so paths relative to the code hold.
 // dist/cli (plain tsc output) remains the fallback.
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -40,7 +40,17 @@ const common = {
   // addon itself). The provider packages are kept out of the CLI's bundles: they use all of zod, which our own
   // schemas need a fifth of, and load only when a turn runs (the CommonJS bundle from files of their own, below).
   // web-tree-sitter (the shell parser behind bash permissions) loads from node_modules on the first command.
-  external: ["bonjour-service", "ink", "react", "react/*", "@agentclientprotocol/sdk", "@ai-sdk/*", "web-tree-sitter"],
+  // pg (the PostgreSQL store) too: only `--store postgres://…` loads it.
+  external: [
+    "bonjour-service",
+    "ink",
+    "react",
+    "react/*",
+    "@agentclientprotocol/sdk",
+    "@ai-sdk/*",
+    "web-tree-sitter",
+    "pg",
+  ],
   jsx: "automatic",
   plugins: [noHttp2ForNodeServer],
   logLevel: "error",
@@ -88,6 +98,9 @@ await build({
   entryPoints: ["src/cli/main.ts"],
   outfile: cjs,
   format: "cjs",
+  // The ACP SDK is ES-module-only but has no top-level await: bundled here, `moor acp` runs from this file with its
+  // code cache like every other command, and the SDK shares our copy of zod (issue 18 §5).
+  external: common.external.filter((name) => name !== "@agentclientprotocol/sdk"),
   // The sources locate their files (migrations, web assets, package.json) from import.meta.url; in CommonJS that
   // is this file's URL, and the relative paths stay those of dist/bundle/.
   define: { "import.meta.url": "__moorBundleUrl" },

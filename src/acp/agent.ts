@@ -5,7 +5,6 @@ import {
   type ClientCapabilities,
   methods,
   ndJsonStream,
-  PROTOCOL_VERSION,
   RequestError,
   type SessionUpdate,
 } from "@agentclientprotocol/sdk/unstable";
@@ -25,10 +24,13 @@ import type { AcpBackend } from "./backend.js";
 import { sessionConfigOptions } from "./config-options.js";
 import { readThroughEditor, requireAbsoluteCwd } from "./editor-files.js";
 import { followFamilyQuestions } from "./family-questions.js";
+import { initializeResult } from "./initialize-result.js";
 import { lenientInitialize } from "./lenient-initialize.js";
 import { compactionMark, historyUpdates, toolCallStart, toolCallUpdate, toolKind } from "./mapping.js";
 import { sessionMcpServers } from "./mcp-servers.js";
 import { turnUsage } from "./prompt-usage.js";
+import { choicesFromHistory } from "./session-choices.js";
+import { inputStillStreaming } from "./tool-announce.js";
 
 export interface AcpModel {
   id: string;
@@ -101,6 +103,16 @@ export function createAcpAgent(options: AcpAgentOptions) {
     }
     stateOf(sessionId).mode = modeId as string;
   };
+  /** A session this process has not seen goes on in the mode and with the model its history last had. */
+  const recallChoices = async (sessionId: string, history?: MessageWithParts[]) => {
+    if (states.has(sessionId)) return;
+    const { availableModes } = await modes();
+    const choices = choicesFromHistory(
+      history ?? (await backend.messages(sessionId)),
+      availableModes.map((m) => m.id),
+    );
+    states.set(sessionId, choices);
+  };
   const existing = async (sessionId: string) => {
     try {
       return await backend.getSession(sessionId);
@@ -134,26 +146,12 @@ export function createAcpAgent(options: AcpAgentOptions) {
   return agent({ name: "moor" })
     .onRequest(methods.agent.initialize, async ({ params }) => {
       capabilities = params.clientCapabilities;
-      return {
-        protocolVersion: PROTOCOL_VERSION,
-        agentCapabilities: {
-          loadSession: true,
-          // Images are accepted when a configured model takes them (config `attachment` or `modalities.input`).
-          promptCapabilities: {
-            image: ((await options.models) ?? []).some((model) => model.imageInput),
-            audio: false,
-            embeddedContext: true,
-          },
-          sessionCapabilities: { list: {}, resume: {}, close: {}, ...(backend.fork ? { fork: {} } : {}) },
-          // The editor's MCP servers (session/new, session/load) are started for their session: stdio always.
-          mcpCapabilities: {
-            http: backend.sessionMcpServers !== undefined,
-            sse: backend.sessionMcpServers !== undefined,
-          },
-        },
-        authMethods: [],
-        agentInfo: { name: "moor", title: "Moor", version: options.version },
-      };
+      return initializeResult({
+        version: options.version,
+        imageInput: ((await options.models) ?? []).some((model) => model.imageInput),
+        fork: backend.fork !== undefined,
+        sessionMcpServers: backend.sessionMcpServers !== undefined,
+      });
     })
     .onRequest(methods.agent.authenticate, () => ({}))
     .onRequest(methods.agent.session.new, async ({ params, client }) => {
@@ -170,7 +168,9 @@ export function createAcpAgent(options: AcpAgentOptions) {
       const session = await existing(params.sessionId);
       registerEditorFs(session.id, client);
       await startMcpServers(session.id, params.mcpServers);
-      for (const update of historyUpdates(await backend.messages(session.id))) {
+      const history = await backend.messages(session.id);
+      await recallChoices(session.id, history);
+      for (const update of historyUpdates(history)) {
         await client.notify(methods.client.session.update, { sessionId: session.id, update });
       }
       setImmediate(() => void sendCommands(client, backend, session));
@@ -180,6 +180,7 @@ export function createAcpAgent(options: AcpAgentOptions) {
       requireAbsoluteCwd(params.cwd);
       const session = await existing(params.sessionId);
       registerEditorFs(session.id, client);
+      await recallChoices(session.id);
       setImmediate(() => void sendCommands(client, backend, session));
       return await sessionSetup(session.id);
     })
@@ -474,6 +475,7 @@ class UpdateRelay {
 
   private tool(part: ToolPart): void {
     if (!this.announcedTools.has(part.callID)) {
+      if (inputStillStreaming(part)) return;
       this.announcedTools.add(part.callID);
       this.send(toolCallStart(part));
       if (part.state.status === "pending") return;

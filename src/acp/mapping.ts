@@ -43,8 +43,10 @@ function statusOf(part: ToolPart): "pending" | "in_progress" | "completed" | "fa
   }
 }
 
+/** The file a tool works on, else the directory a search looks in (as OpenCode's ACP agent gives them). */
 function locationsOf(part: ToolPart) {
-  const path = (part.state.input as { filePath?: unknown }).filePath;
+  const input = part.state.input as { filePath?: unknown; path?: unknown };
+  const path = input.filePath ?? (toolKind(part.tool) === "search" ? input.path : undefined);
   return typeof path === "string" ? [{ path }] : [];
 }
 

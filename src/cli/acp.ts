@@ -8,10 +8,10 @@ import { Readable, Writable } from "node:stream";
 import type { AcpModel } from "../acp/agent.js";
 import type { AcpBackend } from "../acp/backend.js";
 import type { EditorFileSystem } from "../core/tools/tool.js";
-import type { CliContext } from "./context.js";
 import { keepHeapNearLiveSize } from "./heap.js";
 import { heldBackSummary } from "./held-back.js";
 import { listenerErrorToStderr } from "./listener-error.js";
+import type { CliContext } from "./load-context.js";
 import { fail, UsageError } from "./output.js";
 import { serverPassword } from "./server-target.js";
 import { readVersion } from "./version.js";
@@ -34,10 +34,33 @@ export interface AcpOptions {
 export default async function acp(options: AcpOptions): Promise<void> {
   const editorFs = new Map<string, EditorFileSystem>();
   let cleanup = async () => {};
-  const contextReady = import("./context.js").then(({ loadContext }) =>
+  const contextReady = import("./load-context.js").then(({ loadContext }) =>
     loadContext({ directory: options.cwd, model: options.model }),
   );
-  const backendReady = contextReady.then(async (context) => {
+  const models = contextReady.then(configuredModels, () => []);
+  // `initialize` is answered as soon as the config is read, before the SDK and the core load (issue 18 §5).
+  const { earlyInitialize } = await import("../acp/early-initialize.js");
+  const { initializeResult } = await import("../acp/initialize-result.js");
+  const io = earlyInitialize(
+    {
+      input: Readable.toWeb(process.stdin) as ReadableStream<Uint8Array>,
+      output: Writable.toWeb(process.stdout) as WritableStream<Uint8Array>,
+    },
+    async () =>
+      initializeResult({
+        version: readVersion(),
+        imageInput: (await models).some((model) => model.imageInput),
+        // As the deferred backend below: it forks, and it starts the editor's MCP servers unless attached.
+        fork: true,
+        sessionMcpServers: !options.attach,
+      }),
+    (message) => process.stderr.write(`moor: ${message}\n`),
+  );
+  // The SDK and the core load once the config is read and an initialize waiting for it has been answered (its turn
+  // comes first: setImmediate): their loading holds the one thread, and the editor is waiting for that answer.
+  const loadRest = models.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
+  const backendReady = loadRest.then(async () => {
+    const context = await contextReady;
     const started = await startBackend(options, context, editorFs);
     cleanup = started.cleanup;
     return started.backend;
@@ -46,21 +69,13 @@ export default async function acp(options: AcpOptions): Promise<void> {
   // answers with it as a JSON-RPC error, and the command exits non-zero when the editor closes it. (Handled at
   // once: the rejection may come while the ACP modules are still loading.)
   backendReady.catch(fail);
+  await loadRest;
   const { serveAcp } = await import("../acp/agent.js");
   const { deferredBackend } = await import("../acp/deferred-backend.js");
   const backend = deferredBackend(backendReady, { sessionMcpServers: !options.attach });
   const connection = serveAcp(
-    {
-      backend,
-      version: readVersion(),
-      defaultCwd: resolve(options.cwd),
-      editorFs,
-      models: contextReady.then(configuredModels, () => []),
-    },
-    {
-      input: Readable.toWeb(process.stdin) as ReadableStream<Uint8Array>,
-      output: Writable.toWeb(process.stdout) as WritableStream<Uint8Array>,
-    },
+    { backend, version: readVersion(), defaultCwd: resolve(options.cwd), editorFs, models },
+    { input: io.input, output: io.output },
   );
   keepHeapNearLiveSize();
   await connection.closed.catch(() => {});

@@ -1,17 +1,14 @@
 // Everything a command needs from the outside world, gathered in one place: the environment, the home directory,
-// the clock, config files. Modules below cli/ never read these themselves (DESIGN.md §1).
+// the clock, config files (load-context.ts), and the store and core opened from them. Modules below cli/ never read
+// these themselves (DESIGN.md §1).
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
-import { DirectoryConfigs } from "../config/directory-configs.js";
 import { describeKeyReports, reportConfigKeys } from "../config/key-report.js";
-import { type HeldBack, type LoadedConfig, loadConfig, loadConfigSync } from "../config/load.js";
-import { type MoorPaths, resolvePaths } from "../config/paths.js";
+import type { LoadedConfig } from "../config/load.js";
 import type { MoorConfig } from "../config/schema.js";
-import { trustDirectory } from "../config/trust.js";
 import type { AgentRegistry } from "../core/agents/registry.js";
 import { CoreError } from "../core/errors.js";
 import { type Core, type CoreOptions, createCore } from "../core/index.js";
-import { DEFAULT_ACTIONS } from "../core/permission-rules.js";
 import { markInterruptedTurns } from "../core/recovery.js";
 import { createBuiltinTools } from "../core/tools/index.js";
 import type { EditorFileSystem } from "../core/tools/tool.js";
@@ -23,96 +20,12 @@ import { afterEditOptions } from "./after-edit-options.js";
 import { agentRegistryFor } from "./agent-config.js";
 import { commandsFor } from "./command-config.js";
 import { commandEnv } from "./command-env.js";
+import { hookOptionsFor } from "./hook-options.js";
 import { projectInstructionsFor } from "./instructions.js";
-import { readVersion } from "./version.js";
+import type { CliContext } from "./load-context.js";
 
-export type Env = Record<string, string | undefined>;
-
-export interface CliContext {
-  env: Env;
-  /** The user's home directory (global instruction files). */
-  home: string;
-  paths: MoorPaths;
-  directory: string;
-  config: MoorConfig;
-  configSources: string[];
-  /** Variables the provider config read through `{env:VAR}`; held back from commands (command-env.ts). */
-  providerEnv: string[];
-  /** Whether `directory` is trusted; when not, its project config was filtered and `heldBack` says what went. */
-  trusted: boolean;
-  heldBack: HeldBack[];
-  version: string;
-  /**
-   * The config of every directory a session runs in (this one's is `config` above), for core's settings; watched
-   * for changes once a core is open (openCore).
-   */
-  configs: DirectoryConfigs;
-}
-
-export async function loadContext(options: { directory?: string; model?: string } = {}): Promise<CliContext> {
-  const env = { ...process.env };
-  if (options.model) env.MOOR_MODEL = options.model;
-  const home = homedir();
-  const paths = resolvePaths(env, home);
-  const directory = resolve(options.directory ?? process.cwd());
-  const loaded = await loadConfig({ paths, cwd: directory, env, defaults: CONFIG_DEFAULTS });
-  const context: CliContext = {
-    env,
-    home,
-    paths,
-    directory,
-    config: loaded.config,
-    configSources: loaded.sources,
-    trusted: loaded.trusted,
-    heldBack: loaded.heldBack,
-    providerEnv: loaded.providerEnv,
-    version: readVersion(),
-    configs: new DirectoryConfigs({
-      load: (cwd) => loadConfigSync({ paths, cwd, env, defaults: CONFIG_DEFAULTS }),
-      warn: (message) => process.stderr.write(`moor: warning: ${message}\n`),
-      // This directory's config changed on disk: GET /config, commands and the next model resolution use it too.
-      changed: (changedDirectory, reloaded) => {
-        if (changedDirectory === context.directory) applyLoaded(context, reloaded);
-      },
-    }),
-  };
-  context.configs.set(directory, loaded);
-  return context;
-}
-
-/** What an untrusted project may only tighten: core's own defaults (maxSteps: core/index.ts). */
-const CONFIG_DEFAULTS = { permission: DEFAULT_ACTIONS, maxSteps: 50 };
-
-/**
- * Loads the config again into the same context (after the directory was trusted): permissions, GET /config and
- * the next model resolution see the new one, since they read `context.config` on every use. The trust list
- * changed, so every other directory's config is loaded again too.
- */
-export async function reloadConfig(context: CliContext): Promise<void> {
-  const loaded = await loadConfig({
-    paths: context.paths,
-    cwd: context.directory,
-    env: context.env,
-    defaults: CONFIG_DEFAULTS,
-  });
-  applyLoaded(context, loaded);
-  context.configs.set(context.directory, loaded);
-  context.configs.reloadAll();
-}
-
-function applyLoaded(context: CliContext, loaded: LoadedConfig): void {
-  context.config = loaded.config;
-  context.configSources = loaded.sources;
-  context.trusted = loaded.trusted;
-  context.heldBack = loaded.heldBack;
-  context.providerEnv = loaded.providerEnv;
-}
-
-/** Trusts the context's directory and applies its whole config at once (GET/POST /trust, `moor run`'s prompt). */
-export async function trustAndReload(context: CliContext): Promise<void> {
-  trustDirectory(context.paths, context.directory);
-  await reloadConfig(context);
-}
+export type { CliContext, Env } from "./load-context.js";
+export { loadContext, reloadConfig, trustAndReload } from "./load-context.js";
 
 /** Opens the database. Turns a process that is gone left running are marked interrupted when a core opens on it. */
 export function openStore(context: CliContext): SqliteStore {
@@ -141,6 +54,8 @@ export interface CoreExtras {
   onTitleError?: (error: unknown, sessionID: string) => void;
   /** Where a formatter that failed is reported (serve: its log); the file stays as the tool wrote it. */
   onFormatError?: (message: string) => void;
+  /** Where a hook command that failed, timed out or was dropped is reported (serve: its log; else stderr). */
+  onHookFailure?: (message: string) => void;
 }
 
 /**
@@ -217,6 +132,7 @@ export async function openCore(context: CliContext, store: Store, extras: CoreEx
     ...afterEditOptions(context),
     onFormatError: extras.onFormatError,
     snapshots: { dir: context.paths.snapshot, home: homedir() },
+    ...hookOptionsFor(context, extras.onHookFailure),
   });
   // Wrapped in place, not spread into a copy: `core.agents` is a getter that follows config reloads.
   const shutdown = core.shutdown;

@@ -1,9 +1,10 @@
 import { readFileSync } from "node:fs";
 import { importSession } from "../core/transfer.js";
-import { loadContext, openStore } from "./context.js";
+import { loadContext } from "./context.js";
 import { UsageError } from "./output.js";
+import { openChosenStore } from "./store-choice.js";
 
-export default async function importCommand(file: string): Promise<void> {
+export default async function importCommand(file: string, options: { store?: string } = {}): Promise<void> {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -17,11 +18,12 @@ export default async function importCommand(file: string): Promise<void> {
     throw new UsageError(`${file} is not valid JSON: ${(error as Error).message}`);
   }
   const context = await loadContext();
-  const store = openStore(context);
+  const opened = await openChosenStore(context, options.store);
+  const store = opened.store;
   try {
     const session = await importSession(store, document);
     process.stdout.write(`Imported session ${session.id} (${session.title})\n`);
   } finally {
-    store.closeNow();
+    await opened.close();
   }
 }

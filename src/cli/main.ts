@@ -43,6 +43,7 @@ export function buildProgram(): Command {
     .option("--socket <path>", "listen on a Unix socket (mode 0600) instead of TCP")
     .option("--insecure-no-auth", "allow a non-loopback bind without a password")
     .option("-m, --model <provider/model>", "default model")
+    .option("--store <url>", "store sessions in PostgreSQL (postgres://…; also MOOR_STORE_URL, config `store`)")
     .action(lazy(() => import("./serve.js")));
 
   program
@@ -58,6 +59,10 @@ export function buildProgram(): Command {
     .addOption(new Option("--format <format>", "output format").choices(["default", "json"]).default("default"))
     .option("-y, --yes", "allow every permission request")
     .option("--detach", "with --attach: start the turn in the background and print the session id")
+    .option(
+      "--notify [url]",
+      "with --attach: the server notifies when the turn ends (desktop on its machine, or a POST to url)",
+    )
     .option("--follow", "with --attach --session: follow the session's running turn")
     .option("--resume", "continue the session's interrupted turn")
     .option(
@@ -87,6 +92,14 @@ export function buildProgram(): Command {
     .option("-m, --model <provider/model>", "default model")
     .action(lazy(() => import("./acp.js")));
 
+  program
+    .command("web")
+    .description("moor's web page for another server (e.g. `opencode serve`), on loopback, proxying its API")
+    .option("--attach <url>", "the server whose API the page uses")
+    .option("--port <port>", "port to listen on (0 picks a free one)", "4097")
+    .option("-p, --password <password>", "password for --attach (also MOOR_SERVER_PASSWORD)")
+    .action(lazy(() => import("./web.js")));
+
   const session = program.command("session").description("manage sessions");
   session
     .command("list")
@@ -109,12 +122,14 @@ export function buildProgram(): Command {
     .description("write a session (info, messages, parts, todos) as JSON")
     .argument("<sessionID>", "session id")
     .option("-o, --output <file>", "write to this file instead of stdout")
+    .option("--store <url>", "read it from this PostgreSQL store (postgres://…) instead of the SQLite file")
     .action(lazy(() => import("./export.js"), { oneShot: true }));
 
   program
     .command("import")
     .description("import a session exported with `moor export`")
     .argument("<file>", "exported JSON file")
+    .option("--store <url>", "write it to this PostgreSQL store (postgres://…) instead of the SQLite file")
     .action(lazy(() => import("./import.js"), { oneShot: true }));
 
   program

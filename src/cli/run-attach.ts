@@ -41,6 +41,7 @@ export async function runAttached(messageWords: string[], options: RunOptions): 
     if (!message) throw new UsageError("--detach needs a message to send");
     await client.promptAsync(session.id, { parts: [{ type: "text", text: message }], ...promptChoices(options) });
     process.stdout.write(`${session.id}\n`);
+    if (options.notify) process.stderr.write(`moor: ${notifyWhere(options.notify)} when the turn ends\n`);
     return;
   }
   if (!message && !options.follow && !options.resume) {
@@ -68,15 +69,24 @@ async function deleteIfEmpty(client: MoorClient, sessionID: string): Promise<voi
   }
 }
 
-/** The model and agent the prompt names, when given. */
+/** The model, agent and one-off notification the prompt names, when given. */
 function promptChoices(options: RunOptions) {
-  if (!options.model) return options.agent !== undefined ? { agent: options.agent } : {};
+  const notify = options.notify ? { notify: options.notify } : {};
+  if (!options.model) return { ...(options.agent !== undefined ? { agent: options.agent } : {}), ...notify };
   const slash = options.model.indexOf("/");
   if (slash <= 0) throw new UsageError(`model must be provider/model, got "${options.model}"`);
   return {
     model: { providerID: options.model.slice(0, slash), modelID: options.model.slice(slash + 1) },
     ...(options.agent !== undefined ? { agent: options.agent } : {}),
+    ...notify,
   };
+}
+
+/** Where `--notify` is delivered, in words (a URL without its query: it may carry a token). */
+function notifyWhere(notify: string | boolean): string {
+  if (notify === true) return "the server will show a desktop notification";
+  const url = new URL(String(notify));
+  return `the server will POST to ${url.protocol}//${url.host}${url.pathname}`;
 }
 
 /** The session to prompt, and whether this command just created it (then it has no sub-sessions yet). */

@@ -22,6 +22,8 @@ export interface RunOptions {
   format: "default" | "json";
   yes?: boolean;
   detach?: boolean;
+  /** With --attach: a one-off notification when the turn ends, sent by the server (true: desktop; a URL: a POST). */
+  notify?: string | boolean;
   follow?: boolean;
   resume?: boolean;
   password?: string;
@@ -39,6 +41,11 @@ export default async function run(messageWords: string[], options: RunOptions): 
     messageWords.unshift(options.attach);
     options.attach = true;
   }
+  if (typeof options.notify === "string" && !/^https?:\/\//i.test(options.notify)) {
+    // `--notify "fix it"`: the words are the message, and the notification is the desktop one.
+    messageWords.unshift(options.notify);
+    options.notify = true;
+  }
   if (options.attach !== undefined && options.attach !== false) {
     const { runAttached } = await import("./run-attach.js");
     return runAttached(messageWords, options);
@@ -47,17 +54,19 @@ export default async function run(messageWords: string[], options: RunOptions): 
   if (!message && !options.resume)
     throw new UsageError('nothing to send: give a message, e.g. moor run "fix the tests"');
   if (options.detach) throw new UsageError("--detach needs --attach URL (a server to run the turn in)");
+  if (options.notify !== undefined) throw new UsageError("--notify needs --attach (the server sends it)");
   if (options.waitPermission !== undefined) {
     throw new UsageError("--wait-permission needs --attach (another client of the server answers)");
   }
   // Loaded here, not at the top: `run --attach` needs none of the in-process agent (config, SQLite, core).
-  const { loadContext, openCore, openStore } = await import("./context.js");
+  const { loadContext, openCore } = await import("./context.js");
   const context = await loadContext({ directory: options.dir, model: options.model });
   if (!context.trusted && context.heldBack.length > 0) {
     const { offerTrust } = await import("./trust-prompt.js");
     await offerTrust(context, { stdin: process.stdin, stderr: process.stderr });
   }
-  const store = openStore(context);
+  const { openChosenStore } = await import("./store-choice.js");
+  const { store } = await openChosenStore(context);
   const core = await openCore(context, store, {
     autoApprove: options.yes,
     onListenerError: listenerErrorToStderr(process.stderr),

@@ -10,13 +10,15 @@ import { listProviders } from "../providers/resolve.js";
 import { startServer } from "../server/listen.js";
 import { builtWebPage } from "../server/routes/web.js";
 import { whenOutputCloses } from "./closed-output.js";
-import { loadContext, openCore, openStore } from "./context.js";
+import { loadContext, openCore } from "./context.js";
 import { keepHeapNearLiveSize } from "./heap.js";
 import { heldBackSummary } from "./held-back.js";
 import { createFileLogger, type LogLevel } from "./logger.js";
+import { startNotifier } from "./notifications.js";
 import { UsageError } from "./output.js";
 import { serveBanner } from "./serve-banner.js";
 import { serverTrust } from "./server-trust.js";
+import { openChosenStore } from "./store-choice.js";
 import { COLORS, colorFor, PLAIN } from "./terminal-style.js";
 
 export interface ServeOptions {
@@ -32,6 +34,8 @@ export interface ServeOptions {
   socket?: string;
   insecureNoAuth?: boolean;
   model?: string;
+  /** A postgres:// URL (cluster mode); else MOOR_STORE_URL, the config's `store`, the SQLite file. */
+  store?: string;
 }
 
 const SHUTDOWN_DEADLINE_MS = 4500;
@@ -50,15 +54,26 @@ export default async function serve(options: ServeOptions): Promise<void> {
     printLogs: Boolean(options.printLogs),
     now: new Date(),
   });
-  const store = openStore(context);
+  const opened = await openChosenStore(context, options.store);
+  const store = opened.store;
   const core = await openCore(context, store, {
     configLog: { warn: (message) => logger.warn(message), notice: (message) => logger.info(message) },
     onListenerError: (err, envelope) =>
       logger.error({ err, event: envelope.event.type, seq: envelope.seq }, "an event listener failed"),
     onTitleError: (err, sessionID) => logger.warn({ err, sessionID }, "the session's title was not written"),
+    onHookFailure: (message) => logger.warn(message),
   });
   const password = context.env.MOOR_SERVER_PASSWORD ?? context.env.OPENCODE_SERVER_PASSWORD;
   let server: Awaited<ReturnType<typeof startServer>>;
+  // Webhooks and desktop notifications (README "Notifications"); links point at the URL the server listens on.
+  let baseUrl = "";
+  const notifier = startNotifier(
+    context,
+    core,
+    store,
+    { info: (message) => logger.info(message), warn: (message) => logger.warn(message) },
+    () => baseUrl,
+  );
   const fileWatch = createFileWatchHub({ bus: core.bus, log: logger, neverWatch: [context.home, "/"] });
   try {
     server = await startServer({
@@ -74,6 +89,7 @@ export default async function serve(options: ServeOptions): Promise<void> {
       webPage: builtWebPage(),
       defaultDirectory: context.directory,
       fileWatch,
+      notify: notifier,
       logger,
       hostname: options.hostname,
       port,
@@ -84,10 +100,12 @@ export default async function serve(options: ServeOptions): Promise<void> {
       mdnsDomain: options.mdnsDomain,
     });
   } catch (error) {
+    notifier.close();
     await core.shutdown();
-    store.closeNow();
+    opened.closeNow();
     throw new UsageError((error as Error).message);
   }
+  baseUrl = server.url;
   process.stdout.write(`moor listening on ${server.url}\n`);
   const banner = serveBanner(
     {
@@ -116,7 +134,7 @@ export default async function serve(options: ServeOptions): Promise<void> {
   logger.info({ url: server.url, version: context.version }, "server started");
   if (context.heldBack.length > 0) logger.warn({ heldBack: context.heldBack }, heldBackSummary(context));
   // The owner lock its turns will record, taken now rather than on the first prompt's path.
-  setImmediate(() => store.owners.token());
+  setImmediate(() => opened.prepareOwner());
   // MCP servers connect in the background, a moment after the server answers: loading the SDK and spawning the
   // servers must not hold up cold start or the first requests (a client's health check and session list).
   setTimeout(() => core.mcp.start(), MCP_START_DELAY_MS);
@@ -132,10 +150,12 @@ export default async function serve(options: ServeOptions): Promise<void> {
     // the turns themselves are marked interrupted by the next start, and a resume asks again.
     void core.gate.closeOwned().catch(() => {});
     context.configs.close();
+    // Deliveries still waiting stay in the data directory for the next start.
+    notifier.close();
     // Every MCP child ends with the server (those of a killed server end at the next start). Language servers run
     // in process groups of their own: stopped here, or they would outlive this process.
     await Promise.all([server.close(), core.mcp.close(), core.lsp?.close().catch(() => {}), fileWatch.close()]);
-    if (Object.keys(core.sessions.allStatuses()).length === 0) store.closeNow();
+    if (Object.keys(core.sessions.allStatuses()).length === 0) opened.closeNow();
     logger.flush?.();
     process.exit(0);
   };

@@ -4,10 +4,11 @@
 import { resolve } from "node:path";
 import type { Session } from "../protocol/index.js";
 import type { Store } from "../storage/port.js";
-import { loadContext, openRecoveredStore } from "./context.js";
+import { loadContext } from "./context.js";
 import { parseDuration } from "./duration.js";
 import { UsageError } from "./output.js";
 import { sessionStates } from "./session-status.js";
+import { openChosenRecoveredStore } from "./store-choice.js";
 
 export interface SessionDeleteOptions {
   olderThan?: string;
@@ -24,7 +25,8 @@ export default async function sessionDelete(ids: string[], options: SessionDelet
   }
   const maxAge = options.olderThan === undefined ? undefined : parseDuration(options.olderThan, "--older-than");
   const context = await loadContext();
-  const store = await openRecoveredStore(context);
+  const opened = await openChosenRecoveredStore(context);
+  const store = opened.store;
   try {
     let targets: Session[];
     if (maxAge === undefined) {
@@ -63,7 +65,7 @@ export default async function sessionDelete(ids: string[], options: SessionDelet
     }
     if (skipped > 0) process.exitCode = 1;
   } finally {
-    store.closeNow();
+    await opened.close();
   }
 }
 

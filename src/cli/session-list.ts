@@ -1,7 +1,8 @@
 // `moor session list`: the sessions of this directory (or --dir, or --all of them), newest first, with their status.
 import { resolve } from "node:path";
-import { loadContext, openRecoveredStore } from "./context.js";
+import { loadContext } from "./context.js";
 import { sessionStates } from "./session-status.js";
+import { openChosenRecoveredStore } from "./store-choice.js";
 
 export interface SessionListOptions {
   dir?: string;
@@ -11,7 +12,8 @@ export interface SessionListOptions {
 
 export default async function sessionList(options: SessionListOptions): Promise<void> {
   const context = await loadContext();
-  const store = await openRecoveredStore(context);
+  const opened = await openChosenRecoveredStore(context);
+  const store = opened.store;
   try {
     const directory = options.all ? undefined : resolve(options.dir ?? context.directory);
     const { sessions } = await store.listSessions({ directory });
@@ -38,7 +40,7 @@ export default async function sessionList(options: SessionListOptions): Promise<
     ]);
     process.stdout.write(formatTable(["ID", "STATUS", "TITLE", "DIRECTORY", "UPDATED"], rows));
   } finally {
-    store.closeNow();
+    await opened.close();
   }
 }
 

@@ -78,6 +78,9 @@ export async function requestJson<T>(
   try {
     parsed = text ? JSON.parse(text) : undefined;
   } catch {
+    // A success that is not JSON is another server's catch-all (OpenCode answers routes it lacks, such as moor's
+    // /resume, with its web page): say so instead of taking the page for an answer.
+    if (response.ok) throw unsupportedRoute(method, url, response);
     parsed = undefined;
   }
   if (!response.ok) {
@@ -89,6 +92,17 @@ export async function requestJson<T>(
     throw new MoorClientError(message, response.status, error?.code ?? `http_${response.status}`);
   }
   return parsed as T;
+}
+
+function unsupportedRoute(method: string, url: URL, response: Response): MoorClientError {
+  const what = response.headers.get("content-type")?.includes("text/html")
+    ? "a web page"
+    : "something that is not JSON";
+  return new MoorClientError(
+    `${method} ${url.pathname} is not supported by this server (it answered with ${what})`,
+    response.status,
+    "unsupported",
+  );
 }
 
 /** Adds `?auth_token=` when the client was given one; leaves the URL alone otherwise. */

@@ -18,6 +18,7 @@ import type { McpStatusMap } from "../protocol/mcp.js";
 import type { TrustState } from "../protocol/trust.js";
 import { EventStream, type EventStreamOptions } from "./events.js";
 import { type ClientOptions, requestJson } from "./http.js";
+import type { SessionPageQuery, SessionPageResult } from "./session-pages.js";
 
 export { completeSlash, type SlashEntry, slashMatches } from "./command-completion.js";
 export { type ConnectionState, EventStream, type EventStreamOptions } from "./events.js";
@@ -25,8 +26,23 @@ export { type ClientOptions, MoorClientError } from "./http.js";
 export { type HeldEvent, isAfterSnapshot, SnapshotJoin } from "./join.js";
 export { type McpServerLine, mcpServerLines, mcpSummary } from "./mcp-summary.js";
 export { descendantsOf, growFamily, permissionSessionOf } from "./session-family.js";
+export {
+  addPage,
+  emptySessions,
+  hasMore,
+  type LoadedSessions,
+  removeSession,
+  SESSION_PAGE_SIZE,
+  type SessionPageQuery,
+  type SessionPageResult,
+  sortNewestFirst,
+  upsertSession,
+} from "./session-pages.js";
 export { applyTranscriptEvent, type TranscriptMessage } from "./transcript.js";
 export { SNAPSHOT_HEADER };
+
+/** Set by moor on a page of GET /session when more follow (OpenCode's server sends everything, without it). */
+const NEXT_CURSOR_HEADER = "x-moor-next-cursor";
 
 export interface MessageSnapshot {
   messages: MessageWithParts[];
@@ -57,6 +73,21 @@ export class MoorClient {
   listSessions(): Promise<Session[]> {
     const query = this.options.directory ? `?directory=${encodeURIComponent(this.options.directory)}` : "";
     return this.request("GET", `session${query}`);
+  }
+
+  /** One page of sessions, newest first; pass the result's `cursor` back for the next (session-pages.ts). */
+  async sessionPage(query: SessionPageQuery = {}): Promise<SessionPageResult> {
+    const params = new URLSearchParams();
+    if (this.options.directory) params.set("directory", this.options.directory);
+    if (query.limit !== undefined) params.set("limit", String(query.limit));
+    if (query.cursor) params.set("cursor", query.cursor);
+    if (query.search?.trim()) params.set("search", query.search.trim());
+    if (query.roots) params.set("roots", "true");
+    let cursor: string | undefined;
+    const sessions = await requestJson<Session[]>(this.options, "GET", `session?${params}`, undefined, {
+      headers: (headers) => (cursor = headers.get(NEXT_CURSOR_HEADER) ?? undefined),
+    });
+    return { sessions, cursor };
   }
 
   createSession(input: { title?: string; parentID?: string } = {}): Promise<Session> {

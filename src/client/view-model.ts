@@ -13,6 +13,7 @@ import type {
   SessionStatus,
   TokenUsage,
 } from "../protocol/index.js";
+import { addHookRun, type ShownHookRun } from "./hook-runs.js";
 import { type HeldEvent, isAfterSnapshot, isInSnapshot } from "./join.js";
 import { growFamily, permissionSessionOf } from "./session-family.js";
 import { applyTranscriptEvent } from "./transcript.js";
@@ -41,6 +42,8 @@ export interface ViewState {
   /** Events held while a snapshot loads, and the join they wait for (the latest `joining`). */
   held?: HeldEvent[];
   join?: number;
+  /** Hook commands that ran for the session since it was opened (client/hook-runs.ts), shown folded. */
+  hookRuns?: ShownHookRun[];
   /** The event id of the snapshot on screen: an event up to it arriving late (another connection) is in it already. */
   snapshotAt?: string;
 }
@@ -103,6 +106,7 @@ export function viewReducer(state: ViewState, action: ViewAction): ViewState {
         held: undefined,
         join: undefined,
         snapshotAt: action.eventId,
+        hookRuns: state.sessionID === action.session.id ? state.hookRuns : undefined,
       };
       return (state.held ?? [])
         .filter((held) => isAfterSnapshot(held.id, action.eventId))
@@ -156,6 +160,8 @@ function applyEvent(current: ViewState, event: MoorEvent): ViewState {
       return { ...state, notice: `error: ${event.properties.error.data.message}` };
     case "session.compacted":
       return { ...state, notice: "session compacted: older messages are summarized for the model" };
+    case "hook.ran":
+      return { ...state, hookRuns: addHookRun(state.hookRuns ?? [], event.properties, state.messages.at(-1)?.info.id) };
     case "permission.asked":
       return state.permissions.some((request) => request.id === event.properties.id)
         ? state

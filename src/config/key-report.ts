@@ -29,6 +29,10 @@ const USED = new Set([
   // issue 17
   "formatter",
   "lsp",
+  // issue 20
+  "store",
+  // issue 19
+  "hooks",
 ]);
 
 /** OpenCode's config keys (its schema, 1.18.33, and the older TUI keys) that moor parses and does not act on. */

@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { type ParseError, parse, printParseErrorCode } from "jsonc-parser";
 import { ConfigError } from "./errors.js";
+import { withHooksAdded } from "./hook-lists.js";
 import { globalAgentFolders, projectAgentFolders, readMarkdownAgents } from "./markdown-agents.js";
 import type { MoorPaths } from "./paths.js";
 import type { Action } from "./permission-tighten.js";
@@ -86,7 +87,7 @@ export function loadConfigSync(options: LoadOptions): LoadedConfig {
     for (const name of envReferences(parsed.provider)) providerEnv.add(name);
     const raw = substitute(parsed, file, options.env, files);
     validate(raw, file);
-    merged = deepMerge(merged, raw as Record<string, unknown>);
+    merged = deepMerge(merged, withHooksAdded(merged, raw as Record<string, unknown>));
     sources.push(file);
   };
   // Markdown agents (markdown-agents.ts) come after the config files of the same place, as in OpenCode.

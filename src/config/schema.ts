@@ -97,6 +97,70 @@ export const LspServerConfig = z
   .loose();
 export type LspServerConfig = z.infer<typeof LspServerConfig>;
 
+/**
+ * Config `hooks` (core/hooks/): moor's `{"<event>": [{matcher?, command, timeout? (ms)}]}`, and Claude Code's block
+ * (`PreToolUse`… with `{matcher?, hooks: [{type: "command", command, timeout? (s)}]}`) as copied from its settings.
+ */
+const HookEntryConfig = z
+  .object({
+    matcher: z.string().optional(),
+    command: z.string().min(1).optional(),
+    timeout: z.number().positive().optional(),
+    hooks: z
+      .array(
+        z
+          .object({
+            type: z.string().optional(),
+            command: z.string().min(1),
+            timeout: z.number().positive().optional(),
+          })
+          .loose(),
+      )
+      .optional(),
+  })
+  .loose()
+  .refine((entry) => entry.command !== undefined || entry.hooks !== undefined, {
+    message: "a hook needs a `command` (or Claude Code's `hooks` list)",
+  });
+export const HooksConfig = z.record(z.string(), z.array(HookEntryConfig));
+
+/** Moor's own `notify` (README "Notifications"): webhooks for events, desktop notifications, retry limits. */
+const HttpUrl = z.string().refine((value) => {
+  try {
+    return ["http:", "https:"].includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}, "must be an http(s) URL");
+export const NotifyConfig = z
+  .object({
+    webhooks: z
+      .array(
+        z
+          .object({
+            url: HttpUrl,
+            events: z.array(z.string().min(1)).optional(),
+            headers: z.record(z.string(), z.string()).optional(),
+          })
+          .loose(),
+      )
+      .optional(),
+    desktop: z.union([z.boolean(), z.object({ after: z.number().min(0).optional() }).loose()]).optional(),
+    retry: z
+      .object({
+        initialMs: z.number().int().positive().optional(),
+        maxMs: z.number().int().positive().optional(),
+        attempts: z.number().int().positive().optional(),
+        maxAgeMs: z.number().int().positive().optional(),
+        timeoutMs: z.number().int().positive().optional(),
+      })
+      .loose()
+      .optional(),
+    queue: z.number().int().positive().optional(),
+  })
+  .loose();
+export type NotifyConfig = z.infer<typeof NotifyConfig>;
+
 export const MoorConfig = z
   .object({
     $schema: z.string().optional(),
@@ -105,6 +169,8 @@ export const MoorConfig = z
     provider: z.record(z.string(), ProviderConfig).optional(),
     permission: PermissionConfig.optional(),
     maxSteps: z.number().int().positive().optional(),
+    /** Moor's own: where sessions are stored, a postgres:// URL (cluster mode); absent, the SQLite file (cli/store-choice.ts). */
+    store: z.string().optional(),
     /** OpenCode's key: false turns snapshots (complete diffs, undo) off (core/snapshots/). */
     snapshot: z.boolean().optional(),
     username: z.string().optional(),
@@ -137,6 +203,10 @@ export const MoorConfig = z
     formatter: z.union([z.literal(false), z.record(z.string(), FormatterConfig)]).optional(),
     /** OpenCode's `lsp`: false turns language servers off; per name a command, extensions, env, initialization. */
     lsp: z.union([z.literal(false), z.record(z.string(), LspServerConfig)]).optional(),
+    /** Moor's own: webhooks and desktop notifications on events (core/notify/). */
+    notify: NotifyConfig.optional(),
+    /** Moor's own (and Claude Code's block): commands run on events (core/hooks/); a project's waits for trust. */
+    hooks: HooksConfig.optional(),
     /** Moor's own: environment variables kept for commands although moor holds them as secrets (README). */
     shellEnv: z
       .object({ passthrough: z.array(z.string()).optional() })

@@ -38,6 +38,7 @@ const REASONS: Record<string, string> = {
   mode: "modes set their own model, prompt and permissions",
   mcp: "starts MCP servers (runs commands)",
   hooks: "runs commands",
+  notify: "sends your sessions' events to URLs",
   formatter: "runs formatter commands",
   lsp: "starts language servers (runs commands)",
   shell: "runs commands",
@@ -47,6 +48,7 @@ const REASONS: Record<string, string> = {
   experimental: "experimental settings can run commands",
   share: "can publish your sessions",
   autoupdate: "changes how moor updates itself",
+  store: "changes where your sessions are stored",
 };
 const UNKNOWN = "not applied until the directory is trusted";
 

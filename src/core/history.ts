@@ -44,44 +44,64 @@ export function conversationFor(history: MessageWithParts[], userMessageID: stri
 type UserContent = Extract<LanguageModelV3Message, { role: "user" }>["content"];
 type AssistantContent = Extract<LanguageModelV3Message, { role: "assistant" }>["content"];
 
+/**
+ * What each stored message became, by the stored object: the store's history cache hands out the same object until
+ * the message is written again (port.ts: shared objects are never changed in place), so a step converts only the
+ * messages new or changed since the last, not the whole history again. Its entries go with the cache's objects.
+ */
+const converted = new WeakMap<MessageWithParts, readonly LanguageModelV3Message[]>();
+
 export function toModelPrompt(history: MessageWithParts[]): LanguageModelV3Prompt {
   const out: LanguageModelV3Prompt = [];
-  for (const [index, { info, parts }] of history.entries()) {
-    if (info.role === "assistant" && info.summary === true) {
-      out.push(...summaryPrompt(parts, history[index + 1]));
+  for (const [index, message] of history.entries()) {
+    // A summary's prompt depends on the message after it, so it is built each time (there is at most one).
+    if (isSummary(message)) {
+      out.push(...summaryPrompt(message.parts, history[index + 1]));
       continue;
     }
-    if (info.role === "user") {
-      const content = userContent(parts);
-      if (content.length > 0) out.push({ role: "user", content });
-      continue;
+    let messages = converted.get(message);
+    if (!messages) {
+      messages = messagePrompt(message);
+      converted.set(message, messages);
     }
-    const assistant: AssistantContent = [];
-    const results: LanguageModelV3ToolResultPart[] = [];
-    for (const part of parts) {
-      if (part.type === "text" && part.text) assistant.push({ type: "text", text: part.text });
-      if (part.type !== "tool") continue;
-      const { state } = part;
-      // A call whose input never finished streaming cannot be replayed to the model.
-      if (state.status === "pending") continue;
-      const call: LanguageModelV3ToolCallPart = {
-        type: "tool-call",
-        toolCallId: part.callID,
-        toolName: part.tool,
-        input: state.input,
-      };
-      assistant.push(call);
-      const output =
-        state.status === "completed"
-          ? ({ type: "text", value: state.time.compacted ? PRUNED_OUTPUT : state.output } as const)
-          : state.status === "error"
-            ? ({ type: "error-text", value: state.error } as const)
-            : ({ type: "error-text", value: "The tool did not finish." } as const);
-      results.push({ type: "tool-result", toolCallId: part.callID, toolName: part.tool, output });
-    }
-    if (assistant.length > 0) out.push({ role: "assistant", content: assistant });
-    if (results.length > 0) out.push({ role: "tool", content: results });
+    out.push(...messages);
   }
+  return out;
+}
+
+/** One stored message (not a summary) as the model sees it: a user message, or an assistant step and its results. */
+function messagePrompt({ info, parts }: MessageWithParts): LanguageModelV3Message[] {
+  const out: LanguageModelV3Message[] = [];
+  if (info.role === "user") {
+    const content = userContent(parts);
+    if (content.length > 0) out.push({ role: "user", content });
+    return out;
+  }
+  const assistant: AssistantContent = [];
+  const results: LanguageModelV3ToolResultPart[] = [];
+  for (const part of parts) {
+    if (part.type === "text" && part.text) assistant.push({ type: "text", text: part.text });
+    if (part.type !== "tool") continue;
+    const { state } = part;
+    // A call whose input never finished streaming cannot be replayed to the model.
+    if (state.status === "pending") continue;
+    const call: LanguageModelV3ToolCallPart = {
+      type: "tool-call",
+      toolCallId: part.callID,
+      toolName: part.tool,
+      input: state.input,
+    };
+    assistant.push(call);
+    const output =
+      state.status === "completed"
+        ? ({ type: "text", value: state.time.compacted ? PRUNED_OUTPUT : state.output } as const)
+        : state.status === "error"
+          ? ({ type: "error-text", value: state.error } as const)
+          : ({ type: "error-text", value: "The tool did not finish." } as const);
+    results.push({ type: "tool-result", toolCallId: part.callID, toolName: part.tool, output });
+  }
+  if (assistant.length > 0) out.push({ role: "assistant", content: assistant });
+  if (results.length > 0) out.push({ role: "tool", content: results });
   return out;
 }
 

@@ -13,6 +13,7 @@ import { addInstructions, nestedInstructionsOnRead } from "./context/instruction
 import type { ProjectInstructions } from "./context/instructions.js";
 import { formatAfterEdit } from "./format/format-after-edit.js";
 import { Formatters, type FormattersOptions } from "./format/formatters.js";
+import { CommandHooks, type CommandHooksOptions } from "./hooks/command-hooks.js";
 import { diagnosticsAfterEdit } from "./lsp/diagnostics-after-edit.js";
 import { LspService, type LspServiceOptions } from "./lsp/service.js";
 import { McpManager, type McpOptions } from "./mcp/manager.js";
@@ -105,6 +106,8 @@ export interface CoreOptions {
    * revert and unrevert. No snapshots without it.
    */
   snapshots?: SnapshotOptions;
+  /** Config `hooks`: commands run on events (core/hooks/); none when not given. */
+  commandHooks?: CommandHooksOptions;
 }
 
 export interface Core {
@@ -129,6 +132,8 @@ export interface Core {
   lsp?: LspService;
   /** The projects' shadow repositories, when snapshots are on (moor debug paths reports their size). */
   snapshots?: SnapshotService;
+  /** The configured hook commands (GET /hooks); undefined when core was given none. */
+  commandHooks?: CommandHooks;
   /** Sessions that had a turn interrupted by the previous process's end (marked when this core was created). */
   interrupted: string[];
   shutdown(): Promise<void>;
@@ -222,6 +227,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     });
   }
   const added = options.hooks ?? {};
+  const commandHooks = options.commandHooks
+    ? new CommandHooks(options.commandHooks, { store: options.store, bus, now })
+    : undefined;
   const formatters = options.formatters ? new Formatters(options.formatters) : undefined;
   // Language servers a killed moor left running are ended before this one starts any.
   options.lsp?.record?.reapOrphans();
@@ -251,7 +259,13 @@ export async function createCore(options: CoreOptions): Promise<Core> {
         ...(snapshotHooks.prepareStep ?? []),
         ...(added.prepareStep ?? []),
       ],
-      beforeTool: [subagents.beforeTool, ...(snapshotHooks.beforeTool ?? []), ...(added.beforeTool ?? [])],
+      beforeTool: [
+        subagents.beforeTool,
+        // Before a snapshot is taken for a call a hook may deny.
+        ...(commandHooks ? [commandHooks.beforeTool] : []),
+        ...(snapshotHooks.beforeTool ?? []),
+        ...(added.beforeTool ?? []),
+      ],
       afterStep: [subagents.afterStep, ...(snapshotHooks.afterStep ?? []), ...(added.afterStep ?? [])],
       afterTool: [
         ...(options.instructions ? [nestedInstructionsOnRead(options.instructions)] : []),
@@ -259,6 +273,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
         ...(formatters ? [formatAfterEdit(formatters, options.onFormatError)] : []),
         ...(lsp ? [diagnosticsAfterEdit(lsp)] : []),
         ...(added.afterTool ?? []),
+        // Last: the hooks see the result as it is stored.
+        ...(commandHooks ? [commandHooks.afterTool] : []),
       ],
       overflow: [compaction.overflow, ...(added.overflow ?? [])],
     },
@@ -323,8 +339,10 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     lsp,
     interrupted,
     snapshots,
+    commandHooks,
     shutdown: async () => {
       await sessions.shutdown();
+      await commandHooks?.close();
       await snapshots?.settled();
       await mcp.close();
       await lsp?.close();

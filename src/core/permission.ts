@@ -23,6 +23,11 @@ export interface AskScope {
   signal: AbortSignal;
   /** The agent of the turn (`build`, `plan`): its limits apply over the rules. */
   agent?: string;
+  /**
+   * A beforeTool hook's say on this question (core/hooks/): "allow" answers what the rules would ask, "ask" asks
+   * the user what the rules would allow. What the rules deny is denied either way; `--yes` still answers an "ask".
+   */
+  decided?: "allow" | "ask";
 }
 
 /** What a link of the chain says: allow, deny (with the reason the model reads), or nothing (the next link decides). */
@@ -87,11 +92,30 @@ export class PermissionGate {
   }
 
   async ask(scope: AskScope, ask: PermissionAsk): Promise<void> {
+    if (scope.decided) await this.askAsDecided(scope, ask);
+    else await this.askThroughChain(scope, ask);
+  }
+
+  /** A hook decided: the rules may still deny; otherwise its "allow" stands, and its "ask" goes to the user. */
+  private async askAsDecided(scope: AskScope, ask: PermissionAsk): Promise<void> {
+    const verdict = await this.chain[0](scope, ask);
+    if (verdict?.action === "deny") throw new PermissionDeniedError(verdict.reason);
+    if (scope.decided === "allow") return;
+    if (this.options.autoApprove?.(scope.directory)) return;
+    return this.question(scope, ask);
+  }
+
+  private async askThroughChain(scope: AskScope, ask: PermissionAsk): Promise<void> {
     for (const link of this.chain) {
       const verdict = await link(scope, ask);
       if (verdict?.action === "allow") return;
       if (verdict?.action === "deny") throw new PermissionDeniedError(verdict.reason);
     }
+    return this.question(scope, ask);
+  }
+
+  /** Asks the user (or finds this call's question from before a restart) and waits for the answer. */
+  private async question(scope: AskScope, ask: PermissionAsk): Promise<void> {
     // A question left from before a restart for this same tool call is reused rather than asked twice.
     const earlier = await this.store.findPermissionByCall(scope.sessionID, scope.callID);
     if (earlier && earlier.request.permission === ask.permission && sameList(earlier.request.patterns, ask.patterns)) {

@@ -209,15 +209,15 @@ export class SessionService {
   }
 
   /**
-   * The history, and the sequence number of the last event it reflects: the read is started and the number taken
-   * in one synchronous step, and a read reflects exactly the commits announced before it started (the port's
-   * promise). Clients join a live session with it (server/message-snapshot.ts).
+   * The history, and the sequence number of the last event it reflects: the store takes the number at the moment
+   * that matches its read (the port's readAt). Clients join a live session with it (server/message-snapshot.ts).
    */
   async messagesAt(id: string): Promise<{ messages: MessageWithParts[]; seq: number }> {
     await this.get(id);
-    const reading = this.store.listMessages(id);
-    const seq = this.bus.lastSeq;
-    const history = await reading;
+    const { value: history, position: seq } = await this.store.readAt(
+      () => this.store.listMessages(id),
+      () => this.bus.lastSeq,
+    );
     const lastUser = history.findLast((message) => message.info.role === "user");
     return { messages: lastUser ? conversationFor(history, lastUser.info.id) : history, seq };
   }
@@ -229,9 +229,10 @@ export class SessionService {
   /** One message, and the sequence number of the last event it reflects (as messagesAt). */
   async messageAt(id: string, messageID: string): Promise<{ message: MessageWithParts; seq: number }> {
     await this.get(id);
-    const reading = this.store.getMessage(id, messageID);
-    const seq = this.bus.lastSeq;
-    const message = await reading;
+    const { value: message, position: seq } = await this.store.readAt(
+      () => this.store.getMessage(id, messageID),
+      () => this.bus.lastSeq,
+    );
     if (!message) throw notFound("Message", messageID);
     return { message, seq };
   }

@@ -2,6 +2,7 @@
 // promises: "durable" means the state it announces is already in storage when it is published (a client that
 // missed it can refetch); "replayable" means it is kept in the bus's replay ring for Last-Event-ID; a "hint" may be
 // dropped or coalesced without losing state.
+import type { HookRan } from "./hook.js";
 import type { MessageError, MessageInfo, Part } from "./message.js";
 import type { PermissionReply, PermissionRequest } from "./permission.js";
 import type { FileDiff, Session, SessionStatus, Todo } from "./session.js";
@@ -63,6 +64,8 @@ export interface EventMap {
   "command.executed": { name: string; sessionID: string; arguments: string; messageID: string };
   /** Replayable hint: an MCP server's tools changed (connected, refreshed, dropped); GET /mcp has the status. */
   "mcp.tools.changed": { server: string };
+  /** Replayable, not stored: a configured hook command ran (core/hooks/); clients show it folded in the transcript. */
+  "hook.ran": HookRan;
 }
 
 export type EventType = keyof EventMap;
@@ -106,4 +109,5 @@ export const EVENT_TYPES: readonly EventType[] = [
   "command.executed",
   "mcp.tools.changed",
   "lsp.client.diagnostics",
+  "hook.ran",
 ];

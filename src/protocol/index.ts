@@ -3,6 +3,7 @@ export * from "./attachment.js";
 export * from "./command.js";
 export * from "./errors.js";
 export * from "./event.js";
+export * from "./hook.js";
 export * from "./ids.js";
 export * from "./lsp.js";
 export * from "./mcp.js";

@@ -190,5 +190,27 @@ export const PromptInput = z.object({
   system: z.string().optional(),
   variant: z.string().optional(),
   parts: z.array(PartInput).min(1),
+  /**
+   * Moor's own: a one-off notification when this turn ends, sent by the server (the client may be gone): `true`, a
+   * desktop notification on the server's machine; an http(s) URL, a POST there; `{desktop, webhook}`, either or both.
+   */
+  notify: z
+    .union([
+      z.boolean(),
+      z.string().refine(isHttpUrl, "notify: must be true or an http(s) URL"),
+      z.object({
+        desktop: z.boolean().optional(),
+        webhook: z.string().refine(isHttpUrl, "notify.webhook: must be an http(s) URL").optional(),
+      }),
+    ])
+    .optional(),
 });
 export type PromptInput = z.infer<typeof PromptInput>;
+
+function isHttpUrl(value: string): boolean {
+  try {
+    return ["http:", "https:"].includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}

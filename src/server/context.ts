@@ -8,6 +8,7 @@ import type { TrustState } from "../protocol/trust.js";
 import { describeZodError, HttpError } from "./errors.js";
 import type { LoginThrottleOptions } from "./login-throttle.js";
 import type { RouteRegistry, RouteSpec } from "./openapi.js";
+import type { OneOffNotifications } from "./prompt-notify.js";
 
 export interface Logger {
   info(obj: unknown, msg?: string): void;
@@ -46,6 +47,8 @@ export interface ServerDeps {
   fileWatch?: FileWatchHub;
   /** The web UI's HTML, when it is built; a plain status page otherwise. */
   webPage?: () => string | undefined;
+  /** Where a prompt's one-off `notify` goes (serve's notifier); without it such a prompt is refused (400). */
+  notify?: OneOffNotifications;
 }
 
 export interface RouteContext {

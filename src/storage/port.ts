@@ -47,6 +47,11 @@ export interface EventScope {
 export interface CommittedEvent<K extends EventType = EventType> {
   type: K;
   properties: EventMap[K];
+  /**
+   * The event's id in the store's event log, when the store keeps one (PostgreSQL: global, increasing in commit
+   * order, the same on every node that reads the log). Absent on the embedded store.
+   */
+  id?: number;
 }
 
 /**
@@ -76,6 +81,11 @@ export interface SessionListQuery {
   directory?: string;
   /** Only sessions without a parent. */
   roots?: boolean;
+  /**
+   * Only sessions whose title contains every word of this (the first six count), case ignored (OpenCode's
+   * `search`, which takes one word as a substring, reads the same); blank means no filter.
+   */
+  search?: string;
   /** At most this many (the page size). */
   limit?: number;
   /** Where the previous page ended (its `cursor`); absent for the first page. */
@@ -110,6 +120,13 @@ export interface Store {
   commit<T>(scope: EventScope, write: (tx: StoreWrites) => T): Promise<T>;
   /** Called after every commit with its events (none for a commit that emitted none). Returns unsubscribe. */
   onCommit(listener: CommitListener): () => void;
+  /**
+   * Runs `read` (reads of this store) and takes `position()` at the one moment that matches it: the value reflects
+   * exactly the commits announced before `position()` was taken, and none after. The embedded store reads
+   * synchronously, so that is when the read is called; a network store's read arrives later, and commits may be
+   * announced meanwhile, so it takes the position when the read's answer is in (server/message-snapshot.ts).
+   */
+  readAt<T, P>(read: () => Promise<T>, position: () => P): Promise<{ value: T; position: P }>;
 
   getSession(sessionID: string): Promise<Session | undefined>;
   listSessions(query?: SessionListQuery): Promise<SessionPage>;

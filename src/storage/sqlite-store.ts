@@ -1,6 +1,7 @@
 // The embedded store: better-sqlite3 in WAL mode, behind the asynchronous port (port.ts). SQLite is synchronous and
 // in-process, so a commit is written and announced before `commit` returns its (already settled) promise: callers
 // see no more latency than a direct call, and commits are applied in the order they were called.
+
 import { existsSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -23,6 +24,8 @@ import {
   type StoredPermission,
   type StoreWrites,
 } from "./port.js";
+import { decodeSessionCursor, encodeSessionCursor } from "./session-cursor.js";
+import { SEARCH_WORDS, titleSearchWords } from "./session-search.js";
 
 /** Beside this file (src/ and dist/storage/), or dist/storage/migrations seen from the bundle in dist/bundle/. */
 const MIGRATIONS_DIR = [new URL("./migrations", import.meta.url), new URL("../storage/migrations", import.meta.url)]
@@ -39,12 +42,6 @@ function nativeBindingPath(): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** A session list cursor: where the previous page ended, in the list's order (updated desc, id desc). */
-interface SessionCursor {
-  updated: number;
-  id: string;
 }
 
 export class SqliteStore implements Store {
@@ -71,17 +68,22 @@ export class SqliteStore implements Store {
     const db = this.db;
     this.statements = {
       upsertSession: db.prepare(
-        `INSERT INTO session (id, directory, parent_id, time_updated, data) VALUES (@id, @directory, @parentID, @updated, @data)
-         ON CONFLICT(id) DO UPDATE SET directory = excluded.directory, time_updated = excluded.time_updated, data = excluded.data`,
+        `INSERT INTO session (id, directory, parent_id, time_updated, title_search, data)
+         VALUES (@id, @directory, @parentID, @updated, @titleSearch, @data)
+         ON CONFLICT(id) DO UPDATE SET directory = excluded.directory, time_updated = excluded.time_updated,
+           title_search = excluded.title_search, data = excluded.data`,
       ),
       getSession: db.prepare("SELECT data FROM session WHERE id = ?"),
-      // One page, most recently updated first, after the cursor's (updated, id) when there is one.
+      // One page, most recently updated first, after the cursor's (updated, id) when there is one. It walks the
+      // session_updated index from the cursor on, in that order, and stops after the page: no sort of the whole
+      // table, so a first page costs the same with 10 sessions or 10,000. Filters (directory, title) apply on the walk.
       listSessionsPage: db.prepare(
         `SELECT data FROM session
          WHERE (@directory IS NULL OR directory = @directory)
            AND (@roots = 0 OR parent_id IS NULL)
-           AND (@afterUpdated IS NULL OR time_updated < @afterUpdated
-                OR (time_updated = @afterUpdated AND id < @afterID))
+           AND instr(title_search, @w1) AND instr(title_search, @w2) AND instr(title_search, @w3)
+           AND instr(title_search, @w4) AND instr(title_search, @w5) AND instr(title_search, @w6)
+           AND (time_updated, id) < (@afterUpdated, @afterID)
          ORDER BY time_updated DESC, id DESC
          LIMIT @limit`,
       ),
@@ -178,6 +180,13 @@ export class SqliteStore implements Store {
     return () => this.listeners.delete(listener);
   }
 
+  /** Reads run when called, so the position is taken right then. */
+  async readAt<T, P>(read: () => Promise<T>, position: () => P): Promise<{ value: T; position: P }> {
+    const reading = read();
+    const at = position();
+    return { value: await reading, position: at };
+  }
+
   private createWrites(): StoreWrites {
     const s = this.statements;
     return {
@@ -187,6 +196,7 @@ export class SqliteStore implements Store {
           directory: session.directory,
           parentID: session.parentID ?? null,
           updated: session.time.updated,
+          titleSearch: session.title.toLowerCase(),
           data: JSON.stringify(session),
         });
       },
@@ -261,13 +271,19 @@ export class SqliteStore implements Store {
   }
 
   async listSessions(query: SessionListQuery = {}): Promise<SessionPage> {
-    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    // A cursor this store did not give out reads as the end of the list rather than failing the request.
+    const after =
+      query.cursor === undefined
+        ? undefined
+        : (decodeSessionCursor(query.cursor) ?? { updated: Number.NEGATIVE_INFINITY, id: "" });
     const limit = query.limit ?? -1;
     const rows = this.statements.listSessionsPage.all({
       directory: query.directory ?? null,
       roots: query.roots ? 1 : 0,
-      afterUpdated: after?.updated ?? null,
-      afterID: after?.id ?? null,
+      ...searchWords(query.search),
+      // The first page starts after a point past every session, so one range condition serves every page.
+      afterUpdated: after?.updated ?? Number.MAX_SAFE_INTEGER,
+      afterID: after?.id ?? "",
       // One more than asked says whether another page follows.
       limit: limit < 0 ? -1 : limit + 1,
     });
@@ -275,7 +291,7 @@ export class SqliteStore implements Store {
     if (limit < 0 || sessions.length <= limit) return { sessions };
     sessions.length = limit;
     const last = sessions[limit - 1];
-    return { sessions, cursor: encodeCursor({ updated: last.time.updated, id: last.id }) };
+    return { sessions, cursor: encodeSessionCursor({ updated: last.time.updated, id: last.id }) };
   }
 
   async listChildren(parentID: string): Promise<Session[]> {
@@ -379,17 +395,16 @@ export class SqliteStore implements Store {
   }
 }
 
-function encodeCursor(cursor: SessionCursor): string {
-  return Buffer.from(JSON.stringify([cursor.updated, cursor.id])).toString("base64url");
-}
-
-/** A cursor this store did not give out reads as the end of the list rather than failing the request. */
-function decodeCursor(text: string): SessionCursor {
-  try {
-    const [updated, id] = JSON.parse(Buffer.from(text, "base64url").toString("utf8")) as [unknown, unknown];
-    if (typeof updated === "number" && typeof id === "string") return { updated, id };
-  } catch {}
-  return { updated: Number.NEGATIVE_INFINITY, id: "" };
+/**
+ * The words every listed title must contain, as the statement's @w1…@w6: a missing word is "" (instr finds it in
+ * every title, so it filters nothing). Plain parameters rather than a JSON list: checking each row on the walk
+ * stays a few string searches, which keeps a search of 10,000 sessions to a few milliseconds.
+ */
+function searchWords(search: string | undefined): Record<string, string> {
+  const words = titleSearchWords(search);
+  const params: Record<string, string> = {};
+  for (let i = 0; i < SEARCH_WORDS; i++) params[`w${i + 1}`] = words[i] ?? "";
+  return params;
 }
 
 function parseRow<T>(row: unknown): T | undefined {

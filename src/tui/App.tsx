@@ -282,7 +282,11 @@ export function App({ client, url, initialSession, giveUpAfterMs, onExit }: AppP
   const busy = view.status.type !== "idle";
   return (
     <Box flexDirection="column">
-      <Transcript messages={visibleMessages(view.messages, view.session?.revert)} expanded={expanded} />
+      <Transcript
+        messages={visibleMessages(view.messages, view.session?.revert)}
+        expanded={expanded}
+        hookRuns={view.hookRuns}
+      />
       {overlay?.kind === "sessions" ? (
         <SessionPicker
           client={client}

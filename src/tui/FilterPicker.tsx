@@ -1,5 +1,5 @@
 import { Box, Text, useInput } from "ink";
-import { useState } from "react";
+import { useRef, useState } from "react";
 
 export interface PickerItem {
   key: string;
@@ -28,11 +28,40 @@ export interface FilterPickerProps {
   onKey?(input: string, key: { ctrl: boolean }): boolean;
   hint?: string;
   maxShown?: number;
+  /** More items can be loaded (a paged list): the count says so, and moving near the end asks for them. */
+  more?: boolean;
+  /** The selection came near the end of the items while `more`: load the next page. */
+  onMore?(): void;
+  /** The typed filter changed (a paged list searches the server with it; the items are still filtered here). */
+  onFilter?(filter: string): void;
 }
 
+/** How close to the last item the selection gets before the next page is asked for. */
+const MORE_AHEAD = 3;
+
 /** A list to pick from: typing filters it, ↑/↓ move, Enter picks, Esc leaves. */
-export function FilterPicker({ title, items, onPick, onCancel, onKey, hint, maxShown = 15 }: FilterPickerProps) {
-  const [filter, setFilter] = useState("");
+export function FilterPicker({
+  title,
+  items,
+  onPick,
+  onCancel,
+  onKey,
+  hint,
+  maxShown = 15,
+  more,
+  onMore,
+  onFilter,
+}: FilterPickerProps) {
+  const [filter, setFilterState] = useState("");
+  // The latest filter, ahead of rendering: two keys can arrive before the next render.
+  const typed = useRef("");
+  const setFilter = (change: (text: string) => string) => {
+    const next = change(typed.current);
+    if (next === typed.current) return;
+    typed.current = next;
+    setFilterState(next);
+    onFilter?.(next);
+  };
   const [selected, setSelected] = useState(0);
   const shown = filterItems(items, filter);
   const index = Math.min(selected, Math.max(0, shown.length - 1));
@@ -43,7 +72,11 @@ export function FilterPicker({ title, items, onPick, onCancel, onKey, hint, maxS
       return;
     }
     if (key.upArrow) return setSelected(Math.max(0, index - 1));
-    if (key.downArrow) return setSelected(Math.min(shown.length - 1, index + 1));
+    if (key.downArrow) {
+      const next = Math.min(shown.length - 1, index + 1);
+      if (more && next >= shown.length - 1 - MORE_AHEAD) onMore?.();
+      return setSelected(next);
+    }
     if (onKey?.(input, { ctrl: key.ctrl })) return;
     if (key.backspace || key.delete) {
       setFilter((text) => text.slice(0, -1));
@@ -68,6 +101,7 @@ export function FilterPicker({ title, items, onPick, onCancel, onKey, hint, maxS
         <Text dimColor>
           {"  "}
           {shown.length}/{items.length}
+          {more ? "+" : ""}
         </Text>
       </Text>
       {shown.slice(start, start + maxShown).map((item, i) => (

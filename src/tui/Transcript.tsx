@@ -1,6 +1,7 @@
 import { Box, Text } from "ink";
 import { memo } from "react";
 import { COMPACTION_MARK, isCompactionSummary } from "../client/compaction.js";
+import { hookRunDetail, hookRunFailed, hookRunLine, hookRunsAfter, type ShownHookRun } from "../client/hook-runs.js";
 import { taskProgress, taskProgressLine } from "../client/task-progress.js";
 import { summarizeTool } from "../client/tool-summary.js";
 import { formatDuration } from "../client/turn-progress.js";
@@ -121,14 +122,44 @@ const MessageView = memo(function MessageView({
   );
 });
 
-export function Transcript({ messages, expanded }: { messages: ViewMessage[]; expanded: boolean }) {
+/** Hook runs, one dim line each (red when one failed); expanded (Ctrl+O), their error and output under it. */
+function HookRuns({ runs, expanded }: { runs: ShownHookRun[]; expanded: boolean }) {
+  if (runs.length === 0) return null;
+  return (
+    <Box flexDirection="column" marginBottom={1}>
+      {runs.map(({ key, run }) => (
+        <Box key={key} flexDirection="column">
+          <Text dimColor color={hookRunFailed(run) ? "red" : undefined} wrap="truncate-end">
+            ⚙ {hookRunLine(run)}
+          </Text>
+          {expanded && hookRunDetail(run) ? (
+            <Box marginLeft={2}>
+              <Text dimColor>{hookRunDetail(run).split("\n").slice(-10).join("\n")}</Text>
+            </Box>
+          ) : null}
+        </Box>
+      ))}
+    </Box>
+  );
+}
+
+export function Transcript({
+  messages,
+  expanded,
+  hookRuns,
+}: {
+  messages: ViewMessage[];
+  expanded: boolean;
+  hookRuns?: ShownHookRun[];
+}) {
   const shown = messages.slice(-SHOWN_MESSAGES);
   return (
     <Box flexDirection="column">
       {messages.length > shown.length ? (
         <Text dimColor>({messages.length - shown.length} earlier messages)</Text>
       ) : null}
-      {shown.map((message) => (
+      <HookRuns runs={hookRunsAfter(hookRuns)} expanded={expanded} />
+      {shown.flatMap((message) => [
         <MessageView
           key={message.info.id}
           message={message}
@@ -139,8 +170,13 @@ export function Transcript({ messages, expanded }: { messages: ViewMessage[]; ex
                   .created
               : undefined
           }
-        />
-      ))}
+        />,
+        <HookRuns
+          key={`hooks-${message.info.id}`}
+          runs={hookRunsAfter(hookRuns, message.info.id)}
+          expanded={expanded}
+        />,
+      ])}
     </Box>
   );
 }

@@ -11,7 +11,6 @@ import {
   type MoorEvent,
   type PermissionRequest,
   primaryAgents,
-  type Session,
   type SessionStatus,
   type Todo,
 } from "../protocol/index.js";
@@ -20,6 +19,7 @@ import { PermissionBanner } from "./PermissionBanner.js";
 import { SessionList } from "./SessionList.js";
 import { SessionView } from "./SessionView.js";
 import { TrustBanner } from "./TrustBanner.js";
+import { useSessionPages } from "./useSessionPages.js";
 
 const MODEL_KEY = "moor.model";
 
@@ -40,7 +40,8 @@ function ConnectionIndicator({ state, detail }: { state: ConnectionState; detail
 }
 
 export function App({ client }: { client: MoorClient }) {
-  const [sessions, setSessions] = useState<Session[]>([]);
+  const pages = useSessionPages(client);
+  const { upsert: upsertSession, remove: removeSession } = pages;
   const [statuses, setStatuses] = useState<Record<string, SessionStatus>>({});
   const [pending, setPending] = useState<PermissionRequest[]>([]);
   const [todos, setTodos] = useState<Todo[]>([]);
@@ -57,15 +58,10 @@ export function App({ client }: { client: MoorClient }) {
   const fail = useCallback((failure: unknown) => setError((failure as Error).message), []);
 
   const loadLists = useCallback(async () => {
-    const [list, status, permissions] = await Promise.all([
-      client.listSessions(),
-      client.statuses(),
-      client.permissions(),
-    ]);
-    setSessions(list);
+    const [, status, permissions] = await Promise.all([pages.reload(), client.statuses(), client.permissions()]);
     setStatuses(status);
     setPending(permissions);
-  }, [client]);
+  }, [client, pages.reload]);
 
   const joins = useRef(0);
   // Called once the event stream is open (see below): the snapshot joins it by event id (src/client/join.ts).
@@ -135,11 +131,11 @@ export function App({ client }: { client: MoorClient }) {
         case "session.created":
         case "session.updated": {
           const { info } = event.properties;
-          setSessions((list) => [...list.filter((session) => session.id !== info.id), info]);
+          upsertSession(info);
           break;
         }
         case "session.deleted":
-          setSessions((list) => list.filter((session) => session.id !== event.properties.sessionID));
+          removeSession(event.properties.sessionID);
           if (routeRef.current === event.properties.sessionID) window.location.hash = "";
           break;
         case "session.status":
@@ -170,7 +166,7 @@ export function App({ client }: { client: MoorClient }) {
       onResync: () => refetch(),
     });
     return () => stream.close();
-  }, [client, refetch]);
+  }, [client, refetch, upsertSession, removeSession]);
 
   const select = (id: string) => {
     window.location.hash = `#/s/${encodeURIComponent(id)}`;
@@ -178,7 +174,7 @@ export function App({ client }: { client: MoorClient }) {
   const create = async () => {
     try {
       const session = await client.createSession({});
-      setSessions((list) => [...list.filter((entry) => entry.id !== session.id), session]);
+      upsertSession(session);
       select(session.id);
     } catch (failure) {
       fail(failure);
@@ -209,7 +205,7 @@ export function App({ client }: { client: MoorClient }) {
       <PermissionBanner
         client={client}
         requests={pending.filter((request) => !(request.tool && askedInCards.has(request.tool.callID)))}
-        sessions={sessions}
+        sessions={pages.list.sessions}
         onAnswered={(id) => setPending((list) => list.filter((request) => request.id !== id))}
         onOpen={select}
       />
@@ -224,7 +220,9 @@ export function App({ client }: { client: MoorClient }) {
       <div class="layout">
         <aside class="sidebar">
           <SessionList
-            sessions={sessions}
+            list={pages.list}
+            onMore={() => void pages.more().catch(fail)}
+            onSearch={(text) => void pages.search(text).catch(fail)}
             statuses={statuses}
             selected={route}
             onSelect={select}
@@ -248,7 +246,7 @@ export function App({ client }: { client: MoorClient }) {
                 window.location.hash = "";
               }}
               onDeleted={(id) => {
-                setSessions((list) => list.filter((session) => session.id !== id));
+                removeSession(id);
                 window.location.hash = "";
               }}
               onError={setError}

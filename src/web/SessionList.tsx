@@ -1,17 +1,26 @@
 /** @jsxImportSource preact */
 // The session list: newest first, with directory, last update and a busy/idle badge; "New session" and a search
-// box on top (the search filters by title and directory as you type).
-import { useState } from "preact/hooks";
+// box on top. Sessions arrive a page at a time (client/session-pages.ts): the next page loads when the end of the
+// list scrolls into view, and typing asks the server for titles holding every word, so 10,000 sessions cost one page.
+import { useEffect, useRef, useState } from "preact/hooks";
+import { hasMore, type LoadedSessions } from "../client/index.js";
 import { humanTitle } from "../client/session-title.js";
-import type { Session, SessionStatus } from "../protocol/index.js";
+import type { SessionStatus } from "../protocol/index.js";
 import { relativeTime, shortDirectory } from "./format.js";
 
+/** How long typing pauses before the search is sent: one request per pause, not per key. */
+const SEARCH_DELAY_MS = 150;
+
 interface Props {
-  sessions: Session[];
+  list: LoadedSessions;
   statuses: Record<string, SessionStatus>;
   selected?: string;
   onSelect(id: string): void;
   onCreate(): void;
+  /** The end of the list is in view: load the next page. */
+  onMore(): void;
+  /** The search changed (trimmed; "" for every session). */
+  onSearch(search: string): void;
 }
 
 export function StatusBadge({ status }: { status?: SessionStatus }) {
@@ -19,25 +28,48 @@ export function StatusBadge({ status }: { status?: SessionStatus }) {
   return <span class={`badge badge-${type}`}>{type === "retry" ? "retrying" : type}</span>;
 }
 
-/** Every word of the query appears in the session's title or directory, case ignored. */
-export function matchesSearch(session: Session, query: string): boolean {
-  const haystack = `${humanTitle(session)} ${session.title} ${session.directory}`.toLowerCase();
-  return query
-    .toLowerCase()
-    .split(/\s+/)
-    .every((word) => haystack.includes(word));
-}
+export function SessionList({ list, statuses, selected, onSelect, onCreate, onMore, onSearch }: Props) {
+  const [query, setQuery] = useState(list.search);
+  const searching = query.trim() !== "";
+  // The last search asked for (not the one shown: typing "a" then clearing it before the answer must ask for "").
+  const requested = useRef(list.search);
+  // Held in a ref: a re-render (an event arriving) must not restart the pause.
+  const searchRef = useRef(onSearch);
+  searchRef.current = onSearch;
+  useEffect(() => {
+    const search = query.trim();
+    if (search === requested.current) return;
+    const timer = setTimeout(() => {
+      requested.current = search;
+      searchRef.current(search);
+    }, SEARCH_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [query]);
 
-export function SessionList({ sessions, statuses, selected, onSelect, onCreate }: Props) {
-  const [query, setQuery] = useState("");
-  const sorted = [...sessions].sort((a, b) => b.time.updated - a.time.updated);
-  const shown = query.trim() ? sorted.filter((session) => matchesSearch(session, query.trim())) : sorted;
+  const more = hasMore(list) && list.loaded;
+  const end = useRef<HTMLLIElement>(null);
+  const moreRef = useRef(onMore);
+  moreRef.current = onMore;
+  // Observed anew after each page: if the end is still in view (a tall window), the next page loads too.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the page count is what re-arms the observer.
+  useEffect(() => {
+    const target = end.current;
+    if (!more || !target) return;
+    const observer = new IntersectionObserver((entries) => {
+      if (entries.some((entry) => entry.isIntersecting)) moreRef.current();
+    });
+    observer.observe(target);
+    return () => observer.disconnect();
+  }, [more, list.sessions.length]);
+
+  const sessions = list.sessions;
+  const empty = list.loaded && sessions.length === 0;
   return (
     <nav class="session-list">
       <button type="button" class="primary new-session" onClick={onCreate}>
         + New session
       </button>
-      {sorted.length > 0 && (
+      {(sessions.length > 0 || searching || list.search) && (
         <input
           type="search"
           class="session-search"
@@ -47,10 +79,10 @@ export function SessionList({ sessions, statuses, selected, onSelect, onCreate }
           onInput={(event) => setQuery(event.currentTarget.value)}
         />
       )}
-      {sorted.length === 0 && <p class="empty">No sessions yet.</p>}
-      {sorted.length > 0 && shown.length === 0 && <p class="empty">No session matches “{query.trim()}”.</p>}
+      {empty && !list.search && <p class="empty">No sessions yet.</p>}
+      {empty && list.search && <p class="empty">No session matches “{list.search}”.</p>}
       <ul>
-        {shown.map((session) => (
+        {sessions.map((session) => (
           <li key={session.id}>
             <a
               href={`#/s/${encodeURIComponent(session.id)}`}
@@ -71,6 +103,11 @@ export function SessionList({ sessions, statuses, selected, onSelect, onCreate }
             </a>
           </li>
         ))}
+        {more && (
+          <li ref={end} class="session-more empty">
+            Loading more…
+          </li>
+        )}
       </ul>
     </nav>
   );

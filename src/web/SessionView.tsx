@@ -3,6 +3,7 @@
 // (history, then the live stream as events fold into the view state) and the prompt box.
 import { Fragment } from "preact";
 import { useCallback, useLayoutEffect, useRef, useState } from "preact/hooks";
+import { hookRunsAfter } from "../client/hook-runs.js";
 import type { MoorClient, ProviderList } from "../client/index.js";
 import { queuedPromptIds } from "../client/queued-prompts.js";
 import { humanTitle } from "../client/session-title.js";
@@ -17,6 +18,7 @@ import {
   type Todo,
 } from "../protocol/index.js";
 import { formatCost, shortDirectory, tokenSummary } from "./format.js";
+import { HookRuns } from "./HookRuns.js";
 import { MessageView } from "./MessageView.js";
 import { PermissionAnswersContext } from "./PermissionQuestion.js";
 import { PromptBox } from "./PromptBox.js";
@@ -240,9 +242,11 @@ export function SessionView(props: Props) {
       >
         {view.messages.length === 0 && <p class="empty">Nothing here yet: send a prompt.</p>}
         <PermissionAnswersContext.Provider value={answers}>
+          <HookRuns runs={hookRunsAfter(view.hookRuns)} />
           {visibleMessages(view.messages, session.revert).map((message) => (
             <Fragment key={message.info.id}>
               <MessageView message={message} queued={queued.has(message.info.id)} />
+              <HookRuns runs={hookRunsAfter(view.hookRuns, message.info.id)} />
               {message.info.role === "user" && !busy && (
                 <UndoButton client={client} session={session} messageID={message.info.id} onError={onError} />
               )}

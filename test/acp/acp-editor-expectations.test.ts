@@ -105,6 +105,45 @@ describe("moor acp as editors expect it", () => {
     expect(pushed?.configOptions.find((option) => option.id === "mode")?.currentValue).toBe("plan");
   });
 
+  it("a session reopened in a new process (resume, load) keeps the mode and model it was last prompted with", async () => {
+    const home = makeTempHome(llm.url, {
+      provider: {
+        fake: {
+          npm: "@ai-sdk/openai-compatible",
+          options: { baseURL: llm.url, apiKey: "test-key" },
+          models: { echo: { name: "Echo", tool_call: true }, other: { name: "Other", tool_call: true } },
+        },
+      },
+    });
+    llm.script({ text: "planned" });
+    const sessionId = await connect(home)(async (ctx) => {
+      await ctx.request(methods.agent.initialize, { protocolVersion: 1, clientCapabilities: {} });
+      const { sessionId } = await ctx.request(methods.agent.session.new, { cwd: home.project, mcpServers: [] });
+      await ctx.request(methods.agent.session.setMode, { sessionId, modeId: "plan" });
+      await ctx.request(methods.agent.session.setConfigOption, { sessionId, configId: "model", value: "fake/other" });
+      await ctx.request(methods.agent.session.prompt, { sessionId, prompt: [{ type: "text", text: "plan it" }] });
+      return sessionId;
+    });
+    child?.kill("SIGKILL");
+    const reopened = await connect(home)(async (ctx) => {
+      await ctx.request(methods.agent.initialize, { protocolVersion: 1, clientCapabilities: {} });
+      const resumed = await ctx.request(methods.agent.session.resume, { sessionId, cwd: home.project });
+      return resumed;
+    });
+    child?.kill("SIGKILL");
+    const loaded = await connect(home)(async (ctx) => {
+      await ctx.request(methods.agent.initialize, { protocolVersion: 1, clientCapabilities: {} });
+      return ctx.request(methods.agent.session.load, { sessionId, cwd: home.project, mcpServers: [] });
+    });
+    for (const answer of [reopened, loaded]) {
+      expect(answer.modes?.currentModeId).toBe("plan");
+      const current = Object.fromEntries(
+        (answer.configOptions ?? []).map((option) => [option.id, "currentValue" in option ? option.currentValue : ""]),
+      );
+      expect(current).toEqual({ mode: "plan", model: "fake/other" });
+    }
+  });
+
   it("answers a prompt with the turn's token usage; tool calls carry locations, raw input and the plain file text", async () => {
     const home = makeTempHome(llm.url);
     writeFileSync(join(home.project, "notes.txt"), "alpha\nbeta\n");
@@ -133,6 +172,9 @@ describe("moor acp as editors expect it", () => {
     };
     expect(done.locations).toEqual([{ path }]);
     expect(done.rawInput).toEqual({ filePath: path });
+    // The first the editor hears of the call already says what it reads (the model streamed the input first).
+    const first = updates.filter((u) => (u.update as { toolCallId?: string }).toolCallId !== undefined)[0]?.update;
+    expect(first).toMatchObject({ sessionUpdate: "tool_call", locations: [{ path }], rawInput: { filePath: path } });
     expect(done.content?.[0]?.content?.text).toBe("alpha\nbeta");
   });
 

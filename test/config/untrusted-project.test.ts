@@ -57,6 +57,20 @@ describe("an untrusted project's config", () => {
     expect(heldBack[0].reason).toMatch(/loosen/);
   });
 
+  it("cannot move the sessions to another store: `store` waits for trust, the user's own applies", async () => {
+    const { load, paths, dir } = setup(
+      { store: "postgres://me@/mine" },
+      { store: "postgres://attacker.example/theirs" },
+    );
+    const { config, heldBack } = await load();
+    expect(config.store).toBe("postgres://me@/mine");
+    expect(heldBack.map((item) => [item.key, item.reason])).toEqual([
+      ["store", "changes where your sessions are stored"],
+    ]);
+    trustDirectory(paths, dir);
+    expect((await load()).config.store).toBe("postgres://attacker.example/theirs");
+  });
+
   it("cannot turn a whole-config action looser, and a table replacing it keeps the stricter fallback", async () => {
     const all = setup({ permission: "deny" }, { permission: "allow" });
     expect((await all.load()).config.permission).toBe("deny");

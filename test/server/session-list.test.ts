@@ -42,4 +42,26 @@ describe("GET /session", () => {
     expect(all.headers.get("x-moor-next-cursor")).toBeNull();
     expect(((await all.json()) as Session[]).length).toBe(8);
   });
+
+  it("searches titles with OpenCode's `search`, case ignored, paged like the full list", async () => {
+    const { core, dir } = fixture;
+    const titles = ["Login bug", "docs", "the LOGIN page", "login again", "other"];
+    const made: Session[] = [];
+    for (const title of titles) made.push(await core.sessions.create({ directory: dir, title }));
+    const { app } = createMoorApp({ core, version: "1", defaultDirectory: dir });
+    const first = await app.request("/session?search=login&limit=2");
+    expect(first.status).toBe(200);
+    expect(((await first.json()) as Session[]).map((session) => session.title)).toEqual([
+      "login again",
+      "the LOGIN page",
+    ]);
+    const cursor = first.headers.get("x-moor-next-cursor");
+    expect(cursor).toBeTruthy();
+    const second = await app.request(`/session?search=login&limit=2&cursor=${encodeURIComponent(cursor ?? "")}`);
+    expect(((await second.json()) as Session[]).map((session) => session.id)).toEqual([made[0].id]);
+    expect(second.headers.get("x-moor-next-cursor")).toBeNull();
+    const tooLong = await app.request(`/session?search=${"x".repeat(201)}`);
+    expect(tooLong.status).toBe(400);
+    expect(((await tooLong.json()) as { error: { code: string } }).error.code).toBeTruthy();
+  });
 });

@@ -153,6 +153,24 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
         expect(await outline()).toEqual(["msg_a:v2"]);
       });
 
+      it("readAt gives the position that matches its read, while commits are in flight", async () => {
+        let announced = 0;
+        store.onCommit(() => announced++);
+        const reads: Promise<{ value: unknown[]; position: number }>[] = [];
+        const commits: Promise<unknown>[] = [];
+        for (let n = 1; n <= 4; n++) {
+          commits.push(write((tx) => tx.putMessage(user(`msg_${n}`))));
+          reads.push(
+            store.readAt(
+              () => store.listMessages("ses_1"),
+              () => announced,
+            ),
+          );
+        }
+        await Promise.all(commits);
+        for (const { value, position } of await Promise.all(reads)) expect(value).toHaveLength(position);
+      });
+
       it("stops calling a listener once it unsubscribed", async () => {
         let calls = 0;
         const stop = store.onCommit(() => calls++);
@@ -218,6 +236,32 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
         expect(roots).not.toContain("ses_kid");
         expect(roots).toContain("ses_x");
         expect((await store.listSessions({ directory: "/elsewhere" })).sessions.map((s) => s.id)).toEqual(["ses_x"]);
+      });
+
+      it("searches titles for every word, case ignored, newest first and a page at a time; a blank search lists everything", async () => {
+        await write((tx) => {
+          tx.putSession(session("ses_a", 1, { title: "Fix the Login bug" }));
+          tx.putSession(session("ses_b", 2, { title: "Write docs" }));
+          tx.putSession(session("ses_c", 3, { title: "login page: ÉTÉ colours" }));
+          tx.putSession(session("ses_d", 4, { title: "Refactor LOGIN" }));
+        });
+        const ids = async (query: { search?: string; limit?: number; cursor?: string }) =>
+          (await store.listSessions(query)).sessions.map((s) => s.id);
+        expect(await ids({ search: "login" })).toEqual(["ses_d", "ses_c", "ses_a"]);
+        expect(await ids({ search: "été" })).toEqual(["ses_c"]);
+        expect(await ids({ search: "nothing like it" })).toEqual([]);
+        // Every word, in any order.
+        expect(await ids({ search: "BUG login" })).toEqual(["ses_a"]);
+        // A search is a substring of the title, not a pattern: % and _ match themselves.
+        expect(await ids({ search: "%" })).toEqual([]);
+        expect(await ids({ search: "  " })).toEqual(await ids({}));
+        const first = await store.listSessions({ search: "LOGIN", limit: 2 });
+        expect(first.sessions.map((s) => s.id)).toEqual(["ses_d", "ses_c"]);
+        expect(await ids({ search: "LOGIN", limit: 2, cursor: first.cursor })).toEqual(["ses_a"]);
+        // A renamed session is found by its new title only.
+        await write((tx) => tx.putSession(session("ses_b", 5, { title: "login docs" })));
+        expect(await ids({ search: "write" })).toEqual([]);
+        expect(await ids({ search: "login d" })).toEqual(["ses_b"]);
       });
     });
 

@@ -68,3 +68,27 @@ describe("sqlite store on a shared file", () => {
     expect(await outline(store)).toEqual(["msg_a:"]);
   });
 });
+
+describe("sqlite store session list", () => {
+  it("reads a page by walking an index from the cursor, without sorting every session", () => {
+    const store = new SqliteStore(":memory:");
+    try {
+      // The statement listSessions runs; its plan must search an index, never build a temporary sort.
+      const plan = store.db
+        .prepare(
+          `EXPLAIN QUERY PLAN SELECT data FROM session
+           WHERE (@directory IS NULL OR directory = @directory) AND (@roots = 0 OR parent_id IS NULL)
+             AND instr(title_search, @w1) AND instr(title_search, @w2)
+             AND (time_updated, id) < (@afterUpdated, @afterID)
+           ORDER BY time_updated DESC, id DESC LIMIT @limit`,
+        )
+        .all({ directory: null, roots: 0, w1: "", w2: "", afterUpdated: 1, afterID: "", limit: 51 })
+        .map((row) => (row as { detail: string }).detail)
+        .join("; ");
+      expect(plan).toMatch(/SEARCH session USING INDEX session_updated/);
+      expect(plan).not.toMatch(/TEMP B-TREE/);
+    } finally {
+      store.closeNow();
+    }
+  });
+});

@@ -162,20 +162,22 @@ describe.skipIf(skipReason)("the web page: the session screen", () => {
     expect(titles.some((title) => /^New session · \S/.test(title))).toBe(true);
     expect(titles.join("\n")).not.toMatch(/\d{4}-\d\d-\d\dT/);
 
+    // The search is the server's (GET /session?search=), answered after a short pause in typing.
     const search = page.getByLabel("Search sessions");
     await search.fill("flaky");
-    await expect(items.allTextContents()).resolves.toEqual([
-      "Fix the flaky upload test in the storage layer of the server",
-    ]);
+    await expect
+      .poll(() => items.allTextContents())
+      .toEqual(["Fix the flaky upload test in the storage layer of the server"]);
     await search.fill("PARSER refactor");
-    await expect(items.allTextContents()).resolves.toEqual(["Refactor the parser"]);
+    await expect.poll(() => items.allTextContents()).toEqual(["Refactor the parser"]);
     await search.fill("nothing like this");
     await page.locator(".session-list .empty", { hasText: "No session matches" }).waitFor();
     await search.fill("");
-    await expect(items.count()).resolves.toBe(3);
+    await expect.poll(() => items.count()).toBe(3);
 
     // A long title, a busy turn (so Abort shows beside Send): everything still fits at 390 px.
     await search.fill("flaky");
+    await expect.poll(() => items.count()).toBe(1);
     await page.locator(".session-item").first().click();
     await page.locator(".session-view").waitFor();
     await page.getByLabel("Model").selectOption("fake/echo-long");

@@ -39,9 +39,15 @@ export interface ToolCall {
 
 /**
  * Before a tool call is looked up, validated and run: undefined allows it; `{deny}` refuses it (the model reads the
- * reason as the tool's error, later hooks do not run); `{input}` runs it with other input (validated after).
+ * reason as the tool's error, later hooks do not run); `{input}` runs it with other input (validated after);
+ * `{permission}` settles the call's permission questions: "allow" lets what the rules would ask run unasked,
+ * "ask" asks the user the call's first question even where the rules allow it (what the rules deny stays denied).
  */
-export type BeforeToolDecision = undefined | { deny: string } | { input: Record<string, unknown> };
+export type BeforeToolDecision =
+  | undefined
+  | { deny: string }
+  | { input: Record<string, unknown> }
+  | { permission: "allow" | "ask" };
 export type BeforeToolHook = (call: ToolCall, request: TurnRequest) => MaybePromise<BeforeToolDecision>;
 
 /** After a tool call succeeded, before its result is stored: may answer an amended result (output, metadata). */

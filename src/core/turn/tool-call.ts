@@ -23,11 +23,13 @@ export interface ToolCallScope {
 interface Verdict {
   input: Record<string, unknown>;
   deny?: string;
+  permission?: "allow" | "ask";
 }
 
 function merge(verdict: Verdict, decision: BeforeToolDecision): Verdict {
   if (!decision) return verdict;
-  return "deny" in decision ? { ...verdict, deny: decision.deny } : { input: decision.input };
+  if ("permission" in decision) return { ...verdict, permission: decision.permission };
+  return "deny" in decision ? { ...verdict, deny: decision.deny } : { ...verdict, input: decision.input };
 }
 
 /** Runs one tool call; never rejects (every failure is the tool's error, for the model to read). */
@@ -91,6 +93,8 @@ async function execute(
   part.state = { status: "running", input, time: { start } };
   recorder.put(part);
   const { session, signal } = request;
+  // A hook's "ask" forces the call's first question only; "allow" holds for each of its questions.
+  let settled = verdict.permission;
   const context: ToolContext = {
     directory: session.directory,
     sessionID: session.id,
@@ -98,8 +102,10 @@ async function execute(
     callID: part.callID,
     abort: signal,
     now: services.now,
-    ask: (ask) =>
-      services.gate.ask(
+    ask: (ask) => {
+      const decided = settled;
+      if (settled === "ask") settled = undefined;
+      return services.gate.ask(
         {
           sessionID: session.id,
           directory: session.directory,
@@ -107,9 +113,11 @@ async function execute(
           callID: part.callID,
           signal,
           agent: request.agent,
+          decided,
         },
         ask,
-      ),
+      );
+    },
     progress: (update) => {
       if (part.state.status !== "running") return;
       part.state = { ...part.state, ...update, metadata: { ...part.state.metadata, ...update.metadata } };

@@ -33,6 +33,10 @@ export function opencodeV2Routes(ctx: RouteContext): void {
   route(ctx, { method: "get", path: "/api/location", operationId: "v2.location", summary: "Where", tag: "v2" }, (c) =>
     c.json(location(requestDirectory(c, deps.defaultDirectory))),
   );
+  // The v2 client's health check: OpenCode's answer is exactly this (its openapi.json: `healthy` is always true).
+  route(ctx, { method: "get", path: "/api/health", operationId: "v2.health", summary: "Health", tag: "v2" }, (c) =>
+    c.json({ healthy: true }),
+  );
   v2("/api/agent", "v2.agent.list", "Agents", (directory) =>
     deps.core
       .agentsFor(directory)

@@ -12,6 +12,7 @@ import {
 } from "../../protocol/index.js";
 import { type RouteContext, readBody, readQuery, requestDirectory, route } from "../context.js";
 import { snapshotPosition } from "../message-snapshot.js";
+import { registerPromptNotify } from "../prompt-notify.js";
 import { framesWritten } from "../sse.js";
 
 const CreateSession = z.object({ title: z.string().optional(), parentID: z.string().optional() }).loose();
@@ -39,6 +40,8 @@ const ListQuery = z
       .transform((value) => value === "true")
       .optional(),
     limit: z.coerce.number().int().positive().optional(),
+    /** Only sessions whose title contains every word of this, case ignored (OpenCode's `search`). */
+    search: z.string().max(200).optional(),
     /** Where the previous page ended: its `x-moor-next-cursor` header. */
     cursor: z.string().max(200).optional(),
   })
@@ -68,6 +71,7 @@ export function sessionRoutes(ctx: RouteContext): void {
       const page = await sessions.page({
         directory: query.directory,
         roots: query.roots,
+        search: query.search,
         limit: query.limit,
         cursor: query.cursor,
       });
@@ -206,7 +210,11 @@ export function sessionRoutes(ctx: RouteContext): void {
     },
     async (c) => {
       const body = await readBody(c, PromptInput);
-      const result = await sessions.prompt(id(c), body);
+      const cancelNotify = registerPromptNotify(ctx.deps.notify, id(c), body);
+      const result = await sessions.prompt(id(c), body).catch((error) => {
+        cancelNotify();
+        throw error;
+      });
       // Every frame of the turn is on its way to the event streams before the reply that ends it.
       await framesWritten();
       if (result.last) return c.json(result.last);
@@ -226,7 +234,11 @@ export function sessionRoutes(ctx: RouteContext): void {
     },
     async (c) => {
       const body = await readBody(c, PromptInput);
-      const { done } = await sessions.submit(id(c), body);
+      const cancelNotify = registerPromptNotify(ctx.deps.notify, id(c), body);
+      const { done } = await sessions.submit(id(c), body).catch((error) => {
+        cancelNotify();
+        throw error;
+      });
       done.catch((error) => ctx.deps.logger?.warn({ err: String(error), sessionID: id(c) }, "background turn failed"));
       return c.body(null, 204);
     },

@@ -1,0 +1,601 @@
+// The PostgreSQL store (cluster mode, DESIGN.md §8): the same port and the same promises as the SQLite store
+// (sqlite-store.ts), on one `pg` connection. `pg` is loaded by `open` with a dynamic import, so the embedded path
+// never loads it.
+//
+// Ordering. Every operation of this node, commits and reads alike, runs through one queue on one connection, one at
+// a time (nothing is pipelined): commits are applied in the order they were called, a commit's events are handed to
+// the listeners as soon as it has committed and before the next operation starts, and a read's answer reflects
+// exactly the commits announced before it arrived (readAt takes the position then).
+//
+// The event log. Each commit's events are rows of `event` in the same transaction as its rows. Their ids must
+// become visible in id order, or a node reading "events after the last id I saw" could skip one that commits late:
+// a plain sequence hands out ids at insert time, and transactions commit in another order. So the ids are taken
+// at the end of the transaction under a transaction-level advisory lock, which PostgreSQL releases only after the
+// commit is visible: the next committer gets larger ids and cannot commit them before ours. Commits without events
+// take no lock; the lock is held for the last two round trips of a commit only. Ids may have gaps (a commit that
+// failed after taking its ids), never reorderings.
+//
+// Following other nodes (follow): LISTEN on `moor_event` wakes the node (every commit with events NOTIFYs), a short
+// poll catches what a lost notification missed; either reads the events after the last id this node has seen and
+// hands them to the listeners in id order, one call per commit, with the commit's scope.
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type pg from "pg";
+import type { MessageInfo, MessageWithParts, Part, PermissionRequest, Session, Todo } from "../protocol/index.js";
+import { type Migration, readMigrations } from "./migrate.js";
+import {
+  type CommitListener,
+  type CommittedEvent,
+  type EventScope,
+  IdConflictError,
+  type PermissionStatus,
+  type RunningMessage,
+  type SessionListQuery,
+  type SessionPage,
+  type Store,
+  type StoredPermission,
+  type StoreWrites,
+} from "./port.js";
+import { LOCK_KEYS, MOOR_LOCK_CLASS, migratePostgres } from "./postgres-migrate.js";
+import { DEFAULT_OWNER_TIMINGS, type OwnerTimings, PostgresOwners } from "./postgres-owners.js";
+import { decodeSessionCursor, encodeSessionCursor } from "./session-cursor.js";
+import { titleSearchWords } from "./session-search.js";
+
+export const EVENT_CHANNEL = "moor_event";
+
+/** Beside this file (src/ and dist/storage/), or dist/storage/ seen from the bundle in dist/bundle/. */
+function migrationsDir(): string {
+  return [new URL("./postgres-migrations", import.meta.url), new URL("../storage/postgres-migrations", import.meta.url)]
+    .map((url) => fileURLToPath(url))
+    .find((dir) => existsSync(dir)) as string;
+}
+
+export interface PostgresStoreOptions {
+  /** The migrations to apply; by default postgres-migrations/ beside the code. */
+  migrations?: Migration[];
+  owners?: OwnerTimings;
+  /** Told when the connection fails (serve logs it); the operations waiting fail with the error. */
+  onError?: (error: Error) => void;
+}
+
+/** One write of a commit, run inside its transaction; false means it was refused (an id of another session). */
+type Write = (client: pg.Client) => Promise<void>;
+
+/** Whether `text` names a PostgreSQL database (`--store`, config `store`, MOOR_STORE_URL). */
+export function isPostgresUrl(text: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(text);
+}
+
+export class PostgresStore implements Store {
+  private readonly listeners = new Set<CommitListener>();
+  private tail: Promise<unknown> = Promise.resolve();
+  /** The largest event id this node has handed to its listeners (or skipped as before its start). */
+  private lastSeen = 0;
+  private following: { stop(): void } | undefined;
+  private catchUpQueued = false;
+  private broken: Error | undefined;
+  private closed = false;
+  readonly owners: PostgresOwners;
+
+  private constructor(
+    private readonly client: pg.Client,
+    options: PostgresStoreOptions,
+  ) {
+    this.owners = new PostgresOwners((op) => this.enqueue(op), options.owners ?? DEFAULT_OWNER_TIMINGS);
+    client.on("error", (error) => {
+      this.broken = error;
+      this.owners.stop();
+      options.onError?.(error);
+    });
+    client.on("notification", (message) => {
+      if (message.channel === EVENT_CHANNEL) this.scheduleCatchUp();
+    });
+  }
+
+  /** Connects, migrates, and starts at the end of the event log (only later commits are announced). */
+  static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
+    const { default: pgModule } = await import("pg");
+    const client = new pgModule.Client({ connectionString: url });
+    // Until the store listens, a connection error must not go unhandled (it would end the process).
+    const early = (error: Error) => void error;
+    client.on("error", early);
+    try {
+      await client.connect();
+      await migratePostgres(client, options.migrations ?? readMigrations(migrationsDir()));
+      const { rows } = await client.query<{ last: string }>("SELECT coalesce(max(id), 0) AS last FROM event");
+      const store = new PostgresStore(client, options);
+      store.lastSeen = Number(rows[0].last);
+      client.off("error", early);
+      return store;
+    } catch (error) {
+      await client.end().catch(() => {});
+      throw error;
+    }
+  }
+
+  /** Runs `op` after every operation queued before it, alone on the connection. */
+  private enqueue<T>(op: (client: pg.Client) => Promise<T>): Promise<T> {
+    const run = this.tail.then(() => {
+      if (this.broken) throw this.broken;
+      if (this.closed) throw new Error("the store is closed");
+      return op(this.client);
+    });
+    this.tail = run.catch(() => {});
+    return run;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.following?.stop();
+    await this.enqueue((client) => this.owners.release(client)).catch(() => {});
+    this.closed = true;
+    this.owners.stop();
+    await this.tail;
+    await this.client.end().catch(() => {});
+  }
+
+  commit<T>(scope: EventScope, write: (tx: StoreWrites) => T): Promise<T> {
+    const writes: Write[] = [];
+    const events: CommittedEvent[] = [];
+    let running = false;
+    let result: T;
+    try {
+      result = write(this.collect(writes, events, () => (running = true)));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.enqueue(async (client) => {
+      if (running) await this.owners.register(client);
+      await client.query("BEGIN");
+      let ids: number[] = [];
+      try {
+        for (const run of writes) await run(client);
+        if (events.length > 0) ids = await this.appendEvents(client, scope, events);
+        await client.query("COMMIT");
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => {});
+        throw error;
+      }
+      const announced = events.map((event, index) => ({ ...event, id: ids[index] }));
+      if (this.following && ids.length > 0 && ids[0] > this.lastSeen + 1) await this.catchUp(client, ids[0]);
+      if (ids.length > 0) this.lastSeen = Math.max(this.lastSeen, ids[ids.length - 1]);
+      this.announce(scope, announced);
+      return result;
+    });
+  }
+
+  /** Writes the commit's events with ids taken under the event-id lock (see the head of this file); their ids. */
+  private async appendEvents(client: pg.Client, scope: EventScope, events: CommittedEvent[]): Promise<number[]> {
+    await client.query("SELECT pg_advisory_xact_lock($1, $2), pg_notify($3, '')", [
+      MOOR_LOCK_CLASS,
+      LOCK_KEYS.eventIds,
+      EVENT_CHANNEL,
+    ]);
+    // Under the lock nobody else takes ids, so one setval reserves a contiguous range: last - n + 1 .. last.
+    const { rows } = await client.query<{ id: string }>(
+      `WITH reserved AS (SELECT setval('event_id_seq', nextval('event_id_seq') + $1 - 1) AS last)
+       INSERT INTO event (id, txid, directory, session_id, type, properties)
+       SELECT reserved.last - $1 + e.n, txid_current(), $2, $3, e.type, e.properties
+       FROM reserved, unnest($4::text[], $5::text[]) WITH ORDINALITY AS e(type, properties, n)
+       RETURNING id`,
+      [
+        events.length,
+        scope.directory,
+        scope.sessionID ?? null,
+        events.map((event) => event.type),
+        events.map((event) => JSON.stringify(event.properties)),
+      ],
+    );
+    return rows.map((row) => Number(row.id)).sort((a, b) => a - b);
+  }
+
+  private announce(scope: EventScope, events: readonly CommittedEvent[]): void {
+    for (const listener of this.listeners) listener(scope, events);
+  }
+
+  onCommit(listener: CommitListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * The answer arrives in a network round trip, during which nothing else of this node runs on the connection, and
+   * no commit is announced between its arrival and this continuation (announcing needs another round trip).
+   */
+  async readAt<T, P>(read: () => Promise<T>, position: () => P): Promise<{ value: T; position: P }> {
+    const value = await read();
+    return { value, position: position() };
+  }
+
+  /**
+   * Hands other nodes' commits to this node's listeners from now on (cluster mode): on each NOTIFY, and every
+   * `pollMs` in case one was lost. Returns stop.
+   */
+  async follow(options: { pollMs?: number } = {}): Promise<() => void> {
+    if (this.following) return () => this.following?.stop();
+    await this.enqueue((client) => client.query(`LISTEN ${EVENT_CHANNEL}`));
+    const timer = setInterval(() => this.scheduleCatchUp(), options.pollMs ?? 500);
+    timer.unref();
+    const following = {
+      stop: () => {
+        clearInterval(timer);
+        if (this.following === following) this.following = undefined;
+        if (!this.closed && !this.broken)
+          void this.enqueue((client) => client.query(`UNLISTEN ${EVENT_CHANNEL}`)).catch(() => {});
+      },
+    };
+    this.following = following;
+    // Anything committed between open and now.
+    this.scheduleCatchUp();
+    return following.stop;
+  }
+
+  /** The last event id this node has announced. */
+  get lastEventId(): number {
+    return this.lastSeen;
+  }
+
+  private scheduleCatchUp(): void {
+    if (!this.following || this.catchUpQueued || this.closed || this.broken) return;
+    this.catchUpQueued = true;
+    void this.enqueue(async (client) => {
+      this.catchUpQueued = false;
+      await this.catchUp(client);
+    }).catch(() => {
+      this.catchUpQueued = false;
+    });
+  }
+
+  /** Announces the events after lastSeen (and before `before`, when given), grouped by commit, in id order. */
+  private async catchUp(client: pg.Client, before?: number): Promise<void> {
+    for (;;) {
+      const { rows } = await client.query<EventRow>(
+        `SELECT id, txid, directory, session_id, type, properties FROM event
+         WHERE id > $1 AND ($2::bigint IS NULL OR id < $2) ORDER BY id LIMIT 1000`,
+        [this.lastSeen, before ?? null],
+      );
+      let start = 0;
+      for (let index = 1; index <= rows.length; index++) {
+        if (index < rows.length && rows[index].txid === rows[start].txid) continue;
+        const first = rows[start];
+        const scope: EventScope = { directory: first.directory };
+        if (first.session_id !== null) scope.sessionID = first.session_id;
+        const events = rows
+          .slice(start, index)
+          .map(
+            (row) => ({ id: Number(row.id), type: row.type, properties: JSON.parse(row.properties) }) as CommittedEvent,
+          );
+        this.lastSeen = Number(rows[index - 1].id);
+        this.announce(scope, events);
+        start = index;
+      }
+      if (rows.length < 1000) return;
+    }
+  }
+
+  /** The writes of one commit, collected synchronously (StoreWrites may not read) and run in its transaction. */
+  private collect(writes: Write[], events: CommittedEvent[], markRunning: () => void): StoreWrites {
+    const owners = this.owners;
+    return {
+      putSession: (session) => {
+        writes.push(async (client) => {
+          await client.query(
+            `INSERT INTO session (id, directory, parent_id, time_updated, data) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (id) DO UPDATE SET directory = excluded.directory, time_updated = excluded.time_updated,
+               data = excluded.data`,
+            [session.id, session.directory, session.parentID ?? null, session.time.updated, JSON.stringify(session)],
+          );
+        });
+      },
+      deleteSession: (sessionID) => {
+        writes.push(async (client) => {
+          await client.query("DELETE FROM session WHERE id = $1", [sessionID]);
+        });
+      },
+      putMessage: (info, running = false) => {
+        if (running) markRunning();
+        writes.push(async (client) => {
+          // A row keeps its session: an upsert of an id stored in another session changes nothing, and is refused.
+          const { rowCount } = await client.query(
+            `INSERT INTO message (id, session_id, role, running, owner_pid, owner_token, data)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (id) DO UPDATE SET running = excluded.running, owner_pid = excluded.owner_pid,
+               owner_token = excluded.owner_token, data = excluded.data
+             WHERE message.session_id = excluded.session_id`,
+            [
+              info.id,
+              info.sessionID,
+              info.role,
+              running,
+              running ? process.pid : null,
+              running ? owners.token : null,
+              JSON.stringify(info),
+            ],
+          );
+          if (rowCount === 0) {
+            throw new IdConflictError(`message ${info.id} belongs to another session, not to ${info.sessionID}`);
+          }
+        });
+      },
+      deleteMessage: (messageID) => {
+        writes.push(async (client) => {
+          await client.query("DELETE FROM message WHERE id = $1", [messageID]);
+        });
+      },
+      putPart: (part) => {
+        writes.push(async (client) => {
+          // Only into a message of its own session, and a stored part keeps its message and session.
+          const { rowCount } = await client.query(
+            `INSERT INTO part (id, message_id, session_id, data)
+             SELECT $1, $2, $3, $4
+             WHERE EXISTS (SELECT 1 FROM message WHERE id = $2 AND session_id = $3)
+             ON CONFLICT (id) DO UPDATE SET data = excluded.data
+             WHERE part.session_id = excluded.session_id AND part.message_id = excluded.message_id`,
+            [part.id, part.messageID, part.sessionID, JSON.stringify(part)],
+          );
+          if (rowCount === 0) {
+            throw new IdConflictError(
+              `part ${part.id} cannot be written to message ${part.messageID} of session ${part.sessionID}: the id or the message belongs elsewhere`,
+            );
+          }
+        });
+      },
+      deletePart: (partID) => {
+        writes.push(async (client) => {
+          await client.query("DELETE FROM part WHERE id = $1", [partID]);
+        });
+      },
+      setTodos: (sessionID, todos) => {
+        writes.push(async (client) => {
+          await client.query(
+            "INSERT INTO todo (session_id, data) VALUES ($1, $2) ON CONFLICT (session_id) DO UPDATE SET data = excluded.data",
+            [sessionID, JSON.stringify(todos)],
+          );
+        });
+      },
+      insertPermission: (request) => {
+        writes.push(async (client) => {
+          await client.query(
+            "INSERT INTO permission (id, session_id, call_id, status, data) VALUES ($1, $2, $3, 'pending', $4)",
+            [request.id, request.sessionID, request.tool?.callID ?? null, JSON.stringify(request)],
+          );
+        });
+      },
+      setPermissionStatus: (requestID, status) => {
+        writes.push(async (client) => {
+          // A question is answered once: only a pending one changes.
+          await client.query("UPDATE permission SET status = $1 WHERE id = $2 AND status = 'pending'", [
+            status,
+            requestID,
+          ]);
+        });
+      },
+      addGrant: (sessionID, permission, pattern) => {
+        writes.push(async (client) => {
+          await client.query(
+            "INSERT INTO permission_grant (session_id, permission, pattern) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            [sessionID, permission, pattern],
+          );
+        });
+      },
+      emit: (type, properties) => {
+        events.push({ type, properties } as CommittedEvent);
+      },
+    };
+  }
+
+  /** One read, in the queue (see the head of this file). */
+  private read<R extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<R[]> {
+    return this.enqueue(async (client) => (await client.query<R>(text, values)).rows);
+  }
+
+  // Sessions
+
+  async getSession(id: string): Promise<Session | undefined> {
+    return parseRow<Session>((await this.read<DataRow>("SELECT data FROM session WHERE id = $1", [id]))[0]);
+  }
+
+  async listSessions(query: SessionListQuery = {}): Promise<SessionPage> {
+    let after: { updated: number; id: string } | undefined;
+    if (query.cursor !== undefined) {
+      after = decodeSessionCursor(query.cursor);
+      if (!after) return { sessions: [] };
+    }
+    const limit = query.limit === undefined || query.limit < 0 ? undefined : query.limit;
+    const rows = await this.read<DataRow>(
+      `SELECT data FROM session
+       WHERE ($1::text IS NULL OR directory = $1)
+         AND (NOT $2::boolean OR parent_id IS NULL)
+         AND ($3::bigint IS NULL OR time_updated < $3 OR (time_updated = $3 AND id < $4))
+         AND NOT EXISTS (
+           SELECT 1 FROM unnest($6::text[]) AS word
+           WHERE strpos(lower(coalesce((data::json)->>'title', '')), word) = 0
+         )
+       ORDER BY time_updated DESC, id DESC
+       LIMIT $5`,
+      [
+        query.directory ?? null,
+        query.roots === true,
+        after?.updated ?? null,
+        after?.id ?? null,
+        // One more than asked says whether another page follows.
+        limit === undefined ? null : limit + 1,
+        titleSearchWords(query.search),
+      ],
+    );
+    const sessions = rows.map((row) => parseRow<Session>(row)!);
+    if (limit === undefined || sessions.length <= limit) return { sessions };
+    sessions.length = limit;
+    const last = sessions[limit - 1];
+    return { sessions, cursor: encodeSessionCursor({ updated: last.time.updated, id: last.id }) };
+  }
+
+  async listChildren(parentID: string): Promise<Session[]> {
+    const rows = await this.read<DataRow>("SELECT data FROM session WHERE parent_id = $1 ORDER BY id", [parentID]);
+    return rows.map((row) => parseRow<Session>(row)!);
+  }
+
+  // Messages and parts
+
+  async messageOwner(messageID: string): Promise<string | undefined> {
+    const rows = await this.read<{ session_id: string }>("SELECT session_id FROM message WHERE id = $1", [messageID]);
+    return rows[0]?.session_id;
+  }
+
+  async partOwner(partID: string): Promise<{ sessionID: string; messageID: string } | undefined> {
+    const rows = await this.read<{ session_id: string; message_id: string }>(
+      "SELECT session_id, message_id FROM part WHERE id = $1",
+      [partID],
+    );
+    return rows[0] ? { sessionID: rows[0].session_id, messageID: rows[0].message_id } : undefined;
+  }
+
+  getMessage(sessionID: string, messageID: string): Promise<MessageWithParts | undefined> {
+    // One queue operation: the message and its parts as of the same moment.
+    return this.enqueue(async (client) => {
+      const info = parseRow<MessageInfo>(
+        (
+          await client.query<DataRow>("SELECT data FROM message WHERE id = $1 AND session_id = $2", [
+            messageID,
+            sessionID,
+          ])
+        ).rows[0],
+      );
+      if (!info) return undefined;
+      const parts = await client.query<DataRow>("SELECT data FROM part WHERE message_id = $1 ORDER BY id", [messageID]);
+      return { info, parts: parts.rows.map((row) => parseRow<Part>(row)!) };
+    });
+  }
+
+  async listParts(messageID: string): Promise<Part[]> {
+    const rows = await this.read<DataRow>("SELECT data FROM part WHERE message_id = $1 ORDER BY id", [messageID]);
+    return rows.map((row) => parseRow<Part>(row)!);
+  }
+
+  listMessages(sessionID: string): Promise<MessageWithParts[]> {
+    return this.enqueue(async (client) => {
+      const messages = await client.query<DataRow>("SELECT data FROM message WHERE session_id = $1 ORDER BY id", [
+        sessionID,
+      ]);
+      const parts = await client.query<DataRow>("SELECT data FROM part WHERE session_id = $1 ORDER BY id", [sessionID]);
+      const partsByMessage = new Map<string, Part[]>();
+      for (const row of parts.rows) {
+        const part = parseRow<Part>(row)!;
+        const list = partsByMessage.get(part.messageID);
+        if (list) list.push(part);
+        else partsByMessage.set(part.messageID, [part]);
+      }
+      return messages.rows.map((row) => {
+        const info = parseRow<MessageInfo>(row)!;
+        return { info, parts: partsByMessage.get(info.id) ?? [] };
+      });
+    });
+  }
+
+  async history(sessionID: string): Promise<MessageWithParts[]> {
+    const all = await this.listMessages(sessionID);
+    const summary = all.findLastIndex(({ info }) => info.role === "assistant" && info.summary === true);
+    return summary <= 0 ? all : all.slice(summary);
+  }
+
+  async listRunningMessages(): Promise<RunningMessage[]> {
+    const rows = await this.read<DataRow & { owner_pid: number | null; owner_token: string | null }>(
+      "SELECT data, owner_pid, owner_token FROM message WHERE running ORDER BY id",
+      [],
+    );
+    return rows.map((row) => ({
+      info: parseRow<MessageInfo>(row)!,
+      ownerPid: row.owner_pid,
+      ownerToken: row.owner_token,
+    }));
+  }
+
+  // Todos
+
+  async getTodos(sessionID: string): Promise<Todo[]> {
+    return (
+      parseRow<Todo[]>((await this.read<DataRow>("SELECT data FROM todo WHERE session_id = $1", [sessionID]))[0]) ?? []
+    );
+  }
+
+  // Permissions
+
+  async getPermission(id: string): Promise<StoredPermission | undefined> {
+    return parsePermission(
+      (await this.read<PermissionRow>("SELECT data, status FROM permission WHERE id = $1", [id]))[0],
+    );
+  }
+
+  async findPermissionByCall(sessionID: string, callID: string): Promise<StoredPermission | undefined> {
+    const rows = await this.read<PermissionRow>(
+      `SELECT data, status FROM permission WHERE session_id = $1 AND call_id = $2 AND status <> 'expired'
+       ORDER BY id DESC LIMIT 1`,
+      [sessionID, callID],
+    );
+    return parsePermission(rows[0]);
+  }
+
+  async listPendingPermissions(): Promise<PermissionRequest[]> {
+    const rows = await this.read<PermissionRow>(
+      "SELECT data, status FROM permission WHERE status = 'pending' ORDER BY id",
+      [],
+    );
+    return rows.map((row) => parsePermission(row)!.request);
+  }
+
+  async listGrants(sessionID: string): Promise<{ permission: string; pattern: string }[]> {
+    return this.read<{ permission: string; pattern: string }>(
+      "SELECT permission, pattern FROM permission_grant WHERE session_id = $1 ORDER BY permission, pattern",
+      [sessionID],
+    );
+  }
+
+  // Owners
+
+  isOwnerAlive(ownerToken: string): Promise<boolean> {
+    return this.owners.isAlive(ownerToken);
+  }
+
+  sweepOwners(): Promise<void> {
+    return this.owners.sweep();
+  }
+
+  async integrityCheck(): Promise<string> {
+    try {
+      const rows = await this.read<{ orphans: string }>(
+        "SELECT count(*) AS orphans FROM part p WHERE NOT EXISTS (SELECT 1 FROM message m WHERE m.id = p.message_id AND m.session_id = p.session_id)",
+        [],
+      );
+      const orphans = Number(rows[0].orphans);
+      return orphans === 0 ? "ok" : `${orphans} parts are stored outside their message's session`;
+    } catch (error) {
+      return (error as Error).message;
+    }
+  }
+}
+
+interface DataRow {
+  data: string;
+}
+
+interface PermissionRow {
+  data: string;
+  status: PermissionStatus;
+}
+
+interface EventRow {
+  id: string;
+  txid: string;
+  directory: string;
+  session_id: string | null;
+  type: string;
+  properties: string;
+}
+
+function parseRow<T>(row: DataRow | undefined): T | undefined {
+  return row ? (JSON.parse(row.data) as T) : undefined;
+}
+
+function parsePermission(row: PermissionRow | undefined): StoredPermission | undefined {
+  return row ? { request: JSON.parse(row.data), status: row.status } : undefined;
+}

@@ -1,0 +1,189 @@
+// The PostgreSQL store: the store contract on a real PostgreSQL, and what only a store shared by several nodes does
+// (the event log read back in commit order by another node, owners that die with their connection).
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { CommittedEvent, EventScope } from "../../src/storage/port.js";
+import { PostgresStore } from "../../src/storage/postgres-store.js";
+import { type PostgresServer, startPostgres } from "../fakes/postgres-server.js";
+import { assistant, session, storeContract, text, user } from "./contract.js";
+
+let server: PostgresServer;
+let databases = 0;
+const freshDatabase = () => server.createSchema(`moor_${++databases}`);
+
+beforeAll(async () => {
+  server = await startPostgres();
+}, 30_000);
+afterAll(() => server?.stop());
+
+storeContract("postgres", async () => {
+  const store = await PostgresStore.open(await freshDatabase());
+  return { store, dispose: () => store.close() };
+});
+
+describe("postgres store migrations", () => {
+  it("two nodes starting at once on an empty database apply each migration once, and a restart applies none", async () => {
+    const url = await freshDatabase();
+    const stores = await Promise.all([PostgresStore.open(url), PostgresStore.open(url), PostgresStore.open(url)]);
+    await Promise.all(stores.map((store) => store.close()));
+    const again = await PostgresStore.open(url);
+    await again.close();
+    const pg = (await import("pg")).default;
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ version: number }>("SELECT version FROM schema_migration ORDER BY version");
+      expect(rows.map((row) => row.version)).toEqual([1, 2]);
+      expect((await client.query("SELECT id FROM cluster")).rows).toHaveLength(1);
+    } finally {
+      await client.end();
+    }
+  });
+});
+
+describe("postgres store shared by two nodes", () => {
+  let a: PostgresStore;
+  let b: PostgresStore;
+  const scope: EventScope = { directory: "/tmp/project", sessionID: "ses_1" };
+
+  let urlOfA: string;
+
+  beforeEach(async () => {
+    urlOfA = await freshDatabase();
+    a = await PostgresStore.open(urlOfA);
+    b = await PostgresStore.open(urlOfA);
+    await a.commit(scope, (tx) => tx.putSession(session("ses_1")));
+  });
+  afterEach(async () => {
+    await a.close();
+    await b.close();
+  });
+
+  it("hands a commit on A to B's listeners once, in order, with its scope and the same event ids", async () => {
+    const onA: { scope: EventScope; events: readonly CommittedEvent[] }[] = [];
+    const onB: { scope: EventScope; events: readonly CommittedEvent[] }[] = [];
+    a.onCommit((where, events) => onA.push({ scope: where, events }));
+    b.onCommit((where, events) => onB.push({ scope: where, events }));
+    await b.follow({ pollMs: 60_000 });
+    for (let n = 1; n <= 5; n++) {
+      await a.commit(scope, (tx) => {
+        tx.putMessage(user(`msg_${n}`));
+        tx.emit("message.updated", { sessionID: "ses_1", info: user(`msg_${n}`) });
+        tx.emit("session.updated", { sessionID: "ses_1", info: session("ses_1", n) });
+      });
+    }
+    // A commit without events is announced on A (with none) and is nothing to B.
+    await a.commit(scope, (tx) => tx.putMessage(user("msg_6")));
+    await waitFor(() => onB.length === 5);
+    const ids = (list: typeof onA) => list.map((commit) => commit.events.map((event) => event.id));
+    expect(ids(onB)).toEqual(ids(onA.slice(0, 5)));
+    const flat = ids(onB).flat() as number[];
+    expect(flat).toEqual([...flat].sort((x, y) => x - y));
+    expect(new Set(flat).size).toBe(10);
+    expect(onB.every((commit) => commit.scope.sessionID === "ses_1" && commit.scope.directory === "/tmp/project")).toBe(
+      true,
+    );
+    expect(onB.map((commit) => commit.events.map((event) => event.type))[0]).toEqual([
+      "message.updated",
+      "session.updated",
+    ]);
+    // B reads what A committed.
+    expect((await b.listMessages("ses_1")).map((m) => m.info.id)).toEqual([
+      "msg_1",
+      "msg_2",
+      "msg_3",
+      "msg_4",
+      "msg_5",
+      "msg_6",
+    ]);
+  });
+
+  it("a follower's own commits and another node's interleave in id order, each once", async () => {
+    const seen: number[] = [];
+    b.onCommit((_, events) => seen.push(...events.map((event) => event.id as number)));
+    // A long poll: only NOTIFY or B's own commits bring A's events.
+    await b.follow({ pollMs: 60_000 });
+    for (let n = 1; n <= 4; n++) {
+      const from = n % 2 === 0 ? a : b;
+      await from.commit(scope, (tx) => {
+        tx.putMessage(user(`msg_${n}`));
+        tx.emit("message.updated", { sessionID: "ses_1", info: user(`msg_${n}`) });
+      });
+    }
+    await waitFor(() => seen.length === 4);
+    expect(seen).toEqual([...seen].sort((x, y) => x - y));
+    expect(new Set(seen).size).toBe(4);
+  });
+
+  it("follows by polling when no notification comes", async () => {
+    const seen: string[] = [];
+    b.onCommit((_, events) => seen.push(...events.map((event) => event.type)));
+    await b.follow({ pollMs: 50 });
+    // Stop listening, as if the notification was lost: the poll still brings it.
+    await (
+      b as unknown as { enqueue(op: (c: { query(q: string): Promise<unknown> }) => Promise<unknown>): Promise<unknown> }
+    ).enqueue((client) => client.query("UNLISTEN moor_event"));
+    await a.commit(scope, (tx) => tx.emit("session.updated", { sessionID: "ses_1", info: session("ses_1", 2) }));
+    await waitFor(() => seen.length === 1);
+    expect(seen).toEqual(["session.updated"]);
+  });
+
+  it("commits from two nodes at once all land, and a third node reads their events once each, in id order", async () => {
+    const c = await PostgresStore.open(urlOfA);
+    const seen: number[] = [];
+    c.onCommit((_, events) => seen.push(...events.map((event) => event.id as number)));
+    await c.follow({ pollMs: 50 });
+    try {
+      await Promise.all(
+        Array.from({ length: 20 }, (_, n) =>
+          (n % 2 === 0 ? a : b).commit(scope, (tx) => {
+            tx.putMessage(user(`msg_${String(n).padStart(2, "0")}`));
+            tx.emit("message.updated", { sessionID: "ses_1", info: user(`msg_${n}`) });
+          }),
+        ),
+      );
+      expect(await c.listMessages("ses_1")).toHaveLength(20);
+      await waitFor(() => seen.length >= 20);
+      expect(seen).toEqual(Array.from({ length: 20 }, (_, n) => n + 1));
+    } finally {
+      await c.close();
+    }
+  });
+
+  it("an owner is alive while its node runs, and gone the moment its connection ends", async () => {
+    await a.commit(scope, (tx) => {
+      tx.putMessage(user("msg_1"));
+      tx.putMessage(assistant("msg_2", "msg_1"), true);
+    });
+    const [running] = await b.listRunningMessages();
+    expect(running.ownerToken).toBe(a.owners.token);
+    expect(await b.isOwnerAlive(running.ownerToken as string)).toBe(true);
+    expect(await a.isOwnerAlive(running.ownerToken as string)).toBe(true);
+    // Ended without a goodbye (as a killed process's connection ends): the lock goes, the row stays until a sweep.
+    await (a as unknown as { client: { end(): Promise<void> } }).client.end();
+    await waitFor(async () => !(await b.isOwnerAlive(running.ownerToken as string)));
+    await b.sweepOwners();
+    expect(await b.isOwnerAlive(running.ownerToken as string)).toBe(false);
+    expect(await b.isOwnerAlive("not-a-token")).toBe(false);
+    (a as unknown as { closed: boolean }).closed = true;
+  });
+
+  it("keeps what B wrote when A's commit of the same ids is refused", async () => {
+    await b.commit(scope, (tx) => {
+      tx.putSession(session("ses_2"));
+      tx.putMessage(user("msg_x", "ses_2"));
+      tx.putPart(text("prt_x", "msg_x", "B's", "ses_2"));
+    });
+    await expect(a.commit(scope, (tx) => tx.putPart(text("prt_x", "msg_x", "A's")))).rejects.toThrow(
+      /belongs elsewhere/,
+    );
+    expect((await a.getMessage("ses_2", "msg_x"))?.parts).toEqual([text("prt_x", "msg_x", "B's", "ses_2")]);
+  });
+});
+
+async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
