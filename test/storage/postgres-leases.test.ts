@@ -2,8 +2,10 @@
 // connections, as two processes would have) contend for a session; the winner renews; once it stops renewing, the
 // other takes over with epoch + 1; a commit fenced with the old epoch is refused and writes nothing.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { keepLease } from "../../src/storage/lease-keeper.js";
 import type { CommittedEvent, LeaseFence } from "../../src/storage/port.js";
 import { FencedError } from "../../src/storage/port.js";
+import { fencedStore } from "../../src/storage/postgres-fenced-store.js";
 import { checkFence } from "../../src/storage/postgres-leases.js";
 import { PostgresStore } from "../../src/storage/postgres-store.js";
 import { type PostgresServer, startPostgres } from "../fakes/postgres-server.js";
@@ -186,5 +188,53 @@ describe("postgres session leases", () => {
     expect(await a.leases.heartbeat("wa")).toBe(false);
     expect(await b.leases.heartbeat("wb")).toBe(true);
     expect(await b.leases.acquire("ses_1", "wb", LEASE_MS)).toEqual({ ...fence, workerID: "wb", epoch: 2 });
+  });
+
+  it("a kept lease outlives its lease time; when it is taken over anyway, the keeper reports it lost once", async () => {
+    const leaseMs = 600;
+    const fence = (await a.leases.acquire("ses_1", "wa", leaseMs)) as LeaseFence;
+    const lost: LeaseFence[] = [];
+    const keeper = keepLease(a.leases, fence, leaseMs, (which) => lost.push(which));
+    try {
+      // Three lease times later the lease is still A's: the keeper renewed it.
+      await new Promise((resolve) => setTimeout(resolve, leaseMs * 3));
+      expect(await b.leases.acquire("ses_1", "wb", leaseMs)).toBeUndefined();
+      expect(await observer.leases.lease("ses_1")).toMatchObject({ workerID: "wa", epoch: 1, live: true });
+      // An operator (or a bug) expires it and B takes it: the keeper's next renewal is refused.
+      const pg = (await import("pg")).default;
+      const admin = new pg.Client({ connectionString: url });
+      await admin.connect();
+      await admin.query("UPDATE session_lease SET expires_at = '-infinity'").finally(() => admin.end());
+      expect(await b.leases.acquire("ses_1", "wb", leaseMs * 100)).toMatchObject({ epoch: 2 });
+      await waitFor(async () => (lost.length > 0 ? true : undefined));
+      expect(lost).toEqual([fence]);
+      expect(keeper.held).toBe(false);
+    } finally {
+      await keeper.release();
+    }
+    expect(await observer.leases.lease("ses_1")).toMatchObject({ workerID: "wb", epoch: 2, live: true });
+  });
+
+  it("a keeper's release gives the lease up at once", async () => {
+    const fence = (await a.leases.acquire("ses_1", "wa", LEASE_MS * 100)) as LeaseFence;
+    const keeper = keepLease(a.leases, fence, LEASE_MS * 100, () => {});
+    await keeper.release();
+    expect(await b.leases.acquire("ses_1", "wb", LEASE_MS)).toMatchObject({ epoch: 2 });
+  });
+
+  it("the fenced store view (what a worker gives the core) fences every commit and reads the store", async () => {
+    const first = (await a.leases.acquire("ses_1", "wa", LEASE_MS)) as LeaseFence;
+    const view = fencedStore(a, first);
+    await view.commit(scope, (tx) => tx.putMessage(user("msg_1")));
+    expect((await view.listMessages("ses_1")).map((message) => message.info.id)).toEqual(["msg_1"]);
+    await waitFor(() => b.leases.acquire("ses_1", "wb", LEASE_MS * 100));
+    await expect(view.commit(scope, (tx) => tx.putMessage(user("msg_2")))).rejects.toBeInstanceOf(FencedError);
+    // A commit for another session through the view is fenced by the same lease.
+    await expect(
+      view.commit({ directory: DIRECTORY, sessionID: "ses_child" }, (tx) => tx.putSession(session("ses_child"))),
+    ).rejects.toBeInstanceOf(FencedError);
+    await view.close();
+    expect(await a.getSession("ses_child")).toBeUndefined();
+    expect((await observer.listMessages("ses_1")).map((message) => message.info.id)).toEqual(["msg_1"]);
   });
 });
