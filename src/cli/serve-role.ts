@@ -7,10 +7,12 @@
 // epochs, fenced commits; storage/postgres-inbox.ts: commands for a session's owner). Until serve is wired, `api` and
 // `worker` are refused in one line rather than silently running as `all`. The wiring still needed:
 // * worker: register (leases.register with the directories it serves, from --dir or the config) and heartbeat; take
-//   leases of new/lapsed sessions it serves (leases.acquire; lapsed() for takeover), renew every lease/3 and stop the
-//   session's turn when renew fails; run the core with a store view that passes {fence} on every commit of the
-//   session (FencedError stops the turn, as an interrupted one); on takeover mark the cut-off turn interrupted and
-//   resume it; watch the inbox (inbox.watch + a pendingFor poll) and run its prompts, aborts and permission answers.
+//   leases of new/lapsed sessions it serves (leases.acquire; lapsed() for takeover), keep them (storage/lease-keeper.ts
+//   renews every lease/3) and stop the session's turn when one is lost; run the session's turns on
+//   storage/postgres-fenced-store.ts's view, whose every commit is fenced (FencedError must stop the turn, as an
+//   interrupted one: core does not know it yet); on takeover mark the cut-off turn interrupted and resume it; watch
+//   the inbox (inbox.watch + a pendingFor poll) and run its prompts, aborts and permission answers. Today's core is
+//   one per process over one store, so a per-session fenced view needs the core to take its store per session.
 // * api: no turns (no core loop); follow the event log (PostgresStore.follow) into the SSE ring with ids from the
 //   log; answer reads from the store; send prompts/aborts/permission replies to the inbox (409/503 in one line when
 //   no live worker serves the session's directory: leases.eligibleWorkers).
