@@ -16,7 +16,8 @@ import { Formatters, type FormattersOptions } from "./format/formatters.js";
 import { CommandHooks, type CommandHooksOptions } from "./hooks/command-hooks.js";
 import { diagnosticsAfterEdit } from "./lsp/diagnostics-after-edit.js";
 import { LspService, type LspServiceOptions } from "./lsp/service.js";
-import { McpManager, type McpOptions } from "./mcp/manager.js";
+import type { McpOptions } from "./mcp/manager.js";
+import { McpOnDemand } from "./mcp/mcp-on-demand.js";
 import { PermissionGate, type PermissionLink } from "./permission.js";
 import type { PermissionRules } from "./permission-rules.js";
 import { markInterruptedTurns } from "./recovery.js";
@@ -123,8 +124,8 @@ export interface Core {
   commands: CommandService;
   /** Where tool sources are added (MCP); the built-in tools are the source "builtin". */
   tools: ToolRegistry;
-  /** The MCP servers: their status, connecting and disconnecting them, an ACP session's own. */
-  mcp: McpManager;
+  /** The MCP servers: their status, connecting and disconnecting them, an ACP session's own (loaded on first need). */
+  mcp: McpOnDemand;
   version: string;
   /** The formatters of a directory (GET /formatter); undefined when none were configured. */
   formatters?: Formatters;
@@ -189,9 +190,13 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     [new StaticToolSource("builtin", builtin), new StaticToolSource("task", [task])],
     options.agentTools,
   );
-  const mcp = new McpManager(options.mcp ?? { servers: {}, env: {}, directory: "" }, tools, options.version, (server) =>
-    bus.publish("mcp.tools.changed", { server }, { directory: options.mcp?.directory ?? "" }),
-  );
+  const mcpOptions = options.mcp ?? { servers: {}, env: {}, directory: "" };
+  const mcp = new McpOnDemand(mcpOptions.servers, async () => {
+    const { McpManager } = await import("./mcp/manager.js");
+    return new McpManager(mcpOptions, tools, options.version, (server) =>
+      bus.publish("mcp.tools.changed", { server }, { directory: mcpOptions.directory }),
+    );
+  });
   const compaction = createCompaction({
     store: options.store,
     now,
