@@ -77,6 +77,8 @@ export function opencodeV2SessionRoutes(ctx: RouteContext): void {
       done.catch((error) => ctx.deps.logger?.warn({ err: String(error), sessionID: id(c) }, "background turn failed"));
       return c.json({
         data: {
+          // moor's event sequence number once the prompt is stored (OpenCode's counts the session's own events).
+          admittedSeq: core.bus.lastSeq,
           id: user.id,
           sessionID: user.sessionID,
           prompt: { text: body.prompt.text },
