@@ -73,7 +73,8 @@ it("creates, prompts, waits, lists, answers a permission and reverts through the
 
   const unknown = await v2.session.get({ sessionID: "ses_nope" });
   expect(unknown.response.status).toBe(404);
-  expect((unknown.error as { _tag: string; error: { code: string } })._tag).toBe("SessionNotFoundError");
+  expect((unknown.error as unknown as { _tag: string; error: { code: string } })._tag).toBe("SessionNotFoundError");
+  expect((unknown.error as unknown as { error: { code: string } }).error.code).toBe("not_found");
   const pty = await v2.pty.create({});
   expect(pty.response.status).toBe(503);
   expect((pty.error as { _tag: string; message: string }).message).toContain("not supported");
