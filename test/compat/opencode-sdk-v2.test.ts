@@ -1,6 +1,6 @@
 // OpenCode's SDK v2 client (`@opencode-ai/sdk/v2`, its `v2.*` calls on `/api/*`) drives a real `moor serve` through
 // the main flow: create a session, prompt, wait until idle, list the messages, answer a permission the agent asked
-// for, revert a turn (its file change undone) and clear the revert; a feature moor lacks (pty) answers a clear 503.
+// for, revert a turn (its file change undone) and clear the revert; a feature moor lacks (pty) answers a clear 400.
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createOpencodeClient } from "@opencode-ai/sdk/v2";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
@@ -76,6 +76,6 @@ it("creates, prompts, waits, lists, answers a permission and reverts through the
   expect((unknown.error as unknown as { _tag: string; error: { code: string } })._tag).toBe("SessionNotFoundError");
   expect((unknown.error as unknown as { error: { code: string } }).error.code).toBe("not_found");
   const pty = await v2.pty.create({});
-  expect(pty.response.status).toBe(503);
+  expect(pty.response.status).toBe(400);
   expect((pty.error as { _tag: string; message: string }).message).toContain("not supported");
 }, 30_000);

@@ -1,7 +1,7 @@
 // OpenCode's v2 `/api/*` routes the @opencode-ai/sdk v2 client calls, beyond the start-up reads: each answers in the
 // shape (keys and types) OpenCode 1.18.33 gave for the same call (fixtures/opencode-1.18.33/api-*.json, captured
 // from a real `opencode serve`; each is `{status, body}`), and its errors carry OpenCode's `_tag` and `message`
-// beside moor's `{error}`. What moor has no feature for answers 503 as OpenCode does for its own missing services.
+// beside moor's `{error}`. What moor has no feature for answers a 400 saying it is not supported.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -143,10 +143,11 @@ describe("OpenCode's v2 /api/* routes on moor", () => {
     const bad = await call("POST", `/api/session/${id}/prompt`, { prompt: {} });
     expect(bad.status).toBe(400);
     expect(bad.body._tag).toBe("InvalidRequestError");
-    // A terminal: moor has none; the answer says so in OpenCode's ServiceUnavailableError shape.
+    // A terminal: moor has none; the answer says so in OpenCode's error shape.
     const pty = await call("POST", "/api/pty", {});
-    expect(pty.status).toBe(503);
-    expect(pty.body._tag).toBe("ServiceUnavailableError");
+    expect(pty.status).toBe(400);
+    expect(pty.body._tag).toBe("InvalidRequestError");
+    expect(pty.body.error.code).toBe("bad_request");
     expect(pty.body.message).toMatch(/not supported/);
   });
 });

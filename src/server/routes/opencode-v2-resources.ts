@@ -1,7 +1,7 @@
 // The rest of OpenCode's v2 `/api/*` routes the @opencode-ai/sdk v2 client calls: file reads (`fs`), pending
 // permissions and questions across sessions, one provider, and the login/terminal features moor does not have.
 // Each answers `{location, data}` as OpenCode 1.18.33 does (test/compat/fixtures/opencode-1.18.33/api-*.json);
-// what moor lacks answers 503 ServiceUnavailableError (OpenCode's answer for its own unavailable v2 services):
+// what moor lacks answers a 400 InvalidRequestError saying it is not supported:
 // terminals (pty; moor runs commands only as the agent's tool), key/OAuth logins and stored credentials (moor's
 // keys come from its config), and the v2 event stream (moor's is GET /event).
 import type { Context } from "hono";

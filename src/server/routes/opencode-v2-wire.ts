@@ -119,17 +119,11 @@ export async function inV2Shape(
   }
 }
 
-/** A v2 route moor has no feature for: 503, as OpenCode answers its own unfinished v2 routes (`session.wait`). */
+/**
+ * A v2 route moor has no feature for: a 400 saying so (as moor's other not-supported routes, e.g. sharing), tagged
+ * InvalidRequestError, the error every v2 route of OpenCode's SDK declares, so its clients show the message.
+ */
 export function v2NotSupported(c: Context, service: string, what: string) {
-  return c.json(
-    {
-      _tag: "ServiceUnavailableError",
-      message: `${what} is not supported by moor`,
-      service,
-      error: { code: "not_supported", message: `${what} is not supported by moor` },
-      name: "ServiceUnavailableError",
-      data: { message: `${what} is not supported by moor` },
-    },
-    503,
-  );
+  const message = `${what} is not supported by moor (${service})`;
+  return v2Error(c, 400, "InvalidRequestError", "bad_request", message);
 }
