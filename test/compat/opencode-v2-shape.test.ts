@@ -116,6 +116,10 @@ describe("OpenCode's v2 /api/* routes on moor", () => {
     expect(read.status).toBe(200);
     expect(await read.text()).toBe("{}\n");
     sameShape(await call("GET", "/api/integration/mock"), "api-integration-get");
+    // Confined to the request's directory, as moor's /file routes are.
+    const outside = await call("GET", "/api/fs/read/..%2F..%2Fetc%2Fpasswd");
+    expect(outside.status).toBe(403);
+    expect(outside.body.error.code).toBe("forbidden");
   });
 
   it("errors carry OpenCode's _tag and message beside moor's error", async () => {

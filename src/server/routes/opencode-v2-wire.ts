@@ -88,16 +88,22 @@ export function v2Error(c: Context, status: ContentfulStatusCode, tag: string, c
 const STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
   bad_request: 400,
   invalid_json: 400,
+  unauthorized: 401,
+  forbidden: 403,
   not_found: 404,
   conflict: 409,
   busy: 409,
   payload_too_large: 413,
+  unsupported_media_type: 415,
+  too_many_requests: 429,
 };
 const TAG: Partial<Record<ErrorCode, string>> = {
   bad_request: "InvalidRequestError",
   invalid_json: "InvalidRequestError",
   conflict: "ConflictError",
   busy: "ConflictError",
+  unauthorized: "UnauthorizedError",
+  forbidden: "ForbiddenError",
 };
 
 /**
