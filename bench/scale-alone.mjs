@@ -76,7 +76,7 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 const percentile = (values, p) =>
   [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))];
 const parts = process.argv.slice(2);
-const bin = join(root, "bin/moor.cjs");
+const bin = process.env.SCALE_MOOR_BIN ?? join(root, "bin/moor.cjs");
 const results = await measureScale({
   ...{ root, bin, work, env, send, waitHealthy, treeRssMb, median, percentile },
   parts: parts.length > 0 ? parts : undefined,

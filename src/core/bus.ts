@@ -33,6 +33,14 @@ export interface EventBusOptions {
  */
 export const RING_BYTES = 4 * 1024 * 1024;
 
+interface ListenerEntry {
+  listener: BusListener;
+  filter?: BusFilter;
+  order: number;
+  /** Set on unsubscribe: the merge below has already fetched the next entry of each set. */
+  removed?: boolean;
+}
+
 export class EventBus {
   readonly epoch: string;
   private readonly ringSize: number;
@@ -43,7 +51,14 @@ export class EventBus {
   private ringStart = 0;
   private bytes = 0;
   private seq = 0;
-  private readonly listeners = new Set<{ listener: BusListener; filter?: BusFilter }>();
+  /**
+   * Listeners without a directory filter, and those with one by their directory: an event is matched against the
+   * listeners of its own directory only, not against every client of every project (1,000 SSE clients watching 100
+   * projects made each event 1,000 filter checks). `order` keeps delivery in subscription order across the two.
+   */
+  private readonly anyDirectory = new Set<ListenerEntry>();
+  private readonly byDirectory = new Map<string, Set<ListenerEntry>>();
+  private subscriptions = 0;
   private readonly onListenerError: EventBusOptions["onListenerError"];
 
   constructor(options: EventBusOptions) {
@@ -69,13 +84,24 @@ export class EventBus {
       event: { type, properties } as MoorEvent,
     };
     this.keep(envelope);
-    for (const entry of this.listeners) {
-      if (!matches(envelope, entry.filter)) continue;
-      try {
-        entry.listener(envelope);
-      } catch (error) {
-        // A listener's failure must not stop delivery to the others or break the publisher: it is reported.
-        this.report(error, envelope);
+    const own = this.byDirectory.get(envelope.directory);
+    if (!own) {
+      for (const entry of this.anyDirectory) this.deliver(entry, envelope);
+      return envelope;
+    }
+    // Both sets iterate live (a listener removed during delivery is skipped), merged by subscription order.
+    const a = this.anyDirectory.values();
+    const b = own.values();
+    let nextA = a.next();
+    let nextB = b.next();
+    for (;;) {
+      if (nextA.done && nextB.done) break;
+      if (!nextA.done && (nextB.done || nextA.value.order < nextB.value.order)) {
+        this.deliver(nextA.value, envelope);
+        nextA = a.next();
+      } else if (!nextB.done) {
+        this.deliver(nextB.value, envelope);
+        nextB = b.next();
       }
     }
     return envelope;
@@ -111,10 +137,33 @@ export class EventBus {
     }
   }
 
+  private deliver(entry: ListenerEntry, envelope: BusEnvelope): void {
+    if (entry.removed || !matches(envelope, entry.filter)) return;
+    try {
+      entry.listener(envelope);
+    } catch (error) {
+      // A listener's failure must not stop delivery to the others or break the publisher: it is reported.
+      this.report(error, envelope);
+    }
+  }
+
   subscribe(listener: BusListener, filter?: BusFilter): () => void {
-    const entry = { listener, filter };
-    this.listeners.add(entry);
-    return () => this.listeners.delete(entry);
+    const entry: ListenerEntry = { listener, filter, order: ++this.subscriptions };
+    const directory = filter?.directory;
+    let set = this.anyDirectory;
+    if (directory !== undefined) {
+      set = this.byDirectory.get(directory) ?? new Set();
+      this.byDirectory.set(directory, set);
+    }
+    set.add(entry);
+    return () => {
+      entry.removed = true;
+      set.delete(entry);
+      // A directory nobody watches any more leaves the map (projects come and go on a long-running server).
+      if (directory !== undefined && set.size === 0 && this.byDirectory.get(directory) === set) {
+        this.byDirectory.delete(directory);
+      }
+    };
   }
 
   /**

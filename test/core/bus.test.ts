@@ -72,6 +72,42 @@ describe("event bus", () => {
     expect(bus.since(0, { sessionID: "ses_1" })?.map((e) => e.seq)).toEqual([2, 4]);
   });
 
+  it("matches an event only against its own directory's listeners, not every client of every project", () => {
+    const bus = new EventBus({ epoch: "e1" });
+    let checks = 0;
+    // A filter that counts how often delivery looks at it.
+    const filter = {
+      get directory() {
+        checks++;
+        return "/a";
+      },
+    };
+    const seen: number[] = [];
+    bus.subscribe((e) => seen.push(e.seq), filter);
+    const afterSubscribe = checks;
+    publishN(bus, 100, "/b");
+    expect(checks).toBe(afterSubscribe);
+    publishN(bus, 1, "/a");
+    expect(seen).toEqual([101]);
+  });
+
+  it("delivers in subscription order across directory and global listeners, skipping one removed meanwhile", () => {
+    const bus = new EventBus({ epoch: "e1" });
+    const order: string[] = [];
+    bus.subscribe(() => order.push("all-1"));
+    bus.subscribe(() => order.push("a-2"), { directory: "/a" });
+    let removeA4 = () => {};
+    bus.subscribe(() => {
+      order.push("all-3");
+      removeA4();
+    });
+    removeA4 = bus.subscribe(() => order.push("a-4"), { directory: "/a" });
+    bus.subscribe(() => order.push("all-5"));
+    bus.subscribe(() => order.push("b-6"), { directory: "/b" });
+    publishN(bus, 1, "/a");
+    expect(order).toEqual(["all-1", "a-2", "all-3", "all-5"]);
+  });
+
   it("keeps delivering when one listener throws", () => {
     const bus = new EventBus({ epoch: "e1" });
     const seen: number[] = [];
