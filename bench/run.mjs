@@ -475,11 +475,13 @@ const column = (value) => (value === undefined ? "" : String(round(value))).padS
 console.log(`figure                      moor${other ? "   opencode    ratio" : ""}   target`);
 for (const [name, value] of Object.entries(results)) {
   const target = targets[name];
-  const mark = value <= target ? "ok" : "OVER";
+  // Figures without a target (the CPU beside the fan-out) are context for the others.
+  const mark = target === undefined ? "" : value <= target ? "ok" : "OVER";
   const side = other
     ? `${column(other[name])} ${other[name] ? `${round(other[name] / value)}×`.padStart(8) : "".padStart(8)}`
     : "";
-  console.log(`${name.padEnd(24)} ${column(value)}${side}   ≤ ${String(target).padEnd(6)} ${mark}`);
+  const bound = target === undefined ? "".padEnd(8) : `≤ ${String(target).padEnd(6)}`;
+  console.log(`${name.padEnd(24)} ${column(value)}${side}   ${bound} ${mark}`);
 }
 const line = (figures) =>
   Object.entries(figures)

@@ -2,8 +2,7 @@
 // SSE clients watch; resident memory after 1,000 turns against after 100. Called from run.mjs (moor only), which
 // passes its helpers; each part runs its own `moor serve` on a data directory of its own.
 import { spawn } from "node:child_process";
-import { mkdirSync } from "node:fs";
-import { Agent, request as httpRequest } from "node:http";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { firstLine } from "./fake-model.mjs";
@@ -14,8 +13,12 @@ const SSE_CLIENTS = 1_000;
 /** Clients that parse every frame to time deltas; the others only count turn ends, so the bench's own parsing
  * does not become the delay it measures. */
 const TIMING_EVERY = 20;
+/** Processes the SSE clients are spread over, none of them the server's or the bench's own. */
+const CLIENT_PROCESSES = 2;
 
-export async function measureScale({ root, bin, work, env, send, waitHealthy, treeRssMb, median, percentile }) {
+export async function measureScale({ root, bin, work, env, send, waitHealthy, treeRssMb, median, percentile, parts }) {
+  // `parts` (list, fanout, rss) picks some of the three, for a run of one alone (bench/scale-alone.mjs).
+  const wanted = (part) => !parts || parts.includes(part);
   const results = {};
   const note = (what) => process.stderr.write(`moor: ${what}\n`);
   const start = async (name) => {
@@ -36,8 +39,8 @@ export async function measureScale({ root, bin, work, env, send, waitHealthy, tr
     return { child, url };
   };
 
-  note("10,000 sessions");
-  {
+  if (wanted("list")) {
+    note("10,000 sessions");
     const place = await start("list");
     await seed(root, place.data, env.HOME);
     const { child, url } = await serve(place);
@@ -60,8 +63,8 @@ export async function measureScale({ root, bin, work, env, send, waitHealthy, tr
     child.kill("SIGKILL");
   }
 
-  note(`${CONCURRENT_SESSIONS} sessions at once, ${SSE_CLIENTS} SSE clients`);
-  {
+  if (wanted("fanout")) {
+    note(`${CONCURRENT_SESSIONS} sessions at once, ${SSE_CLIENTS} SSE clients`);
     const place = await start("fanout");
     const { child, url } = await serve(place);
     // Each session in a project of its own, watched by its share of the clients (as each person's screens watch
@@ -74,51 +77,63 @@ export async function measureScale({ root, bin, work, env, send, waitHealthy, tr
     }
     // Warm up: the provider loads on the first turn.
     await send(url, "POST", `/session/${sessions[0].id}/message`, { parts: [{ type: "text", text: "warm up" }] });
-    const latencies = [];
-    let errors = 0;
-    let finished = 0;
-    let allDone;
-    const done = new Promise((resolve) => (allDone = resolve));
-    const streams = [];
-    const agent = new Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
-    for (let i = 0; i < SSE_CLIENTS; i++) {
-      const timing = i % TIMING_EVERY === 0;
-      streams.push(
-        await openCountingStream(
-          `${url}/event?directory=${encodeURIComponent(directories[i % CONCURRENT_SESSIONS])}`,
-          agent,
-          timing,
-          {
-            onDelta: (stamps, at) => {
-              for (const stamp of stamps) latencies.push(at - stamp);
-            },
-            onIdle: (count) => {
-              if (count === 1 && ++finished === SSE_CLIENTS) allDone();
-            },
-            onError: () => errors++,
-          },
-        ),
-      );
+    // The clients run in processes of their own (CLIENT_PROCESSES), so what is timed is moor's fan-out, not a
+    // thousand readers parsing frames in the process that also timestamps them; their CPU is reported beside it.
+    const urls = Array.from(
+      { length: SSE_CLIENTS },
+      (_, i) => `${url}/event?directory=${encodeURIComponent(directories[i % CONCURRENT_SESSIONS])}`,
+    );
+    const urlsOf = (p) => urls.filter((_, i) => i % CLIENT_PROCESSES === p);
+    const clients = [];
+    for (let p = 0; p < CLIENT_PROCESSES; p++) {
+      const share = urlsOf(p);
+      const config = { urls: share, timingEvery: TIMING_EVERY, timeoutMs: 120_000 };
+      const proc = spawn(process.execPath, [join(root, "bench/sse-clients.mjs"), JSON.stringify(config)], {
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      const lines = [];
+      let out = "";
+      const report = new Promise((resolve, reject) => {
+        proc.stdout.on("data", (chunk) => {
+          out += chunk;
+          let index = out.indexOf("\n");
+          while (index !== -1) {
+            lines.push(out.slice(0, index));
+            out = out.slice(index + 1);
+            index = out.indexOf("\n");
+            if (lines.length === 2) resolve(JSON.parse(lines[1]));
+          }
+        });
+        proc.on("exit", (code) => (lines.length < 2 ? reject(new Error(`sse-clients exited ${code}`)) : undefined));
+      });
+      await new Promise((resolve) => {
+        const check = () => (lines.length > 0 ? resolve() : setTimeout(check, 20));
+        check();
+      });
+      clients.push(report);
     }
+    let errors = 0;
+    const serverCpuBefore = cpuMs(child.pid);
     const body = { parts: [{ type: "text", text: "MOCK_STAMP 10" }] };
     const sent = await Promise.allSettled(
       sessions.map((session) => send(url, "POST", `/session/${session.id}/prompt_async`, body)),
     );
     errors += sent.filter((result) => result.status === "rejected").length;
-    const timedOut = await Promise.race([
-      done.then(() => false),
-      new Promise((r) => setTimeout(() => r(true), 120_000)),
-    ]);
-    // A client that never saw every turn end is an error too (dropped or disconnected).
-    if (timedOut) errors += SSE_CLIENTS - finished;
-    for (const stream of streams) stream.close();
+    const reports = await Promise.all(clients);
+    const latencies = reports.flatMap((r) => r.latencies);
+    // A client that never saw its turn end is an error too (dropped or disconnected).
+    for (const [p, r] of reports.entries()) {
+      errors += r.errors + (r.timedOut ? urlsOf(p).length - r.finished : 0);
+    }
     results.concurrent_errors = errors;
+    results.concurrent_server_cpu_ms = cpuMs(child.pid) - serverCpuBefore;
+    results.concurrent_clients_cpu_ms = reports.reduce((sum, r) => sum + r.cpuMs, 0);
     results.concurrent_fanout_p99_ms = percentile(latencies, 0.99);
     child.kill("SIGKILL");
   }
 
-  note("RSS over 1,000 turns");
-  {
+  if (wanted("rss")) {
+    note("RSS over 1,000 turns");
     const place = await start("rss");
     const { child, url } = await serve(place);
     const body = { parts: [{ type: "text", text: "MOCK_TOKENS 20" }] };
@@ -136,6 +151,13 @@ export async function measureScale({ root, bin, work, env, send, waitHealthy, tr
     child.kill("SIGKILL");
   }
   return results;
+}
+
+/** CPU time (user + system) a process has used so far, from /proc (Linux). */
+function cpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  // utime and stime are fields 14 and 15 of stat, 12 and 13 after the name; in clock ticks (100 a second).
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }
 
 /** 10,000 sessions written through the store in one commit (dist/storage, so `npm run build` first). */
@@ -158,49 +180,4 @@ async function seed(root, dataDir, directory) {
     }
   });
   await store.close();
-}
-
-/**
- * An SSE client on an /event URL, watching one session's turn. A timing client parses every frame; the others only look for `session.idle` in the
- * text (cheap), so a thousand of them fit in this process beside the server.
- */
-function openCountingStream(url, agent, timing, { onDelta, onIdle, onError }) {
-  return new Promise((resolve) => {
-    let idles = 0;
-    let buffer = "";
-    let connected = false;
-    const req = httpRequest(url, { agent }, (res) => {
-      res.setEncoding("utf8");
-      res.on("data", (chunk) => {
-        const at = Date.now();
-        buffer += chunk;
-        let index = buffer.indexOf("\n\n");
-        while (index !== -1) {
-          const frame = buffer.slice(0, index);
-          buffer = buffer.slice(index + 2);
-          index = buffer.indexOf("\n\n");
-          if (!connected && frame.includes('"server.connected"')) {
-            connected = true;
-            resolve({ close: () => req.destroy() });
-          }
-          if (frame.includes('"session.idle"')) onIdle(++idles);
-          if (timing && frame.includes('"message.part.delta"')) {
-            const data = frame.split("\n").find((line) => line.startsWith("data: "));
-            const delta = data ? JSON.parse(data.slice(6)).properties.delta : "";
-            const stamps = delta.split(/\s+/).filter(Boolean).map(Number).filter(Number.isFinite);
-            onDelta(stamps, at);
-          }
-        }
-      });
-      res.on("error", () => onError());
-      res.on("close", () => {
-        if (idles < 1 && connected && !res.destroyed) onError();
-      });
-    });
-    req.on("error", () => {
-      onError();
-      if (!connected) resolve({ close: () => {} });
-    });
-    req.end();
-  });
 }

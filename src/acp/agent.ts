@@ -28,6 +28,7 @@ import { initializeResult } from "./initialize-result.js";
 import { lenientInitialize } from "./lenient-initialize.js";
 import { compactionMark, historyUpdates, toolCallStart, toolCallUpdate, toolKind } from "./mapping.js";
 import { sessionMcpServers } from "./mcp-servers.js";
+import { unlistedModel } from "./model-choice.js";
 import { turnUsage } from "./prompt-usage.js";
 import { choicesFromHistory } from "./session-choices.js";
 import { inputStillStreaming } from "./tool-announce.js";
@@ -249,6 +250,8 @@ export function createAcpAgent(options: AcpAgentOptions) {
         );
       }
       const slash = params.value.indexOf("/");
+      const refusal = unlistedModel(params.value, (await options.models) ?? []);
+      if (refusal) throw RequestError.invalidParams({ configId: "model", value: params.value }, refusal);
       stateOf(session.id).model = { providerID: params.value.slice(0, slash), modelID: params.value.slice(slash + 1) };
       return { configOptions: (await sessionSetup(session.id)).configOptions };
     })

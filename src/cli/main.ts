@@ -44,6 +44,7 @@ export function buildProgram(): Command {
     .option("--insecure-no-auth", "allow a non-loopback bind without a password")
     .option("-m, --model <provider/model>", "default model")
     .option("--store <url>", "store sessions in PostgreSQL (postgres://…; also MOOR_STORE_URL, config `store`)")
+    .option("--role <role>", "cluster role: all (default), api or worker (api/worker need a postgres:// store)")
     .action(lazy(() => import("./serve.js")));
 
   program

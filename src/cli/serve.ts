@@ -17,8 +17,9 @@ import { createFileLogger, type LogLevel } from "./logger.js";
 import { startNotifier } from "./notifications.js";
 import { UsageError } from "./output.js";
 import { serveBanner } from "./serve-banner.js";
+import { chooseServeRole } from "./serve-role.js";
 import { serverTrust } from "./server-trust.js";
-import { openChosenStore } from "./store-choice.js";
+import { openChosenStore, storeUrlOf } from "./store-choice.js";
 import { COLORS, colorFor, PLAIN } from "./terminal-style.js";
 
 export interface ServeOptions {
@@ -36,6 +37,8 @@ export interface ServeOptions {
   model?: string;
   /** A postgres:// URL (cluster mode); else MOOR_STORE_URL, the config's `store`, the SQLite file. */
   store?: string;
+  /** all (default) | api | worker: see serve-role.ts. */
+  role?: string;
 }
 
 const SHUTDOWN_DEADLINE_MS = 4500;
@@ -48,6 +51,7 @@ export default async function serve(options: ServeOptions): Promise<void> {
     throw new UsageError("--tls-cert and --tls-key go together");
   }
   const context = await loadContext({ model: options.model });
+  chooseServeRole(options.role, storeUrlOf(context, options.store));
   const { logger, file: logFile } = createFileLogger({
     logDir: context.paths.log,
     level: options.logLevel,

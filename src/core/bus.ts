@@ -12,6 +12,12 @@ export interface BusFilter {
 export interface EventBusOptions {
   /** How many recent events are kept for replay. */
   ringSize?: number;
+  /**
+   * How much recent events may weigh together, in characters of their JSON (default RING_BYTES): the ring stops
+   * short of ringSize when events are large (part updates carry a part's whole text, tools their output), so the
+   * memory it holds does not grow with what turns say. The newest event is always kept.
+   */
+  ringBytes?: number;
   /** Names this server run; ids from another epoch cannot be replayed. */
   epoch: string;
   /**
@@ -21,18 +27,44 @@ export interface EventBusOptions {
   onListenerError?: (error: unknown, envelope: BusEnvelope) => void;
 }
 
+/**
+ * 4 MiB of JSON: a reply of 15,000 one-token deltas (about 2.6 MB) is still replayed exactly after a reconnect
+ * (test/server/serve.test.ts), while the ring stays a few MB however large the events of a long-running server.
+ */
+export const RING_BYTES = 4 * 1024 * 1024;
+
+interface ListenerEntry {
+  listener: BusListener;
+  filter?: BusFilter;
+  order: number;
+  /** Set on unsubscribe: the merge below has already fetched the next entry of each set. */
+  removed?: boolean;
+}
+
 export class EventBus {
   readonly epoch: string;
   private readonly ringSize: number;
-  private readonly ring: BusEnvelope[] = [];
+  private readonly ringBytes: number;
+  /** The ring: ring[ringStart..] are the kept events, oldest first, with their JSON sizes in sizes[]. */
+  private ring: BusEnvelope[] = [];
+  private sizes: number[] = [];
   private ringStart = 0;
+  private bytes = 0;
   private seq = 0;
-  private readonly listeners = new Set<{ listener: BusListener; filter?: BusFilter }>();
+  /**
+   * Listeners without a directory filter, and those with one by their directory: an event is matched against the
+   * listeners of its own directory only, not against every client of every project (1,000 SSE clients watching 100
+   * projects made each event 1,000 filter checks). `order` keeps delivery in subscription order across the two.
+   */
+  private readonly anyDirectory = new Set<ListenerEntry>();
+  private readonly byDirectory = new Map<string, Set<ListenerEntry>>();
+  private subscriptions = 0;
   private readonly onListenerError: EventBusOptions["onListenerError"];
 
   constructor(options: EventBusOptions) {
     this.epoch = options.epoch;
     this.ringSize = options.ringSize ?? 20_000;
+    this.ringBytes = options.ringBytes ?? RING_BYTES;
     this.onListenerError = options.onListenerError;
   }
 
@@ -51,21 +83,50 @@ export class EventBus {
       sessionID: scope.sessionID,
       event: { type, properties } as MoorEvent,
     };
-    if (this.ring.length < this.ringSize) this.ring.push(envelope);
-    else {
-      this.ring[this.ringStart] = envelope;
-      this.ringStart = (this.ringStart + 1) % this.ringSize;
+    this.keep(envelope);
+    const own = this.byDirectory.get(envelope.directory);
+    if (!own) {
+      for (const entry of this.anyDirectory) this.deliver(entry, envelope);
+      return envelope;
     }
-    for (const entry of this.listeners) {
-      if (!matches(envelope, entry.filter)) continue;
-      try {
-        entry.listener(envelope);
-      } catch (error) {
-        // A listener's failure must not stop delivery to the others or break the publisher: it is reported.
-        this.report(error, envelope);
+    // Both sets iterate live (a listener removed during delivery is skipped), merged by subscription order.
+    const a = this.anyDirectory.values();
+    const b = own.values();
+    let nextA = a.next();
+    let nextB = b.next();
+    for (;;) {
+      if (nextA.done && nextB.done) break;
+      if (!nextA.done && (nextB.done || nextA.value.order < nextB.value.order)) {
+        this.deliver(nextA.value, envelope);
+        nextA = a.next();
+      } else if (!nextB.done) {
+        this.deliver(nextB.value, envelope);
+        nextB = b.next();
       }
     }
     return envelope;
+  }
+
+  private keep(envelope: BusEnvelope): void {
+    const size = JSON.stringify(envelope.event).length;
+    this.ring.push(envelope);
+    this.sizes.push(size);
+    this.bytes += size;
+    while (
+      this.ring.length - this.ringStart > 1 &&
+      (this.ring.length - this.ringStart > this.ringSize || this.bytes > this.ringBytes)
+    ) {
+      this.bytes -= this.sizes[this.ringStart];
+      // Dropped for the collector now, not when the arrays are next compacted.
+      this.ring[this.ringStart] = undefined as never;
+      this.ringStart++;
+    }
+    // Compacted once the dropped head is most of the arrays: amortized O(1) per event.
+    if (this.ringStart > 1024 && this.ringStart * 2 > this.ring.length) {
+      this.ring = this.ring.slice(this.ringStart);
+      this.sizes = this.sizes.slice(this.ringStart);
+      this.ringStart = 0;
+    }
   }
 
   private report(error: unknown, envelope: BusEnvelope): void {
@@ -76,10 +137,33 @@ export class EventBus {
     }
   }
 
+  private deliver(entry: ListenerEntry, envelope: BusEnvelope): void {
+    if (entry.removed || !matches(envelope, entry.filter)) return;
+    try {
+      entry.listener(envelope);
+    } catch (error) {
+      // A listener's failure must not stop delivery to the others or break the publisher: it is reported.
+      this.report(error, envelope);
+    }
+  }
+
   subscribe(listener: BusListener, filter?: BusFilter): () => void {
-    const entry = { listener, filter };
-    this.listeners.add(entry);
-    return () => this.listeners.delete(entry);
+    const entry: ListenerEntry = { listener, filter, order: ++this.subscriptions };
+    const directory = filter?.directory;
+    let set = this.anyDirectory;
+    if (directory !== undefined) {
+      set = this.byDirectory.get(directory) ?? new Set();
+      this.byDirectory.set(directory, set);
+    }
+    set.add(entry);
+    return () => {
+      entry.removed = true;
+      set.delete(entry);
+      // A directory nobody watches any more leaves the map (projects come and go on a long-running server).
+      if (directory !== undefined && set.size === 0 && this.byDirectory.get(directory) === set) {
+        this.byDirectory.delete(directory);
+      }
+    };
   }
 
   /**
@@ -89,18 +173,15 @@ export class EventBus {
   since(seq: number, filter?: BusFilter): BusEnvelope[] | undefined {
     if (seq > this.seq) return undefined;
     if (seq === this.seq) return [];
-    const oldest = this.ring.length === 0 ? this.seq + 1 : this.at(0).seq;
+    const oldest = this.ring.length === this.ringStart ? this.seq + 1 : this.ring[this.ringStart].seq;
     if (seq + 1 < oldest) return undefined;
     const out: BusEnvelope[] = [];
-    for (let i = 0; i < this.ring.length; i++) {
-      const envelope = this.at(i);
-      if (envelope.seq > seq && matches(envelope, filter)) out.push(envelope);
+    // Seqs in the ring are consecutive: the first wanted one is at a known index.
+    for (let i = this.ringStart + (seq + 1 - oldest); i < this.ring.length; i++) {
+      const envelope = this.ring[i];
+      if (matches(envelope, filter)) out.push(envelope);
     }
     return out;
-  }
-
-  private at(index: number): BusEnvelope {
-    return this.ring[(this.ringStart + index) % this.ring.length];
   }
 }
 

@@ -4,6 +4,7 @@ import { randomUUID } from "node:crypto";
 import type { ModelRef, Session } from "../protocol/index.js";
 import type { Store } from "../storage/port.js";
 import { AgentRegistry } from "./agents/registry.js";
+import { builtOnFirstUse } from "./built-on-first-use.js";
 import { EventBus, type EventBusOptions } from "./bus.js";
 import type { CommandDefinition } from "./commands/command.js";
 import { CommandService } from "./commands/service.js";
@@ -16,7 +17,8 @@ import { Formatters, type FormattersOptions } from "./format/formatters.js";
 import { CommandHooks, type CommandHooksOptions } from "./hooks/command-hooks.js";
 import { diagnosticsAfterEdit } from "./lsp/diagnostics-after-edit.js";
 import { LspService, type LspServiceOptions } from "./lsp/service.js";
-import { McpManager, type McpOptions } from "./mcp/manager.js";
+import type { McpOptions } from "./mcp/manager.js";
+import { McpOnDemand } from "./mcp/mcp-on-demand.js";
 import { PermissionGate, type PermissionLink } from "./permission.js";
 import type { PermissionRules } from "./permission-rules.js";
 import { markInterruptedTurns } from "./recovery.js";
@@ -123,8 +125,8 @@ export interface Core {
   commands: CommandService;
   /** Where tool sources are added (MCP); the built-in tools are the source "builtin". */
   tools: ToolRegistry;
-  /** The MCP servers: their status, connecting and disconnecting them, an ACP session's own. */
-  mcp: McpManager;
+  /** The MCP servers: their status, connecting and disconnecting them, an ACP session's own (loaded on first need). */
+  mcp: McpOnDemand;
   version: string;
   /** The formatters of a directory (GET /formatter); undefined when none were configured. */
   formatters?: Formatters;
@@ -189,9 +191,13 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     [new StaticToolSource("builtin", builtin), new StaticToolSource("task", [task])],
     options.agentTools,
   );
-  const mcp = new McpManager(options.mcp ?? { servers: {}, env: {}, directory: "" }, tools, options.version, (server) =>
-    bus.publish("mcp.tools.changed", { server }, { directory: options.mcp?.directory ?? "" }),
-  );
+  const mcpOptions = options.mcp ?? { servers: {}, env: {}, directory: "" };
+  const mcp = new McpOnDemand(mcpOptions.servers, async () => {
+    const { McpManager } = await import("./mcp/manager.js");
+    return new McpManager(mcpOptions, tools, options.version, (server) =>
+      bus.publish("mcp.tools.changed", { server }, { directory: mcpOptions.directory }),
+    );
+  });
   const compaction = createCompaction({
     store: options.store,
     now,
@@ -230,14 +236,19 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const commandHooks = options.commandHooks
     ? new CommandHooks(options.commandHooks, { store: options.store, bus, now })
     : undefined;
-  const formatters = options.formatters ? new Formatters(options.formatters) : undefined;
-  // Language servers a killed moor left running are ended before this one starts any.
-  options.lsp?.record?.reapOrphans();
-  const lsp = options.lsp
-    ? new LspService({
-        ...options.lsp,
-        onDiagnostics: ({ serverID, path, directory }) =>
-          bus.publish("lsp.client.diagnostics", { serverID, path }, { directory }),
+  // Built on first use (an edit, GET /formatter, GET /lsp), not when core opens.
+  const formatterOptions = options.formatters;
+  const formatters = formatterOptions ? builtOnFirstUse(() => new Formatters(formatterOptions)) : undefined;
+  const lspOptions = options.lsp;
+  // Language servers a killed moor left running are ended now, at start, whether or not this one starts any.
+  lspOptions?.record?.reapOrphans();
+  const lsp = lspOptions
+    ? builtOnFirstUse(() => {
+        return new LspService({
+          ...lspOptions,
+          onDiagnostics: ({ serverID, path, directory }) =>
+            bus.publish("lsp.client.diagnostics", { serverID, path }, { directory }),
+        });
       })
     : undefined;
   const hooks = defaultTurnHooks(
@@ -270,8 +281,10 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       afterTool: [
         ...(options.instructions ? [nestedInstructionsOnRead(options.instructions)] : []),
         // Formatting first: the language servers check the file as it stays.
-        ...(formatters ? [formatAfterEdit(formatters, options.onFormatError)] : []),
-        ...(lsp ? [diagnosticsAfterEdit(lsp)] : []),
+        ...(formatters
+          ? [formatAfterEdit({ format: (file, dir) => formatters.get().format(file, dir) }, options.onFormatError)]
+          : []),
+        ...(lsp ? [diagnosticsAfterEdit({ diagnostics: (file, dir) => lsp.get().diagnostics(file, dir) })] : []),
         ...(added.afterTool ?? []),
         // Last: the hooks see the result as it is stored.
         ...(commandHooks ? [commandHooks.afterTool] : []),
@@ -335,8 +348,12 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     tools,
     mcp,
     version: options.version,
-    formatters,
-    lsp,
+    get formatters() {
+      return formatters?.get();
+    },
+    get lsp() {
+      return lsp?.get();
+    },
     interrupted,
     snapshots,
     commandHooks,
@@ -345,7 +362,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       await commandHooks?.close();
       await snapshots?.settled();
       await mcp.close();
-      await lsp?.close();
+      await lsp?.peek()?.close();
     },
   };
 }

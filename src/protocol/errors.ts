@@ -17,4 +17,5 @@ export type ErrorCode =
   | "unsupported_media_type"
   | "busy"
   | "too_many_requests"
+  | "unknown_model"
   | "internal";

@@ -20,6 +20,14 @@ export class ProviderError extends Error {
   }
 }
 
+/** A provider that lists its models was asked for one it does not list (OpenCode refuses it too). */
+export class UnknownModelError extends Error {
+  constructor(providerID: string, modelID: string, listed: string[]) {
+    super(`unknown model "${providerID}/${modelID}"; provider "${providerID}" lists: ${listed.join(", ")}`);
+    this.name = "UnknownModelError";
+  }
+}
+
 export interface ResolvedProviderModel {
   model: LanguageModelV3;
   providerID: string;
@@ -57,6 +65,11 @@ export async function resolveModel(
   if (!id) throw new ModelNotConfiguredError();
   const { providerID, modelID } = splitModelId(id);
   const provider = providerConfig(config, providerID, options.env);
+  // A provider whose config lists its models takes only those; one with only a baseURL takes any id.
+  const listed = Object.keys(provider.models ?? {});
+  if (listed.length > 0 && !Object.hasOwn(provider.models ?? {}, modelID)) {
+    throw new UnknownModelError(providerID, modelID, listed);
+  }
   const info = provider.models?.[modelID];
   const apiModelID = typeof info?.id === "string" ? info.id : modelID;
   const model = await createLanguageModel(providerID, provider, apiModelID, options);

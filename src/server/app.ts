@@ -20,6 +20,8 @@ import { opencodeMessageEditRoutes } from "./routes/opencode-message-edits.js";
 import { opencodeSessionRoutes } from "./routes/opencode-session.js";
 import { opencodeStaticRoutes } from "./routes/opencode-static.js";
 import { opencodeV2Routes } from "./routes/opencode-v2.js";
+import { opencodeV2ResourceRoutes } from "./routes/opencode-v2-resources.js";
+import { opencodeV2SessionRoutes } from "./routes/opencode-v2-session.js";
 import { permissionRoutes } from "./routes/permission.js";
 import { sessionRoutes } from "./routes/session.js";
 import { trustRoutes } from "./routes/trust.js";
@@ -102,6 +104,8 @@ export function createMoorApp(deps: ServerDeps): MoorApp {
   opencodeSessionRoutes(ctx);
   opencodeMessageEditRoutes(ctx);
   opencodeV2Routes(ctx);
+  opencodeV2SessionRoutes(ctx);
+  opencodeV2ResourceRoutes(ctx);
   eventRoutes(ctx);
   webRoutes(ctx);
 

@@ -28,6 +28,7 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   too_many_requests: 429,
+  unknown_model: 400,
 };
 
 /** OpenCode's error names (its openapi.json), so that its clients show the message they find in `data`. */
@@ -38,6 +39,7 @@ const OPENCODE_NAME: Partial<Record<ErrorCode, string>> = {
   conflict: "ConflictError",
   busy: "SessionBusyError",
   internal: "UnknownError",
+  unknown_model: "ProviderModelNotFoundError",
 };
 
 export function errorResponse(c: Context, status: ContentfulStatusCode, code: ErrorCode, message: string): Response {
@@ -50,6 +52,7 @@ export function toErrorResponse(c: Context, error: unknown, log: (error: unknown
   if (error instanceof HttpError) return errorResponse(c, error.status, error.code, error.message);
   if (error instanceof CoreError) return errorResponse(c, STATUS_BY_CODE[error.code] ?? 400, error.code, error.message);
   const name = (error as Error)?.name;
+  if (name === "UnknownModelError") return errorResponse(c, 400, "unknown_model", (error as Error).message);
   if (name === "ModelNotConfiguredError" || name === "ProviderError" || name === "ConfigError") {
     return errorResponse(c, 400, "bad_request", (error as Error).message);
   }

@@ -3,7 +3,7 @@
 import * as z from "zod";
 
 export interface RouteSpec {
-  method: "get" | "post" | "patch" | "delete";
+  method: "get" | "post" | "put" | "patch" | "delete";
   /** Hono path, e.g. `/session/:sessionID`. */
   path: string;
   operationId: string;

@@ -8,7 +8,8 @@ export interface OneOffNotifications {
   once(sessionID: string, request: OneOffRequest): () => void;
 }
 
-/** Registers the prompt's one-off notification; the answer takes it back (the prompt was refused). */
+/** Registers the prompt's one-off notification; the answer takes it back (the prompt was refused). A prompt
+ * with `noReply` and `notify` is refused (400) before anything is stored. */
 export function registerPromptNotify(
   notifications: OneOffNotifications | undefined,
   sessionID: string,
@@ -16,6 +17,8 @@ export function registerPromptNotify(
 ): () => void {
   const request = oneOffOf(input.notify);
   if (!request) return () => {};
+  // A `noReply` prompt starts no turn, so nothing would ever end to notify about: refuse rather than drop it.
+  if (input.noReply) throw new HttpError(400, "bad_request", "notify needs a turn: it cannot be combined with noReply");
   if (!notifications) throw new HttpError(400, "bad_request", "this server does not send notifications");
   return notifications.once(sessionID, request);
 }

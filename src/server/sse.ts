@@ -65,20 +65,19 @@ export function framesWritten(): Promise<void> {
   // process.nextTick callbacks (the flushes) all run before the event loop reaches setImmediate's phase.
   return new Promise((resolve) => setImmediate(resolve));
 }
-const framesByShape = new Map<EventShape, WeakMap<BusEnvelope, Uint8Array>>();
+/**
+ * The last frame made in each shape. Every client of a shape receives a live event in the same bus publish, one
+ * after the other, so one slot per shape serves them all; frames of older events are not kept (the ring holds the
+ * events, and a replay encodes again), so the frames do not double what the ring weighs.
+ */
+const lastFrameByShape = new Map<EventShape, { envelope: BusEnvelope; frame: Uint8Array }>();
 
-/** The frame for a bus event in one shape, serialized and encoded once however many clients receive it. */
+/** The frame for a bus event in one shape, serialized and encoded once however many clients receive it live. */
 function sharedFrame(bus: EventBus, envelope: BusEnvelope, shape: EventShape): Uint8Array {
-  let frames = framesByShape.get(shape);
-  if (!frames) {
-    frames = new WeakMap();
-    framesByShape.set(shape, frames);
-  }
-  let frame = frames.get(envelope);
-  if (!frame) {
-    frame = encodeFrame(bus, envelope.seq, shape({ directory: envelope.directory, event: envelope.event }));
-    frames.set(envelope, frame);
-  }
+  const last = lastFrameByShape.get(shape);
+  if (last?.envelope === envelope) return last.frame;
+  const frame = encodeFrame(bus, envelope.seq, shape({ directory: envelope.directory, event: envelope.event }));
+  lastFrameByShape.set(shape, { envelope, frame });
   return frame;
 }
 

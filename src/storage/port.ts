@@ -38,6 +38,31 @@ export class IdConflictError extends Error {
   }
 }
 
+/**
+ * Who may write a session in cluster mode: the worker holding the session's lease at this epoch (issue 20 §2). A
+ * fenced commit (PostgreSQL store) checks it in its own transaction.
+ */
+export interface LeaseFence {
+  sessionID: string;
+  workerID: string;
+  epoch: number;
+}
+
+/**
+ * A fenced write by a worker that no longer holds the session's lease at its epoch (another worker took it over, or
+ * it was released). The whole commit is rolled back: no rows, no events. The turn that attempted it must stop.
+ */
+export class FencedError extends Error {
+  readonly code = "fenced";
+  constructor(
+    readonly fence: LeaseFence,
+    message = `worker ${fence.workerID} no longer holds session ${fence.sessionID} at epoch ${fence.epoch}`,
+  ) {
+    super(message);
+    this.name = "FencedError";
+  }
+}
+
 /** Where a commit's events belong: `/event` filters by directory, clients by session. */
 export interface EventScope {
   directory: string;

@@ -28,6 +28,7 @@ import {
   type CommittedEvent,
   type EventScope,
   IdConflictError,
+  type LeaseFence,
   type PermissionStatus,
   type RunningMessage,
   type SessionListQuery,
@@ -36,6 +37,8 @@ import {
   type StoredPermission,
   type StoreWrites,
 } from "./port.js";
+import { INBOX_CHANNEL, PostgresInbox } from "./postgres-inbox.js";
+import { checkFence, PostgresLeases } from "./postgres-leases.js";
 import { LOCK_KEYS, MOOR_LOCK_CLASS, migratePostgres } from "./postgres-migrate.js";
 import { DEFAULT_OWNER_TIMINGS, type OwnerTimings, PostgresOwners } from "./postgres-owners.js";
 import { decodeSessionCursor, encodeSessionCursor } from "./session-cursor.js";
@@ -58,6 +61,14 @@ export interface PostgresStoreOptions {
   onError?: (error: Error) => void;
 }
 
+export interface CommitOptions {
+  /**
+   * Cluster mode: commit only if this worker still holds the session's lease at this epoch, checked in the commit's
+   * transaction (postgres-leases.ts); else the commit rejects with FencedError and writes nothing, rows or events.
+   */
+  fence?: LeaseFence;
+}
+
 /** One write of a commit, run inside its transaction; false means it was refused (an id of another session). */
 type Write = (client: pg.Client) => Promise<void>;
 
@@ -76,12 +87,18 @@ export class PostgresStore implements Store {
   private broken: Error | undefined;
   private closed = false;
   readonly owners: PostgresOwners;
+  /** Workers and session leases (cluster mode), on this store's connection and queue. */
+  readonly leases: PostgresLeases;
+  /** Commands for a session's owner (cluster mode), on this store's connection and queue. */
+  readonly inbox: PostgresInbox;
 
   private constructor(
     private readonly client: pg.Client,
     options: PostgresStoreOptions,
   ) {
     this.owners = new PostgresOwners((op) => this.enqueue(op), options.owners ?? DEFAULT_OWNER_TIMINGS);
+    this.leases = new PostgresLeases((op) => this.enqueue(op));
+    this.inbox = new PostgresInbox((op) => this.enqueue(op));
     client.on("error", (error) => {
       this.broken = error;
       this.owners.stop();
@@ -89,6 +106,7 @@ export class PostgresStore implements Store {
     });
     client.on("notification", (message) => {
       if (message.channel === EVENT_CHANNEL) this.scheduleCatchUp();
+      else if (message.channel === INBOX_CHANNEL && message.payload) this.inbox.notified(message.payload);
     });
   }
 
@@ -134,7 +152,7 @@ export class PostgresStore implements Store {
     await this.client.end().catch(() => {});
   }
 
-  commit<T>(scope: EventScope, write: (tx: StoreWrites) => T): Promise<T> {
+  commit<T>(scope: EventScope, write: (tx: StoreWrites) => T, options: CommitOptions = {}): Promise<T> {
     const writes: Write[] = [];
     const events: CommittedEvent[] = [];
     let running = false;
@@ -149,6 +167,8 @@ export class PostgresStore implements Store {
       await client.query("BEGIN");
       let ids: number[] = [];
       try {
+        // First, so the lease row stays locked until the commit: no takeover lands between check and commit.
+        if (options.fence) await checkFence(client, options.fence);
         for (const run of writes) await run(client);
         if (events.length > 0) ids = await this.appendEvents(client, scope, events);
         await client.query("COMMIT");

@@ -144,6 +144,30 @@ describe("moor acp as editors expect it", () => {
     }
   });
 
+  it("set model refuses a model its provider does not list with a JSON-RPC error, and keeps the current one (issue 18 §1)", async () => {
+    const home = makeTempHome(llm.url);
+    const outcome = await connect(home)(async (ctx) => {
+      await ctx.request(methods.agent.initialize, { protocolVersion: 1, clientCapabilities: {} });
+      const { sessionId } = await ctx.request(methods.agent.session.new, { cwd: home.project, mcpServers: [] });
+      const error = await ctx
+        .request(methods.agent.session.setConfigOption, { sessionId, configId: "model", value: "fake/nope" })
+        .then(
+          () => undefined,
+          (e: { code?: number; message?: string }) => e,
+        );
+      const accepted = await ctx.request(methods.agent.session.setConfigOption, {
+        sessionId,
+        configId: "model",
+        value: "fake/other",
+      });
+      return { error, accepted };
+    });
+    expect(outcome.error?.code).toBe(-32602);
+    expect(String(outcome.error?.message) + JSON.stringify(outcome.error)).toContain("fake/nope");
+    const model = outcome.accepted.configOptions.find((option) => option.id === "model");
+    expect(model && "currentValue" in model ? model.currentValue : "").toBe("fake/other");
+  });
+
   it("answers a prompt with the turn's token usage; tool calls carry locations, raw input and the plain file text", async () => {
     const home = makeTempHome(llm.url);
     writeFileSync(join(home.project, "notes.txt"), "alpha\nbeta\n");

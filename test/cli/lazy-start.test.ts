@@ -94,6 +94,29 @@ describe("lazy start", () => {
     expect(serve.loaded().some((line) => /node_modules\/@ai-sdk\/openai-compatible\//.test(line))).toBe(true);
   });
 
+  it("moor serve with no `mcp` config never loads the MCP manager, even after the delayed MCP start and GET /mcp", async () => {
+    const home = makeTempHome(llm.url);
+    const serve = spawnRecorded(home, ["serve", "--port", "0"]);
+    const url = /moor listening on (\S+)/.exec(await serve.waitFor(/moor listening on \S+\n/))?.[1];
+    // serve starts the MCP servers 250 ms after it answers (cli/serve.ts): past that, and asked for their status.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const status = await fetch(`${url}/mcp`);
+    expect(status.status).toBe(200);
+    expect(await status.json()).toEqual({});
+    const session = await fetch(`${url}/session`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
+    expect(session.status).toBe(200);
+    const loaded = serve.loaded();
+    expect(loaded.some((line) => line.endsWith("/dist/core/mcp/mcp-on-demand.js"))).toBe(true);
+    // The manager, its connections and child records (which read a file at start) are built on first need only.
+    expect(loaded.filter((line) => /\/dist\/core\/mcp\/(manager|connection|child-records)\.js$/.test(line))).toEqual(
+      [],
+    );
+  });
+
   it("moor acp answers initialize before loading the ACP SDK or the core, then session/new without MCP or providers", async () => {
     const home = makeTempHome(llm.url);
     const acp = spawnRecorded(home, ["acp", "--cwd", home.project]);

@@ -289,3 +289,21 @@ describe("export, import, config errors", () => {
     expect(result.stdout).toContain('"apiKey": "****"');
   });
 });
+
+describe("moor run -m (issue 18 §1)", () => {
+  it("a model its provider does not list is a one-line error and exit 1; a provider with no list takes any id", async () => {
+    const refused = await moor(["run", "-m", "fake/nope", "hi"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim().split("\n")).toHaveLength(1);
+    expect(refused.stderr).toContain('unknown model "fake/nope"');
+    expect(refused.stderr).not.toMatch(/\n\s+at /);
+    expect(llm.requests.length).toBe(0);
+    home = makeTempHome(llm.url, {
+      provider: { open: { npm: "@ai-sdk/openai-compatible", options: { baseURL: llm.url, apiKey: "k" } } },
+    });
+    llm.script({ text: "any id works" });
+    const accepted = await moor(["run", "-m", "open/whatever-model", "hi"]);
+    expect(accepted.code, accepted.stderr).toBe(0);
+    expect(llm.requests[0].model).toBe("whatever-model");
+  });
+});

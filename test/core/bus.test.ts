@@ -23,6 +23,44 @@ describe("event bus", () => {
     expect(bus.since(99)).toBeUndefined();
   });
 
+  it("bounds the ring by the bytes its events weigh, keeping exact replay of what still fits", () => {
+    // Each event is ~1 KB of JSON; 10 KB of ring holds the last 9 or so, far fewer than ringSize.
+    const bus = new EventBus({ epoch: "e1", ringSize: 1000, ringBytes: 10_000 });
+    const big = "x".repeat(1000);
+    for (let i = 0; i < 100; i++) {
+      bus.publish(
+        "session.error",
+        { sessionID: "ses_1", error: { name: "Unknown", data: { message: big } } } as never,
+        {
+          directory: "/p",
+        },
+      );
+    }
+    const size = JSON.stringify(bus.since(99)?.[0]?.event).length;
+    const kept = Math.floor(10_000 / size);
+    expect(kept).toBeGreaterThan(5);
+    expect(bus.since(100 - kept)?.map((e) => e.seq)).toEqual(Array.from({ length: kept }, (_, i) => 101 - kept + i));
+    expect(bus.since(100 - kept - 1)).toBeUndefined();
+    // Small events after the big ones: the ring holds as many of them as fit in the bytes, oldest out first.
+    publishN(bus, 2000);
+    let first = bus.lastSeq;
+    while (bus.since(first - 1)) first--;
+    const keptSmall = bus.since(first) ?? [];
+    const weight = keptSmall.reduce((sum, e) => sum + JSON.stringify(e.event).length, 0);
+    expect(weight).toBeLessThanOrEqual(10_000);
+    expect(weight + JSON.stringify(keptSmall[0].event).length).toBeGreaterThan(10_000);
+    expect(keptSmall.at(-1)?.seq).toBe(2100);
+    // Bound by the bytes, not by ringSize's 1,000.
+    expect(keptSmall.length).toBeLessThan(1000);
+  });
+
+  it("keeps the newest event even when it alone weighs more than the ring may", () => {
+    const bus = new EventBus({ epoch: "e1", ringBytes: 10 });
+    publishN(bus, 3);
+    expect(bus.since(2)?.map((e) => e.seq)).toEqual([3]);
+    expect(bus.since(1)).toBeUndefined();
+  });
+
   it("filters by directory and session, for live listeners and replay", () => {
     const bus = new EventBus({ epoch: "e1" });
     const seen: number[] = [];
@@ -32,6 +70,42 @@ describe("event bus", () => {
     expect(seen).toEqual([1, 2]);
     expect(bus.since(0, { directory: "/b" })?.map((e) => e.seq)).toEqual([3, 4]);
     expect(bus.since(0, { sessionID: "ses_1" })?.map((e) => e.seq)).toEqual([2, 4]);
+  });
+
+  it("matches an event only against its own directory's listeners, not every client of every project", () => {
+    const bus = new EventBus({ epoch: "e1" });
+    let checks = 0;
+    // A filter that counts how often delivery looks at it.
+    const filter = {
+      get directory() {
+        checks++;
+        return "/a";
+      },
+    };
+    const seen: number[] = [];
+    bus.subscribe((e) => seen.push(e.seq), filter);
+    const afterSubscribe = checks;
+    publishN(bus, 100, "/b");
+    expect(checks).toBe(afterSubscribe);
+    publishN(bus, 1, "/a");
+    expect(seen).toEqual([101]);
+  });
+
+  it("delivers in subscription order across directory and global listeners, skipping one removed meanwhile", () => {
+    const bus = new EventBus({ epoch: "e1" });
+    const order: string[] = [];
+    bus.subscribe(() => order.push("all-1"));
+    bus.subscribe(() => order.push("a-2"), { directory: "/a" });
+    let removeA4 = () => {};
+    bus.subscribe(() => {
+      order.push("all-3");
+      removeA4();
+    });
+    removeA4 = bus.subscribe(() => order.push("a-4"), { directory: "/a" });
+    bus.subscribe(() => order.push("all-5"));
+    bus.subscribe(() => order.push("b-6"), { directory: "/b" });
+    publishN(bus, 1, "/a");
+    expect(order).toEqual(["all-1", "a-2", "all-3", "all-5"]);
   });
 
   it("keeps delivering when one listener throws", () => {

@@ -23,7 +23,13 @@ export function makeTempHome(llmUrl: string, config: Record<string, unknown> = {
         fake: {
           npm: "@ai-sdk/openai-compatible",
           options: { baseURL: llmUrl, apiKey: "test-key" },
-          models: { echo: { name: "Echo", tool_call: true } },
+          // The provider lists its models, so an unlisted id is refused (issue 18 §1): every id a test names is here.
+          models: {
+            echo: { name: "Echo", tool_call: true },
+            other: { name: "Other", tool_call: true },
+            "project-model": { name: "Project model", tool_call: true },
+            "big/v2": { name: "Big v2", tool_call: true },
+          },
         },
       },
       ...config,

@@ -262,6 +262,41 @@ describe("prompt input (app.request)", () => {
       expect(JSON.stringify(model.doStreamCalls[0].prompt)).toContain("just so you know");
     });
 
+    it("notify with noReply: true is a 400 (no turn would end to notify about); nothing is stored or registered", async () => {
+      await start([{ text: "answer" }]);
+      const registered: string[] = [];
+      app = createMoorApp({
+        core,
+        version: "test",
+        defaultDirectory: dir,
+        notify: {
+          once: (sessionID) => {
+            registered.push(sessionID);
+            return () => {};
+          },
+        },
+      }).app;
+      const session = await newSession();
+      for (const route of ["message", "prompt_async"]) {
+        const response = await post(`/session/${session.id}/${route}`, {
+          noReply: true,
+          notify: true,
+          parts: [{ type: "text", text: "tell me" }],
+        });
+        expect(response.status, route).toBe(400);
+        const error = ((await response.json()) as { error: { code: string; message: string } }).error;
+        expect(error.code).toBe("bad_request");
+        expect(error.message).toMatch(/noReply/);
+      }
+      expect(registered).toEqual([]);
+      expect(await core.sessions.messages(session.id)).toEqual([]);
+      // The same notify with a turn is accepted by this server.
+      expect(
+        (await post(`/session/${session.id}/message`, { notify: true, parts: [{ type: "text", text: "x" }] })).status,
+      ).toBe(200);
+      expect(registered).toEqual([session.id]);
+    });
+
     it("an unknown agent is a 400 (toString and __proto__ included); a known one is accepted", async () => {
       await start([{ text: "planned" }]);
       const session = await newSession();

@@ -140,6 +140,27 @@ async function send(text: string): Promise<void> {
   tui().keys("Enter");
 }
 
+/** How many permission answers OpenCode has sent so far (POST /permission/:id/reply, counted by the proxy). */
+function permissionReplies(): number {
+  return proxy.answers.filter((answer) => /^\/permission\/[^/]+\/reply$/.test(answer.path)).length;
+}
+
+/**
+ * Confirms the highlighted option of OpenCode's permission dialog. Under load the TUI draws the dialog a moment
+ * before it takes keys, and a key pressed then is lost (a fresh-clone CI run showed the dialog still open after
+ * Enter): so the keys wait until the dialog has been on screen a second, and Enter is pressed again while no answer
+ * has reached moor.
+ */
+async function confirmPermission(selectKeys: string[] = []): Promise<void> {
+  const before = permissionReplies();
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  for (const key of selectKeys) tui().keys(key);
+  for (let attempt = 0; attempt < 4 && permissionReplies() === before; attempt++) {
+    tui().keys("Enter");
+    await waitUntil(() => permissionReplies() > before, 6_000).catch(() => {});
+  }
+}
+
 /**
  * A slash command: typed, then run from OpenCode's autocomplete once the command's entry (name and description,
  * "┃ /undo   Undo the last message") is listed and so highlighted; Enter runs the highlighted one.
@@ -188,13 +209,11 @@ describe("opencode attach (OpenCode's TUI) against moor serve", () => {
     expect(proxy.answers.some((answer) => answer.path.endsWith("/abort") && answer.status === 200)).toBe(true);
   });
 
-  it("answers a permission with Reject: the write fails and the file is untouched", { timeout: 60_000 }, async () => {
+  it("answers a permission with Reject: the write fails and the file is untouched", { timeout: 90_000 }, async () => {
     await send(`MOCK_TOOL write ${JSON.stringify({ filePath: "story.txt", content: "never written\n" })}`);
     await tui().waitFor(/Allow once\s+Allow always\s+Reject/, 30_000);
     // The options are picked with the arrow keys: the third is Reject.
-    tui().keys("Right");
-    tui().keys("Right");
-    tui().keys("Enter");
+    await confirmPermission(["Right", "Right"]);
     await tui().waitFor(/^(?![\s\S]*Allow once)[\s\S]*never written[\s\S]*▣\s+Build · Echo · \d/, 30_000);
     expect(readFileSync(join(home.project, "story.txt"), "utf8")).toBe(ORIGINAL);
     const messages = (await (await fetch(`${server.url}/session/${sessionID}/message`)).json()) as {
@@ -206,11 +225,11 @@ describe("opencode attach (OpenCode's TUI) against moor serve", () => {
     expect(write?.state).toMatchObject({ status: "error", error: expect.stringMatching(/rejected permission/) });
   });
 
-  it("answers a permission: the agent's write is allowed once and lands on disk", { timeout: 60_000 }, async () => {
+  it("answers a permission: the agent's write is allowed once and lands on disk", { timeout: 90_000 }, async () => {
     await send(`MOCK_TOOL write ${JSON.stringify({ filePath: "story.txt", content: WRITTEN })}`);
     await tui().waitFor(/Allow once/, 30_000);
     expect(readFileSync(join(home.project, "story.txt"), "utf8")).toBe(ORIGINAL);
-    tui().keys("Enter");
+    await confirmPermission();
     await tui().waitFor(
       /^(?![\s\S]*Allow once)[\s\S]*rewrote this[\s\S]*← Write\s+story\.txt[\s\S]*▣\s+Build · Echo · \d/,
       30_000,

@@ -6,7 +6,10 @@ import type { Formatters } from "./formatters.js";
 /** The tools whose result's `filepath` is a file they just wrote. */
 export const FILE_WRITING_TOOLS = new Set(["edit", "write"]);
 
-export function formatAfterEdit(formatters: Formatters, onError?: (message: string) => void): AfterToolHook {
+export function formatAfterEdit(
+  formatters: Pick<Formatters, "format">,
+  onError?: (message: string) => void,
+): AfterToolHook {
   return async (call, result, { session }) => {
     const file = result.metadata.filepath;
     if (!FILE_WRITING_TOOLS.has(call.tool) || typeof file !== "string") return undefined;

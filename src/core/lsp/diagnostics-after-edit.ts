@@ -5,7 +5,7 @@ import type { AfterToolHook } from "../turn/hooks.js";
 import { errorsReport } from "./diagnostic.js";
 import type { LspService } from "./service.js";
 
-export function diagnosticsAfterEdit(lsp: LspService): AfterToolHook {
+export function diagnosticsAfterEdit(lsp: Pick<LspService, "diagnostics">): AfterToolHook {
   return async (call, result, { session }) => {
     const file = result.metadata.filepath;
     if (!FILE_WRITING_TOOLS.has(call.tool) || typeof file !== "string") return undefined;

@@ -1,0 +1,106 @@
+// The session inbox on a real PostgreSQL (cluster mode, issue 20 §2): an API node sends prompts, aborts and
+// permission answers for a session; the worker holding its lease is woken by NOTIFY and takes each item once, in
+// order; a worker that lost the lease takes nothing, and what was left goes to the next holder.
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { FencedError, type LeaseFence } from "../../src/storage/port.js";
+import type { InboxCommand } from "../../src/storage/postgres-inbox.js";
+import { PostgresStore } from "../../src/storage/postgres-store.js";
+import { type PostgresServer, startPostgres } from "../fakes/postgres-server.js";
+import { session } from "./contract.js";
+
+let server: PostgresServer;
+let schemas = 0;
+
+beforeAll(async () => {
+  server = await startPostgres();
+}, 30_000);
+afterAll(() => server?.stop());
+
+const DIRECTORY = session("ses_1").directory;
+
+async function waitFor<T>(attempt: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await attempt();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+const prompt = (text: string): InboxCommand => ({ kind: "prompt", prompt: { parts: [{ type: "text", text }] } });
+
+describe("postgres session inbox", () => {
+  let api: PostgresStore;
+  let a: PostgresStore;
+  let b: PostgresStore;
+
+  beforeEach(async () => {
+    const url = await server.createSchema(`inbox_${++schemas}`);
+    [api, a, b] = await Promise.all([PostgresStore.open(url), PostgresStore.open(url), PostgresStore.open(url)]);
+    await api.commit({ directory: DIRECTORY }, (tx) => {
+      tx.putSession(session("ses_1"));
+      tx.putSession(session("ses_2"));
+    });
+    await a.leases.register({ id: "wa", host: "a", pid: 1, directories: [DIRECTORY] });
+    await b.leases.register({ id: "wb", host: "b", pid: 2, directories: [DIRECTORY] });
+  });
+  afterEach(async () => {
+    await Promise.all([api.close(), a.close(), b.close()]);
+  });
+
+  it("wakes the owner by NOTIFY and delivers each item once, in order, with its typed command", async () => {
+    const fence = (await a.leases.acquire("ses_1", "wa", 60_000)) as LeaseFence;
+    const woken: string[] = [];
+    const stop = await a.inbox.watch((sessionID) => woken.push(sessionID));
+    const sent: InboxCommand[] = [
+      prompt("first"),
+      { kind: "permission", requestID: "per_1", reply: "once" },
+      { kind: "abort" },
+      prompt("second"),
+    ];
+    for (const command of sent) await api.inbox.send("ses_1", command);
+    await api.inbox.send("ses_2", prompt("for another session"));
+    await waitFor(async () => (woken.length >= 5 ? true : undefined));
+    expect(woken).toEqual(["ses_1", "ses_1", "ses_1", "ses_1", "ses_2"]);
+    expect(await a.inbox.pendingFor("wa")).toEqual(["ses_1"]);
+
+    const taken = await a.inbox.take(fence, 3);
+    expect(taken.map((item) => item.command)).toEqual(sent.slice(0, 3));
+    expect(taken.every((item) => item.sessionID === "ses_1")).toBe(true);
+    const rest = await a.inbox.take(fence);
+    expect(rest.map((item) => item.command)).toEqual(sent.slice(3));
+    expect([...taken, ...rest].map((item) => item.id)).toEqual(
+      [...taken, ...rest].map((item) => item.id).sort((x, y) => x - y),
+    );
+    // Taken once: nothing is left, and the other session's item is not this session's.
+    expect(await a.inbox.take(fence)).toEqual([]);
+    expect(await a.inbox.pendingFor("wa")).toEqual([]);
+    stop();
+  });
+
+  it("two takes racing under the same fence split the items: none is delivered twice", async () => {
+    const fence = (await a.leases.acquire("ses_1", "wa", 60_000)) as LeaseFence;
+    // A second connection of the same worker (as a second process of it would have).
+    const sameWorker = b;
+    for (let n = 0; n < 20; n++) await api.inbox.send("ses_1", prompt(`p${n}`));
+    const [one, two] = await Promise.all([a.inbox.take(fence, 20), sameWorker.inbox.take(fence, 20)]);
+    const texts = [...one, ...two].map(
+      (item) => (item.command as { prompt: { parts: { text: string }[] } }).prompt.parts[0].text,
+    );
+    expect(texts.sort()).toEqual(Array.from({ length: 20 }, (_, n) => `p${n}`).sort());
+  });
+
+  it("a worker that lost the lease takes nothing; the new holder gets what was left", async () => {
+    const first = (await a.leases.acquire("ses_1", "wa", 200)) as LeaseFence;
+    await api.inbox.send("ses_1", prompt("taken by a"));
+    expect((await a.inbox.take(first)).map((item) => item.command)).toEqual([prompt("taken by a")]);
+    await api.inbox.send("ses_1", { kind: "abort" });
+    const second = await waitFor(() => b.leases.acquire("ses_1", "wb", 60_000));
+    expect(second.epoch).toBe(2);
+    await expect(a.inbox.take(first)).rejects.toBeInstanceOf(FencedError);
+    expect(await a.inbox.pendingFor("wa")).toEqual([]);
+    expect(await b.inbox.pendingFor("wb")).toEqual(["ses_1"]);
+    expect((await b.inbox.take(second)).map((item) => item.command)).toEqual([{ kind: "abort" }]);
+  });
+});
