@@ -39,10 +39,15 @@ function homeWithFakeNotifySend(config: Record<string, unknown>): { home: TempHo
   return { home, log: join(home.root, "notify.log") };
 }
 
+/**
+ * The fake notify-send's calls, one per finished line: the script writes a call's arguments one by one, so the last
+ * line may still be half written when read (a fresh-clone CI run saw only its first argument).
+ */
 function calls(log: string): string[][] {
   if (!existsSync(log)) return [];
   return readFileSync(log, "utf8")
     .split("\n")
+    .slice(0, -1)
     .filter(Boolean)
     .map((line) => line.split("|").slice(0, -1));
 }
