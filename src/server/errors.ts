@@ -42,6 +42,11 @@ const OPENCODE_NAME: Partial<Record<ErrorCode, string>> = {
   unknown_model: "ProviderModelNotFoundError",
 };
 
+/** The HTTP status of a core error's code: the one table both answer shapes (moor's, OpenCode v2's) read. */
+export function statusForCode(code: ErrorCode): ContentfulStatusCode {
+  return STATUS_BY_CODE[code] ?? 400;
+}
+
 export function errorResponse(c: Context, status: ContentfulStatusCode, code: ErrorCode, message: string): Response {
   const body: ErrorBody = { error: { code, message }, name: OPENCODE_NAME[code] ?? "BadRequest", data: { message } };
   return c.json(body, status);
@@ -50,7 +55,7 @@ export function errorResponse(c: Context, status: ContentfulStatusCode, code: Er
 /** Maps anything thrown by a handler to a response; unknown errors are logged and answered with a bare 500. */
 export function toErrorResponse(c: Context, error: unknown, log: (error: unknown) => void): Response {
   if (error instanceof HttpError) return errorResponse(c, error.status, error.code, error.message);
-  if (error instanceof CoreError) return errorResponse(c, STATUS_BY_CODE[error.code] ?? 400, error.code, error.message);
+  if (error instanceof CoreError) return errorResponse(c, statusForCode(error.code), error.code, error.message);
   const name = (error as Error)?.name;
   if (name === "UnknownModelError") return errorResponse(c, 400, "unknown_model", (error as Error).message);
   if (name === "ModelNotConfiguredError" || name === "ProviderError" || name === "ConfigError") {

@@ -6,7 +6,7 @@ import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { CoreError } from "../../core/errors.js";
 import type { ErrorCode, MessageWithParts, PermissionRequest, Session } from "../../protocol/index.js";
-import { HttpError } from "../errors.js";
+import { HttpError, statusForCode } from "../errors.js";
 
 export function v2Session(session: Session) {
   return {
@@ -85,18 +85,6 @@ export function v2Error(c: Context, status: ContentfulStatusCode, tag: string, c
   return c.json({ _tag: tag, message, error: { code, message }, name: tag, data: { message } }, status);
 }
 
-const STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
-  bad_request: 400,
-  invalid_json: 400,
-  unauthorized: 401,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 409,
-  busy: 409,
-  payload_too_large: 413,
-  unsupported_media_type: 415,
-  too_many_requests: 429,
-};
 const TAG: Partial<Record<ErrorCode, string>> = {
   bad_request: "InvalidRequestError",
   invalid_json: "InvalidRequestError",
@@ -119,7 +107,7 @@ export async function inV2Shape(
     return await handler();
   } catch (error) {
     if (!(error instanceof HttpError || error instanceof CoreError)) throw error;
-    const status = error instanceof HttpError ? error.status : (STATUS[error.code] ?? 400);
+    const status = error instanceof HttpError ? error.status : statusForCode(error.code);
     const tag = error.code === "not_found" ? notFound : (TAG[error.code] ?? "InvalidRequestError");
     return v2Error(c, status, tag, error.code, error.message);
   }
