@@ -71,7 +71,11 @@ export default async function serve(options: ServeOptions): Promise<void> {
       logger,
     );
   }
-  const opened = await openChosenStore(context, options.store);
+  const opened = await openChosenStore(
+    context,
+    options.store,
+    role === "api" ? (await import("./cluster/api-node.js")).apiStoreChoices(context) : {},
+  );
   const store = opened.store;
   // An API node runs no turns: they go to workers, and its event stream is the cluster's log (cluster/api-node.ts).
   const cluster =

@@ -59,6 +59,13 @@ export interface PostgresStoreOptions {
   owners?: OwnerTimings;
   /** Told when the connection fails (serve logs it); the operations waiting fail with the error. */
   onError?: (error: Error) => void;
+  /**
+   * Cluster mode: the server ends this connection when it sits inside a transaction this long (PostgreSQL's
+   * idle_in_transaction_session_timeout). A node paused mid-commit (SIGSTOP, a swap storm) would otherwise hold the
+   * lease row (no takeover) and the event-id lock (no node commits an event) until it wakes; ended, its transaction
+   * rolls back and the node finds its connection gone when it wakes, writing nothing.
+   */
+  idleInTransactionMs?: number;
 }
 
 export interface CommitOptions {
@@ -120,6 +127,11 @@ export class PostgresStore implements Store {
     client.on("error", early);
     try {
       await client.connect();
+      if (options.idleInTransactionMs !== undefined) {
+        await client.query(
+          `SET idle_in_transaction_session_timeout = ${Math.max(1, Math.floor(options.idleInTransactionMs))}`,
+        );
+      }
       await migratePostgres(client, options.migrations ?? readMigrations(migrationsDir()));
       const { rows } = await client.query<{ last: string }>("SELECT coalesce(max(id), 0) AS last FROM event");
       const store = new PostgresStore(client, options);

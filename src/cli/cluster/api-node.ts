@@ -6,14 +6,19 @@
 import type { ClusterRole } from "../../core/index.js";
 import type { PostgresStore } from "../../storage/postgres-store.js";
 import type { CliContext } from "../context.js";
-import type { OpenedStore } from "../store-choice.js";
-import { leaseMsFrom } from "./cluster-settings.js";
+import type { OpenedStore, PostgresChoices } from "../store-choice.js";
+import { exitOnLostStore, idleInTransactionMs, leaseMsFrom } from "./cluster-settings.js";
 import { ownerDispatch } from "./owner-dispatch.js";
 
 export interface ApiNode {
   role: ClusterRole;
   /** Starts reading the other nodes' events (once core listens to the store). */
   follow(): Promise<void>;
+}
+
+/** An API node's connection: ended by the server if it hangs inside a transaction; lost, the node exits. */
+export function apiStoreChoices(context: CliContext): PostgresChoices {
+  return { idleInTransactionMs: idleInTransactionMs(leaseMsFrom(context.env)), onError: exitOnLostStore };
 }
 
 export async function apiNodeRole(context: CliContext, opened: OpenedStore): Promise<ApiNode> {
