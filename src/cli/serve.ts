@@ -115,6 +115,7 @@ export default async function serve(options: ServeOptions): Promise<void> {
       defaultDirectory: context.directory,
       fileWatch,
       notify: notifier,
+      olderEvents: cluster?.olderEvents,
       logger,
       hostname: options.hostname,
       port,

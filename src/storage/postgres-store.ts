@@ -278,6 +278,33 @@ export class PostgresStore implements Store {
     return this.read<{ id: string }>("SELECT id FROM cluster LIMIT 1", []).then((rows) => rows[0]?.id ?? "cluster");
   }
 
+  /**
+   * The logged events with ids in (after, upTo], matching the scope filter, in id order (a client reconnecting with
+   * an id this node's ring does not hold); undefined when more than `limit` match.
+   */
+  async eventsBetween(
+    after: number,
+    upTo: number,
+    filter: { directory?: string; sessionID?: string } = {},
+    limit = 20_000,
+  ): Promise<(CommittedEvent & { id: number; scope: EventScope })[] | undefined> {
+    const rows = await this.read<EventRow>(
+      `SELECT id, txid, directory, session_id, type, properties FROM event
+       WHERE id > $1 AND id <= $2 AND ($3::text IS NULL OR directory = $3) AND ($4::text IS NULL OR session_id = $4)
+       ORDER BY id LIMIT $5`,
+      [after, upTo, filter.directory ?? null, filter.sessionID ?? null, limit + 1],
+    );
+    if (rows.length > limit) return undefined;
+    return rows.map((row) => {
+      const scope: EventScope = { directory: row.directory };
+      if (row.session_id !== null) scope.sessionID = row.session_id;
+      return { id: Number(row.id), type: row.type, properties: JSON.parse(row.properties), scope } as CommittedEvent & {
+        id: number;
+        scope: EventScope;
+      };
+    });
+  }
+
   /** The last event id this node has announced. */
   get lastEventId(): number {
     return this.lastSeen;

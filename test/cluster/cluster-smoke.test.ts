@@ -8,20 +8,23 @@ import { makeTempHome, type TempHome } from "../fakes/config.js";
 import { type FakeLlm, startFakeLlm } from "../fakes/llm-server.js";
 import { spawnMoor, waitForOutput } from "../fakes/moor-process.js";
 import { type PostgresServer, startPostgres } from "../fakes/postgres-server.js";
-import { type ServeHandle, startServe, watchSse } from "../fakes/serve.js";
+import { readSse, type ServeHandle, type SseItem, startServe, watchSse } from "../fakes/serve.js";
 
 let pgServer: PostgresServer;
 let llm: FakeLlm;
 let home: TempHome;
 let api: ServeHandle;
 let worker: ReturnType<typeof spawnMoor>;
+let env: Record<string, string>;
+/** The first test's stream, for the replay test. */
+let streamed: SseItem[] = [];
 
 beforeAll(async () => {
   pgServer = await startPostgres();
   llm = await startFakeLlm();
   home = makeTempHome(llm.url);
   const url = await pgServer.createDatabase("cluster_smoke");
-  const env = { ...home.env, MOOR_STORE_URL: url, MOOR_LEASE_MS: "1500" };
+  env = { ...home.env, MOOR_STORE_URL: url, MOOR_LEASE_MS: "1500" };
   worker = spawnMoor(["serve", "--role", "worker", "--dir", home.project], { env, cwd: home.project });
   await waitForOutput(worker, (stdout) => /moor worker \S+ serving/.test(stdout), 20_000);
   api = await startServe(env, ["--role", "api"], home.project);
@@ -63,11 +66,29 @@ describe("a cluster of one API node and one worker", () => {
       "hello from the worker",
     ]);
     const items = (await sse.done).slice(1);
+    streamed = items;
     expect(items.at(-1)?.event.properties.sessionID).toBe(session.id);
     const ids = items.map((item) => Number(item.id?.split("-")[1]));
     expect(ids.every((id, index) => index === 0 || id > ids[index - 1])).toBe(true);
     const deltas = items.filter((item) => item.event.type === "message.part.delta");
     expect(deltas.map((item) => item.event.properties.delta).join("")).toBe("hello from the worker");
+  }, 30_000);
+
+  it("another API node, started later, replays from the log exactly what followed a Last-Event-ID of the first", async () => {
+    const other = await startServe(env, ["--role", "api"], home.project);
+    try {
+      const cut = streamed[3];
+      const expected = streamed.slice(4).map((item) => ({ id: item.id, event: item.event }));
+      const replayed = await readSse(`${other.url}/event?directory=${encodeURIComponent(home.project)}`, {
+        headers: { "last-event-id": cut.id as string },
+        until: (items) => items.length > expected.length,
+        timeoutMs: 10_000,
+      });
+      expect(replayed[0].event.type).toBe("server.connected");
+      expect(replayed.slice(1).map((item) => ({ id: item.id, event: item.event }))).toEqual(expected);
+    } finally {
+      await other.stop();
+    }
   }, 30_000);
 
   it("refuses a prompt for a directory no worker serves with 503 no_worker", async () => {
