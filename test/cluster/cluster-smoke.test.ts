@@ -1,7 +1,7 @@
 // Cluster mode end to end in its simplest form (issue 20 §2): one API node and one worker on a real PostgreSQL; a
 // sync prompt on the API node runs on the worker and answers with the reply; the API node's event stream carries
 // the turn with ids from the cluster's event log; a directory no worker serves is refused with 503.
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTempHome, type TempHome } from "../fakes/config.js";
@@ -22,7 +22,7 @@ let streamed: SseItem[] = [];
 beforeAll(async () => {
   pgServer = await startPostgres();
   llm = await startFakeLlm();
-  home = makeTempHome(llm.url);
+  home = makeTempHome(llm.url, { permission: { edit: "ask" } });
   const url = await pgServer.createDatabase("cluster_smoke");
   env = { ...home.env, MOOR_STORE_URL: url, MOOR_LEASE_MS: "1500" };
   worker = spawnMoor(["serve", "--role", "worker", "--dir", home.project], { env, cwd: home.project });
@@ -38,6 +38,23 @@ afterAll(async () => {
 });
 
 const json = { "content-type": "application/json" };
+
+async function newSession(): Promise<{ id: string }> {
+  const created = await fetch(`${api.url}/session?directory=${encodeURIComponent(home.project)}`, {
+    method: "POST",
+    headers: json,
+    body: "{}",
+  });
+  return (await created.json()) as { id: string };
+}
+
+function prompt(sessionID: string, text: string): Promise<Response> {
+  return fetch(`${api.url}/session/${sessionID}/message`, {
+    method: "POST",
+    headers: json,
+    body: JSON.stringify({ parts: [{ type: "text", text }] }),
+  });
+}
 
 describe("a cluster of one API node and one worker", () => {
   it("runs a sync prompt on the worker and answers with its reply; the stream has it with log ids", async () => {
@@ -89,6 +106,49 @@ describe("a cluster of one API node and one worker", () => {
     } finally {
       await other.stop();
     }
+  }, 30_000);
+
+  it("passes a permission answer given on the API node to the worker whose turn waits for it", async () => {
+    const session = await newSession();
+    const sse = watchSse(`${api.url}/event?directory=${encodeURIComponent(home.project)}`, {
+      until: (items) => items.some((item) => item.event.type === "permission.asked"),
+      timeoutMs: 20_000,
+    });
+    await sse.connected;
+    llm.script(
+      { toolCalls: [{ name: "write", args: { filePath: "note.txt", content: "from the worker\n" } }] },
+      { text: "written" },
+    );
+    const answer = prompt(session.id, "write a note");
+    const asked = (await sse.done).at(-1)?.event.properties as { id: string };
+    expect(existsSync(join(home.project, "note.txt"))).toBe(false);
+    const reply = await fetch(`${api.url}/permission/${asked.id}/reply`, {
+      method: "POST",
+      headers: json,
+      body: JSON.stringify({ reply: "once" }),
+    });
+    expect(reply.status).toBe(200);
+    const done = await answer;
+    expect(done.status).toBe(200);
+    expect(readFileSync(join(home.project, "note.txt"), "utf8")).toBe("from the worker\n");
+  }, 30_000);
+
+  it("aborts the worker's turn when asked on the API node", async () => {
+    const session = await newSession();
+    const sse = watchSse(`${api.url}/event?directory=${encodeURIComponent(home.project)}`, {
+      until: (items) => items.some((item) => item.event.type === "message.part.delta"),
+      timeoutMs: 20_000,
+    });
+    await sse.connected;
+    llm.script({ text: Array.from({ length: 200 }, (_, n) => `t${n}`).join(" "), delayMs: 50 });
+    const answer = prompt(session.id, "talk for a while");
+    await sse.done;
+    const aborted = await fetch(`${api.url}/session/${session.id}/abort`, { method: "POST" });
+    expect(await aborted.json()).toBe(true);
+    const reply = (await (await answer).json()) as { info: { error?: { name: string } } };
+    expect(reply.info.error?.name).toBe("MessageAbortedError");
+    const status = (await (await fetch(`${api.url}/session/status`)).json()) as Record<string, unknown>;
+    expect(status[session.id]).toBeUndefined();
   }, 30_000);
 
   it("refuses a prompt for a directory no worker serves with 503 no_worker", async () => {
