@@ -160,7 +160,7 @@ export default async function serve(options: ServeOptions): Promise<void> {
   logger.info({ url: server.url, version: context.version }, "server started");
   if (context.heldBack.length > 0) logger.warn({ heldBack: context.heldBack }, heldBackSummary(context));
   if (cluster) {
-    await cluster.follow();
+    core.sessions.seedBusy(await cluster.follow());
   } else {
     // The owner lock its turns will record, taken now rather than on the first prompt's path.
     setImmediate(() => opened.prepareOwner());

@@ -156,6 +156,16 @@ export class PostgresLeases {
     });
   }
 
+  /** Sessions whose lease is held live now (by any worker). */
+  liveSessions(): Promise<string[]> {
+    return this.run(async (client) => {
+      const { rows } = await client.query<{ session_id: string }>(
+        "SELECT session_id FROM session_lease WHERE expires_at > now() ORDER BY session_id",
+      );
+      return rows.map((row) => row.session_id);
+    });
+  }
+
   /** Sessions whose lease lapsed (not released ones) in the directories `workerID` serves: candidates for takeover. */
   lapsed(workerID: string): Promise<string[]> {
     return this.run(async (client) => {

@@ -133,7 +133,7 @@ describe("a cluster of one API node and one worker", () => {
     expect(readFileSync(join(home.project, "note.txt"), "utf8")).toBe("from the worker\n");
   }, 30_000);
 
-  it("aborts the worker's turn when asked on the API node", async () => {
+  it("aborts the worker's turn when asked on an API node, one started mid-turn included", async () => {
     const session = await newSession();
     const sse = watchSse(`${api.url}/event?directory=${encodeURIComponent(home.project)}`, {
       until: (items) => items.some((item) => item.event.type === "message.part.delta"),
@@ -143,8 +143,16 @@ describe("a cluster of one API node and one worker", () => {
     llm.script({ text: Array.from({ length: 200 }, (_, n) => `t${n}`).join(" "), delayMs: 50 });
     const answer = prompt(session.id, "talk for a while");
     await sse.done;
-    const aborted = await fetch(`${api.url}/session/${session.id}/abort`, { method: "POST" });
-    expect(await aborted.json()).toBe(true);
+    // A node started mid-turn knows the session is busy (its worker holds the lease) and can abort it.
+    const other = await startServe(env, ["--role", "api"], home.project);
+    try {
+      const busy = (await (await fetch(`${other.url}/session/status`)).json()) as Record<string, { type: string }>;
+      expect(busy[session.id]).toEqual({ type: "busy" });
+      const aborted = await fetch(`${other.url}/session/${session.id}/abort`, { method: "POST" });
+      expect(await aborted.json()).toBe(true);
+    } finally {
+      await other.stop();
+    }
     const reply = (await (await answer).json()) as { info: { error?: { name: string } } };
     expect(reply.info.error?.name).toBe("MessageAbortedError");
     const status = (await (await fetch(`${api.url}/session/status`)).json()) as Record<string, unknown>;

@@ -14,8 +14,8 @@ import { ownerDispatch } from "./owner-dispatch.js";
 
 export interface ApiNode {
   role: ClusterRole;
-  /** Starts reading the other nodes' events (once core listens to the store). */
-  follow(): Promise<void>;
+  /** Starts reading the other nodes' events (once core listens to the store); answers the sessions busy now. */
+  follow(): Promise<string[]>;
   /** Events from the log for a Last-Event-ID this node's ring lacks (server/sse.ts). */
   olderEvents: NonNullable<SseOptions["olderEvents"]>;
 }
@@ -41,6 +41,7 @@ export async function apiNodeRole(context: CliContext, opened: OpenedStore): Pro
     },
     follow: async () => {
       await store.follow();
+      return store.leases.liveSessions();
     },
     olderEvents: async (after, upTo, filter) => {
       const events = await store.eventsBetween(after, upTo, filter);
