@@ -12,6 +12,7 @@ import {
   type RemoteTurnResult,
   type Session,
   type SessionStatus,
+  type ShellCommand,
   type Todo,
   type UserMessage,
 } from "../protocol/index.js";
@@ -20,6 +21,7 @@ import type { EventBus } from "./bus.js";
 import { CoreError, notFound } from "./errors.js";
 import { conversationFor } from "./history.js";
 import { type OwnerDispatch, ownerAnswer } from "./remote-owner.js";
+import { SHELL_PROMPT_TEXT, shellStep } from "./shell-step.js";
 import type { SnapshotService } from "./snapshots/service.js";
 import { type RevertInput, SessionReverts } from "./snapshots/session-revert.js";
 import { type TitleOptions, TitleWriter } from "./titles/title-writer.js";
@@ -335,6 +337,29 @@ export class SessionService {
     // After the turn is queued, and never awaited: the turn does not wait for its title.
     if (fallbackTitle) this.writeTitle(session, fallbackTitle, input, model);
     return { user, done };
+  }
+
+  /**
+   * Runs the user's own shell command as the session's next turn (OpenCode's `!command`): stored as a synthetic
+   * prompt and one bash call, no model step (core/shell-step.ts). Resolves once queued; `done` when it has run.
+   */
+  async submitShell(id: string, input: ShellCommand): Promise<{ done: Promise<PromptResult> }> {
+    if (this.options.owners) {
+      const session = await this.get(id);
+      await this.options.owners.ready(session);
+      return { done: this.ownerTurn(await this.send(session, { kind: "shell", input }), id) };
+    }
+    const { done } = await this.submit(
+      id,
+      {
+        agent: input.agent,
+        model: input.model,
+        messageID: input.messageID,
+        parts: [{ type: "text", text: SHELL_PROMPT_TEXT, synthetic: true }],
+      },
+      { before: shellStep(input.command) },
+    );
+    return { done };
   }
 
   /**

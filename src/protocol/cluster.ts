@@ -16,6 +16,8 @@ export type OwnerCommand =
   | { kind: "permission"; requestID: string; reply: PermissionReply; message?: string }
   | { kind: "summarize"; model?: ModelRef }
   | { kind: "command"; input: CommandInput }
+  /** The user's own shell command (OpenCode's `!command`). */
+  | { kind: "shell"; input: ShellCommand }
   | { kind: "revert"; messageID: string; partID?: string; force?: boolean }
   | { kind: "unrevert"; force?: boolean };
 
@@ -26,6 +28,14 @@ export interface RemoteTurnResult {
   /** The turn's last assistant message. */
   lastID?: string;
   error?: MessageError;
+}
+
+/** POST /session/:id/shell's body. */
+export interface ShellCommand {
+  command: string;
+  agent?: string;
+  model?: ModelRef;
+  messageID?: string;
 }
 
 export type OwnerResult = { ok: true; value?: unknown } | { ok: false; code: ErrorCode; message: string };

@@ -22,7 +22,7 @@ let streamed: SseItem[] = [];
 beforeAll(async () => {
   pgServer = await startPostgres();
   llm = await startFakeLlm();
-  home = makeTempHome(llm.url, { permission: { edit: "ask" } });
+  home = makeTempHome(llm.url, { permission: { edit: "ask", bash: "allow" } });
   const url = await pgServer.createDatabase("cluster_smoke");
   env = { ...home.env, MOOR_STORE_URL: url, MOOR_LEASE_MS: "1500" };
   worker = spawnMoor(["serve", "--role", "worker", "--dir", home.project], { env, cwd: home.project });
@@ -157,6 +157,23 @@ describe("a cluster of one API node and one worker", () => {
     expect(reply.info.error?.name).toBe("MessageAbortedError");
     const status = (await (await fetch(`${api.url}/session/status`)).json()) as Record<string, unknown>;
     expect(status[session.id]).toBeUndefined();
+  }, 30_000);
+
+  it("runs the user's own shell command (OpenCode's !command) on the worker", async () => {
+    const session = await newSession();
+    const answer = await fetch(`${api.url}/session/${session.id}/shell`, {
+      method: "POST",
+      headers: json,
+      body: JSON.stringify({ agent: "build", command: "echo from-the-shell; pwd" }),
+    });
+    expect(answer.status).toBe(200);
+    const reply = (await answer.json()) as {
+      parts: { type: string; tool?: string; state?: { status: string; output?: string } }[];
+    };
+    const call = reply.parts.find((part) => part.type === "tool" && part.tool === "bash");
+    expect(call?.state?.status).toBe("completed");
+    // Run by the worker, in the session's directory.
+    expect(call?.state?.output).toContain(`from-the-shell\n${home.project}`);
   }, 30_000);
 
   it("refuses a prompt for a directory no worker serves with 503 no_worker", async () => {

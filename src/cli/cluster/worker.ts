@@ -34,7 +34,7 @@ export interface ClusterWorkerOptions {
 }
 
 /** Kinds whose result is a turn's end (finished by a resumed turn after a takeover). */
-const TURN_KINDS = new Set(["turn", "prompt", "resume", "command", "summarize"]);
+const TURN_KINDS = new Set(["turn", "prompt", "resume", "command", "shell", "summarize"]);
 
 export class ClusterWorker {
   private readonly held = new Map<string, LeaseKeeper>();
@@ -228,6 +228,9 @@ export class ClusterWorker {
           return;
         case "command":
           this.report(item, (await core.commands.start(sessionID, command.input)).done.then(turnValue));
+          return;
+        case "shell":
+          this.report(item, (await sessions.submitShell(sessionID, command.input)).done.then(turnValue));
           return;
         case "summarize":
           this.report(item, sessions.summarize(sessionID, command.model));
