@@ -46,19 +46,13 @@ export class PostgresInbox {
   send(sessionID: string, command: InboxCommand): Promise<number> {
     const { kind, ...body } = command;
     return this.run(async (client) => {
-      await client.query("BEGIN");
-      try {
-        const { rows } = await client.query<{ id: string }>(
-          "INSERT INTO session_inbox (session_id, kind, body) VALUES ($1, $2, $3) RETURNING id",
-          [sessionID, kind, JSON.stringify(body)],
-        );
-        await client.query("SELECT pg_notify($1, $2)", [INBOX_CHANNEL, sessionID]);
-        await client.query("COMMIT");
-        return Number(rows[0].id);
-      } catch (error) {
-        await client.query("ROLLBACK").catch(() => {});
-        throw error;
-      }
+      // One statement: the item and its notification commit together, in one round trip.
+      const { rows } = await client.query<{ id: string }>(
+        `WITH item AS (INSERT INTO session_inbox (session_id, kind, body) VALUES ($1, $2, $3) RETURNING id)
+         SELECT id, pg_notify($4, $1) FROM item`,
+        [sessionID, kind, JSON.stringify(body), INBOX_CHANNEL],
+      );
+      return Number(rows[0].id);
     });
   }
 
@@ -157,21 +151,24 @@ export class PostgresInbox {
     });
   }
 
-  /** Records what an item came to and wakes the node waiting for it. */
-  finish(itemID: number, result: OwnerResult): Promise<void> {
+  /**
+   * Records what an item came to and wakes the node waiting for it, once (the first result stands), and only while
+   * `fence` holds the item's session: an owner that lost the session (paused, then taken over) does not answer for
+   * the turn the next owner resumes. Resolves false when nothing was recorded.
+   */
+  finish(itemID: number, result: OwnerResult, fence: LeaseFence): Promise<boolean> {
     return this.run(async (client) => {
-      await client.query("BEGIN");
-      try {
-        await client.query("UPDATE session_inbox SET result = $2, time_done = now() WHERE id = $1", [
-          itemID,
-          JSON.stringify(result),
-        ]);
-        await client.query("SELECT pg_notify($1, $2)", [DONE_CHANNEL, String(itemID)]);
-        await client.query("COMMIT");
-      } catch (error) {
-        await client.query("ROLLBACK").catch(() => {});
-        throw error;
-      }
+      // One statement, so one round trip and one transaction: the row and its notification go out together.
+      const { rowCount } = await client.query(
+        `WITH done AS (
+           UPDATE session_inbox SET result = $2, time_done = now()
+           WHERE id = $1 AND time_done IS NULL AND session_id = $3 AND EXISTS (
+             SELECT 1 FROM session_lease WHERE session_id = $3 AND worker_id = $4 AND epoch = $5 FOR SHARE)
+           RETURNING id)
+         SELECT pg_notify($6, id::text) FROM done`,
+        [itemID, JSON.stringify(result), fence.sessionID, fence.workerID, fence.epoch, DONE_CHANNEL],
+      );
+      return rowCount === 1;
     });
   }
 

@@ -265,9 +265,12 @@ export class ClusterWorker {
     );
   }
 
+  /** Records an item's result under the lease this worker holds (or last held) for its session. */
   private async finish(item: InboxItem, result: OwnerResult): Promise<void> {
+    const fence = this.options.book.fenceFor(item.sessionID);
+    if (!fence) return;
     await this.inbox
-      .finish(item.id, result)
+      .finish(item.id, result, fence)
       .catch((error) => this.options.log.warn(`cluster worker: result of item ${item.id}: ${describe(error)}`));
   }
 
