@@ -1,0 +1,147 @@
+// Cluster mode end to end (issue 20 §2, Acceptance): two API nodes and two workers on a real PostgreSQL, the fake
+// model streaming slowly so a turn is mid-way when a worker is killed or paused. What a client sees is checked on
+// the wire (SSE frames with their ids, GET /session/:id/message); who runs the turn is read from the lease table.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { MessageWithParts } from "../../src/protocol/index.js";
+import {
+  busEvents,
+  type Cluster,
+  type EventStream,
+  logId,
+  openEventStream,
+  otherDirectory,
+  startCluster,
+  type WorkerProcess,
+} from "../fakes/cluster.js";
+import { waitForOutput } from "../fakes/moor-process.js";
+import type { ServeHandle, SseItem } from "../fakes/serve.js";
+
+let cluster: Cluster;
+let a: ServeHandle;
+let b: ServeHandle;
+const streams: EventStream[] = [];
+
+beforeAll(async () => {
+  cluster = await startCluster({ apiNodes: 2, workers: 2, leaseMs: 1500 });
+  [a, b] = cluster.apis;
+}, 60_000);
+
+afterAll(async () => {
+  for (const stream of streams) stream.close();
+  await cluster?.stop();
+});
+
+const json = { "content-type": "application/json" };
+
+async function createSession(node: ServeHandle, directory = cluster.project): Promise<string> {
+  const response = await fetch(`${node.url}/session?directory=${encodeURIComponent(directory)}`, {
+    method: "POST",
+    headers: json,
+    body: "{}",
+  });
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { id: string }).id;
+}
+
+function prompt(node: ServeHandle, sessionID: string, text: string): Promise<Response> {
+  return fetch(`${node.url}/session/${sessionID}/message`, {
+    method: "POST",
+    headers: json,
+    body: JSON.stringify({ parts: [{ type: "text", text }] }),
+  });
+}
+
+async function messages(node: ServeHandle, sessionID: string): Promise<MessageWithParts[]> {
+  const response = await fetch(`${node.url}/session/${sessionID}/message`);
+  expect(response.status).toBe(200);
+  return (await response.json()) as MessageWithParts[];
+}
+
+async function events(node: ServeHandle, headers: Record<string, string> = {}): Promise<EventStream> {
+  const stream = await openEventStream(`${node.url}/event?directory=${encodeURIComponent(cluster.project)}`, headers);
+  streams.push(stream);
+  return stream;
+}
+
+const ofSession = (items: SseItem[], sessionID: string) =>
+  busEvents(items).filter((item) => item.event.properties.sessionID === sessionID);
+const deltas = (items: SseItem[], sessionID: string) =>
+  ofSession(items, sessionID).filter((item) => item.event.type === "message.part.delta");
+const idled = (sessionID: string) => (items: SseItem[]) =>
+  ofSession(items, sessionID).some((item) => item.event.type === "session.idle");
+
+/** Polls until `check` answers something truthy (or fails at the deadline, saying what it waited for). */
+async function until<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Text the model streams one numbered word at a time, so a test can tell whose words landed where. */
+const words = (tag: string, count: number) => Array.from({ length: count }, (_, n) => `${tag}${n}`).join(" ");
+
+/** The workers still running (a test may have killed one); starts another until there are two. */
+async function twoLiveWorkers(): Promise<WorkerProcess[]> {
+  const running = () => cluster.workers.filter((worker) => worker.child.exitCode === null && !worker.child.signalCode);
+  while (running().length < 2) await cluster.startWorker(`w${cluster.workers.length + 1}`);
+  return running();
+}
+
+/** Every text part of the session's stored replies: the joined deltas of the stream must equal each one's text. */
+function expectDeltasMatchStoredText(items: SseItem[], sessionID: string, stored: MessageWithParts[]): void {
+  const streamed = new Map<string, string>();
+  for (const item of deltas(items, sessionID)) {
+    const { partID, delta } = item.event.properties as { partID: string; delta: string };
+    streamed.set(partID, (streamed.get(partID) ?? "") + delta);
+  }
+  const texts = new Map<string, string>();
+  for (const message of stored.filter((message) => message.info.role === "assistant")) {
+    for (const part of message.parts) if (part.type === "text") texts.set(part.id, part.text);
+  }
+  expect(streamed.size).toBeGreaterThan(0);
+  for (const [partID, text] of streamed) expect({ partID, text: texts.get(partID) }).toEqual({ partID, text });
+  for (const [partID, text] of texts) {
+    if (text !== "") expect({ partID, text: streamed.get(partID) }).toEqual({ partID, text });
+  }
+}
+
+function expectIdsStrictlyIncreasing(items: SseItem[]): void {
+  const ids = busEvents(items).map(logId);
+  expect(ids.every((id) => Number.isInteger(id) && id > 0)).toBe(true);
+  const out = ids.filter((id, index) => index > 0 && id <= ids[index - 1]);
+  expect(out).toEqual([]);
+}
+
+describe("a cluster of two API nodes and two workers on PostgreSQL", () => {
+  it("runs a prompt made on API node A on a worker; A's stream carries the turn; the sync prompt answers with the reply", async () => {
+    const sessionID = await createSession(a);
+    const stream = await events(a);
+    cluster.llm.script({ text: words("w", 30), delayMs: 40 });
+    const answering = prompt(a, sessionID, "hello");
+    await stream.waitFor((items) => deltas(items, sessionID).length >= 3, "the first deltas on A");
+    // Mid-turn: a worker holds the session, under its first epoch; no API node does.
+    const lease = await cluster.lease(sessionID);
+    expect(lease?.live).toBe(true);
+    expect(lease?.epoch).toBe(1);
+    expect(cluster.workers.map((worker) => worker.pid)).toContain(lease?.pid);
+    expect(cluster.apis.map((api) => api.child.pid)).not.toContain(lease?.pid);
+
+    const answer = await answering;
+    expect(answer.status).toBe(200);
+    const reply = (await answer.json()) as MessageWithParts;
+    expect(reply.info.role).toBe("assistant");
+    expect(reply.parts.filter((part) => part.type === "text").map((part) => part.text)).toEqual([words("w", 30)]);
+
+    const items = await stream.waitFor(idled(sessionID), "session.idle on A");
+    expectIdsStrictlyIncreasing(items);
+    expectDeltasMatchStoredText(items, sessionID, await messages(a, sessionID));
+    const updates = ofSession(items, sessionID).filter((item) => item.event.type === "message.updated");
+    expect(updates.map((item) => (item.event.properties.info as { id: string }).id)).toContain(reply.info.id);
+    // Idle again: the worker gave the session up, so whichever worker is free takes its next prompt.
+    await until(async () => !(await cluster.lease(sessionID))?.live, "the lease released after the turn");
+  });
+});
