@@ -144,4 +144,80 @@ describe("a cluster of two API nodes and two workers on PostgreSQL", () => {
     // Idle again: the worker gave the session up, so whichever worker is free takes its next prompt.
     await until(async () => !(await cluster.lease(sessionID))?.live, "the lease released after the turn");
   });
+
+  it("a worker killed with -9 mid-turn: the other takes over and resumes; A's client sees every event once, in order, its deltas equal to the stored text; a client moving to B with Last-Event-ID gets exactly the rest", async () => {
+    const workers = await twoLiveWorkers();
+    const sessionID = await createSession(a);
+    const onA = await events(a);
+    const leaving = await events(a);
+    cluster.llm.script({ text: words("old", 80), delayMs: 40 }, { text: words("new", 12), delayMs: 20 });
+    const answering = prompt(a, sessionID, "go");
+    await onA.waitFor((items) => deltas(items, sessionID).length >= 6, "the first deltas on A");
+    // The second client reads part of the turn from A, then goes away.
+    const partial = await leaving.waitFor((items) => deltas(items, sessionID).length >= 6, "deltas on the leaver");
+    leaving.close();
+    const lastSeen = busEvents(partial).at(-1)?.id as string;
+
+    const before = await cluster.lease(sessionID);
+    const owner = workers.find((worker) => worker.pid === before?.pid) as WorkerProcess;
+    expect(owner).toBeDefined();
+    expect(before?.epoch).toBe(1);
+    const killedAt = Date.now();
+    await owner.signal("SIGKILL");
+    const after = await until(async () => {
+      const lease = await cluster.lease(sessionID);
+      return lease?.live && lease.epoch === 2 && lease;
+    }, "the other worker's takeover at epoch 2");
+    // About one lease time: the lease lapses within 1.5 s of the last renewal and the other worker scans every
+    // 0.5 s; the margin is for a machine shared with other test runs.
+    expect(Date.now() - killedAt).toBeLessThan(cluster.leaseMs + 3000);
+    expect(after.workerId).not.toBe(owner.id);
+    expect(workers.map((worker) => worker.pid)).toContain(after.pid);
+
+    // The sync prompt, sent before the kill, is answered by the resumed turn.
+    const answer = await answering;
+    expect(answer.status).toBe(200);
+    const reply = (await answer.json()) as MessageWithParts;
+    expect(reply.info.role).toBe("assistant");
+    expect(reply.parts.filter((part) => part.type === "text").map((part) => part.text)).toEqual([words("new", 12)]);
+
+    const items = await onA.waitFor(idled(sessionID), "session.idle on A");
+    expectIdsStrictlyIncreasing(items);
+    const ids = busEvents(items).map((item) => item.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    const stored = await messages(a, sessionID);
+    expect(stored.map((message) => message.info.role)).toEqual(["user", "assistant", "assistant"]);
+    // The cut-off step was marked interrupted (announced; the resume then carries the same message on).
+    const cut = stored[1];
+    const marks = ofSession(items, sessionID).filter(
+      (item) =>
+        item.event.type === "message.updated" &&
+        (item.event.properties.info as { id: string; error?: { name: string } }).id === cut.info.id &&
+        (item.event.properties.info as { error?: { name: string } }).error?.name === "InterruptedError",
+    );
+    expect(marks).toHaveLength(1);
+    const cutText = cut.parts.filter((part) => part.type === "text").map((part) => part.text);
+    expect(cutText).toHaveLength(1);
+    expect(words("old", 80).startsWith(cutText[0])).toBe(true);
+    expect(cutText[0].length).toBeGreaterThan(0);
+    expect(stored[2].info.id).toBe(reply.info.id);
+    expectDeltasMatchStoredText(items, sessionID, stored);
+    const errors = ofSession(items, sessionID).filter((item) => item.event.type === "session.error");
+    expect(errors.map((item) => (item.event.properties.error as { kind?: string }).kind)).toEqual(["interrupted"]);
+
+    // Reconnecting to B with the last id the second client saw: exactly what A's client saw after it.
+    const onB = await events(b, { "last-event-id": lastSeen });
+    const lastOnA = busEvents(items).at(-1)?.id as string;
+    const rest = await onB.waitFor(
+      (frames) => frames.some((frame) => frame.id === lastOnA),
+      `B's replay up to ${lastOnA}`,
+    );
+    onB.close();
+    const upTo = (frames: SseItem[]) =>
+      busEvents(frames).filter((frame) => logId(frame) <= logId({ id: lastOnA } as SseItem));
+    const missed = busEvents(items).filter((frame) => logId(frame) > logId({ id: lastSeen } as SseItem));
+    expect(missed.length).toBeGreaterThan(10);
+    expect(upTo(rest)).toEqual(missed);
+    expect(rest.some((frame) => frame.event.type === "server.resync")).toBe(false);
+  });
 });
