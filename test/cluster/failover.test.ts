@@ -43,12 +43,16 @@ async function createSession(node: ServeHandle, directory = cluster.project): Pr
   return ((await response.json()) as { id: string }).id;
 }
 
-function prompt(node: ServeHandle, sessionID: string, text: string): Promise<Response> {
-  return fetch(`${node.url}/session/${sessionID}/message`, {
+/** A sync prompt (POST /session/:id/message, or prompt_async); awaited later, so a test failing first leaves no
+ * unhandled rejection behind when the cluster is stopped. */
+function prompt(node: ServeHandle, sessionID: string, text: string, route = "message"): Promise<Response> {
+  const answer = fetch(`${node.url}/session/${sessionID}/${route}`, {
     method: "POST",
     headers: json,
     body: JSON.stringify({ parts: [{ type: "text", text }] }),
   });
+  answer.catch(() => {});
+  return answer;
 }
 
 async function messages(node: ServeHandle, sessionID: string): Promise<MessageWithParts[]> {
@@ -219,5 +223,117 @@ describe("a cluster of two API nodes and two workers on PostgreSQL", () => {
     expect(missed.length).toBeGreaterThan(10);
     expect(upTo(rest)).toEqual(missed);
     expect(rest.some((frame) => frame.event.type === "server.resync")).toBe(false);
+  });
+
+  // SKIPPED: fails because of the implementation (h5/cluster 7624be8), for the coordinator to fix. The owner is
+  // nearly always stopped inside a commit's transaction (one per flush of deltas), and PostgreSQL keeps that
+  // transaction's locks while the process is stopped: the lease row's FOR SHARE (the fence check) and the event-id
+  // advisory lock. The other worker's takeover (INSERT … ON CONFLICT DO UPDATE on session_lease) waits on them
+  // forever, on its only connection, and every commit with events in the cluster waits on the advisory lock: no
+  // takeover, the turn never finishes. Seen in pg_stat_activity (cluster.diagnose()): the stopped worker "idle in
+  // transaction" for 15 s, the other "active", waiting on Lock/transactionid. Checked: with
+  // idle_in_transaction_session_timeout=700 on the workers' connections (so PostgreSQL ends the stopped owner's
+  // transaction and connection) this test passes as written.
+  it.skip("a SIGSTOPped owner is taken over at epoch 2; woken with SIGCONT it writes nothing more and stops its turn", async () => {
+    const workers = await twoLiveWorkers();
+    const sessionID = await createSession(a);
+    const onA = await events(a);
+    const requestsBefore = cluster.llm.requests.length;
+    cluster.llm.script({ text: words("old", 150), delayMs: 30 }, { text: words("new", 10), delayMs: 20 });
+    const answering = prompt(a, sessionID, "go on");
+    await onA.waitFor((items) => deltas(items, sessionID).length >= 6, "the first deltas on A");
+    const before = await cluster.lease(sessionID);
+    const owner = workers.find((worker) => worker.pid === before?.pid) as WorkerProcess;
+    expect(owner).toBeDefined();
+    await owner.signal("SIGSTOP");
+    try {
+      const after = await until(async () => {
+        const lease = await cluster.lease(sessionID);
+        return lease?.live && lease.epoch === 2 && lease;
+      }, "the other worker's takeover at epoch 2").catch(async (error: Error) => {
+        throw new Error(`${error.message}\n${await cluster.diagnose()}`);
+      });
+      expect(after.workerId).not.toBe(owner.id);
+
+      // The new owner marked the cut-off step interrupted: from here on the old owner may write nothing.
+      const marked = await onA.waitFor(
+        (items) =>
+          ofSession(items, sessionID).some(
+            (item) =>
+              item.event.type === "message.updated" &&
+              (item.event.properties.info as { error?: { name: string } }).error?.name === "InterruptedError",
+          ),
+        "the interrupted mark on A",
+      );
+      const mark = ofSession(marked, sessionID).find(
+        (item) =>
+          item.event.type === "message.updated" &&
+          (item.event.properties.info as { error?: { name: string } }).error?.name === "InterruptedError",
+      ) as SseItem;
+      const cutID = (mark.event.properties.info as { id: string }).id;
+      const partsOfCut = () =>
+        cluster.sql<{ id: string; data: string }>("SELECT id, data FROM part WHERE message_id = $1 ORDER BY id", [
+          cutID,
+        ]);
+      const atTakeover = await partsOfCut();
+      expect(atTakeover.length).toBeGreaterThan(0);
+
+      await owner.signal("SIGCONT");
+      const answer = await answering;
+      expect(answer.status).toBe(200);
+      const reply = (await answer.json()) as MessageWithParts;
+      expect(reply.parts.filter((part) => part.type === "text").map((part) => part.text)).toEqual([words("new", 10)]);
+      // Awake, the old owner must notice it lost the session (its renewal, every lease/3, or its next write is
+      // refused) and stop. Nothing outside it says when it has: give it a full lease time, then look for its writes.
+      await new Promise((resolve) => setTimeout(resolve, cluster.leaseMs));
+      await onA.waitFor(idled(sessionID), "session.idle on A");
+
+      expect(await partsOfCut()).toEqual(atTakeover);
+      const logged = await cluster.sql<{ id: string; type: string; properties: string }>(
+        "SELECT id, type, properties FROM event WHERE session_id = $1 AND id > $2 ORDER BY id",
+        [sessionID, logId(mark)],
+      );
+      const fromOldOwner = logged.filter(
+        (row) =>
+          /\bold\d+/.test(row.properties) ||
+          (row.type.startsWith("message.part.") && atTakeover.some((part) => row.properties.includes(part.id))),
+      );
+      expect(fromOldOwner).toEqual([]);
+      // It asked the model for nothing more: the two requests are its cut-off step and the new owner's resume.
+      expect(cluster.llm.requests.length - requestsBefore).toBe(2);
+    } finally {
+      owner.child.kill("SIGCONT");
+    }
+  });
+
+  it("refuses a prompt for a directory no live worker serves with 503 no_worker, and queues nothing", async () => {
+    const expectNoWorker = async (answer: Response) => {
+      expect(answer.status).toBe(503);
+      const body = (await answer.json()) as { error: { code: string; message: string } };
+      expect(body.error.code).toBe("no_worker");
+      expect(body.error.message).toEqual(expect.any(String));
+    };
+    const nobodys = otherDirectory(cluster, "unserved");
+    const sessionID = await createSession(a, nobodys);
+    await expectNoWorker(await prompt(a, sessionID, "hi"));
+    await expectNoWorker(await prompt(b, sessionID, "hi", "prompt_async"));
+    expect(await messages(a, sessionID)).toEqual([]);
+    expect(await cluster.sql("SELECT id FROM session_inbox WHERE session_id = $1", [sessionID])).toEqual([]);
+
+    // A directory whose only worker died: refused once its heartbeat is older than the two lease times an API node
+    // counts a worker live for.
+    const orphaned = otherDirectory(cluster, "orphaned");
+    const gone = await cluster.startWorker("gone", [orphaned]);
+    const orphanSession = await createSession(a, orphaned);
+    await gone.signal("SIGKILL");
+    await until(async () => {
+      const [row] = await cluster.sql<{ stale: boolean }>(
+        "SELECT heartbeat < now() - $2 * interval '1 millisecond' AS stale FROM worker WHERE id = $1",
+        ["gone", 2 * cluster.leaseMs + 250],
+      );
+      return row?.stale;
+    }, "the dead worker's heartbeat to go stale");
+    await expectNoWorker(await prompt(a, orphanSession, "hi"));
+    expect(await messages(b, orphanSession)).toEqual([]);
   });
 });

@@ -80,6 +80,8 @@ export interface Cluster {
   sql<T extends pg.QueryResultRow>(text: string, params?: unknown[]): Promise<T[]>;
   /** The session's lease row, with the pid of the worker named in it (live: not expired). */
   lease(sessionID: string): Promise<LeaseRow | undefined>;
+  /** What to look at when a cluster is stuck: the database's sessions (who waits on a lock), leases, worker logs. */
+  diagnose(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -170,6 +172,19 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
           [sessionID],
         );
         return row && { workerId: row.worker_id, pid: row.pid ?? 0, epoch: Number(row.epoch), live: row.live };
+      },
+      diagnose: async () => {
+        const activity = await sql(
+          `SELECT pid, state, wait_event_type, wait_event, now() - xact_start AS in_transaction, left(query, 160) AS query
+             FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+        );
+        const leases = await sql(
+          "SELECT l.*, w.pid, w.heartbeat, now() AS now FROM session_lease l JOIN worker w ON w.id = l.worker_id",
+        );
+        const logs = workers.map(
+          (worker) => `${worker.id} (pid ${worker.pid}):\n${worker.output().stderr.slice(-1500)}`,
+        );
+        return [JSON.stringify(activity, null, 1), JSON.stringify(leases, null, 1), ...logs].join("\n");
       },
       stop,
     };
