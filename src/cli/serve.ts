@@ -71,7 +71,11 @@ export default async function serve(options: ServeOptions): Promise<void> {
       logger,
     );
   }
-  const opened = await openChosenStore(context, options.store);
+  const opened = await openChosenStore(
+    context,
+    options.store,
+    role === "api" ? (await import("./cluster/api-node.js")).apiStoreChoices(context) : {},
+  );
   const store = opened.store;
   // An API node runs no turns: they go to workers, and its event stream is the cluster's log (cluster/api-node.ts).
   const cluster =
@@ -111,6 +115,7 @@ export default async function serve(options: ServeOptions): Promise<void> {
       defaultDirectory: context.directory,
       fileWatch,
       notify: notifier,
+      olderEvents: cluster?.olderEvents,
       logger,
       hostname: options.hostname,
       port,
@@ -155,7 +160,7 @@ export default async function serve(options: ServeOptions): Promise<void> {
   logger.info({ url: server.url, version: context.version }, "server started");
   if (context.heldBack.length > 0) logger.warn({ heldBack: context.heldBack }, heldBackSummary(context));
   if (cluster) {
-    await cluster.follow();
+    core.sessions.seedBusy(await cluster.follow());
   } else {
     // The owner lock its turns will record, taken now rather than on the first prompt's path.
     setImmediate(() => opened.prepareOwner());

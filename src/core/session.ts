@@ -272,6 +272,14 @@ export class SessionService {
     return this.statuses.has(id);
   }
 
+  /**
+   * Cluster mode, API nodes: the sessions a worker holds when this node starts are busy (workers release idle
+   * sessions), until their owner's next status says otherwise.
+   */
+  seedBusy(ids: string[]): void {
+    for (const id of ids) if (!this.statuses.has(id)) this.statuses.set(id, { type: "busy" });
+  }
+
   /** Whether a turn of the session is running or queued here (also in the moment before its status says busy). */
   hasWork(id: string): boolean {
     return this.runners.has(id) || this.statuses.has(id);

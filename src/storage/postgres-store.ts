@@ -59,6 +59,13 @@ export interface PostgresStoreOptions {
   owners?: OwnerTimings;
   /** Told when the connection fails (serve logs it); the operations waiting fail with the error. */
   onError?: (error: Error) => void;
+  /**
+   * Cluster mode: the server ends this connection when it sits inside a transaction this long (PostgreSQL's
+   * idle_in_transaction_session_timeout). A node paused mid-commit (SIGSTOP, a swap storm) would otherwise hold the
+   * lease row (no takeover) and the event-id lock (no node commits an event) until it wakes; ended, its transaction
+   * rolls back and the node finds its connection gone when it wakes, writing nothing.
+   */
+  idleInTransactionMs?: number;
 }
 
 export interface CommitOptions {
@@ -72,6 +79,20 @@ export interface CommitOptions {
 /** One write of a commit, run inside its transaction; false means it was refused (an id of another session). */
 type Write = (client: pg.Client) => Promise<void>;
 
+/** A commit waiting for the connection: its writes and events, collected when it was called. */
+interface CommitJob {
+  scope: EventScope;
+  writes: Write[];
+  events: CommittedEvent[];
+  running: boolean;
+  fence?: LeaseFence;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+/** At most this many commits share one transaction. */
+const GROUP_LIMIT = 64;
+
 /** Whether `text` names a PostgreSQL database (`--store`, config `store`, MOOR_STORE_URL). */
 export function isPostgresUrl(text: string): boolean {
   return /^postgres(ql)?:\/\//i.test(text);
@@ -84,6 +105,9 @@ export class PostgresStore implements Store {
   private lastSeen = 0;
   private following: { stop(): void } | undefined;
   private catchUpQueued = false;
+  /** Commits waiting for the connection, in call order (runCommits writes them, grouped). */
+  private readonly commitJobs: CommitJob[] = [];
+  private commitRunnerQueued = false;
   private broken: Error | undefined;
   private closed = false;
   readonly owners: PostgresOwners;
@@ -120,6 +144,11 @@ export class PostgresStore implements Store {
     client.on("error", early);
     try {
       await client.connect();
+      if (options.idleInTransactionMs !== undefined) {
+        await client.query(
+          `SET idle_in_transaction_session_timeout = ${Math.max(1, Math.floor(options.idleInTransactionMs))}`,
+        );
+      }
       await migratePostgres(client, options.migrations ?? readMigrations(migrationsDir()));
       const { rows } = await client.query<{ last: string }>("SELECT coalesce(max(id), 0) AS last FROM event");
       const store = new PostgresStore(client, options);
@@ -164,30 +193,114 @@ export class PostgresStore implements Store {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.enqueue(async (client) => {
-      if (running) await this.owners.register(client);
-      await client.query("BEGIN");
-      let ids: number[] = [];
-      try {
-        // First, so the lease row stays locked until the commit: no takeover lands between check and commit.
-        if (options.fence) await checkFence(client, options.fence);
-        for (const run of writes) await run(client);
-        if (events.length > 0) ids = await this.appendEvents(client, scope, events);
-        await client.query("COMMIT");
-      } catch (error) {
-        await client.query("ROLLBACK").catch(() => {});
-        throw error;
-      }
-      const announced = events.map((event, index) => ({ ...event, id: ids[index] }));
-      if (this.following && ids.length > 0 && ids[0] > this.lastSeen + 1) await this.catchUp(client, ids[0]);
-      if (ids.length > 0) this.lastSeen = Math.max(this.lastSeen, ids[ids.length - 1]);
-      this.announce(scope, announced);
-      return result;
+    return new Promise<T>((resolve, reject) => {
+      this.commitJobs.push({
+        scope,
+        writes,
+        events,
+        running,
+        fence: options.fence,
+        resolve: () => resolve(result),
+        reject,
+      });
+      this.queueCommitRunner();
     });
   }
 
-  /** Writes the commit's events with ids taken under the event-id lock (see the head of this file); their ids. */
-  private async appendEvents(client: pg.Client, scope: EventScope, events: CommittedEvent[]): Promise<number[]> {
+  /** Queues one run of the commits waiting (see runCommits), unless one is queued already. */
+  private queueCommitRunner(): void {
+    if (this.commitRunnerQueued) return;
+    this.commitRunnerQueued = true;
+    this.enqueue((client) => this.runCommits(client)).catch((error: Error) => {
+      // The connection is gone or the store closed: every commit waiting fails with it.
+      for (const job of this.commitJobs.splice(0)) job.reject(error);
+    });
+  }
+
+  /**
+   * Group commit: the commits waiting when the connection comes free are written in one transaction (up to
+   * GROUP_LIMIT), so a node whose round trips are slow sends fewer of them the more it has to write — a streaming
+   * step's commits pile up behind one another otherwise. Each keeps its own events and scope, announced in order
+   * once the group committed. If the group fails, each commit is tried alone, so one refused write (an id
+   * conflict, a lost lease) fails only its own commit.
+   */
+  private async runCommits(client: pg.Client): Promise<void> {
+    this.commitRunnerQueued = false;
+    const jobs = this.commitJobs.splice(0, GROUP_LIMIT);
+    if (this.commitJobs.length > 0) this.queueCommitRunner();
+    if (jobs.length === 0) return;
+    if (jobs.some((job) => job.running)) await this.owners.register(client);
+    if (jobs.length > 1) {
+      try {
+        const ids = await this.writeJobs(client, jobs);
+        await this.announceJobs(client, jobs, ids);
+        return;
+      } catch {
+        // Alone, below: each settles with its own outcome.
+      }
+    }
+    for (const job of jobs) {
+      let ids: number[][];
+      try {
+        ids = await this.writeJobs(client, [job]);
+      } catch (error) {
+        job.reject(error);
+        continue;
+      }
+      await this.announceJobs(client, [job], ids);
+    }
+  }
+
+  /** Writes the jobs' rows and events in one transaction; each job's event ids. */
+  private async writeJobs(client: pg.Client, jobs: CommitJob[]): Promise<number[][]> {
+    await client.query("BEGIN");
+    try {
+      // First, so the lease rows stay locked until the commit: no takeover lands between check and commit.
+      const checked = new Set<string>();
+      for (const { fence } of jobs) {
+        if (!fence) continue;
+        const key = `${fence.sessionID}\u0000${fence.workerID}\u0000${fence.epoch}`;
+        if (checked.has(key)) continue;
+        checked.add(key);
+        await checkFence(client, fence);
+      }
+      for (const job of jobs) for (const run of job.writes) await run(client);
+      const all = jobs.flatMap((job) => job.events.map((event) => ({ event, scope: job.scope })));
+      const ids = all.length > 0 ? await this.appendEvents(client, all) : [];
+      await client.query("COMMIT");
+      const perJob: number[][] = [];
+      let next = 0;
+      for (const job of jobs) {
+        perJob.push(ids.slice(next, next + job.events.length));
+        next += job.events.length;
+      }
+      return perJob;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => {});
+      throw error;
+    }
+  }
+
+  /** Hands each committed job's events to the listeners, in order, after any other node's events before them. */
+  private async announceJobs(client: pg.Client, jobs: CommitJob[], ids: number[][]): Promise<void> {
+    const first = ids.find((list) => list.length > 0)?.[0];
+    if (this.following && first !== undefined && first > this.lastSeen + 1) await this.catchUp(client, first);
+    jobs.forEach((job, index) => {
+      const own = ids[index];
+      if (own.length > 0) this.lastSeen = Math.max(this.lastSeen, own[own.length - 1]);
+      this.announce(
+        job.scope,
+        job.events.map((event, n) => ({ ...event, id: own[n] })),
+      );
+      job.resolve();
+    });
+  }
+
+  /** Writes events with ids taken under the event-id lock (see the head of this file); their ids, in order. */
+  private async appendEvents(
+    client: pg.Client,
+    events: { event: CommittedEvent; scope: EventScope }[],
+  ): Promise<number[]> {
     await client.query("SELECT pg_advisory_xact_lock($1, $2), pg_notify($3, '')", [
       MOOR_LOCK_CLASS,
       LOCK_KEYS.eventIds,
@@ -197,15 +310,16 @@ export class PostgresStore implements Store {
     const { rows } = await client.query<{ id: string }>(
       `WITH reserved AS (SELECT setval('event_id_seq', nextval('event_id_seq') + $1 - 1) AS last)
        INSERT INTO event (id, txid, directory, session_id, type, properties)
-       SELECT reserved.last - $1 + e.n, txid_current(), $2, $3, e.type, e.properties
-       FROM reserved, unnest($4::text[], $5::text[]) WITH ORDINALITY AS e(type, properties, n)
+       SELECT reserved.last - $1 + e.n, txid_current(), e.directory, e.session_id, e.type, e.properties
+       FROM reserved, unnest($2::text[], $3::text[], $4::text[], $5::text[])
+         WITH ORDINALITY AS e(directory, session_id, type, properties, n)
        RETURNING id`,
       [
         events.length,
-        scope.directory,
-        scope.sessionID ?? null,
-        events.map((event) => event.type),
-        events.map((event) => JSON.stringify(event.properties)),
+        events.map(({ scope }) => scope.directory),
+        events.map(({ scope }) => scope.sessionID ?? null),
+        events.map(({ event }) => event.type),
+        events.map(({ event }) => JSON.stringify(event.properties)),
       ],
     );
     return rows.map((row) => Number(row.id)).sort((a, b) => a - b);
@@ -266,6 +380,33 @@ export class PostgresStore implements Store {
     return this.read<{ id: string }>("SELECT id FROM cluster LIMIT 1", []).then((rows) => rows[0]?.id ?? "cluster");
   }
 
+  /**
+   * The logged events with ids in (after, upTo], matching the scope filter, in id order (a client reconnecting with
+   * an id this node's ring does not hold); undefined when more than `limit` match.
+   */
+  async eventsBetween(
+    after: number,
+    upTo: number,
+    filter: { directory?: string; sessionID?: string } = {},
+    limit = 20_000,
+  ): Promise<(CommittedEvent & { id: number; scope: EventScope })[] | undefined> {
+    const rows = await this.read<EventRow>(
+      `SELECT id, txid, directory, session_id, type, properties FROM event
+       WHERE id > $1 AND id <= $2 AND ($3::text IS NULL OR directory = $3) AND ($4::text IS NULL OR session_id = $4)
+       ORDER BY id LIMIT $5`,
+      [after, upTo, filter.directory ?? null, filter.sessionID ?? null, limit + 1],
+    );
+    if (rows.length > limit) return undefined;
+    return rows.map((row) => {
+      const scope: EventScope = { directory: row.directory };
+      if (row.session_id !== null) scope.sessionID = row.session_id;
+      return { id: Number(row.id), type: row.type, properties: JSON.parse(row.properties), scope } as CommittedEvent & {
+        id: number;
+        scope: EventScope;
+      };
+    });
+  }
+
   /** The last event id this node has announced. */
   get lastEventId(): number {
     return this.lastSeen;
@@ -292,7 +433,15 @@ export class PostgresStore implements Store {
       );
       let start = 0;
       for (let index = 1; index <= rows.length; index++) {
-        if (index < rows.length && rows[index].txid === rows[start].txid) continue;
+        // One announcement per commit and scope (a group commit holds several scopes in one transaction).
+        if (
+          index < rows.length &&
+          rows[index].txid === rows[start].txid &&
+          rows[index].directory === rows[start].directory &&
+          rows[index].session_id === rows[start].session_id
+        ) {
+          continue;
+        }
         const first = rows[start];
         const scope: EventScope = { directory: first.directory };
         if (first.session_id !== null) scope.sessionID = first.session_id;

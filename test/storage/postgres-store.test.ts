@@ -32,7 +32,7 @@ describe("postgres store migrations", () => {
     await client.connect();
     try {
       const { rows } = await client.query<{ version: number }>("SELECT version FROM schema_migration ORDER BY version");
-      expect(rows.map((row) => row.version)).toEqual([1, 2, 3]);
+      expect(rows.map((row) => row.version)).toEqual([1, 2, 3, 4]);
       expect((await client.query("SELECT id FROM cluster")).rows).toHaveLength(1);
     } finally {
       await client.end();

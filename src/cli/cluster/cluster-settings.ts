@@ -4,6 +4,21 @@ import { UsageError } from "../output.js";
 const DEFAULT_LEASE_MS = 15_000;
 
 /**
+ * How long a node's connection may sit inside a transaction before PostgreSQL ends it (PostgresStoreOptions'
+ * idleInTransactionMs): well under a lease, so a node paused mid-commit never holds up a takeover or the cluster's
+ * commits for long; far above any healthy commit's round trips.
+ */
+export function idleInTransactionMs(leaseMs: number): number {
+  return Math.min(5000, Math.max(200, Math.floor(leaseMs / 3)));
+}
+
+/** A cluster node without its database can do nothing right: it says so in one line and exits for its supervisor. */
+export function exitOnLostStore(error: Error): never {
+  process.stderr.write(`moor: the PostgreSQL connection failed: ${error.message}\n`);
+  process.exit(1);
+}
+
+/**
  * How long a worker's lease on a session lasts without renewal (MOOR_LEASE_MS; default 15 s): a crashed worker's
  * turns are taken over after about this long. API nodes count a worker live for two lease times after its last
  * heartbeat, so every node of a cluster should be given the same value.

@@ -11,7 +11,7 @@ import { openCore } from "../context.js";
 import type { createFileLogger } from "../logger.js";
 import { UsageError } from "../output.js";
 import { redact } from "../store-choice.js";
-import { leaseMsFrom } from "./cluster-settings.js";
+import { exitOnLostStore, idleInTransactionMs, leaseMsFrom } from "./cluster-settings.js";
 import { leaseBook, leaseFencedStore } from "./lease-fenced-store.js";
 import { ClusterWorker } from "./worker.js";
 
@@ -35,7 +35,12 @@ export async function serveWorker(context: CliContext, options: WorkerOptions, l
   if (!/^[\w.@:-]{1,128}$/.test(workerID)) throw new UsageError(`invalid --worker-id ${workerID}`);
   const { PostgresStore } = await import("../../storage/postgres-store.js");
   const store = await PostgresStore.open(options.storeUrl, {
-    onError: (error) => logger.error({ err: error }, "the PostgreSQL connection failed"),
+    onError: (error) => {
+      logger.error({ err: error }, "the PostgreSQL connection failed");
+      logger.flush?.();
+      exitOnLostStore(error);
+    },
+    idleInTransactionMs: idleInTransactionMs(leaseMs),
   }).catch((error: Error) => {
     throw new UsageError(`cannot open the store ${redact(options.storeUrl)}: ${error.message}`);
   });

@@ -134,8 +134,8 @@ export class ClusterWorker {
         sessionID,
         keepLease(this.leases, fence, this.options.leaseMs, (lost) => this.lost(lost)),
       );
-      // Epoch 1 is the session's first owner; a later epoch follows another worker, which may have left a turn.
-      if (fence.epoch > 1) await this.takeOver(fence);
+      // After an owner that lost the lease (not one that released it): it may have left a turn cut off.
+      if (fence.takeover) await this.takeOver(fence);
       await this.drain(sessionID);
     } catch (error) {
       this.options.log.warn(`cluster worker: session ${sessionID}: ${describe(error)}`);
