@@ -309,6 +309,28 @@ describe("a cluster of two API nodes and two workers on PostgreSQL", () => {
     }
   });
 
+  it("an abort sent to API node B stops the turn running on the worker; the stored reply says it was aborted", async () => {
+    await twoLiveWorkers();
+    const sessionID = await createSession(a);
+    const onA = await events(a);
+    cluster.llm.script({ text: words("long", 200), delayMs: 30 });
+    const queued = await prompt(a, sessionID, "talk", "prompt_async");
+    expect(queued.status).toBeLessThan(300);
+    await onA.waitFor((items) => deltas(items, sessionID).length >= 4, "the first deltas on A");
+    const aborted = await fetch(`${b.url}/session/${sessionID}/abort`, { method: "POST", headers: json, body: "{}" });
+    expect(aborted.status).toBe(200);
+    expect(await aborted.json()).toBe(true);
+    const items = await onA.waitFor(idled(sessionID), "session.idle on A");
+    const stored = await messages(b, sessionID);
+    expect(stored.map((message) => message.info.role)).toEqual(["user", "assistant"]);
+    expect((stored[1].info as { error?: { name: string } }).error?.name).toBe("MessageAbortedError");
+    const text = stored[1].parts.filter((part) => part.type === "text").map((part) => part.text)[0] ?? "";
+    // Cut short: well before the model's 200 words.
+    expect(text.split(" ").length).toBeLessThan(150);
+    expectDeltasMatchStoredText(items, sessionID, stored);
+    await until(async () => !(await cluster.lease(sessionID))?.live, "the lease released after the abort");
+  });
+
   it("refuses a prompt for a directory no live worker serves with 503 no_worker, and queues nothing", async () => {
     const expectNoWorker = async (answer: Response) => {
       expect(answer.status).toBe(503);
