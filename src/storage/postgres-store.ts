@@ -27,6 +27,7 @@ import {
   type CommitListener,
   type CommittedEvent,
   type EventScope,
+  FencedError,
   IdConflictError,
   type LeaseFence,
   type PermissionStatus,
@@ -38,7 +39,7 @@ import {
   type StoreWrites,
 } from "./port.js";
 import { DONE_CHANNEL, INBOX_CHANNEL, PostgresInbox } from "./postgres-inbox.js";
-import { checkFence, PostgresLeases } from "./postgres-leases.js";
+import { PostgresLeases } from "./postgres-leases.js";
 import { LOCK_KEYS, MOOR_LOCK_CLASS, migratePostgres } from "./postgres-migrate.js";
 import { DEFAULT_OWNER_TIMINGS, type OwnerTimings, PostgresOwners } from "./postgres-owners.js";
 import { decodeSessionCursor, encodeSessionCursor } from "./session-cursor.js";
@@ -76,8 +77,16 @@ export interface CommitOptions {
   fence?: LeaseFence;
 }
 
-/** One write of a commit, run inside its transaction; false means it was refused (an id of another session). */
-type Write = (client: pg.Client) => Promise<void>;
+/**
+ * One write of a commit: a statement with its values, run inside the commit's transaction. With `conflict`, a write
+ * that changes no row is refused (an id of another session): the statement is wrapped to fail the transaction, and
+ * the commit rejects with IdConflictError(conflict).
+ */
+interface Write {
+  text: string;
+  values: unknown[];
+  conflict?: string;
+}
 
 /** A commit waiting for the connection: its writes and events, collected when it was called. */
 interface CommitJob {
@@ -94,6 +103,25 @@ interface CommitJob {
 const GROUP_LIMIT = 64;
 
 /** Whether `text` names a PostgreSQL database (`--store`, config `store`, MOOR_STORE_URL). */
+/**
+ * `text` with its $n placeholders replaced by `values` as SQL literals: strings escaped by the driver, numbers,
+ * booleans, NULL, arrays as ARRAY[...]. For statements sent together in one query, which cannot take parameters.
+ */
+function inline(client: pg.Client, text: string, values: unknown[]): string {
+  const literal = (value: unknown): string => {
+    if (value === null || value === undefined) return "NULL";
+    if (typeof value === "number") {
+      if (!Number.isFinite(value)) throw new Error(`not a storable number: ${value}`);
+      return String(value);
+    }
+    if (typeof value === "bigint") return value.toString();
+    if (typeof value === "boolean") return value ? "TRUE" : "FALSE";
+    if (Array.isArray(value)) return `ARRAY[${value.map(literal).join(", ")}]`;
+    return client.escapeLiteral(String(value));
+  };
+  return text.replace(/\$(\d+)/g, (_, index: string) => literal(values[Number(index) - 1]));
+}
+
 export function isPostgresUrl(text: string): boolean {
   return /^postgres(ql)?:\/\//i.test(text);
 }
@@ -251,34 +279,72 @@ export class PostgresStore implements Store {
     }
   }
 
-  /** Writes the jobs' rows and events in one transaction; each job's event ids. */
+  /**
+   * Writes the jobs' rows and events in one transaction, sent as one query (one round trip: BEGIN, the fence
+   * checks, the writes, the event ids and rows, COMMIT); each job's event ids. Values are inlined as literals
+   * escaped by the driver (the simple protocol that runs several statements at once takes no parameters).
+   */
   private async writeJobs(client: pg.Client, jobs: CommitJob[]): Promise<number[][]> {
-    await client.query("BEGIN");
+    const statements = ["BEGIN"];
+    const fences: LeaseFence[] = [];
+    const conflicts: string[] = [];
+    const seen = new Set<string>();
+    // First, so the lease rows stay locked until the commit: no takeover lands between check and commit.
+    for (const { fence } of jobs) {
+      if (!fence) continue;
+      const key = `${fence.sessionID}\u0000${fence.workerID}\u0000${fence.epoch}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      statements.push(
+        inline(
+          client,
+          `SELECT moor_check(EXISTS (SELECT 1 FROM session_lease
+             WHERE session_id = $1 AND worker_id = $2 AND epoch = $3 FOR SHARE), $4)`,
+          [fence.sessionID, fence.workerID, fence.epoch, `moor:fenced:${fences.length}`],
+        ),
+      );
+      fences.push(fence);
+    }
+    for (const job of jobs) {
+      for (const write of job.writes) {
+        const text = inline(client, write.text, write.values);
+        if (write.conflict === undefined) {
+          statements.push(text);
+          continue;
+        }
+        statements.push(
+          `WITH w AS (${text} RETURNING 1) SELECT moor_check(EXISTS (SELECT 1 FROM w), ${client.escapeLiteral(`moor:conflict:${conflicts.length}`)})`,
+        );
+        conflicts.push(write.conflict);
+      }
+    }
+    const all = jobs.flatMap((job) => job.events.map((event) => ({ event, scope: job.scope })));
+    if (all.length > 0) statements.push(...this.eventStatements(client, all));
+    statements.push("COMMIT");
+    let results: pg.QueryResult[];
     try {
-      // First, so the lease rows stay locked until the commit: no takeover lands between check and commit.
-      const checked = new Set<string>();
-      for (const { fence } of jobs) {
-        if (!fence) continue;
-        const key = `${fence.sessionID}\u0000${fence.workerID}\u0000${fence.epoch}`;
-        if (checked.has(key)) continue;
-        checked.add(key);
-        await checkFence(client, fence);
-      }
-      for (const job of jobs) for (const run of job.writes) await run(client);
-      const all = jobs.flatMap((job) => job.events.map((event) => ({ event, scope: job.scope })));
-      const ids = all.length > 0 ? await this.appendEvents(client, all) : [];
-      await client.query("COMMIT");
-      const perJob: number[][] = [];
-      let next = 0;
-      for (const job of jobs) {
-        perJob.push(ids.slice(next, next + job.events.length));
-        next += job.events.length;
-      }
-      return perJob;
+      results = (await client.query(statements.join(";\n"))) as unknown as pg.QueryResult[];
     } catch (error) {
       await client.query("ROLLBACK").catch(() => {});
+      const message = (error as Error).message ?? "";
+      const fenced = /^moor:fenced:(\d+)$/.exec(message);
+      if (fenced) throw new FencedError(fences[Number(fenced[1])]);
+      const conflict = /^moor:conflict:(\d+)$/.exec(message);
+      if (conflict) throw new IdConflictError(conflicts[Number(conflict[1])]);
       throw error;
     }
+    // The event rows are the answer before COMMIT's.
+    const ids =
+      all.length > 0
+        ? results[results.length - 2].rows.map((row: { id: string }) => Number(row.id)).sort((a, b) => a - b)
+        : [];
+    const perJob: number[][] = [];
+    let next = 0;
+    for (const job of jobs) {
+      perJob.push(ids.slice(next, next + job.events.length));
+      next += job.events.length;
+    }
+    return perJob;
   }
 
   /** Hands each committed job's events to the listeners, in order, after any other node's events before them. */
@@ -296,33 +362,35 @@ export class PostgresStore implements Store {
     });
   }
 
-  /** Writes events with ids taken under the event-id lock (see the head of this file); their ids, in order. */
-  private async appendEvents(
-    client: pg.Client,
-    events: { event: CommittedEvent; scope: EventScope }[],
-  ): Promise<number[]> {
-    await client.query("SELECT pg_advisory_xact_lock($1, $2), pg_notify($3, '')", [
-      MOOR_LOCK_CLASS,
-      LOCK_KEYS.eventIds,
-      EVENT_CHANNEL,
-    ]);
-    // Under the lock nobody else takes ids, so one setval reserves a contiguous range: last - n + 1 .. last.
-    const { rows } = await client.query<{ id: string }>(
-      `WITH reserved AS (SELECT setval('event_id_seq', nextval('event_id_seq') + $1 - 1) AS last)
+  /**
+   * The statements that write events with ids taken under the event-id lock (see the head of this file); the last
+   * one answers their ids.
+   */
+  private eventStatements(client: pg.Client, events: { event: CommittedEvent; scope: EventScope }[]): string[] {
+    return [
+      inline(client, "SELECT pg_advisory_xact_lock($1, $2), pg_notify($3, '')", [
+        MOOR_LOCK_CLASS,
+        LOCK_KEYS.eventIds,
+        EVENT_CHANNEL,
+      ]),
+      // Under the lock nobody else takes ids, so one setval reserves a contiguous range: last - n + 1 .. last.
+      inline(
+        client,
+        `WITH reserved AS (SELECT setval('event_id_seq', nextval('event_id_seq') + $1 - 1) AS last)
        INSERT INTO event (id, txid, directory, session_id, type, properties)
        SELECT reserved.last - $1 + e.n, txid_current(), e.directory, e.session_id, e.type, e.properties
        FROM reserved, unnest($2::text[], $3::text[], $4::text[], $5::text[])
          WITH ORDINALITY AS e(directory, session_id, type, properties, n)
        RETURNING id`,
-      [
-        events.length,
-        events.map(({ scope }) => scope.directory),
-        events.map(({ scope }) => scope.sessionID ?? null),
-        events.map(({ event }) => event.type),
-        events.map(({ event }) => JSON.stringify(event.properties)),
-      ],
-    );
-    return rows.map((row) => Number(row.id)).sort((a, b) => a - b);
+        [
+          events.length,
+          events.map(({ scope }) => scope.directory),
+          events.map(({ scope }) => scope.sessionID ?? null),
+          events.map(({ event }) => event.type),
+          events.map(({ event }) => JSON.stringify(event.properties)),
+        ],
+      ),
+    ];
   }
 
   private announce(scope: EventScope, events: readonly CommittedEvent[]): void {
@@ -428,8 +496,9 @@ export class PostgresStore implements Store {
     for (;;) {
       const { rows } = await client.query<EventRow>(
         `SELECT id, txid, directory, session_id, type, properties FROM event
-         WHERE id > $1 AND ($2::bigint IS NULL OR id < $2) ORDER BY id LIMIT 1000`,
-        [this.lastSeen, before ?? null],
+         WHERE id > $1 AND id < $2 ORDER BY id LIMIT 1000`,
+        // A plain range on the key (no "IS NULL OR"): the index answers it however stale the table's statistics.
+        [this.lastSeen, before ?? Number.MAX_SAFE_INTEGER],
       );
       let start = 0;
       for (let index = 1; index <= rows.length; index++) {
@@ -463,104 +532,84 @@ export class PostgresStore implements Store {
     const owners = this.owners;
     return {
       putSession: (session) => {
-        writes.push(async (client) => {
-          await client.query(
-            `INSERT INTO session (id, directory, parent_id, time_updated, data) VALUES ($1, $2, $3, $4, $5)
+        writes.push({
+          text: `INSERT INTO session (id, directory, parent_id, time_updated, data) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (id) DO UPDATE SET directory = excluded.directory, time_updated = excluded.time_updated,
                data = excluded.data`,
-            [session.id, session.directory, session.parentID ?? null, session.time.updated, JSON.stringify(session)],
-          );
+          values: [
+            session.id,
+            session.directory,
+            session.parentID ?? null,
+            session.time.updated,
+            JSON.stringify(session),
+          ],
         });
       },
       deleteSession: (sessionID) => {
-        writes.push(async (client) => {
-          await client.query("DELETE FROM session WHERE id = $1", [sessionID]);
-        });
+        writes.push({ text: "DELETE FROM session WHERE id = $1", values: [sessionID] });
       },
       putMessage: (info, running = false) => {
         if (running) markRunning();
-        writes.push(async (client) => {
-          // A row keeps its session: an upsert of an id stored in another session changes nothing, and is refused.
-          const { rowCount } = await client.query(
-            `INSERT INTO message (id, session_id, role, running, owner_pid, owner_token, data)
+        // A row keeps its session: an upsert of an id stored in another session changes nothing, and is refused.
+        writes.push({
+          text: `INSERT INTO message (id, session_id, role, running, owner_pid, owner_token, data)
              VALUES ($1, $2, $3, $4, $5, $6, $7)
              ON CONFLICT (id) DO UPDATE SET running = excluded.running, owner_pid = excluded.owner_pid,
                owner_token = excluded.owner_token, data = excluded.data
              WHERE message.session_id = excluded.session_id`,
-            [
-              info.id,
-              info.sessionID,
-              info.role,
-              running,
-              running ? process.pid : null,
-              running ? owners.token : null,
-              JSON.stringify(info),
-            ],
-          );
-          if (rowCount === 0) {
-            throw new IdConflictError(`message ${info.id} belongs to another session, not to ${info.sessionID}`);
-          }
+          values: [
+            info.id,
+            info.sessionID,
+            info.role,
+            running,
+            running ? process.pid : null,
+            running ? owners.token : null,
+            JSON.stringify(info),
+          ],
+          conflict: `message ${info.id} belongs to another session, not to ${info.sessionID}`,
         });
       },
       deleteMessage: (messageID) => {
-        writes.push(async (client) => {
-          await client.query("DELETE FROM message WHERE id = $1", [messageID]);
-        });
+        writes.push({ text: "DELETE FROM message WHERE id = $1", values: [messageID] });
       },
       putPart: (part) => {
-        writes.push(async (client) => {
-          // Only into a message of its own session, and a stored part keeps its message and session.
-          const { rowCount } = await client.query(
-            `INSERT INTO part (id, message_id, session_id, data)
+        // Only into a message of its own session, and a stored part keeps its message and session.
+        writes.push({
+          text: `INSERT INTO part (id, message_id, session_id, data)
              SELECT $1, $2, $3, $4
              WHERE EXISTS (SELECT 1 FROM message WHERE id = $2 AND session_id = $3)
              ON CONFLICT (id) DO UPDATE SET data = excluded.data
              WHERE part.session_id = excluded.session_id AND part.message_id = excluded.message_id`,
-            [part.id, part.messageID, part.sessionID, JSON.stringify(part)],
-          );
-          if (rowCount === 0) {
-            throw new IdConflictError(
-              `part ${part.id} cannot be written to message ${part.messageID} of session ${part.sessionID}: the id or the message belongs elsewhere`,
-            );
-          }
+          values: [part.id, part.messageID, part.sessionID, JSON.stringify(part)],
+          conflict: `part ${part.id} cannot be written to message ${part.messageID} of session ${part.sessionID}: the id or the message belongs elsewhere`,
         });
       },
       deletePart: (partID) => {
-        writes.push(async (client) => {
-          await client.query("DELETE FROM part WHERE id = $1", [partID]);
-        });
+        writes.push({ text: "DELETE FROM part WHERE id = $1", values: [partID] });
       },
       setTodos: (sessionID, todos) => {
-        writes.push(async (client) => {
-          await client.query(
-            "INSERT INTO todo (session_id, data) VALUES ($1, $2) ON CONFLICT (session_id) DO UPDATE SET data = excluded.data",
-            [sessionID, JSON.stringify(todos)],
-          );
+        writes.push({
+          text: "INSERT INTO todo (session_id, data) VALUES ($1, $2) ON CONFLICT (session_id) DO UPDATE SET data = excluded.data",
+          values: [sessionID, JSON.stringify(todos)],
         });
       },
       insertPermission: (request) => {
-        writes.push(async (client) => {
-          await client.query(
-            "INSERT INTO permission (id, session_id, call_id, status, data) VALUES ($1, $2, $3, 'pending', $4)",
-            [request.id, request.sessionID, request.tool?.callID ?? null, JSON.stringify(request)],
-          );
+        writes.push({
+          text: "INSERT INTO permission (id, session_id, call_id, status, data) VALUES ($1, $2, $3, 'pending', $4)",
+          values: [request.id, request.sessionID, request.tool?.callID ?? null, JSON.stringify(request)],
         });
       },
       setPermissionStatus: (requestID, status) => {
-        writes.push(async (client) => {
-          // A question is answered once: only a pending one changes.
-          await client.query("UPDATE permission SET status = $1 WHERE id = $2 AND status = 'pending'", [
-            status,
-            requestID,
-          ]);
+        // A question is answered once: only a pending one changes.
+        writes.push({
+          text: "UPDATE permission SET status = $1 WHERE id = $2 AND status = 'pending'",
+          values: [status, requestID],
         });
       },
       addGrant: (sessionID, permission, pattern) => {
-        writes.push(async (client) => {
-          await client.query(
-            "INSERT INTO permission_grant (session_id, permission, pattern) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-            [sessionID, permission, pattern],
-          );
+        writes.push({
+          text: "INSERT INTO permission_grant (session_id, permission, pattern) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+          values: [sessionID, permission, pattern],
         });
       },
       emit: (type, properties) => {
