@@ -224,7 +224,7 @@ describe("a cluster of two API nodes and two workers on PostgreSQL", () => {
     expect(rest.some((frame) => frame.event.type === "server.resync")).toBe(false);
   });
 
-  // SKIPPED: fails because of the implementation (h5/cluster 693ccc1), for the coordinator to fix; 2 runs in 3 here.
+  // SKIPPED: fails because of the implementation (h5/cluster 07594c3), for the coordinator to fix (3 runs in 3).
   // The sync prompt sent before the pause answers 409 {"error":{"code":"conflict","message":"The worker running this
   // session lost it to another worker."}} instead of 200 with the resumed turn's reply: the woken old owner's turn
   // fails with FencedError and it still finishes the inbox item it had taken with that error (worker.ts report() →
