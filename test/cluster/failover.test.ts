@@ -224,14 +224,9 @@ describe("a cluster of two API nodes and two workers on PostgreSQL", () => {
     expect(rest.some((frame) => frame.event.type === "server.resync")).toBe(false);
   });
 
-  // SKIPPED: fails because of the implementation (h5/cluster 07594c3), for the coordinator to fix (3 runs in 3).
-  // The sync prompt sent before the pause answers 409 {"error":{"code":"conflict","message":"The worker running this
-  // session lost it to another worker."}} instead of 200 with the resumed turn's reply: the woken old owner's turn
-  // fails with FencedError and it still finishes the inbox item it had taken with that error (worker.ts report() →
-  // PostgresInbox.finish, which is not fenced), before the new owner's resumed turn finishes it. That is a write of
-  // the old owner after the takeover. (Before 693ccc1 this test found the takeover blocked for good by the stopped
-  // owner's open transaction; idle_in_transaction_session_timeout fixed that.)
-  it.skip("a SIGSTOPped owner is taken over at epoch 2; woken with SIGCONT it writes nothing more and stops its turn", async () => {
+  // A paused owner must not answer for the turn after it lost it: the inbox result is fenced too (once found as a
+  // 409 from the woken owner, before the resumed turn's reply).
+  it("a SIGSTOPped owner is taken over at epoch 2; woken with SIGCONT it writes nothing more and stops its turn", async () => {
     const workers = await twoLiveWorkers();
     const sessionID = await createSession(a);
     const onA = await events(a);
