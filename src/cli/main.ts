@@ -45,6 +45,13 @@ export function buildProgram(): Command {
     .option("-m, --model <provider/model>", "default model")
     .option("--store <url>", "store sessions in PostgreSQL (postgres://…; also MOOR_STORE_URL, config `store`)")
     .option("--role <role>", "cluster role: all (default), api or worker (api/worker need a postgres:// store)")
+    .option(
+      "--dir <dir>",
+      "worker: run the sessions of this directory (repeatable; default: the current one)",
+      collect,
+      [],
+    )
+    .option("--worker-id <id>", "worker: the name it registers under (default: host, pid and a random tag)")
     .action(lazy(() => import("./serve.js")));
 
   program

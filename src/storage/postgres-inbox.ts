@@ -6,19 +6,23 @@
 // took it; a worker that lost the lease is refused (FencedError) and takes nothing, and what it left untaken goes to
 // the next holder.
 //
-// Delivery is at most once per item: an owner that dies after taking an item and before acting on it loses that
-// item (the next owner resumes the session's turn from the stored messages, not from the inbox).
+// Delivery is at most once per item: an owner that dies after taking an item and before acting on it does not hand
+// the item to the next owner as new; the next owner resumes the session's turn from the stored messages and finishes
+// the items the dead owner left unfinished (`unfinished`) with the resumed turn's result.
+//
+// Results (migration 004): the owner writes what an item came to (`finish`) and NOTIFYs DONE_CHANNEL with its id; the
+// node that sent it waits for it (`result`: the notification wakes it, a poll catches a lost one).
 import type pg from "pg";
-import type { PermissionReply, PromptInput } from "../protocol/index.js";
+import type { OwnerCommand, OwnerResult } from "../protocol/index.js";
 import type { LeaseFence } from "./port.js";
 import { checkFence } from "./postgres-leases.js";
 
 export const INBOX_CHANNEL = "moor_inbox";
+export const DONE_CHANNEL = "moor_inbox_done";
+/** How often a node waiting for results looks for them without a notification. */
+const RESULT_POLL_MS = 500;
 
-export type InboxCommand =
-  | { kind: "prompt"; prompt: PromptInput }
-  | { kind: "abort" }
-  | { kind: "permission"; requestID: string; reply: PermissionReply };
+export type InboxCommand = OwnerCommand;
 
 export interface InboxItem {
   /** Increasing in insertion order, across sessions. */
@@ -31,6 +35,10 @@ type Run = <T>(op: (client: pg.Client) => Promise<T>) => Promise<T>;
 
 export class PostgresInbox {
   private readonly watchers = new Set<(sessionID: string) => void>();
+  /** Items this node waits for the result of, by id. */
+  private readonly waiting = new Map<number, { resolve(result: OwnerResult): void; reject(error: Error): void }>();
+  private resultPoll: NodeJS.Timeout | undefined;
+  private listeningDone = false;
 
   constructor(private readonly run: Run) {}
 
@@ -111,6 +119,112 @@ export class PostgresInbox {
       if (!this.watchers.delete(wake) || this.watchers.size > 0) return;
       void this.run((client) => client.query(`UNLISTEN ${INBOX_CHANNEL}`)).catch(() => {});
     };
+  }
+
+  /**
+   * Sessions with untaken items whose lease nobody holds live, in the directories `workerID` serves: new work for
+   * whichever eligible worker acquires the lease first (the poll behind the notifications).
+   */
+  pendingUnowned(workerID: string): Promise<string[]> {
+    return this.run(async (client) => {
+      const { rows } = await client.query<{ session_id: string }>(
+        `SELECT DISTINCT i.session_id FROM session_inbox i
+         JOIN session s ON s.id = i.session_id JOIN worker w ON w.id = $1
+         LEFT JOIN session_lease l ON l.session_id = i.session_id
+         WHERE i.taken_by IS NULL AND (l.session_id IS NULL OR l.expires_at < now())
+           AND EXISTS (SELECT 1 FROM unnest(w.directories) AS d
+                       WHERE s.directory = rtrim(d, '/') OR starts_with(s.directory, rtrim(d, '/') || '/'))
+         ORDER BY i.session_id`,
+        [workerID],
+      );
+      return rows.map((row) => row.session_id);
+    });
+  }
+
+  /** The session's items taken by an earlier owner (an older epoch than `fence`'s) and never finished, oldest first. */
+  unfinished(fence: LeaseFence): Promise<InboxItem[]> {
+    return this.run(async (client) => {
+      const { rows } = await client.query<{ id: string; kind: string; body: string }>(
+        `SELECT id, kind, body FROM session_inbox
+         WHERE session_id = $1 AND taken_by IS NOT NULL AND time_done IS NULL AND taken_epoch < $2 ORDER BY id`,
+        [fence.sessionID, fence.epoch],
+      );
+      return rows.map((row) => ({
+        id: Number(row.id),
+        sessionID: fence.sessionID,
+        command: { kind: row.kind, ...JSON.parse(row.body) } as InboxCommand,
+      }));
+    });
+  }
+
+  /** Records what an item came to and wakes the node waiting for it. */
+  finish(itemID: number, result: OwnerResult): Promise<void> {
+    return this.run(async (client) => {
+      await client.query("BEGIN");
+      try {
+        await client.query("UPDATE session_inbox SET result = $2, time_done = now() WHERE id = $1", [
+          itemID,
+          JSON.stringify(result),
+        ]);
+        await client.query("SELECT pg_notify($1, $2)", [DONE_CHANNEL, String(itemID)]);
+        await client.query("COMMIT");
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => {});
+        throw error;
+      }
+    });
+  }
+
+  /** Resolves with the item's result once its owner has finished it (it may wait as long as the turn runs). */
+  async result(itemID: number): Promise<OwnerResult> {
+    if (!this.listeningDone) {
+      this.listeningDone = true;
+      await this.run((client) => client.query(`LISTEN ${DONE_CHANNEL}`));
+    }
+    const result = new Promise<OwnerResult>((resolve, reject) => this.waiting.set(itemID, { resolve, reject }));
+    if (!this.resultPoll) {
+      this.resultPoll = setInterval(() => void this.pollResults(), RESULT_POLL_MS);
+      this.resultPoll.unref();
+    }
+    // Finished before we listened?
+    void this.pollResults([itemID]);
+    return result;
+  }
+
+  /** Fails every wait (the store is closing). */
+  abandonWaits(error: Error): void {
+    clearInterval(this.resultPoll);
+    this.resultPoll = undefined;
+    for (const [id, waiter] of this.waiting) {
+      this.waiting.delete(id);
+      waiter.reject(error);
+    }
+  }
+
+  private async pollResults(ids = [...this.waiting.keys()]): Promise<void> {
+    if (ids.length === 0) {
+      clearInterval(this.resultPoll);
+      this.resultPoll = undefined;
+      return;
+    }
+    const rows = await this.run(async (client) => {
+      const answer = await client.query<{ id: string; result: string }>(
+        "SELECT id, result FROM session_inbox WHERE id = ANY($1::bigint[]) AND time_done IS NOT NULL",
+        [ids],
+      );
+      return answer.rows;
+    }).catch(() => []);
+    for (const row of rows) {
+      const waiter = this.waiting.get(Number(row.id));
+      if (!waiter) continue;
+      this.waiting.delete(Number(row.id));
+      waiter.resolve(JSON.parse(row.result) as OwnerResult);
+    }
+  }
+
+  /** A notification on DONE_CHANNEL arrived: the item's result is stored. */
+  doneNotified(itemID: number): void {
+    if (this.waiting.has(itemID)) void this.pollResults([itemID]);
   }
 
   /** A notification on INBOX_CHANNEL arrived (the store's connection dispatches it here). */

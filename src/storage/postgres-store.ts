@@ -37,7 +37,7 @@ import {
   type StoredPermission,
   type StoreWrites,
 } from "./port.js";
-import { INBOX_CHANNEL, PostgresInbox } from "./postgres-inbox.js";
+import { DONE_CHANNEL, INBOX_CHANNEL, PostgresInbox } from "./postgres-inbox.js";
 import { checkFence, PostgresLeases } from "./postgres-leases.js";
 import { LOCK_KEYS, MOOR_LOCK_CLASS, migratePostgres } from "./postgres-migrate.js";
 import { DEFAULT_OWNER_TIMINGS, type OwnerTimings, PostgresOwners } from "./postgres-owners.js";
@@ -107,6 +107,7 @@ export class PostgresStore implements Store {
     client.on("notification", (message) => {
       if (message.channel === EVENT_CHANNEL) this.scheduleCatchUp();
       else if (message.channel === INBOX_CHANNEL && message.payload) this.inbox.notified(message.payload);
+      else if (message.channel === DONE_CHANNEL && message.payload) this.inbox.doneNotified(Number(message.payload));
     });
   }
 
@@ -145,6 +146,7 @@ export class PostgresStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.following?.stop();
+    this.inbox.abandonWaits(new Error("the store is closed"));
     await this.enqueue((client) => this.owners.release(client)).catch(() => {});
     this.closed = true;
     this.owners.stop();
@@ -248,6 +250,20 @@ export class PostgresStore implements Store {
     // Anything committed between open and now.
     this.scheduleCatchUp();
     return following.stop;
+  }
+
+  /**
+   * Announces every event committed before this call (by any node) before it resolves: a node that learned of a
+   * finished turn from the database catches its event stream up before answering the caller.
+   */
+  async syncEvents(): Promise<void> {
+    if (!this.following) return;
+    await this.enqueue((client) => this.catchUp(client));
+  }
+
+  /** The cluster's name (migration 002): the same on every node, so event ids from one node are valid on another. */
+  clusterID(): Promise<string> {
+    return this.read<{ id: string }>("SELECT id FROM cluster LIMIT 1", []).then((rows) => rows[0]?.id ?? "cluster");
   }
 
   /** The last event id this node has announced. */
