@@ -200,8 +200,9 @@ function withoutSecrets(text: string, environment: Record<string, string>): stri
 }
 
 /**
- * The variables a role's unit runs with: the server password where there is a listener (not on a worker), the store
- * URL, and the lease time where turns run, when install was given them.
+ * The variables a role's unit runs with, when install was given them: the server password where there is a listener
+ * (not on a worker), the store URL, and the lease time (every node of a cluster must use the same: API nodes count a
+ * worker live for two lease times).
  */
 function unitEnvironment(role: DaemonRole, storeUrl: string | undefined): Record<string, string> {
   const environment: Record<string, string> = {};
@@ -209,7 +210,7 @@ function unitEnvironment(role: DaemonRole, storeUrl: string | undefined): Record
   if (password && role !== "worker") environment.MOOR_SERVER_PASSWORD = password;
   if (storeUrl) environment.MOOR_STORE_URL = storeUrl;
   const leaseMs = process.env.MOOR_LEASE_MS;
-  if (leaseMs && role !== "api") environment.MOOR_LEASE_MS = leaseMs;
+  if (leaseMs) environment.MOOR_LEASE_MS = leaseMs;
   return environment;
 }
 

@@ -30,6 +30,7 @@ describe("moor daemon install --role", () => {
   it("writes moor-api.service and moor-worker.service side by side, the store only in their 0600 environment files", async () => {
     const api = await moor(["install", "--role", "api", "--store", STORE, "--port", "4096", "--hostname", "0.0.0.0"], {
       MOOR_SERVER_PASSWORD: "hunter2-secret",
+      MOOR_LEASE_MS: "5000",
     });
     expect(api.code, api.stderr).toBe(0);
     const worker = await moor(["install", "--role=worker", "--dir", "sub", "--dir", "/srv/repo"], {
@@ -61,8 +62,10 @@ describe("moor daemon install --role", () => {
     expect(apiEnvFile).not.toBe(workerEnvFile);
     // `$` is escaped: newer systemd expands variables in environment files.
     const storeLine = 'MOOR_STORE_URL="postgres://moor:pa\\$\\$word@db.internal:5432/moor"\n';
-    expect(readFileSync(apiEnvFile, "utf8")).toBe(`MOOR_SERVER_PASSWORD=hunter2-secret\n${storeLine}`);
-    // A worker has no listener, so no server password; it runs turns, so it takes the lease time.
+    expect(readFileSync(apiEnvFile, "utf8")).toBe(
+      `MOOR_SERVER_PASSWORD=hunter2-secret\n${storeLine}MOOR_LEASE_MS=5000\n`,
+    );
+    // A worker has no listener, so no server password; every node takes the lease time (they must agree on it).
     expect(readFileSync(workerEnvFile, "utf8")).toBe(`${storeLine}MOOR_LEASE_MS=5000\n`);
     for (const file of [apiEnvFile, workerEnvFile]) expect(statSync(file).mode & 0o777).toBe(0o600);
 
