@@ -474,6 +474,14 @@ Object.assign(
   await measureScale({ root, bin, work, env: moorEnv, send, waitHealthy, treeRssMb, median, percentile }),
 );
 
+// Issue 20 §2, cluster mode (bench/cluster.mjs): only where PostgreSQL is installed; BENCH_CLUSTER=0 skips it.
+const cluster = await import("./cluster.mjs");
+const clusterResults =
+  process.env.BENCH_CLUSTER !== "0" && cluster.postgresInstalled()
+    ? await cluster.measureCluster({ root, work, llmUrl })
+    : undefined;
+if (clusterResults) Object.assign(results, clusterResults);
+
 let other;
 const opencodeBin = process.env.OPENCODE_BIN;
 if (opencodeBin) {
@@ -509,6 +517,8 @@ for (const figure of ["sync_turn", "first_delta"]) {
 }
 const rssGrowth = results.rss_after_1000_turns_mb / results.rss_after_100_turns_scale_mb;
 console.log(`RSS after 1,000 turns / after 100: ${round(rssGrowth)}× (≤ 1.1 ${rssGrowth <= 1.1 ? "ok" : "OVER"})`);
+if (clusterResults) for (const text of cluster.clusterReport(clusterResults)) console.log(text);
+else console.log("cluster: not measured (no PostgreSQL under /usr/lib/postgresql, or BENCH_CLUSTER=0)");
 console.log(`RESULT ${line(results)}`);
 if (other) console.log(`RESULT_OPENCODE ${line(other)}`);
 process.exit(0);

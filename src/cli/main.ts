@@ -178,8 +178,8 @@ export function buildProgram(): Command {
     ["restart", "restart the background server"],
     ["status", "show whether the background server runs"],
     ["logs", "show the background server's log"],
-    ["install", "write a systemd user unit or launchd agent"],
-    ["uninstall", "remove the unit written by install"],
+    ["install", "write a systemd user unit or launchd agent (--role all|api|worker: one unit per cluster role)"],
+    ["uninstall", "remove the unit written by install (--role: that role's)"],
     ["supervise", "(internal) the supervisor process started by start"],
   ] as const) {
     const takesServeFlags = name === "start" || name === "restart" || name === "install" || name === "supervise";
@@ -197,6 +197,7 @@ export function buildProgram(): Command {
       .option("--system", "install: a system-wide unit")
       .option("--print", "install: print the unit instead of writing it")
       .action(lazy(() => import("./daemon.js").then((module) => ({ default: module.commands[name] }))));
+    if (name === "uninstall") sub.option("--role <role>", "uninstall: the unit of this role (all, api or worker)");
     if (takesServeFlags) sub.addHelpText("after", () => serveFlagsHelp(serveCommand, name));
   }
   return program;
