@@ -14,8 +14,8 @@
 // node that sent it waits for it (`result`: the notification wakes it, a poll catches a lost one).
 import type pg from "pg";
 import type { OwnerCommand, OwnerResult } from "../protocol/index.js";
-import type { LeaseFence } from "./port.js";
-import { checkFence } from "./postgres-leases.js";
+import { FencedError, type LeaseFence } from "./port.js";
+import { inline } from "./postgres-literals.js";
 
 export const INBOX_CHANNEL = "moor_inbox";
 export const DONE_CHANNEL = "moor_inbox_done";
@@ -62,29 +62,41 @@ export class PostgresInbox {
    */
   take(fence: LeaseFence, limit = 100): Promise<InboxItem[]> {
     return this.run(async (client) => {
-      await client.query("BEGIN");
-      try {
-        await checkFence(client, fence);
-        const { rows } = await client.query<{ id: string; kind: string; body: string }>(
+      // One round trip: the fence check (which fails the transaction with moor_check's message) and the marking.
+      const query = [
+        "BEGIN",
+        inline(
+          client,
+          `SELECT moor_check(EXISTS (SELECT 1 FROM session_lease
+             WHERE session_id = $1 AND worker_id = $2 AND epoch = $3 FOR SHARE), 'moor:fenced')`,
+          [fence.sessionID, fence.workerID, fence.epoch],
+        ),
+        inline(
+          client,
           `UPDATE session_inbox SET taken_by = $2, taken_epoch = $3, time_taken = now()
            WHERE taken_by IS NULL AND id IN (
              SELECT id FROM session_inbox WHERE session_id = $1 AND taken_by IS NULL ORDER BY id LIMIT $4 FOR UPDATE
            )
            RETURNING id, kind, body`,
           [fence.sessionID, fence.workerID, fence.epoch, limit],
-        );
-        await client.query("COMMIT");
-        return rows
-          .map((row) => ({
-            id: Number(row.id),
-            sessionID: fence.sessionID,
-            command: { kind: row.kind, ...JSON.parse(row.body) } as InboxCommand,
-          }))
-          .sort((a, b) => a.id - b.id);
+        ),
+        "COMMIT",
+      ].join(";\n");
+      let results: pg.QueryResult<{ id: string; kind: string; body: string }>[];
+      try {
+        results = (await client.query(query)) as unknown as typeof results;
       } catch (error) {
         await client.query("ROLLBACK").catch(() => {});
+        if ((error as Error).message === "moor:fenced") throw new FencedError(fence);
         throw error;
       }
+      return results[2].rows
+        .map((row) => ({
+          id: Number(row.id),
+          sessionID: fence.sessionID,
+          command: { kind: row.kind, ...JSON.parse(row.body) } as InboxCommand,
+        }))
+        .sort((a, b) => a.id - b.id);
     });
   }
 

@@ -40,6 +40,7 @@ import {
 } from "./port.js";
 import { DONE_CHANNEL, INBOX_CHANNEL, PostgresInbox } from "./postgres-inbox.js";
 import { PostgresLeases } from "./postgres-leases.js";
+import { inline } from "./postgres-literals.js";
 import { LOCK_KEYS, MOOR_LOCK_CLASS, migratePostgres } from "./postgres-migrate.js";
 import { DEFAULT_OWNER_TIMINGS, type OwnerTimings, PostgresOwners } from "./postgres-owners.js";
 import { decodeSessionCursor, encodeSessionCursor } from "./session-cursor.js";
@@ -103,25 +104,6 @@ interface CommitJob {
 const GROUP_LIMIT = 64;
 
 /** Whether `text` names a PostgreSQL database (`--store`, config `store`, MOOR_STORE_URL). */
-/**
- * `text` with its $n placeholders replaced by `values` as SQL literals: strings escaped by the driver, numbers,
- * booleans, NULL, arrays as ARRAY[...]. For statements sent together in one query, which cannot take parameters.
- */
-function inline(client: pg.Client, text: string, values: unknown[]): string {
-  const literal = (value: unknown): string => {
-    if (value === null || value === undefined) return "NULL";
-    if (typeof value === "number") {
-      if (!Number.isFinite(value)) throw new Error(`not a storable number: ${value}`);
-      return String(value);
-    }
-    if (typeof value === "bigint") return value.toString();
-    if (typeof value === "boolean") return value ? "TRUE" : "FALSE";
-    if (Array.isArray(value)) return `ARRAY[${value.map(literal).join(", ")}]`;
-    return client.escapeLiteral(String(value));
-  };
-  return text.replace(/\$(\d+)/g, (_, index: string) => literal(values[Number(index) - 1]));
-}
-
 export function isPostgresUrl(text: string): boolean {
   return /^postgres(ql)?:\/\//i.test(text);
 }

@@ -21,7 +21,8 @@ export function ownerDispatch(store: PostgresStore, leaseMs: number): OwnerDispa
   return {
     ready,
     async send(session, command) {
-      await ready(session);
+      // A turn's prompt was checked by ready() before it was stored; everything else is checked here.
+      if (command.kind !== "turn") await ready(session);
       return store.inbox.send(session.id, command);
     },
     async result(itemID) {
