@@ -33,6 +33,9 @@ export interface ClusterWorkerOptions {
   log: { info(message: string): void; warn(message: string): void };
 }
 
+/** The longest an idle session's lease is kept for a next prompt. */
+const IDLE_GRACE_MS = 1000;
+
 /** Kinds whose result is a turn's end (finished by a resumed turn after a takeover). */
 const TURN_KINDS = new Set(["turn", "prompt", "resume", "command", "shell", "summarize"]);
 
@@ -42,6 +45,8 @@ export class ClusterWorker {
   /** Each held session's inbox is taken and acted on one batch at a time, in order. */
   private readonly draining = new Map<string, Promise<void>>();
   private readonly timers: NodeJS.Timeout[] = [];
+  /** Sessions idle here whose lease is released when their grace ends (releaseSoon). */
+  private readonly graces = new Map<string, NodeJS.Timeout>();
   private unwatch: (() => void) | undefined;
   private unsubscribe: (() => void) | undefined;
   private stopped = false;
@@ -68,7 +73,7 @@ export class ClusterWorker {
     });
     this.unwatch = await this.inbox.watch((sessionID) => void this.wake(sessionID));
     this.unsubscribe = this.options.core.bus.subscribe(({ event }) => {
-      if (event.type === "session.idle") void this.releaseIfIdle(event.properties.sessionID);
+      if (event.type === "session.idle") this.releaseSoon(event.properties.sessionID);
     });
     this.every(Math.max(50, Math.min(500, Math.floor(leaseMs / 3))), () => this.scan());
     await this.scan();
@@ -78,6 +83,7 @@ export class ClusterWorker {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const timer of this.timers) clearInterval(timer);
+    for (const timer of this.graces.values()) clearTimeout(timer);
     this.unwatch?.();
     this.unsubscribe?.();
     const releases: Promise<void>[] = [];
@@ -200,7 +206,8 @@ export class ClusterWorker {
       }
       for (const item of items) await this.act(item);
       // Nothing was running and nothing came: the session needs no owner now.
-      if (items.length === 0) await this.releaseIfIdle(sessionID, true);
+      if (items.length === 0) this.releaseSoon(sessionID);
+      else this.keepHolding(sessionID);
     });
     const settled = run.catch((error) => this.options.log.warn(`cluster worker: ${describe(error)}`));
     this.draining.set(sessionID, settled);
@@ -278,10 +285,34 @@ export class ClusterWorker {
    * Gives the session's lease up when it is idle here (no turn running or queued, no drain in progress): the next
    * command for it goes to whichever worker takes it. Items that arrived meanwhile are picked up by the next scan.
    */
-  private async releaseIfIdle(sessionID: string, fromDrain = false): Promise<void> {
+  /**
+   * Releases the session's lease after a short grace (a third of the lease, at most IDLE_GRACE_MS) if it is idle
+   * then: a client's next prompt usually follows the reply at once, and keeping the lease spares it a release and a
+   * new acquisition (and the new owner's look for a cut-off turn).
+   */
+  private releaseSoon(sessionID: string): void {
+    if (!this.held.has(sessionID) || this.stopped) return;
+    this.keepHolding(sessionID);
+    const timer = setTimeout(
+      () => {
+        this.graces.delete(sessionID);
+        void this.releaseIfIdle(sessionID);
+      },
+      Math.min(IDLE_GRACE_MS, Math.floor(this.options.leaseMs / 3)),
+    );
+    timer.unref();
+    this.graces.set(sessionID, timer);
+  }
+
+  /** New work came for the session: no release pending. */
+  private keepHolding(sessionID: string): void {
+    clearTimeout(this.graces.get(sessionID));
+    this.graces.delete(sessionID);
+  }
+
+  private async releaseIfIdle(sessionID: string): Promise<void> {
     const keeper = this.held.get(sessionID);
-    if (!keeper || this.options.core.sessions.hasWork(sessionID)) return;
-    if (!fromDrain && this.draining.has(sessionID)) return;
+    if (!keeper || this.options.core.sessions.hasWork(sessionID) || this.draining.has(sessionID)) return;
     this.held.delete(sessionID);
     await keeper.release().catch(() => {});
     if (!this.stopped) void this.scan().catch(() => {});
