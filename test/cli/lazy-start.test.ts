@@ -139,6 +139,13 @@ describe("lazy start", () => {
     expect(beforeInitialize.filter((line) => /@agentclientprotocol\/sdk|\/dist\/core\/index\.js/.test(line))).toEqual(
       [],
     );
+    // Nor the client library, the protocol's schemas or an HTTP(S) fetch (acp.ts took its password helper from
+    // server-target.ts, which brought all three: ~50 ms before the first answer).
+    expect(
+      beforeInitialize.filter((line) =>
+        /\/dist\/(client|protocol)\/|\/dist\/cli\/node-fetch\.js$|^node:https$/.test(line),
+      ),
+    ).toEqual([]);
     // Loaded after it: the SDK answered session/new, the core made the session.
     const afterInitialize = lines.slice(beforeInitialize.length);
     expect(afterInitialize.some((line) => /node_modules\/@agentclientprotocol\/sdk\//.test(line))).toBe(true);
