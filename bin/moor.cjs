@@ -31,10 +31,25 @@ if (!ES_MODULE_COMMANDS.has(process.argv[2]) && existsSync(script)) {
   globalThis.__moorImport = (specifier) => import(specifier);
   // `moor acp` keeps a code cache of its own: made by an editor's agent, the shared one would hold the ACP SDK's
   // code, and every `moor serve` would then load it (~5 MB more resident).
-  runScript(script, process.argv[2] === "acp" ? `${script}.acp.cache` : `${script}.cache`).main(process.argv);
+  const cache = `${script}${process.argv[2] === "acp" ? ".acp" : ""}${flagsTag()}.cache`;
+  runScript(script, cache).main(process.argv);
 } else {
   const entry = existsSync(modules) ? modules : join(__dirname, "../dist/cli/main.js");
   import(pathToFileURL(entry).href).then((cli) => cli.main(process.argv));
+}
+
+/**
+ * V8 rejects a code cache made under other Node flags, so each set of flags keeps its own: with one file, `moor`
+ * (the shell line adds a flag) and `node bin/moor.cjs` (the tests, a manual run) each threw the other's away, and
+ * the next start compiled the whole bundle again and wrote it anew (~100 ms more start, every time they took turns).
+ * "" without flags, else a short hash of them (a 32-bit FNV-1a: node:crypto alone costs a few ms to load).
+ */
+function flagsTag() {
+  const flags = [...process.execArgv, process.env.NODE_OPTIONS ?? ""].join("\0").replace(/\0+$/, "");
+  if (!flags) return "";
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < flags.length; i++) hash = Math.imul(hash ^ flags.charCodeAt(i), 0x01000193) >>> 0;
+  return `.${hash.toString(16)}`;
 }
 
 function runScript(file, cacheFile) {

@@ -1,6 +1,8 @@
 // bin/moor.cjs run as a command, the way `moor` and `npx moor` start: its first lines are a shell script that
 // starts Node on the same file with flags of its own (a young generation capped for the long-running server).
-import { readFileSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { makeTempHome } from "../fakes/config.js";
@@ -40,5 +42,39 @@ describe("the launcher run as a command", () => {
     expect(source.length).toBeGreaterThan(100_000);
     expect(source.match(/[^\x00-\x7f]/g) ?? []).toEqual([]);
     expect(readFileSync(MOOR_BIN, "utf8")).toContain('readFileSync(file, "latin1")');
+  });
+
+  it("keeps a code cache per set of Node flags: `moor` and `node bin/moor.cjs` taking turns rewrite neither", () => {
+    // A copy of the launcher and bundle, so the caches this test reads are only its own.
+    const root = mkdtempSync(join(tmpdir(), "moor-launcher-"));
+    try {
+      mkdirSync(join(root, "bin"));
+      mkdirSync(join(root, "dist/bundle"), { recursive: true });
+      copyFileSync(MOOR_BIN, join(root, "bin/moor.cjs"));
+      copyFileSync(BUNDLE, join(root, "dist/bundle/moor.cjs"));
+      copyFileSync("package.json", join(root, "package.json"));
+      const bin = join(root, "bin/moor.cjs");
+      const env = { ...home.env, PATH: process.env.PATH ?? "" };
+      // As a command (the shell line adds --max-semi-space-size=1), then as plain `node bin/moor.cjs`.
+      const runBoth = () => {
+        expect(execFileSync(bin, ["--version"], { env, encoding: "utf8" })).toMatch(/^\d+\.\d+\.\d+/);
+        expect(execFileSync(process.execPath, [bin, "--version"], { env, encoding: "utf8" })).toMatch(/^\d+\.\d+/);
+      };
+      const caches = () =>
+        Object.fromEntries(
+          readdirSync(join(root, "dist/bundle"))
+            .filter((name) => name.endsWith(".cache"))
+            .map((name) => [name, statSync(join(root, "dist/bundle", name)).ino]),
+        );
+      runBoth();
+      const made = caches();
+      expect(Object.keys(made)).toHaveLength(2);
+      // A cache V8 rejected would be written again (under a temporary name, then renamed: a new inode).
+      runBoth();
+      runBoth();
+      expect(caches()).toEqual(made);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
