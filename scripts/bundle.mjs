@@ -26,6 +26,17 @@ const noHttp2ForNodeServer = {
   },
 };
 
+/** commander's node:child_process loaded on its first use: see bundle-shims/lazy-child-process.cjs. */
+const lazyChildProcessForCommander = {
+  name: "lazy-child-process-for-commander",
+  setup(build) {
+    const shim = fileURLToPath(new URL("bundle-shims/lazy-child-process.cjs", import.meta.url));
+    build.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+      args.importer.includes("node_modules/commander/") ? { path: shim } : undefined,
+    );
+  },
+};
+
 const common = {
   entryPoints: { main: "src/cli/main.ts" },
   bundle: true,
@@ -52,7 +63,7 @@ const common = {
     "pg",
   ],
   jsx: "automatic",
-  plugins: [noHttp2ForNodeServer],
+  plugins: [noHttp2ForNodeServer, lazyChildProcessForCommander],
   logLevel: "error",
 };
 
