@@ -29,13 +29,23 @@ require("node:v8").setFlagsFromString("--liftoff-only");
 if (!ES_MODULE_COMMANDS.has(process.argv[2]) && existsSync(script)) {
   // The bundle's import() of external packages (the providers, mDNS) comes here: see scripts/bundle.mjs.
   globalThis.__moorImport = (specifier) => import(specifier);
-  // `moor acp` keeps a code cache of its own: made by an editor's agent, the shared one would hold the ACP SDK's
-  // code, and every `moor serve` would then load it (~5 MB more resident).
-  const cache = `${script}${process.argv[2] === "acp" ? ".acp" : ""}${flagsTag()}.cache`;
+  const cache = `${script}${cacheKey(process.argv.slice(2))}${flagsTag()}.cache`;
   runScript(script, cache).main(process.argv);
 } else {
   const entry = existsSync(modules) ? modules : join(__dirname, "../dist/cli/main.js");
   import(pathToFileURL(entry).href).then((cli) => cli.main(process.argv));
+}
+
+/**
+ * The commands whose start is measured keep a code cache each. A cache holds what the command that made it had
+ * compiled, and a valid one is never made again: shared, the first command after an install (`moor --version`,
+ * a test) decided what every later `moor serve` found in it, and serve compiled the rest at each start (~15% more
+ * start). `moor acp`'s own also keeps the ACP SDK's code out of the others (~5 MB more resident in a server).
+ */
+function cacheKey(args) {
+  const command = args[0];
+  if (command === "run" && args.some((arg) => arg === "--attach" || arg.startsWith("--attach="))) return ".run-attach";
+  return command === "serve" || command === "acp" || command === "run" ? `.${command}` : "";
 }
 
 /**

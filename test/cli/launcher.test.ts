@@ -1,7 +1,16 @@
 // bin/moor.cjs run as a command, the way `moor` and `npx moor` start: its first lines are a shell script that
 // starts Node on the same file with flags of its own (a young generation capped for the long-running server).
-import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -45,36 +54,71 @@ describe("the launcher run as a command", () => {
   });
 
   it("keeps a code cache per set of Node flags: `moor` and `node bin/moor.cjs` taking turns rewrite neither", () => {
-    // A copy of the launcher and bundle, so the caches this test reads are only its own.
-    const root = mkdtempSync(join(tmpdir(), "moor-launcher-"));
+    const copy = copyOfLauncher();
     try {
-      mkdirSync(join(root, "bin"));
-      mkdirSync(join(root, "dist/bundle"), { recursive: true });
-      copyFileSync(MOOR_BIN, join(root, "bin/moor.cjs"));
-      copyFileSync(BUNDLE, join(root, "dist/bundle/moor.cjs"));
-      copyFileSync("package.json", join(root, "package.json"));
-      const bin = join(root, "bin/moor.cjs");
-      const env = { ...home.env, PATH: process.env.PATH ?? "" };
       // As a command (the shell line adds --max-semi-space-size=1), then as plain `node bin/moor.cjs`.
       const runBoth = () => {
-        expect(execFileSync(bin, ["--version"], { env, encoding: "utf8" })).toMatch(/^\d+\.\d+\.\d+/);
-        expect(execFileSync(process.execPath, [bin, "--version"], { env, encoding: "utf8" })).toMatch(/^\d+\.\d+/);
-      };
-      const caches = () =>
-        Object.fromEntries(
-          readdirSync(join(root, "dist/bundle"))
-            .filter((name) => name.endsWith(".cache"))
-            .map((name) => [name, statSync(join(root, "dist/bundle", name)).ino]),
+        expect(execFileSync(copy.bin, ["--version"], { env: copy.env, encoding: "utf8" })).toMatch(/^\d+\.\d+/);
+        expect(execFileSync(process.execPath, [copy.bin, "--version"], { env: copy.env, encoding: "utf8" })).toMatch(
+          /^\d+\.\d+/,
         );
+      };
       runBoth();
-      const made = caches();
+      const made = copy.caches();
       expect(Object.keys(made)).toHaveLength(2);
       // A cache V8 rejected would be written again (under a temporary name, then renamed: a new inode).
       runBoth();
       runBoth();
-      expect(caches()).toEqual(made);
+      expect(copy.caches()).toEqual(made);
     } finally {
-      rmSync(root, { recursive: true, force: true });
+      copy.remove();
+    }
+  });
+
+  it("gives `moor serve` a code cache of its own, not the one the first command after an install made", async () => {
+    const copy = copyOfLauncher();
+    try {
+      execFileSync(copy.bin, ["--version"], { env: copy.env, encoding: "utf8" });
+      const versionCaches = copy.caches();
+      expect(Object.keys(versionCaches)).toHaveLength(1);
+      const serve = spawn(copy.bin, ["serve", "--port", "0"], { env: copy.env, cwd: home.project, stdio: "ignore" });
+      try {
+        // serve writes its cache once it answers (cli/heap.ts); a cache it shared would hold only --version's code.
+        const deadline = Date.now() + 10_000;
+        while (!Object.keys(copy.caches()).some((name) => name.includes(".serve.")) && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        const caches = copy.caches();
+        expect(Object.keys(caches).filter((name) => name.includes(".serve."))).toHaveLength(1);
+        expect(caches).toMatchObject(versionCaches);
+      } finally {
+        serve.kill("SIGKILL");
+      }
+    } finally {
+      copy.remove();
     }
   });
 });
+
+/** A copy of the launcher and bundle (node_modules linked), so the code caches a test reads are only its own. */
+function copyOfLauncher() {
+  const root = mkdtempSync(join(tmpdir(), "moor-launcher-"));
+  mkdirSync(join(root, "bin"));
+  mkdirSync(join(root, "dist/bundle"), { recursive: true });
+  copyFileSync(MOOR_BIN, join(root, "bin/moor.cjs"));
+  copyFileSync(BUNDLE, join(root, "dist/bundle/moor.cjs"));
+  copyFileSync("package.json", join(root, "package.json"));
+  symlinkSync(join(process.cwd(), "node_modules"), join(root, "node_modules"));
+  return {
+    bin: join(root, "bin/moor.cjs"),
+    env: { ...home.env, PATH: process.env.PATH ?? "" },
+    /** Cache file name → inode. */
+    caches: () =>
+      Object.fromEntries(
+        readdirSync(join(root, "dist/bundle"))
+          .filter((name) => name.endsWith(".cache"))
+          .map((name) => [name, statSync(join(root, "dist/bundle", name)).ino]),
+      ),
+    remove: () => rmSync(root, { recursive: true, force: true }),
+  };
+}
