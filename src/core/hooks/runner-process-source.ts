@@ -10,7 +10,8 @@
 // shell syntax, plain-command.ts), and if that cannot start, `/bin/sh -c command` runs instead, so the shell's own
 // answer (exit 127, "not found") is what the hook gets. Each run is in a process group of its own, killed (SIGTERM,
 // then SIGKILL) at its timeout. When the channel closes (the server ended, even killed), every running hook's group
-// is killed and this process exits.
+// is killed and this process exits. Started with a niceness (its argument), it runs at it, and so does every hook it
+// starts: the runner of the hooks off the turn's path yields the CPU to the turns.
 //
 // CommonJS in a string, run with `node -e`: it runs the same from src (tests) and from the bundle.
 export const RUNNER_PROCESS_SOURCE = `
@@ -28,7 +29,8 @@ const running = new Map();
 const waiting = new Set();
 const cancelled = new Set();
 function signal(pid, sig) { if (!pid) return; try { process.kill(-pid, sig); } catch {} }
-function send(message) { try { process.send(message); } catch {} }
+// A result for a server already gone is dropped (the callback takes the error an unheard send would throw).
+function send(message) { try { process.send(message, () => {}); } catch {} }
 function start(run) {
   const options = { cwd: run.cwd, env: run.env, detached: true, stdio: ["pipe", "pipe", "pipe"] };
   if (run.file) {
