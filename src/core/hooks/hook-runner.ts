@@ -117,13 +117,14 @@ export class HookRunner {
 
   private start(env: Record<string, string | undefined>): ChildProcess {
     if (this.runner) return this.runner;
-    // Its own environment is a hook's (moor's secrets held back): each run brings its own anyway.
+    // Its own environment is a hook's (moor's secrets held back; each run brings its own anyway), without the user's
+    // NODE_OPTIONS: the runner is moor's, not a program of the user's (an --inspect there would open a port).
     const runner = spawn(
       process.execPath,
       ["--max-semi-space-size=1", "-e", RUNNER_PROCESS_SOURCE, String(this.options.nice ?? 0)],
       {
         stdio: ["ignore", "ignore", "ignore", "ipc"],
-        env: definedEnv(env),
+        env: definedEnv({ ...env, NODE_OPTIONS: undefined }),
         serialization: "json",
       },
     );

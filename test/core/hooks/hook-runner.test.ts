@@ -101,6 +101,12 @@ describe("the hook runner", () => {
     expect(readFileSync(log, "utf8")).toBe("one\ntwo\nthree\n");
   });
 
+  it("the user's NODE_OPTIONS reach the hooks but not the runner (moor's own process)", async () => {
+    const env = { PATH: process.env.PATH, NODE_OPTIONS: `--require ${join(dir, "no-such-module.js")}` };
+    const result = await runner.run(hook('printf %s "$NODE_OPTIONS"', { env }));
+    expect(result).toMatchObject({ exit: 0, stdout: env.NODE_OPTIONS });
+  });
+
   it("a runner that died is replaced: what ran in it fails, the next hook runs", async () => {
     const pidFile = join(dir, "sleep.pid");
     const pending = runner.run(hook(`echo $$ > ${pidFile}; exec sleep 30`));
