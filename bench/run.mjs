@@ -440,9 +440,16 @@ async function measureHooks() {
     const session = await send(url, "POST", "/session", {});
     const body = { parts: [{ type: "text", text: "MOCK_TOKENS 20" }] };
     for (let i = 0; i < 5; i++) await send(url, "POST", `/session/${session.id}/message`, body);
+    const cpuBefore = serverCpuMs(child.pid);
     figures[`sync_turn_${suffix}_ms`] = await medianMs(30, () =>
       send(url, "POST", `/session/${session.id}/message`, body),
     );
+    // The server's own CPU per turn (Linux): unlike wall times, hardly moved by other load on a shared machine.
+    // Hooks cost the server only messages to its hook runner, so it should stay close to the figure without them.
+    const cpuAfter = serverCpuMs(child.pid);
+    if (cpuBefore !== undefined && cpuAfter !== undefined) {
+      figures[`server_cpu_turn_${suffix}_ms`] = (cpuAfter - cpuBefore) / 30;
+    }
     const deltaSession = await send(url, "POST", "/session", {});
     const firstDelta = [];
     for (let i = 0; i < 50; i++) {
@@ -466,6 +473,17 @@ async function measureHooks() {
   }
   writeFileSync(join(moorHome, "config", "moor.json"), JSON.stringify(config));
   return figures;
+}
+
+/** CPU time (user + system) a process has used, from /proc; undefined where there is none. */
+function serverCpuMs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    // utime + stime, in clock ticks (100 a second on Linux).
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return undefined;
+  }
 }
 
 // Issue 20 §1, moor only: 10,000 sessions, 100 sessions at once under 1,000 SSE clients, RSS over 1,000 turns.
