@@ -51,18 +51,18 @@ const BYTES_PER_EVENT = 512;
 
 const bareShape: EventShape = ({ event }) => event;
 
-/** Node responses holding frames for the end of this turn of the event loop (see sseToNodeResponse). */
-let pendingSinks = 0;
+/** Node responses corked this tick: their frames reach the socket when the tick's flush runs. */
+let corkedSinks = 0;
 
 /**
  * Resolves once every frame published so far has been handed to its socket. A reply that ends a turn (the sync
- * prompt) must not overtake the turn's last frames, which wait for the end of the event loop's turn: the reply is
- * written from the same chain of promise callbacks as the turn's end, before that. OpenCode's `run --attach`
- * exits as soon as that reply arrives, so a frame that came after it was never printed.
+ * prompt) must not overtake the turn's last frames, which wait corked until the end of the tick: the reply is
+ * written from the same chain of promise callbacks as the turn's end, before the tick's flush. OpenCode's
+ * `run --attach` exits as soon as that reply arrives, so a frame that came after it was never printed.
  */
 export function framesWritten(): Promise<void> {
-  if (pendingSinks === 0) return Promise.resolve();
-  // setImmediate callbacks run in the order they were scheduled: the flushes of the frames so far come first.
+  if (corkedSinks === 0) return Promise.resolve();
+  // process.nextTick callbacks (the flushes) all run before the event loop reaches setImmediate's phase.
   return new Promise((resolve) => setImmediate(resolve));
 }
 /**
@@ -126,35 +126,29 @@ export function sseToNodeResponse(
   outgoing.flushHeaders();
   const byteLimit = options.bufferLimit * BYTES_PER_EVENT;
   const stream = new EventStream(options, (overflow) => {
-    // Frames published in one turn of the event loop leave in one write to the socket, made once the turn's I/O
-    // callbacks have run (setImmediate): under load a turn reads many model chunks, and a write per event per
-    // client (a syscall and a pass through the stream machinery each) was most of a busy server's CPU. On an idle
-    // server the turn is short, so a frame waits no longer than it took to make. Whether the client keeps up is
-    // judged after that write, on what the socket could not take: a replay of thousands of events at once is not
-    // a slow client.
-    let pending: Uint8Array[] | undefined;
+    // Frames published in one tick (a part update and its first delta, say) leave in one write to the socket.
+    // Whether the client keeps up is judged after that write, on what the socket could not take: a replay of
+    // thousands of events in one tick is not a slow client.
+    let corked = false;
     const flush = () => {
-      const frames = pending;
-      if (!frames) return;
-      pending = undefined;
-      pendingSinks--;
-      if (outgoing.destroyed || outgoing.writableEnded) return;
-      outgoing.write(frames.length === 1 ? frames[0] : Buffer.concat(frames));
+      corked = false;
+      corkedSinks--;
+      outgoing.uncork();
       if (outgoing.writableLength > byteLimit) {
         overflow(`${Math.round(outgoing.writableLength / 1024)} KB waiting (limit ${byteLimit / 1024} KB)`);
       }
     };
     return {
       write: (frame) => {
-        if (!pending) {
-          pending = [];
-          pendingSinks++;
-          setImmediate(flush);
+        if (!corked) {
+          corked = true;
+          corkedSinks++;
+          outgoing.cork();
+          process.nextTick(flush);
         }
-        pending.push(frame);
+        outgoing.write(frame);
       },
       end: () => {
-        flush();
         outgoing.end();
         // A client that stopped reading would hold the socket, and what is queued for it, for good.
         if (outgoing.writableLength > 0) setTimeout(() => outgoing.destroy(), 10_000).unref();
