@@ -177,7 +177,11 @@ interface Waiting {
   decide(verdict: PeerVerdict | "remote"): void;
 }
 
-const CHUNK = 256 * 1024;
+/**
+ * Read at a time. The kernel renders only what a read asks for, and a walk stops once every waiting peer is found
+ * (on average halfway): a read of the whole table at once would make it render every socket each time.
+ */
+const CHUNK = 32 * 1024;
 
 export function createPeerGate(options: PeerGateOptions): PeerGate {
   const procNet = options.procNet ?? "/proc/net";
