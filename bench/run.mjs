@@ -440,9 +440,16 @@ async function measureHooks() {
     const session = await send(url, "POST", "/session", {});
     const body = { parts: [{ type: "text", text: "MOCK_TOKENS 20" }] };
     for (let i = 0; i < 5; i++) await send(url, "POST", `/session/${session.id}/message`, body);
+    const cpuBefore = serverCpuMs(child.pid);
     figures[`sync_turn_${suffix}_ms`] = await medianMs(30, () =>
       send(url, "POST", `/session/${session.id}/message`, body),
     );
+    // The server's own CPU per turn (Linux): unlike wall times, hardly moved by other load on a shared machine.
+    // Hooks cost the server only messages to its hook runner, so it should stay close to the figure without them.
+    const cpuAfter = serverCpuMs(child.pid);
+    if (cpuBefore !== undefined && cpuAfter !== undefined) {
+      figures[`server_cpu_turn_${suffix}_ms`] = (cpuAfter - cpuBefore) / 30;
+    }
     const deltaSession = await send(url, "POST", "/session", {});
     const firstDelta = [];
     for (let i = 0; i < 50; i++) {
@@ -468,11 +475,30 @@ async function measureHooks() {
   return figures;
 }
 
+/** CPU time (user + system) a process has used, from /proc; undefined where there is none. */
+function serverCpuMs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    // utime + stime, in clock ticks (100 a second on Linux).
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
 // Issue 20 §1, moor only: 10,000 sessions, 100 sessions at once under 1,000 SSE clients, RSS over 1,000 turns.
 Object.assign(
   results,
   await measureScale({ root, bin, work, env: moorEnv, send, waitHealthy, treeRssMb, median, percentile }),
 );
+
+// Issue 20 §2, cluster mode (bench/cluster.mjs): only where PostgreSQL is installed; BENCH_CLUSTER=0 skips it.
+const cluster = await import("./cluster.mjs");
+const clusterResults =
+  process.env.BENCH_CLUSTER !== "0" && cluster.postgresInstalled()
+    ? await cluster.measureCluster({ root, work, llmUrl })
+    : undefined;
+if (clusterResults) Object.assign(results, clusterResults);
 
 let other;
 const opencodeBin = process.env.OPENCODE_BIN;
@@ -509,6 +535,13 @@ for (const figure of ["sync_turn", "first_delta"]) {
 }
 const rssGrowth = results.rss_after_1000_turns_mb / results.rss_after_100_turns_scale_mb;
 console.log(`RSS after 1,000 turns / after 100: ${round(rssGrowth)}× (≤ 1.1 ${rssGrowth <= 1.1 ? "ok" : "OVER"})`);
+if (clusterResults) for (const text of cluster.clusterReport(clusterResults)) console.log(text);
+else console.log("cluster: not measured (no PostgreSQL under /usr/lib/postgresql, or BENCH_CLUSTER=0)");
+// Node 20 parses the bundled root certificates and that file's at every process start when it is set (OpenSSL 3 is
+// slow at it: nodejs/node#40524): ~40 ms of CPU in each moor start here, in every start figure, and none in Bun's.
+if (process.env.NODE_EXTRA_CA_CERTS) {
+  console.log("note: NODE_EXTRA_CA_CERTS is set: each Node start parses CA certificates first (~40 ms here)");
+}
 console.log(`RESULT ${line(results)}`);
 if (other) console.log(`RESULT_OPENCODE ${line(other)}`);
 process.exit(0);

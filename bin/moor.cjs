@@ -29,12 +29,37 @@ require("node:v8").setFlagsFromString("--liftoff-only");
 if (!ES_MODULE_COMMANDS.has(process.argv[2]) && existsSync(script)) {
   // The bundle's import() of external packages (the providers, mDNS) comes here: see scripts/bundle.mjs.
   globalThis.__moorImport = (specifier) => import(specifier);
-  // `moor acp` keeps a code cache of its own: made by an editor's agent, the shared one would hold the ACP SDK's
-  // code, and every `moor serve` would then load it (~5 MB more resident).
-  runScript(script, process.argv[2] === "acp" ? `${script}.acp.cache` : `${script}.cache`).main(process.argv);
+  const cache = `${script}${cacheKey(process.argv.slice(2))}${flagsTag()}.cache`;
+  runScript(script, cache).main(process.argv);
 } else {
   const entry = existsSync(modules) ? modules : join(__dirname, "../dist/cli/main.js");
   import(pathToFileURL(entry).href).then((cli) => cli.main(process.argv));
+}
+
+/**
+ * The commands whose start is measured keep a code cache each. A cache holds what the command that made it had
+ * compiled, and a valid one is never made again: shared, the first command after an install (`moor --version`,
+ * a test) decided what every later `moor serve` found in it, and serve compiled the rest at each start (~15% more
+ * start). `moor acp`'s own also keeps the ACP SDK's code out of the others (~5 MB more resident in a server).
+ */
+function cacheKey(args) {
+  const command = args[0];
+  if (command === "run" && args.some((arg) => arg === "--attach" || arg.startsWith("--attach="))) return ".run-attach";
+  return command === "serve" || command === "acp" || command === "run" ? `.${command}` : "";
+}
+
+/**
+ * V8 rejects a code cache made under other Node flags, so each set of flags keeps its own: with one file, `moor`
+ * (the shell line adds a flag) and `node bin/moor.cjs` (the tests, a manual run) each threw the other's away, and
+ * the next start compiled the whole bundle again and wrote it anew (~100 ms more start, every time they took turns).
+ * "" without flags, else a short hash of them (a 32-bit FNV-1a: node:crypto alone costs a few ms to load).
+ */
+function flagsTag() {
+  const flags = [...process.execArgv, process.env.NODE_OPTIONS ?? ""].join("\0").replace(/\0+$/, "");
+  if (!flags) return "";
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < flags.length; i++) hash = Math.imul(hash ^ flags.charCodeAt(i), 0x01000193) >>> 0;
+  return `.${hash.toString(16)}`;
 }
 
 function runScript(file, cacheFile) {
@@ -44,7 +69,8 @@ function runScript(file, cacheFile) {
   } catch {
     // No cache yet: this run makes it.
   }
-  const compiled = new Script(Module.wrap(readFileSync(file, "utf8")), { filename: file, cachedData });
+  // Latin-1: the bundle is ASCII (scripts/bundle.mjs), and Node decodes UTF-8 several times slower (~35 ms here).
+  const compiled = new Script(Module.wrap(readFileSync(file, "latin1")), { filename: file, cachedData });
   const module = { exports: {} };
   compiled
     .runInThisContext()

@@ -26,6 +26,17 @@ const noHttp2ForNodeServer = {
   },
 };
 
+/** commander's node:child_process loaded on its first use: see bundle-shims/lazy-child-process.cjs. */
+const lazyChildProcessForCommander = {
+  name: "lazy-child-process-for-commander",
+  setup(build) {
+    const shim = fileURLToPath(new URL("bundle-shims/lazy-child-process.cjs", import.meta.url));
+    build.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+      args.importer.includes("node_modules/commander/") ? { path: shim } : undefined,
+    );
+  },
+};
+
 const common = {
   entryPoints: { main: "src/cli/main.ts" },
   bundle: true,
@@ -52,7 +63,7 @@ const common = {
     "pg",
   ],
   jsx: "automatic",
-  plugins: [noHttp2ForNodeServer],
+  plugins: [noHttp2ForNodeServer, lazyChildProcessForCommander],
   logLevel: "error",
 };
 
@@ -112,8 +123,10 @@ await build({
 const code = readFileSync(cjs, "utf8");
 const imports = code.split('import("').length - 1;
 if (imports === 0 || /\bimport\((?!")/.test(code)) throw new Error(`${cjs}: unexpected dynamic import() shapes`);
-// Latin-1 only: one character past it (a curly quote in a regex) made V8 hold the whole source, which it keeps for
-// lazy compiling, as a two-byte string: ~2 MB more resident in every process. A \uXXXX escape means the same in the
-// string, template and regex literals and identifiers where minified output can hold one.
-const latin1 = code.replace(/[^\x00-\xff]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
-writeFileSync(cjs, latin1.replaceAll('import("', 'globalThis.__moorImport("'));
+// ASCII only, so that its bytes are its characters in every one-byte encoding. One character past Latin-1 (a curly
+// quote in a regex) made V8 hold the whole source, which it keeps for lazy compiling, as a two-byte string: ~2 MB
+// more resident in every process. And bin/moor.cjs reads it as Latin-1, which Node copies as it is: read as UTF-8,
+// the 2.3 MB took ~35 ms to decode at every start, more than any module's load. A \uXXXX escape means the same in
+// the string, template and regex literals and identifiers where minified output can hold one.
+const ascii = code.replace(/[^\x00-\x7f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
+writeFileSync(cjs, ascii.replaceAll('import("', 'globalThis.__moorImport("'));

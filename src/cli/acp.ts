@@ -13,7 +13,7 @@ import { heldBackSummary } from "./held-back.js";
 import { listenerErrorToStderr } from "./listener-error.js";
 import type { CliContext } from "./load-context.js";
 import { fail, UsageError } from "./output.js";
-import { serverPassword } from "./server-target.js";
+import { serverPassword } from "./server-password.js";
 import { readVersion } from "./version.js";
 
 /** OpenCode's config says a model reads images with `attachment: true` or `modalities.input` naming "image". */

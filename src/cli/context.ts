@@ -56,6 +56,8 @@ export interface CoreExtras {
   onFormatError?: (message: string) => void;
   /** Where a hook command that failed, timed out or was dropped is reported (serve: its log; else stderr). */
   onHookFailure?: (message: string) => void;
+  /** Cluster mode: how this node takes part (cli/cluster/). */
+  cluster?: CoreOptions["cluster"];
 }
 
 /**
@@ -133,6 +135,7 @@ export async function openCore(context: CliContext, store: Store, extras: CoreEx
     onFormatError: extras.onFormatError,
     snapshots: { dir: context.paths.snapshot, home: homedir() },
     ...hookOptionsFor(context, extras.onHookFailure),
+    cluster: extras.cluster,
   });
   // Wrapped in place, not spread into a copy: `core.agents` is a getter that follows config reloads.
   const shutdown = core.shutdown;

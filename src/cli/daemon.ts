@@ -8,10 +8,18 @@ import { resolvePaths } from "../config/paths.js";
 import { type DaemonPaths, daemonStatus, startDaemon, stopDaemon } from "../daemon/control.js";
 import { daemonFiles } from "../daemon/files.js";
 import { runSupervisor } from "../daemon/supervisor.js";
-import { LAUNCHD_LABEL, launchdPlist, systemdUnit } from "../daemon/units.js";
+import {
+  type DaemonRole,
+  environmentFileText,
+  launchdPlist,
+  systemdUnit,
+  unitNames,
+  xmlEscape,
+} from "../daemon/units.js";
 import { SERVER_NODE_FLAGS } from "./heap.js";
 import { UsageError } from "./output.js";
 import { serverPassword } from "./server-target.js";
+import { redact } from "./store-choice.js";
 import { colorFor } from "./terminal-style.js";
 import { readVersion } from "./version.js";
 
@@ -23,6 +31,8 @@ interface DaemonOptions {
   system?: boolean;
   print?: boolean;
   raw?: boolean;
+  /** uninstall: which role's unit (install takes --role among the serve flags). */
+  role?: string;
 }
 
 type Action = (args: string[], options: DaemonOptions, command: Command) => Promise<void>;
@@ -115,52 +125,98 @@ const logs: Action = async (_args, options) => {
   );
 };
 
-function unitTarget(system: boolean | undefined) {
+function unitTarget(system: boolean | undefined, role: DaemonRole) {
   const home = homedir();
+  const names = unitNames(role);
   if (process.platform === "darwin") {
-    return { kind: "launchd" as const, file: join(home, "Library", "LaunchAgents", `${LAUNCHD_LABEL}.plist`) };
+    return { kind: "launchd" as const, file: join(home, "Library", "LaunchAgents", `${names.launchdLabel}.plist`) };
   }
-  const file = system ? "/etc/systemd/system/moor.service" : join(home, ".config", "systemd", "user", "moor.service");
+  const file = system
+    ? join("/etc/systemd/system", names.systemd)
+    : join(home, ".config", "systemd", "user", names.systemd);
   return { kind: "systemd" as const, file };
 }
 
 const install: Action = async (args, options, command) => {
   const paths = resolvePaths(process.env, homedir());
-  const target = unitTarget(options.system);
-  const environmentFile = join(paths.config, "moor.env");
+  const { roleInstall } = await import("./daemon-role.js");
+  const chosen = await roleInstall(serveArgs(args, command), process.env, process.cwd(), configuredStore);
+  const target = unitTarget(options.system, chosen.role);
+  const names = unitNames(chosen.role);
+  const environment = unitEnvironment(chosen.role, chosen.storeUrl);
+  // The single server keeps the file it always had; each role its own, so installing one leaves the other's alone.
+  const environmentFile = join(paths.config, chosen.role === "all" ? "moor.env" : `moor-${chosen.role}.env`);
   const unitOptions = {
     node: process.execPath,
     nodeFlags: SERVER_NODE_FLAGS,
     bin: BIN,
-    serveArgs: serveArgs(args, command),
+    serveArgs: chosen.serveArgs,
     environmentFile,
-    logFile: join(paths.state, "daemon.log"),
+    logFile: join(paths.state, names.logFile),
     system: options.system,
+    role: chosen.role,
+    environment,
   };
   const text = target.kind === "launchd" ? launchdPlist(unitOptions) : systemdUnit(unitOptions);
   if (options.print) {
-    process.stdout.write(text);
+    process.stdout.write(withoutSecrets(text, environment));
     return;
   }
+  const secret = Object.keys(environment).some((name) => name !== "MOOR_LEASE_MS");
   mkdirSync(dirname(target.file), { recursive: true });
-  writeFileSync(target.file, text);
-  const password = serverPassword(undefined, process.env);
-  if (password && target.kind === "systemd") {
+  writeFileSync(target.file, text, { mode: secret && target.kind === "launchd" ? 0o600 : 0o644 });
+  if (target.kind === "launchd" && secret) chmodSync(target.file, 0o600);
+  const lines = [`Wrote ${target.file}`];
+  if (target.kind === "systemd" && Object.keys(environment).length > 0) {
     mkdirSync(dirname(environmentFile), { recursive: true });
-    writeFileSync(environmentFile, `MOOR_SERVER_PASSWORD=${password}\n`, { mode: 0o600 });
+    writeFileSync(environmentFile, environmentFileText(environment), { mode: 0o600 });
     chmodSync(environmentFile, 0o600);
+    lines.push(`Wrote ${environmentFile} (mode 0600${chosen.storeUrl ? `; store ${redact(chosen.storeUrl)}` : ""})`);
   }
+  const unit = names.systemd.replace(/\.service$/, "");
   const enable =
     target.kind === "launchd"
       ? `launchctl load -w ${target.file}`
       : options.system
-        ? "systemctl daemon-reload && systemctl enable --now moor"
-        : "systemctl --user daemon-reload && systemctl --user enable --now moor";
-  process.stdout.write(`Wrote ${target.file}\nEnable it with: ${enable}\n`);
+        ? `systemctl daemon-reload && systemctl enable --now ${unit}`
+        : `systemctl --user daemon-reload && systemctl --user enable --now ${unit}`;
+  lines.push(`Enable it with: ${enable}`);
+  process.stdout.write(`${lines.join("\n")}\n`);
 };
 
+/** The config's `store`, which a server reads itself (so it is not copied into the unit). */
+async function configuredStore(): Promise<string | undefined> {
+  const { loadContext } = await import("./load-context.js");
+  return (await loadContext()).config.store;
+}
+
+/** A unit as it may be printed: a plist carries its variables itself, so the secrets among them are masked. */
+function withoutSecrets(text: string, environment: Record<string, string>): string {
+  let shown = text;
+  const { MOOR_SERVER_PASSWORD: password, MOOR_STORE_URL: storeUrl } = environment;
+  if (storeUrl) shown = shown.split(xmlEscape(storeUrl)).join(xmlEscape(redact(storeUrl)));
+  if (password) shown = shown.split(`<string>${xmlEscape(password)}</string>`).join("<string>***</string>");
+  return shown;
+}
+
+/**
+ * The variables a role's unit runs with, when install was given them: the server password where there is a listener
+ * (not on a worker), the store URL, and the lease time (every node of a cluster must use the same: API nodes count a
+ * worker live for two lease times).
+ */
+function unitEnvironment(role: DaemonRole, storeUrl: string | undefined): Record<string, string> {
+  const environment: Record<string, string> = {};
+  const password = serverPassword(undefined, process.env);
+  if (password && role !== "worker") environment.MOOR_SERVER_PASSWORD = password;
+  if (storeUrl) environment.MOOR_STORE_URL = storeUrl;
+  const leaseMs = process.env.MOOR_LEASE_MS;
+  if (leaseMs) environment.MOOR_LEASE_MS = leaseMs;
+  return environment;
+}
+
 const uninstall: Action = async (_args, options) => {
-  const target = unitTarget(options.system);
+  const { parseDaemonRole } = await import("./daemon-role.js");
+  const target = unitTarget(options.system, parseDaemonRole(options.role));
   if (!existsSync(target.file)) {
     process.stdout.write(`nothing to remove (${target.file} does not exist)\n`);
     return;

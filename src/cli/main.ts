@@ -45,6 +45,13 @@ export function buildProgram(): Command {
     .option("-m, --model <provider/model>", "default model")
     .option("--store <url>", "store sessions in PostgreSQL (postgres://…; also MOOR_STORE_URL, config `store`)")
     .option("--role <role>", "cluster role: all (default), api or worker (api/worker need a postgres:// store)")
+    .option(
+      "--dir <dir>",
+      "worker: run the sessions of this directory (repeatable; default: the current one)",
+      collect,
+      [],
+    )
+    .option("--worker-id <id>", "worker: the name it registers under (default: host, pid and a random tag)")
     .action(lazy(() => import("./serve.js")));
 
   program
@@ -171,8 +178,8 @@ export function buildProgram(): Command {
     ["restart", "restart the background server"],
     ["status", "show whether the background server runs"],
     ["logs", "show the background server's log"],
-    ["install", "write a systemd user unit or launchd agent"],
-    ["uninstall", "remove the unit written by install"],
+    ["install", "write a systemd user unit or launchd agent (--role all|api|worker: one unit per cluster role)"],
+    ["uninstall", "remove the unit written by install (--role: that role's)"],
     ["supervise", "(internal) the supervisor process started by start"],
   ] as const) {
     const takesServeFlags = name === "start" || name === "restart" || name === "install" || name === "supervise";
@@ -190,6 +197,7 @@ export function buildProgram(): Command {
       .option("--system", "install: a system-wide unit")
       .option("--print", "install: print the unit instead of writing it")
       .action(lazy(() => import("./daemon.js").then((module) => ({ default: module.commands[name] }))));
+    if (name === "uninstall") sub.option("--role <role>", "uninstall: the unit of this role (all, api or worker)");
     if (takesServeFlags) sub.addHelpText("after", () => serveFlagsHelp(serveCommand, name));
   }
   return program;

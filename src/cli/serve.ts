@@ -39,6 +39,10 @@ export interface ServeOptions {
   store?: string;
   /** all (default) | api | worker: see serve-role.ts. */
   role?: string;
+  /** Workers: the directories whose sessions they run (default: the current one). */
+  dir?: string[];
+  /** Workers: the name to register under (default: host, pid and a random tag). */
+  workerId?: string;
 }
 
 const SHUTDOWN_DEADLINE_MS = 4500;
@@ -51,16 +55,33 @@ export default async function serve(options: ServeOptions): Promise<void> {
     throw new UsageError("--tls-cert and --tls-key go together");
   }
   const context = await loadContext({ model: options.model });
-  chooseServeRole(options.role, storeUrlOf(context, options.store));
+  const storeUrl = storeUrlOf(context, options.store);
+  const role = chooseServeRole(options.role, storeUrl);
   const { logger, file: logFile } = createFileLogger({
     logDir: context.paths.log,
     level: options.logLevel,
     printLogs: Boolean(options.printLogs),
     now: new Date(),
   });
-  const opened = await openChosenStore(context, options.store);
+  if (role === "worker") {
+    const { serveWorker } = await import("./cluster/serve-worker.js");
+    return serveWorker(
+      context,
+      { storeUrl: storeUrl as string, directories: options.dir, workerId: options.workerId },
+      logger,
+    );
+  }
+  const opened = await openChosenStore(
+    context,
+    options.store,
+    role === "api" ? (await import("./cluster/api-node.js")).apiStoreChoices(context) : {},
+  );
   const store = opened.store;
+  // An API node runs no turns: they go to workers, and its event stream is the cluster's log (cluster/api-node.ts).
+  const cluster =
+    role === "api" ? await (await import("./cluster/api-node.js")).apiNodeRole(context, opened) : undefined;
   const core = await openCore(context, store, {
+    cluster: cluster?.role,
     configLog: { warn: (message) => logger.warn(message), notice: (message) => logger.info(message) },
     onListenerError: (err, envelope) =>
       logger.error({ err, event: envelope.event.type, seq: envelope.seq }, "an event listener failed"),
@@ -94,6 +115,7 @@ export default async function serve(options: ServeOptions): Promise<void> {
       defaultDirectory: context.directory,
       fileWatch,
       notify: notifier,
+      olderEvents: cluster?.olderEvents,
       logger,
       hostname: options.hostname,
       port,
@@ -137,11 +159,15 @@ export default async function serve(options: ServeOptions): Promise<void> {
   }
   logger.info({ url: server.url, version: context.version }, "server started");
   if (context.heldBack.length > 0) logger.warn({ heldBack: context.heldBack }, heldBackSummary(context));
-  // The owner lock its turns will record, taken now rather than on the first prompt's path.
-  setImmediate(() => opened.prepareOwner());
-  // MCP servers connect in the background, a moment after the server answers: loading the SDK and spawning the
-  // servers must not hold up cold start or the first requests (a client's health check and session list).
-  setTimeout(() => core.mcp.start(), MCP_START_DELAY_MS);
+  if (cluster) {
+    core.sessions.seedBusy(await cluster.follow());
+  } else {
+    // The owner lock its turns will record, taken now rather than on the first prompt's path.
+    setImmediate(() => opened.prepareOwner());
+    // MCP servers connect in the background, a moment after the server answers: loading the SDK and spawning the
+    // servers must not hold up cold start or the first requests (a client's health check and session list).
+    setTimeout(() => core.mcp.start(), MCP_START_DELAY_MS);
+  }
 
   let stopping = false;
   const stop = async (signal: string) => {

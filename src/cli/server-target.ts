@@ -3,7 +3,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { MoorClient, MoorClientError } from "../client/index.js";
-import type { Env } from "./context.js";
 import { nodeFetch } from "./node-fetch.js";
 import { UsageError } from "./output.js";
 
@@ -22,9 +21,7 @@ export function daemonUrl(stateDir: string): string | undefined {
   }
 }
 
-export function serverPassword(explicit: string | undefined, env: Env): string | undefined {
-  return explicit ?? env.MOOR_SERVER_PASSWORD ?? env.OPENCODE_SERVER_PASSWORD;
-}
+export { serverPassword } from "./server-password.js";
 
 /** A client whose server has answered /global/health, or a one-line UsageError within `timeoutMs`. */
 export async function connect(options: {

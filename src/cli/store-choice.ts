@@ -26,7 +26,17 @@ export function storeUrlOf(context: CliContext, flag?: string): string | undefin
   return url === undefined || url === "" ? undefined : url;
 }
 
-export async function openChosenStore(context: CliContext, flag?: string): Promise<OpenedStore> {
+/** How a PostgreSQL store is opened (cluster roles tighten it). */
+export interface PostgresChoices {
+  idleInTransactionMs?: number;
+  onError?: (error: Error) => void;
+}
+
+export async function openChosenStore(
+  context: CliContext,
+  flag?: string,
+  choices: PostgresChoices = {},
+): Promise<OpenedStore> {
   const url = storeUrlOf(context, flag);
   if (url === undefined) {
     const store = new SqliteStore(context.paths.db);
@@ -45,7 +55,10 @@ export async function openChosenStore(context: CliContext, flag?: string): Promi
   let store: PostgresStore;
   try {
     store = await postgres.PostgresStore.open(url, {
-      onError: (error) => process.stderr.write(`moor: the PostgreSQL connection failed: ${error.message}\n`),
+      onError:
+        choices.onError ??
+        ((error) => process.stderr.write(`moor: the PostgreSQL connection failed: ${error.message}\n`)),
+      idleInTransactionMs: choices.idleInTransactionMs,
     });
   } catch (error) {
     throw new UsageError(`cannot open the store ${redact(url)}: ${(error as Error).message}`);

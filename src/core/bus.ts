@@ -25,6 +25,21 @@ export interface EventBusOptions {
    * Without it a listener's error is dropped: core writes nothing to the console of its own.
    */
   onListenerError?: (error: unknown, envelope: BusEnvelope) => void;
+  /**
+   * Cluster mode: where events published directly (not from a commit: session.status, session.idle, …) go instead
+   * of to the listeners — into the store's event log, from which they come back through `publishCommitted` with the
+   * other nodes' events, so every event of the cluster has one place in one order.
+   */
+  relay?: <K extends EventType>(
+    type: K,
+    properties: EventMap[K],
+    scope: { directory: string; sessionID?: string },
+  ) => void;
+  /**
+   * Cluster mode (API nodes): sequence numbers are the store's event ids, the same on every node; they may have
+   * gaps. `startSeq` is the last id before this node started following the log (older ids cannot be replayed).
+   */
+  idsFromLog?: { startSeq: number };
 }
 
 /**
@@ -51,6 +66,10 @@ export class EventBus {
   private ringStart = 0;
   private bytes = 0;
   private seq = 0;
+  /** The largest seq that can no longer be replayed (dropped from the ring, or before this bus began). */
+  private floor = 0;
+  private readonly relay: EventBusOptions["relay"];
+  private readonly idsFromLog: boolean;
   /**
    * Listeners without a directory filter, and those with one by their directory: an event is matched against the
    * listeners of its own directory only, not against every client of every project (1,000 SSE clients watching 100
@@ -66,19 +85,55 @@ export class EventBus {
     this.ringSize = options.ringSize ?? 20_000;
     this.ringBytes = options.ringBytes ?? RING_BYTES;
     this.onListenerError = options.onListenerError;
+    this.relay = options.relay;
+    this.idsFromLog = options.idsFromLog !== undefined;
+    this.seq = this.floor = options.idsFromLog?.startSeq ?? 0;
   }
 
   get lastSeq(): number {
     return this.seq;
   }
 
+  /**
+   * Announces an event that is not stored (a status, a hint). In cluster mode it is relayed to the event log instead
+   * and delivered when it comes back from there (see EventBusOptions.relay).
+   */
   publish<K extends EventType>(
+    type: K,
+    properties: EventMap[K],
+    scope: { directory: string; sessionID?: string },
+  ): BusEnvelope | undefined {
+    if (this.relay) {
+      this.relay(type, properties, scope);
+      return undefined;
+    }
+    return this.deliverAll(++this.seq, type, properties, scope);
+  }
+
+  /**
+   * Announces an event a commit stored; `id` is its id in the store's event log, when the store keeps one. With
+   * `idsFromLog` the id is the sequence number (an id not above the last one was delivered already and is skipped).
+   */
+  publishCommitted<K extends EventType>(
+    type: K,
+    properties: EventMap[K],
+    scope: { directory: string; sessionID?: string },
+    id?: number,
+  ): BusEnvelope | undefined {
+    if (!this.idsFromLog || id === undefined) return this.deliverAll(++this.seq, type, properties, scope);
+    if (id <= this.seq) return undefined;
+    this.seq = id;
+    return this.deliverAll(id, type, properties, scope);
+  }
+
+  private deliverAll<K extends EventType>(
+    seq: number,
     type: K,
     properties: EventMap[K],
     scope: { directory: string; sessionID?: string },
   ): BusEnvelope {
     const envelope: BusEnvelope = {
-      seq: ++this.seq,
+      seq,
       directory: scope.directory,
       sessionID: scope.sessionID,
       event: { type, properties } as MoorEvent,
@@ -117,6 +172,7 @@ export class EventBus {
       (this.ring.length - this.ringStart > this.ringSize || this.bytes > this.ringBytes)
     ) {
       this.bytes -= this.sizes[this.ringStart];
+      this.floor = this.ring[this.ringStart].seq;
       // Dropped for the collector now, not when the arrays are next compacted.
       this.ring[this.ringStart] = undefined as never;
       this.ringStart++;
@@ -173,11 +229,18 @@ export class EventBus {
   since(seq: number, filter?: BusFilter): BusEnvelope[] | undefined {
     if (seq > this.seq) return undefined;
     if (seq === this.seq) return [];
-    const oldest = this.ring.length === this.ringStart ? this.seq + 1 : this.ring[this.ringStart].seq;
-    if (seq + 1 < oldest) return undefined;
+    if (seq < this.floor) return undefined;
+    // Seqs in the ring increase (consecutive, or with gaps when they are event-log ids): the first one after `seq`
+    // is found by bisection.
+    let low = this.ringStart;
+    let high = this.ring.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (this.ring[middle].seq <= seq) low = middle + 1;
+      else high = middle;
+    }
     const out: BusEnvelope[] = [];
-    // Seqs in the ring are consecutive: the first wanted one is at a known index.
-    for (let i = this.ringStart + (seq + 1 - oldest); i < this.ring.length; i++) {
+    for (let i = low; i < this.ring.length; i++) {
       const envelope = this.ring[i];
       if (matches(envelope, filter)) out.push(envelope);
     }

@@ -22,6 +22,7 @@ import { McpOnDemand } from "./mcp/mcp-on-demand.js";
 import { PermissionGate, type PermissionLink } from "./permission.js";
 import type { PermissionRules } from "./permission-rules.js";
 import { markInterruptedTurns } from "./recovery.js";
+import type { OwnerDispatch } from "./remote-owner.js";
 import { DEFAULT_RETRY, type RetryPolicy } from "./retry.js";
 import { SessionService } from "./session.js";
 import { type SnapshotOptions, SnapshotService } from "./snapshots/service.js";
@@ -110,6 +111,25 @@ export interface CoreOptions {
   snapshots?: SnapshotOptions;
   /** Config `hooks`: commands run on events (core/hooks/); none when not given. */
   commandHooks?: CommandHooksOptions;
+  /** Cluster mode (issue 20 §2): how this node takes part; absent for a single server. */
+  cluster?: ClusterRole;
+}
+
+/** What changes in core for a node of a cluster (cli/cluster/ wires it). */
+export interface ClusterRole {
+  /** Direct publishes go into the event log (EventBusOptions.relay). */
+  relay?: EventBusOptions["relay"];
+  /** The bus's epoch: the cluster's name, the same on every API node (event ids are valid on each). */
+  epoch?: string;
+  /** Sequence numbers are event-log ids (API nodes). */
+  idsFromLog?: EventBusOptions["idsFromLog"];
+  /** API nodes: turns, permission answers and commands go to the session's owner. */
+  owners?: OwnerDispatch;
+  /**
+   * No start-up recovery of running turns: in a cluster they belong to other workers, and a worker recovers a
+   * session when it takes over its lease.
+   */
+  skipRecovery?: boolean;
 }
 
 export interface Core {
@@ -150,13 +170,15 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const builtins = new AgentRegistry();
   const agents = (directory?: string) => options.agents?.(directory) ?? builtins;
   const bus = new EventBus({
-    epoch: options.epoch ?? randomUUID().slice(0, 8),
+    epoch: options.cluster?.epoch ?? options.epoch ?? randomUUID().slice(0, 8),
     ringSize: options.ringSize,
     onListenerError: options.onListenerError,
+    relay: options.cluster?.relay,
+    idsFromLog: options.cluster?.idsFromLog,
   });
   // The bus is fed from commits: what it announces is stored.
   options.store.onCommit((scope, events) => {
-    for (const { type, properties } of events) bus.publish(type, properties as never, scope);
+    for (const { type, properties, id } of events) bus.publishCommitted(type, properties as never, scope, id);
   });
   const gate = new PermissionGate({
     store: options.store,
@@ -167,6 +189,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     links: options.permissionLinks,
     limitsOf: (agent, directory) => agents(directory).limitsOf(agent),
     agentRulesOf: (agent, directory) => agents(directory).rulesOf(agent),
+    owners: options.cluster?.owners,
   });
   const builtin =
     typeof options.tools === "function" ? options.tools({ todos: sessionTodoList(options.store) }) : options.tools;
@@ -312,7 +335,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     retry: options.retry ?? DEFAULT_RETRY,
     editorFs: options.editorFs,
   };
-  const interrupted = await markInterruptedTurns(options.store, bus, now);
+  const interrupted = options.cluster?.skipRecovery ? [] : await markInterruptedTurns(options.store, bus, now);
   sessions = new SessionService({
     store: options.store,
     bus,
@@ -324,6 +347,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     titles: options.titles,
     summarize: compaction.summarize,
     snapshots,
+    owners: options.cluster?.owners,
   });
   const commands = new CommandService({
     sessions,
@@ -334,6 +358,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     now,
     configured: (directory) => [...mcp.commands(), ...(options.commands?.(directory) ?? [])],
     home: options.home,
+    owners: options.cluster?.owners,
   });
   return {
     bus,

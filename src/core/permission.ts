@@ -13,6 +13,7 @@ import type { AgentLimits } from "./agents/agent.js";
 import { builtinLimits } from "./agents/builtin.js";
 import type { EventBus } from "./bus.js";
 import { type AgentRules, evaluatePermission, type PermissionRules } from "./permission-rules.js";
+import type { OwnerDispatch } from "./remote-owner.js";
 import { type PermissionAsk, PermissionDeniedError } from "./tools/tool.js";
 
 export interface AskScope {
@@ -52,6 +53,8 @@ export interface PermissionGateOptions {
   links?: PermissionLink[];
   /** How often rows of waiting questions are read for answers another process stored. */
   foreignReplyPollMs?: number;
+  /** Cluster mode, API nodes: the turn that asked waits in its owner, which takes the answer (core/remote-owner.ts). */
+  owners?: OwnerDispatch;
 }
 
 interface Waiter {
@@ -210,6 +213,12 @@ export class PermissionGate {
     const stored = await this.store.getPermission(requestID);
     if (stored?.status !== "pending") return false;
     const { request } = stored;
+    if (this.options.owners) {
+      const session = await this.store.getSession(request.sessionID);
+      if (!session) return false;
+      await this.options.owners.send(session, { kind: "permission", requestID, reply, message });
+      return true;
+    }
     const directory =
       this.waiters.get(requestID)?.directory ?? (await this.store.getSession(request.sessionID))?.directory;
     if (directory === undefined) return false;

@@ -36,11 +36,41 @@ export async function markInterruptedTurns(
   bus: EventBus | undefined,
   now: () => number,
 ): Promise<string[]> {
-  const sessions = new Set<string>();
   const orphans: MessageInfo[] = [];
   for (const { info, ownerPid, ownerToken } of await store.listRunningMessages()) {
     if (info.role === "assistant" && !(await ownerAlive(store, ownerToken, ownerPid))) orphans.push(info);
   }
+  const sessions = await markInterrupted(store, orphans, bus, now);
+  await expireOrphanedQuestions(store);
+  await store.sweepOwners();
+  return sessions;
+}
+
+/**
+ * Cluster mode: a worker that took over a session's lease marks the steps of the session still marked running as
+ * interrupted, whoever produced them: their owner lost the lease (it died, or hangs and can write no more). Answers
+ * whether there was one.
+ */
+export async function markInterruptedSession(
+  store: Store,
+  sessionID: string,
+  bus: EventBus | undefined,
+  now: () => number,
+): Promise<boolean> {
+  const orphans = (await store.listRunningMessages())
+    .map((running) => running.info)
+    .filter((info) => info.role === "assistant" && info.sessionID === sessionID);
+  return (await markInterrupted(store, orphans, bus, now)).length > 0;
+}
+
+/** Marks the given running steps interrupted; the sessions they belong to. */
+async function markInterrupted(
+  store: Store,
+  orphans: MessageInfo[],
+  bus: EventBus | undefined,
+  now: () => number,
+): Promise<string[]> {
+  const sessions = new Set<string>();
   // Before anything is marked (and so before anything can be resumed): a command is never running twice.
   const partsByMessage = new Map<string, Part[]>();
   const groups: ProcessGroupRecord[] = [];
@@ -97,7 +127,5 @@ export async function markInterruptedTurns(
       );
     }
   }
-  await expireOrphanedQuestions(store);
-  await store.sweepOwners();
   return [...sessions];
 }

@@ -6,10 +6,13 @@ import {
   type MessageWithParts,
   type ModelRef,
   newId,
+  type OwnerCommand,
   type Part,
   type PromptInput,
+  type RemoteTurnResult,
   type Session,
   type SessionStatus,
+  type ShellCommand,
   type Todo,
   type UserMessage,
 } from "../protocol/index.js";
@@ -17,6 +20,8 @@ import { IdConflictError, type SessionListQuery, type SessionPage, type Store } 
 import type { EventBus } from "./bus.js";
 import { CoreError, notFound } from "./errors.js";
 import { conversationFor } from "./history.js";
+import { type OwnerDispatch, ownerAnswer } from "./remote-owner.js";
+import { SHELL_PROMPT_TEXT, shellStep } from "./shell-step.js";
 import type { SnapshotService } from "./snapshots/service.js";
 import { type RevertInput, SessionReverts } from "./snapshots/session-revert.js";
 import { type TitleOptions, TitleWriter } from "./titles/title-writer.js";
@@ -68,6 +73,11 @@ export interface SessionServiceOptions {
   summarize?(input: { session: Session; model: ResolvedModel; userID: string; signal: AbortSignal }): Promise<unknown>;
   /** The projects' shadow repositories (core/snapshots/): diffs, revert and unrevert. */
   snapshots?: SnapshotService;
+  /**
+   * Cluster mode, API nodes (core/remote-owner.ts): turns run in the worker owning the session; what needs it is
+   * passed through this, and the sessions' statuses are those the workers announce.
+   */
+  owners?: OwnerDispatch;
 }
 
 export class SessionService {
@@ -86,6 +96,15 @@ export class SessionService {
       now: options.now,
     });
     if (options.titles) this.titles = new TitleWriter(options.titles);
+    if (options.owners) {
+      // No turn runs here: a session is busy while its owner says so.
+      options.bus.subscribe(({ event }) => {
+        if (event.type !== "session.status") return;
+        const { sessionID, status } = event.properties;
+        if (status.type === "idle") this.statuses.delete(sessionID);
+        else this.statuses.set(sessionID, status);
+      });
+    }
   }
 
   private get store(): Store {
@@ -255,6 +274,19 @@ export class SessionService {
     return this.statuses.has(id);
   }
 
+  /**
+   * Cluster mode, API nodes: the sessions a worker holds when this node starts are busy (workers release idle
+   * sessions), until their owner's next status says otherwise.
+   */
+  seedBusy(ids: string[]): void {
+    for (const id of ids) if (!this.statuses.has(id)) this.statuses.set(id, { type: "busy" });
+  }
+
+  /** Whether a turn of the session is running or queued here (also in the moment before its status says busy). */
+  hasWork(id: string): boolean {
+    return this.runners.has(id) || this.statuses.has(id);
+  }
+
   private setStatus(session: Session, status: SessionStatus): void {
     if (status.type === "idle") this.statuses.delete(session.id);
     else this.statuses.set(session.id, status);
@@ -282,6 +314,10 @@ export class SessionService {
     const agent = this.options.turns.agentsIn(session.directory).resolve(input.agent);
     checkPromptInput(input);
     const model = await this.options.resolveModel(input.model ?? agent.model ?? sessionModel(session));
+    const owners = this.options.owners;
+    if (owners && options.before) throw new CoreError("bad_request", "This runs only where the session's turns run.");
+    // Refused before it is stored: a prompt no worker can run must not stay behind as a turn that never came.
+    if (owners && !input.noReply) await owners.ready(session);
     // A prompt after a revert makes it final: the messages it hid are deleted before this one is stored.
     if (session.revert) await this.inOrder(id, async () => this.reverts.finalize(await this.get(id)));
     const { user, fallbackTitle } = await this.recordUserMessage(await this.get(id), input, model);
@@ -289,13 +325,41 @@ export class SessionService {
       if (fallbackTitle) this.writeTitle(session, fallbackTitle, input, model);
       return { user, done: Promise.resolve({ user, finish: "stop" }) };
     }
-    await this.options.turns.gate.expireOrphans(session.id, session.directory);
-    const done = new Promise<PromptResult>((resolve, reject) => {
-      this.enqueue(session, { model, user, signal: options.signal, before: options.before, resolve, reject });
-    });
+    let done: Promise<PromptResult>;
+    if (owners) {
+      done = this.ownerTurn(await this.send(session, { kind: "turn", userID: user.id }), id, user);
+    } else {
+      await this.options.turns.gate.expireOrphans(session.id, session.directory);
+      done = new Promise<PromptResult>((resolve, reject) => {
+        this.enqueue(session, { model, user, signal: options.signal, before: options.before, resolve, reject });
+      });
+    }
     // After the turn is queued, and never awaited: the turn does not wait for its title.
     if (fallbackTitle) this.writeTitle(session, fallbackTitle, input, model);
     return { user, done };
+  }
+
+  /**
+   * Runs the user's own shell command as the session's next turn (OpenCode's `!command`): stored as a synthetic
+   * prompt and one bash call, no model step (core/shell-step.ts). Resolves once queued; `done` when it has run.
+   */
+  async submitShell(id: string, input: ShellCommand): Promise<{ done: Promise<PromptResult> }> {
+    if (this.options.owners) {
+      const session = await this.get(id);
+      await this.options.owners.ready(session);
+      return { done: this.ownerTurn(await this.send(session, { kind: "shell", input }), id) };
+    }
+    const { done } = await this.submit(
+      id,
+      {
+        agent: input.agent,
+        model: input.model,
+        messageID: input.messageID,
+        parts: [{ type: "text", text: SHELL_PROMPT_TEXT, synthetic: true }],
+      },
+      { before: shellStep(input.command) },
+    );
+    return { done };
   }
 
   /**
@@ -309,6 +373,7 @@ export class SessionService {
   /** Like resume, but resolves as soon as the resumed turn is queued. */
   async submitResume(id: string): Promise<{ done: Promise<PromptResult> }> {
     const session = await this.get(id);
+    if (this.options.owners) return { done: this.ownerTurn(await this.send(session, { kind: "resume" }), id) };
     if (this.runners.get(id)?.current) throw new CoreError("busy", `Session ${id} is busy; nothing to resume.`);
     const history = await this.store.listMessages(id);
     const lastUserIndex = history.findLastIndex((message) => message.info.role === "user");
@@ -335,6 +400,10 @@ export class SessionService {
    */
   async summarize(id: string, ref?: ModelRef): Promise<void> {
     const session = await this.get(id);
+    if (this.options.owners) {
+      await ownerAnswer(this.options.owners, await this.send(session, { kind: "summarize", model: ref }));
+      return;
+    }
     const summarize = this.options.summarize;
     if (!summarize) throw new CoreError("bad_request", "Compaction is not available.");
     const history = await this.store.listMessages(id);
@@ -357,7 +426,12 @@ export class SessionService {
   }
 
   async abort(id: string): Promise<boolean> {
-    await this.get(id);
+    const session = await this.get(id);
+    if (this.options.owners) {
+      if (!this.statuses.has(id)) return false;
+      await this.send(session, { kind: "abort" });
+      return true;
+    }
     const runner = this.runners.get(id);
     if (!runner?.controller) return false;
     runner.controller.abort();
@@ -416,14 +490,58 @@ export class SessionService {
 
   /** Puts the files back as they were before `messageID` (or its part) and hides the messages from it on. */
   async revert(id: string, input: RevertInput): Promise<Session> {
-    await this.get(id);
+    const session = await this.get(id);
+    if (this.options.owners) {
+      // The files are where the owner runs.
+      return (await ownerAnswer(
+        this.options.owners,
+        await this.send(session, { kind: "revert", ...input }),
+      )) as Session;
+    }
     return this.inOrder(id, async () => this.reverts.revert(await this.get(id), input));
   }
 
   /** Undoes a revert: the files as the revert found them, the messages shown again. */
   async unrevert(id: string, force?: boolean): Promise<Session> {
-    await this.get(id);
+    const session = await this.get(id);
+    if (this.options.owners) {
+      return (await ownerAnswer(this.options.owners, await this.send(session, { kind: "unrevert", force }))) as Session;
+    }
     return this.inOrder(id, async () => this.reverts.unrevert(await this.get(id), force));
+  }
+
+  /**
+   * Cluster mode, workers: queues the turn of a prompt an API node stored (its user message `userID`), as if it had
+   * been submitted here. Resolves once queued; `done` when the turn has run.
+   */
+  async submitStored(id: string, userID: string): Promise<{ done: Promise<PromptResult> }> {
+    const session = await this.get(id);
+    const stored = await this.store.getMessage(id, userID);
+    if (stored?.info.role !== "user") throw notFound("Message", userID);
+    const user = stored.info;
+    const model = await this.options.resolveModel(user.model ?? sessionModel(session));
+    await this.options.turns.gate.expireOrphans(session.id, session.directory);
+    const done = new Promise<PromptResult>((resolve, reject) =>
+      this.enqueue(session, { model, user, resolve, reject }),
+    );
+    return { done };
+  }
+
+  /** Cluster mode, API nodes: passes `command` to the session's owner; the item's id. */
+  private send(session: Session, command: OwnerCommand): Promise<number> {
+    return (this.options.owners as OwnerDispatch).send(session, command);
+  }
+
+  /**
+   * Cluster mode, API nodes: the end of the turn an owner runs for item `itemID`, read back from the store (the
+   * prompt's user message when known here; else the one the owner names).
+   */
+  async ownerTurn(itemID: number, id: string, user?: UserMessage): Promise<PromptResult> {
+    const result = (await ownerAnswer(this.options.owners as OwnerDispatch, itemID)) as RemoteTurnResult;
+    const last = result.lastID ? await this.store.getMessage(id, result.lastID) : undefined;
+    const asked = user ?? ((await this.store.getMessage(id, result.userID))?.info as UserMessage | undefined);
+    if (!asked) throw notFound("Message", result.userID);
+    return { user: asked, finish: result.finish as PromptResult["finish"], last, error: result.error };
   }
 
   private enqueue(session: Session, turn: QueuedTurn): void {

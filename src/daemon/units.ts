@@ -1,5 +1,23 @@
 // Service units for running moor under the system's service manager: a systemd unit (Linux) or a launchd agent
-// (macOS). Pure text generators: the secret never goes into them; systemd reads it from an EnvironmentFile.
+// (macOS). Pure text generators: the secret never goes into a systemd unit; systemd reads it from an EnvironmentFile.
+// One unit per cluster role (issue 20 §2), each under its own name, so an API node and a worker can be installed on
+// one host: moor.service (all, the single server), moor-api.service, moor-worker.service.
+
+/** What a unit runs: the single server (`all`), or one side of a cluster (`api` nodes, `worker`s). */
+export const DAEMON_ROLES = ["all", "api", "worker"] as const;
+export type DaemonRole = (typeof DAEMON_ROLES)[number];
+
+/** The systemd unit's file name and launchd label of a role; `all` keeps the names moor has always used. */
+export function unitNames(role: DaemonRole): { systemd: string; launchdLabel: string; logFile: string } {
+  if (role === "all") return { systemd: "moor.service", launchdLabel: LAUNCHD_LABEL, logFile: "daemon.log" };
+  return { systemd: `moor-${role}.service`, launchdLabel: `${LAUNCHD_LABEL}.${role}`, logFile: `daemon-${role}.log` };
+}
+
+const DESCRIPTIONS: Record<DaemonRole, string> = {
+  all: "Moor persistent coding-agent server",
+  api: "Moor cluster API node (HTTP + SSE, no turns)",
+  worker: "Moor cluster worker (runs the turns of its directories)",
+};
 
 export interface UnitOptions {
   node: string;
@@ -12,6 +30,13 @@ export interface UnitOptions {
   logFile: string;
   system?: boolean;
   workingDirectory?: string;
+  /** Default `all`: only the description differs by role; the serve flags carry the role itself. */
+  role?: DaemonRole;
+  /**
+   * launchd only (it has no EnvironmentFile): variables put in the plist, which the caller then writes mode 0600
+   * when one is a secret. systemd units take them from `environmentFile` instead.
+   */
+  environment?: Record<string, string>;
 }
 
 function quoteSystemd(arg: string): string {
@@ -24,7 +49,7 @@ export function systemdUnit(options: UnitOptions): string {
     .join(" ");
   return [
     "[Unit]",
-    "Description=Moor persistent coding-agent server",
+    `Description=${DESCRIPTIONS[options.role ?? "all"]}`,
     "After=network-online.target",
     "Wants=network-online.target",
     "",
@@ -44,13 +69,37 @@ export function systemdUnit(options: UnitOptions): string {
   ].join("\n");
 }
 
-function xmlEscape(text: string): string {
+export function xmlEscape(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 
 export const LAUNCHD_LABEL = "dev.moor.server";
 
+/**
+ * An EnvironmentFile's text, each value read back as written: one that is not plain is double quoted, with the
+ * characters a backslash escapes there (quote, backslash, and the `$` and backtick newer systemd would expand)
+ * escaped.
+ */
+export function environmentFileText(variables: Record<string, string>): string {
+  return Object.entries(variables)
+    .map(([name, value]) =>
+      /^[\w@%+=:,./?&~-]*$/.test(value) ? `${name}=${value}` : `${name}="${value.replace(/(["\\$`])/g, "\\$1")}"`,
+    )
+    .map((line) => `${line}\n`)
+    .join("");
+}
+
 export function launchdPlist(options: UnitOptions): string {
+  const label = unitNames(options.role ?? "all").launchdLabel;
+  const environment = Object.entries(options.environment ?? {});
+  const environmentXml =
+    environment.length === 0
+      ? ""
+      : `  <key>EnvironmentVariables</key>
+  <dict>
+${environment.map(([name, value]) => `    <key>${xmlEscape(name)}</key>\n    <string>${xmlEscape(value)}</string>`).join("\n")}
+  </dict>
+`;
   const args = [options.node, ...(options.nodeFlags ?? []), options.bin, "serve", ...options.serveArgs]
     .map((arg) => `    <string>${xmlEscape(arg)}</string>`)
     .join("\n");
@@ -59,12 +108,12 @@ export function launchdPlist(options: UnitOptions): string {
 <plist version="1.0">
 <dict>
   <key>Label</key>
-  <string>${LAUNCHD_LABEL}</string>
+  <string>${label}</string>
   <key>ProgramArguments</key>
   <array>
 ${args}
   </array>
-  <key>RunAtLoad</key>
+${environmentXml}  <key>RunAtLoad</key>
   <true/>
   <key>KeepAlive</key>
   <true/>

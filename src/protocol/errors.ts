@@ -18,4 +18,6 @@ export type ErrorCode =
   | "busy"
   | "too_many_requests"
   | "unknown_model"
+  /** Cluster mode: no live worker serves the session's directory (HTTP 503). */
+  | "no_worker"
   | "internal";

@@ -1,5 +1,6 @@
 export * from "./agent.js";
 export * from "./attachment.js";
+export * from "./cluster.js";
 export * from "./command.js";
 export * from "./errors.js";
 export * from "./event.js";

@@ -9,6 +9,7 @@ import { describeZodError, HttpError } from "./errors.js";
 import type { LoginThrottleOptions } from "./login-throttle.js";
 import type { RouteRegistry, RouteSpec } from "./openapi.js";
 import type { OneOffNotifications } from "./prompt-notify.js";
+import type { SseOptions } from "./sse.js";
 
 export interface Logger {
   info(obj: unknown, msg?: string): void;
@@ -49,6 +50,8 @@ export interface ServerDeps {
   webPage?: () => string | undefined;
   /** Where a prompt's one-off `notify` goes (serve's notifier); without it such a prompt is refused (400). */
   notify?: OneOffNotifications;
+  /** Cluster mode (API nodes): older events from the store's log, for a Last-Event-ID the ring lacks (sse.ts). */
+  olderEvents?: SseOptions["olderEvents"];
 }
 
 export interface RouteContext {

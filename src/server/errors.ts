@@ -29,6 +29,7 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
   unsupported_media_type: 415,
   too_many_requests: 429,
   unknown_model: 400,
+  no_worker: 503,
 };
 
 /** OpenCode's error names (its openapi.json), so that its clients show the message they find in `data`. */

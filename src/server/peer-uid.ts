@@ -92,17 +92,34 @@ function unmapped(ip: string): string | undefined {
 
 export type PeerVerdict = { allowed: true } | { allowed: false; uid?: number; reason: string };
 
+/** The two ends of an accepted connection, as the server sees them. */
+export interface ConnectionEnds {
+  remoteAddress: string;
+  remotePort: number;
+  localAddress: string;
+  localPort: number;
+}
+
 /** Judges the peer of an accepted connection from the table text: its owner must be `ownUid` or root. */
 export function judgePeer(
   tables: { tcp: string; tcp6: string },
-  connection: { remoteAddress: string; remotePort: number; localAddress: string; localPort: number },
+  connection: ConnectionEnds,
   ownUid: number,
 ): PeerVerdict | "remote" {
-  const candidates: [string, string, string][] = [];
+  for (const { table, local, remote } of peerNeedles(connection)) {
+    const owner = findSocket(tables[table], local, remote);
+    if (owner) return ownerVerdict(owner, ownUid);
+  }
+  return "remote";
+}
+
+/** Where a connection's peer socket would be listed (`local remote` of the peer's socket), in the order to look. */
+function peerNeedles(connection: ConnectionEnds): { table: "tcp" | "tcp6"; local: string; remote: string }[] {
+  const needles: { table: "tcp" | "tcp6"; local: string; remote: string }[] = [];
   const add = (table: "tcp" | "tcp6", remoteIp: string, localIp: string) => {
-    const peerLocal = tableEndpoint(remoteIp, connection.remotePort);
-    const peerRemote = tableEndpoint(localIp, connection.localPort);
-    if (peerLocal && peerRemote) candidates.push([tables[table], peerLocal, peerRemote]);
+    const local = tableEndpoint(remoteIp, connection.remotePort);
+    const remote = tableEndpoint(localIp, connection.localPort);
+    if (local && remote) needles.push({ table, local, remote });
   };
   const remote4 = isIP(connection.remoteAddress) === 4 ? connection.remoteAddress : unmapped(connection.remoteAddress);
   const local4 = isIP(connection.localAddress) === 4 ? connection.localAddress : unmapped(connection.localAddress);
@@ -110,15 +127,15 @@ export function judgePeer(
   // address holds an IPv6 one.
   if (remote4 && local4) add("tcp", remote4, local4);
   if (isIP(connection.remoteAddress) === 6) add("tcp6", connection.remoteAddress, connection.localAddress);
-  for (const [table, local, remote] of candidates) {
-    const owner = findSocket(table, local, remote);
-    if (!owner) continue;
-    if (owner.inode === 0)
-      return { allowed: false, reason: "the client's socket was closed before its owner could be read" };
-    if (owner.uid === ownUid || owner.uid === 0) return { allowed: true };
-    return { allowed: false, uid: owner.uid, reason: "the client belongs to another local user" };
-  }
-  return "remote";
+  return needles;
+}
+
+/** The verdict on a listed peer socket. */
+function ownerVerdict(owner: SocketOwner, ownUid: number): PeerVerdict {
+  if (owner.inode === 0)
+    return { allowed: false, reason: "the client's socket was closed before its owner could be read" };
+  if (owner.uid === ownUid || owner.uid === 0) return { allowed: true };
+  return { allowed: false, uid: owner.uid, reason: "the client belongs to another local user" };
 }
 
 export interface PeerGate {
@@ -134,6 +151,8 @@ export interface PeerGateOptions {
   procNet?: string;
   /** Told of each refused connection (for the log). */
   onRefused(details: { uid?: number; reason: string; remoteAddress?: string; remotePort?: number }): void;
+  /** Told as each walk of the tables starts, with how many connections it judges (tests count walks with it). */
+  onScan?(connections: number): void;
 }
 
 /** Whether this machine lets us read the socket tables; without them no peer can be told apart. */
@@ -151,73 +170,97 @@ export function peerTablesReadable(procNet = "/proc/net"): boolean {
 }
 
 interface Waiting {
-  connection: { remoteAddress: string; remotePort: number; localAddress: string; localPort: number };
-  ipv6: boolean;
+  /** Where its peer would be listed: `local remote` of the peer's socket, per table, in judgePeer's order. */
+  needles: ReturnType<typeof peerNeedles>;
+  /** A closed socket with the peer's ends, seen before any live one: the verdict if no live one follows. */
+  closed?: SocketOwner;
   decide(verdict: PeerVerdict | "remote"): void;
 }
 
-const CHUNK = 64 * 1024;
+/**
+ * Read at a time. The kernel renders only what a read asks for, and a walk stops once every waiting peer is found
+ * (on average halfway): a read of the whole table at once would make it render every socket each time.
+ */
+const CHUNK = 32 * 1024;
 
 export function createPeerGate(options: PeerGateOptions): PeerGate {
   const procNet = options.procNet ?? "/proc/net";
   const verdicts = new WeakMap<Socket, boolean | Promise<boolean>>();
-  // Connections accepted in one turn of the event loop share one scan, which starts after all of them were
-  // accepted (so their peers are listed): a burst of connections costs one walk of the tables, not one each.
-  // The scan stops as soon as every waiting peer is found (on average halfway), and reads tcp6 only for an IPv6
-  // peer (an IPv4 one is only ever in tcp).
-  let batch: Waiting[] | undefined;
+  // One walk of the tables at a time, shared by every connection waiting for it: the walk starts after the
+  // connections of one turn of the event loop were accepted (so their peers are listed), and connections accepted
+  // while it runs wait for the next one (a peer accepted mid-walk may be listed in the part already read). So a
+  // burst of connections costs a few walks, not one each (each walk costs the kernel a visit of every socket on
+  // the machine: a walk per connection made 100 connections at once take seconds). A walk stops as soon as every
+  // waiting peer is found, and reads tcp6 only for an IPv6 peer (an IPv4 one is only ever in tcp). Each chunk is
+  // searched once, so a walk costs the table's length, not its length times the chunks read.
+  let next: Waiting[] = [];
+  let walking = false;
+  const walkSoon = () => {
+    if (walking || next.length === 0) return;
+    walking = true;
+    setImmediate(() => {
+      const waiting = next;
+      next = [];
+      options.onScan?.(waiting.length);
+      void scan(waiting).finally(() => {
+        walking = false;
+        walkSoon();
+      });
+    });
+  };
   const scan = async (waiting: Waiting[]) => {
-    const text = { tcp: "", tcp6: "" };
-    const settle = (final: boolean) => {
-      const complete = {
-        tcp: text.tcp.slice(0, text.tcp.lastIndexOf("\n") + 1),
-        tcp6: text.tcp6.slice(0, text.tcp6.lastIndexOf("\n") + 1),
-      };
-      for (let i = waiting.length - 1; i >= 0; i--) {
-        const verdict = judgePeer(complete, waiting[i].connection, options.ownUid);
-        // Before the end, only a socket some process holds decides: a closed twin may precede the live one.
-        const live = verdict !== "remote" && (verdict.allowed || verdict.uid !== undefined);
-        if (live || final) waiting.splice(i, 1)[0].decide(verdict);
-      }
-    };
     for (const name of ["tcp", "tcp6"] as const) {
-      if (name === "tcp6" && !waiting.some((entry) => entry.ipv6)) break;
+      if (waiting.length === 0) return;
+      if (!waiting.some((entry) => entry.needles.some((needle) => needle.table === name))) continue;
       const handle = await open(join(procNet, name)).catch(() => undefined);
-      if (!handle) continue;
-      try {
-        const buffer = Buffer.allocUnsafe(CHUNK);
-        for (;;) {
-          const { bytesRead } = await handle.read(buffer, 0, CHUNK, null);
-          if (bytesRead === 0) break;
-          text[name] += buffer.toString("latin1", 0, bytesRead);
-          settle(false);
-          if (waiting.length === 0) return;
+      if (handle) {
+        try {
+          const buffer = Buffer.allocUnsafe(CHUNK);
+          let carry = "";
+          for (;;) {
+            const { bytesRead } = await handle.read(buffer, 0, CHUNK, null);
+            if (bytesRead === 0) break;
+            const text = carry + buffer.toString("latin1", 0, bytesRead);
+            const complete = text.lastIndexOf("\n") + 1;
+            carry = text.slice(complete);
+            search(waiting, name, text.slice(0, complete));
+            if (waiting.length === 0) return;
+          }
+        } catch {
+          // Judged on what was read.
+        } finally {
+          await handle.close();
         }
-      } catch {
-        // Judged on what was read.
-      } finally {
-        await handle.close();
+      }
+      // The end of a table: a peer seen there only closed is judged on that (judgePeer looks no further).
+      for (let i = waiting.length - 1; i >= 0; i--) {
+        const closed = waiting[i].closed;
+        if (closed) waiting.splice(i, 1)[0].decide(ownerVerdict(closed, options.ownUid));
       }
     }
-    settle(true);
+    for (const entry of waiting.splice(0)) entry.decide("remote");
+  };
+  /** Decides every waiting peer whose live socket these complete lines of `table` list. */
+  const search = (waiting: Waiting[], table: "tcp" | "tcp6", lines: string) => {
+    for (let i = waiting.length - 1; i >= 0; i--) {
+      const entry = waiting[i];
+      for (const needle of entry.needles) {
+        if (needle.table !== table) continue;
+        const owner = findSocket(lines, needle.local, needle.remote);
+        if (!owner) continue;
+        if (owner.inode !== 0) {
+          waiting.splice(i, 1);
+          entry.decide(ownerVerdict(owner, options.ownUid));
+        } else entry.closed ??= owner;
+      }
+    }
   };
   const lookup = (socket: Socket): Promise<boolean> => {
     const { remoteAddress, remotePort, localAddress, localPort } = socket;
     if (!remoteAddress || !remotePort || !localAddress || !localPort) return Promise.resolve(false);
     const decided = new Promise<PeerVerdict | "remote">((decide) => {
-      if (!batch) {
-        const waiting: Waiting[] = [];
-        batch = waiting;
-        setImmediate(() => {
-          batch = undefined;
-          void scan(waiting);
-        });
-      }
-      batch.push({
-        connection: { remoteAddress, remotePort, localAddress, localPort },
-        ipv6: isIP(remoteAddress) === 6,
-        decide,
-      });
+      next.push({ needles: peerNeedles({ remoteAddress, remotePort, localAddress, localPort }), decide });
+      walkSoon();
     }).then((verdict) => {
       // Not in the tables: the peer is another machine (possible only off loopback, with --insecure-no-auth).
       // A loopback peer is always listed while it holds its socket.

@@ -28,6 +28,12 @@ export interface SseOptions {
   onClose?: (reason: string) => void;
   /** Called when the server shuts down, to end every stream with a last event. */
   register: (stream: { end(reason: string): void }) => () => void;
+  /**
+   * Cluster mode (API nodes): the events after `after` up to `upTo` (matching the filter) from the store's event
+   * log, for a client whose Last-Event-ID this node's ring no longer (or never) held — it may come from another node
+   * or from before this node started. Undefined when there are too many: the client resyncs.
+   */
+  olderEvents?: (after: number, upTo: number, filter?: BusFilter) => Promise<BusEnvelope[] | undefined>;
 }
 
 const HEADERS = {
@@ -187,9 +193,48 @@ class EventStream {
     }, filter);
     const resume = parseEventId(lastEventId ?? undefined);
     const missed = lastEventId && resume && resume.epoch === bus.epoch ? bus.since(resume.seq, filter) : undefined;
+    const older = this.options.olderEvents;
+    if (!missed && older && resume && resume.epoch === bus.epoch && resume.seq <= bus.lastSeq) {
+      // Read from the log while live events wait in `live`; what the log answers ends where the bus stood.
+      const upTo = bus.lastSeq;
+      void older(resume.seq, upTo, filter)
+        .catch(() => undefined)
+        .then((events) => {
+          if (this.closed) return unsubscribe();
+          this.begin(events, resume.seq, Math.max(replayedUpTo, upTo), live, unsubscribe, () => {
+            replaying = false;
+          });
+          replayedUpTo = Math.max(replayedUpTo, upTo, live.at(-1)?.seq ?? 0);
+        });
+      this.cleanup = unsubscribe;
+      return;
+    }
+    this.begin(missed, resume?.seq, replayedUpTo, live, unsubscribe, () => {
+      replaying = false;
+    });
+    replayedUpTo = Math.max(replayedUpTo, missed?.at(-1)?.seq ?? 0, live.at(-1)?.seq ?? 0);
+  }
+
+  /**
+   * Sends the connected frame, the replay (`missed`, or a resync when the client's id could not be replayed), then
+   * the live events that arrived meanwhile (`live`, those after `replayedUpTo`), and starts the heartbeat.
+   */
+  private begin(
+    missed: BusEnvelope[] | undefined,
+    resumeSeq: number | undefined,
+    replayedUpTo: number,
+    live: BusEnvelope[],
+    unsubscribe: () => void,
+    goLive: () => void,
+  ): void {
+    const { bus, lastEventId } = this.options;
+    const resume = parseEventId(lastEventId ?? undefined);
     // The connected frame carries the client's own position while it is being replayed to, so a drop during the
     // replay resumes from there.
-    this.sendOwn({ type: "server.connected", properties: {} }, missed && resume ? resume.seq : bus.lastSeq);
+    this.sendOwn(
+      { type: "server.connected", properties: {} },
+      missed && resumeSeq !== undefined ? resumeSeq : bus.lastSeq,
+    );
     if (missed) {
       for (const envelope of missed) this.send(envelope);
       replayedUpTo = Math.max(replayedUpTo, missed.at(-1)?.seq ?? 0);
@@ -197,11 +242,10 @@ class EventStream {
       const reason = resume && resume.epoch !== bus.epoch ? "server restarted" : "event id too old or unknown";
       this.sendOwn({ type: "server.resync", properties: { reason } }, bus.lastSeq);
     }
-    replaying = false;
+    goLive();
     for (const envelope of live) {
       if (envelope.seq > replayedUpTo) this.send(envelope);
     }
-    replayedUpTo = Math.max(replayedUpTo, live.at(-1)?.seq ?? 0);
     const heartbeat = setInterval(
       () => this.sendOwn({ type: "server.heartbeat", properties: {} }, bus.lastSeq),
       this.options.heartbeatMs,

@@ -6,19 +6,23 @@
 // took it; a worker that lost the lease is refused (FencedError) and takes nothing, and what it left untaken goes to
 // the next holder.
 //
-// Delivery is at most once per item: an owner that dies after taking an item and before acting on it loses that
-// item (the next owner resumes the session's turn from the stored messages, not from the inbox).
+// Delivery is at most once per item: an owner that dies after taking an item and before acting on it does not hand
+// the item to the next owner as new; the next owner resumes the session's turn from the stored messages and finishes
+// the items the dead owner left unfinished (`unfinished`) with the resumed turn's result.
+//
+// Results (migration 004): the owner writes what an item came to (`finish`) and NOTIFYs DONE_CHANNEL with its id; the
+// node that sent it waits for it (`result`: the notification wakes it, a poll catches a lost one).
 import type pg from "pg";
-import type { PermissionReply, PromptInput } from "../protocol/index.js";
-import type { LeaseFence } from "./port.js";
-import { checkFence } from "./postgres-leases.js";
+import type { OwnerCommand, OwnerResult } from "../protocol/index.js";
+import { FencedError, type LeaseFence } from "./port.js";
+import { inline } from "./postgres-literals.js";
 
 export const INBOX_CHANNEL = "moor_inbox";
+export const DONE_CHANNEL = "moor_inbox_done";
+/** How often a node waiting for results looks for them without a notification. */
+const RESULT_POLL_MS = 500;
 
-export type InboxCommand =
-  | { kind: "prompt"; prompt: PromptInput }
-  | { kind: "abort" }
-  | { kind: "permission"; requestID: string; reply: PermissionReply };
+export type InboxCommand = OwnerCommand;
 
 export interface InboxItem {
   /** Increasing in insertion order, across sessions. */
@@ -31,6 +35,10 @@ type Run = <T>(op: (client: pg.Client) => Promise<T>) => Promise<T>;
 
 export class PostgresInbox {
   private readonly watchers = new Set<(sessionID: string) => void>();
+  /** Items this node waits for the result of, by id. */
+  private readonly waiting = new Map<number, { resolve(result: OwnerResult): void; reject(error: Error): void }>();
+  private resultPoll: NodeJS.Timeout | undefined;
+  private listeningDone = false;
 
   constructor(private readonly run: Run) {}
 
@@ -38,19 +46,13 @@ export class PostgresInbox {
   send(sessionID: string, command: InboxCommand): Promise<number> {
     const { kind, ...body } = command;
     return this.run(async (client) => {
-      await client.query("BEGIN");
-      try {
-        const { rows } = await client.query<{ id: string }>(
-          "INSERT INTO session_inbox (session_id, kind, body) VALUES ($1, $2, $3) RETURNING id",
-          [sessionID, kind, JSON.stringify(body)],
-        );
-        await client.query("SELECT pg_notify($1, $2)", [INBOX_CHANNEL, sessionID]);
-        await client.query("COMMIT");
-        return Number(rows[0].id);
-      } catch (error) {
-        await client.query("ROLLBACK").catch(() => {});
-        throw error;
-      }
+      // One statement: the item and its notification commit together, in one round trip.
+      const { rows } = await client.query<{ id: string }>(
+        `WITH item AS (INSERT INTO session_inbox (session_id, kind, body) VALUES ($1, $2, $3) RETURNING id)
+         SELECT id, pg_notify($4, $1) FROM item`,
+        [sessionID, kind, JSON.stringify(body), INBOX_CHANNEL],
+      );
+      return Number(rows[0].id);
     });
   }
 
@@ -60,29 +62,41 @@ export class PostgresInbox {
    */
   take(fence: LeaseFence, limit = 100): Promise<InboxItem[]> {
     return this.run(async (client) => {
-      await client.query("BEGIN");
-      try {
-        await checkFence(client, fence);
-        const { rows } = await client.query<{ id: string; kind: string; body: string }>(
+      // One round trip: the fence check (which fails the transaction with moor_check's message) and the marking.
+      const query = [
+        "BEGIN",
+        inline(
+          client,
+          `SELECT moor_check(EXISTS (SELECT 1 FROM session_lease
+             WHERE session_id = $1 AND worker_id = $2 AND epoch = $3 FOR SHARE), 'moor:fenced')`,
+          [fence.sessionID, fence.workerID, fence.epoch],
+        ),
+        inline(
+          client,
           `UPDATE session_inbox SET taken_by = $2, taken_epoch = $3, time_taken = now()
            WHERE taken_by IS NULL AND id IN (
              SELECT id FROM session_inbox WHERE session_id = $1 AND taken_by IS NULL ORDER BY id LIMIT $4 FOR UPDATE
            )
            RETURNING id, kind, body`,
           [fence.sessionID, fence.workerID, fence.epoch, limit],
-        );
-        await client.query("COMMIT");
-        return rows
-          .map((row) => ({
-            id: Number(row.id),
-            sessionID: fence.sessionID,
-            command: { kind: row.kind, ...JSON.parse(row.body) } as InboxCommand,
-          }))
-          .sort((a, b) => a.id - b.id);
+        ),
+        "COMMIT",
+      ].join(";\n");
+      let results: pg.QueryResult<{ id: string; kind: string; body: string }>[];
+      try {
+        results = (await client.query(query)) as unknown as typeof results;
       } catch (error) {
         await client.query("ROLLBACK").catch(() => {});
+        if ((error as Error).message === "moor:fenced") throw new FencedError(fence);
         throw error;
       }
+      return results[2].rows
+        .map((row) => ({
+          id: Number(row.id),
+          sessionID: fence.sessionID,
+          command: { kind: row.kind, ...JSON.parse(row.body) } as InboxCommand,
+        }))
+        .sort((a, b) => a.id - b.id);
     });
   }
 
@@ -111,6 +125,115 @@ export class PostgresInbox {
       if (!this.watchers.delete(wake) || this.watchers.size > 0) return;
       void this.run((client) => client.query(`UNLISTEN ${INBOX_CHANNEL}`)).catch(() => {});
     };
+  }
+
+  /**
+   * Sessions with untaken items whose lease nobody holds live, in the directories `workerID` serves: new work for
+   * whichever eligible worker acquires the lease first (the poll behind the notifications).
+   */
+  pendingUnowned(workerID: string): Promise<string[]> {
+    return this.run(async (client) => {
+      const { rows } = await client.query<{ session_id: string }>(
+        `SELECT DISTINCT i.session_id FROM session_inbox i
+         JOIN session s ON s.id = i.session_id JOIN worker w ON w.id = $1
+         LEFT JOIN session_lease l ON l.session_id = i.session_id
+         WHERE i.taken_by IS NULL AND (l.session_id IS NULL OR l.expires_at < now())
+           AND EXISTS (SELECT 1 FROM unnest(w.directories) AS d
+                       WHERE s.directory = rtrim(d, '/') OR starts_with(s.directory, rtrim(d, '/') || '/'))
+         ORDER BY i.session_id`,
+        [workerID],
+      );
+      return rows.map((row) => row.session_id);
+    });
+  }
+
+  /** The session's items taken by an earlier owner (an older epoch than `fence`'s) and never finished, oldest first. */
+  unfinished(fence: LeaseFence): Promise<InboxItem[]> {
+    return this.run(async (client) => {
+      const { rows } = await client.query<{ id: string; kind: string; body: string }>(
+        `SELECT id, kind, body FROM session_inbox
+         WHERE session_id = $1 AND taken_by IS NOT NULL AND time_done IS NULL AND taken_epoch < $2 ORDER BY id`,
+        [fence.sessionID, fence.epoch],
+      );
+      return rows.map((row) => ({
+        id: Number(row.id),
+        sessionID: fence.sessionID,
+        command: { kind: row.kind, ...JSON.parse(row.body) } as InboxCommand,
+      }));
+    });
+  }
+
+  /**
+   * Records what an item came to and wakes the node waiting for it, once (the first result stands), and only while
+   * `fence` holds the item's session: an owner that lost the session (paused, then taken over) does not answer for
+   * the turn the next owner resumes. Resolves false when nothing was recorded.
+   */
+  finish(itemID: number, result: OwnerResult, fence: LeaseFence): Promise<boolean> {
+    return this.run(async (client) => {
+      // One statement, so one round trip and one transaction: the row and its notification go out together.
+      const { rowCount } = await client.query(
+        `WITH done AS (
+           UPDATE session_inbox SET result = $2, time_done = now()
+           WHERE id = $1 AND time_done IS NULL AND session_id = $3 AND EXISTS (
+             SELECT 1 FROM session_lease WHERE session_id = $3 AND worker_id = $4 AND epoch = $5 FOR SHARE)
+           RETURNING id)
+         SELECT pg_notify($6, id::text) FROM done`,
+        [itemID, JSON.stringify(result), fence.sessionID, fence.workerID, fence.epoch, DONE_CHANNEL],
+      );
+      return rowCount === 1;
+    });
+  }
+
+  /** Resolves with the item's result once its owner has finished it (it may wait as long as the turn runs). */
+  async result(itemID: number): Promise<OwnerResult> {
+    if (!this.listeningDone) {
+      this.listeningDone = true;
+      await this.run((client) => client.query(`LISTEN ${DONE_CHANNEL}`));
+    }
+    const result = new Promise<OwnerResult>((resolve, reject) => this.waiting.set(itemID, { resolve, reject }));
+    if (!this.resultPoll) {
+      this.resultPoll = setInterval(() => void this.pollResults(), RESULT_POLL_MS);
+      this.resultPoll.unref();
+    }
+    // Finished before we listened?
+    void this.pollResults([itemID]);
+    return result;
+  }
+
+  /** Fails every wait (the store is closing). */
+  abandonWaits(error: Error): void {
+    clearInterval(this.resultPoll);
+    this.resultPoll = undefined;
+    for (const [id, waiter] of this.waiting) {
+      this.waiting.delete(id);
+      waiter.reject(error);
+    }
+  }
+
+  private async pollResults(ids = [...this.waiting.keys()]): Promise<void> {
+    if (ids.length === 0) {
+      clearInterval(this.resultPoll);
+      this.resultPoll = undefined;
+      return;
+    }
+    const rows = await this.run(async (client) => {
+      const answer = await client.query<{ id: string; result: string }>(
+        "SELECT id, result FROM session_inbox WHERE id = ANY($1::bigint[]) AND time_done IS NOT NULL",
+        [ids],
+      );
+      return answer.rows;
+    }).catch(() => []);
+    for (const row of rows) {
+      const waiter = this.waiting.get(Number(row.id));
+      if (!waiter) continue;
+      this.waiting.delete(Number(row.id));
+      waiter.resolve(JSON.parse(row.result) as OwnerResult);
+    }
+  }
+
+  /** A notification on DONE_CHANNEL arrived: the item's result is stored. */
+  doneNotified(itemID: number): void {
+    if (this.waiting.has(itemID)) void this.pollResults([itemID]);
   }
 
   /** A notification on INBOX_CHANNEL arrived (the store's connection dispatches it here). */

@@ -22,6 +22,11 @@ export interface WorkerRegistration {
   directories: string[];
 }
 
+/** A lease just acquired: its fence, and whether it follows an owner that lost it (lapsed, not released). */
+export interface AcquiredLease extends LeaseFence {
+  takeover: boolean;
+}
+
 export interface LeaseState {
   sessionID: string;
   workerID: string;
@@ -100,20 +105,22 @@ export class PostgresLeases {
    * session does not exist, or the worker is not registered for the session's directory. Of workers racing for it,
    * exactly one wins: the row lock orders them and the losers see a live lease.
    */
-  acquire(sessionID: string, workerID: string, leaseMs: number): Promise<LeaseFence | undefined> {
+  acquire(sessionID: string, workerID: string, leaseMs: number): Promise<AcquiredLease | undefined> {
     return this.run(async (client) => {
-      const { rows } = await client.query<{ epoch: string }>(
-        `INSERT INTO session_lease (session_id, worker_id, epoch, expires_at)
+      const { rows } = await client.query<{ epoch: string; lapsed: boolean | null }>(
+        `WITH previous AS (SELECT expires_at FROM session_lease WHERE session_id = $1)
+         INSERT INTO session_lease (session_id, worker_id, epoch, expires_at)
          SELECT s.id, w.id, 1, now() + $3 * interval '1 millisecond'
          FROM session s JOIN worker w ON w.id = $2
          WHERE s.id = $1 AND ${servesDirectory("w.directories", "s.directory")}
          ON CONFLICT (session_id) DO UPDATE
            SET worker_id = excluded.worker_id, epoch = session_lease.epoch + 1, expires_at = excluded.expires_at
            WHERE session_lease.expires_at < now()
-         RETURNING epoch`,
+         RETURNING epoch, (SELECT expires_at > '-infinity' FROM previous) AS lapsed`,
         [sessionID, workerID, leaseMs],
       );
-      return rows[0] ? { sessionID, workerID, epoch: Number(rows[0].epoch) } : undefined;
+      const row = rows[0];
+      return row ? { sessionID, workerID, epoch: Number(row.epoch), takeover: row.lapsed === true } : undefined;
     });
   }
 
@@ -153,6 +160,16 @@ export class PostgresLeases {
       );
       const row = rows[0];
       return row ? { sessionID, workerID: row.worker_id, epoch: Number(row.epoch), live: row.live } : undefined;
+    });
+  }
+
+  /** Sessions whose lease is held live now (by any worker). */
+  liveSessions(): Promise<string[]> {
+    return this.run(async (client) => {
+      const { rows } = await client.query<{ session_id: string }>(
+        "SELECT session_id FROM session_lease WHERE expires_at > now() ORDER BY session_id",
+      );
+      return rows.map((row) => row.session_id);
     });
   }
 

@@ -27,6 +27,7 @@ import {
   type CommitListener,
   type CommittedEvent,
   type EventScope,
+  FencedError,
   IdConflictError,
   type LeaseFence,
   type PermissionStatus,
@@ -37,8 +38,9 @@ import {
   type StoredPermission,
   type StoreWrites,
 } from "./port.js";
-import { INBOX_CHANNEL, PostgresInbox } from "./postgres-inbox.js";
-import { checkFence, PostgresLeases } from "./postgres-leases.js";
+import { DONE_CHANNEL, INBOX_CHANNEL, PostgresInbox } from "./postgres-inbox.js";
+import { PostgresLeases } from "./postgres-leases.js";
+import { inline } from "./postgres-literals.js";
 import { LOCK_KEYS, MOOR_LOCK_CLASS, migratePostgres } from "./postgres-migrate.js";
 import { DEFAULT_OWNER_TIMINGS, type OwnerTimings, PostgresOwners } from "./postgres-owners.js";
 import { decodeSessionCursor, encodeSessionCursor } from "./session-cursor.js";
@@ -59,6 +61,13 @@ export interface PostgresStoreOptions {
   owners?: OwnerTimings;
   /** Told when the connection fails (serve logs it); the operations waiting fail with the error. */
   onError?: (error: Error) => void;
+  /**
+   * Cluster mode: the server ends this connection when it sits inside a transaction this long (PostgreSQL's
+   * idle_in_transaction_session_timeout). A node paused mid-commit (SIGSTOP, a swap storm) would otherwise hold the
+   * lease row (no takeover) and the event-id lock (no node commits an event) until it wakes; ended, its transaction
+   * rolls back and the node finds its connection gone when it wakes, writing nothing.
+   */
+  idleInTransactionMs?: number;
 }
 
 export interface CommitOptions {
@@ -69,8 +78,30 @@ export interface CommitOptions {
   fence?: LeaseFence;
 }
 
-/** One write of a commit, run inside its transaction; false means it was refused (an id of another session). */
-type Write = (client: pg.Client) => Promise<void>;
+/**
+ * One write of a commit: a statement with its values, run inside the commit's transaction. With `conflict`, a write
+ * that changes no row is refused (an id of another session): the statement is wrapped to fail the transaction, and
+ * the commit rejects with IdConflictError(conflict).
+ */
+interface Write {
+  text: string;
+  values: unknown[];
+  conflict?: string;
+}
+
+/** A commit waiting for the connection: its writes and events, collected when it was called. */
+interface CommitJob {
+  scope: EventScope;
+  writes: Write[];
+  events: CommittedEvent[];
+  running: boolean;
+  fence?: LeaseFence;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+/** At most this many commits share one transaction. */
+const GROUP_LIMIT = 64;
 
 /** Whether `text` names a PostgreSQL database (`--store`, config `store`, MOOR_STORE_URL). */
 export function isPostgresUrl(text: string): boolean {
@@ -84,6 +115,9 @@ export class PostgresStore implements Store {
   private lastSeen = 0;
   private following: { stop(): void } | undefined;
   private catchUpQueued = false;
+  /** Commits waiting for the connection, in call order (runCommits writes them, grouped). */
+  private readonly commitJobs: CommitJob[] = [];
+  private commitRunnerQueued = false;
   private broken: Error | undefined;
   private closed = false;
   readonly owners: PostgresOwners;
@@ -107,6 +141,7 @@ export class PostgresStore implements Store {
     client.on("notification", (message) => {
       if (message.channel === EVENT_CHANNEL) this.scheduleCatchUp();
       else if (message.channel === INBOX_CHANNEL && message.payload) this.inbox.notified(message.payload);
+      else if (message.channel === DONE_CHANNEL && message.payload) this.inbox.doneNotified(Number(message.payload));
     });
   }
 
@@ -119,6 +154,11 @@ export class PostgresStore implements Store {
     client.on("error", early);
     try {
       await client.connect();
+      if (options.idleInTransactionMs !== undefined) {
+        await client.query(
+          `SET idle_in_transaction_session_timeout = ${Math.max(1, Math.floor(options.idleInTransactionMs))}`,
+        );
+      }
       await migratePostgres(client, options.migrations ?? readMigrations(migrationsDir()));
       const { rows } = await client.query<{ last: string }>("SELECT coalesce(max(id), 0) AS last FROM event");
       const store = new PostgresStore(client, options);
@@ -145,6 +185,7 @@ export class PostgresStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.following?.stop();
+    this.inbox.abandonWaits(new Error("the store is closed"));
     await this.enqueue((client) => this.owners.release(client)).catch(() => {});
     this.closed = true;
     this.owners.stop();
@@ -162,51 +203,176 @@ export class PostgresStore implements Store {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.enqueue(async (client) => {
-      if (running) await this.owners.register(client);
-      await client.query("BEGIN");
-      let ids: number[] = [];
-      try {
-        // First, so the lease row stays locked until the commit: no takeover lands between check and commit.
-        if (options.fence) await checkFence(client, options.fence);
-        for (const run of writes) await run(client);
-        if (events.length > 0) ids = await this.appendEvents(client, scope, events);
-        await client.query("COMMIT");
-      } catch (error) {
-        await client.query("ROLLBACK").catch(() => {});
-        throw error;
-      }
-      const announced = events.map((event, index) => ({ ...event, id: ids[index] }));
-      if (this.following && ids.length > 0 && ids[0] > this.lastSeen + 1) await this.catchUp(client, ids[0]);
-      if (ids.length > 0) this.lastSeen = Math.max(this.lastSeen, ids[ids.length - 1]);
-      this.announce(scope, announced);
-      return result;
+    return new Promise<T>((resolve, reject) => {
+      this.commitJobs.push({
+        scope,
+        writes,
+        events,
+        running,
+        fence: options.fence,
+        resolve: () => resolve(result),
+        reject,
+      });
+      this.queueCommitRunner();
     });
   }
 
-  /** Writes the commit's events with ids taken under the event-id lock (see the head of this file); their ids. */
-  private async appendEvents(client: pg.Client, scope: EventScope, events: CommittedEvent[]): Promise<number[]> {
-    await client.query("SELECT pg_advisory_xact_lock($1, $2), pg_notify($3, '')", [
-      MOOR_LOCK_CLASS,
-      LOCK_KEYS.eventIds,
-      EVENT_CHANNEL,
-    ]);
-    // Under the lock nobody else takes ids, so one setval reserves a contiguous range: last - n + 1 .. last.
-    const { rows } = await client.query<{ id: string }>(
-      `WITH reserved AS (SELECT setval('event_id_seq', nextval('event_id_seq') + $1 - 1) AS last)
+  /** Queues one run of the commits waiting (see runCommits), unless one is queued already. */
+  private queueCommitRunner(): void {
+    if (this.commitRunnerQueued) return;
+    this.commitRunnerQueued = true;
+    this.enqueue((client) => this.runCommits(client)).catch((error: Error) => {
+      // The connection is gone or the store closed: every commit waiting fails with it.
+      for (const job of this.commitJobs.splice(0)) job.reject(error);
+    });
+  }
+
+  /**
+   * Group commit: the commits waiting when the connection comes free are written in one transaction (up to
+   * GROUP_LIMIT), so a node whose round trips are slow sends fewer of them the more it has to write — a streaming
+   * step's commits pile up behind one another otherwise. Each keeps its own events and scope, announced in order
+   * once the group committed. If the group fails, each commit is tried alone, so one refused write (an id
+   * conflict, a lost lease) fails only its own commit.
+   */
+  private async runCommits(client: pg.Client): Promise<void> {
+    this.commitRunnerQueued = false;
+    const jobs = this.commitJobs.splice(0, GROUP_LIMIT);
+    if (this.commitJobs.length > 0) this.queueCommitRunner();
+    if (jobs.length === 0) return;
+    if (jobs.some((job) => job.running)) await this.owners.register(client);
+    if (jobs.length > 1) {
+      try {
+        const ids = await this.writeJobs(client, jobs);
+        await this.announceJobs(client, jobs, ids);
+        return;
+      } catch {
+        // Alone, below: each settles with its own outcome.
+      }
+    }
+    for (const job of jobs) {
+      let ids: number[][];
+      try {
+        ids = await this.writeJobs(client, [job]);
+      } catch (error) {
+        job.reject(error);
+        continue;
+      }
+      await this.announceJobs(client, [job], ids);
+    }
+  }
+
+  /**
+   * Writes the jobs' rows and events in one transaction, sent as one query (one round trip: BEGIN, the fence
+   * checks, the writes, the event ids and rows, COMMIT); each job's event ids. Values are inlined as literals
+   * escaped by the driver (the simple protocol that runs several statements at once takes no parameters).
+   */
+  private async writeJobs(client: pg.Client, jobs: CommitJob[]): Promise<number[][]> {
+    const statements = ["BEGIN"];
+    const fences: LeaseFence[] = [];
+    const conflicts: string[] = [];
+    const seen = new Set<string>();
+    // First, so the lease rows stay locked until the commit: no takeover lands between check and commit.
+    for (const { fence } of jobs) {
+      if (!fence) continue;
+      const key = `${fence.sessionID}\u0000${fence.workerID}\u0000${fence.epoch}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      statements.push(
+        inline(
+          client,
+          `SELECT moor_check(EXISTS (SELECT 1 FROM session_lease
+             WHERE session_id = $1 AND worker_id = $2 AND epoch = $3 FOR SHARE), $4)`,
+          [fence.sessionID, fence.workerID, fence.epoch, `moor:fenced:${fences.length}`],
+        ),
+      );
+      fences.push(fence);
+    }
+    for (const job of jobs) {
+      for (const write of job.writes) {
+        const text = inline(client, write.text, write.values);
+        if (write.conflict === undefined) {
+          statements.push(text);
+          continue;
+        }
+        statements.push(
+          `WITH w AS (${text} RETURNING 1) SELECT moor_check(EXISTS (SELECT 1 FROM w), ${client.escapeLiteral(`moor:conflict:${conflicts.length}`)})`,
+        );
+        conflicts.push(write.conflict);
+      }
+    }
+    const all = jobs.flatMap((job) => job.events.map((event) => ({ event, scope: job.scope })));
+    if (all.length > 0) statements.push(...this.eventStatements(client, all));
+    statements.push("COMMIT");
+    let results: pg.QueryResult[];
+    try {
+      results = (await client.query(statements.join(";\n"))) as unknown as pg.QueryResult[];
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => {});
+      const message = (error as Error).message ?? "";
+      const fenced = /^moor:fenced:(\d+)$/.exec(message);
+      if (fenced) throw new FencedError(fences[Number(fenced[1])]);
+      const conflict = /^moor:conflict:(\d+)$/.exec(message);
+      if (conflict) throw new IdConflictError(conflicts[Number(conflict[1])]);
+      throw error;
+    }
+    // The event rows are the answer before COMMIT's.
+    const ids =
+      all.length > 0
+        ? results[results.length - 2].rows.map((row: { id: string }) => Number(row.id)).sort((a, b) => a - b)
+        : [];
+    const perJob: number[][] = [];
+    let next = 0;
+    for (const job of jobs) {
+      perJob.push(ids.slice(next, next + job.events.length));
+      next += job.events.length;
+    }
+    return perJob;
+  }
+
+  /** Hands each committed job's events to the listeners, in order, after any other node's events before them. */
+  private async announceJobs(client: pg.Client, jobs: CommitJob[], ids: number[][]): Promise<void> {
+    const first = ids.find((list) => list.length > 0)?.[0];
+    if (this.following && first !== undefined && first > this.lastSeen + 1) await this.catchUp(client, first);
+    jobs.forEach((job, index) => {
+      const own = ids[index];
+      if (own.length > 0) this.lastSeen = Math.max(this.lastSeen, own[own.length - 1]);
+      this.announce(
+        job.scope,
+        job.events.map((event, n) => ({ ...event, id: own[n] })),
+      );
+      job.resolve();
+    });
+  }
+
+  /**
+   * The statements that write events with ids taken under the event-id lock (see the head of this file); the last
+   * one answers their ids.
+   */
+  private eventStatements(client: pg.Client, events: { event: CommittedEvent; scope: EventScope }[]): string[] {
+    return [
+      inline(client, "SELECT pg_advisory_xact_lock($1, $2), pg_notify($3, '')", [
+        MOOR_LOCK_CLASS,
+        LOCK_KEYS.eventIds,
+        EVENT_CHANNEL,
+      ]),
+      // Under the lock nobody else takes ids, so one setval reserves a contiguous range: last - n + 1 .. last.
+      inline(
+        client,
+        `WITH reserved AS (SELECT setval('event_id_seq', nextval('event_id_seq') + $1 - 1) AS last)
        INSERT INTO event (id, txid, directory, session_id, type, properties)
-       SELECT reserved.last - $1 + e.n, txid_current(), $2, $3, e.type, e.properties
-       FROM reserved, unnest($4::text[], $5::text[]) WITH ORDINALITY AS e(type, properties, n)
+       SELECT reserved.last - $1 + e.n, txid_current(), e.directory, e.session_id, e.type, e.properties
+       FROM reserved, unnest($2::text[], $3::text[], $4::text[], $5::text[])
+         WITH ORDINALITY AS e(directory, session_id, type, properties, n)
        RETURNING id`,
-      [
-        events.length,
-        scope.directory,
-        scope.sessionID ?? null,
-        events.map((event) => event.type),
-        events.map((event) => JSON.stringify(event.properties)),
-      ],
-    );
-    return rows.map((row) => Number(row.id)).sort((a, b) => a - b);
+        [
+          events.length,
+          events.map(({ scope }) => scope.directory),
+          events.map(({ scope }) => scope.sessionID ?? null),
+          events.map(({ event }) => event.type),
+          events.map(({ event }) => JSON.stringify(event.properties)),
+        ],
+      ),
+    ];
   }
 
   private announce(scope: EventScope, events: readonly CommittedEvent[]): void {
@@ -250,6 +416,47 @@ export class PostgresStore implements Store {
     return following.stop;
   }
 
+  /**
+   * Announces every event committed before this call (by any node) before it resolves: a node that learned of a
+   * finished turn from the database catches its event stream up before answering the caller.
+   */
+  async syncEvents(): Promise<void> {
+    if (!this.following) return;
+    await this.enqueue((client) => this.catchUp(client));
+  }
+
+  /** The cluster's name (migration 002): the same on every node, so event ids from one node are valid on another. */
+  clusterID(): Promise<string> {
+    return this.read<{ id: string }>("SELECT id FROM cluster LIMIT 1", []).then((rows) => rows[0]?.id ?? "cluster");
+  }
+
+  /**
+   * The logged events with ids in (after, upTo], matching the scope filter, in id order (a client reconnecting with
+   * an id this node's ring does not hold); undefined when more than `limit` match.
+   */
+  async eventsBetween(
+    after: number,
+    upTo: number,
+    filter: { directory?: string; sessionID?: string } = {},
+    limit = 20_000,
+  ): Promise<(CommittedEvent & { id: number; scope: EventScope })[] | undefined> {
+    const rows = await this.read<EventRow>(
+      `SELECT id, txid, directory, session_id, type, properties FROM event
+       WHERE id > $1 AND id <= $2 AND ($3::text IS NULL OR directory = $3) AND ($4::text IS NULL OR session_id = $4)
+       ORDER BY id LIMIT $5`,
+      [after, upTo, filter.directory ?? null, filter.sessionID ?? null, limit + 1],
+    );
+    if (rows.length > limit) return undefined;
+    return rows.map((row) => {
+      const scope: EventScope = { directory: row.directory };
+      if (row.session_id !== null) scope.sessionID = row.session_id;
+      return { id: Number(row.id), type: row.type, properties: JSON.parse(row.properties), scope } as CommittedEvent & {
+        id: number;
+        scope: EventScope;
+      };
+    });
+  }
+
   /** The last event id this node has announced. */
   get lastEventId(): number {
     return this.lastSeen;
@@ -271,12 +478,21 @@ export class PostgresStore implements Store {
     for (;;) {
       const { rows } = await client.query<EventRow>(
         `SELECT id, txid, directory, session_id, type, properties FROM event
-         WHERE id > $1 AND ($2::bigint IS NULL OR id < $2) ORDER BY id LIMIT 1000`,
-        [this.lastSeen, before ?? null],
+         WHERE id > $1 AND id < $2 ORDER BY id LIMIT 1000`,
+        // A plain range on the key (no "IS NULL OR"): the index answers it however stale the table's statistics.
+        [this.lastSeen, before ?? Number.MAX_SAFE_INTEGER],
       );
       let start = 0;
       for (let index = 1; index <= rows.length; index++) {
-        if (index < rows.length && rows[index].txid === rows[start].txid) continue;
+        // One announcement per commit and scope (a group commit holds several scopes in one transaction).
+        if (
+          index < rows.length &&
+          rows[index].txid === rows[start].txid &&
+          rows[index].directory === rows[start].directory &&
+          rows[index].session_id === rows[start].session_id
+        ) {
+          continue;
+        }
         const first = rows[start];
         const scope: EventScope = { directory: first.directory };
         if (first.session_id !== null) scope.sessionID = first.session_id;
@@ -298,104 +514,84 @@ export class PostgresStore implements Store {
     const owners = this.owners;
     return {
       putSession: (session) => {
-        writes.push(async (client) => {
-          await client.query(
-            `INSERT INTO session (id, directory, parent_id, time_updated, data) VALUES ($1, $2, $3, $4, $5)
+        writes.push({
+          text: `INSERT INTO session (id, directory, parent_id, time_updated, data) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (id) DO UPDATE SET directory = excluded.directory, time_updated = excluded.time_updated,
                data = excluded.data`,
-            [session.id, session.directory, session.parentID ?? null, session.time.updated, JSON.stringify(session)],
-          );
+          values: [
+            session.id,
+            session.directory,
+            session.parentID ?? null,
+            session.time.updated,
+            JSON.stringify(session),
+          ],
         });
       },
       deleteSession: (sessionID) => {
-        writes.push(async (client) => {
-          await client.query("DELETE FROM session WHERE id = $1", [sessionID]);
-        });
+        writes.push({ text: "DELETE FROM session WHERE id = $1", values: [sessionID] });
       },
       putMessage: (info, running = false) => {
         if (running) markRunning();
-        writes.push(async (client) => {
-          // A row keeps its session: an upsert of an id stored in another session changes nothing, and is refused.
-          const { rowCount } = await client.query(
-            `INSERT INTO message (id, session_id, role, running, owner_pid, owner_token, data)
+        // A row keeps its session: an upsert of an id stored in another session changes nothing, and is refused.
+        writes.push({
+          text: `INSERT INTO message (id, session_id, role, running, owner_pid, owner_token, data)
              VALUES ($1, $2, $3, $4, $5, $6, $7)
              ON CONFLICT (id) DO UPDATE SET running = excluded.running, owner_pid = excluded.owner_pid,
                owner_token = excluded.owner_token, data = excluded.data
              WHERE message.session_id = excluded.session_id`,
-            [
-              info.id,
-              info.sessionID,
-              info.role,
-              running,
-              running ? process.pid : null,
-              running ? owners.token : null,
-              JSON.stringify(info),
-            ],
-          );
-          if (rowCount === 0) {
-            throw new IdConflictError(`message ${info.id} belongs to another session, not to ${info.sessionID}`);
-          }
+          values: [
+            info.id,
+            info.sessionID,
+            info.role,
+            running,
+            running ? process.pid : null,
+            running ? owners.token : null,
+            JSON.stringify(info),
+          ],
+          conflict: `message ${info.id} belongs to another session, not to ${info.sessionID}`,
         });
       },
       deleteMessage: (messageID) => {
-        writes.push(async (client) => {
-          await client.query("DELETE FROM message WHERE id = $1", [messageID]);
-        });
+        writes.push({ text: "DELETE FROM message WHERE id = $1", values: [messageID] });
       },
       putPart: (part) => {
-        writes.push(async (client) => {
-          // Only into a message of its own session, and a stored part keeps its message and session.
-          const { rowCount } = await client.query(
-            `INSERT INTO part (id, message_id, session_id, data)
+        // Only into a message of its own session, and a stored part keeps its message and session.
+        writes.push({
+          text: `INSERT INTO part (id, message_id, session_id, data)
              SELECT $1, $2, $3, $4
              WHERE EXISTS (SELECT 1 FROM message WHERE id = $2 AND session_id = $3)
              ON CONFLICT (id) DO UPDATE SET data = excluded.data
              WHERE part.session_id = excluded.session_id AND part.message_id = excluded.message_id`,
-            [part.id, part.messageID, part.sessionID, JSON.stringify(part)],
-          );
-          if (rowCount === 0) {
-            throw new IdConflictError(
-              `part ${part.id} cannot be written to message ${part.messageID} of session ${part.sessionID}: the id or the message belongs elsewhere`,
-            );
-          }
+          values: [part.id, part.messageID, part.sessionID, JSON.stringify(part)],
+          conflict: `part ${part.id} cannot be written to message ${part.messageID} of session ${part.sessionID}: the id or the message belongs elsewhere`,
         });
       },
       deletePart: (partID) => {
-        writes.push(async (client) => {
-          await client.query("DELETE FROM part WHERE id = $1", [partID]);
-        });
+        writes.push({ text: "DELETE FROM part WHERE id = $1", values: [partID] });
       },
       setTodos: (sessionID, todos) => {
-        writes.push(async (client) => {
-          await client.query(
-            "INSERT INTO todo (session_id, data) VALUES ($1, $2) ON CONFLICT (session_id) DO UPDATE SET data = excluded.data",
-            [sessionID, JSON.stringify(todos)],
-          );
+        writes.push({
+          text: "INSERT INTO todo (session_id, data) VALUES ($1, $2) ON CONFLICT (session_id) DO UPDATE SET data = excluded.data",
+          values: [sessionID, JSON.stringify(todos)],
         });
       },
       insertPermission: (request) => {
-        writes.push(async (client) => {
-          await client.query(
-            "INSERT INTO permission (id, session_id, call_id, status, data) VALUES ($1, $2, $3, 'pending', $4)",
-            [request.id, request.sessionID, request.tool?.callID ?? null, JSON.stringify(request)],
-          );
+        writes.push({
+          text: "INSERT INTO permission (id, session_id, call_id, status, data) VALUES ($1, $2, $3, 'pending', $4)",
+          values: [request.id, request.sessionID, request.tool?.callID ?? null, JSON.stringify(request)],
         });
       },
       setPermissionStatus: (requestID, status) => {
-        writes.push(async (client) => {
-          // A question is answered once: only a pending one changes.
-          await client.query("UPDATE permission SET status = $1 WHERE id = $2 AND status = 'pending'", [
-            status,
-            requestID,
-          ]);
+        // A question is answered once: only a pending one changes.
+        writes.push({
+          text: "UPDATE permission SET status = $1 WHERE id = $2 AND status = 'pending'",
+          values: [status, requestID],
         });
       },
       addGrant: (sessionID, permission, pattern) => {
-        writes.push(async (client) => {
-          await client.query(
-            "INSERT INTO permission_grant (session_id, permission, pattern) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-            [sessionID, permission, pattern],
-          );
+        writes.push({
+          text: "INSERT INTO permission_grant (session_id, permission, pattern) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+          values: [sessionID, permission, pattern],
         });
       },
       emit: (type, properties) => {

@@ -14,6 +14,7 @@ import { type FakeLlm, startFakeLlm } from "../fakes/llm-server.js";
 
 const RECORDER = fileURLToPath(new URL("../fakes/record-loads.mjs", import.meta.url));
 const CLI = fileURLToPath(new URL("../fakes/run-dist-cli.mjs", import.meta.url));
+const BIN = fileURLToPath(new URL("../../bin/moor.cjs", import.meta.url));
 const VERSION = JSON.parse(readFileSync("package.json", "utf8")).version;
 
 /** Packages no command needs before its first turn (or first MCP server, language server, rendered reply). */
@@ -30,9 +31,10 @@ afterEach(() => {
   child = undefined;
 });
 
-function spawnRecorded(home: TempHome, args: string[]) {
+/** `entry`: the plain compiled CLI, or bin/moor.cjs (the bundle with its code cache, as `moor` runs). */
+function spawnRecorded(home: TempHome, args: string[], entry = CLI) {
   const loads = join(home.root, "loads.txt");
-  const started = spawn(process.execPath, ["--import", RECORDER, CLI, ...args], {
+  const started = spawn(process.execPath, ["--import", RECORDER, entry, ...args], {
     cwd: home.project,
     env: { ...home.env, MOOR_TEST_LOADS_FILE: loads },
     stdio: ["pipe", "pipe", "pipe"],
@@ -139,6 +141,13 @@ describe("lazy start", () => {
     expect(beforeInitialize.filter((line) => /@agentclientprotocol\/sdk|\/dist\/core\/index\.js/.test(line))).toEqual(
       [],
     );
+    // Nor the client library, the protocol's schemas or an HTTP(S) fetch (acp.ts took its password helper from
+    // server-target.ts, which brought all three: ~50 ms before the first answer).
+    expect(
+      beforeInitialize.filter((line) =>
+        /\/dist\/(client|protocol)\/|\/dist\/cli\/node-fetch\.js$|^node:https$/.test(line),
+      ),
+    ).toEqual([]);
     // Loaded after it: the SDK answered session/new, the core made the session.
     const afterInitialize = lines.slice(beforeInitialize.length);
     expect(afterInitialize.some((line) => /node_modules\/@agentclientprotocol\/sdk\//.test(line))).toBe(true);
@@ -146,5 +155,18 @@ describe("lazy start", () => {
     expect(linesBefore(lines, /"id":2,/).filter((line) => HEAVY.test(line))).toEqual([]);
     // Exactly one answer to initialize: the SDK's own was dropped.
     expect(lines.filter((line) => line.startsWith("stdout: ") && line.includes('"id":1,'))).toHaveLength(1);
+  });
+
+  it("the bundle loads node:child_process only when a command spawns (commander's is lazy): not for --version", async () => {
+    // It cost ~5-15 ms before every command's first line, `moor acp`'s initialize answer included.
+    const home = makeTempHome(llm.url);
+    const version = spawnRecorded(home, ["--version"], BIN);
+    const code = await new Promise((resolve) => version.child.once("close", resolve));
+    expect(code).toBe(0);
+    const lines = version.loaded();
+    expect(lines.some((line) => /^stdout: \d+\.\d+\.\d+/.test(line))).toBe(true);
+    // The bundle ran (its requires of Node's modules are recorded), commander with it, and not child_process.
+    expect(lines).toContain("node:events");
+    expect(lines.filter((line) => /child_process/.test(line))).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
-// `moor serve --role` (cluster mode, issue 20 §2): all is today's serve; api and worker need a PostgreSQL store and,
-// until serve is wired for them, are refused in one line instead of silently running as `all`.
+// `moor serve --role` (cluster mode, issue 20 §2): all is today's serve; api and worker need a PostgreSQL store and
+// are refused in one line without one (they run in test/cluster/).
 import { describe, expect, it } from "vitest";
 import { chooseServeRole } from "../../src/cli/serve-role.js";
 import { makeTempHome } from "../fakes/config.js";
@@ -14,12 +14,12 @@ describe("serve --role", () => {
     expect(chooseServeRole("all", PG)).toBe("all");
   });
 
-  it("refuses an unknown role, api/worker without a postgres:// store, and roles not wired yet", () => {
+  it("refuses an unknown role and api/worker without a postgres:// store; takes them with one", () => {
     expect(() => chooseServeRole("leader", PG)).toThrow(/^invalid --role leader: give all, api or worker$/);
     for (const role of ["api", "worker"]) {
       expect(() => chooseServeRole(role, undefined)).toThrow(`--role ${role} needs a PostgreSQL store`);
       expect(() => chooseServeRole(role, "mysql://db/moor")).toThrow(`--role ${role} needs a PostgreSQL store`);
-      expect(() => chooseServeRole(role, PG)).toThrow(`--role ${role} is not available yet`);
+      expect(chooseServeRole(role, PG)).toBe(role);
     }
   });
 

@@ -156,3 +156,45 @@ describe("event bus", () => {
     expect(seen).toEqual([1, 2]);
   });
 });
+
+describe("the bus of a cluster node", () => {
+  const scope = { directory: "/p", sessionID: "s" };
+  const status = (n: number) => ({ sessionID: `s${n}`, status: { type: "busy" as const } });
+
+  it("numbers events by their event-log ids (gaps allowed), skips an id it already delivered, replays after any id it saw", () => {
+    const bus = new EventBus({ epoch: "c", idsFromLog: { startSeq: 10 } });
+    const seen: number[] = [];
+    bus.subscribe((envelope) => seen.push(envelope.seq));
+    for (const id of [11, 14, 15, 15, 20]) bus.publishCommitted("session.status", status(id), scope, id);
+    expect(seen).toEqual([11, 14, 15, 20]);
+    expect(bus.lastSeq).toBe(20);
+    expect(bus.since(11)?.map((envelope) => envelope.seq)).toEqual([14, 15, 20]);
+    // An id in a gap (another directory's event, filtered out of that client's stream) replays from the next one.
+    expect(bus.since(12)?.map((envelope) => envelope.seq)).toEqual([14, 15, 20]);
+    expect(bus.since(20)).toEqual([]);
+    // Before this node started following the log: not in its ring, the client must resync.
+    expect(bus.since(9)).toBeUndefined();
+    expect(bus.since(10)?.map((envelope) => envelope.seq)).toEqual([11, 14, 15, 20]);
+  });
+
+  it("says an id is too old once the ring dropped an event after it", () => {
+    const bus = new EventBus({ epoch: "c", idsFromLog: { startSeq: 0 }, ringSize: 2 });
+    for (const id of [3, 7, 9]) bus.publishCommitted("session.status", status(id), scope, id);
+    // 3 was dropped: a client that saw 2 missed it; one that saw 3 missed nothing the ring lacks.
+    expect(bus.since(2)).toBeUndefined();
+    expect(bus.since(3)?.map((envelope) => envelope.seq)).toEqual([7, 9]);
+    expect(bus.since(7)?.map((envelope) => envelope.seq)).toEqual([9]);
+  });
+
+  it("relays direct publishes instead of delivering them; they arrive when committed", () => {
+    const relayed: string[] = [];
+    const bus = new EventBus({ epoch: "c", relay: (type) => relayed.push(type) });
+    const seen: string[] = [];
+    bus.subscribe((envelope) => seen.push(envelope.event.type));
+    expect(bus.publish("session.idle", { sessionID: "s" }, scope)).toBeUndefined();
+    expect(relayed).toEqual(["session.idle"]);
+    expect(seen).toEqual([]);
+    bus.publishCommitted("session.idle", { sessionID: "s" }, scope, 1);
+    expect(seen).toEqual(["session.idle"]);
+  });
+});

@@ -13,6 +13,7 @@ import type { AgentRegistry } from "../agents/registry.js";
 import type { EventBus } from "../bus.js";
 import { CoreError } from "../errors.js";
 import type { PermissionGate } from "../permission.js";
+import type { OwnerDispatch } from "../remote-owner.js";
 import type { PromptResult, SessionService, TurnPrelude } from "../session.js";
 import { subtaskStep } from "../subagents/subtask-step.js";
 import type { ToolRegistry } from "../tools/registry.js";
@@ -33,6 +34,8 @@ export interface CommandServiceOptions {
   configured: (directory: string) => CommandDefinition[];
   /** Where `@~/…` points. */
   home?: string;
+  /** Cluster mode, API nodes: a command runs where the session's turns run (its shell substitutions too). */
+  owners?: OwnerDispatch;
 }
 
 export class CommandService {
@@ -62,6 +65,13 @@ export class CommandService {
   /** Stores the command's prompt and queues its turn; `done` resolves when the turn has run. */
   async start(sessionID: string, input: CommandInput): Promise<{ messageID: string; done: Promise<PromptResult> }> {
     const session = await this.options.sessions.get(sessionID);
+    const owners = this.options.owners;
+    if (owners) {
+      const messageID = input.messageID ?? newId("msg", this.options.now());
+      await owners.ready(session);
+      const itemID = await owners.send(session, { kind: "command", input: { ...input, messageID } });
+      return { messageID, done: this.options.sessions.ownerTurn(itemID, sessionID) };
+    }
     const command = this.definitions(session.directory).get(input.command);
     if (!command) {
       const known = [...this.definitions(session.directory).keys()].map((name) => `/${name}`);

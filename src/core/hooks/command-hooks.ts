@@ -1,7 +1,8 @@
 // Configured hook commands on moor's events (issue 19 §1). `tool.before` hooks run in the turn, as a beforeTool
 // hook, because they decide (deny, allow, ask). Every other event's hooks run off the turn's hot path: each session
 // has a queue its hooks run from in order (a tool.after before the session.idle that follows it), bounded, so a
-// slow or hanging hook delays only later hooks of its session and never a turn. Each run is announced as
+// slow or hanging hook delays only later hooks of its session and never a turn. They are started by a runner process
+// of their own at a low CPU priority (hook-runner.ts): they yield the CPU to the turns. Each run is announced as
 // `hook.ran` (committed in the session's scope, so SSE delivers it) and a failed one is also reported to the log.
 import type { BusEnvelope, HookEvent, HookList } from "../../protocol/index.js";
 import type { Store } from "../../storage/port.js";
@@ -9,13 +10,15 @@ import type { EventBus } from "../bus.js";
 import type { AfterToolHook, BeforeToolDecision, BeforeToolHook } from "../turn/hooks.js";
 import { type HookSpec, type HooksConfig, hookInfo, matchNames, type ParsedHooks, parseHooks } from "./hook-config.js";
 import { type HookEventFields, hookInput } from "./hook-input.js";
-import { type HookRunResult, HookSpawner } from "./spawn-worker.js";
+import { type HookCommand, HookRunner, type HookRunResult } from "./hook-runner.js";
 import { combineOutcomes, readToolBeforeOutcome, runFailure, type ToolBeforeOutcome } from "./tool-decision.js";
 
 /** How much of a hook's output `hook.ran` carries. */
 const SHOWN_OUTPUT = 2000;
 /** Runs waiting in one session's queue; beyond it new ones are dropped (and logged). */
 const DEFAULT_MAX_QUEUED = 64;
+/** The niceness of the hooks off the turn's path (0 is normal, 19 the lowest priority). */
+const OFF_TURN_NICE = 10;
 /** How long shutdown waits for queued hooks before ending them. */
 const SHUTDOWN_WAIT_MS = 5000;
 
@@ -47,7 +50,10 @@ export class CommandHooks {
   private readonly unsubscribe: () => void;
   /** User messages already announced as prompts (a message is updated again when its turn ends). */
   private readonly prompted = new Set<string>();
-  private readonly spawner = new HookSpawner();
+  /** tool.before hooks: the turn waits for them. */
+  private readonly inTurn = new HookRunner();
+  /** Every other event's: at a low CPU priority, so the turns that go on meanwhile keep the CPU. */
+  private readonly offTurn = new HookRunner({ nice: OFF_TURN_NICE });
 
   constructor(
     private readonly options: CommandHooksOptions,
@@ -120,9 +126,8 @@ export class CommandHooks {
     clearTimeout(timer);
     for (const queue of this.queues.values()) queue.jobs.length = 0;
     this.stopping.abort();
-    // The kills just asked for reach the worker before it ends.
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    await this.spawner.close();
+    // Ending the runner kills the hooks still running (their whole process groups).
+    await Promise.all([this.inTurn.close(), this.offTurn.close()]);
   }
 
   private onEvent({ event, directory }: BusEnvelope): void {
@@ -210,8 +215,12 @@ export class CommandHooks {
     queue.jobs.push(async () => {
       if (ready && !(await ready())) return;
       const input = hookInput(event, fields);
-      for (const hook of hooks) {
-        const result = await this.run(hook, fields.directory, input, this.stopping.signal);
+      // All of the event's hooks in one message to the runner, which runs them in order.
+      const results = this.offTurn.runInOrder(
+        hooks.map((hook) => this.command(hook, fields.directory, input, this.stopping.signal)),
+      );
+      for (const [i, hook] of hooks.entries()) {
+        const result = await results[i];
         this.announce(hook, fields, result, runFailure(result));
       }
     });
@@ -236,15 +245,19 @@ export class CommandHooks {
   }
 
   private run(hook: HookSpec, directory: string, input: string, signal: AbortSignal): Promise<HookRunResult> {
+    return this.inTurn.run(this.command(hook, directory, input, signal));
+  }
+
+  private command(hook: HookSpec, directory: string, input: string, signal: AbortSignal): HookCommand {
     const stops = signal === this.stopping.signal ? signal : AbortSignal.any([signal, this.stopping.signal]);
-    return this.spawner.run({
+    return {
       command: hook.command,
       cwd: directory,
       env: this.options.env(),
       input,
       timeoutMs: hook.timeoutMs,
       signal: stops,
-    });
+    };
   }
 
   /** `hook.ran`, committed in the session's scope; a failed run is also told to the log. Never awaited. */

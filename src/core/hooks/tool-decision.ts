@@ -4,7 +4,7 @@
 // `{"decision": "approve"|"block", "reason"}`); any other output leaves it to the permission rules. A hook that
 // failed (another exit code, a timeout, a command that could not start) counts as "ask": a broken guard must not
 // let a call through unasked, nor stop the turn.
-import type { HookRunResult } from "./spawn-worker.js";
+import type { HookRunResult } from "./hook-runner.js";
 
 export type HookDecision = "allow" | "deny" | "ask";
 

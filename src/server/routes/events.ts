@@ -36,6 +36,7 @@ export function eventRoutes(ctx: RouteContext): void {
       shape: global ? globalShape : undefined,
       heartbeatMs: deps.heartbeatMs ?? 10_000,
       bufferLimit: deps.sseBufferLimit ?? 10_000,
+      olderEvents: deps.olderEvents,
       register: (entry) => {
         ctx.streams.add(entry);
         return () => ctx.streams.delete(entry);

@@ -1,7 +1,6 @@
 // POST /session/:id/shell: OpenCode's `!command` in its TUI. The command runs as the session's next turn (after a
 // turn in progress) through core/shell-step.ts; the answer is the assistant message holding its bash tool part.
 import * as z from "zod";
-import { SHELL_PROMPT_TEXT, shellStep } from "../../core/shell-step.js";
 import { ModelRef } from "../../protocol/index.js";
 import { type RouteContext, readBody, route } from "../context.js";
 import { framesWritten } from "../sse.js";
@@ -28,16 +27,7 @@ export function opencodeSessionRoutes(ctx: RouteContext): void {
     async (c) => {
       const body = await readBody(c, ShellInput);
       const id = c.req.param("sessionID") ?? "";
-      const { done } = await sessions.submit(
-        id,
-        {
-          agent: body.agent,
-          model: body.model,
-          messageID: body.messageID,
-          parts: [{ type: "text", text: SHELL_PROMPT_TEXT, synthetic: true }],
-        },
-        { before: shellStep(body.command) },
-      );
+      const { done } = await sessions.submitShell(id, body);
       const result = await done;
       await framesWritten();
       return c.json(result.last ?? (await sessions.message(id, result.user.id)));

@@ -185,6 +185,27 @@ describe("hooks off the turn's path", () => {
     expect(submitted).toMatchObject({ event: "prompt.submitted", prompt: "fix the build" });
   });
 
+  it("keeps each session's order: tool.after before the session.idle after it, each event's hooks as listed", async () => {
+    const log = join(dir, "order.log");
+    await open([bash("echo a"), { text: "one" }, bash("echo b"), { text: "two" }], {
+      // The first hook is the slowest: a later one overtaking it would show.
+      "tool.after": [{ command: `sleep 0.2; echo after-1 >> ${log}` }, { command: `echo after-2 >> ${log}` }],
+      "session.idle": [{ command: `sleep 0.1; echo idle-1 >> ${log}` }, { command: `echo idle-2 >> ${log}` }],
+    });
+    const { session } = await prompt();
+    await fixture?.core.sessions.prompt(session.id, { parts: [{ type: "text", text: "again" }] });
+    const turn = ["after-1", "after-2", "idle-1", "idle-2"];
+    const text = await eventually(() => {
+      const lines = readIfThere(log)?.trim().split("\n") ?? [];
+      return lines.length >= 8 ? lines : undefined;
+    }, "eight hook runs");
+    expect(text).toEqual([...turn, ...turn]);
+    await eventually(() => (hookRuns().length >= 8 ? true : undefined), "eight hook.ran");
+    expect(hookRuns().map((run) => `${run.event}:${run.command.includes("-1") ? 1 : 2}`)).toEqual(
+      Array(2).fill(["tool.after:1", "tool.after:2", "session.idle:1", "session.idle:2"]).flat(),
+    );
+  });
+
   it("a failing session.idle hook breaks nothing: hook.ran says why, the next turn runs", async () => {
     const failures: string[] = [];
     fixture = await openCoreFixture({

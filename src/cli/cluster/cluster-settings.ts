@@ -1,0 +1,34 @@
+// Settings every node of a cluster reads the same way (issue 20 §2).
+import { UsageError } from "../output.js";
+
+const DEFAULT_LEASE_MS = 15_000;
+
+/**
+ * How long a node's connection may sit inside a transaction before PostgreSQL ends it (PostgresStoreOptions'
+ * idleInTransactionMs): well under a lease, so a node paused mid-commit never holds up a takeover or the cluster's
+ * commits for long; far above any healthy commit's round trips.
+ */
+export function idleInTransactionMs(leaseMs: number): number {
+  return Math.min(5000, Math.max(200, Math.floor(leaseMs / 3)));
+}
+
+/** A cluster node without its database can do nothing right: it says so in one line and exits for its supervisor. */
+export function exitOnLostStore(error: Error): never {
+  process.stderr.write(`moor: the PostgreSQL connection failed: ${error.message}\n`);
+  process.exit(1);
+}
+
+/**
+ * How long a worker's lease on a session lasts without renewal (MOOR_LEASE_MS; default 15 s): a crashed worker's
+ * turns are taken over after about this long. API nodes count a worker live for two lease times after its last
+ * heartbeat, so every node of a cluster should be given the same value.
+ */
+export function leaseMsFrom(env: Record<string, string | undefined>): number {
+  const text = env.MOOR_LEASE_MS;
+  if (text === undefined || text === "") return DEFAULT_LEASE_MS;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 300 || value > 3_600_000) {
+    throw new UsageError(`invalid MOOR_LEASE_MS ${text}: give milliseconds between 300 and 3600000`);
+  }
+  return value;
+}

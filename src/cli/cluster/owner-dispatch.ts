@@ -1,0 +1,35 @@
+// An API node's way to the worker that owns a session (cluster mode, issue 20 §2): core's OwnerDispatch on the
+// PostgreSQL inbox. A command is refused at once, in one line, when no live worker serves the session's directory
+// (nobody would ever take it); otherwise it waits in the inbox for whichever eligible worker takes the lease.
+import { CoreError } from "../../core/errors.js";
+import type { OwnerDispatch } from "../../core/remote-owner.js";
+import type { PostgresStore } from "../../storage/postgres-store.js";
+
+/** A worker is counted live while its heartbeat is at most this many lease times old. */
+const STALE_LEASES = 2;
+
+export function ownerDispatch(store: PostgresStore, leaseMs: number): OwnerDispatch {
+  const ready: OwnerDispatch["ready"] = async (session) => {
+    const workers = await store.leases.eligibleWorkers(session.directory, leaseMs * STALE_LEASES);
+    if (workers.length === 0) {
+      throw new CoreError(
+        "no_worker",
+        `No worker serves ${session.directory}: start one there (moor serve --role worker --dir ${session.directory}).`,
+      );
+    }
+  };
+  return {
+    ready,
+    async send(session, command) {
+      // A turn's prompt was checked by ready() before it was stored; everything else is checked here.
+      if (command.kind !== "turn") await ready(session);
+      return store.inbox.send(session.id, command);
+    },
+    async result(itemID) {
+      const result = await store.inbox.result(itemID);
+      // The turn's events are in the log before its result: this node's streams get them before the caller's answer.
+      await store.syncEvents();
+      return result;
+    },
+  };
+}

@@ -1,0 +1,22 @@
+// Statements sent several at once in one query (one round trip) cannot take parameters: their values are written in
+// as literals, strings escaped by the driver itself.
+import type pg from "pg";
+
+/**
+ * `text` with its $n placeholders replaced by `values` as SQL literals: strings escaped by the driver, numbers,
+ * booleans, NULL, arrays as ARRAY[...]. For statements sent together in one query, which cannot take parameters.
+ */
+export function inline(client: pg.Client, text: string, values: unknown[]): string {
+  const literal = (value: unknown): string => {
+    if (value === null || value === undefined) return "NULL";
+    if (typeof value === "number") {
+      if (!Number.isFinite(value)) throw new Error(`not a storable number: ${value}`);
+      return String(value);
+    }
+    if (typeof value === "bigint") return value.toString();
+    if (typeof value === "boolean") return value ? "TRUE" : "FALSE";
+    if (Array.isArray(value)) return `ARRAY[${value.map(literal).join(", ")}]`;
+    return client.escapeLiteral(String(value));
+  };
+  return text.replace(/\$(\d+)/g, (_, index: string) => literal(values[Number(index) - 1]));
+}
