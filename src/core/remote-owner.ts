@@ -11,7 +11,8 @@ export interface OwnerDispatch {
   ready(session: Session): Promise<void>;
   /**
    * Passes `command` to the owner of `session` (whichever worker takes its lease); resolves with the item's id once
-   * it is durable. Rejects with CoreError `no_worker` when no live worker serves the session's directory.
+   * it is durable. Rejects with CoreError `no_worker` when no live worker serves the session's directory (a `turn`
+   * is not checked again: its prompt passed ready() before it was stored).
    */
   send(session: Session, command: OwnerCommand): Promise<number>;
   /** Resolves with the owner's answer to the item, once this node's event stream has every event before it. */

@@ -345,9 +345,8 @@ export class SessionService {
    */
   async submitShell(id: string, input: ShellCommand): Promise<{ done: Promise<PromptResult> }> {
     if (this.options.owners) {
-      const session = await this.get(id);
-      await this.options.owners.ready(session);
-      return { done: this.ownerTurn(await this.send(session, { kind: "shell", input }), id) };
+      // Refused by send when no worker serves the directory (the worker stores the prompt).
+      return { done: this.ownerTurn(await this.send(await this.get(id), { kind: "shell", input }), id) };
     }
     const { done } = await this.submit(
       id,

@@ -201,7 +201,7 @@ class EventStream {
         .catch(() => undefined)
         .then((events) => {
           if (this.closed) return unsubscribe();
-          this.begin(events, resume.seq, Math.max(replayedUpTo, upTo), live, unsubscribe, () => {
+          this.begin(events, resume, Math.max(replayedUpTo, upTo), live, unsubscribe, () => {
             replaying = false;
           });
           replayedUpTo = Math.max(replayedUpTo, upTo, live.at(-1)?.seq ?? 0);
@@ -209,7 +209,7 @@ class EventStream {
       this.cleanup = unsubscribe;
       return;
     }
-    this.begin(missed, resume?.seq, replayedUpTo, live, unsubscribe, () => {
+    this.begin(missed, resume, replayedUpTo, live, unsubscribe, () => {
       replaying = false;
     });
     replayedUpTo = Math.max(replayedUpTo, missed?.at(-1)?.seq ?? 0, live.at(-1)?.seq ?? 0);
@@ -221,20 +221,16 @@ class EventStream {
    */
   private begin(
     missed: BusEnvelope[] | undefined,
-    resumeSeq: number | undefined,
+    resume: ReturnType<typeof parseEventId>,
     replayedUpTo: number,
     live: BusEnvelope[],
     unsubscribe: () => void,
     goLive: () => void,
   ): void {
     const { bus, lastEventId } = this.options;
-    const resume = parseEventId(lastEventId ?? undefined);
     // The connected frame carries the client's own position while it is being replayed to, so a drop during the
     // replay resumes from there.
-    this.sendOwn(
-      { type: "server.connected", properties: {} },
-      missed && resumeSeq !== undefined ? resumeSeq : bus.lastSeq,
-    );
+    this.sendOwn({ type: "server.connected", properties: {} }, missed && resume ? resume.seq : bus.lastSeq);
     if (missed) {
       for (const envelope of missed) this.send(envelope);
       replayedUpTo = Math.max(replayedUpTo, missed.at(-1)?.seq ?? 0);

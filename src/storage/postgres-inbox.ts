@@ -15,7 +15,8 @@
 import type pg from "pg";
 import type { OwnerCommand, OwnerResult } from "../protocol/index.js";
 import { FencedError, type LeaseFence } from "./port.js";
-import { inline } from "./postgres-literals.js";
+import { fenceCheckStatement, servesDirectory } from "./postgres-leases.js";
+import { inline, transactionInOneQuery } from "./postgres-literals.js";
 
 export const INBOX_CHANNEL = "moor_inbox";
 export const DONE_CHANNEL = "moor_inbox_done";
@@ -32,6 +33,16 @@ export interface InboxItem {
 }
 
 type Run = <T>(op: (client: pg.Client) => Promise<T>) => Promise<T>;
+
+interface ItemRow {
+  id: string;
+  kind: string;
+  body: string;
+}
+
+function itemFrom(row: ItemRow, sessionID: string): InboxItem {
+  return { id: Number(row.id), sessionID, command: { kind: row.kind, ...JSON.parse(row.body) } as InboxCommand };
+}
 
 export class PostgresInbox {
   private readonly watchers = new Set<(sessionID: string) => void>();
@@ -63,40 +74,25 @@ export class PostgresInbox {
   take(fence: LeaseFence, limit = 100): Promise<InboxItem[]> {
     return this.run(async (client) => {
       // One round trip: the fence check (which fails the transaction with moor_check's message) and the marking.
-      const query = [
-        "BEGIN",
-        inline(
-          client,
-          `SELECT moor_check(EXISTS (SELECT 1 FROM session_lease
-             WHERE session_id = $1 AND worker_id = $2 AND epoch = $3 FOR SHARE), 'moor:fenced')`,
-          [fence.sessionID, fence.workerID, fence.epoch],
-        ),
-        inline(
-          client,
-          `UPDATE session_inbox SET taken_by = $2, taken_epoch = $3, time_taken = now()
-           WHERE taken_by IS NULL AND id IN (
-             SELECT id FROM session_inbox WHERE session_id = $1 AND taken_by IS NULL ORDER BY id LIMIT $4 FOR UPDATE
-           )
-           RETURNING id, kind, body`,
-          [fence.sessionID, fence.workerID, fence.epoch, limit],
-        ),
-        "COMMIT",
-      ].join(";\n");
-      let results: pg.QueryResult<{ id: string; kind: string; body: string }>[];
+      let results: pg.QueryResult[];
       try {
-        results = (await client.query(query)) as unknown as typeof results;
+        results = await transactionInOneQuery(client, [
+          fenceCheckStatement(client, fence, "moor:fenced"),
+          inline(
+            client,
+            `UPDATE session_inbox SET taken_by = $2, taken_epoch = $3, time_taken = now()
+             WHERE taken_by IS NULL AND id IN (
+               SELECT id FROM session_inbox WHERE session_id = $1 AND taken_by IS NULL ORDER BY id LIMIT $4 FOR UPDATE
+             )
+             RETURNING id, kind, body`,
+            [fence.sessionID, fence.workerID, fence.epoch, limit],
+          ),
+        ]);
       } catch (error) {
-        await client.query("ROLLBACK").catch(() => {});
         if ((error as Error).message === "moor:fenced") throw new FencedError(fence);
         throw error;
       }
-      return results[2].rows
-        .map((row) => ({
-          id: Number(row.id),
-          sessionID: fence.sessionID,
-          command: { kind: row.kind, ...JSON.parse(row.body) } as InboxCommand,
-        }))
-        .sort((a, b) => a.id - b.id);
+      return (results[1].rows as ItemRow[]).map((row) => itemFrom(row, fence.sessionID)).sort((a, b) => a.id - b.id);
     });
   }
 
@@ -138,8 +134,7 @@ export class PostgresInbox {
          JOIN session s ON s.id = i.session_id JOIN worker w ON w.id = $1
          LEFT JOIN session_lease l ON l.session_id = i.session_id
          WHERE i.taken_by IS NULL AND (l.session_id IS NULL OR l.expires_at < now())
-           AND EXISTS (SELECT 1 FROM unnest(w.directories) AS d
-                       WHERE s.directory = rtrim(d, '/') OR starts_with(s.directory, rtrim(d, '/') || '/'))
+           AND ${servesDirectory("w.directories", "s.directory")}
          ORDER BY i.session_id`,
         [workerID],
       );
@@ -150,16 +145,12 @@ export class PostgresInbox {
   /** The session's items taken by an earlier owner (an older epoch than `fence`'s) and never finished, oldest first. */
   unfinished(fence: LeaseFence): Promise<InboxItem[]> {
     return this.run(async (client) => {
-      const { rows } = await client.query<{ id: string; kind: string; body: string }>(
+      const { rows } = await client.query<ItemRow>(
         `SELECT id, kind, body FROM session_inbox
          WHERE session_id = $1 AND taken_by IS NOT NULL AND time_done IS NULL AND taken_epoch < $2 ORDER BY id`,
         [fence.sessionID, fence.epoch],
       );
-      return rows.map((row) => ({
-        id: Number(row.id),
-        sessionID: fence.sessionID,
-        command: { kind: row.kind, ...JSON.parse(row.body) } as InboxCommand,
-      }));
+      return rows.map((row) => itemFrom(row, fence.sessionID));
     });
   }
 

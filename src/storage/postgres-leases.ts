@@ -11,6 +11,7 @@
 // (SIGSTOP, a long GC) that wakes up after losing its lease writes nothing.
 import type pg from "pg";
 import { FencedError, type LeaseFence } from "./port.js";
+import { inline } from "./postgres-literals.js";
 
 type Run = <T>(op: (client: pg.Client) => Promise<T>) => Promise<T>;
 
@@ -40,6 +41,19 @@ export interface LeaseState {
  * `fence.epoch`. The row stays share-locked until the transaction ends, so no takeover can commit in between. A
  * lapsed lease nobody took over still passes: its epoch is still the newest, nobody else has written.
  */
+/**
+ * checkFence as a statement of a transaction sent in one query (postgres-literals.ts): it fails the transaction with
+ * `message` unless `fence` holds the lease, and share-locks the lease row as checkFence does.
+ */
+export function fenceCheckStatement(client: pg.Client, fence: LeaseFence, message: string): string {
+  return inline(
+    client,
+    `SELECT moor_check(EXISTS (SELECT 1 FROM session_lease
+       WHERE session_id = $1 AND worker_id = $2 AND epoch = $3 FOR SHARE), $4)`,
+    [fence.sessionID, fence.workerID, fence.epoch, message],
+  );
+}
+
 export async function checkFence(client: pg.Client, fence: LeaseFence): Promise<void> {
   const { rowCount } = await client.query(
     "SELECT 1 FROM session_lease WHERE session_id = $1 AND worker_id = $2 AND epoch = $3 FOR SHARE",
@@ -192,7 +206,7 @@ export class PostgresLeases {
  * SQL: whether one of the `directories` (a text[] expression) is `directory` or a parent of it; a trailing slash
  * on a registered directory does not matter ("/srv/repo/" serves "/srv/repo", never "/srv/repo-other").
  */
-function servesDirectory(directories: string, directory: string): string {
+export function servesDirectory(directories: string, directory: string): string {
   return `EXISTS (SELECT 1 FROM unnest(${directories}) AS d
     WHERE ${directory} = rtrim(d, '/') OR starts_with(${directory}, rtrim(d, '/') || '/'))`;
 }

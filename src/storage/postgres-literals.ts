@@ -3,6 +3,21 @@
 import type pg from "pg";
 
 /**
+ * Runs `statements` as one transaction sent in one query (BEGIN, the statements, COMMIT): one round trip. On an error
+ * the transaction is rolled back and the error rethrown; else the statements' results, in order (BEGIN's not
+ * included).
+ */
+export async function transactionInOneQuery(client: pg.Client, statements: string[]): Promise<pg.QueryResult[]> {
+  try {
+    const results = (await client.query(["BEGIN", ...statements, "COMMIT"].join(";\n"))) as unknown as pg.QueryResult[];
+    return results.slice(1, -1);
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw error;
+  }
+}
+
+/**
  * `text` with its $n placeholders replaced by `values` as SQL literals: strings escaped by the driver, numbers,
  * booleans, NULL, arrays as ARRAY[...]. For statements sent together in one query, which cannot take parameters.
  */

@@ -39,8 +39,8 @@ import {
   type StoreWrites,
 } from "./port.js";
 import { DONE_CHANNEL, INBOX_CHANNEL, PostgresInbox } from "./postgres-inbox.js";
-import { PostgresLeases } from "./postgres-leases.js";
-import { inline } from "./postgres-literals.js";
+import { fenceCheckStatement, PostgresLeases } from "./postgres-leases.js";
+import { inline, transactionInOneQuery } from "./postgres-literals.js";
 import { LOCK_KEYS, MOOR_LOCK_CLASS, migratePostgres } from "./postgres-migrate.js";
 import { DEFAULT_OWNER_TIMINGS, type OwnerTimings, PostgresOwners } from "./postgres-owners.js";
 import { decodeSessionCursor, encodeSessionCursor } from "./session-cursor.js";
@@ -240,15 +240,9 @@ export class PostgresStore implements Store {
     if (this.commitJobs.length > 0) this.queueCommitRunner();
     if (jobs.length === 0) return;
     if (jobs.some((job) => job.running)) await this.owners.register(client);
-    if (jobs.length > 1) {
-      try {
-        const ids = await this.writeJobs(client, jobs);
-        await this.announceJobs(client, jobs, ids);
-        return;
-      } catch {
-        // Alone, below: each settles with its own outcome.
-      }
-    }
+    // Only the write is retried alone: a group that committed is announced once, whatever happens then.
+    const grouped = jobs.length > 1 ? await this.writeJobs(client, jobs).catch(() => undefined) : undefined;
+    if (grouped) return this.announceJobs(client, jobs, grouped);
     for (const job of jobs) {
       let ids: number[][];
       try {
@@ -267,7 +261,7 @@ export class PostgresStore implements Store {
    * escaped by the driver (the simple protocol that runs several statements at once takes no parameters).
    */
   private async writeJobs(client: pg.Client, jobs: CommitJob[]): Promise<number[][]> {
-    const statements = ["BEGIN"];
+    const statements: string[] = [];
     const fences: LeaseFence[] = [];
     const conflicts: string[] = [];
     const seen = new Set<string>();
@@ -277,14 +271,7 @@ export class PostgresStore implements Store {
       const key = `${fence.sessionID}\u0000${fence.workerID}\u0000${fence.epoch}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      statements.push(
-        inline(
-          client,
-          `SELECT moor_check(EXISTS (SELECT 1 FROM session_lease
-             WHERE session_id = $1 AND worker_id = $2 AND epoch = $3 FOR SHARE), $4)`,
-          [fence.sessionID, fence.workerID, fence.epoch, `moor:fenced:${fences.length}`],
-        ),
-      );
+      statements.push(fenceCheckStatement(client, fence, `moor:fenced:${fences.length}`));
       fences.push(fence);
     }
     for (const job of jobs) {
@@ -302,12 +289,10 @@ export class PostgresStore implements Store {
     }
     const all = jobs.flatMap((job) => job.events.map((event) => ({ event, scope: job.scope })));
     if (all.length > 0) statements.push(...this.eventStatements(client, all));
-    statements.push("COMMIT");
     let results: pg.QueryResult[];
     try {
-      results = (await client.query(statements.join(";\n"))) as unknown as pg.QueryResult[];
+      results = await transactionInOneQuery(client, statements);
     } catch (error) {
-      await client.query("ROLLBACK").catch(() => {});
       const message = (error as Error).message ?? "";
       const fenced = /^moor:fenced:(\d+)$/.exec(message);
       if (fenced) throw new FencedError(fences[Number(fenced[1])]);
@@ -315,10 +300,10 @@ export class PostgresStore implements Store {
       if (conflict) throw new IdConflictError(conflicts[Number(conflict[1])]);
       throw error;
     }
-    // The event rows are the answer before COMMIT's.
+    // The event rows are the last statement's answer.
     const ids =
       all.length > 0
-        ? results[results.length - 2].rows.map((row: { id: string }) => Number(row.id)).sort((a, b) => a - b)
+        ? (results.at(-1) as pg.QueryResult).rows.map((row: { id: string }) => Number(row.id)).sort((a, b) => a - b)
         : [];
     const perJob: number[][] = [];
     let next = 0;
@@ -332,7 +317,15 @@ export class PostgresStore implements Store {
   /** Hands each committed job's events to the listeners, in order, after any other node's events before them. */
   private async announceJobs(client: pg.Client, jobs: CommitJob[], ids: number[][]): Promise<void> {
     const first = ids.find((list) => list.length > 0)?.[0];
-    if (this.following && first !== undefined && first > this.lastSeen + 1) await this.catchUp(client, first);
+    if (this.following && first !== undefined && first > this.lastSeen + 1) {
+      try {
+        await this.catchUp(client, first);
+      } catch (error) {
+        // Committed, but not announced in order: the callers hear of the failure (the connection is likely gone).
+        for (const job of jobs) job.reject(error);
+        return;
+      }
+    }
     jobs.forEach((job, index) => {
       const own = ids[index];
       if (own.length > 0) this.lastSeen = Math.max(this.lastSeen, own[own.length - 1]);

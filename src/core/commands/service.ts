@@ -68,7 +68,7 @@ export class CommandService {
     const owners = this.options.owners;
     if (owners) {
       const messageID = input.messageID ?? newId("msg", this.options.now());
-      await owners.ready(session);
+      // Refused by send when no worker serves the directory (the worker stores the prompt).
       const itemID = await owners.send(session, { kind: "command", input: { ...input, messageID } });
       return { messageID, done: this.options.sessions.ownerTurn(itemID, sessionID) };
     }
