@@ -43,6 +43,25 @@ describe("the launcher run as a command", () => {
     }
   });
 
+  it("starts `serve` with one malloc arena, and keeps a number the user chose", async () => {
+    // /proc/PID/environ is the environment the process started with: what glibc read, before the launcher removes
+    // its own setting from what moor's commands inherit.
+    const environOf = async (env: Record<string, string>) => {
+      const serve = spawnMoor(["serve", "--port", "0"], { env, cwd: home.project, asCommand: true });
+      try {
+        await waitForOutput(serve, (stdout) => /listening on/.test(stdout));
+        return readFileSync(`/proc/${serve.pid}/environ`, "utf8").split("\0");
+      } finally {
+        serve.kill("SIGTERM");
+        await new Promise((resolve) => serve.once("close", resolve));
+      }
+    };
+    expect(await environOf(home.env)).toContain("MALLOC_ARENA_MAX=1");
+    const chosen = await environOf({ ...home.env, MALLOC_ARENA_MAX: "4" });
+    expect(chosen).toContain("MALLOC_ARENA_MAX=4");
+    expect(chosen.filter((entry) => entry.startsWith("MALLOC_ARENA_MAX="))).toHaveLength(1);
+  });
+
   it("runs a bundle whose source is ASCII: V8 keeps it one-byte (half the memory), and Latin-1 reads it right", () => {
     // scripts/bundle.mjs escapes what is past it; a curly quote in one regex used to double the source's ~2 MB.
     // The launcher reads it as Latin-1 (decoding 2.3 MB of UTF-8 was ~35 ms of every start): a « in a regex read
