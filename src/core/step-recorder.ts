@@ -1,7 +1,7 @@
 // Records one assistant message (one model step) as it streams. Everything is written before it is announced
 // (DESIGN.md §3, Durability), streamed text included: the deltas that arrive in one tick of the event loop are
-// collected, the parts they grew are written in one commit, and that commit announces the deltas in order (those of
-// one part that arrived together as one: see coalesced). So whatever text a client has seen is in the database, and survives a kill -9.
+// collected, the parts they grew are written in one commit, and that commit announces the deltas, each as the model
+// sent it, in order. So whatever text a client has seen is in the database, and survives a kill -9.
 //
 // The stream is not held up by its writes: each write is a commit started at once (the store applies one caller's
 // commits in order), and a failed one fails the step at its next write, or at `settled()`.
@@ -74,7 +74,7 @@ export class StepRecorder {
     const parts = [...new Set(batch.map((entry) => entry.part))].map((part) => ({ ...part }));
     this.write((tx) => {
       for (const part of parts) tx.putPart(part);
-      for (const { part, delta } of coalesced(batch)) {
+      for (const { part, delta } of batch) {
         tx.emit("message.part.delta", {
           sessionID: part.sessionID,
           messageID: part.messageID,
@@ -113,22 +113,4 @@ export class StepRecorder {
       },
     );
   }
-}
-
-/**
- * The batch with each run of deltas to one part joined into one. A batch holds more than one delta only when one read
- * of the model's stream carried several (the server is behind the model): those are published as one event, so every
- * client of the session gets one frame, not one per token, and the server serializes and writes once. A server that
- * keeps up gets one delta a tick, so each reaches clients as the model sent it. Runs are joined, never reordered:
- * deltas of another part in between (reasoning, then text) keep their place.
- */
-function coalesced(batch: { part: TextPart | ReasoningPart; delta: string }[]) {
-  if (batch.length < 2) return batch;
-  const out: { part: TextPart | ReasoningPart; delta: string }[] = [];
-  for (const entry of batch) {
-    const last = out.at(-1);
-    if (last?.part === entry.part) last.delta += entry.delta;
-    else out.push({ ...entry });
-  }
-  return out;
 }
