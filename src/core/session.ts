@@ -319,8 +319,13 @@ export class SessionService {
     // Refused before it is stored: a prompt no worker can run must not stay behind as a turn that never came.
     if (owners && !input.noReply) await owners.ready(session);
     // A prompt after a revert makes it final: the messages it hid are deleted before this one is stored.
-    if (session.revert) await this.inOrder(id, async () => this.reverts.finalize(await this.get(id)));
-    const { user, fallbackTitle } = await this.recordUserMessage(await this.get(id), input, model);
+    // Read again only when finalizing changed it (titleFromFirstPrompt edits the session from a fresh read anyway).
+    let current = session;
+    if (session.revert) {
+      await this.inOrder(id, async () => this.reverts.finalize(await this.get(id)));
+      current = await this.get(id);
+    }
+    const { user, fallbackTitle } = await this.recordUserMessage(current, input, model);
     if (input.noReply) {
       if (fallbackTitle) this.writeTitle(session, fallbackTitle, input, model);
       return { user, done: Promise.resolve({ user, finish: "stop" }) };
@@ -576,18 +581,23 @@ export class SessionService {
         }
         unlink();
         runner.controller = undefined;
-        session = (await this.store.getSession(sessionID).catch(() => undefined)) ?? session;
+        // The next turn starts from the session as it is now; with none queued (checked before anything is
+        // awaited, so none can slip in), the loop ends and the read would be wasted.
+        if (runner.queue.length > 0) {
+          session = (await this.store.getSession(sessionID).catch(() => undefined)) ?? session;
+        }
         settleLast = settle;
       }
     } finally {
       runner.current = undefined;
       this.runners.delete(sessionID);
-      const current = await this.store.getSession(sessionID).catch(() => undefined);
-      if (current) {
+      // One read serves the idle announcements and the touch: editSession's, in order with the session's other
+      // row edits, so the touch still writes over the row as it is then.
+      await this.editSession(sessionID, (current) => {
         this.setStatus(current, { type: "idle" });
         this.bus.publish("session.idle", { sessionID }, this.scope(current));
-        await this.editSession(sessionID, (session) => this.touched(session)).catch(() => {});
-      }
+        return this.touched(current);
+      }).catch(() => {});
       settleLast?.();
     }
   }
