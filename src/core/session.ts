@@ -336,7 +336,9 @@ export class SessionService {
     } else {
       await this.options.turns.gate.expireOrphans(session.id, session.directory);
       done = new Promise<PromptResult>((resolve, reject) => {
-        this.enqueue(session, { model, user, signal: options.signal, before: options.before, resolve, reject });
+        // The row as read above, unless the first prompt's title was written to it since.
+        const asRead = fallbackTitle ? undefined : current;
+        this.enqueue(session, { model, user, signal: options.signal, before: options.before, resolve, reject }, asRead);
       });
     }
     // After the turn is queued, and never awaited: the turn does not wait for its title.
@@ -526,7 +528,7 @@ export class SessionService {
     const model = await this.options.resolveModel(user.model ?? sessionModel(session));
     await this.options.turns.gate.expireOrphans(session.id, session.directory);
     const done = new Promise<PromptResult>((resolve, reject) =>
-      this.enqueue(session, { model, user, resolve, reject }),
+      this.enqueue(session, { model, user, resolve, reject }, session),
     );
     return { done };
   }
@@ -548,18 +550,23 @@ export class SessionService {
     return { user: asked, finish: result.finish as PromptResult["finish"], last, error: result.error };
   }
 
-  private enqueue(session: Session, turn: QueuedTurn): void {
+  /**
+   * Queues the turn, and starts the session's runner if none runs. `current`: the session row as the caller just
+   * read it, with nothing of its own written to the row since; a runner started here begins with it instead of
+   * reading it again.
+   */
+  private enqueue(session: Session, turn: QueuedTurn, current?: Session): void {
     let runner = this.runners.get(session.id);
     if (!runner) {
       runner = { queue: [] };
       this.runners.set(session.id, runner);
     }
     runner.queue.push(turn);
-    if (!runner.current) runner.current = this.drain(session.id, runner);
+    if (!runner.current) runner.current = this.drain(session.id, runner, current);
   }
 
-  private async drain(sessionID: string, runner: SessionRunner): Promise<void> {
-    let session = await this.get(sessionID);
+  private async drain(sessionID: string, runner: SessionRunner, current?: Session): Promise<void> {
+    let session = current ?? (await this.get(sessionID));
     this.setStatus(session, { type: "busy" });
     // The last turn's caller hears of its end only once the session is idle (status, session.idle, and the
     // updated time announced), as a client that waits for the reply and then looks at the session expects.

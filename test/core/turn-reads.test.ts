@@ -35,15 +35,26 @@ describe("a turn's reads", () => {
     expect(last?.parts).toEqual(await store.listParts(last?.info.id as string));
   });
 
-  it("a later prompt's turn reads the session row three times: to check it, to run the turn, to touch it", async () => {
+  it("a later prompt's turn reads the session row twice: to check it (the turn starts from that read), to touch it", async () => {
     fixture = await openCoreFixture({ prefix: "turn-reads", steps: [{ text: "first" }, { text: "second" }] });
     const { core, dir } = fixture;
     const session = await core.sessions.create({ directory: dir });
     await core.sessions.prompt(session.id, { parts: [{ type: "text", text: "one" }] });
     const sessionReads = count("getSession");
     await core.sessions.prompt(session.id, { parts: [{ type: "text", text: "two" }] });
-    expect(sessionReads()).toBe(3);
+    expect(sessionReads()).toBe(2);
     const [updated] = (await core.sessions.page({})).sessions;
     expect(updated.time.updated).toBeGreaterThanOrEqual(session.time.updated);
+  });
+
+  it("a first prompt's turn starts from the row with its title, read again after the title was written", async () => {
+    fixture = await openCoreFixture({ prefix: "turn-reads", steps: [{ text: "first" }] });
+    const { core, dir } = fixture;
+    const session = await core.sessions.create({ directory: dir });
+    const sessionReads = count("getSession");
+    await core.sessions.prompt(session.id, { parts: [{ type: "text", text: "name me" }] });
+    // Checked, edited (the title), read again for the turn, touched.
+    expect(sessionReads()).toBe(4);
+    expect((await core.sessions.get(session.id)).title).toBe("name me");
   });
 });
