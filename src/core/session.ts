@@ -165,7 +165,11 @@ export class SessionService {
   }
 
   async update(id: string, patch: { title?: string }): Promise<Session> {
-    const updated = await this.editSession(id, (session) => this.touched({ ...session, ...patch }));
+    // A field the patch leaves out (or sends as undefined: a PATCH without a title) keeps its value.
+    const { title } = patch;
+    const updated = await this.editSession(id, (session) =>
+      this.touched(title === undefined ? session : { ...session, title }),
+    );
     if (!updated) throw notFound("Session", id);
     return updated;
   }
