@@ -43,6 +43,13 @@ describe("the launcher run as a command", () => {
     }
   });
 
+  it("bundles only the parser of jsonc-parser: its formatter's tables were built at every start (~5 ms)", () => {
+    // scripts/bundle.mjs marks the package free of side effects; unmarked, esbuild kept every module it has.
+    const source = readFileSync(BUNDLE, "latin1");
+    expect(source).toContain("node_modules/jsonc-parser/lib/esm/impl/parser.js");
+    expect(source).not.toContain("node_modules/jsonc-parser/lib/esm/impl/string-intern.js");
+  });
+
   it("runs a bundle whose source is ASCII: V8 keeps it one-byte (half the memory), and Latin-1 reads it right", () => {
     // scripts/bundle.mjs escapes what is past it; a curly quote in one regex used to double the source's ~2 MB.
     // The launcher reads it as Latin-1 (decoding 2.3 MB of UTF-8 was ~35 ms of every start): a « in a regex read
