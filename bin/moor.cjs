@@ -77,7 +77,8 @@ function runScript(file, cacheFile) {
     // No cache yet: this run makes it.
   }
   // Latin-1: the bundle is ASCII (scripts/bundle.mjs), and Node decodes UTF-8 several times slower (~35 ms here).
-  const compiled = new Script(Module.wrap(readFileSync(file, "latin1")), { filename: file, cachedData });
+  // The file is already wrapped as a CommonJS module's function (scripts/bundle.mjs): compiled as read, not copied.
+  const compiled = new Script(readFileSync(file, "latin1"), { filename: file, cachedData });
   const module = { exports: {} };
   compiled
     .runInThisContext()

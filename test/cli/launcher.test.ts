@@ -11,6 +11,7 @@ import {
   statSync,
   symlinkSync,
 } from "node:fs";
+import Module from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -41,6 +42,14 @@ describe("the launcher run as a command", () => {
       serve.kill("SIGTERM");
       await new Promise((resolve) => serve.once("close", resolve));
     }
+  });
+
+  it("compiles the bundle as read: the file is already in Node's CommonJS wrapper (wrapping it cost ~8 ms a start)", () => {
+    const source = readFileSync(BUNDLE, "latin1");
+    const [head, tail] = Module.wrap("\0").split("\0");
+    expect(source.startsWith(head)).toBe(true);
+    expect(source.endsWith(tail)).toBe(true);
+    expect(readFileSync(MOOR_BIN, "utf8")).not.toContain("Module.wrap(");
   });
 
   it("bundles only the parser of jsonc-parser: its formatter's tables were built at every start (~5 ms)", () => {
