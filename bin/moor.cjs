@@ -1,5 +1,5 @@
 #!/bin/sh
-":" //; [ -z "$NODE_EXTRA_CA_CERTS" ] || { export MOOR_DEFERRED_CA_CERTS="$NODE_EXTRA_CA_CERTS"; unset NODE_EXTRA_CA_CERTS; }; exec node --max-semi-space-size=1 "$0" "$@"
+":" //; case "$NODE_EXTRA_CA_CERTS:$NODE_OPTIONS" in :*|*--use-*) ;; *) export MOOR_DEFERRED_CA_CERTS="$NODE_EXTRA_CA_CERTS"; unset NODE_EXTRA_CA_CERTS;; esac; exec node --max-semi-space-size=1 "$0" "$@"
 // Thin launcher for the CLI that `npm install` builds (via `prepare`, scripts/bundle.mjs). Most commands run
 // dist/bundle/moor.cjs through vm.Script with a V8 code cache kept beside it, so later starts skip compiling it;
 // `attach` (Ink: ES-module-only dependencies) runs the ES-module bundle. Without a build, the plain compiled
@@ -8,7 +8,8 @@
 // of V8's heap kept at 1 MB a semi-space (it grows to 4 MB by default, and a flag set once running cannot cap it):
 // ~6 MB less resident in a busy server, for ~10 ms more start. Node itself reads them as a string and a comment.
 // The shell line also keeps NODE_EXTRA_CA_CERTS from Node's start, where it costs ~40 ms of certificate parsing;
-// moor applies it itself when TLS is first used (bin/deferred-ca-certs.cjs).
+// moor applies it itself when TLS is first used (bin/deferred-ca-certs.cjs). Not when NODE_OPTIONS picks the CA
+// store (--use-openssl-ca, --use-system-ca…): moor's stand-in trusts Node's bundled roots, so Node keeps the variable.
 // (The formatter leaves this file alone, biome.json: a `;` after the string would make the shell run `//`.)
 // CommonJS, not an ES module: an ES-module entry loads Node's ES-module loader at every start (~3 MB resident).
 const { existsSync, readFileSync, renameSync, writeFileSync } = require("node:fs");

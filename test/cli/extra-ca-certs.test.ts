@@ -100,4 +100,21 @@ describe("NODE_EXTRA_CA_CERTS with the launcher run as a command", () => {
       await new Promise((resolve) => serve.once("close", resolve));
     }
   });
+
+  it("leaves the variable to Node when NODE_OPTIONS chooses the CA store (moor's stand-in assumes Node's roots)", async () => {
+    const caFile = join(certs, "ca.pem");
+    const serve = spawnMoor(["serve", "--port", "0"], {
+      env: { ...home.env, NODE_EXTRA_CA_CERTS: caFile, NODE_OPTIONS: "--use-openssl-ca" },
+      cwd: home.project,
+      asCommand: true,
+    });
+    try {
+      await waitForOutput(serve, (stdout) => /listening on/.test(stdout));
+      const environment = readFileSync(`/proc/${serve.pid}/environ`, "utf8").split("\0");
+      expect(environment).toContain(`NODE_EXTRA_CA_CERTS=${caFile}`);
+    } finally {
+      serve.kill("SIGTERM");
+      await new Promise((resolve) => serve.once("close", resolve));
+    }
+  });
 });
