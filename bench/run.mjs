@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { measureAcpStart } from "./acp-start.mjs";
 import { firstLine, startFakeModel } from "./fake-model.mjs";
+import { opencodeEnv } from "./opencode-home.mjs";
 import { measureScale } from "./scale.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -121,26 +122,7 @@ const moor = {
 
 function opencodeTarget(executable) {
   const home = join(work, "opencode");
-  mkdirSync(join(home, ".config", "opencode"), { recursive: true });
-  writeFileSync(
-    join(home, ".config", "opencode", "opencode.json"),
-    JSON.stringify({ ...config, autoupdate: false, share: "disabled" }),
-  );
-  // OpenCode's own switches keep it off the network (model lists, plugins, updates): without them it waits on
-  // downloads that never come here, and its start figures measure that instead of its start.
-  const env = {
-    ...process.env,
-    HOME: home,
-    XDG_CONFIG_HOME: join(home, ".config"),
-    XDG_DATA_HOME: join(home, ".local/share"),
-    XDG_CACHE_HOME: join(home, ".cache"),
-    XDG_STATE_HOME: join(home, ".local/state"),
-    OPENCODE_DISABLE_AUTOUPDATE: "1",
-    OPENCODE_DISABLE_MODELS_FETCH: "1",
-    OPENCODE_DISABLE_DEFAULT_PLUGINS: "1",
-    OPENCODE_DISABLE_LSP_DOWNLOAD: "1",
-    OPENCODE_DISABLE_SHARE: "1",
-  };
+  const env = opencodeEnv(home, config);
   return {
     name: "opencode",
     async start() {
