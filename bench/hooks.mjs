@@ -6,7 +6,7 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { firstLine, startFakeModel } from "./fake-model.mjs";
 import { median, medianMs, openStream, send, waitHealthy } from "./http-client.mjs";
@@ -77,7 +77,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const roundsAt = args.indexOf("--rounds");
   const rounds = roundsAt === -1 ? 1 : Number(args.splice(roundsAt, 2)[1]);
   const root = fileURLToPath(new URL("..", import.meta.url));
-  const bins = args.length > 0 ? args : [join(root, "bin/moor.cjs")];
+  const bins = args.length > 0 ? args.map((bin) => resolve(bin)) : [join(root, "bin/moor.cjs")];
   const work = mkdtempSync(join(tmpdir(), "moor-hooks-"));
   const { child: llm, url: llmUrl } = await startFakeModel({ root, work });
   const home = join(work, "moor");
