@@ -3,34 +3,25 @@
 // against the same fake model, and the table gets its column and the ratios.
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { Agent, createServer, request as httpRequest } from "node:http";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { measureAcpStart } from "./acp-start.mjs";
 import { firstLine, startFakeModel } from "./fake-model.mjs";
+import { measureHooks } from "./hooks.mjs";
+import { median, medianMs, openStream, send, waitHealthy } from "./http-client.mjs";
+import { opencodeEnv } from "./opencode-home.mjs";
 import { measureScale } from "./scale.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const bin = join(root, "bin/moor.cjs");
 const work = mkdtempSync(join(tmpdir(), "moor-bench-"));
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const percentile = (values, p) =>
   [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))];
 const round = (value) => Math.round(value * 10) / 10;
 
-/** The median wall time of `runs` sequential runs of `work`. */
-async function medianMs(runs, work) {
-  const times = [];
-  for (let i = 0; i < runs; i++) {
-    const started = performance.now();
-    await work();
-    times.push(performance.now() - started);
-  }
-  return median(times);
-}
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const json = { "content-type": "application/json" };
 
 /** Resident memory of a process and everything it started (OpenCode's launcher runs the server as a child). */
 function treeRssMb(pid) {
@@ -57,18 +48,6 @@ function freePort() {
       probe.close(() => resolve(port));
     });
   });
-}
-
-async function waitHealthy(url) {
-  for (;;) {
-    // A server may accept connections before it answers them (OpenCode does on its first start): poll, with a cap.
-    const ok = await fetch(`${url}/global/health`, { signal: AbortSignal.timeout(1000) }).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return;
-    await sleep(2);
-  }
 }
 
 // The fake model, compiled from test/fakes with esbuild (a devDependency).
@@ -121,26 +100,7 @@ const moor = {
 
 function opencodeTarget(executable) {
   const home = join(work, "opencode");
-  mkdirSync(join(home, ".config", "opencode"), { recursive: true });
-  writeFileSync(
-    join(home, ".config", "opencode", "opencode.json"),
-    JSON.stringify({ ...config, autoupdate: false, share: "disabled" }),
-  );
-  // OpenCode's own switches keep it off the network (model lists, plugins, updates): without them it waits on
-  // downloads that never come here, and its start figures measure that instead of its start.
-  const env = {
-    ...process.env,
-    HOME: home,
-    XDG_CONFIG_HOME: join(home, ".config"),
-    XDG_DATA_HOME: join(home, ".local/share"),
-    XDG_CACHE_HOME: join(home, ".cache"),
-    XDG_STATE_HOME: join(home, ".local/state"),
-    OPENCODE_DISABLE_AUTOUPDATE: "1",
-    OPENCODE_DISABLE_MODELS_FETCH: "1",
-    OPENCODE_DISABLE_DEFAULT_PLUGINS: "1",
-    OPENCODE_DISABLE_LSP_DOWNLOAD: "1",
-    OPENCODE_DISABLE_SHARE: "1",
-  };
+  const env = opencodeEnv(home, config);
   return {
     name: "opencode",
     async start() {
@@ -157,64 +117,6 @@ function opencodeTarget(executable) {
     runArgs: (url) => [executable, ["run", "--attach", url, "MOCK_TOKENS 20"], { env, cwd: home }],
     acp: () => measureAcpStart(executable, ["acp"], { env, cwd: home }),
   };
-}
-
-/**
- * Opens an SSE stream on the server's default directory; resolves once connected. A plain node:http reader: the
- * fan-out figure puts 100 of these in this one process, and fetch's web streams cost enough per frame to make
- * the benchmark's own reading the bottleneck rather than the server's delivery.
- */
-async function openStream(url, onEvent) {
-  let resolveConnected;
-  const connected = new Promise((resolve) => (resolveConnected = resolve));
-  const req = httpRequest(`${url}/event`, (res) => {
-    res.setEncoding("utf8");
-    let buffer = "";
-    res.on("data", (chunk) => {
-      const at = performance.now();
-      buffer += chunk;
-      let index = buffer.indexOf("\n\n");
-      while (index !== -1) {
-        const frame = buffer.slice(0, index);
-        buffer = buffer.slice(index + 2);
-        const data = frame.split("\n").find((line) => line.startsWith("data: "));
-        if (data) {
-          const event = JSON.parse(data.slice(6));
-          if (event.type === "server.connected") resolveConnected();
-          else onEvent(event, at);
-        }
-        index = buffer.indexOf("\n\n");
-      }
-    });
-    res.on("error", () => {});
-  });
-  req.on("error", () => {});
-  req.end();
-  await connected;
-  return () => req.destroy();
-}
-
-/**
- * A JSON request over a kept-alive node:http connection (null for an empty reply). Like the SSE reader, it keeps
- * the benchmark's own work small: fetch's processing of the prompt's reply competed with the delta it was timing.
- */
-const agent = new Agent({ keepAlive: true });
-function send(url, method, path, payload) {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(`${url}${path}`, { method, agent, headers: json }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk) => {
-        text += chunk;
-      });
-      res.on("end", () => {
-        if (res.statusCode >= 400) reject(new Error(`${method} ${path}: ${res.statusCode} ${text}`));
-        else resolve(text ? JSON.parse(text) : null);
-      });
-    });
-    req.on("error", reject);
-    req.end(JSON.stringify(payload));
-  });
 }
 
 /** Every server-side figure of DESIGN.md §6, taken the same way on any server speaking OpenCode's core API. */
@@ -422,69 +324,9 @@ async function measureLongSession() {
   return figures;
 }
 
-// Hooks (issue 19): three no-op hooks on tool.after and three on session.idle must keep the sync turn and the first
-// delta within 10% of the same figures without hooks, both taken here on fresh servers the same way.
-Object.assign(results, await measureHooks());
-
-async function measureHooks() {
-  process.stderr.write("moor: turns with hooks\n");
-  const noop = [{ command: "true" }, { command: "true" }, { command: "true" }];
-  const figures = {};
-  for (const [suffix, hooks] of [
-    ["plain", undefined],
-    ["with_hooks", { "tool.after": noop, "session.idle": noop }],
-  ]) {
-    writeFileSync(join(moorHome, "config", "moor.json"), JSON.stringify({ ...config, hooks }));
-    const { child, url } = await moor.start();
-    await waitHealthy(url);
-    const session = await send(url, "POST", "/session", {});
-    const body = { parts: [{ type: "text", text: "MOCK_TOKENS 20" }] };
-    for (let i = 0; i < 5; i++) await send(url, "POST", `/session/${session.id}/message`, body);
-    const cpuBefore = serverCpuMs(child.pid);
-    figures[`sync_turn_${suffix}_ms`] = await medianMs(30, () =>
-      send(url, "POST", `/session/${session.id}/message`, body),
-    );
-    // The server's own CPU per turn (Linux): unlike wall times, hardly moved by other load on a shared machine.
-    // Hooks cost the server only messages to its hook runner, so it should stay close to the figure without them.
-    const cpuAfter = serverCpuMs(child.pid);
-    if (cpuBefore !== undefined && cpuAfter !== undefined) {
-      figures[`server_cpu_turn_${suffix}_ms`] = (cpuAfter - cpuBefore) / 30;
-    }
-    const deltaSession = await send(url, "POST", "/session", {});
-    const firstDelta = [];
-    for (let i = 0; i < 50; i++) {
-      let sent = 0;
-      let resolveFirst;
-      const first = new Promise((resolve) => (resolveFirst = resolve));
-      let idle;
-      const idleSeen = new Promise((resolve) => (idle = resolve));
-      const close = await openStream(url, (event, at) => {
-        if (event.type === "message.part.delta") resolveFirst(at - sent);
-        if (event.type === "session.idle") idle();
-      });
-      sent = performance.now();
-      await send(url, "POST", `/session/${deltaSession.id}/prompt_async`, body);
-      firstDelta.push(await first);
-      await idleSeen;
-      close();
-    }
-    figures[`first_delta_${suffix}_ms`] = median(firstDelta);
-    child.kill("SIGTERM");
-  }
-  writeFileSync(join(moorHome, "config", "moor.json"), JSON.stringify(config));
-  return figures;
-}
-
-/** CPU time (user + system) a process has used, from /proc; undefined where there is none. */
-function serverCpuMs(pid) {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-    // utime + stime, in clock ticks (100 a second on Linux).
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch {
-    return undefined;
-  }
-}
+// Hooks (issue 19, bench/hooks.mjs): three no-op hooks on tool.after and three on session.idle must keep the sync
+// turn and the first delta within 10% of the same figures without hooks.
+Object.assign(results, await measureHooks({ start: moor.start, home: moorHome, config }));
 
 // Issue 20 §1, moor only: 10,000 sessions, 100 sessions at once under 1,000 SSE clients, RSS over 1,000 turns.
 Object.assign(

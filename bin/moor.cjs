@@ -1,5 +1,5 @@
 #!/bin/sh
-":" //; exec node --max-semi-space-size=1 "$0" "$@"
+":" //; [ -n "$MALLOC_ARENA_MAX" ] || export MALLOC_ARENA_MAX=1 MOOR_LAUNCHER_ARENA=1; case "$NODE_EXTRA_CA_CERTS:$NODE_OPTIONS" in :*|*--use-*) ;; *) export MOOR_DEFERRED_CA_CERTS="$NODE_EXTRA_CA_CERTS"; unset NODE_EXTRA_CA_CERTS;; esac; exec node --max-semi-space-size=1 "$0" "$@"
 // Thin launcher for the CLI that `npm install` builds (via `prepare`, scripts/bundle.mjs). Most commands run
 // dist/bundle/moor.cjs through vm.Script with a V8 code cache kept beside it, so later starts skip compiling it;
 // `attach` (Ink: ES-module-only dependencies) runs the ES-module bundle. Without a build, the plain compiled
@@ -7,6 +7,14 @@
 // Run as a command, the two lines above are a shell script that starts Node on this file with the young generation
 // of V8's heap kept at 1 MB a semi-space (it grows to 4 MB by default, and a flag set once running cannot cap it):
 // ~6 MB less resident in a busy server, for ~10 ms more start. Node itself reads them as a string and a comment.
+// The shell line also gives Node one malloc arena (glibc; others ignore it), unless the user chose a number: by
+// default each of V8's worker threads (concurrent marking, compiling) gets an arena of its own, and freed memory
+// stays spread over them; over 1,000 turns of a server they grew from ~1.2 to ~2.8 MB resident each (~6 MB in all,
+// about half of what the server grew by), with one arena they do not grow. The commands moor runs get the
+// environment the user gave moor, without it (removed below, once glibc has read it).
+// The shell line also keeps NODE_EXTRA_CA_CERTS from Node's start, where it costs ~40 ms of certificate parsing;
+// moor applies it itself when TLS is first used (bin/deferred-ca-certs.cjs). Not when NODE_OPTIONS picks the CA
+// store (--use-openssl-ca, --use-system-ca…): moor's stand-in trusts Node's bundled roots, so Node keeps the variable.
 // (The formatter leaves this file alone, biome.json: a `;` after the string would make the shell run `//`.)
 // CommonJS, not an ES module: an ES-module entry loads Node's ES-module loader at every start (~3 MB resident).
 const { existsSync, readFileSync, renameSync, writeFileSync } = require("node:fs");
@@ -14,6 +22,11 @@ const Module = require("node:module");
 const { dirname, join } = require("node:path");
 const { pathToFileURL } = require("node:url");
 const { Script } = require("node:vm");
+
+if (process.env.MOOR_LAUNCHER_ARENA === "1") {
+  delete process.env.MALLOC_ARENA_MAX;
+  delete process.env.MOOR_LAUNCHER_ARENA;
+}
 
 const ES_MODULE_COMMANDS = new Set(["attach"]);
 /** A long-running command's cache is made after this long, so it holds the code its start ran. */
@@ -26,12 +39,17 @@ const modules = join(__dirname, "../dist/esm/main.js");
 // (model calls), and its optimizing compile left ~8 MB of compiler memory behind in a long-running server.
 // Set before anything is compiled, for every command alike: the code cache is valid only under the same flags.
 require("node:v8").setFlagsFromString("--liftoff-only");
+const trustDeferredCaCerts = process.env.MOOR_DEFERRED_CA_CERTS
+  ? require("./deferred-ca-certs.cjs").applyDeferredCaCerts()
+  : undefined;
 if (!ES_MODULE_COMMANDS.has(process.argv[2]) && existsSync(script)) {
   // The bundle's import() of external packages (the providers, mDNS) comes here: see scripts/bundle.mjs.
   globalThis.__moorImport = (specifier) => import(specifier);
   const cache = `${script}${cacheKey(process.argv.slice(2))}${flagsTag()}.cache`;
   runScript(script, cache).main(process.argv);
 } else {
+  // ES modules import node:https outside the hook that notes TLS's first use: trusted from the start instead.
+  trustDeferredCaCerts?.();
   const entry = existsSync(modules) ? modules : join(__dirname, "../dist/cli/main.js");
   import(pathToFileURL(entry).href).then((cli) => cli.main(process.argv));
 }
@@ -70,7 +88,8 @@ function runScript(file, cacheFile) {
     // No cache yet: this run makes it.
   }
   // Latin-1: the bundle is ASCII (scripts/bundle.mjs), and Node decodes UTF-8 several times slower (~35 ms here).
-  const compiled = new Script(Module.wrap(readFileSync(file, "latin1")), { filename: file, cachedData });
+  // The file is already wrapped as a CommonJS module's function (scripts/bundle.mjs): compiled as read, not copied.
+  const compiled = new Script(readFileSync(file, "latin1"), { filename: file, cachedData });
   const module = { exports: {} };
   compiled
     .runInThisContext()

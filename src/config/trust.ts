@@ -1,7 +1,6 @@
 // The list of directories the user trusts (<config dir>/trusted.json). A project's own config is applied in full
 // only inside a trusted directory: one that is listed, or has a listed ancestor. Entries are real paths (symlinks
 // resolved), so a link into a trusted tree is judged by where it points.
-import { randomUUID } from "node:crypto";
 import { mkdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve, sep } from "node:path";
 import { ConfigError } from "./errors.js";
@@ -91,11 +90,15 @@ export function revokeTrust(paths: MoorPaths, directory: string): string {
   return real;
 }
 
-/** Written to a temporary file and renamed over the list, so a crash never leaves half a list. */
+/**
+ * Written to a temporary file and renamed over the list, so a crash never leaves half a list. The temporary name
+ * needs only to differ between processes (a process writes it and renames it in one synchronous go): the pid, not a
+ * random id, as node:crypto would load on every start that reads the list (`moor acp`'s initialize included).
+ */
 function writeList(paths: MoorPaths, list: string[]): void {
   const file = trustFile(paths);
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  const temporary = `${file}.${randomUUID()}.tmp`;
+  const temporary = `${file}.${process.pid}.tmp`;
   writeFileSync(temporary, `${JSON.stringify({ trusted: list }, null, 2)}\n`, { mode: 0o600 });
   renameSync(temporary, file);
 }

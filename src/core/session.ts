@@ -165,7 +165,11 @@ export class SessionService {
   }
 
   async update(id: string, patch: { title?: string }): Promise<Session> {
-    const updated = await this.editSession(id, (session) => this.touched({ ...session, ...patch }));
+    // A field the patch leaves out (or sends as undefined: a PATCH without a title) keeps its value.
+    const { title } = patch;
+    const updated = await this.editSession(id, (session) =>
+      this.touched(title === undefined ? session : { ...session, title }),
+    );
     if (!updated) throw notFound("Session", id);
     return updated;
   }
@@ -319,8 +323,13 @@ export class SessionService {
     // Refused before it is stored: a prompt no worker can run must not stay behind as a turn that never came.
     if (owners && !input.noReply) await owners.ready(session);
     // A prompt after a revert makes it final: the messages it hid are deleted before this one is stored.
-    if (session.revert) await this.inOrder(id, async () => this.reverts.finalize(await this.get(id)));
-    const { user, fallbackTitle } = await this.recordUserMessage(await this.get(id), input, model);
+    // Read again only when finalizing changed it (titleFromFirstPrompt edits the session from a fresh read anyway).
+    let current = session;
+    if (session.revert) {
+      await this.inOrder(id, async () => this.reverts.finalize(await this.get(id)));
+      current = await this.get(id);
+    }
+    const { user, fallbackTitle } = await this.recordUserMessage(current, input, model);
     if (input.noReply) {
       if (fallbackTitle) this.writeTitle(session, fallbackTitle, input, model);
       return { user, done: Promise.resolve({ user, finish: "stop" }) };
@@ -331,7 +340,9 @@ export class SessionService {
     } else {
       await this.options.turns.gate.expireOrphans(session.id, session.directory);
       done = new Promise<PromptResult>((resolve, reject) => {
-        this.enqueue(session, { model, user, signal: options.signal, before: options.before, resolve, reject });
+        // The row as read above, unless the first prompt's title was written to it since.
+        const asRead = fallbackTitle ? undefined : current;
+        this.enqueue(session, { model, user, signal: options.signal, before: options.before, resolve, reject }, asRead);
       });
     }
     // After the turn is queued, and never awaited: the turn does not wait for its title.
@@ -521,7 +532,7 @@ export class SessionService {
     const model = await this.options.resolveModel(user.model ?? sessionModel(session));
     await this.options.turns.gate.expireOrphans(session.id, session.directory);
     const done = new Promise<PromptResult>((resolve, reject) =>
-      this.enqueue(session, { model, user, resolve, reject }),
+      this.enqueue(session, { model, user, resolve, reject }, session),
     );
     return { done };
   }
@@ -543,18 +554,23 @@ export class SessionService {
     return { user: asked, finish: result.finish as PromptResult["finish"], last, error: result.error };
   }
 
-  private enqueue(session: Session, turn: QueuedTurn): void {
+  /**
+   * Queues the turn, and starts the session's runner if none runs. `current`: the session row as the caller just
+   * read it, with nothing of its own written to the row since; a runner started here begins with it instead of
+   * reading it again.
+   */
+  private enqueue(session: Session, turn: QueuedTurn, current?: Session): void {
     let runner = this.runners.get(session.id);
     if (!runner) {
       runner = { queue: [] };
       this.runners.set(session.id, runner);
     }
     runner.queue.push(turn);
-    if (!runner.current) runner.current = this.drain(session.id, runner);
+    if (!runner.current) runner.current = this.drain(session.id, runner, current);
   }
 
-  private async drain(sessionID: string, runner: SessionRunner): Promise<void> {
-    let session = await this.get(sessionID);
+  private async drain(sessionID: string, runner: SessionRunner, current?: Session): Promise<void> {
+    let session = current ?? (await this.get(sessionID));
     this.setStatus(session, { type: "busy" });
     // The last turn's caller hears of its end only once the session is idle (status, session.idle, and the
     // updated time announced), as a client that waits for the reply and then looks at the session expects.
@@ -576,18 +592,23 @@ export class SessionService {
         }
         unlink();
         runner.controller = undefined;
-        session = (await this.store.getSession(sessionID).catch(() => undefined)) ?? session;
+        // The next turn starts from the session as it is now; with none queued (checked before anything is
+        // awaited, so none can slip in), the loop ends and the read would be wasted.
+        if (runner.queue.length > 0) {
+          session = (await this.store.getSession(sessionID).catch(() => undefined)) ?? session;
+        }
         settleLast = settle;
       }
     } finally {
       runner.current = undefined;
       this.runners.delete(sessionID);
-      const current = await this.store.getSession(sessionID).catch(() => undefined);
-      if (current) {
+      // One read serves the idle announcements and the touch: editSession's, in order with the session's other
+      // row edits, so the touch still writes over the row as it is then.
+      await this.editSession(sessionID, (current) => {
         this.setStatus(current, { type: "idle" });
         this.bus.publish("session.idle", { sessionID }, this.scope(current));
-        await this.editSession(sessionID, (session) => this.touched(session)).catch(() => {});
-      }
+        return this.touched(current);
+      }).catch(() => {});
       settleLast?.();
     }
   }

@@ -15,6 +15,8 @@ export class StepRecorder {
   /** The last commit started; the ones before it are applied first. */
   private written: Promise<void> = Promise.resolve();
   private failure: { error: unknown } | undefined;
+  /** Each part as this recorder last wrote it, by id: the message's parts once every write is stored. */
+  private readonly latest = new Map<string, Part>();
 
   constructor(
     private readonly store: Store,
@@ -38,6 +40,7 @@ export class StepRecorder {
     // as it is now, or a reconnecting client would get later text and then the deltas again.
     const snapshot: Part = part.type === "tool" ? { ...part, state: { ...part.state } } : { ...part };
     const time = this.now();
+    this.latest.set(snapshot.id, snapshot);
     this.write((tx) => {
       tx.putPart(snapshot);
       tx.emit("message.part.updated", { sessionID: snapshot.sessionID, part: snapshot, time });
@@ -72,6 +75,7 @@ export class StepRecorder {
     const batch = this.pending;
     this.pending = [];
     const parts = [...new Set(batch.map((entry) => entry.part))].map((part) => ({ ...part }));
+    for (const part of parts) this.latest.set(part.id, part);
     this.write((tx) => {
       for (const part of parts) tx.putPart(part);
       for (const { part, delta } of batch) {
@@ -96,6 +100,18 @@ export class StepRecorder {
       tx.emit("message.updated", { sessionID: info.sessionID, info });
     });
     await this.settled();
+  }
+
+  /**
+   * The message's parts in id order, as stored, without reading them back: once close() resolved, every part this
+   * recorder wrote is stored as written, and nothing else writes a step's parts while it runs (edits of a busy
+   * session's messages are refused, core/message-edits.ts).
+   */
+  storedParts(): Part[] {
+    // Copies, as a read would give: the snapshots written are also the events' (the replay ring keeps them).
+    return [...this.latest.values()]
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .map((part) => structuredClone(part));
   }
 
   /** Resolves when every write started so far is stored; rejects with the first that failed. */

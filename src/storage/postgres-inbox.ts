@@ -34,6 +34,31 @@ export interface InboxItem {
 
 type Run = <T>(op: (client: pg.Client) => Promise<T>) => Promise<T>;
 
+/** An item's result, and (when known) the last event id its owner had committed when it finished the item. */
+export interface FinishedItem {
+  result: OwnerResult;
+  eventsUpTo?: number;
+}
+
+/** PostgreSQL refuses a notification payload of 8000 bytes or more; a larger result is read from its row. */
+const MAX_PAYLOAD_BYTES = 7900;
+
+/**
+ * A DONE_CHANNEL payload: `<item id> <last event id> <result JSON>`, so the waiting node needs no read to answer;
+ * the item id alone when the result is too large to carry.
+ */
+function donePayload(itemID: number, eventsUpTo: number, result: string): string {
+  const payload = `${itemID} ${eventsUpTo} ${result}`;
+  return Buffer.byteLength(payload) <= MAX_PAYLOAD_BYTES ? payload : String(itemID);
+}
+
+function splitDonePayload(payload: string): [number, number | undefined, string | undefined] {
+  const first = payload.indexOf(" ");
+  if (first === -1) return [Number(payload), undefined, undefined];
+  const second = payload.indexOf(" ", first + 1);
+  return [Number(payload.slice(0, first)), Number(payload.slice(first + 1, second)), payload.slice(second + 1)];
+}
+
 interface ItemRow {
   id: string;
   kind: string;
@@ -47,11 +72,18 @@ function itemFrom(row: ItemRow, sessionID: string): InboxItem {
 export class PostgresInbox {
   private readonly watchers = new Set<(sessionID: string) => void>();
   /** Items this node waits for the result of, by id. */
-  private readonly waiting = new Map<number, { resolve(result: OwnerResult): void; reject(error: Error): void }>();
+  private readonly waiting = new Map<number, { resolve(finished: FinishedItem): void; reject(error: Error): void }>();
   private resultPoll: NodeJS.Timeout | undefined;
   private listeningDone = false;
 
-  constructor(private readonly run: Run) {}
+  /**
+   * `lastEventId`: the last event id this node's store has announced; a finishing owner's commits are all in it, so
+   * the waiting node knows how far its event stream must be before it answers (finished).
+   */
+  constructor(
+    private readonly run: Run,
+    private readonly lastEventId: () => number = () => 0,
+  ) {}
 
   /** Queues `command` for the session's owner; resolves with the item's id once committed. */
   send(sessionID: string, command: InboxCommand): Promise<number> {
@@ -161,6 +193,7 @@ export class PostgresInbox {
    */
   finish(itemID: number, result: OwnerResult, fence: LeaseFence): Promise<boolean> {
     return this.run(async (client) => {
+      const stored = JSON.stringify(result);
       // One statement, so one round trip and one transaction: the row and its notification go out together.
       const { rowCount } = await client.query(
         `WITH done AS (
@@ -168,8 +201,16 @@ export class PostgresInbox {
            WHERE id = $1 AND time_done IS NULL AND session_id = $3 AND EXISTS (
              SELECT 1 FROM session_lease WHERE session_id = $3 AND worker_id = $4 AND epoch = $5 FOR SHARE)
            RETURNING id)
-         SELECT pg_notify($6, id::text) FROM done`,
-        [itemID, JSON.stringify(result), fence.sessionID, fence.workerID, fence.epoch, DONE_CHANNEL],
+         SELECT pg_notify($6, $7) FROM done`,
+        [
+          itemID,
+          stored,
+          fence.sessionID,
+          fence.workerID,
+          fence.epoch,
+          DONE_CHANNEL,
+          donePayload(itemID, this.lastEventId(), stored),
+        ],
       );
       return rowCount === 1;
     });
@@ -177,18 +218,28 @@ export class PostgresInbox {
 
   /** Resolves with the item's result once its owner has finished it (it may wait as long as the turn runs). */
   async result(itemID: number): Promise<OwnerResult> {
-    if (!this.listeningDone) {
+    return (await this.finished(itemID)).result;
+  }
+
+  /**
+   * Like result, with the last event id the owner had committed when it finished the item (when its notification
+   * said so): the item's events are all at or before it.
+   */
+  async finished(itemID: number): Promise<FinishedItem> {
+    const listening = this.listeningDone;
+    if (!listening) {
       this.listeningDone = true;
       await this.run((client) => client.query(`LISTEN ${DONE_CHANNEL}`));
     }
-    const result = new Promise<OwnerResult>((resolve, reject) => this.waiting.set(itemID, { resolve, reject }));
+    const finished = new Promise<FinishedItem>((resolve, reject) => this.waiting.set(itemID, { resolve, reject }));
     if (!this.resultPoll) {
       this.resultPoll = setInterval(() => void this.pollResults(), RESULT_POLL_MS);
       this.resultPoll.unref();
     }
-    // Finished before we listened?
-    void this.pollResults([itemID]);
-    return result;
+    // Finished before we listened? (Once listening, the item — sent before this call — is finished after, and
+    // its notification comes; the poll above is the net for a lost one.)
+    if (!listening) void this.pollResults([itemID]);
+    return finished;
   }
 
   /** Fails every wait (the store is closing). */
@@ -218,13 +269,21 @@ export class PostgresInbox {
       const waiter = this.waiting.get(Number(row.id));
       if (!waiter) continue;
       this.waiting.delete(Number(row.id));
-      waiter.resolve(JSON.parse(row.result) as OwnerResult);
+      waiter.resolve({ result: JSON.parse(row.result) as OwnerResult });
     }
   }
 
-  /** A notification on DONE_CHANNEL arrived: the item's result is stored. */
-  doneNotified(itemID: number): void {
-    if (this.waiting.has(itemID)) void this.pollResults([itemID]);
+  /** A notification on DONE_CHANNEL arrived (its payload, donePayload's): the item's result is stored. */
+  doneNotified(payload: string): void {
+    const [id, eventsUpTo, result] = splitDonePayload(payload);
+    const waiter = this.waiting.get(id);
+    if (!waiter) return;
+    if (result === undefined) {
+      void this.pollResults([id]);
+      return;
+    }
+    this.waiting.delete(id);
+    waiter.resolve({ result: JSON.parse(result) as OwnerResult, eventsUpTo });
   }
 
   /** A notification on INBOX_CHANNEL arrived (the store's connection dispatches it here). */

@@ -115,6 +115,8 @@ export class PostgresStore implements Store {
   private lastSeen = 0;
   private following: { stop(): void } | undefined;
   private catchUpQueued = false;
+  /** The largest event id named by the notifications since the queued catch-up was queued (infinite: a poll's). */
+  private catchUpTarget = 0;
   /** Commits waiting for the connection, in call order (runCommits writes them, grouped). */
   private readonly commitJobs: CommitJob[] = [];
   private commitRunnerQueued = false;
@@ -132,16 +134,20 @@ export class PostgresStore implements Store {
   ) {
     this.owners = new PostgresOwners((op) => this.enqueue(op), options.owners ?? DEFAULT_OWNER_TIMINGS);
     this.leases = new PostgresLeases((op) => this.enqueue(op));
-    this.inbox = new PostgresInbox((op) => this.enqueue(op));
+    this.inbox = new PostgresInbox(
+      (op) => this.enqueue(op),
+      () => this.lastSeen,
+    );
     client.on("error", (error) => {
       this.broken = error;
       this.owners.stop();
       options.onError?.(error);
     });
     client.on("notification", (message) => {
-      if (message.channel === EVENT_CHANNEL) this.scheduleCatchUp();
+      // The payload is the commit's last event id ('' from a node before that was sent: read whatever is new).
+      if (message.channel === EVENT_CHANNEL) this.scheduleCatchUp(Number(message.payload) || undefined);
       else if (message.channel === INBOX_CHANNEL && message.payload) this.inbox.notified(message.payload);
-      else if (message.channel === DONE_CHANNEL && message.payload) this.inbox.doneNotified(Number(message.payload));
+      else if (message.channel === DONE_CHANNEL && message.payload) this.inbox.doneNotified(message.payload);
     });
   }
 
@@ -343,26 +349,26 @@ export class PostgresStore implements Store {
    */
   private eventStatements(client: pg.Client, events: { event: CommittedEvent; scope: EventScope }[]): string[] {
     return [
-      inline(client, "SELECT pg_advisory_xact_lock($1, $2), pg_notify($3, '')", [
-        MOOR_LOCK_CLASS,
-        LOCK_KEYS.eventIds,
-        EVENT_CHANNEL,
-      ]),
-      // Under the lock nobody else takes ids, so one setval reserves a contiguous range: last - n + 1 .. last.
+      inline(client, "SELECT pg_advisory_xact_lock($1, $2)", [MOOR_LOCK_CLASS, LOCK_KEYS.eventIds]),
+      // Under the lock nobody else takes ids, so one setval reserves a contiguous range: last - n + 1 .. last. The
+      // notification names the last id, so a node that has announced it already (its own commit) reads nothing.
       inline(
         client,
-        `WITH reserved AS (SELECT setval('event_id_seq', nextval('event_id_seq') + $1 - 1) AS last)
-       INSERT INTO event (id, txid, directory, session_id, type, properties)
-       SELECT reserved.last - $1 + e.n, txid_current(), e.directory, e.session_id, e.type, e.properties
-       FROM reserved, unnest($2::text[], $3::text[], $4::text[], $5::text[])
-         WITH ORDINALITY AS e(directory, session_id, type, properties, n)
-       RETURNING id`,
+        `WITH reserved AS (SELECT setval('event_id_seq', nextval('event_id_seq') + $1 - 1) AS last),
+         inserted AS (
+           INSERT INTO event (id, txid, directory, session_id, type, properties)
+           SELECT reserved.last - $1 + e.n, txid_current(), e.directory, e.session_id, e.type, e.properties
+           FROM reserved, unnest($2::text[], $3::text[], $4::text[], $5::text[])
+             WITH ORDINALITY AS e(directory, session_id, type, properties, n)
+           RETURNING id)
+       SELECT inserted.id FROM inserted, (SELECT pg_notify($6, last::text) FROM reserved) AS notified`,
         [
           events.length,
           events.map(({ scope }) => scope.directory),
           events.map(({ scope }) => scope.sessionID ?? null),
           events.map(({ event }) => event.type),
           events.map(({ event }) => JSON.stringify(event.properties)),
+          EVENT_CHANNEL,
         ],
       ),
     ];
@@ -411,11 +417,17 @@ export class PostgresStore implements Store {
 
   /**
    * Announces every event committed before this call (by any node) before it resolves: a node that learned of a
-   * finished turn from the database catches its event stream up before answering the caller.
+   * finished turn from the database catches its event stream up before answering the caller. With `upTo`, only
+   * the events up to that id are promised.
    */
-  async syncEvents(): Promise<void> {
+  async syncEvents(upTo?: number): Promise<void> {
     if (!this.following) return;
-    await this.enqueue((client) => this.catchUp(client));
+    // Known to end at `upTo` (a finished item's, PostgresInbox.finished): nothing to read once that is announced,
+    // which the catch-up its commit's notification queued (it is ahead in the queue) has usually done.
+    if (upTo !== undefined && this.lastSeen >= upTo) return;
+    await this.enqueue(async (client) => {
+      if (upTo === undefined || this.lastSeen < upTo) await this.catchUp(client);
+    });
   }
 
   /** The cluster's name (migration 002): the same on every node, so event ids from one node are valid on another. */
@@ -455,11 +467,21 @@ export class PostgresStore implements Store {
     return this.lastSeen;
   }
 
-  private scheduleCatchUp(): void {
-    if (!this.following || this.catchUpQueued || this.closed || this.broken) return;
+  /**
+   * Queues one catch-up (unless one is queued already) for events up to `upTo` (a notification's commit), or for
+   * whatever is new (a poll). It reads nothing when this node has announced `upTo` by the time it runs: the
+   * notification of this node's own commit arrives before that commit is announced, and would cost a round trip.
+   */
+  private scheduleCatchUp(upTo = Number.POSITIVE_INFINITY): void {
+    if (!this.following || this.closed || this.broken) return;
+    this.catchUpTarget = Math.max(this.catchUpTarget, upTo);
+    if (this.catchUpQueued) return;
     this.catchUpQueued = true;
     void this.enqueue(async (client) => {
       this.catchUpQueued = false;
+      const target = this.catchUpTarget;
+      this.catchUpTarget = 0;
+      if (this.lastSeen >= target) return;
       await this.catchUp(client);
     }).catch(() => {
       this.catchUpQueued = false;
@@ -659,21 +681,14 @@ export class PostgresStore implements Store {
     return rows[0] ? { sessionID: rows[0].session_id, messageID: rows[0].message_id } : undefined;
   }
 
-  getMessage(sessionID: string, messageID: string): Promise<MessageWithParts | undefined> {
-    // One queue operation: the message and its parts as of the same moment.
-    return this.enqueue(async (client) => {
-      const info = parseRow<MessageInfo>(
-        (
-          await client.query<DataRow>("SELECT data FROM message WHERE id = $1 AND session_id = $2", [
-            messageID,
-            sessionID,
-          ])
-        ).rows[0],
-      );
-      if (!info) return undefined;
-      const parts = await client.query<DataRow>("SELECT data FROM part WHERE message_id = $1 ORDER BY id", [messageID]);
-      return { info, parts: parts.rows.map((row) => parseRow<Part>(row)!) };
-    });
+  async getMessage(sessionID: string, messageID: string): Promise<MessageWithParts | undefined> {
+    // One statement, so one round trip and one snapshot: the message and its parts as of the same moment.
+    const rows = await this.read<MessageRow>(
+      `SELECT m.data, ARRAY(SELECT p.data FROM part p WHERE p.message_id = m.id ORDER BY p.id) AS parts
+       FROM message m WHERE m.id = $1 AND m.session_id = $2`,
+      [messageID, sessionID],
+    );
+    return rows[0] ? messageFrom(rows[0]) : undefined;
   }
 
   async listParts(messageID: string): Promise<Part[]> {
@@ -681,24 +696,14 @@ export class PostgresStore implements Store {
     return rows.map((row) => parseRow<Part>(row)!);
   }
 
-  listMessages(sessionID: string): Promise<MessageWithParts[]> {
-    return this.enqueue(async (client) => {
-      const messages = await client.query<DataRow>("SELECT data FROM message WHERE session_id = $1 ORDER BY id", [
-        sessionID,
-      ]);
-      const parts = await client.query<DataRow>("SELECT data FROM part WHERE session_id = $1 ORDER BY id", [sessionID]);
-      const partsByMessage = new Map<string, Part[]>();
-      for (const row of parts.rows) {
-        const part = parseRow<Part>(row)!;
-        const list = partsByMessage.get(part.messageID);
-        if (list) list.push(part);
-        else partsByMessage.set(part.messageID, [part]);
-      }
-      return messages.rows.map((row) => {
-        const info = parseRow<MessageInfo>(row)!;
-        return { info, parts: partsByMessage.get(info.id) ?? [] };
-      });
-    });
+  async listMessages(sessionID: string): Promise<MessageWithParts[]> {
+    // One statement (one round trip, one snapshot); each message's parts through the part_message index.
+    const rows = await this.read<MessageRow>(
+      `SELECT m.data, ARRAY(SELECT p.data FROM part p WHERE p.message_id = m.id ORDER BY p.id) AS parts
+       FROM message m WHERE m.session_id = $1 ORDER BY m.id`,
+      [sessionID],
+    );
+    return rows.map(messageFrom);
   }
 
   async history(sessionID: string): Promise<MessageWithParts[]> {
@@ -785,6 +790,15 @@ export class PostgresStore implements Store {
 
 interface DataRow {
   data: string;
+}
+
+/** A message with its parts' data, in id order (getMessage, listMessages). */
+interface MessageRow extends DataRow {
+  parts: string[];
+}
+
+function messageFrom(row: MessageRow): MessageWithParts {
+  return { info: JSON.parse(row.data) as MessageInfo, parts: row.parts.map((data) => JSON.parse(data) as Part) };
 }
 
 interface PermissionRow {

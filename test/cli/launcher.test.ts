@@ -11,6 +11,7 @@ import {
   statSync,
   symlinkSync,
 } from "node:fs";
+import Module from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -41,6 +42,40 @@ describe("the launcher run as a command", () => {
       serve.kill("SIGTERM");
       await new Promise((resolve) => serve.once("close", resolve));
     }
+  });
+
+  it("starts `serve` with one malloc arena, and keeps a number the user chose", async () => {
+    // /proc/PID/environ is the environment the process started with: what glibc read, before the launcher removes
+    // its own setting from what moor's commands inherit.
+    const environOf = async (env: Record<string, string>) => {
+      const serve = spawnMoor(["serve", "--port", "0"], { env, cwd: home.project, asCommand: true });
+      try {
+        await waitForOutput(serve, (stdout) => /listening on/.test(stdout));
+        return readFileSync(`/proc/${serve.pid}/environ`, "utf8").split("\0");
+      } finally {
+        serve.kill("SIGTERM");
+        await new Promise((resolve) => serve.once("close", resolve));
+      }
+    };
+    expect(await environOf(home.env)).toContain("MALLOC_ARENA_MAX=1");
+    const chosen = await environOf({ ...home.env, MALLOC_ARENA_MAX: "4" });
+    expect(chosen).toContain("MALLOC_ARENA_MAX=4");
+    expect(chosen.filter((entry) => entry.startsWith("MALLOC_ARENA_MAX="))).toHaveLength(1);
+  });
+
+  it("compiles the bundle as read: the file is already in Node's CommonJS wrapper (wrapping it cost ~8 ms a start)", () => {
+    const source = readFileSync(BUNDLE, "latin1");
+    const [head, tail] = Module.wrap("\0").split("\0");
+    expect(source.startsWith(head)).toBe(true);
+    expect(source.endsWith(tail)).toBe(true);
+    expect(readFileSync(MOOR_BIN, "utf8")).not.toContain("Module.wrap(");
+  });
+
+  it("bundles only the parser of jsonc-parser: its formatter's tables were built at every start (~5 ms)", () => {
+    // scripts/bundle.mjs marks the package free of side effects; unmarked, esbuild kept every module it has.
+    const source = readFileSync(BUNDLE, "latin1");
+    expect(source).toContain("node_modules/jsonc-parser/lib/esm/impl/parser.js");
+    expect(source).not.toContain("node_modules/jsonc-parser/lib/esm/impl/string-intern.js");
   });
 
   it("runs a bundle whose source is ASCII: V8 keeps it one-byte (half the memory), and Latin-1 reads it right", () => {

@@ -29,8 +29,12 @@ beforeAll(async () => {
   writeFileSync(join(home.project, "notes.txt"), "some notes\n");
   server = await startServe(home.env, [], home.project);
   // The first run in a new home creates OpenCode's own database; runs started together would race to create it.
-  const warmUp = await opencodeRun(["Say", "hello"]);
-  expect(warmUp.code, warmUp.stderr.slice(-500)).toBe(0);
+  // Runs side by side each have a home of their own too: OpenCode's CLI writes its local database at every run,
+  // and two at once failed with its "database is locked" on a loaded machine.
+  for (let lane = 0; lane < AT_ONCE; lane++) {
+    const warmUp = await opencodeRun(["Say", "hello"], [], lane);
+    expect(warmUp.code, warmUp.stderr.slice(-500)).toBe(0);
+  }
 }, 180_000);
 afterAll(async () => {
   await server?.stop("SIGKILL");
@@ -43,9 +47,9 @@ interface Run {
   stderr: string;
 }
 
-/** One `opencode run --attach`, in a home of its own (its config, data and cache dirs), stdin closed. */
-function opencodeRun(prompt: string[], options: string[] = []): Promise<Run> {
-  const root = join(home.root, "opencode");
+/** One `opencode run --attach`, in the home of its lane (its config, data and cache dirs), stdin closed. */
+function opencodeRun(prompt: string[], options: string[] = [], lane = 0): Promise<Run> {
+  const root = join(home.root, `opencode-${lane}`);
   for (const dir of [".config", ".local/share", ".cache", ".local/state"])
     mkdirSync(join(root, dir), { recursive: true });
   const env = {
@@ -88,7 +92,11 @@ describe("opencode run --attach against moor serve", () => {
     );
     const results: Run[] = [];
     for (let start = 0; start < prompts.length; start += AT_ONCE) {
-      results.push(...(await Promise.all(prompts.slice(start, start + AT_ONCE).map((prompt) => opencodeRun(prompt)))));
+      results.push(
+        ...(await Promise.all(
+          prompts.slice(start, start + AT_ONCE).map((prompt, lane) => opencodeRun(prompt, [], lane)),
+        )),
+      );
     }
     const empty = results
       .map((run, i) => ({ run, i }))

@@ -54,6 +54,60 @@ describe("event bus", () => {
     expect(keptSmall.length).toBeLessThan(1000);
   });
 
+  it("replays from the ring exactly the JSON that was published live, whatever its characters", () => {
+    const bus = new EventBus({ epoch: "e1", ringBytes: 200_000 });
+    const live: string[] = [];
+    bus.subscribe((envelope) => live.push(JSON.stringify(envelope)));
+    const texts = ["plain", "é ü 漢字 😀 \u2028", "lone \ud800 surrogate", "x".repeat(70_000), '"quoted"\n\\'];
+    for (const [i, text] of texts.entries()) {
+      const scope = { directory: i % 2 ? "/a" : "/b", sessionID: i === 2 ? undefined : `ses_${i}` };
+      bus.publish(
+        "session.error",
+        { sessionID: scope.sessionID, error: { name: "X", data: { message: text } } } as never,
+        scope,
+      );
+      bus.publish(
+        "message.part.delta",
+        {
+          sessionID: "ses_1",
+          messageID: "msg_1",
+          partID: "prt_1",
+          field: "text",
+          delta: text,
+          n: -0,
+          none: undefined,
+        } as never,
+        scope,
+      );
+    }
+    expect(bus.since(0)?.map((envelope) => JSON.stringify(envelope))).toEqual(live);
+    expect(bus.since(3, { directory: "/a" })?.map((envelope) => JSON.stringify(envelope))).toEqual(
+      live.filter((json) => JSON.parse(json).seq > 3 && JSON.parse(json).directory === "/a"),
+    );
+  });
+
+  it("weighs events by the UTF-8 bytes of their JSON", () => {
+    // "é" is one character and two bytes: 10 events of ~2 KB fit in 10 KB only as characters.
+    const bus = new EventBus({ epoch: "e1", ringBytes: 10_000 });
+    for (let i = 0; i < 10; i++) bus.publish("session.idle", { sessionID: "é".repeat(1000) }, { directory: "/p" });
+    const kept = bus.since(bus.lastSeq - 4);
+    expect(kept).toHaveLength(4);
+    expect(bus.since(bus.lastSeq - 5)).toBeUndefined();
+  });
+
+  it("keeps the ring's events as bytes outside the JS heap, no more than it may weigh", () => {
+    const ringBytes = 2 * 1024 * 1024;
+    const before = process.memoryUsage().arrayBuffers;
+    const bus = new EventBus({ epoch: "e1", ringBytes, ringSize: 1_000_000 });
+    const delta = { sessionID: "ses_1", messageID: "msg_1", partID: "prt_1", field: "text" as const, delta: " token" };
+    for (let i = 0; i < 40_000; i++) bus.publish("message.part.delta", delta, { directory: "/p", sessionID: "ses_1" });
+    const held = process.memoryUsage().arrayBuffers - before;
+    expect(held).toBeGreaterThan(ringBytes * 0.9);
+    // One block more than the ring may weigh, and blocks left by events that fell out of it (not yet collected).
+    expect(held).toBeLessThan(ringBytes * 3);
+    expect(bus.since(bus.lastSeq - 1)?.[0]?.event).toEqual({ type: "message.part.delta", properties: delta });
+  });
+
   it("keeps the newest event even when it alone weighs more than the ring may", () => {
     const bus = new EventBus({ epoch: "e1", ringBytes: 10 });
     publishN(bus, 3);

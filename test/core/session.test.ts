@@ -416,3 +416,16 @@ describe("replay", () => {
     expect([...texts.values()]).toEqual(["count", "one two three four"]);
   });
 });
+
+describe("session update", () => {
+  it("keeps the title when a patch leaves it out (a PATCH /session/:id without a title)", async () => {
+    const { core } = await coreOnFile("update", []);
+    const session = await core.sessions.create({ directory: process.cwd() });
+    await core.sessions.update(session.id, { title: "named" });
+    const kept = await core.sessions.update(session.id, {});
+    expect(kept.title).toBe("named");
+    const untitled = await core.sessions.update(session.id, { title: undefined });
+    expect(untitled.title).toBe("named");
+    expect((await core.sessions.get(session.id)).title).toBe("named");
+  });
+});

@@ -103,4 +103,35 @@ describe("postgres session inbox", () => {
     expect(await b.inbox.pendingFor("wb")).toEqual(["ses_1"]);
     expect((await b.inbox.take(second)).map((item) => item.command)).toEqual([{ kind: "abort" }]);
   });
+
+  it("answers a finished item from its notification, with the owner's last event id, without reading the row", async () => {
+    const fence = (await a.leases.acquire("ses_1", "wa", 60_000)) as LeaseFence;
+    const first = await api.inbox.send("ses_1", prompt("first"));
+    // The first wait starts listening (and looks once for a result that came before).
+    const firstAnswer = api.inbox.finished(first);
+    await a.inbox.take(fence);
+    await a.inbox.finish(first, { ok: true, value: "one" }, fence);
+    expect((await firstAnswer).result).toEqual({ ok: true, value: "one" });
+
+    const second = await api.inbox.send("ses_1", prompt("second"));
+    const answer = api.inbox.finished(second);
+    await a.inbox.take(fence);
+    await a.commit({ directory: DIRECTORY, sessionID: "ses_1" }, (tx) =>
+      tx.emit("session.updated", { sessionID: "ses_1", info: session("ses_1", 2) }),
+    );
+    await a.inbox.finish(second, { ok: true, value: "two" }, fence);
+    // Only the notification knows the owner's last event id: a result read from the row comes without one.
+    expect(await answer).toEqual({ result: { ok: true, value: "two" }, eventsUpTo: a.lastEventId });
+    expect(a.lastEventId).toBeGreaterThan(0);
+  });
+
+  it("reads a result too large for a notification from its row", async () => {
+    const fence = (await a.leases.acquire("ses_1", "wa", 60_000)) as LeaseFence;
+    const item = await api.inbox.send("ses_1", prompt("large"));
+    const answer = api.inbox.result(item);
+    await a.inbox.take(fence);
+    const large = { ok: true as const, value: "x".repeat(20_000) };
+    await a.inbox.finish(item, large, fence);
+    expect(await answer).toEqual(large);
+  });
 });

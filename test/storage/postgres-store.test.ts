@@ -118,6 +118,23 @@ describe("postgres store shared by two nodes", () => {
     expect(new Set(seen).size).toBe(4);
   });
 
+  it("reads nothing back for the notification of its own commit (it names the commit's last event id)", async () => {
+    const seen: number[] = [];
+    b.onCommit((_, events) => seen.push(...events.map((event) => event.id as number)));
+    await b.follow({ pollMs: 60_000 });
+    // The catch-up that follow queues has run.
+    await b.syncEvents();
+    const reads = countEventReads(b);
+    await b.commit(scope, (tx) => tx.emit("session.updated", { sessionID: "ses_1", info: session("ses_1", 2) }));
+    // Time for the notification to arrive and its catch-up to run, if one were queued.
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(reads()).toBe(0);
+    // Another node's commit is still read.
+    await a.commit(scope, (tx) => tx.emit("session.updated", { sessionID: "ses_1", info: session("ses_1", 3) }));
+    await waitFor(() => seen.length === 2);
+    expect(reads()).toBeGreaterThan(0);
+  });
+
   it("follows by polling when no notification comes", async () => {
     const seen: string[] = [];
     b.onCommit((_, events) => seen.push(...events.map((event) => event.type)));
@@ -190,4 +207,16 @@ async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 
     if (Date.now() > deadline) throw new Error("condition not met in time");
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/** Counts the event-log reads a store sends from now on (catch-ups: what a notification or a poll costs). */
+function countEventReads(store: PostgresStore): () => number {
+  const client = (store as unknown as { client: { query: (...args: unknown[]) => unknown } }).client;
+  const query = client.query.bind(client);
+  let reads = 0;
+  client.query = (...args: unknown[]) => {
+    if (typeof args[0] === "string" && /FROM event\s/.test(args[0])) reads++;
+    return query(...args);
+  };
+  return () => reads;
 }

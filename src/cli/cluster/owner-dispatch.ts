@@ -8,10 +8,20 @@ import type { PostgresStore } from "../../storage/postgres-store.js";
 /** A worker is counted live while its heartbeat is at most this many lease times old. */
 const STALE_LEASES = 2;
 
-export function ownerDispatch(store: PostgresStore, leaseMs: number): OwnerDispatch {
+export function ownerDispatch(store: PostgresStore, leaseMs: number, now: () => number = Date.now): OwnerDispatch {
+  /**
+   * Directories a live worker was seen to serve, until when that answer is reused. A worker counts as live for
+   * STALE_LEASES lease times after its last heartbeat anyway, so reusing a yes for a fraction of a lease changes what
+   * is refused by no more than that; a no is never reused (a worker that starts is counted at once).
+   */
+  const served = new Map<string, number>();
+  const reuseMs = Math.min(1000, Math.floor(leaseMs / 3));
   const ready: OwnerDispatch["ready"] = async (session) => {
+    if ((served.get(session.directory) ?? 0) > now()) return;
     const workers = await store.leases.eligibleWorkers(session.directory, leaseMs * STALE_LEASES);
-    if (workers.length === 0) {
+    if (workers.length > 0) served.set(session.directory, now() + reuseMs);
+    else {
+      served.delete(session.directory);
       throw new CoreError(
         "no_worker",
         `No worker serves ${session.directory}: start one there (moor serve --role worker --dir ${session.directory}).`,
@@ -26,9 +36,9 @@ export function ownerDispatch(store: PostgresStore, leaseMs: number): OwnerDispa
       return store.inbox.send(session.id, command);
     },
     async result(itemID) {
-      const result = await store.inbox.result(itemID);
+      const { result, eventsUpTo } = await store.inbox.finished(itemID);
       // The turn's events are in the log before its result: this node's streams get them before the caller's answer.
-      await store.syncEvents();
+      await store.syncEvents(eventsUpTo);
       return result;
     },
   };

@@ -4,7 +4,7 @@
 // slow or hanging hook delays only later hooks of its session and never a turn. They are started by a runner process
 // of their own at a low CPU priority (hook-runner.ts): they yield the CPU to the turns. Each run is announced as
 // `hook.ran` (committed in the session's scope, so SSE delivers it) and a failed one is also reported to the log.
-import type { BusEnvelope, HookEvent, HookList } from "../../protocol/index.js";
+import type { BusEnvelope, EventMap, HookEvent, HookList } from "../../protocol/index.js";
 import type { Store } from "../../storage/port.js";
 import type { EventBus } from "../bus.js";
 import type { AfterToolHook, BeforeToolDecision, BeforeToolHook } from "../turn/hooks.js";
@@ -13,6 +13,10 @@ import { type HookEventFields, hookInput } from "./hook-input.js";
 import { type HookCommand, HookRunner, type HookRunResult } from "./hook-runner.js";
 import { combineOutcomes, readToolBeforeOutcome, runFailure, type ToolBeforeOutcome } from "./tool-decision.js";
 
+type HookRan = EventMap["hook.ran"];
+
+/** How long a run's `hook.ran` may wait for the runs after it, to share their commit. */
+const ANNOUNCE_WINDOW_MS = 250;
 /** How much of a hook's output `hook.ran` carries. */
 const SHOWN_OUTPUT = 2000;
 /** Runs waiting in one session's queue; beyond it new ones are dropped (and logged). */
@@ -48,6 +52,11 @@ export class CommandHooks {
   private readonly queues = new Map<string, Queue>();
   private readonly stopping = new AbortController();
   private readonly unsubscribe: () => void;
+  /** `hook.ran` events waiting for their commit, by directory and session (announce). */
+  private readonly announcing = new Map<
+    string,
+    { scope: { directory: string; sessionID: string }; runs: HookRan[]; timer: NodeJS.Timeout }
+  >();
   /** User messages already announced as prompts (a message is updated again when its turn ends). */
   private readonly prompted = new Set<string>();
   /** tool.before hooks: the turn waits for them. */
@@ -126,6 +135,7 @@ export class CommandHooks {
     clearTimeout(timer);
     for (const queue of this.queues.values()) queue.jobs.length = 0;
     this.stopping.abort();
+    for (const key of [...this.announcing.keys()]) this.flushAnnouncements(key);
     // Ending the runner kills the hooks still running (their whole process groups).
     await Promise.all([this.inTurn.close(), this.offTurn.close()]);
   }
@@ -223,6 +233,7 @@ export class CommandHooks {
         const result = await results[i];
         this.announce(hook, fields, result, runFailure(result));
       }
+      this.flushAnnouncements(announcementKey(fields.directory, fields.sessionID));
     });
     if (!queue.running) queue.running = this.drain(fields.sessionID, queue);
   }
@@ -260,7 +271,7 @@ export class CommandHooks {
     };
   }
 
-  /** `hook.ran`, committed in the session's scope; a failed run is also told to the log. Never awaited. */
+  /** `hook.ran`, committed in the session's scope; a failed run is also told to the log at once. Never awaited. */
   private announce(
     hook: HookSpec,
     fields: HookEventFields,
@@ -277,24 +288,46 @@ export class CommandHooks {
         command: hook.command,
       });
     }
+    const ran: HookRan = {
+      sessionID,
+      event: hook.event,
+      command: hook.command,
+      exit: result.exit,
+      ms: result.ms,
+      ...(output ? { output: output.slice(0, SHOWN_OUTPUT) } : {}),
+      ...(failure ? { error: failure } : {}),
+      ...(fields.tool ? { tool: fields.tool } : {}),
+      ...(outcome?.decision ? { decision: outcome.decision } : {}),
+    };
+    // An event's runs are announced in one commit when they have all ended (or after a short window, for long
+    // ones): a commit each cost the server more than quick hooks themselves (issue 19's bench).
+    const key = announcementKey(directory, sessionID);
+    const batch = this.announcing.get(key);
+    if (batch) {
+      batch.runs.push(ran);
+      return;
+    }
+    const timer = setTimeout(() => this.flushAnnouncements(key), ANNOUNCE_WINDOW_MS);
+    this.announcing.set(key, { scope: { directory, sessionID }, runs: [ran], timer });
+  }
+
+  private flushAnnouncements(key: string): void {
+    const batch = this.announcing.get(key);
+    if (!batch) return;
+    this.announcing.delete(key);
+    clearTimeout(batch.timer);
     this.deps.store
-      .commit({ directory, sessionID }, (tx) =>
-        tx.emit("hook.ran", {
-          sessionID,
-          event: hook.event,
-          command: hook.command,
-          exit: result.exit,
-          ms: result.ms,
-          ...(output ? { output: output.slice(0, SHOWN_OUTPUT) } : {}),
-          ...(failure ? { error: failure } : {}),
-          ...(fields.tool ? { tool: fields.tool } : {}),
-          ...(outcome?.decision ? { decision: outcome.decision } : {}),
-        }),
-      )
+      .commit(batch.scope, (tx) => {
+        for (const properties of batch.runs) tx.emit("hook.ran", properties);
+      })
       .catch(() => {
-        // The store is closing: the run is over either way.
+        // The store is closing: the runs are over either way.
       });
   }
+}
+
+function announcementKey(directory: string, sessionID: string): string {
+  return `${directory}\0${sessionID}`;
 }
 
 function decisionOf(outcome: ToolBeforeOutcome): BeforeToolDecision {

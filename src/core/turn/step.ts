@@ -143,7 +143,8 @@ export async function runStep(
     cost,
     finish: stream.finishReason,
   });
-  const message = { info: recorder.info, parts: await stream.parts() };
+  // close() resolved: every write stored (a failed one would have thrown), so the recorder's parts are the stored ones.
+  const message = { info: recorder.info, parts: recorder.storedParts() };
   const result = { message, finishReason: stream.finishReason, toolCalls: stream.toolCallCount };
   if (request.signal.aborted) return { ...result, outcome: { finish: "aborted", error: abortedError() } };
   return result;

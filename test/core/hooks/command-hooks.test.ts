@@ -206,6 +206,34 @@ describe("hooks off the turn's path", () => {
     );
   });
 
+  it("announces the runs that end together in one commit (a commit each cost the server more than the hooks)", async () => {
+    const opened = await open([{ text: "done" }], {
+      "session.idle": [{ command: "true" }, { command: "true" }, { command: "true" }],
+    });
+    // Commits whose events are all hook.ran: the store's own commit, counted.
+    let hookCommits = 0;
+    const commit = opened.store.commit.bind(opened.store);
+    opened.store.commit = ((scope, write) =>
+      commit(scope, (tx) => {
+        const emit = tx.emit.bind(tx);
+        let onlyHookRuns = true;
+        let emitted = 0;
+        tx.emit = ((type, properties) => {
+          emitted++;
+          if (type !== "hook.ran") onlyHookRuns = false;
+          return emit(type, properties);
+        }) as typeof tx.emit;
+        const result = write(tx);
+        if (emitted > 0 && onlyHookRuns) hookCommits++;
+        return result;
+      })) as typeof opened.store.commit;
+    await prompt();
+    await eventually(() => (hookRuns().length >= 3 ? true : undefined), "three hook.ran");
+    expect(hookRuns().map((run) => run.exit)).toEqual([0, 0, 0]);
+    expect(hookCommits).toBeGreaterThanOrEqual(1);
+    expect(hookCommits).toBeLessThan(3);
+  });
+
   it("a failing session.idle hook breaks nothing: hook.ran says why, the next turn runs", async () => {
     const failures: string[] = [];
     fixture = await openCoreFixture({
