@@ -379,11 +379,6 @@ const rssGrowth = results.rss_after_1000_turns_mb / results.rss_after_100_turns_
 console.log(`RSS after 1,000 turns / after 100: ${round(rssGrowth)}× (≤ 1.1 ${rssGrowth <= 1.1 ? "ok" : "OVER"})`);
 if (clusterResults) for (const text of cluster.clusterReport(clusterResults)) console.log(text);
 else console.log("cluster: not measured (no PostgreSQL under /usr/lib/postgresql, or BENCH_CLUSTER=0)");
-// Node 20 parses the bundled root certificates and that file's at every process start when it is set (OpenSSL 3 is
-// slow at it: nodejs/node#40524): ~40 ms of CPU in each moor start here, in every start figure, and none in Bun's.
-if (process.env.NODE_EXTRA_CA_CERTS) {
-  console.log("note: NODE_EXTRA_CA_CERTS is set: each Node start parses CA certificates first (~40 ms here)");
-}
 console.log(`RESULT ${line(results)}`);
 if (other) console.log(`RESULT_OPENCODE ${line(other)}`);
 process.exit(0);
