@@ -10,15 +10,14 @@
 // Settings: MOOR_LEASE_MS (default here 3000), BENCH_CLUSTER_TURNS (30), BENCH_FAILOVER_RUNS (3).
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { Agent, request as httpRequest } from "node:http";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import pg from "pg";
 import { firstLine, startFakeModel } from "./fake-model.mjs";
+import { closeConnections, median, openStream, send } from "./http-client.mjs";
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const round = (value) => Math.round(value * 10) / 10;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -42,59 +41,6 @@ async function startPostgres(root, work) {
     "--log-level=error",
   ]);
   return createRequire(import.meta.url)(out).startPostgres();
-}
-
-const json = { "content-type": "application/json" };
-const agent = new Agent({ keepAlive: true });
-
-/** A JSON request over a kept-alive connection, as run.mjs sends them (fetch's own cost would blur the figure). */
-function send(url, method, path, payload) {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(`${url}${path}`, { method, agent, headers: json }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk) => {
-        text += chunk;
-      });
-      res.on("end", () => {
-        if (res.statusCode >= 400) reject(new Error(`${method} ${path}: ${res.statusCode} ${text}`));
-        else resolve(text ? JSON.parse(text) : null);
-      });
-    });
-    req.on("error", reject);
-    req.end(payload === undefined ? undefined : JSON.stringify(payload));
-  });
-}
-
-/** An SSE stream of `path`; `onEvent(event, at)` for each event; resolves once connected, with its closer. */
-async function openStream(url, path, onEvent) {
-  let resolveConnected;
-  const connected = new Promise((resolve) => (resolveConnected = resolve));
-  const req = httpRequest(`${url}${path}`, (res) => {
-    res.setEncoding("utf8");
-    let buffer = "";
-    res.on("data", (chunk) => {
-      const at = performance.now();
-      buffer += chunk;
-      let index = buffer.indexOf("\n\n");
-      while (index !== -1) {
-        const frame = buffer.slice(0, index);
-        buffer = buffer.slice(index + 2);
-        const data = frame.split("\n").find((line) => line.startsWith("data: "));
-        if (data) {
-          const event = JSON.parse(data.slice(6));
-          if (event.type === "server.connected") resolveConnected();
-          else onEvent(event, at);
-        }
-        index = buffer.indexOf("\n\n");
-      }
-    });
-    res.on("error", () => {});
-  });
-  req.on("error", () => {});
-  req.end();
-  await connected;
-  return () => req.destroy();
 }
 
 /**
@@ -226,19 +172,23 @@ export async function measureCluster({ root, work, llmUrl }) {
         let resumedDelta;
         const resumed = new Promise((resolve) => (resumedDelta = resolve));
         let idleAt = 0;
-        const close = await openStream(apiUrl, `/event?directory=${encodeURIComponent(project)}`, (event, at) => {
-          if (event.type === "session.idle" && event.properties.sessionID === session.id && killedAt) idleAt = at;
-          if (event.type !== "message.part.delta" || event.properties.sessionID !== session.id) return;
-          const part = event.properties.partID;
-          if (!killedAt) {
-            partsBefore.add(part);
-            firstDelta();
-          } else if (!partsBefore.has(part) && !resumedAt) {
-            // A part the killed worker never wrote: the resumed step's.
-            resumedAt = at;
-            resumedDelta();
-          }
-        });
+        const close = await openStream(
+          apiUrl,
+          (event, at) => {
+            if (event.type === "session.idle" && event.properties.sessionID === session.id && killedAt) idleAt = at;
+            if (event.type !== "message.part.delta" || event.properties.sessionID !== session.id) return;
+            const part = event.properties.partID;
+            if (!killedAt) {
+              partsBefore.add(part);
+              firstDelta();
+            } else if (!partsBefore.has(part) && !resumedAt) {
+              // A part the killed worker never wrote: the resumed step's.
+              resumedAt = at;
+              resumedDelta();
+            }
+          },
+          `/event?directory=${encodeURIComponent(project)}`,
+        );
         // A slow stream: 400 tokens, 5 ms apart (the fake model's pace for stamped tokens), about 2 s.
         const answered = send(apiUrl, "POST", `/session/${session.id}/message`, body("MOCK_STAMP 400")).then(() =>
           performance.now(),
@@ -277,7 +227,7 @@ export async function measureCluster({ root, work, llmUrl }) {
     return results;
   } finally {
     for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-    agent.destroy();
+    closeConnections();
     model?.child.kill();
     await postgres?.stop();
   }

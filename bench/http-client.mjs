@@ -1,4 +1,4 @@
-// The bench's side of the HTTP API, shared by bench/run.mjs and the parts runnable alone (bench/hooks.mjs): kept
+// The bench's side of the HTTP API, shared by bench/run.mjs and the parts runnable alone (hooks, cluster, snapshots): kept
 // small, so the benchmark's own work does not become what it measures.
 import { Agent, request as httpRequest } from "node:http";
 
@@ -18,14 +18,15 @@ export async function waitHealthy(url) {
 }
 
 /**
- * Opens an SSE stream on the server's default directory; resolves once connected. A plain node:http reader: the
+ * Opens an SSE stream (`path`, the server's default directory's /event unless given); resolves once connected, with
+ * its closer; `onEvent(event, at)` for each event but server.connected. A plain node:http reader: the
  * fan-out figure puts 100 of these in this one process, and fetch's web streams cost enough per frame to make
  * the benchmark's own reading the bottleneck rather than the server's delivery.
  */
-export async function openStream(url, onEvent) {
+export async function openStream(url, onEvent, path = "/event") {
   let resolveConnected;
   const connected = new Promise((resolve) => (resolveConnected = resolve));
-  const req = httpRequest(`${url}/event`, (res) => {
+  const req = httpRequest(`${url}${path}`, (res) => {
     res.setEncoding("utf8");
     let buffer = "";
     res.on("data", (chunk) => {
@@ -73,6 +74,11 @@ export function send(url, method, path, payload) {
     req.on("error", reject);
     req.end(JSON.stringify(payload));
   });
+}
+
+/** Ends the kept-alive connections (a part run alone then lets its process exit). */
+export function closeConnections() {
+  agent.destroy();
 }
 
 export const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];

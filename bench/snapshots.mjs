@@ -3,17 +3,16 @@
 // `moor serve` with snapshots on, beside the same with `snapshot: false`. Needs `npm run build` first.
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { firstLine, startFakeModel } from "./fake-model.mjs";
+import { median, openStream, send } from "./http-client.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const bin = join(root, "bin/moor.cjs");
 const { ShadowRepo } = await import(join(root, "dist/core/snapshots/shadow-repo.js"));
 const work = mkdtempSync(join(tmpdir(), "moor-bench-snap-"));
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const round = (value) => Math.round(value * 10) / 10;
 const FILES = 10_000;
 
@@ -107,51 +106,3 @@ console.log(
   `RESULT snapshot_first_ms=${round(firstSnapshotMs)} snapshot_step_ms=${round(stepMs)} first_delta_on_ms=${round(deltaOn)} first_delta_off_ms=${round(deltaOff)}`,
 );
 process.exit(0);
-
-function send(url, method, path, payload) {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(`${url}${path}`, { method, headers: { "content-type": "application/json" } }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk) => {
-        text += chunk;
-      });
-      res.on("end", () => {
-        if (res.statusCode >= 400) reject(new Error(`${method} ${path}: ${res.statusCode} ${text}`));
-        else resolve(text ? JSON.parse(text) : null);
-      });
-    });
-    req.on("error", reject);
-    req.end(JSON.stringify(payload));
-  });
-}
-
-async function openStream(url, onEvent) {
-  let resolveConnected;
-  const connected = new Promise((resolve) => (resolveConnected = resolve));
-  const req = httpRequest(`${url}/event`, (res) => {
-    res.setEncoding("utf8");
-    let buffer = "";
-    res.on("data", (chunk) => {
-      const at = performance.now();
-      buffer += chunk;
-      let index = buffer.indexOf("\n\n");
-      while (index !== -1) {
-        const frame = buffer.slice(0, index);
-        buffer = buffer.slice(index + 2);
-        const data = frame.split("\n").find((line) => line.startsWith("data: "));
-        if (data) {
-          const event = JSON.parse(data.slice(6));
-          if (event.type === "server.connected") resolveConnected();
-          else onEvent(event, at);
-        }
-        index = buffer.indexOf("\n\n");
-      }
-    });
-    res.on("error", () => {});
-  });
-  req.on("error", () => {});
-  req.end();
-  await connected;
-  return () => req.destroy();
-}
