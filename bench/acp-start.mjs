@@ -4,20 +4,8 @@
 // turn round by round (a shared machine's load moves both alike); `--bin PATH` (repeatable) measures other moor
 // launchers in the same rounds, e.g. a copy of the tree before a change.
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-
-/** CPU time (user + system) the process has used so far, in ms; undefined once it is gone. */
-function cpuMs(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    // utime and stime, fields 14 and 15 of proc(5), in clock ticks (100 a second on Linux).
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return undefined;
-  }
-}
+import { cpuMs } from "./process-cpu.mjs";
 
 /**
  * One start: spawns the agent, sends initialize then session/new, resolves with both times in ms (and the agent's CPU

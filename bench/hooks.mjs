@@ -4,12 +4,13 @@
 // `node bench/hooks.mjs [--rounds N] [moor-bin ...]` (bin/moor.cjs of this checkout when none is named) prints
 // each round's figures and then their medians, as JSON.
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { firstLine, startFakeModel } from "./fake-model.mjs";
 import { median, medianMs, openStream, send, waitHealthy } from "./http-client.mjs";
+import { cpuMs } from "./process-cpu.mjs";
 
 /** `start()` starts a moor server reading `home`/config/moor.json (and resolves with `{child, url}`). */
 export async function measureHooks({ start, home, config }) {
@@ -26,13 +27,13 @@ export async function measureHooks({ start, home, config }) {
     const session = await send(url, "POST", "/session", {});
     const body = { parts: [{ type: "text", text: "MOCK_TOKENS 20" }] };
     for (let i = 0; i < 5; i++) await send(url, "POST", `/session/${session.id}/message`, body);
-    const cpuBefore = serverCpuMs(child.pid);
+    const cpuBefore = cpuMs(child.pid);
     figures[`sync_turn_${suffix}_ms`] = await medianMs(30, () =>
       send(url, "POST", `/session/${session.id}/message`, body),
     );
     // The server's own CPU per turn (Linux): unlike wall times, hardly moved by other load on a shared machine.
     // Hooks cost the server only messages to its hook runner, so it should stay close to the figure without them.
-    const cpuAfter = serverCpuMs(child.pid);
+    const cpuAfter = cpuMs(child.pid);
     if (cpuBefore !== undefined && cpuAfter !== undefined) {
       figures[`server_cpu_turn_${suffix}_ms`] = (cpuAfter - cpuBefore) / 30;
     }
@@ -59,17 +60,6 @@ export async function measureHooks({ start, home, config }) {
   }
   writeFileSync(join(home, "config", "moor.json"), JSON.stringify(config));
   return figures;
-}
-
-/** CPU time (user + system) a process has used, from /proc; undefined where there is none. */
-function serverCpuMs(pid) {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-    // utime + stime, in clock ticks (100 a second on Linux).
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch {
-    return undefined;
-  }
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

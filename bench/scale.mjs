@@ -2,10 +2,11 @@
 // SSE clients watch; resident memory after 1,000 turns against after 100. Called from run.mjs (moor only), which
 // passes its helpers; each part runs its own `moor serve` on a data directory of its own.
 import { spawn } from "node:child_process";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { firstLine } from "./fake-model.mjs";
+import { cpuMs } from "./process-cpu.mjs";
 
 const SESSIONS = 10_000;
 const CONCURRENT_SESSIONS = 100;
@@ -158,13 +159,6 @@ export async function measureScale({ root, bin, work, env, send, waitHealthy, tr
     child.kill("SIGKILL");
   }
   return results;
-}
-
-/** CPU time (user + system) a process has used so far, from /proc (Linux). */
-function cpuMs(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  // utime and stime are fields 14 and 15 of stat, 12 and 13 after the name; in clock ticks (100 a second).
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }
 
 /** 10,000 sessions written through the store in one commit (dist/storage, so `npm run build` first). */
