@@ -24,6 +24,7 @@ import { type OwnerDispatch, ownerAnswer } from "./remote-owner.js";
 import { SHELL_PROMPT_TEXT, shellStep } from "./shell-step.js";
 import type { SnapshotService } from "./snapshots/service.js";
 import { type RevertInput, SessionReverts } from "./snapshots/session-revert.js";
+import { StartQueue } from "./start-queue.js";
 import { type TitleOptions, TitleWriter } from "./titles/title-writer.js";
 import { runTurn } from "./turn/loop.js";
 import type { ResolvedModel, TurnOutcome, TurnRequest, TurnServices } from "./turn/types.js";
@@ -87,6 +88,8 @@ export class SessionService {
   private readonly edits = new Map<string, Promise<unknown>>();
   private readonly titles?: TitleWriter;
   private readonly reverts: SessionReverts;
+  /** Prompts taken in, turns started and titles asked for: one per loop turn (start-queue.ts says why). */
+  private readonly starts = new StartQueue();
 
   constructor(private readonly options: SessionServiceOptions) {
     this.reverts = new SessionReverts({
@@ -95,7 +98,7 @@ export class SessionService {
       isBusy: (id) => this.isBusy(id) || Boolean(this.runners.get(id)?.current),
       now: options.now,
     });
-    if (options.titles) this.titles = new TitleWriter(options.titles);
+    if (options.titles) this.titles = new TitleWriter(options.titles, this.starts);
     if (options.owners) {
       // No turn runs here: a session is busy while its owner says so.
       options.bus.subscribe(({ event }) => {
@@ -314,6 +317,7 @@ export class SessionService {
     input: PromptInput,
     options: { signal?: AbortSignal; before?: TurnPrelude } = {},
   ): Promise<{ user: UserMessage; done: Promise<PromptResult> }> {
+    await this.starts.next("prompt");
     const session = await this.get(id);
     const agent = this.options.turns.agentsIn(session.directory).resolve(input.agent);
     checkPromptInput(input);
@@ -585,6 +589,7 @@ export class SessionService {
         const unlink = linkAbort(turn.signal, controller);
         let settle: () => void;
         try {
+          await this.starts.next("turn");
           const result = await this.runOne(session, turn, controller.signal);
           settle = () => turn?.resolve(result);
         } catch (error) {

@@ -26,6 +26,7 @@ import {
 } from "./port.js";
 import { decodeSessionCursor, encodeSessionCursor } from "./session-cursor.js";
 import { SEARCH_WORDS, titleSearchWords } from "./session-search.js";
+import { WalCheckpoints } from "./wal-checkpoints.js";
 
 /** Beside this file (src/ and dist/storage/), or dist/storage/migrations seen from the bundle in dist/bundle/. */
 const MIGRATIONS_DIR = [new URL("./migrations", import.meta.url), new URL("../storage/migrations", import.meta.url)]
@@ -54,6 +55,8 @@ export class SqliteStore implements Store {
   private readonly writes: StoreWrites;
   /** Events emitted by the commit being built; announced only once it has committed. */
   private emitted: CommittedEvent[] = [];
+  /** The WAL's checkpoints, off the commit path (wal-checkpoints.ts); none for an in-memory database. */
+  readonly checkpoints?: WalCheckpoints;
 
   constructor(file: string) {
     if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
@@ -65,6 +68,8 @@ export class SqliteStore implements Store {
     this.db.pragma("foreign_keys = ON");
     this.db.pragma("busy_timeout = 5000");
     migrate(this.db, readMigrations(MIGRATIONS_DIR));
+    if (file !== ":memory:")
+      this.checkpoints = new WalCheckpoints(this.db, { file, nativeBinding: nativeBindingPath() });
     const db = this.db;
     this.statements = {
       upsertSession: db.prepare(
@@ -149,11 +154,14 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.checkpoints?.close();
     this.closeNow();
   }
 
   /** For process exit paths that cannot wait. */
   closeNow(): void {
+    // The checkpoints' reader first: the last connection to close checkpoints the WAL and removes it.
+    this.checkpoints?.closeNow();
     if (this.db.open) this.db.close();
     this.owners.release();
   }
@@ -172,6 +180,7 @@ export class SqliteStore implements Store {
       this.emitted = [];
     }
     for (const listener of this.listeners) listener(scope, events);
+    this.checkpoints?.committed();
     return Promise.resolve(result);
   }
 

@@ -3,6 +3,7 @@
 // title at once, and the model's title replaces it when it arrives (session.updated). A failure is reported to
 // `onError` (cli: the log), never as a session error, and the first line stays. The request stores no message,
 // carries no tools and is no turn: the session's status does not change for it.
+import type { StartQueue } from "../start-queue.js";
 import type { ResolvedModel } from "../turn/types.js";
 import { cleanTitle } from "./clean-title.js";
 import { titlePrompt } from "./title-prompt.js";
@@ -38,7 +39,11 @@ const DEFAULT_TIMEOUT_MS = 60_000;
 export class TitleWriter {
   private readonly running = new Map<Promise<void>, AbortController>();
 
-  constructor(private readonly options: TitleOptions) {}
+  /** `starts`: the session service's, so a title's request waits behind prompts and turns starting at once. */
+  constructor(
+    private readonly options: TitleOptions,
+    private readonly starts?: StartQueue,
+  ) {}
 
   /** Starts writing a title; returns at once. */
   start(job: TitleJob): void {
@@ -64,6 +69,7 @@ export class TitleWriter {
   }
 
   private async write(job: TitleJob, stop: AbortSignal): Promise<void> {
+    await this.starts?.next("title");
     const model = (await this.smallModel(job)) ?? job.model;
     const signal = AbortSignal.any([stop, AbortSignal.timeout(this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS)]);
     const { stream } = await model.model.doStream({ prompt: titlePrompt(job.text), abortSignal: signal });
