@@ -16,7 +16,7 @@ import {
   unitNames,
   xmlEscape,
 } from "../daemon/units.js";
-import { SERVER_NODE_FLAGS } from "./heap.js";
+import { SERVER_NODE_FLAGS, serverMallocEnvironment } from "./heap.js";
 import { UsageError } from "./output.js";
 import { serverPassword } from "./server-target.js";
 import { redact } from "./store-choice.js";
@@ -156,6 +156,7 @@ const install: Action = async (args, options, command) => {
     system: options.system,
     role: chosen.role,
     environment,
+    serverEnvironment: serverMallocEnvironment(process.env),
   };
   const text = target.kind === "launchd" ? launchdPlist(unitOptions) : systemdUnit(unitOptions);
   if (options.print) {
@@ -230,6 +231,7 @@ const supervise: Action = async (args, _options, command) => {
   const code = await runSupervisor({
     files: daemonPaths().files,
     command: [process.execPath, ...SERVER_NODE_FLAGS, BIN],
+    env: { ...process.env, ...serverMallocEnvironment(process.env) },
     serveArgs: serveArgs(args, command),
     version: readVersion(),
     backoffBaseMs: backoffBaseMs(),

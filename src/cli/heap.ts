@@ -9,6 +9,15 @@ import { setFlagsFromString } from "node:v8";
 export const SERVER_NODE_FLAGS = ["--max-semi-space-size=1"];
 
 /**
+ * The environment bin/moor.cjs's shell line adds for a server run as a command: one malloc arena (see there), unless
+ * the user chose a number; MOOR_LAUNCHER_ARENA has the launcher take it away again from the commands moor runs. The
+ * daemon's supervisor and the service units start Node themselves, past that line, so they set it the same way.
+ */
+export function serverMallocEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
+  return env.MALLOC_ARENA_MAX ? {} : { MALLOC_ARENA_MAX: "1", MOOR_LAUNCHER_ARENA: "1" };
+}
+
+/**
  * Their live heap stays small (about 20 MB after hundreds of turns), but V8 sizes its heap for throughput: the
  * young generation grows to 32 MB and the old one to about twice what is live, so a busy server sat at 140 MB.
  * From here on the young generation keeps the size it started with and the old one stays within 30% of the live

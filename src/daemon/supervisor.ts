@@ -11,6 +11,8 @@ export interface SupervisorOptions {
   files: DaemonFiles;
   /** How to run moor: [node, bin/moor.cjs]. */
   command: string[];
+  /** The server's environment (default: the supervisor's). */
+  env?: NodeJS.ProcessEnv;
   serveArgs: string[];
   version: string;
   backoffBaseMs: number;
@@ -72,7 +74,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<number>
     const started = now();
     child = spawn(options.command[0], [...options.command.slice(1), "serve", ...args], {
       stdio: ["ignore", "pipe", "inherit"],
-      env: process.env,
+      env: options.env ?? process.env,
     });
     const lines = createInterface({ input: child.stdout! });
     lines.on("line", (line) => {

@@ -37,6 +37,8 @@ export interface UnitOptions {
    * when one is a secret. systemd units take them from `environmentFile` instead.
    */
   environment?: Record<string, string>;
+  /** Variables that are no secret, set in the unit itself (both kinds); `environmentFile`'s win over them. */
+  serverEnvironment?: Record<string, string>;
 }
 
 function quoteSystemd(arg: string): string {
@@ -56,6 +58,7 @@ export function systemdUnit(options: UnitOptions): string {
     "[Service]",
     "Type=simple",
     `ExecStart=${exec}`,
+    ...Object.entries(options.serverEnvironment ?? {}).map(([name, value]) => `Environment=${name}=${value}`),
     ...(options.environmentFile ? [`EnvironmentFile=-${options.environmentFile}`] : []),
     ...(options.workingDirectory ? [`WorkingDirectory=${options.workingDirectory}`] : []),
     "Restart=on-failure",
@@ -91,7 +94,7 @@ export function environmentFileText(variables: Record<string, string>): string {
 
 export function launchdPlist(options: UnitOptions): string {
   const label = unitNames(options.role ?? "all").launchdLabel;
-  const environment = Object.entries(options.environment ?? {});
+  const environment = Object.entries({ ...options.serverEnvironment, ...options.environment });
   const environmentXml =
     environment.length === 0
       ? ""

@@ -52,6 +52,9 @@ describe("moor daemon (real processes)", () => {
     expect(info).toMatchObject({ url, state: "running" });
     expect(alive(info.pid)).toBe(true);
     expect(Number(readFileSync(lockFile(), "utf8"))).toBe(info.supervisorPid);
+    // One malloc arena, as bin/moor.cjs's shell line gives a server run as a command (the supervisor starts Node
+    // past that line). /proc's environ is the environment the server started with.
+    expect(readFileSync(`/proc/${info.pid}/environ`, "utf8").split("\0")).toContain("MALLOC_ARENA_MAX=1");
 
     const status = await moor(["daemon", "status", "--format", "json"]);
     expect(status.code).toBe(0);
@@ -152,6 +155,8 @@ describe("service units", () => {
     expect(unit).toMatch(/^ExecStart=.*bin\/moor\.cjs serve --port 4096$/m);
     // The young-generation cap that bin/moor.cjs gives a server run as a command.
     expect(unit).toMatch(/^ExecStart=\S+ --max-semi-space-size=1 \S+bin\/moor\.cjs /m);
+    // And its one malloc arena (the launcher then takes the variable away from the commands moor runs).
+    expect(unit).toContain("\nEnvironment=MALLOC_ARENA_MAX=1\nEnvironment=MOOR_LAUNCHER_ARENA=1\n");
     expect(unit).toContain("Restart=on-failure");
     expect(unit).toMatch(/^EnvironmentFile=-.*moor\.env$/m);
     expect(unit).not.toContain("hunter2");
@@ -176,6 +181,9 @@ describe("service units", () => {
     expect(plist).toMatch(/<key>KeepAlive<\/key>\s*<true\/>/);
     expect(plist).toContain("<string>http://a&amp;b</string>");
     expect(plist).not.toMatch(/PASSWORD/i);
+    expect(launchdPlist({ ...options, serverEnvironment: { MALLOC_ARENA_MAX: "1" } })).toContain(
+      "<key>MALLOC_ARENA_MAX</key>\n    <string>1</string>",
+    );
     // Well-formed: every opened element is closed in order.
     const stack: string[] = [];
     for (const [, closing, name, selfClosing] of plist.matchAll(/<(\/?)([a-zA-Z]+)[^>]*?(\/?)>/g)) {
