@@ -136,17 +136,21 @@ describe("postgres session leases", () => {
     const pg = (await import("pg")).default;
     const holder = new pg.Client({ connectionString: url });
     await holder.connect();
+    // The lock wait is watched from a connection of its own: PostgreSQL keeps a transaction's first view of
+    // pg_stat_activity until the transaction ends, so the holder's own polls would never see the takeover arrive
+    // when the first one ran before it (under load, the whole wait timed out that way).
+    const watcher = new pg.Client({ connectionString: url });
+    await watcher.connect();
     try {
       await holder.query("BEGIN");
       await checkFence(holder, first);
       const takeover = b.leases.acquire("ses_1", "wb", LEASE_MS * 100);
       // The takeover blocks on the row lock (seen in pg_stat_activity), instead of landing under the paused writer.
       await waitFor(async () => {
-        const { rows } = await holder.query(
+        const { rows } = await watcher.query(
           "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO session_lease%'",
         );
         return rows.length > 0 ? true : undefined;
-        // Generous: under the whole suite's load the takeover's query once took over 5 s to reach the server.
       }, 20_000);
       await holder.query("INSERT INTO message (id, session_id, role, data) VALUES ('msg_2', 'ses_1', 'user', $1)", [
         JSON.stringify(user("msg_2")),
@@ -155,6 +159,7 @@ describe("postgres session leases", () => {
       expect(await takeover).toEqual({ sessionID: "ses_1", workerID: "wb", epoch: 2, takeover: true });
     } finally {
       await holder.end();
+      await watcher.end();
     }
     // The write that started before the takeover landed whole; nothing of the old epoch lands after it.
     await expect(a.commit(scope, (tx) => tx.putMessage(user("msg_3")), { fence: first })).rejects.toBeInstanceOf(
