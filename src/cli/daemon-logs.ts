@@ -61,24 +61,32 @@ export async function showDaemonLogs(sources: LogSources, options: LogOptions): 
   if (!existsSync(sources.daemonLog) && !serverLog) {
     throw new UsageError(`no daemon log yet (${sources.daemonLog}); start the daemon with: moor daemon start`);
   }
-  const read = (file: string | undefined) => (file && existsSync(file) ? readFileSync(file, "utf8") : "");
+  // Where each file was read up to: following goes on from there, not from the size after the print (a line
+  // written in between, while this process waited for the CPU, was shown by neither).
+  const positions = new Map<string, number>();
+  const read = (file: string | undefined) => {
+    if (!file || !existsSync(file)) return "";
+    const bytes = readFileSync(file);
+    positions.set(file, bytes.length);
+    return bytes.toString("utf8");
+  };
   const show = (line: string) => (options.raw ? line : prettyLogLine(line, { color: options.color }));
   const merged = mergeLogs([read(sources.daemonLog), read(serverLog)]).slice(-options.lines);
   if (merged.length > 0) options.write(`${merged.map(show).join("\n")}\n`);
   if (!options.follow) return;
-  await follow(sources, serverLog, (line) => options.write(`${show(line)}\n`), options.signal);
+  await follow(sources, positions, (line) => options.write(`${show(line)}\n`), options.signal);
 }
 
 /** Prints whole new lines of both logs as they are written, until the signal aborts. */
 async function follow(
   sources: LogSources,
-  serverLog: string | undefined,
+  positions: Map<string, number>,
   print: (line: string) => void,
   signal: AbortSignal | undefined,
 ): Promise<void> {
   const size = (file: string | undefined) => (file && existsSync(file) ? statSync(file).size : 0);
-  const positions = new Map<string, number>([[sources.daemonLog, size(sources.daemonLog)]]);
-  if (serverLog) positions.set(serverLog, size(serverLog));
+  // A daemon log that did not exist yet is read from its start once it does.
+  if (!positions.has(sources.daemonLog)) positions.set(sources.daemonLog, 0);
   const partial = new Map<string, string>();
   const readNew = () => {
     const newest = newestServerLog(sources.serverLogDir);

@@ -3,7 +3,7 @@
 import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { mergeLogs } from "../../src/cli/daemon-logs.js";
+import { mergeLogs, showDaemonLogs } from "../../src/cli/daemon-logs.js";
 import { prettyLogLine } from "../../src/cli/log-pretty.js";
 import { makeTempHome, type TempHome } from "../fakes/config.js";
 import { runMoor, spawnMoor, waitForOutput } from "../fakes/moor-process.js";
@@ -89,6 +89,33 @@ describe("moor daemon logs", () => {
     await waitForOutput(follower, (stdout) => stdout.includes("server started"));
     appendFileSync(current, `${json({ level: 50, time: T0 + 20, msg: "something broke", code: 7 })}\n`);
     await waitForOutput(follower, (stdout) => stdout.includes("03:04:05.020 ERROR something broke code=7"));
+  });
+
+  it("-f shows a line written between the first print and the follow's start (it goes on from what it read)", async () => {
+    const current = writeLogs();
+    const controller = new AbortController();
+    let out = "";
+    const shown = showDaemonLogs(
+      { daemonLog: join(home.env.MOOR_STATE_DIR, "daemon.log"), serverLogDir: join(home.env.MOOR_DATA_DIR, "log") },
+      {
+        lines: 10,
+        follow: true,
+        raw: true,
+        color: false,
+        signal: controller.signal,
+        write: (text) => {
+          // The server writes a line right as the first lines are printed (as under load, before -f looks).
+          if (out === "") appendFileSync(current, `${json({ level: 50, time: T0 + 20, msg: "in between" })}\n`);
+          out += text;
+          if (text.includes("in between")) controller.abort();
+        },
+      },
+    );
+    // Without the fix the line never comes: the follow gives up after a while instead of the test timing out.
+    const giveUp = setTimeout(() => controller.abort(), 10_000);
+    await shown;
+    clearTimeout(giveUp);
+    expect(out.split("\n").filter((line) => line.includes("in between"))).toHaveLength(1);
   });
 
   it("says how to start the daemon when there is no log at all", async () => {
