@@ -303,7 +303,11 @@ describe("opencode attach (OpenCode's TUI) against moor serve", () => {
     tui().keys("Enter");
     // The command (its title) and its output: both come from the bash part moor stored.
     await tui().waitFor(/\$ echo shell-said-hi[\s\S]*^\s*┃\s+shell-said-hi\s*$/m, 30_000);
-    expect(proxy.answers.some((answer) => answer.path.endsWith("/shell") && answer.status === 200)).toBe(true);
+    // The screen shows the part from the event stream, which comes before the POST's answer: wait for that too.
+    await waitUntil(
+      () => proxy.answers.some((answer) => answer.path.endsWith("/shell") && answer.status === 200),
+      10_000,
+    );
   });
 
   it("never showed a crash or an error, on the screen or as a session.error event", () => {
