@@ -137,7 +137,9 @@ export class HookRunner {
     const runner = this.runner;
     this.runner = undefined;
     const { child } = runner ?? {};
-    if (child && child.exitCode === null && child.signalCode === null) {
+    if (runner && child && child.exitCode === null && child.signalCode === null) {
+      // Held until it has exited: an idle spawner is unreferenced, and the wait alone would not keep moor alive.
+      this.hold(runner);
       const exited = new Promise((resolve) => child.once("exit", resolve));
       // Its stdin closing is the spawner's signal to kill its hooks' groups and exit.
       if (child.stdin && !child.stdin.destroyed) child.stdin.end();

@@ -229,6 +229,22 @@ describe.each(["perl", "node"] as const)("the hook runner (%s)", (kind) => {
     }
   });
 
+  it("close() of an idle spawner finishes even where nothing else keeps moor's process alive", async () => {
+    const script = join(dir, "close.mts");
+    writeFileSync(
+      script,
+      `import { HookRunner } from ${JSON.stringify(join(process.cwd(), "src/core/hooks/hook-runner.ts"))};
+const runner = new HookRunner({ spawner: ${JSON.stringify(kind)} });
+await runner.run({ command: "true", cwd: ${JSON.stringify(dir)}, env: { PATH: process.env.PATH }, input: "", timeoutMs: 60000 });
+await runner.close();
+console.log("closed");
+`,
+    );
+    // An unsettled top-level await would end node with exit 13 and print nothing.
+    const out = execFileSync(process.execPath, ["--import", "tsx", script]).toString();
+    expect(out).toBe("closed\n");
+  });
+
   it("moor killed outright: its spawner sees its stdin close, kills the hooks' groups and exits", async () => {
     const pidFile = join(dir, "pids");
     const script = join(dir, "server.mts");
