@@ -1,9 +1,9 @@
 // Where hook commands are started: a spawner process of moor's own, started on the first hook, started again on the
 // next hook when it died, and ended with moor (it also ends by itself when moor's end closes its stdin). The server
 // only writes it frames and reads its answers: a hook's start never forks the server, which stalled the turns running
-// beside it. The spawner is a small Perl process where perl is on the hooks' PATH (perl-spawner-source.ts: its fork
-// is cheap, the Node runner's cost ~8 ms of CPU a hook) and the Node runner otherwise (runner-process-source.ts);
-// both speak runner-protocol.ts. A command without shell syntax is executed directly (plain-command.ts); any other
+// beside it. The spawner is a small Perl process where perl is on the hooks' PATH (perl-spawner-source.ts: ~7 MB
+// resident against the Node runner's ~50) and the Node runner otherwise (runner-process-source.ts); both speak
+// runner-protocol.ts. A command without shell syntax is executed directly (plain-command.ts); any other
 // runs as `/bin/sh -c`. Either way in the session's directory, with the environment given (moor's secrets already
 // held back), in a process group of its own, killed at its timeout.
 import { type ChildProcess, spawn } from "node:child_process";

@@ -1,11 +1,15 @@
 // The code of the hook spawner moor prefers: a small Perl process (hook-runner.ts starts it on the first hook) that
-// starts every hook command. What a hook start costs is the fork of the process that starts it: forking the
-// ~45 MB Node runner cost ~8 ms of CPU per hook on a small VM (its page tables copied, then a copy-on-write fault
-// on each page touched before exec), three hooks a turn ~50 ms against a ~10 ms turn. Perl is ~4 MB and forks in
-// well under a millisecond. Perl because it is everywhere a shell is (perl-base is Essential on Debian, macOS
-// ships it) and its core has fork, exec, setsid, select and waitpid; only modules of perl-base are used (POSIX,
-// Fcntl), and Time::HiRes when present (else /proc/uptime, 10 ms steps, for timeouts and `ms`). Where there is
-// no perl, the Node runner (runner-process-source.ts) speaks the same protocol.
+// starts every hook command. Its gain over the Node runner (runner-process-source.ts) is its size: ~7 MB resident
+// against ~50 MB (two spawners run while hooks are configured: tool.before's and the off-turn one) and a quicker
+// start. Not the CPU of a hook's start: on a small VM that is page faults at ~60-90 us each, one for every page the
+// spawner writes after each fork (the fork made them copy-on-write) and more in the child around its exec, and
+// measured per `/bin/true` hook the Perl spawner took ~120 faults in itself and ~123 in the child (~7 + ~9 ms of
+// CPU), the Node runner ~122 and ~86 (~7 + ~8 ms): Perl's own loop writes as many pages between forks as Node's.
+// (A tiny C loop takes ~2 after fork, and none with vfork; neither Node's libuv nor core Perl can vfork.)
+// Perl because it is everywhere a shell is (perl-base is Essential on Debian, macOS ships it) and its core has fork,
+// exec, setsid, select and waitpid; only modules of perl-base are used (POSIX, Fcntl), and Time::HiRes when present
+// (else /proc/uptime, 10 ms steps, for timeouts and `ms`). Where there is no perl, the Node runner speaks the same
+// protocol.
 //
 // Protocol (runner-protocol.ts), frames on its stdin and stdout: `env` (the environment of the runs sent after it),
 // `runs` (run one after the other, in order; one `done` frame answers with all their results once the last has
@@ -92,8 +96,8 @@ sub start_run {
     return 0;
   }
   my $started = $clock->();
-  # The hook's environment is set here, not in the child: a child that rebuilds it writes to (and so copies) dozens
-  # more of the pages it shares with this process, at ~60-100 us a page fault on a small VM.
+  # The hook's environment is set here, not in the child: a child that rebuilds it writes to (and so copies) a dozen
+  # more of the pages it shares with this process, at ~60-90 us a page fault on a small VM.
   if ($env_set != $batch->{env}) { %ENV = %{$batch->{env}}; $env_set = $batch->{env}; }
   my $pid = fork;
   if (!defined $pid) {

@@ -1,5 +1,5 @@
 // The code of the Node hook runner, the spawner moor falls back to where there is no perl on PATH (the Perl one,
-// perl-spawner-source.ts, forks far cheaper: this process is ~45 MB, and each hook's fork of it cost ~8 ms of CPU).
+// perl-spawner-source.ts, is ~7 MB resident where this one is ~50).
 // Either way hooks are not started from the server itself, whose fork (100+ MB of heap) stalled the turns beside it.
 // It speaks the Perl spawner's protocol (runner-protocol.ts; that file's header says what each frame does), with the
 // same semantics: runs of a batch in order and answered together, direct execution of plain commands with
