@@ -39,8 +39,10 @@ export async function measureHooks({ start, home, config }) {
     if (cpuBefore !== undefined && cpuAfter !== undefined) {
       figures[`server_cpu_turn_${suffix}_ms`] = (cpuAfter - cpuBefore) / 30;
     }
-    // What the hooks cost besides the server (Linux): the CPU of its children (the hook spawners) and of the hooks
-    // they started and reaped, per turn. It competes with the turns for the same cores.
+    // What the hooks took besides the server while the turns ran (Linux): the CPU of its children (the hook
+    // spawners) and of the hooks they started and reaped, over the 30 turns, per turn. It competes with the turns for
+    // the same cores. Not the whole cost of a turn's hooks: off-turn hooks at a low priority fall behind the turns,
+    // and what they run after the last turn is not counted.
     if (hooks) figures.hooks_cpu_turn_ms = (hooksCpu() - hooksCpuBefore) / 30;
     const deltaSession = await send(url, "POST", "/session", {});
     const firstDelta = [];
