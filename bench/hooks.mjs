@@ -10,7 +10,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { firstLine, startFakeModel } from "./fake-model.mjs";
 import { median, medianMs, openStream, send, waitHealthy } from "./http-client.mjs";
-import { cpuMs } from "./process-cpu.mjs";
+import { childPids, cpuMs } from "./process-cpu.mjs";
 
 /** `start()` starts a moor server reading `home`/config/moor.json (and resolves with `{child, url}`). */
 export async function measureHooks({ start, home, config }) {
@@ -28,6 +28,8 @@ export async function measureHooks({ start, home, config }) {
     const body = { parts: [{ type: "text", text: "MOCK_TOKENS 20" }] };
     for (let i = 0; i < 5; i++) await send(url, "POST", `/session/${session.id}/message`, body);
     const cpuBefore = cpuMs(child.pid);
+    const hooksCpu = () => childPids(child.pid).reduce((sum, pid) => sum + (cpuMs(pid, { reaped: true }) ?? 0), 0);
+    const hooksCpuBefore = hooksCpu();
     figures[`sync_turn_${suffix}_ms`] = await medianMs(30, () =>
       send(url, "POST", `/session/${session.id}/message`, body),
     );
@@ -37,6 +39,11 @@ export async function measureHooks({ start, home, config }) {
     if (cpuBefore !== undefined && cpuAfter !== undefined) {
       figures[`server_cpu_turn_${suffix}_ms`] = (cpuAfter - cpuBefore) / 30;
     }
+    // What the hooks took besides the server while the turns ran (Linux): the CPU of its children (the hook
+    // spawners) and of the hooks they started and reaped, over the 30 turns, per turn. It competes with the turns for
+    // the same cores. Not the whole cost of a turn's hooks: off-turn hooks at a low priority fall behind the turns,
+    // and what they run after the last turn is not counted.
+    if (hooks) figures.hooks_cpu_turn_ms = (hooksCpu() - hooksCpuBefore) / 30;
     const deltaSession = await send(url, "POST", "/session", {});
     const firstDelta = [];
     for (let i = 0; i < 50; i++) {

@@ -1,9 +1,10 @@
 // Configured hook commands on moor's events (issue 19 §1). `tool.before` hooks run in the turn, as a beforeTool
 // hook, because they decide (deny, allow, ask). Every other event's hooks run off the turn's hot path: each session
 // has a queue its hooks run from in order (a tool.after before the session.idle that follows it), bounded, so a
-// slow or hanging hook delays only later hooks of its session and never a turn. They are started by a runner process
+// slow or hanging hook delays only later hooks of its session and never a turn. They are started by a spawner process
 // of their own at a low CPU priority (hook-runner.ts): they yield the CPU to the turns. Each run is announced as
-// `hook.ran` (committed in the session's scope, so SSE delivers it) and a failed one is also reported to the log.
+// `hook.ran` (committed in the session's scope, so SSE delivers it: an event's runs in one commit) and a failed one is
+// also reported to the log.
 import type { BusEnvelope, EventMap, HookEvent, HookList } from "../../protocol/index.js";
 import type { Store } from "../../storage/port.js";
 import type { EventBus } from "../bus.js";
@@ -15,13 +16,15 @@ import { combineOutcomes, readToolBeforeOutcome, runFailure, type ToolBeforeOutc
 
 type HookRan = EventMap["hook.ran"];
 
-/** How long a run's `hook.ran` may wait for the runs after it, to share their commit. */
-const ANNOUNCE_WINDOW_MS = 250;
 /** How much of a hook's output `hook.ran` carries. */
 const SHOWN_OUTPUT = 2000;
 /** Runs waiting in one session's queue; beyond it new ones are dropped (and logged). */
 const DEFAULT_MAX_QUEUED = 64;
-/** The niceness of the hooks off the turn's path (0 is normal, 19 the lowest priority). */
+/**
+ * The niceness of the hooks off the turn's path (0 is normal, 19 the lowest priority). Not 19: there a hook gets
+ * ~1.5% of a CPU against each busy process of normal priority, and on a loaded machine (the test suite, a build)
+ * quick hooks took seconds; at 10 it gets ~10%.
+ */
 const OFF_TURN_NICE = 10;
 /** How long shutdown waits for queued hooks before ending them. */
 const SHUTDOWN_WAIT_MS = 5000;
@@ -52,11 +55,6 @@ export class CommandHooks {
   private readonly queues = new Map<string, Queue>();
   private readonly stopping = new AbortController();
   private readonly unsubscribe: () => void;
-  /** `hook.ran` events waiting for their commit, by directory and session (announce). */
-  private readonly announcing = new Map<
-    string,
-    { scope: { directory: string; sessionID: string }; runs: HookRan[]; timer: NodeJS.Timeout }
-  >();
   /** User messages already announced as prompts (a message is updated again when its turn ends). */
   private readonly prompted = new Set<string>();
   /** tool.before hooks: the turn waits for them. */
@@ -90,14 +88,21 @@ export class CommandHooks {
       input: call.input,
     };
     const input = hookInput("tool.before", fields);
+    const env = this.options.env();
     return Promise.all(
       hooks.map(async (hook) => {
-        const result = await this.run(hook, session.directory, input, signal);
+        const result = await this.inTurn.run(this.command(hook, session.directory, env, input, signal));
         const outcome = readToolBeforeOutcome(result);
-        this.announce(hook, fields, result, outcome.failure, outcome);
-        return outcome;
+        return { outcome, ran: this.announce(hook, fields, result, outcome.failure, outcome) };
       }),
-    ).then((outcomes) => decisionOf(combineOutcomes(outcomes)));
+    ).then((runs) => {
+      // Committed before the tool runs: its hook.ran events come first.
+      this.commitRuns(
+        fields,
+        runs.map(({ ran }) => ran),
+      );
+      return decisionOf(combineOutcomes(runs.map(({ outcome }) => outcome)));
+    });
   };
 
   /** The afterTool hook: queues the matching tool.after hooks and answers at once. */
@@ -135,7 +140,6 @@ export class CommandHooks {
     clearTimeout(timer);
     for (const queue of this.queues.values()) queue.jobs.length = 0;
     this.stopping.abort();
-    for (const key of [...this.announcing.keys()]) this.flushAnnouncements(key);
     // Ending the runner kills the hooks still running (their whole process groups).
     await Promise.all([this.inTurn.close(), this.offTurn.close()]);
   }
@@ -225,15 +229,17 @@ export class CommandHooks {
     queue.jobs.push(async () => {
       if (ready && !(await ready())) return;
       const input = hookInput(event, fields);
-      // All of the event's hooks in one message to the runner, which runs them in order.
-      const results = this.offTurn.runInOrder(
-        hooks.map((hook) => this.command(hook, fields.directory, input, this.stopping.signal)),
+      const env = this.options.env();
+      // All of the event's hooks in one frame to the spawner, which runs them in order and answers once.
+      const results = await Promise.all(
+        this.offTurn.runInOrder(
+          hooks.map((hook) => this.command(hook, fields.directory, env, input, this.stopping.signal)),
+        ),
       );
-      for (const [i, hook] of hooks.entries()) {
-        const result = await results[i];
-        this.announce(hook, fields, result, runFailure(result));
-      }
-      this.flushAnnouncements(announcementKey(fields.directory, fields.sessionID));
+      this.commitRuns(
+        fields,
+        hooks.map((hook, i) => this.announce(hook, fields, results[i], runFailure(results[i]))),
+      );
     });
     if (!queue.running) queue.running = this.drain(fields.sessionID, queue);
   }
@@ -255,31 +261,33 @@ export class CommandHooks {
     this.queues.delete(sessionID);
   }
 
-  private run(hook: HookSpec, directory: string, input: string, signal: AbortSignal): Promise<HookRunResult> {
-    return this.inTurn.run(this.command(hook, directory, input, signal));
-  }
-
-  private command(hook: HookSpec, directory: string, input: string, signal: AbortSignal): HookCommand {
+  private command(
+    hook: HookSpec,
+    directory: string,
+    env: Record<string, string | undefined>,
+    input: string,
+    signal: AbortSignal,
+  ): HookCommand {
     const stops = signal === this.stopping.signal ? signal : AbortSignal.any([signal, this.stopping.signal]);
     return {
       command: hook.command,
       cwd: directory,
-      env: this.options.env(),
+      env,
       input,
       timeoutMs: hook.timeoutMs,
       signal: stops,
     };
   }
 
-  /** `hook.ran`, committed in the session's scope; a failed run is also told to the log at once. Never awaited. */
+  /** A run's `hook.ran` (commitRuns commits it); a failed run is also told to the log at once. */
   private announce(
     hook: HookSpec,
     fields: HookEventFields,
     result: HookRunResult,
     failure: string | undefined,
     outcome?: ToolBeforeOutcome,
-  ): void {
-    const { sessionID, directory } = fields;
+  ): HookRan {
+    const { sessionID } = fields;
     const output = [result.stdout.trim(), result.stderr.trim()].filter(Boolean).join("\n");
     if (failure) {
       this.options.onFailure?.(`hook ${hook.event} \`${hook.command}\` ${failure}`, {
@@ -288,7 +296,7 @@ export class CommandHooks {
         command: hook.command,
       });
     }
-    const ran: HookRan = {
+    return {
       sessionID,
       event: hook.event,
       command: hook.command,
@@ -299,35 +307,21 @@ export class CommandHooks {
       ...(fields.tool ? { tool: fields.tool } : {}),
       ...(outcome?.decision ? { decision: outcome.decision } : {}),
     };
-    // An event's runs are announced in one commit when they have all ended (or after a short window, for long
-    // ones): a commit each cost the server more than quick hooks themselves (issue 19's bench).
-    const key = announcementKey(directory, sessionID);
-    const batch = this.announcing.get(key);
-    if (batch) {
-      batch.runs.push(ran);
-      return;
-    }
-    const timer = setTimeout(() => this.flushAnnouncements(key), ANNOUNCE_WINDOW_MS);
-    this.announcing.set(key, { scope: { directory, sessionID }, runs: [ran], timer });
   }
 
-  private flushAnnouncements(key: string): void {
-    const batch = this.announcing.get(key);
-    if (!batch) return;
-    this.announcing.delete(key);
-    clearTimeout(batch.timer);
+  /**
+   * An event's `hook.ran` events in one commit, in the session's scope: a commit each (and its SSE fan-out) cost the
+   * server more than quick hooks themselves (issue 19's bench). Never awaited.
+   */
+  private commitRuns({ directory, sessionID }: HookEventFields, runs: HookRan[]): void {
     this.deps.store
-      .commit(batch.scope, (tx) => {
-        for (const properties of batch.runs) tx.emit("hook.ran", properties);
+      .commit({ directory, sessionID }, (tx) => {
+        for (const properties of runs) tx.emit("hook.ran", properties);
       })
       .catch(() => {
         // The store is closing: the runs are over either way.
       });
   }
-}
-
-function announcementKey(directory: string, sessionID: string): string {
-  return `${directory}\0${sessionID}`;
 }
 
 function decisionOf(outcome: ToolBeforeOutcome): BeforeToolDecision {

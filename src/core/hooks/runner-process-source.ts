@@ -1,38 +1,44 @@
-// The code of the hook runner: a small Node process of its own (hook-runner.ts starts it on the first hook) that
-// starts every hook command. Starting a process from the server itself forks the whole server (100+ MB of heap):
-// even from a worker thread, each fork stalls the server's own thread on its memory (the page tables copied, then
-// a copy-on-write fault on every page it writes next) for tens of ms. Forked from this small process instead, a
-// hook costs the server one message each way.
-//
-// Protocol (Node's IPC channel, JSON): the server sends `{runs: [...]}` (run one after the other, in order, each
-// result sent as it ends) or `{kill: id}` (end that run as its timeout would). Each run is `{id, command, file?,
-// args?, cwd, env, input, timeoutMs}`: with `file`, the program is executed directly (the command has no
-// shell syntax, plain-command.ts), and if that cannot start, `/bin/sh -c command` runs instead, so the shell's own
-// answer (exit 127, "not found") is what the hook gets. Each run is in a process group of its own, killed (SIGTERM,
-// then SIGKILL) at its timeout. When the channel closes (the server ended, even killed), every running hook's group
-// is killed and this process exits. Started with a niceness (its argument), it runs at it, and so does every hook it
-// starts: the runner of the hooks off the turn's path yields the CPU to the turns.
+// The code of the Node hook runner, the spawner moor falls back to where there is no perl on PATH (the Perl one,
+// perl-spawner-source.ts, is ~7 MB resident where this one is ~50).
+// Either way hooks are not started from the server itself, whose fork (100+ MB of heap) stalled the turns beside it.
+// It speaks the Perl spawner's protocol (runner-protocol.ts; that file's header says what each frame does), with the
+// same semantics: runs of a batch in order and answered together, direct execution of plain commands with
+// `/bin/sh -c` as the fallback, a process group each, SIGTERM then SIGKILL at the timeout, everything killed when
+// its stdin closes, and its argument as the niceness of it and of its hooks.
 //
 // CommonJS in a string, run with `node -e`: it runs the same from src (tests) and from the bundle.
 export const RUNNER_PROCESS_SOURCE = `
 "use strict";
 const { spawn } = require("node:child_process");
-const { writeFileSync } = require("node:fs");
+const { writeFileSync, writeSync } = require("node:fs");
 const { setPriority } = require("node:os");
-// The niceness this runner and every hook it starts run at (its one argument; 0 is normal priority).
 const NICE = Number(process.argv[1]) || 0;
 if (NICE) { try { setPriority(0, NICE); } catch {} }
 const CAP = 64 * 1024;
 const GRACE = 1000;
 const running = new Map();
-// Runs of a batch not started yet; a kill for one of them means it never starts.
 const waiting = new Set();
 const cancelled = new Set();
+let env = {};
+// Every string it encodes is latin1, one character a byte, so a length is a byte count.
+function encode(fields) { let out = ""; for (const f of fields) out += f.length + ":" + f; return out; }
+function decode(payload) {
+  const fields = [];
+  for (let at = 0; at < payload.length;) {
+    const colon = payload.indexOf(58, at);
+    const size = Number(payload.toString("latin1", at, colon));
+    fields.push(payload.subarray(colon + 1, colon + 1 + size));
+    at = colon + 1 + size;
+  }
+  return fields;
+}
+function answer(fields) {
+  const payload = Buffer.from(encode(fields), "latin1");
+  try { writeSync(1, Buffer.concat([Buffer.from(payload.length + "\\n"), payload])); } catch { endAll(); }
+}
 function signal(pid, sig) { if (!pid) return; try { process.kill(-pid, sig); } catch {} }
-// A result for a server already gone is dropped (the callback takes the error an unheard send would throw).
-function send(message) { try { process.send(message, () => {}); } catch {} }
-function start(run) {
-  const options = { cwd: run.cwd, env: run.env, detached: true, stdio: ["pipe", "pipe", "pipe"] };
+function start(run, runEnv) {
+  const options = { cwd: run.cwd, env: runEnv, detached: true, stdio: ["pipe", "pipe", "pipe"] };
   if (run.file) {
     let child;
     try { child = spawn(run.file, run.args, options); } catch {}
@@ -41,34 +47,29 @@ function start(run) {
   }
   return spawn("/bin/sh", ["-c", run.command], options);
 }
-function runOne(run) {
+// Results are latin1 strings holding the bytes as read, so that encode() counts bytes.
+function result(id, exit, ms, timedOut, pid, startError, stdout, stderr) {
+  return encode([id, exit === null ? "" : String(exit), ms.toFixed(3), timedOut ? "1" : "0", pid ? String(pid) : "",
+    Buffer.from(startError || "").toString("latin1"), stdout, stderr]);
+}
+function runOne(spec, runEnv) {
   return new Promise((done) => {
-    const { id } = run;
+    const [id, timeoutMs, cwd, command, input, file, ...args] = decode(spec).map((f) => f.toString());
+    const run = { cwd, command, file, args };
     waiting.delete(id);
-    if (cancelled.delete(id)) {
-      send({ id, exit: null, stdout: "", stderr: "", ms: 0, timedOut: false, startError: "ended before it started" });
-      done();
-      return;
-    }
+    if (cancelled.delete(id)) { done(result(id, null, 0, false, 0, "ended before it started", "", "")); return; }
     const started = performance.now();
-    let stdout = "", stderr = "", timedOut = false, stopped = false, settled = false, hardStop, timer;
-    let child;
-    try {
-      child = start(run);
-    } catch (error) {
-      send({ id, exit: null, stdout, stderr, ms: 0, timedOut, startError: String(error && error.message) });
-      done();
+    let stdout = "", stderr = "", timedOut = false, stopped = false, settled = false, hardStop, timer, child;
+    try { child = start(run, runEnv); } catch (error) {
+      done(result(id, null, 0, false, 0, String(error && error.message), "", ""));
       return;
     }
-    // The hook inherited the runner's niceness, but its new session (its own process group) put it in an
-    // autogroup of its own on Linux, which the scheduler weighs as any other: that group gets the niceness too.
     if (NICE && child.pid !== undefined) { try { writeFileSync("/proc/" + child.pid + "/autogroup", String(NICE)); } catch {} }
     const finish = (exit, startError) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer); clearTimeout(hardStop); running.delete(id);
-      send({ id, exit, stdout, stderr, ms: performance.now() - started, timedOut, startError, pid: child.pid });
-      done();
+      done(result(id, exit, performance.now() - started, timedOut, child.pid, startError, stdout, stderr));
     };
     const stop = (now) => {
       if (now) { signal(child.pid, "SIGKILL"); return; }
@@ -78,28 +79,58 @@ function runOne(run) {
       hardStop = setTimeout(() => { signal(child.pid, "SIGKILL"); setTimeout(() => finish(null), GRACE).unref(); }, GRACE);
       hardStop.unref();
     };
-    timer = setTimeout(() => { timedOut = true; stop(); }, run.timeoutMs);
-    running.set(id, (now) => { clearTimeout(timer); stop(now); });
-    child.stdout.on("data", (chunk) => { if (stdout.length < CAP) stdout += chunk.toString("utf8").slice(0, CAP - stdout.length); });
-    child.stderr.on("data", (chunk) => { if (stderr.length < CAP) stderr += chunk.toString("utf8").slice(0, CAP - stderr.length); });
+    timer = setTimeout(() => { timedOut = true; stop(); }, Number(timeoutMs));
+    running.set(id, stop);
+    child.stdout.on("data", (chunk) => { if (stdout.length < CAP) stdout += chunk.toString("latin1").slice(0, CAP - stdout.length); });
+    child.stderr.on("data", (chunk) => { if (stderr.length < CAP) stderr += chunk.toString("latin1").slice(0, CAP - stderr.length); });
     child.stdin.on("error", () => {});
-    child.stdin.end(run.input);
+    child.stdin.end(input);
     child.on("error", (error) => finish(null, error.message));
     child.on("close", (code) => finish(stopped ? null : code));
   });
 }
-process.on("message", async (message) => {
-  if (message.kill !== undefined) {
-    const stop = running.get(message.kill);
-    if (stop) stop(false);
-    else if (waiting.has(message.kill)) cancelled.add(message.kill);
-    return;
+async function runBatch(specs, runEnv) {
+  const results = [];
+  for (const spec of specs) results.push(await runOne(spec, runEnv));
+  answer(["done", ...results]);
+}
+function onFrame(payload) {
+  const [type, ...fields] = decode(payload);
+  switch (type.toString()) {
+    case "env":
+      env = {};
+      for (const field of fields) { const text = field.toString(); const at = text.indexOf("="); env[text.slice(0, at)] = text.slice(at + 1); }
+      return;
+    case "runs":
+      for (const spec of fields) waiting.add(decode(spec)[0].toString());
+      runBatch(fields, env);
+      return;
+    case "kill": {
+      const id = fields[0].toString();
+      const stop = running.get(id);
+      if (stop) stop(false);
+      else if (waiting.has(id)) cancelled.add(id);
+      return;
+    }
   }
-  for (const run of message.runs) waiting.add(run.id);
-  for (const run of message.runs) await runOne(run);
-});
-process.on("disconnect", () => {
+}
+function endAll() {
   for (const stop of running.values()) stop(true);
   process.exit(0);
+}
+let inbox = Buffer.alloc(0);
+process.stdin.on("data", (chunk) => {
+  inbox = inbox.length ? Buffer.concat([inbox, chunk]) : chunk;
+  for (;;) {
+    const newline = inbox.indexOf(10);
+    if (newline === -1) break;
+    const size = Number(inbox.toString("latin1", 0, newline));
+    if (inbox.length < newline + 1 + size) break;
+    const frame = inbox.subarray(newline + 1, newline + 1 + size);
+    inbox = inbox.subarray(newline + 1 + size);
+    onFrame(frame);
+  }
 });
+process.stdin.on("end", endAll);
+process.stdin.on("error", endAll);
 `;
