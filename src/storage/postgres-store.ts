@@ -38,6 +38,7 @@ import {
   type StoredPermission,
   type StoreWrites,
 } from "./port.js";
+import { PostgresHistories } from "./postgres-history.js";
 import { DONE_CHANNEL, INBOX_CHANNEL, PostgresInbox } from "./postgres-inbox.js";
 import { fenceCheckStatement, PostgresLeases } from "./postgres-leases.js";
 import { inline, transactionInOneQuery } from "./postgres-literals.js";
@@ -68,6 +69,11 @@ export interface PostgresStoreOptions {
    * rolls back and the node finds its connection gone when it wakes, writing nothing.
    */
   idleInTransactionMs?: number;
+  /**
+   * Cluster mode: a commit's notification carries its events when they fit (eventPayload), so the API nodes that
+   * follow the log announce them without reading them back. Off for a single server, which nobody follows.
+   */
+  notifyEvents?: boolean;
 }
 
 export interface CommitOptions {
@@ -117,6 +123,8 @@ export class PostgresStore implements Store {
   private catchUpQueued = false;
   /** The largest event id named by the notifications since the queued catch-up was queued (infinite: a poll's). */
   private catchUpTarget = 0;
+  /** The notifications carrying their commit's events since the queued catch-up was queued, unparsed, in order. */
+  private notified: string[] = [];
   /** Commits waiting for the connection, in call order (runCommits writes them, grouped). */
   private readonly commitJobs: CommitJob[] = [];
   private commitRunnerQueued = false;
@@ -127,11 +135,15 @@ export class PostgresStore implements Store {
   readonly leases: PostgresLeases;
   /** Commands for a session's owner (cluster mode), on this store's connection and queue. */
   readonly inbox: PostgresInbox;
+  private readonly histories = new PostgresHistories();
+
+  private readonly notifyEvents: boolean;
 
   private constructor(
     private readonly client: pg.Client,
     options: PostgresStoreOptions,
   ) {
+    this.notifyEvents = options.notifyEvents === true;
     this.owners = new PostgresOwners((op) => this.enqueue(op), options.owners ?? DEFAULT_OWNER_TIMINGS);
     this.leases = new PostgresLeases((op) => this.enqueue(op));
     this.inbox = new PostgresInbox(
@@ -144,8 +156,9 @@ export class PostgresStore implements Store {
       options.onError?.(error);
     });
     client.on("notification", (message) => {
-      // The payload is the commit's last event id ('' from a node before that was sent: read whatever is new).
-      if (message.channel === EVENT_CHANNEL) this.scheduleCatchUp(Number(message.payload) || undefined);
+      // The payload starts with the commit's last event id ('' from a node before that was sent: read whatever is
+      // new), and may carry the commit's events (eventPayload).
+      if (message.channel === EVENT_CHANNEL) this.scheduleCatchUp(lastIdOf(message.payload ?? ""), message.payload);
       else if (message.channel === INBOX_CHANNEL && message.payload) this.inbox.notified(message.payload);
       else if (message.channel === DONE_CHANNEL && message.payload) this.inbox.doneNotified(message.payload);
     });
@@ -348,6 +361,8 @@ export class PostgresStore implements Store {
    * one answers their ids.
    */
   private eventStatements(client: pg.Client, events: { event: CommittedEvent; scope: EventScope }[]): string[] {
+    const properties = events.map(({ event }) => JSON.stringify(event.properties));
+    const carried = this.notifyEvents ? eventPayload(events, properties) : "";
     return [
       inline(client, "SELECT pg_advisory_xact_lock($1, $2)", [MOOR_LOCK_CLASS, LOCK_KEYS.eventIds]),
       // Under the lock nobody else takes ids, so one setval reserves a contiguous range: last - n + 1 .. last. The
@@ -361,14 +376,15 @@ export class PostgresStore implements Store {
            FROM reserved, unnest($2::text[], $3::text[], $4::text[], $5::text[])
              WITH ORDINALITY AS e(directory, session_id, type, properties, n)
            RETURNING id)
-       SELECT inserted.id FROM inserted, (SELECT pg_notify($6, last::text) FROM reserved) AS notified`,
+       SELECT inserted.id FROM inserted, (SELECT pg_notify($6, last::text || $7) FROM reserved) AS notified`,
         [
           events.length,
           events.map(({ scope }) => scope.directory),
           events.map(({ scope }) => scope.sessionID ?? null),
           events.map(({ event }) => event.type),
-          events.map(({ event }) => JSON.stringify(event.properties)),
+          properties,
           EVENT_CHANNEL,
+          carried,
         ],
       ),
     ];
@@ -472,20 +488,56 @@ export class PostgresStore implements Store {
    * whatever is new (a poll). It reads nothing when this node has announced `upTo` by the time it runs: the
    * notification of this node's own commit arrives before that commit is announced, and would cost a round trip.
    */
-  private scheduleCatchUp(upTo = Number.POSITIVE_INFINITY): void {
+  private scheduleCatchUp(upTo = Number.POSITIVE_INFINITY, payload?: string): void {
     if (!this.following || this.closed || this.broken) return;
     this.catchUpTarget = Math.max(this.catchUpTarget, upTo);
+    if (payload !== undefined && upTo !== Number.POSITIVE_INFINITY) this.notified.push(payload);
     if (this.catchUpQueued) return;
     this.catchUpQueued = true;
     void this.enqueue(async (client) => {
       this.catchUpQueued = false;
       const target = this.catchUpTarget;
+      const notified = this.notified;
       this.catchUpTarget = 0;
+      this.notified = [];
+      if (this.lastSeen >= target) return;
+      // Notifications come in commit order, which is id order: those that carry their events and follow on from
+      // the last id announced need no read. Anything else (a gap, a commit too large to carry, a poll) is read.
+      for (const payload of notified) {
+        if ((lastIdOf(payload) ?? 0) <= this.lastSeen) continue;
+        if (!this.announcePayload(payload)) break;
+      }
       if (this.lastSeen >= target) return;
       await this.catchUp(client);
     }).catch(() => {
       this.catchUpQueued = false;
     });
+  }
+
+  /**
+   * Announces the events a notification carries if they are the next ones after lastSeen, grouped by scope as
+   * catchUp does; false (nothing announced) when they are not, or not carried.
+   */
+  private announcePayload(payload: string): boolean {
+    const events = parseEventPayload(payload);
+    if (!events || events.first !== this.lastSeen + 1) return false;
+    let start = 0;
+    const rows = events.rows;
+    for (let index = 1; index <= rows.length; index++) {
+      if (index < rows.length && rows[index][0] === rows[start][0] && rows[index][1] === rows[start][1]) continue;
+      const scope: EventScope = { directory: rows[start][0] };
+      if (rows[start][1] !== null) scope.sessionID = rows[start][1] as string;
+      const announced = rows
+        .slice(start, index)
+        .map(
+          ([, , type, properties], n) =>
+            ({ id: events.first + start + n, type, properties: JSON.parse(properties) }) as CommittedEvent,
+        );
+      this.lastSeen = events.first + index - 1;
+      this.announce(scope, announced);
+      start = index;
+    }
+    return true;
   }
 
   /** Announces the events after lastSeen (and before `before`, when given), grouped by commit, in id order. */
@@ -697,13 +749,8 @@ export class PostgresStore implements Store {
   }
 
   async listMessages(sessionID: string): Promise<MessageWithParts[]> {
-    // One statement (one round trip, one snapshot); each message's parts through the part_message index.
-    const rows = await this.read<MessageRow>(
-      `SELECT m.data, ARRAY(SELECT p.data FROM part p WHERE p.message_id = m.id ORDER BY p.id) AS parts
-       FROM message m WHERE m.session_id = $1 ORDER BY m.id`,
-      [sessionID],
-    );
-    return rows.map(messageFrom);
+    // Only the messages changed since this node last read them are sent and parsed (postgres-history.ts).
+    return this.enqueue((client) => this.histories.read(client, sessionID));
   }
 
   async history(sessionID: string): Promise<MessageWithParts[]> {
@@ -813,6 +860,50 @@ interface EventRow {
   session_id: string | null;
   type: string;
   properties: string;
+}
+
+/** PostgreSQL refuses a notification payload of 8000 bytes or more; a commit with more events is read back. */
+const MAX_PAYLOAD_BYTES = 7900;
+
+/**
+ * What a commit's notification carries after its last event id: ` <count> <JSON>`, the JSON an array of
+ * [directory, sessionID or null, type, properties as JSON text] per event in id order (the properties stay text, so
+ * a node parses only what it announces); "" when it would not fit.
+ */
+function eventPayload(events: { event: CommittedEvent; scope: EventScope }[], properties: string[]): string {
+  // A bound on the bytes before building anything: a large step's events are not copied twice to be refused.
+  let length = 0;
+  for (const text of properties) length += text.length;
+  if (length * 1.2 > MAX_PAYLOAD_BYTES) return "";
+  const rows = events.map(({ event, scope }, index) => [
+    scope.directory,
+    scope.sessionID ?? null,
+    event.type,
+    properties[index],
+  ]);
+  const payload = ` ${events.length} ${JSON.stringify(rows)}`;
+  // The id in front takes at most 20 bytes.
+  return Buffer.byteLength(payload) + 20 < MAX_PAYLOAD_BYTES ? payload : "";
+}
+
+/** A notification's last event id (its payload's first word); undefined when it names none. */
+function lastIdOf(payload: string): number | undefined {
+  const space = payload.indexOf(" ");
+  return Number(space === -1 ? payload : payload.slice(0, space)) || undefined;
+}
+
+/** The events a notification carries, with the id of the first; undefined when it carries none. */
+function parseEventPayload(
+  payload: string,
+): { first: number; rows: [string, string | null, string, string][] } | undefined {
+  const first = payload.indexOf(" ");
+  if (first === -1) return undefined;
+  const second = payload.indexOf(" ", first + 1);
+  const last = Number(payload.slice(0, first));
+  const count = Number(payload.slice(first + 1, second));
+  const rows = JSON.parse(payload.slice(second + 1)) as [string, string | null, string, string][];
+  if (rows.length !== count) return undefined;
+  return { first: last - count + 1, rows };
 }
 
 function parseRow<T>(row: DataRow | undefined): T | undefined {

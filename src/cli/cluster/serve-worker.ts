@@ -41,6 +41,8 @@ export async function serveWorker(context: CliContext, options: WorkerOptions, l
       exitOnLostStore(error);
     },
     idleInTransactionMs: idleInTransactionMs(leaseMs),
+    // The API nodes announce this worker's events from the notifications, without reading them back.
+    notifyEvents: true,
   }).catch((error: Error) => {
     throw new UsageError(`cannot open the store ${redact(options.storeUrl)}: ${error.message}`);
   });
