@@ -109,9 +109,8 @@ export class PostgresInbox {
       let results: pg.QueryResult[];
       try {
         results = await transactionInOneQuery(client, [
-          fenceCheckStatement(client, fence, "moor:fenced"),
+          fenceCheckStatement(fence, "moor:fenced"),
           inline(
-            client,
             `UPDATE session_inbox SET taken_by = $2, taken_epoch = $3, time_taken = now()
              WHERE taken_by IS NULL AND id IN (
                SELECT id FROM session_inbox WHERE session_id = $1 AND taken_by IS NULL ORDER BY id LIMIT $4 FOR UPDATE

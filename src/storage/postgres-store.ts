@@ -41,7 +41,7 @@ import {
 import { PostgresHistories } from "./postgres-history.js";
 import { DONE_CHANNEL, INBOX_CHANNEL, PostgresInbox } from "./postgres-inbox.js";
 import { fenceCheckStatement, PostgresLeases } from "./postgres-leases.js";
-import { inline, transactionInOneQuery } from "./postgres-literals.js";
+import { escapeLiteral, inline, transactionInOneQuery } from "./postgres-literals.js";
 import { LOCK_KEYS, MOOR_LOCK_CLASS, migratePostgres } from "./postgres-migrate.js";
 import { DEFAULT_OWNER_TIMINGS, type OwnerTimings, PostgresOwners } from "./postgres-owners.js";
 import { decodeSessionCursor, encodeSessionCursor } from "./session-cursor.js";
@@ -290,24 +290,24 @@ export class PostgresStore implements Store {
       const key = `${fence.sessionID}\u0000${fence.workerID}\u0000${fence.epoch}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      statements.push(fenceCheckStatement(client, fence, `moor:fenced:${fences.length}`));
+      statements.push(fenceCheckStatement(fence, `moor:fenced:${fences.length}`));
       fences.push(fence);
     }
     for (const job of jobs) {
       for (const write of job.writes) {
-        const text = inline(client, write.text, write.values);
+        const text = inline(write.text, write.values);
         if (write.conflict === undefined) {
           statements.push(text);
           continue;
         }
         statements.push(
-          `WITH w AS (${text} RETURNING 1) SELECT moor_check(EXISTS (SELECT 1 FROM w), ${client.escapeLiteral(`moor:conflict:${conflicts.length}`)})`,
+          `WITH w AS (${text} RETURNING 1) SELECT moor_check(EXISTS (SELECT 1 FROM w), ${escapeLiteral(`moor:conflict:${conflicts.length}`)})`,
         );
         conflicts.push(write.conflict);
       }
     }
     const all = jobs.flatMap((job) => job.events.map((event) => ({ event, scope: job.scope })));
-    if (all.length > 0) statements.push(...this.eventStatements(client, all));
+    if (all.length > 0) statements.push(...this.eventStatements(all));
     let results: pg.QueryResult[];
     try {
       results = await transactionInOneQuery(client, statements);
@@ -360,15 +360,14 @@ export class PostgresStore implements Store {
    * The statements that write events with ids taken under the event-id lock (see the head of this file); the last
    * one answers their ids.
    */
-  private eventStatements(client: pg.Client, events: { event: CommittedEvent; scope: EventScope }[]): string[] {
+  private eventStatements(events: { event: CommittedEvent; scope: EventScope }[]): string[] {
     const properties = events.map(({ event }) => JSON.stringify(event.properties));
     const carried = this.notifyEvents ? eventPayload(events, properties) : "";
     return [
-      inline(client, "SELECT pg_advisory_xact_lock($1, $2)", [MOOR_LOCK_CLASS, LOCK_KEYS.eventIds]),
+      inline("SELECT pg_advisory_xact_lock($1, $2)", [MOOR_LOCK_CLASS, LOCK_KEYS.eventIds]),
       // Under the lock nobody else takes ids, so one setval reserves a contiguous range: last - n + 1 .. last. The
       // notification names the last id, so a node that has announced it already (its own commit) reads nothing.
       inline(
-        client,
         `WITH reserved AS (SELECT setval('event_id_seq', nextval('event_id_seq') + $1 - 1) AS last),
          inserted AS (
            INSERT INTO event (id, txid, directory, session_id, type, properties)
