@@ -21,7 +21,15 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type pg from "pg";
-import type { MessageInfo, MessageWithParts, Part, PermissionRequest, Session, Todo } from "../protocol/index.js";
+import type {
+  MessageInfo,
+  MessageWithParts,
+  OwnerCommand,
+  Part,
+  PermissionRequest,
+  Session,
+  Todo,
+} from "../protocol/index.js";
 import { type Migration, readMigrations } from "./migrate.js";
 import {
   type CommitListener,
@@ -39,7 +47,7 @@ import {
   type StoreWrites,
 } from "./port.js";
 import { PostgresHistories } from "./postgres-history.js";
-import { DONE_CHANNEL, INBOX_CHANNEL, PostgresInbox } from "./postgres-inbox.js";
+import { DONE_CHANNEL, INBOX_CHANNEL, PostgresInbox, sendStatement } from "./postgres-inbox.js";
 import { fenceCheckStatement, PostgresLeases } from "./postgres-leases.js";
 import { escapeLiteral, inline, transactionInOneQuery } from "./postgres-literals.js";
 import { LOCK_KEYS, MOOR_LOCK_CLASS, migratePostgres } from "./postgres-migrate.js";
@@ -82,6 +90,11 @@ export interface CommitOptions {
    * transaction (postgres-leases.ts); else the commit rejects with FencedError and writes nothing, rows or events.
    */
   fence?: LeaseFence;
+  /**
+   * Cluster mode, API nodes: also queues `command` in the session's inbox, in the same transaction (one round trip
+   * for a prompt's user message and its turn's item); `queued` is told the item's id once committed.
+   */
+  inbox?: { sessionID: string; command: OwnerCommand; queued(itemID: number): void };
 }
 
 /**
@@ -102,6 +115,7 @@ interface CommitJob {
   events: CommittedEvent[];
   running: boolean;
   fence?: LeaseFence;
+  inbox?: CommitOptions["inbox"];
   resolve(): void;
   reject(error: unknown): void;
 }
@@ -229,6 +243,7 @@ export class PostgresStore implements Store {
         events,
         running,
         fence: options.fence,
+        inbox: options.inbox,
         resolve: () => resolve(result),
         reject,
       });
@@ -306,6 +321,12 @@ export class PostgresStore implements Store {
         conflicts.push(write.conflict);
       }
     }
+    const queued: { at: number; job: CommitJob }[] = [];
+    for (const job of jobs) {
+      if (!job.inbox) continue;
+      queued.push({ at: statements.length, job });
+      statements.push(sendStatement(job.inbox.sessionID, job.inbox.command));
+    }
     const all = jobs.flatMap((job) => job.events.map((event) => ({ event, scope: job.scope })));
     if (all.length > 0) statements.push(...this.eventStatements(all));
     let results: pg.QueryResult[];
@@ -319,6 +340,7 @@ export class PostgresStore implements Store {
       if (conflict) throw new IdConflictError(conflicts[Number(conflict[1])]);
       throw error;
     }
+    for (const { at, job } of queued) job.inbox?.queued(Number((results[at].rows[0] as { id: string }).id));
     // The event rows are the last statement's answer.
     const ids =
       all.length > 0
