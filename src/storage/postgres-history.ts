@@ -9,6 +9,7 @@
 // the same shape of parts is the one change it would miss.)
 import type pg from "pg";
 import type { MessageInfo, MessageWithParts, Part } from "../protocol/index.js";
+import { preparedQuery } from "./postgres-literals.js";
 
 interface Entry {
   fingerprint: string;
@@ -62,7 +63,7 @@ export class PostgresHistories {
         fingerprints.push(entry.fingerprint);
       }
     }
-    const { rows } = await client.query<HistoryRow>(HISTORY_QUERY, [sessionID, ids, fingerprints]);
+    const { rows } = await client.query<HistoryRow>(preparedQuery(HISTORY_QUERY, [sessionID, ids, fingerprints]));
     const next = new Map<string, Entry>();
     const list: MessageWithParts[] = [];
     for (const row of rows) {

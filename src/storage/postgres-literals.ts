@@ -46,3 +46,19 @@ export function inline(text: string, values: unknown[]): string {
   };
   return text.replace(/\$(\d+)/g, (_, index: string) => literal(values[Number(index) - 1]));
 }
+
+/** The names given to the statements prepared so far, by text (the same on every connection of this process). */
+const statementNames = new Map<string, string>();
+
+/**
+ * `text` as a named statement: each connection parses and analyzes it once (pg prepares it on first use), where
+ * an unnamed one was parsed and planned again at every call. For the fixed texts of reads run at every step.
+ */
+export function preparedQuery(text: string, values: unknown[]): pg.QueryConfig {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `moor_${statementNames.size + 1}`;
+    statementNames.set(text, name);
+  }
+  return { name, text, values };
+}

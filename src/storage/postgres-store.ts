@@ -49,7 +49,7 @@ import {
 import { PostgresHistories } from "./postgres-history.js";
 import { DONE_CHANNEL, INBOX_CHANNEL, PostgresInbox, sendStatement } from "./postgres-inbox.js";
 import { fenceCheckStatement, PostgresLeases } from "./postgres-leases.js";
-import { escapeLiteral, inline, transactionInOneQuery } from "./postgres-literals.js";
+import { escapeLiteral, inline, preparedQuery, transactionInOneQuery } from "./postgres-literals.js";
 import { LOCK_KEYS, MOOR_LOCK_CLASS, migratePostgres } from "./postgres-migrate.js";
 import { DEFAULT_OWNER_TIMINGS, type OwnerTimings, PostgresOwners } from "./postgres-owners.js";
 import { decodeSessionCursor, encodeSessionCursor } from "./session-cursor.js";
@@ -688,9 +688,9 @@ export class PostgresStore implements Store {
     };
   }
 
-  /** One read, in the queue (see the head of this file). */
+  /** One read, in the queue (see the head of this file), as a prepared statement (preparedQuery). */
   private read<R extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<R[]> {
-    return this.enqueue(async (client) => (await client.query<R>(text, values)).rows);
+    return this.enqueue(async (client) => (await client.query<R>(preparedQuery(text, values))).rows);
   }
 
   // Sessions

@@ -2,7 +2,7 @@
 // server reads them back as the same strings), only faster.
 import pg from "pg";
 import { describe, expect, it } from "vitest";
-import { escapeLiteral, inline } from "../../src/storage/postgres-literals.js";
+import { escapeLiteral, inline, preparedQuery } from "../../src/storage/postgres-literals.js";
 
 const samples = [
   "",
@@ -31,5 +31,16 @@ describe("escapeLiteral", () => {
     expect(inline("SELECT $1, $2", ["it's", "a\\b"])).toBe(
       `SELECT ${pg.Client.prototype.escapeLiteral("it's")}, ${pg.Client.prototype.escapeLiteral("a\\b")}`,
     );
+  });
+});
+
+describe("preparedQuery", () => {
+  it("names each text once: the same name for the same text, another for another", () => {
+    const a = preparedQuery("SELECT data FROM session WHERE id = $1", ["ses_1"]);
+    const again = preparedQuery("SELECT data FROM session WHERE id = $1", ["ses_2"]);
+    const other = preparedQuery("SELECT data FROM todo WHERE session_id = $1", ["ses_1"]);
+    expect(again.name).toBe(a.name);
+    expect(again.values).toEqual(["ses_2"]);
+    expect(other.name).not.toBe(a.name);
   });
 });
