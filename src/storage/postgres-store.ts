@@ -95,7 +95,16 @@ export interface CommitOptions {
    * for a prompt's user message and its turn's item); `queued` is told the item's id once committed.
    */
   inbox?: { sessionID: string; command: OwnerCommand; queued(itemID: number): void };
+  /**
+   * The commit may wait up to DEFER_MS for the next one, to share its transaction (a worker's relayed statuses: the
+   * busy status at a turn's start went alone, a round trip ahead of the turn's history read). It keeps its place:
+   * its events come before those of any commit called after it. Reads called meanwhile do not wait for it.
+   */
+  defer?: boolean;
 }
+
+/** The longest a deferred commit waits for another to share its transaction. */
+const DEFER_MS = 25;
 
 /**
  * One write of a commit: a statement with its values, run inside the commit's transaction. With `conflict`, a write
@@ -142,6 +151,8 @@ export class PostgresStore implements Store {
   /** Commits waiting for the connection, in call order (runCommits writes them, grouped). */
   private readonly commitJobs: CommitJob[] = [];
   private commitRunnerQueued = false;
+  /** Set while only deferred commits wait: it starts their run. */
+  private deferTimer: NodeJS.Timeout | undefined;
   private broken: Error | undefined;
   private closed = false;
   readonly owners: PostgresOwners;
@@ -217,6 +228,8 @@ export class PostgresStore implements Store {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    // Deferred commits go out before the connection ends.
+    if (this.deferTimer) this.queueCommitRunner();
     this.following?.stop();
     this.inbox.abandonWaits(new Error("the store is closed"));
     await this.enqueue((client) => this.owners.release(client)).catch(() => {});
@@ -247,12 +260,21 @@ export class PostgresStore implements Store {
         resolve: () => resolve(result),
         reject,
       });
-      this.queueCommitRunner();
+      if (options.defer && !this.commitRunnerQueued) this.deferRun();
+      else this.queueCommitRunner();
     });
+  }
+
+  /** Starts the waiting commits' run in DEFER_MS, unless a commit not deferred starts it first. */
+  private deferRun(): void {
+    if (this.deferTimer) return;
+    this.deferTimer = setTimeout(() => this.queueCommitRunner(), DEFER_MS);
   }
 
   /** Queues one run of the commits waiting (see runCommits), unless one is queued already. */
   private queueCommitRunner(): void {
+    clearTimeout(this.deferTimer);
+    this.deferTimer = undefined;
     if (this.commitRunnerQueued) return;
     this.commitRunnerQueued = true;
     this.enqueue((client) => this.runCommits(client)).catch((error: Error) => {

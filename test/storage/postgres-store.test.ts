@@ -181,6 +181,35 @@ describe("postgres store shared by two nodes", () => {
     }
   });
 
+  it("a deferred commit shares the next commit's transaction, in its place; alone, it goes out soon; reads pass it", async () => {
+    const seen: string[] = [];
+    a.onCommit((_, events) => seen.push(...events.map((event) => event.type)));
+    const client = (a as unknown as { client: { query: (...args: unknown[]) => unknown } }).client;
+    const query = client.query.bind(client);
+    const sent: string[] = [];
+    client.query = (...args: unknown[]) => {
+      const text = typeof args[0] === "string" ? args[0] : (args[0] as { text: string }).text;
+      sent.push(/^BEGIN/.test(text) ? "commit" : "read");
+      return query(...args);
+    };
+    const busy = { sessionID: "ses_1", status: { type: "busy" as const } };
+    const deferred = a.commit(scope, (tx) => tx.emit("session.status", busy), { defer: true });
+    // A read called after it is answered first: the commit waits.
+    expect(await a.getSession("ses_1")).toEqual(session("ses_1"));
+    expect(seen).toEqual([]);
+    await Promise.all([
+      deferred,
+      a.commit(scope, (tx) => tx.emit("session.updated", { sessionID: "ses_1", info: session("ses_1", 2) })),
+    ]);
+    expect(sent).toEqual(["read", "commit"]);
+    expect(seen).toEqual(["session.status", "session.updated"]);
+    // Alone: committed within the deferral, without another commit.
+    const started = performance.now();
+    await a.commit(scope, (tx) => tx.emit("session.status", busy), { defer: true });
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(seen).toEqual(["session.status", "session.updated", "session.status"]);
+  });
+
   it("follows by polling when no notification comes", async () => {
     const seen: string[] = [];
     b.onCommit((_, events) => seen.push(...events.map((event) => event.type)));
