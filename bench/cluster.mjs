@@ -17,6 +17,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import pg from "pg";
 import { firstLine, startFakeModel } from "./fake-model.mjs";
 import { closeConnections, median, openStream, send } from "./http-client.mjs";
+import { cpuMs } from "./process-cpu.mjs";
 
 const round = (value) => Math.round(value * 10) / 10;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -128,6 +129,28 @@ export async function measureCluster({ root, work, llmUrl }) {
     const turn = (side) => send(side.url, "POST", `/session/${side.session.id}/message`, body("MOCK_TOKENS 20"));
     for (let i = 0; i < 5; i++) for (const side of Object.values(sides)) await turn(side);
     const names = Object.keys(sides);
+    // CPU per turn of each process (the figure least moved by other load): the moor processes, and the PostgreSQL
+    // backends serving each database (the bench's own connection is not one of them).
+    const admin = new pg.Client({ connectionString: storeUrl });
+    await admin.connect();
+    const backends = async (database) =>
+      (
+        await admin.query(
+          "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() AND backend_type = 'client backend'",
+          [database],
+        )
+      ).rows.map((row) => row.pid);
+    const processes = {
+      single: [single.pid],
+      singlePg: [singlePg.pid],
+      singlePgDb: await backends("moor_bench_single"),
+      api: [api.pid],
+      workers: workers.map((child) => child.pid),
+      clusterDb: await backends("moor_bench_cluster"),
+    };
+    await admin.end();
+    const cpuOf = (pids) => pids.reduce((sum, pid) => sum + (cpuMs(pid) ?? 0), 0);
+    const cpuBefore = Object.fromEntries(Object.entries(processes).map(([name, pids]) => [name, cpuOf(pids)]));
     for (let i = 0; i < turns; i++) {
       // A different order each round, so no side always runs right after another's load.
       const order = names.map((_, k) => names[(i + k) % names.length]);
@@ -137,7 +160,14 @@ export async function measureCluster({ root, work, llmUrl }) {
         sides[name].times.push(performance.now() - started);
       }
     }
+    const cpuPerTurn = (name) => (cpuOf(processes[name]) - cpuBefore[name]) / turns;
     const results = {
+      cpu_per_turn_single_ms: cpuPerTurn("single"),
+      cpu_per_turn_single_pg_ms: cpuPerTurn("singlePg"),
+      cpu_per_turn_single_pg_db_ms: cpuPerTurn("singlePgDb"),
+      cpu_per_turn_api_ms: cpuPerTurn("api"),
+      cpu_per_turn_workers_ms: cpuPerTurn("workers"),
+      cpu_per_turn_cluster_db_ms: cpuPerTurn("clusterDb"),
       cluster_sync_turn_single_ms: median(sides.single.times),
       cluster_sync_turn_single_pg_ms: median(sides.singlePg.times),
       cluster_sync_turn_api_ms: median(sides.api.times),
@@ -240,6 +270,7 @@ export function clusterReport(results) {
   const bound = results.cluster_lease_ms + 1000;
   return [
     `sync turn through an API node: ${round(results.cluster_sync_turn_api_ms)} ms, single server ${round(results.cluster_sync_turn_single_ms)} ms (on PostgreSQL ${round(results.cluster_sync_turn_single_pg_ms)} ms): ${round(ratio)}× (≤ 2 ${ratio <= 2 ? "ok" : "OVER"}; ${round(results.cluster_sync_turn_ratio_vs_pg)}× the single server on PostgreSQL)`,
+    `CPU per turn: single ${round(results.cpu_per_turn_single_ms)} ms; single on PostgreSQL ${round(results.cpu_per_turn_single_pg_ms)} ms + PostgreSQL ${round(results.cpu_per_turn_single_pg_db_ms)} ms; cluster: API node ${round(results.cpu_per_turn_api_ms)} ms, workers ${round(results.cpu_per_turn_workers_ms)} ms, PostgreSQL ${round(results.cpu_per_turn_cluster_db_ms)} ms`,
     `failover after kill -9 of the owner: resumed step's first delta ${round(failover)} ms (≤ lease ${results.cluster_lease_ms} + 1000 ${failover <= bound ? "ok" : "OVER"}); the sync prompt answered after ${round(results.failover_to_answer_ms)} ms (the resumed step itself streamed ${round(results.failover_resumed_stream_ms)} ms)`,
   ];
 }

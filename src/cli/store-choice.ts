@@ -30,6 +30,8 @@ export function storeUrlOf(context: CliContext, flag?: string): string | undefin
 export interface PostgresChoices {
   idleInTransactionMs?: number;
   onError?: (error: Error) => void;
+  /** Cluster roles: commits' notifications carry their events (PostgresStoreOptions.notifyEvents). */
+  notifyEvents?: boolean;
 }
 
 export async function openChosenStore(
@@ -59,6 +61,7 @@ export async function openChosenStore(
         choices.onError ??
         ((error) => process.stderr.write(`moor: the PostgreSQL connection failed: ${error.message}\n`)),
       idleInTransactionMs: choices.idleInTransactionMs,
+      notifyEvents: choices.notifyEvents,
     });
   } catch (error) {
     throw new UsageError(`cannot open the store ${redact(url)}: ${(error as Error).message}`);

@@ -325,8 +325,9 @@ export class PermissionGate {
    * when the session moves on to a new prompt instead of resuming that turn. A question another live process
    * waits for (a `moor run` sharing the database) is its own.
    */
-  async expireOrphans(sessionID: string, directory: string): Promise<void> {
-    const candidates = (await this.store.listPendingPermissions()).filter(
+  async expireOrphans(sessionID: string, directory: string, pending?: PermissionRequest[]): Promise<void> {
+    // `pending`: the pending questions as the caller just read them (cluster workers, with the inbox take).
+    const candidates = (pending ?? (await this.store.listPendingPermissions())).filter(
       (pending) => pending.sessionID === sessionID && !this.waiters.has(pending.id),
     );
     await expireUnlessLive(this.store, candidates, directory);

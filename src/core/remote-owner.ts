@@ -4,6 +4,7 @@
 // runs them on its own core and answers with an OwnerResult. Errors travel as {code, message} and become the same
 // CoreError here, so a client sees the same 4xx from an API node as from a single server.
 import type { OwnerCommand, OwnerResult, RemoteTurnResult, Session } from "../protocol/index.js";
+import type { EventScope, StoreWrites } from "../storage/port.js";
 import { CoreError } from "./errors.js";
 
 export interface OwnerDispatch {
@@ -12,11 +13,18 @@ export interface OwnerDispatch {
   /**
    * Passes `command` to the owner of `session` (whichever worker takes its lease); resolves with the item's id once
    * it is durable. Rejects with CoreError `no_worker` when no live worker serves the session's directory (a `turn`
-   * is not checked again: its prompt passed ready() before it was stored).
+   * is not checked again: its prompt passed ready() before it was stored). With `record`, its writes commit in the
+   * same transaction as the item (a prompt's user message and its turn: one round trip, not two).
    */
-  send(session: Session, command: OwnerCommand): Promise<number>;
+  send(session: Session, command: OwnerCommand, record?: OwnerRecord): Promise<number>;
   /** Resolves with the owner's answer to the item, once this node's event stream has every event before it. */
   result(itemID: number): Promise<OwnerResult>;
+}
+
+/** Writes that commit with an item (OwnerDispatch.send), as Store.commit takes them. */
+export interface OwnerRecord {
+  scope: EventScope;
+  write(tx: StoreWrites): void;
 }
 
 /** The owner's answer as a value, or its error as the CoreError it was. */

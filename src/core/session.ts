@@ -8,6 +8,7 @@ import {
   newId,
   type OwnerCommand,
   type Part,
+  type PermissionRequest,
   type PromptInput,
   type RemoteTurnResult,
   type Session,
@@ -16,11 +17,17 @@ import {
   type Todo,
   type UserMessage,
 } from "../protocol/index.js";
-import { IdConflictError, type SessionListQuery, type SessionPage, type Store } from "../storage/port.js";
+import {
+  IdConflictError,
+  type SessionListQuery,
+  type SessionPage,
+  type Store,
+  type StoreWrites,
+} from "../storage/port.js";
 import type { EventBus } from "./bus.js";
 import { CoreError, notFound } from "./errors.js";
 import { conversationFor } from "./history.js";
-import { type OwnerDispatch, ownerAnswer } from "./remote-owner.js";
+import { type OwnerDispatch, type OwnerRecord, ownerAnswer } from "./remote-owner.js";
 import { SHELL_PROMPT_TEXT, shellStep } from "./shell-step.js";
 import type { SnapshotService } from "./snapshots/service.js";
 import { type RevertInput, SessionReverts } from "./snapshots/session-revert.js";
@@ -79,6 +86,17 @@ export interface SessionServiceOptions {
    * passed through this, and the sessions' statuses are those the workers announce.
    */
   owners?: OwnerDispatch;
+}
+
+/**
+ * Cluster mode, workers: what the worker already holds for a stored prompt's turn (read with the inbox take, or
+ * carried by the command), so submitStored need not read it again.
+ */
+export interface StoredTurnState {
+  session?: Session;
+  user?: UserMessage;
+  /** The pending questions stored (any session's, or only this one's). */
+  pending?: PermissionRequest[];
 }
 
 export class SessionService {
@@ -333,14 +351,22 @@ export class SessionService {
       await this.inOrder(id, async () => this.reverts.finalize(await this.get(id)));
       current = await this.get(id);
     }
-    const { user, fallbackTitle } = await this.recordUserMessage(current, input, model);
+    // Cluster mode: the prompt's item commits with its user message (one round trip), unless this is the session's
+    // first prompt, whose title is written from it before the owner may start on the row.
+    const queueTurn =
+      owners && !input.noReply && !current.title.startsWith(DEFAULT_TITLE_PREFIX)
+        ? (user: UserMessage, record: OwnerRecord) =>
+            owners.send(session, { kind: "turn", userID: user.id, user }, record)
+        : undefined;
+    const { user, fallbackTitle, itemID } = await this.recordUserMessage(current, input, model, queueTurn);
     if (input.noReply) {
       if (fallbackTitle) this.writeTitle(session, fallbackTitle, input, model);
       return { user, done: Promise.resolve({ user, finish: "stop" }) };
     }
     let done: Promise<PromptResult>;
     if (owners) {
-      done = this.ownerTurn(await this.send(session, { kind: "turn", userID: user.id }), id, user);
+      const item = itemID ?? (await this.send(session, { kind: "turn", userID: user.id, user }));
+      done = this.ownerTurn(item, id, user);
     } else {
       await this.options.turns.gate.expireOrphans(session.id, session.directory);
       done = new Promise<PromptResult>((resolve, reject) => {
@@ -528,13 +554,16 @@ export class SessionService {
    * Cluster mode, workers: queues the turn of a prompt an API node stored (its user message `userID`), as if it had
    * been submitted here. Resolves once queued; `done` when the turn has run.
    */
-  async submitStored(id: string, userID: string): Promise<{ done: Promise<PromptResult> }> {
-    const session = await this.get(id);
-    const stored = await this.store.getMessage(id, userID);
-    if (stored?.info.role !== "user") throw notFound("Message", userID);
-    const user = stored.info;
+  async submitStored(
+    id: string,
+    userID: string,
+    known: StoredTurnState = {},
+  ): Promise<{ done: Promise<PromptResult> }> {
+    const session = known.session ?? (await this.get(id));
+    const user = known.user ?? (await this.store.getMessage(id, userID))?.info;
+    if (user?.role !== "user" || user.id !== userID) throw notFound("Message", userID);
     const model = await this.options.resolveModel(user.model ?? sessionModel(session));
-    await this.options.turns.gate.expireOrphans(session.id, session.directory);
+    await this.options.turns.gate.expireOrphans(session.id, session.directory, known.pending);
     const done = new Promise<PromptResult>((resolve, reject) =>
       this.enqueue(session, { model, user, resolve, reject }, session),
     );
@@ -548,11 +577,11 @@ export class SessionService {
 
   /**
    * Cluster mode, API nodes: the end of the turn an owner runs for item `itemID`, read back from the store (the
-   * prompt's user message when known here; else the one the owner names).
+   * prompt's user message when known here; else the one the owner names), unless the owner's answer carries it.
    */
   async ownerTurn(itemID: number, id: string, user?: UserMessage): Promise<PromptResult> {
     const result = (await ownerAnswer(this.options.owners as OwnerDispatch, itemID)) as RemoteTurnResult;
-    const last = result.lastID ? await this.store.getMessage(id, result.lastID) : undefined;
+    const last = result.last ?? (result.lastID ? await this.store.getMessage(id, result.lastID) : undefined);
     const asked = user ?? ((await this.store.getMessage(id, result.userID))?.info as UserMessage | undefined);
     if (!asked) throw notFound("Message", result.userID);
     return { user: asked, finish: result.finish as PromptResult["finish"], last, error: result.error };
@@ -663,11 +692,13 @@ export class SessionService {
     return this.titles?.settled() ?? Promise.resolve();
   }
 
+  /** Stores the prompt's user message; with `queueTurn`, through it (the owner's item in the same commit). */
   private async recordUserMessage(
     session: Session,
     input: PromptInput,
     model: ResolvedModel,
-  ): Promise<{ user: UserMessage; fallbackTitle?: string }> {
+    queueTurn?: (user: UserMessage, record: OwnerRecord) => Promise<number>,
+  ): Promise<{ user: UserMessage; fallbackTitle?: string; itemID?: number }> {
     const now = this.options.now();
     // Ids a client chooses must be new: an id stored anywhere (this session or another) is a conflict, never a
     // rewrite of that row (DESIGN.md §3, "Ids belong to their session"). The store refuses such writes as well.
@@ -694,20 +725,23 @@ export class SessionService {
       sessionID: session.id,
       messageID: user.id,
     }));
+    const write = (tx: StoreWrites) => {
+      tx.putMessage(user);
+      tx.emit("message.updated", { sessionID: session.id, info: user });
+      for (const part of parts) {
+        tx.putPart(part);
+        tx.emit("message.part.updated", { sessionID: session.id, part, time: now });
+      }
+    };
+    let itemID: number | undefined;
     try {
-      await this.store.commit(this.scope(session), (tx) => {
-        tx.putMessage(user);
-        tx.emit("message.updated", { sessionID: session.id, info: user });
-        for (const part of parts) {
-          tx.putPart(part);
-          tx.emit("message.part.updated", { sessionID: session.id, part, time: now });
-        }
-      });
+      if (queueTurn) itemID = await queueTurn(user, { scope: this.scope(session), write });
+      else await this.store.commit(this.scope(session), write);
     } catch (error) {
       if (error instanceof IdConflictError) throw new CoreError("conflict", error.message);
       throw error;
     }
-    return { user, fallbackTitle: await this.titleFromFirstPrompt(session, parts) };
+    return { user, fallbackTitle: await this.titleFromFirstPrompt(session, parts), itemID };
   }
 
   /** The first prompt's first line becomes the title at once; answers it when it was set. */

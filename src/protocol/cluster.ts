@@ -2,13 +2,16 @@
 // (storage/postgres-inbox.ts), and what the worker answers. Plain JSON both ways: they are stored as text.
 import type { CommandInput } from "./command.js";
 import type { ErrorCode } from "./errors.js";
-import type { MessageError, PromptInput } from "./message.js";
+import type { MessageError, MessageWithParts, PromptInput, UserMessage } from "./message.js";
 import type { PermissionReply } from "./permission.js";
 import type { ModelRef } from "./session.js";
 
 export type OwnerCommand =
-  /** Run the turn of a prompt the API node has already stored (its user message). */
-  | { kind: "turn"; userID: string }
+  /**
+   * Run the turn of a prompt the API node has already stored (its user message `userID`; `user`, that message as
+   * stored, spares the worker reading it back).
+   */
+  | { kind: "turn"; userID: string; user?: UserMessage }
   /** Store and run a prompt (the worker records the user message). */
   | { kind: "prompt"; prompt: PromptInput }
   | { kind: "resume" }
@@ -27,6 +30,8 @@ export interface RemoteTurnResult {
   userID: string;
   /** The turn's last assistant message. */
   lastID?: string;
+  /** That message with its parts, when small enough to travel with the result (else the caller reads it). */
+  last?: MessageWithParts;
   error?: MessageError;
 }
 

@@ -13,7 +13,7 @@
 // Results (migration 004): the owner writes what an item came to (`finish`) and NOTIFYs DONE_CHANNEL with its id; the
 // node that sent it waits for it (`result`: the notification wakes it, a poll catches a lost one).
 import type pg from "pg";
-import type { OwnerCommand, OwnerResult } from "../protocol/index.js";
+import type { OwnerCommand, OwnerResult, PermissionRequest, Session } from "../protocol/index.js";
 import { FencedError, type LeaseFence } from "./port.js";
 import { fenceCheckStatement, servesDirectory } from "./postgres-leases.js";
 import { inline, transactionInOneQuery } from "./postgres-literals.js";
@@ -65,6 +65,31 @@ interface ItemRow {
   body: string;
 }
 
+/** What takeWithSession answers: the items taken, and the session's row and pending questions as of the take. */
+export interface InboxTake {
+  items: InboxItem[];
+  session: Session | undefined;
+  pending: PermissionRequest[];
+}
+
+/** The statement that queues an item and NOTIFYs its session's owner; its answer is the item's id. */
+const SEND_TEXT = `WITH item AS (INSERT INTO session_inbox (session_id, kind, body) VALUES ($1, $2, $3) RETURNING id)
+  SELECT id, pg_notify($4, $1) FROM item`;
+
+function sendValues(sessionID: string, command: InboxCommand): unknown[] {
+  const { kind, ...body } = command;
+  return [sessionID, kind, JSON.stringify(body), INBOX_CHANNEL];
+}
+
+/** send's statement with its values inlined, for a commit's transaction (PostgresStore's CommitOptions.inbox). */
+export function sendStatement(sessionID: string, command: InboxCommand): string {
+  return inline(SEND_TEXT, sendValues(sessionID, command));
+}
+
+function itemsOf(result: pg.QueryResult, sessionID: string): InboxItem[] {
+  return (result.rows as ItemRow[]).map((row) => itemFrom(row, sessionID)).sort((a, b) => a.id - b.id);
+}
+
 function itemFrom(row: ItemRow, sessionID: string): InboxItem {
   return { id: Number(row.id), sessionID, command: { kind: row.kind, ...JSON.parse(row.body) } as InboxCommand };
 }
@@ -87,15 +112,26 @@ export class PostgresInbox {
 
   /** Queues `command` for the session's owner; resolves with the item's id once committed. */
   send(sessionID: string, command: InboxCommand): Promise<number> {
-    const { kind, ...body } = command;
     return this.run(async (client) => {
       // One statement: the item and its notification commit together, in one round trip.
-      const { rows } = await client.query<{ id: string }>(
-        `WITH item AS (INSERT INTO session_inbox (session_id, kind, body) VALUES ($1, $2, $3) RETURNING id)
-         SELECT id, pg_notify($4, $1) FROM item`,
-        [sessionID, kind, JSON.stringify(body), INBOX_CHANNEL],
-      );
+      const { rows } = await client.query<{ id: string }>(SEND_TEXT, sendValues(sessionID, command));
       return Number(rows[0].id);
+    });
+  }
+
+  /**
+   * Takes the session's items as take does, with what a worker reads before it runs a turn, in the same round trip:
+   * the session's row and its pending questions (the orphans a new turn closes).
+   */
+  takeWithSession(fence: LeaseFence, limit = 100): Promise<InboxTake> {
+    return this.run(async (client) => {
+      const results = await this.taking(client, fence, limit, true);
+      const session = results[2].rows[0] as { data: string } | undefined;
+      return {
+        items: itemsOf(results[1], fence.sessionID),
+        session: session ? (JSON.parse(session.data) as Session) : undefined,
+        pending: (results[3].rows as { data: string }[]).map((row) => JSON.parse(row.data) as PermissionRequest),
+      };
     });
   }
 
@@ -104,28 +140,36 @@ export class PostgresInbox {
    * rejects with FencedError and takes nothing.
    */
   take(fence: LeaseFence, limit = 100): Promise<InboxItem[]> {
-    return this.run(async (client) => {
-      // One round trip: the fence check (which fails the transaction with moor_check's message) and the marking.
-      let results: pg.QueryResult[];
-      try {
-        results = await transactionInOneQuery(client, [
-          fenceCheckStatement(client, fence, "moor:fenced"),
-          inline(
-            client,
-            `UPDATE session_inbox SET taken_by = $2, taken_epoch = $3, time_taken = now()
-             WHERE taken_by IS NULL AND id IN (
-               SELECT id FROM session_inbox WHERE session_id = $1 AND taken_by IS NULL ORDER BY id LIMIT $4 FOR UPDATE
-             )
-             RETURNING id, kind, body`,
-            [fence.sessionID, fence.workerID, fence.epoch, limit],
-          ),
-        ]);
-      } catch (error) {
-        if ((error as Error).message === "moor:fenced") throw new FencedError(fence);
-        throw error;
-      }
-      return (results[1].rows as ItemRow[]).map((row) => itemFrom(row, fence.sessionID)).sort((a, b) => a.id - b.id);
-    });
+    return this.run(async (client) => itemsOf((await this.taking(client, fence, limit, false))[1], fence.sessionID));
+  }
+
+  private async taking(client: pg.Client, fence: LeaseFence, limit: number, withSession: boolean) {
+    // One round trip: the fence check (which fails the transaction with moor_check's message) and the marking.
+    const statements = [
+      fenceCheckStatement(fence, "moor:fenced"),
+      inline(
+        `UPDATE session_inbox SET taken_by = $2, taken_epoch = $3, time_taken = now()
+         WHERE taken_by IS NULL AND id IN (
+           SELECT id FROM session_inbox WHERE session_id = $1 AND taken_by IS NULL ORDER BY id LIMIT $4 FOR UPDATE
+         )
+         RETURNING id, kind, body`,
+        [fence.sessionID, fence.workerID, fence.epoch, limit],
+      ),
+    ];
+    if (withSession) {
+      statements.push(
+        inline("SELECT data FROM session WHERE id = $1", [fence.sessionID]),
+        inline("SELECT data FROM permission WHERE session_id = $1 AND status = 'pending' ORDER BY id", [
+          fence.sessionID,
+        ]),
+      );
+    }
+    try {
+      return await transactionInOneQuery(client, statements);
+    } catch (error) {
+      if ((error as Error).message === "moor:fenced") throw new FencedError(fence);
+      throw error;
+    }
   }
 
   /** The sessions leased by `workerID` (live leases) that have untaken items: the poll behind the notifications. */

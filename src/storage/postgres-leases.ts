@@ -45,9 +45,8 @@ export interface LeaseState {
  * checkFence as a statement of a transaction sent in one query (postgres-literals.ts): it fails the transaction with
  * `message` unless `fence` holds the lease, and share-locks the lease row as checkFence does.
  */
-export function fenceCheckStatement(client: pg.Client, fence: LeaseFence, message: string): string {
+export function fenceCheckStatement(fence: LeaseFence, message: string): string {
   return inline(
-    client,
     `SELECT moor_check(EXISTS (SELECT 1 FROM session_lease
        WHERE session_id = $1 AND worker_id = $2 AND epoch = $3 FOR SHARE), $4)`,
     [fence.sessionID, fence.workerID, fence.epoch, message],

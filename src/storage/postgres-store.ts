@@ -21,7 +21,15 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type pg from "pg";
-import type { MessageInfo, MessageWithParts, Part, PermissionRequest, Session, Todo } from "../protocol/index.js";
+import type {
+  MessageInfo,
+  MessageWithParts,
+  OwnerCommand,
+  Part,
+  PermissionRequest,
+  Session,
+  Todo,
+} from "../protocol/index.js";
 import { type Migration, readMigrations } from "./migrate.js";
 import {
   type CommitListener,
@@ -38,9 +46,10 @@ import {
   type StoredPermission,
   type StoreWrites,
 } from "./port.js";
-import { DONE_CHANNEL, INBOX_CHANNEL, PostgresInbox } from "./postgres-inbox.js";
+import { PostgresHistories } from "./postgres-history.js";
+import { DONE_CHANNEL, INBOX_CHANNEL, PostgresInbox, sendStatement } from "./postgres-inbox.js";
 import { fenceCheckStatement, PostgresLeases } from "./postgres-leases.js";
-import { inline, transactionInOneQuery } from "./postgres-literals.js";
+import { escapeLiteral, inline, preparedQuery, transactionInOneQuery } from "./postgres-literals.js";
 import { LOCK_KEYS, MOOR_LOCK_CLASS, migratePostgres } from "./postgres-migrate.js";
 import { DEFAULT_OWNER_TIMINGS, type OwnerTimings, PostgresOwners } from "./postgres-owners.js";
 import { decodeSessionCursor, encodeSessionCursor } from "./session-cursor.js";
@@ -68,6 +77,11 @@ export interface PostgresStoreOptions {
    * rolls back and the node finds its connection gone when it wakes, writing nothing.
    */
   idleInTransactionMs?: number;
+  /**
+   * Cluster mode: a commit's notification carries its events when they fit (eventPayload), so the API nodes that
+   * follow the log announce them without reading them back. Off for a single server, which nobody follows.
+   */
+  notifyEvents?: boolean;
 }
 
 export interface CommitOptions {
@@ -76,7 +90,21 @@ export interface CommitOptions {
    * transaction (postgres-leases.ts); else the commit rejects with FencedError and writes nothing, rows or events.
    */
   fence?: LeaseFence;
+  /**
+   * Cluster mode, API nodes: also queues `command` in the session's inbox, in the same transaction (one round trip
+   * for a prompt's user message and its turn's item); `queued` is told the item's id once committed.
+   */
+  inbox?: { sessionID: string; command: OwnerCommand; queued(itemID: number): void };
+  /**
+   * The commit may wait up to DEFER_MS for the next one, to share its transaction (a worker's relayed statuses: the
+   * busy status at a turn's start went alone, a round trip ahead of the turn's history read). It keeps its place:
+   * its events come before those of any commit called after it. Reads called meanwhile do not wait for it.
+   */
+  defer?: boolean;
 }
+
+/** The longest a deferred commit waits for another to share its transaction. */
+const DEFER_MS = 25;
 
 /**
  * One write of a commit: a statement with its values, run inside the commit's transaction. With `conflict`, a write
@@ -96,6 +124,7 @@ interface CommitJob {
   events: CommittedEvent[];
   running: boolean;
   fence?: LeaseFence;
+  inbox?: CommitOptions["inbox"];
   resolve(): void;
   reject(error: unknown): void;
 }
@@ -117,9 +146,13 @@ export class PostgresStore implements Store {
   private catchUpQueued = false;
   /** The largest event id named by the notifications since the queued catch-up was queued (infinite: a poll's). */
   private catchUpTarget = 0;
+  /** The notifications carrying their commit's events since the queued catch-up was queued, unparsed, in order. */
+  private notified: string[] = [];
   /** Commits waiting for the connection, in call order (runCommits writes them, grouped). */
   private readonly commitJobs: CommitJob[] = [];
   private commitRunnerQueued = false;
+  /** Set while only deferred commits wait: it starts their run. */
+  private deferTimer: NodeJS.Timeout | undefined;
   private broken: Error | undefined;
   private closed = false;
   readonly owners: PostgresOwners;
@@ -127,11 +160,15 @@ export class PostgresStore implements Store {
   readonly leases: PostgresLeases;
   /** Commands for a session's owner (cluster mode), on this store's connection and queue. */
   readonly inbox: PostgresInbox;
+  private readonly histories = new PostgresHistories();
+
+  private readonly notifyEvents: boolean;
 
   private constructor(
     private readonly client: pg.Client,
     options: PostgresStoreOptions,
   ) {
+    this.notifyEvents = options.notifyEvents === true;
     this.owners = new PostgresOwners((op) => this.enqueue(op), options.owners ?? DEFAULT_OWNER_TIMINGS);
     this.leases = new PostgresLeases((op) => this.enqueue(op));
     this.inbox = new PostgresInbox(
@@ -144,8 +181,9 @@ export class PostgresStore implements Store {
       options.onError?.(error);
     });
     client.on("notification", (message) => {
-      // The payload is the commit's last event id ('' from a node before that was sent: read whatever is new).
-      if (message.channel === EVENT_CHANNEL) this.scheduleCatchUp(Number(message.payload) || undefined);
+      // The payload starts with the commit's last event id ('' from a node before that was sent: read whatever is
+      // new), and may carry the commit's events (eventPayload).
+      if (message.channel === EVENT_CHANNEL) this.scheduleCatchUp(lastIdOf(message.payload ?? ""), message.payload);
       else if (message.channel === INBOX_CHANNEL && message.payload) this.inbox.notified(message.payload);
       else if (message.channel === DONE_CHANNEL && message.payload) this.inbox.doneNotified(message.payload);
     });
@@ -190,6 +228,8 @@ export class PostgresStore implements Store {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    // Deferred commits go out before the connection ends.
+    if (this.deferTimer) this.queueCommitRunner();
     this.following?.stop();
     this.inbox.abandonWaits(new Error("the store is closed"));
     await this.enqueue((client) => this.owners.release(client)).catch(() => {});
@@ -216,15 +256,25 @@ export class PostgresStore implements Store {
         events,
         running,
         fence: options.fence,
+        inbox: options.inbox,
         resolve: () => resolve(result),
         reject,
       });
-      this.queueCommitRunner();
+      if (options.defer && !this.commitRunnerQueued) this.deferRun();
+      else this.queueCommitRunner();
     });
+  }
+
+  /** Starts the waiting commits' run in DEFER_MS, unless a commit not deferred starts it first. */
+  private deferRun(): void {
+    if (this.deferTimer) return;
+    this.deferTimer = setTimeout(() => this.queueCommitRunner(), DEFER_MS);
   }
 
   /** Queues one run of the commits waiting (see runCommits), unless one is queued already. */
   private queueCommitRunner(): void {
+    clearTimeout(this.deferTimer);
+    this.deferTimer = undefined;
     if (this.commitRunnerQueued) return;
     this.commitRunnerQueued = true;
     this.enqueue((client) => this.runCommits(client)).catch((error: Error) => {
@@ -277,24 +327,30 @@ export class PostgresStore implements Store {
       const key = `${fence.sessionID}\u0000${fence.workerID}\u0000${fence.epoch}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      statements.push(fenceCheckStatement(client, fence, `moor:fenced:${fences.length}`));
+      statements.push(fenceCheckStatement(fence, `moor:fenced:${fences.length}`));
       fences.push(fence);
     }
     for (const job of jobs) {
       for (const write of job.writes) {
-        const text = inline(client, write.text, write.values);
+        const text = inline(write.text, write.values);
         if (write.conflict === undefined) {
           statements.push(text);
           continue;
         }
         statements.push(
-          `WITH w AS (${text} RETURNING 1) SELECT moor_check(EXISTS (SELECT 1 FROM w), ${client.escapeLiteral(`moor:conflict:${conflicts.length}`)})`,
+          `WITH w AS (${text} RETURNING 1) SELECT moor_check(EXISTS (SELECT 1 FROM w), ${escapeLiteral(`moor:conflict:${conflicts.length}`)})`,
         );
         conflicts.push(write.conflict);
       }
     }
+    const queued: { at: number; job: CommitJob }[] = [];
+    for (const job of jobs) {
+      if (!job.inbox) continue;
+      queued.push({ at: statements.length, job });
+      statements.push(sendStatement(job.inbox.sessionID, job.inbox.command));
+    }
     const all = jobs.flatMap((job) => job.events.map((event) => ({ event, scope: job.scope })));
-    if (all.length > 0) statements.push(...this.eventStatements(client, all));
+    if (all.length > 0) statements.push(...this.eventStatements(all));
     let results: pg.QueryResult[];
     try {
       results = await transactionInOneQuery(client, statements);
@@ -306,6 +362,7 @@ export class PostgresStore implements Store {
       if (conflict) throw new IdConflictError(conflicts[Number(conflict[1])]);
       throw error;
     }
+    for (const { at, job } of queued) job.inbox?.queued(Number((results[at].rows[0] as { id: string }).id));
     // The event rows are the last statement's answer.
     const ids =
       all.length > 0
@@ -347,13 +404,14 @@ export class PostgresStore implements Store {
    * The statements that write events with ids taken under the event-id lock (see the head of this file); the last
    * one answers their ids.
    */
-  private eventStatements(client: pg.Client, events: { event: CommittedEvent; scope: EventScope }[]): string[] {
+  private eventStatements(events: { event: CommittedEvent; scope: EventScope }[]): string[] {
+    const properties = events.map(({ event }) => JSON.stringify(event.properties));
+    const carried = this.notifyEvents ? eventPayload(events, properties) : "";
     return [
-      inline(client, "SELECT pg_advisory_xact_lock($1, $2)", [MOOR_LOCK_CLASS, LOCK_KEYS.eventIds]),
+      inline("SELECT pg_advisory_xact_lock($1, $2)", [MOOR_LOCK_CLASS, LOCK_KEYS.eventIds]),
       // Under the lock nobody else takes ids, so one setval reserves a contiguous range: last - n + 1 .. last. The
       // notification names the last id, so a node that has announced it already (its own commit) reads nothing.
       inline(
-        client,
         `WITH reserved AS (SELECT setval('event_id_seq', nextval('event_id_seq') + $1 - 1) AS last),
          inserted AS (
            INSERT INTO event (id, txid, directory, session_id, type, properties)
@@ -361,14 +419,15 @@ export class PostgresStore implements Store {
            FROM reserved, unnest($2::text[], $3::text[], $4::text[], $5::text[])
              WITH ORDINALITY AS e(directory, session_id, type, properties, n)
            RETURNING id)
-       SELECT inserted.id FROM inserted, (SELECT pg_notify($6, last::text) FROM reserved) AS notified`,
+       SELECT inserted.id FROM inserted, (SELECT pg_notify($6, last::text || $7) FROM reserved) AS notified`,
         [
           events.length,
           events.map(({ scope }) => scope.directory),
           events.map(({ scope }) => scope.sessionID ?? null),
           events.map(({ event }) => event.type),
-          events.map(({ event }) => JSON.stringify(event.properties)),
+          properties,
           EVENT_CHANNEL,
+          carried,
         ],
       ),
     ];
@@ -472,20 +531,56 @@ export class PostgresStore implements Store {
    * whatever is new (a poll). It reads nothing when this node has announced `upTo` by the time it runs: the
    * notification of this node's own commit arrives before that commit is announced, and would cost a round trip.
    */
-  private scheduleCatchUp(upTo = Number.POSITIVE_INFINITY): void {
+  private scheduleCatchUp(upTo = Number.POSITIVE_INFINITY, payload?: string): void {
     if (!this.following || this.closed || this.broken) return;
     this.catchUpTarget = Math.max(this.catchUpTarget, upTo);
+    if (payload !== undefined && upTo !== Number.POSITIVE_INFINITY) this.notified.push(payload);
     if (this.catchUpQueued) return;
     this.catchUpQueued = true;
     void this.enqueue(async (client) => {
       this.catchUpQueued = false;
       const target = this.catchUpTarget;
+      const notified = this.notified;
       this.catchUpTarget = 0;
+      this.notified = [];
+      if (this.lastSeen >= target) return;
+      // Notifications come in commit order, which is id order: those that carry their events and follow on from
+      // the last id announced need no read. Anything else (a gap, a commit too large to carry, a poll) is read.
+      for (const payload of notified) {
+        if ((lastIdOf(payload) ?? 0) <= this.lastSeen) continue;
+        if (!this.announcePayload(payload)) break;
+      }
       if (this.lastSeen >= target) return;
       await this.catchUp(client);
     }).catch(() => {
       this.catchUpQueued = false;
     });
+  }
+
+  /**
+   * Announces the events a notification carries if they are the next ones after lastSeen, grouped by scope as
+   * catchUp does; false (nothing announced) when they are not, or not carried.
+   */
+  private announcePayload(payload: string): boolean {
+    const events = parseEventPayload(payload);
+    if (!events || events.first !== this.lastSeen + 1) return false;
+    let start = 0;
+    const rows = events.rows;
+    for (let index = 1; index <= rows.length; index++) {
+      if (index < rows.length && rows[index][0] === rows[start][0] && rows[index][1] === rows[start][1]) continue;
+      const scope: EventScope = { directory: rows[start][0] };
+      if (rows[start][1] !== null) scope.sessionID = rows[start][1] as string;
+      const announced = rows
+        .slice(start, index)
+        .map(
+          ([, , type, properties], n) =>
+            ({ id: events.first + start + n, type, properties: JSON.parse(properties) }) as CommittedEvent,
+        );
+      this.lastSeen = events.first + index - 1;
+      this.announce(scope, announced);
+      start = index;
+    }
+    return true;
   }
 
   /** Announces the events after lastSeen (and before `before`, when given), grouped by commit, in id order. */
@@ -615,9 +710,9 @@ export class PostgresStore implements Store {
     };
   }
 
-  /** One read, in the queue (see the head of this file). */
+  /** One read, in the queue (see the head of this file), as a prepared statement (preparedQuery). */
   private read<R extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<R[]> {
-    return this.enqueue(async (client) => (await client.query<R>(text, values)).rows);
+    return this.enqueue(async (client) => (await client.query<R>(preparedQuery(text, values))).rows);
   }
 
   // Sessions
@@ -697,13 +792,8 @@ export class PostgresStore implements Store {
   }
 
   async listMessages(sessionID: string): Promise<MessageWithParts[]> {
-    // One statement (one round trip, one snapshot); each message's parts through the part_message index.
-    const rows = await this.read<MessageRow>(
-      `SELECT m.data, ARRAY(SELECT p.data FROM part p WHERE p.message_id = m.id ORDER BY p.id) AS parts
-       FROM message m WHERE m.session_id = $1 ORDER BY m.id`,
-      [sessionID],
-    );
-    return rows.map(messageFrom);
+    // Only the messages changed since this node last read them are sent and parsed (postgres-history.ts).
+    return this.enqueue((client) => this.histories.read(client, sessionID));
   }
 
   async history(sessionID: string): Promise<MessageWithParts[]> {
@@ -813,6 +903,50 @@ interface EventRow {
   session_id: string | null;
   type: string;
   properties: string;
+}
+
+/** PostgreSQL refuses a notification payload of 8000 bytes or more; a commit with more events is read back. */
+const MAX_PAYLOAD_BYTES = 7900;
+
+/**
+ * What a commit's notification carries after its last event id: ` <count> <JSON>`, the JSON an array of
+ * [directory, sessionID or null, type, properties as JSON text] per event in id order (the properties stay text, so
+ * a node parses only what it announces); "" when it would not fit.
+ */
+function eventPayload(events: { event: CommittedEvent; scope: EventScope }[], properties: string[]): string {
+  // A bound on the bytes before building anything: a large step's events are not copied twice to be refused.
+  let length = 0;
+  for (const text of properties) length += text.length;
+  if (length * 1.2 > MAX_PAYLOAD_BYTES) return "";
+  const rows = events.map(({ event, scope }, index) => [
+    scope.directory,
+    scope.sessionID ?? null,
+    event.type,
+    properties[index],
+  ]);
+  const payload = ` ${events.length} ${JSON.stringify(rows)}`;
+  // The id in front takes at most 20 bytes.
+  return Buffer.byteLength(payload) + 20 < MAX_PAYLOAD_BYTES ? payload : "";
+}
+
+/** A notification's last event id (its payload's first word); undefined when it names none. */
+function lastIdOf(payload: string): number | undefined {
+  const space = payload.indexOf(" ");
+  return Number(space === -1 ? payload : payload.slice(0, space)) || undefined;
+}
+
+/** The events a notification carries, with the id of the first; undefined when it carries none. */
+function parseEventPayload(
+  payload: string,
+): { first: number; rows: [string, string | null, string, string][] } | undefined {
+  const first = payload.indexOf(" ");
+  if (first === -1) return undefined;
+  const second = payload.indexOf(" ", first + 1);
+  const last = Number(payload.slice(0, first));
+  const count = Number(payload.slice(first + 1, second));
+  const rows = JSON.parse(payload.slice(second + 1)) as [string, string | null, string, string][];
+  if (rows.length !== count) return undefined;
+  return { first: last - count + 1, rows };
 }
 
 function parseRow<T>(row: DataRow | undefined): T | undefined {

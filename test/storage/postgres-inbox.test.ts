@@ -6,7 +6,7 @@ import { FencedError, type LeaseFence } from "../../src/storage/port.js";
 import type { InboxCommand } from "../../src/storage/postgres-inbox.js";
 import { PostgresStore } from "../../src/storage/postgres-store.js";
 import { type PostgresServer, startPostgres } from "../fakes/postgres-server.js";
-import { session } from "./contract.js";
+import { session, user } from "./contract.js";
 
 let server: PostgresServer;
 let schemas = 0;
@@ -104,6 +104,55 @@ describe("postgres session inbox", () => {
     expect((await b.inbox.take(second)).map((item) => item.command)).toEqual([{ kind: "abort" }]);
   });
 
+  it("takes the items with the session's row and its pending questions, in one transaction", async () => {
+    const fence = (await a.leases.acquire("ses_1", "wa", 60_000)) as LeaseFence;
+    const question = (id: string, sessionID: string) => ({
+      id,
+      sessionID,
+      permission: "bash",
+      patterns: [],
+      always: [],
+    });
+    await api.commit({ directory: DIRECTORY, sessionID: "ses_1" }, (tx) => {
+      tx.insertPermission(question("per_1", "ses_1") as never);
+      tx.insertPermission(question("per_2", "ses_2") as never);
+      tx.insertPermission(question("per_3", "ses_1") as never);
+      tx.setPermissionStatus("per_3", "once");
+    });
+    await api.inbox.send("ses_1", prompt("one"));
+    const queries = countQueries(a);
+    const taken = await a.inbox.takeWithSession(fence);
+    expect(queries()).toBe(1);
+    expect(taken.items.map((item) => item.command)).toEqual([prompt("one")]);
+    expect(taken.session).toEqual(session("ses_1"));
+    expect(taken.pending.map((request) => request.id)).toEqual(["per_1"]);
+    await expect(b.inbox.takeWithSession({ ...fence, workerID: "wb" })).rejects.toBeInstanceOf(FencedError);
+  });
+
+  it("a commit given an inbox item queues it in its own transaction, or not at all when the commit is refused", async () => {
+    const fence = (await a.leases.acquire("ses_1", "wa", 60_000)) as LeaseFence;
+    const woken: string[] = [];
+    const stop = await a.inbox.watch((sessionID) => woken.push(sessionID));
+    const queries = countQueries(api);
+    let itemID = 0;
+    const turn = { kind: "turn" as const, userID: "msg_1" };
+    await api.commit({ directory: DIRECTORY, sessionID: "ses_1" }, (tx) => tx.putMessage(user("msg_1")), {
+      inbox: { sessionID: "ses_1", command: turn, queued: (id) => (itemID = id) },
+    });
+    expect(queries()).toBe(1);
+    expect(itemID).toBeGreaterThan(0);
+    await waitFor(async () => (woken.length === 1 ? true : undefined));
+    expect(await a.inbox.take(fence)).toEqual([{ id: itemID, sessionID: "ses_1", command: turn }]);
+    // msg_1 is ses_1's: written into ses_2 it is refused, and its item with it.
+    await expect(
+      api.commit({ directory: DIRECTORY, sessionID: "ses_2" }, (tx) => tx.putMessage(user("msg_1", "ses_2")), {
+        inbox: { sessionID: "ses_2", command: { kind: "abort" }, queued: () => {} },
+      }),
+    ).rejects.toThrow(/belongs to another session/);
+    expect(await a.inbox.pendingUnowned("wa")).toEqual([]);
+    stop();
+  });
+
   it("answers a finished item from its notification, with the owner's last event id, without reading the row", async () => {
     const fence = (await a.leases.acquire("ses_1", "wa", 60_000)) as LeaseFence;
     const first = await api.inbox.send("ses_1", prompt("first"));
@@ -135,3 +184,15 @@ describe("postgres session inbox", () => {
     expect(await answer).toEqual(large);
   });
 });
+
+/** Counts the queries a store sends on its connection from now on. */
+function countQueries(store: PostgresStore): () => number {
+  const client = (store as unknown as { client: { query: (...args: unknown[]) => unknown } }).client;
+  const query = client.query.bind(client);
+  let count = 0;
+  client.query = (...args: unknown[]) => {
+    count++;
+    return query(...args);
+  };
+  return () => count;
+}

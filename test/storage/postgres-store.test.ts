@@ -135,6 +135,81 @@ describe("postgres store shared by two nodes", () => {
     expect(reads()).toBeGreaterThan(0);
   });
 
+  it("announces another node's commit from its notification when it carries the events (no read), else reads it", async () => {
+    const carrier = await PostgresStore.open(urlOfA, { notifyEvents: true });
+    try {
+      const seen: { scope: EventScope; events: readonly CommittedEvent[] }[] = [];
+      b.onCommit((where, events) => seen.push({ scope: where, events }));
+      await b.follow({ pollMs: 60_000 });
+      await b.syncEvents();
+      const reads = countEventReads(b);
+      const other: EventScope = { directory: "/tmp/other" };
+      // One group of two scopes: announced as two commits, as a read would.
+      await Promise.all([
+        carrier.commit(scope, (tx) => {
+          tx.putMessage(user("msg_1"));
+          tx.emit("message.updated", { sessionID: "ses_1", info: user("msg_1") });
+          tx.emit("session.updated", { sessionID: "ses_1", info: session("ses_1", 2) });
+        }),
+        carrier.commit(other, (tx) => tx.emit("server.connected", {})),
+      ]);
+      await waitFor(() => seen.length === 2);
+      expect(reads()).toBe(0);
+      expect(seen.map(({ scope: where, events }) => [where, events.map((event) => [event.id, event.type])])).toEqual([
+        [
+          scope,
+          [
+            [b.lastEventId - 2, "message.updated"],
+            [b.lastEventId - 1, "session.updated"],
+          ],
+        ],
+        [other, [[b.lastEventId, "server.connected"]]],
+      ]);
+      expect(seen[0].events[0].properties).toEqual({ sessionID: "ses_1", info: user("msg_1") });
+      // Too large to carry: read back, the same events.
+      const big = { ...session("ses_1", 3), title: "x".repeat(9000) };
+      await carrier.commit(scope, (tx) => tx.emit("session.updated", { sessionID: "ses_1", info: big }));
+      await waitFor(() => seen.length === 3);
+      expect(reads()).toBe(1);
+      expect(seen[2].events[0].properties).toEqual({ sessionID: "ses_1", info: big });
+      // A node that does not carry them (a single server's setting): read back.
+      await a.commit(scope, (tx) => tx.emit("session.updated", { sessionID: "ses_1", info: session("ses_1", 4) }));
+      await waitFor(() => seen.length === 4);
+      expect(reads()).toBe(2);
+    } finally {
+      await carrier.close();
+    }
+  });
+
+  it("a deferred commit shares the next commit's transaction, in its place; alone, it goes out soon; reads pass it", async () => {
+    const seen: string[] = [];
+    a.onCommit((_, events) => seen.push(...events.map((event) => event.type)));
+    const client = (a as unknown as { client: { query: (...args: unknown[]) => unknown } }).client;
+    const query = client.query.bind(client);
+    const sent: string[] = [];
+    client.query = (...args: unknown[]) => {
+      const text = typeof args[0] === "string" ? args[0] : (args[0] as { text: string }).text;
+      sent.push(/^BEGIN/.test(text) ? "commit" : "read");
+      return query(...args);
+    };
+    const busy = { sessionID: "ses_1", status: { type: "busy" as const } };
+    const deferred = a.commit(scope, (tx) => tx.emit("session.status", busy), { defer: true });
+    // A read called after it is answered first: the commit waits.
+    expect(await a.getSession("ses_1")).toEqual(session("ses_1"));
+    expect(seen).toEqual([]);
+    await Promise.all([
+      deferred,
+      a.commit(scope, (tx) => tx.emit("session.updated", { sessionID: "ses_1", info: session("ses_1", 2) })),
+    ]);
+    expect(sent).toEqual(["read", "commit"]);
+    expect(seen).toEqual(["session.status", "session.updated"]);
+    // Alone: committed within the deferral, without another commit.
+    const started = performance.now();
+    await a.commit(scope, (tx) => tx.emit("session.status", busy), { defer: true });
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(seen).toEqual(["session.status", "session.updated", "session.status"]);
+  });
+
   it("follows by polling when no notification comes", async () => {
     const seen: string[] = [];
     b.onCommit((_, events) => seen.push(...events.map((event) => event.type)));
@@ -199,7 +274,72 @@ describe("postgres store shared by two nodes", () => {
     );
     expect((await a.getMessage("ses_2", "msg_x"))?.parts).toEqual([text("prt_x", "msg_x", "B's", "ses_2")]);
   });
+
+  it("reads again only the messages whose rows changed since it last read them, whoever wrote them", async () => {
+    await a.commit(scope, (tx) => {
+      for (const n of [1, 2, 3]) {
+        tx.putMessage(user(`msg_${n}`));
+        tx.putPart(text(`prt_${n}`, `msg_${n}`, `one ${n}`));
+      }
+    });
+    const first = await b.listMessages("ses_1");
+    const parsed = countParsed();
+    try {
+      const again = await b.listMessages("ses_1");
+      expect(parsed()).toBe(0);
+      expect(again.map((message) => message.info.id)).toEqual(["msg_1", "msg_2", "msg_3"]);
+      // Another node changes a part of msg_2, deletes msg_3's part and adds msg_4; B writes msg_1's info.
+      await a.commit(scope, (tx) => {
+        tx.putPart(text("prt_2", "msg_2", "two 2"));
+        tx.deletePart("prt_3");
+        tx.putMessage(user("msg_4"));
+      });
+      await b.commit(scope, (tx) => tx.putMessage({ ...user("msg_1"), agent: "plan" } as ReturnType<typeof user>));
+      const after = await b.listMessages("ses_1");
+      // msg_1, msg_2, msg_3 and msg_4: four messages parsed, each with its parts; none of the unchanged.
+      expect(parsed()).toBe(4 * 2);
+      expect(after).toEqual(await freshRead("ses_1"));
+      expect(after.map((message) => message.parts.map((part) => (part as { text: string }).text))).toEqual([
+        ["one 1"],
+        ["two 2"],
+        [],
+        [],
+      ]);
+      // Nothing changed since: the same objects (shared, as the SQLite store's are), nothing parsed.
+      const before = parsed();
+      const unchanged = await b.listMessages("ses_1");
+      expect(unchanged[1]).toBe(after[1]);
+      expect(parsed()).toBe(before);
+      // A message deleted by another node is gone from the next read.
+      await a.commit(scope, (tx) => tx.deleteMessage("msg_3"));
+      expect((await b.listMessages("ses_1")).map((message) => message.info.id)).toEqual(["msg_1", "msg_2", "msg_4"]);
+      expect(first[0]).not.toBe(after[0]);
+    } finally {
+      parsed.restore();
+    }
+  });
+
+  /** The session's messages as a node with no cache reads them. */
+  async function freshRead(sessionID: string) {
+    const c = await PostgresStore.open(urlOfA);
+    try {
+      return await c.listMessages(sessionID);
+    } finally {
+      await c.close();
+    }
+  }
 });
+
+/** Counts JSON.parse calls from now on (a message's info and its parts are one each); restore() puts it back. */
+function countParsed(): (() => number) & { restore(): void } {
+  const parse = JSON.parse;
+  let calls = 0;
+  JSON.parse = ((...args: Parameters<typeof JSON.parse>) => {
+    calls++;
+    return parse(...args);
+  }) as typeof JSON.parse;
+  return Object.assign(() => calls, { restore: () => (JSON.parse = parse) });
+}
 
 async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -22,7 +22,12 @@ export interface ApiNode {
 
 /** An API node's connection: ended by the server if it hangs inside a transaction; lost, the node exits. */
 export function apiStoreChoices(context: CliContext): PostgresChoices {
-  return { idleInTransactionMs: idleInTransactionMs(leaseMsFrom(context.env)), onError: exitOnLostStore };
+  // Its own commits (relayed events, prompts) reach the other API nodes in their notifications.
+  return {
+    idleInTransactionMs: idleInTransactionMs(leaseMsFrom(context.env)),
+    onError: exitOnLostStore,
+    notifyEvents: true,
+  };
 }
 
 export async function apiNodeRole(context: CliContext, opened: OpenedStore): Promise<ApiNode> {

@@ -30,10 +30,15 @@ export function ownerDispatch(store: PostgresStore, leaseMs: number, now: () => 
   };
   return {
     ready,
-    async send(session, command) {
+    async send(session, command, record) {
       // A turn's prompt was checked by ready() before it was stored; everything else is checked here.
       if (command.kind !== "turn") await ready(session);
-      return store.inbox.send(session.id, command);
+      if (!record) return store.inbox.send(session.id, command);
+      let itemID = 0;
+      await store.commit(record.scope, record.write, {
+        inbox: { sessionID: session.id, command, queued: (id) => (itemID = id) },
+      });
+      return itemID;
     },
     async result(itemID) {
       const { result, eventsUpTo } = await store.inbox.finished(itemID);

@@ -41,6 +41,8 @@ export async function serveWorker(context: CliContext, options: WorkerOptions, l
       exitOnLostStore(error);
     },
     idleInTransactionMs: idleInTransactionMs(leaseMs),
+    // The API nodes announce this worker's events from the notifications, without reading them back.
+    notifyEvents: true,
   }).catch((error: Error) => {
     throw new UsageError(`cannot open the store ${redact(options.storeUrl)}: ${error.message}`);
   });
@@ -53,13 +55,20 @@ export async function serveWorker(context: CliContext, options: WorkerOptions, l
     onTitleError: (err, sessionID) => logger.warn({ err, sessionID }, "the session's title was not written"),
     onHookFailure: (message) => logger.warn(message),
     cluster: {
-      // Statuses and hints join the stored events in the log, fenced like every write of this worker.
+      // Statuses and hints join the stored events in the log, fenced like every write of this worker. A status
+      // shares the transaction of the commit that follows it (a turn's first step, the end-of-turn touch) instead
+      // of costing one of its own ahead of the turn's reads.
       relay: (type, properties, scope) =>
-        void fenced
-          .commit(scope, (tx) => tx.emit(type, properties))
-          .catch((error: Error) => {
-            logger.debug({ err: error.message, type }, "an event was not relayed");
-          }),
+        void (
+          type === "session.status"
+            ? store.commit(scope, (tx) => tx.emit(type, properties), {
+                fence: scope.sessionID === undefined ? undefined : book.fenceFor(scope.sessionID),
+                defer: true,
+              })
+            : fenced.commit(scope, (tx) => tx.emit(type, properties))
+        ).catch((error: Error) => {
+          logger.debug({ err: error.message, type }, "an event was not relayed");
+        }),
       skipRecovery: true,
     },
   });

@@ -13,11 +13,11 @@
 import type { Core } from "../../core/index.js";
 import { markInterruptedSession } from "../../core/recovery.js";
 import { ownerError } from "../../core/remote-owner.js";
-import type { PromptResult } from "../../core/session.js";
+import type { PromptResult, StoredTurnState } from "../../core/session.js";
 import type { OwnerResult, RemoteTurnResult } from "../../protocol/index.js";
 import { keepLease, type LeaseKeeper } from "../../storage/lease-keeper.js";
 import { FencedError, type LeaseFence } from "../../storage/port.js";
-import type { InboxItem } from "../../storage/postgres-inbox.js";
+import type { InboxItem, InboxTake } from "../../storage/postgres-inbox.js";
 import type { PostgresStore } from "../../storage/postgres-store.js";
 import type { LeaseBook } from "./lease-fenced-store.js";
 
@@ -197,14 +197,20 @@ export class ClusterWorker {
     const run = before.then(async () => {
       const keeper = this.held.get(sessionID);
       if (!keeper?.held) return;
-      let items: InboxItem[];
+      let taken: InboxTake;
       try {
-        items = await this.inbox.take(keeper.fence);
+        taken = await this.inbox.takeWithSession(keeper.fence);
       } catch (error) {
         if (error instanceof FencedError) return this.lost(keeper.fence);
         throw error;
       }
-      for (const item of items) await this.act(item);
+      const { items } = taken;
+      // The session's row and questions as of the take serve the first item only: later ones may follow its turn.
+      let known: StoredTurnState | undefined = { session: taken.session, pending: taken.pending };
+      for (const item of items) {
+        await this.act(item, known);
+        known = undefined;
+      }
       // Nothing was running and nothing came: the session needs no owner now.
       if (items.length === 0) this.releaseSoon(sessionID);
       else this.keepHolding(sessionID);
@@ -218,14 +224,19 @@ export class ClusterWorker {
   }
 
   /** Acts on one item; what a turn comes to is recorded when it ends (without holding up the next item). */
-  private async act(item: InboxItem): Promise<void> {
+  private async act(item: InboxItem, known?: StoredTurnState): Promise<void> {
     const { core } = this.options;
     const { sessions } = core;
     const { sessionID, command } = item;
     try {
       switch (command.kind) {
         case "turn":
-          this.report(item, (await sessions.submitStored(sessionID, command.userID)).done.then(turnValue));
+          this.report(
+            item,
+            (await sessions.submitStored(sessionID, command.userID, { ...known, user: command.user })).done.then(
+              turnValue,
+            ),
+          );
           return;
         case "prompt":
           this.report(item, (await sessions.submit(sessionID, command.prompt)).done.then(turnValue));
@@ -319,8 +330,20 @@ export class ClusterWorker {
   }
 }
 
+/** The largest last message (as JSON) a turn's result carries; a larger one the API node reads from the store. */
+const CARRIED_MESSAGE_BYTES = 6000;
+
 function turnValue(result: PromptResult): RemoteTurnResult {
-  return { finish: result.finish, userID: result.user.id, lastID: result.last?.info.id, error: result.error };
+  const value: RemoteTurnResult = {
+    finish: result.finish,
+    userID: result.user.id,
+    lastID: result.last?.info.id,
+    error: result.error,
+  };
+  // Carried, the API node answers the sync prompt without reading the message back (the result's notification
+  // holds up to ~7,900 bytes; a result that does not fit is read from its row, still one read).
+  if (result.last && Buffer.byteLength(JSON.stringify(result.last)) <= CARRIED_MESSAGE_BYTES) value.last = result.last;
+  return value;
 }
 
 function describe(error: unknown): string {
