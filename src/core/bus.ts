@@ -1,11 +1,10 @@
 // The event bus: every published event gets the next sequence number and goes into a bounded replay ring, so a
 // client that reconnects with Last-Event-ID gets exactly what it missed, in order, once (DESIGN.md §3).
 //
-// The ring keeps each event as the UTF-8 of its JSON in blocks outside V8's heap, parsed again only for a replay.
-// As objects, a full ring (RING_BYTES of JSON, ~17,000 events of a long-running server) held ~4 MB of V8's old
-// generation, which V8 sizes at 1.3× what is live (cli/heap.ts): ~7 MB more resident after 1,000 turns than after
-// 100. As bytes it weighs what it holds, and replaying JSON's own output gives the same JSON back.
+// The ring (event-ring.ts) keeps each event as the UTF-8 of its JSON, deflated once a block of them is full, parsed
+// again only for a replay; replaying JSON's own output gives the same JSON back.
 import type { BusEnvelope, EventMap, EventType, MoorEvent } from "../protocol/index.js";
+import { EventRing } from "./event-ring.js";
 
 export type BusListener = (envelope: BusEnvelope) => void;
 
@@ -53,12 +52,6 @@ export interface EventBusOptions {
  */
 export const RING_BYTES = 4 * 1024 * 1024;
 
-/**
- * The ring's JSON is written into blocks of this size (an event larger than one gets a block of its own); a block is
- * freed once every event in it has left the ring, so the ring holds at most one block more than it may weigh.
- */
-const BLOCK_BYTES = 64 * 1024;
-
 interface ListenerEntry {
   listener: BusListener;
   filter?: BusFilter;
@@ -69,26 +62,8 @@ interface ListenerEntry {
 
 export class EventBus {
   readonly epoch: string;
-  private readonly ringSize: number;
-  private readonly ringBytes: number;
-  /**
-   * The ring, as parallel arrays: entries ringStart.. are the kept events, oldest first. An event's JSON is
-   * blocks[i] from ends[i] - sizes[i] to ends[i].
-   */
-  private seqs: number[] = [];
-  private directories: string[] = [];
-  private sessionIDs: (string | undefined)[] = [];
-  private blocks: Buffer[] = [];
-  private ends: number[] = [];
-  private sizes: number[] = [];
-  private ringStart = 0;
-  /** The block new events are written into, and how much of it is used. */
-  private block: Buffer | undefined;
-  private blockUsed = 0;
-  private bytes = 0;
+  private readonly ring: EventRing;
   private seq = 0;
-  /** The largest seq that can no longer be replayed (dropped from the ring, or before this bus began). */
-  private floor = 0;
   private readonly relay: EventBusOptions["relay"];
   private readonly idsFromLog: boolean;
   /**
@@ -103,12 +78,11 @@ export class EventBus {
 
   constructor(options: EventBusOptions) {
     this.epoch = options.epoch;
-    this.ringSize = options.ringSize ?? 20_000;
-    this.ringBytes = options.ringBytes ?? RING_BYTES;
     this.onListenerError = options.onListenerError;
     this.relay = options.relay;
     this.idsFromLog = options.idsFromLog !== undefined;
-    this.seq = this.floor = options.idsFromLog?.startSeq ?? 0;
+    this.seq = options.idsFromLog?.startSeq ?? 0;
+    this.ring = new EventRing(options.ringSize ?? 20_000, options.ringBytes ?? RING_BYTES, this.seq);
   }
 
   get lastSeq(): number {
@@ -184,45 +158,7 @@ export class EventBus {
   }
 
   private keep(envelope: BusEnvelope): void {
-    const json = JSON.stringify(envelope.event);
-    // UTF-8 takes at most 3 bytes per UTF-16 unit: only a JSON that might not fit is measured first.
-    let room = this.block ? this.block.length - this.blockUsed : 0;
-    if (json.length * 3 > room && Buffer.byteLength(json) > room) {
-      this.block = Buffer.allocUnsafeSlow(Math.max(BLOCK_BYTES, Buffer.byteLength(json)));
-      this.blockUsed = 0;
-      room = this.block.length;
-    }
-    const block = this.block as Buffer;
-    const size = block.write(json, this.blockUsed, room, "utf8");
-    this.blockUsed += size;
-    this.seqs.push(envelope.seq);
-    this.directories.push(envelope.directory);
-    this.sessionIDs.push(envelope.sessionID);
-    this.blocks.push(block);
-    this.ends.push(this.blockUsed);
-    this.sizes.push(size);
-    this.bytes += size;
-    while (
-      this.seqs.length - this.ringStart > 1 &&
-      (this.seqs.length - this.ringStart > this.ringSize || this.bytes > this.ringBytes)
-    ) {
-      this.bytes -= this.sizes[this.ringStart];
-      this.floor = this.seqs[this.ringStart];
-      // Let go of now, not when the arrays are next compacted: a block is freed when its last event leaves.
-      this.blocks[this.ringStart] = undefined as never;
-      this.ringStart++;
-    }
-    // Compacted once the dropped head is most of the arrays: amortized O(1) per event.
-    if (this.ringStart > 1024 && this.ringStart * 2 > this.seqs.length) {
-      const from = this.ringStart;
-      this.seqs = this.seqs.slice(from);
-      this.directories = this.directories.slice(from);
-      this.sessionIDs = this.sessionIDs.slice(from);
-      this.blocks = this.blocks.slice(from);
-      this.ends = this.ends.slice(from);
-      this.sizes = this.sizes.slice(from);
-      this.ringStart = 0;
-    }
+    this.ring.push(envelope.seq, envelope, JSON.stringify(envelope.event));
   }
 
   private report(error: unknown, envelope: BusEnvelope): void {
@@ -269,25 +205,9 @@ export class EventBus {
   since(seq: number, filter?: BusFilter): BusEnvelope[] | undefined {
     if (seq > this.seq) return undefined;
     if (seq === this.seq) return [];
-    if (seq < this.floor) return undefined;
-    // Seqs in the ring increase (consecutive, or with gaps when they are event-log ids): the first one after `seq`
-    // is found by bisection.
-    let low = this.ringStart;
-    let high = this.seqs.length;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (this.seqs[middle] <= seq) low = middle + 1;
-      else high = middle;
-    }
-    const out: BusEnvelope[] = [];
-    for (let i = low; i < this.seqs.length; i++) {
-      const scope = { directory: this.directories[i], sessionID: this.sessionIDs[i] };
-      if (!matches(scope, filter)) continue;
-      const end = this.ends[i];
-      const event = JSON.parse(this.blocks[i].toString("utf8", end - this.sizes[i], end)) as MoorEvent;
-      out.push({ seq: this.seqs[i], ...scope, event });
-    }
-    return out;
+    return this.ring
+      .since(seq, filter)
+      ?.map(({ seq, scope, json }) => ({ seq, ...scope, event: JSON.parse(json) as MoorEvent }));
   }
 }
 

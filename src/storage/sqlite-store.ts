@@ -45,6 +45,13 @@ function nativeBindingPath(): string | undefined {
   }
 }
 
+/**
+ * SQLite's page cache per connection, in KiB. better-sqlite3 builds SQLite with a 16 MB default, which a server kept
+ * filling until its database reached 16 MB: ~7 MB more resident after 1,000 turns than after 100. Pages not cached
+ * here are still in the OS's file cache (outside our RSS); the session list and search read an index walk's worth.
+ */
+export const PAGE_CACHE_KIB = 512;
+
 export class SqliteStore implements Store {
   readonly db: Database.Database;
   private readonly statements;
@@ -67,6 +74,7 @@ export class SqliteStore implements Store {
     this.db.pragma("synchronous = NORMAL");
     this.db.pragma("foreign_keys = ON");
     this.db.pragma("busy_timeout = 5000");
+    this.db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
     migrate(this.db, readMigrations(MIGRATIONS_DIR));
     if (file !== ":memory:")
       this.checkpoints = new WalCheckpoints(this.db, { file, nativeBinding: nativeBindingPath() });

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { SqliteStore } from "../../src/storage/sqlite-store.js";
+import { PAGE_CACHE_KIB, SqliteStore } from "../../src/storage/sqlite-store.js";
 import { session, storeContract, text, user } from "./contract.js";
 
 storeContract("sqlite", async () => {
@@ -66,6 +66,19 @@ describe("sqlite store on a shared file", () => {
     }
     expect(announced).toBe(0);
     expect(await outline(store)).toEqual(["msg_a:"]);
+  });
+});
+
+describe("sqlite store page cache", () => {
+  it("bounds its connection's page cache (better-sqlite3's default is 16 MB per connection)", () => {
+    const store = new SqliteStore(":memory:");
+    try {
+      // A negative cache_size is in KiB.
+      expect(store.db.pragma("cache_size", { simple: true })).toBe(-PAGE_CACHE_KIB);
+      expect(PAGE_CACHE_KIB).toBeLessThanOrEqual(1024);
+    } finally {
+      store.closeNow();
+    }
   });
 });
 
