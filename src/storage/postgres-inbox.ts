@@ -11,7 +11,8 @@
 // the items the dead owner left unfinished (`unfinished`) with the resumed turn's result.
 //
 // Results (migration 004): the owner writes what an item came to (`finish`) and NOTIFYs DONE_CHANNEL with its id; the
-// node that sent it waits for it (`result`: the notification wakes it, a poll catches a lost one).
+// node that sent it waits for it (`result`: the notification wakes it, a poll catches a lost one). Workers delete
+// finished items after a while (`sweep`).
 import type pg from "pg";
 import type { OwnerCommand, OwnerResult, PermissionRequest, Session } from "../protocol/index.js";
 import { FencedError, type LeaseFence } from "./port.js";
@@ -257,6 +258,21 @@ export class PostgresInbox {
         ],
       );
       return rowCount === 1;
+    });
+  }
+
+  /**
+   * Deletes the items finished more than `keepMs` ago; resolves with how many. Their result has been read by then
+   * (a waiting node hears of it at once, or within a poll), and without this the table grew with every command a
+   * cluster ever passed. Items not taken or not finished stay whatever their age: a next owner still needs them.
+   */
+  sweep(keepMs: number): Promise<number> {
+    return this.run(async (client) => {
+      const { rowCount } = await client.query(
+        "DELETE FROM session_inbox WHERE time_done < now() - make_interval(secs => $1)",
+        [keepMs / 1000],
+      );
+      return rowCount ?? 0;
     });
   }
 

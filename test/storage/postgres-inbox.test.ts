@@ -34,9 +34,10 @@ describe("postgres session inbox", () => {
   let api: PostgresStore;
   let a: PostgresStore;
   let b: PostgresStore;
+  let url: string;
 
   beforeEach(async () => {
-    const url = await server.createSchema(`inbox_${++schemas}`);
+    url = await server.createSchema(`inbox_${++schemas}`);
     [api, a, b] = await Promise.all([PostgresStore.open(url), PostgresStore.open(url), PostgresStore.open(url)]);
     await api.commit({ directory: DIRECTORY }, (tx) => {
       tx.putSession(session("ses_1"));
@@ -172,6 +173,30 @@ describe("postgres session inbox", () => {
     // Only the notification knows the owner's last event id: a result read from the row comes without one.
     expect(await answer).toEqual({ result: { ok: true, value: "two" }, eventsUpTo: a.lastEventId });
     expect(a.lastEventId).toBeGreaterThan(0);
+  });
+
+  it("a sweep deletes the items finished longer ago than it keeps, and nothing not taken or not finished", async () => {
+    const fence = (await a.leases.acquire("ses_1", "wa", 60_000)) as LeaseFence;
+    const old = await api.inbox.send("ses_1", prompt("old"));
+    const recent = await api.inbox.send("ses_1", prompt("recent"));
+    const unfinished = await api.inbox.send("ses_1", prompt("running"));
+    await a.inbox.take(fence);
+    await a.inbox.finish(old, { ok: true, value: "old" }, fence);
+    await a.inbox.finish(recent, { ok: true, value: "recent" }, fence);
+    const untaken = await api.inbox.send("ses_1", prompt("waiting"));
+    const pg = (await import("pg")).default;
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      // Finished two hours ago: swept with an hour's keep.
+      await client.query("UPDATE session_inbox SET time_done = now() - interval '2 hours' WHERE id = $1", [old]);
+      expect(await a.inbox.sweep(60 * 60_000)).toBe(1);
+      const { rows } = await client.query<{ id: string }>("SELECT id FROM session_inbox ORDER BY id");
+      expect(rows.map((row) => Number(row.id))).toEqual([recent, unfinished, untaken]);
+    } finally {
+      await client.end();
+    }
+    expect(await a.inbox.sweep(60 * 60_000)).toBe(0);
   });
 
   it("reads a result too large for a notification from its row", async () => {
