@@ -16,6 +16,7 @@ let home: TempHome;
 let api: ServeHandle;
 let worker: ReturnType<typeof spawnMoor>;
 let env: Record<string, string>;
+let storeUrl: string;
 /** The first test's stream, for the replay test. */
 let streamed: SseItem[] = [];
 
@@ -23,8 +24,8 @@ beforeAll(async () => {
   pgServer = await startPostgres();
   llm = await startFakeLlm();
   home = makeTempHome(llm.url, { permission: { edit: "ask", bash: "allow" } });
-  const url = await pgServer.createDatabase("cluster_smoke");
-  env = { ...home.env, MOOR_STORE_URL: url, MOOR_LEASE_MS: "1500" };
+  storeUrl = await pgServer.createDatabase("cluster_smoke");
+  env = { ...home.env, MOOR_STORE_URL: storeUrl, MOOR_LEASE_MS: "1500" };
   worker = spawnMoor(["serve", "--role", "worker", "--dir", home.project], { env, cwd: home.project });
   await waitForOutput(worker, (stdout) => /moor worker \S+ serving/.test(stdout), 20_000);
   api = await startServe(env, ["--role", "api"], home.project);
@@ -195,4 +196,29 @@ describe("a cluster of one API node and one worker", () => {
     const messages = (await (await fetch(`${api.url}/session/${session.id}/message`)).json()) as unknown[];
     expect(messages).toEqual([]);
   }, 30_000);
+
+  it("a worker sweeps the inbox items finished longer ago than MOOR_INBOX_KEEP_MS", async () => {
+    const pg = (await import("pg")).default;
+    const client = new pg.Client({ connectionString: storeUrl });
+    await client.connect();
+    const finished = async () =>
+      Number((await client.query("SELECT count(*) AS n FROM session_inbox WHERE time_done IS NOT NULL")).rows[0].n);
+    // The earlier tests' prompts, aborts and answers, kept by the first worker (its keep is an hour).
+    expect(await finished()).toBeGreaterThan(0);
+    const sweeper = spawnMoor(["serve", "--role", "worker", "--dir", home.project], {
+      env: { ...env, MOOR_INBOX_KEEP_MS: "1000" },
+      cwd: home.project,
+    });
+    try {
+      await waitForOutput(sweeper, (stdout) => /moor worker \S+ serving/.test(stdout), 20_000);
+      const deadline = Date.now() + 15_000;
+      while ((await finished()) > 0) {
+        if (Date.now() > deadline) throw new Error("the finished items were not swept");
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    } finally {
+      sweeper.kill("SIGKILL");
+      await client.end();
+    }
+  }, 40_000);
 });

@@ -2,6 +2,9 @@
 import { UsageError } from "../output.js";
 
 const DEFAULT_LEASE_MS = 15_000;
+const DEFAULT_INBOX_KEEP_MS = 60 * 60_000;
+/** The longest between two sweeps of finished inbox items. */
+const MAX_INBOX_SWEEP_MS = 10 * 60_000;
 
 /**
  * How long a node's connection may sit inside a transaction before PostgreSQL ends it (PostgresStoreOptions'
@@ -31,4 +34,21 @@ export function leaseMsFrom(env: Record<string, string | undefined>): number {
     throw new UsageError(`invalid MOOR_LEASE_MS ${text}: give milliseconds between 300 and 3600000`);
   }
   return value;
+}
+
+/**
+ * How long a worker keeps inbox items after they were finished (MOOR_INBOX_KEEP_MS; default an hour), and how often it
+ * sweeps older ones (a sixth of that, at most every 10 minutes). A node waiting for an item's result hears of it at
+ * once (or within its 500 ms poll), so a short keep loses nothing but what an operator could inspect.
+ */
+export function inboxSweepFrom(env: Record<string, string | undefined>): { keepMs: number; everyMs: number } {
+  const text = env.MOOR_INBOX_KEEP_MS;
+  let keepMs = DEFAULT_INBOX_KEEP_MS;
+  if (text !== undefined && text !== "") {
+    keepMs = Number(text);
+    if (!Number.isInteger(keepMs) || keepMs < 1000 || keepMs > 30 * 24 * 3_600_000) {
+      throw new UsageError(`invalid MOOR_INBOX_KEEP_MS ${text}: give milliseconds between 1000 and 2592000000`);
+    }
+  }
+  return { keepMs, everyMs: Math.min(MAX_INBOX_SWEEP_MS, Math.ceil(keepMs / 6)) };
 }

@@ -11,7 +11,7 @@ import { openCore } from "../context.js";
 import type { createFileLogger } from "../logger.js";
 import { UsageError } from "../output.js";
 import { redact } from "../store-choice.js";
-import { exitOnLostStore, idleInTransactionMs, leaseMsFrom } from "./cluster-settings.js";
+import { exitOnLostStore, idleInTransactionMs, inboxSweepFrom, leaseMsFrom } from "./cluster-settings.js";
 import { leaseBook, leaseFencedStore } from "./lease-fenced-store.js";
 import { ClusterWorker } from "./worker.js";
 
@@ -28,6 +28,7 @@ export interface WorkerOptions {
 
 export async function serveWorker(context: CliContext, options: WorkerOptions, logger: Logger): Promise<void> {
   const leaseMs = leaseMsFrom(context.env);
+  const inboxSweep = inboxSweepFrom(context.env);
   const directories = (options.directories?.length ? options.directories : [context.directory]).map((dir) =>
     resolve(context.directory, dir),
   );
@@ -80,6 +81,8 @@ export async function serveWorker(context: CliContext, options: WorkerOptions, l
     host: hostname(),
     directories,
     leaseMs,
+    inboxSweepMs: inboxSweep.everyMs,
+    keepFinishedMs: inboxSweep.keepMs,
     now: Date.now,
     log: { info: (message) => logger.info(message), warn: (message) => logger.warn(message) },
   });

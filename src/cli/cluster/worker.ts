@@ -29,18 +29,15 @@ export interface ClusterWorkerOptions {
   host: string;
   directories: string[];
   leaseMs: number;
-  /** How often finished inbox items are swept, and how long they are kept (default 10 minutes, 1 hour). */
-  inboxSweepMs?: number;
-  keepFinishedMs?: number;
+  /** How often every worker deletes the inbox items finished more than keepFinishedMs ago (cluster-settings.ts). */
+  inboxSweepMs: number;
+  keepFinishedMs: number;
   now: () => number;
   log: { info(message: string): void; warn(message: string): void };
 }
 
 /** The longest an idle session's lease is kept for a next prompt. */
 const IDLE_GRACE_MS = 1000;
-/** How often a worker deletes the inbox items finished more than KEEP_FINISHED_MS ago (every worker does). */
-const INBOX_SWEEP_MS = 10 * 60_000;
-const KEEP_FINISHED_MS = 60 * 60_000;
 
 /** Kinds whose result is a turn's end (finished by a resumed turn after a takeover). */
 const TURN_KINDS = new Set(["turn", "prompt", "resume", "command", "shell", "summarize"]);
@@ -82,8 +79,8 @@ export class ClusterWorker {
       if (event.type === "session.idle") this.releaseSoon(event.properties.sessionID);
     });
     this.every(Math.max(50, Math.min(500, Math.floor(leaseMs / 3))), () => this.scan());
-    this.every(this.options.inboxSweepMs ?? INBOX_SWEEP_MS, async () => {
-      await this.inbox.sweep(this.options.keepFinishedMs ?? KEEP_FINISHED_MS);
+    this.every(this.options.inboxSweepMs, async () => {
+      await this.inbox.sweep(this.options.keepFinishedMs);
     });
     await this.scan();
   }
