@@ -104,9 +104,13 @@ describe("a server killed with kill -9", () => {
     llm.script({ text: "half a reply", hang: true });
     const sessionID = await createSession(url);
     await prompt(url, sessionID, "start something long");
+    // The reply streaming: an assistant message with text (the prompt's own text part is no sign of the turn; killed
+    // before its model request, the server left no turn to recover, and the hanging reply went to the next test).
     await until("the turn to stream", async () => {
       const last = (await messages(url, sessionID)).at(-1);
-      return last?.parts.some((part) => part.type === "text" && part.text.length > 0) ? true : undefined;
+      return last?.info.role === "assistant" && last.parts.some((part) => part.type === "text" && part.text.length > 0)
+        ? true
+        : undefined;
     });
 
     process.kill(pid, "SIGKILL");
