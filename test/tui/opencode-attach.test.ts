@@ -206,7 +206,11 @@ describe("opencode attach (OpenCode's TUI) against moor serve", () => {
     await tui().waitFor(/esc again to interrupt/i, 30_000);
     tui().keys("Escape");
     await tui().waitFor(/▣\s+Build · Echo · interrupted/, 30_000);
-    expect(proxy.answers.some((answer) => answer.path.endsWith("/abort") && answer.status === 200)).toBe(true);
+    // The screen and the files change before the proxy has the answer: wait for it.
+    await waitUntil(
+      () => proxy.answers.some((answer) => answer.path.endsWith("/abort") && answer.status === 200),
+      10_000,
+    );
   });
 
   it("answers a permission with Reject: the write fails and the file is untouched", { timeout: 90_000 }, async () => {
@@ -234,22 +238,27 @@ describe("opencode attach (OpenCode's TUI) against moor serve", () => {
       /^(?![\s\S]*Allow once)[\s\S]*rewrote this[\s\S]*← Write\s+story\.txt[\s\S]*▣\s+Build · Echo · \d/,
       30_000,
     );
-    await waitUntil(() => readFileSync(join(home.project, "story.txt"), "utf8") === WRITTEN, 30_000);
-    expect(proxy.answers.some((answer) => /^\/permission\/[^/]+\/reply$/.test(answer.path))).toBe(true);
+    await waitUntil(() => storyIs(WRITTEN), 30_000);
+    // The screen and the files change before the proxy has the answer: wait for it.
+    await waitUntil(() => proxy.answers.some((answer) => /^\/permission\/[^/]+\/reply$/.test(answer.path)), 10_000);
   });
 
   it("/undo puts the file's bytes back and drops the undone turn from the transcript", {
     timeout: 60_000,
   }, async () => {
     await slash("undo");
-    await waitUntil(() => readFileSync(join(home.project, "story.txt"), "utf8") === ORIGINAL, 20_000);
+    await waitUntil(() => storyIs(ORIGINAL), 20_000);
     // The undone prompt and its write leave the transcript for OpenCode's "reverted" notice; OpenCode puts the prompt
     // back into its input box, below the notice.
     await tui().waitFor(
       /^(?![\s\S]*rewrote this[\s\S]*message reverted)[\s\S]*1 message reverted[\s\S]*┃\s+MOCK_TOOL write[^\n]*rewrote/,
       20_000,
     );
-    expect(proxy.answers.some((answer) => answer.path.endsWith("/revert") && answer.status === 200)).toBe(true);
+    // The screen and the files change before the proxy has the answer: wait for it.
+    await waitUntil(
+      () => proxy.answers.some((answer) => answer.path.endsWith("/revert") && answer.status === 200),
+      10_000,
+    );
   });
 
   it("/redo brings the agent's version and its turn back", { timeout: 60_000 }, async () => {
@@ -258,16 +267,20 @@ describe("opencode attach (OpenCode's TUI) against moor serve", () => {
     tui().keys("C-c");
     await tui().waitFor(/^(?![\s\S]*rewrote this)/, 30_000);
     await slash("redo");
-    await waitUntil(() => readFileSync(join(home.project, "story.txt"), "utf8") === WRITTEN, 20_000);
+    await waitUntil(() => storyIs(WRITTEN), 20_000);
     await tui().waitFor(/^(?![\s\S]*message reverted)[\s\S]*rewrote this[\s\S]*← Write\s+story\.txt/, 20_000);
-    expect(proxy.answers.some((answer) => answer.path.endsWith("/unrevert") && answer.status === 200)).toBe(true);
+    // The screen and the files change before the proxy has the answer: wait for it.
+    await waitUntil(
+      () => proxy.answers.some((answer) => answer.path.endsWith("/unrevert") && answer.status === 200),
+      10_000,
+    );
   });
 
   it("an undo the next prompt makes final: the file stays as it was, the turn stays gone", {
     timeout: 60_000,
   }, async () => {
     await slash("undo");
-    await waitUntil(() => readFileSync(join(home.project, "story.txt"), "utf8") === ORIGINAL, 20_000);
+    await waitUntil(() => storyIs(ORIGINAL), 20_000);
     await tui().waitFor(/1 message reverted[\s\S]*┃\s+MOCK_TOOL write[^\n]*rewrote/, 20_000);
     tui().keys("C-c");
     await tui().waitFor(/^(?![\s\S]*rewrote this)/, 30_000);
@@ -294,7 +307,11 @@ describe("opencode attach (OpenCode's TUI) against moor serve", () => {
   it("/compact summarizes the session", { timeout: 60_000 }, async () => {
     await slash("compact");
     await tui().waitFor(new RegExp(`${SUMMARY}[\\s\\S]*▣\\s+Compaction · Echo · \\d`), 30_000);
-    expect(proxy.answers.some((answer) => answer.path.endsWith("/summarize") && answer.status === 200)).toBe(true);
+    // The screen and the files change before the proxy has the answer: wait for it.
+    await waitUntil(
+      () => proxy.answers.some((answer) => answer.path.endsWith("/summarize") && answer.status === 200),
+      10_000,
+    );
   });
 
   it("runs a `!command` through POST /session/:id/shell", { timeout: 60_000 }, async () => {
@@ -322,6 +339,15 @@ describe("opencode attach (OpenCode's TUI) against moor serve", () => {
     expect(failures, JSON.stringify(failures)).toEqual([]);
   });
 });
+
+/** Whether story.txt holds `text` now; an undo or redo rewrites it, and it may be missing for a moment meanwhile. */
+function storyIs(text: string): boolean {
+  try {
+    return readFileSync(join(home.project, "story.txt"), "utf8") === text;
+  } catch {
+    return false;
+  }
+}
 
 async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
