@@ -51,6 +51,8 @@ async function fsyncFile(path: string): Promise<void> {
 
 export class WalCheckpoints {
   private readonly reader: Database.Database;
+  /** The read that pins the reader's snapshot. */
+  private readonly pin: Database.Statement;
   private commits = 0;
   private running: Promise<void> | undefined;
   private stopped = false;
@@ -66,6 +68,7 @@ export class WalCheckpoints {
     this.reader = new Database(options.file, { nativeBinding: options.nativeBinding });
     // It reads one page per checkpoint: no page cache worth keeping.
     this.reader.pragma("cache_size = 8");
+    this.pin = this.reader.prepare("SELECT 1 FROM sqlite_master LIMIT 1");
     this.db.pragma("wal_autocheckpoint = 0");
   }
 
@@ -104,7 +107,7 @@ export class WalCheckpoints {
     const fsync = this.options.fsync ?? fsyncFile;
     this.reader.exec("BEGIN");
     try {
-      this.reader.prepare("SELECT 1 FROM sqlite_master LIMIT 1").get();
+      this.pin.get();
       await fsync(`${this.options.file}-wal`);
       if (this.stopped || !this.db.open) return;
       this.db.pragma("synchronous = OFF");

@@ -27,13 +27,7 @@ export function exitOnLostStore(error: Error): never {
  * heartbeat, so every node of a cluster should be given the same value.
  */
 export function leaseMsFrom(env: Record<string, string | undefined>): number {
-  const text = env.MOOR_LEASE_MS;
-  if (text === undefined || text === "") return DEFAULT_LEASE_MS;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 300 || value > 3_600_000) {
-    throw new UsageError(`invalid MOOR_LEASE_MS ${text}: give milliseconds between 300 and 3600000`);
-  }
-  return value;
+  return millisecondsFrom(env, "MOOR_LEASE_MS", DEFAULT_LEASE_MS, 300, 3_600_000);
 }
 
 /**
@@ -42,13 +36,23 @@ export function leaseMsFrom(env: Record<string, string | undefined>): number {
  * once (or within its 500 ms poll), so a short keep loses nothing but what an operator could inspect.
  */
 export function inboxSweepFrom(env: Record<string, string | undefined>): { keepMs: number; everyMs: number } {
-  const text = env.MOOR_INBOX_KEEP_MS;
-  let keepMs = DEFAULT_INBOX_KEEP_MS;
-  if (text !== undefined && text !== "") {
-    keepMs = Number(text);
-    if (!Number.isInteger(keepMs) || keepMs < 1000 || keepMs > 30 * 24 * 3_600_000) {
-      throw new UsageError(`invalid MOOR_INBOX_KEEP_MS ${text}: give milliseconds between 1000 and 2592000000`);
-    }
-  }
+  const keepMs = millisecondsFrom(env, "MOOR_INBOX_KEEP_MS", DEFAULT_INBOX_KEEP_MS, 1000, 30 * 24 * 3_600_000);
   return { keepMs, everyMs: Math.min(MAX_INBOX_SWEEP_MS, Math.ceil(keepMs / 6)) };
+}
+
+/** A whole number of milliseconds from `min` to `max` in the variable `name`, or `fallback` when it is unset or empty. */
+function millisecondsFrom(
+  env: Record<string, string | undefined>,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const text = env[name];
+  if (text === undefined || text === "") return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new UsageError(`invalid ${name} ${text}: give milliseconds between ${min} and ${max}`);
+  }
+  return value;
 }
