@@ -130,6 +130,8 @@ export interface ClusterRole {
    * session when it takes over its lease.
    */
   skipRecovery?: boolean;
+  /** Workers: a turn's result may share its end-of-turn commits' transaction (SessionServiceOptions.settleWithIdle). */
+  settleWithIdle?: boolean;
 }
 
 export interface Core {
@@ -348,6 +350,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     summarize: compaction.summarize,
     snapshots,
     owners: options.cluster?.owners,
+    settleWithIdle: options.cluster?.settleWithIdle,
   });
   const commands = new CommandService({
     sessions,

@@ -86,6 +86,13 @@ export interface SessionServiceOptions {
    * passed through this, and the sessions' statuses are those the workers announce.
    */
   owners?: OwnerDispatch;
+  /**
+   * Cluster mode, workers: the last turn's caller (the worker, which records the turn's result in the inbox) hears
+   * of its end as the end-of-turn commits are called rather than once they are done, so its result can share their
+   * transaction (PostgresStore.finishWithCommit). The node waiting for the result still answers only once it has
+   * those commits' events: the result's notification names the transaction's last event id.
+   */
+  settleWithIdle?: boolean;
 }
 
 /**
@@ -638,12 +645,14 @@ export class SessionService {
       this.runners.delete(sessionID);
       // One read serves the idle announcements and the touch: editSession's, in order with the session's other
       // row edits, so the touch still writes over the row as it is then.
-      await this.editSession(sessionID, (current) => {
+      const idle = this.editSession(sessionID, (current) => {
         this.setStatus(current, { type: "idle" });
         this.bus.publish("session.idle", { sessionID }, this.scope(current));
         return this.touched(current);
       }).catch(() => {});
-      settleLast?.();
+      if (this.options.settleWithIdle) settleLast?.();
+      await idle;
+      if (!this.options.settleWithIdle) settleLast?.();
     }
   }
 

@@ -17,7 +17,7 @@ import type pg from "pg";
 import type { OwnerCommand, OwnerResult, PermissionRequest, Session } from "../protocol/index.js";
 import { FencedError, type LeaseFence } from "./port.js";
 import { fenceCheckStatement, servesDirectory } from "./postgres-leases.js";
-import { inline, transactionInOneQuery } from "./postgres-literals.js";
+import { escapeLiteral, inline, transactionInOneQuery } from "./postgres-literals.js";
 
 export const INBOX_CHANNEL = "moor_inbox";
 export const DONE_CHANNEL = "moor_inbox_done";
@@ -85,6 +85,32 @@ function sendValues(sessionID: string, command: InboxCommand): unknown[] {
 /** send's statement with its values inlined, for a commit's transaction (PostgresStore's CommitOptions.inbox). */
 export function sendStatement(sessionID: string, command: InboxCommand): string {
   return inline(SEND_TEXT, sendValues(sessionID, command));
+}
+
+/** finish's statement: records the result once, while the fence holds, and NOTIFYs DONE_CHANNEL with $7. */
+const FINISH_TEXT = `WITH done AS (
+     UPDATE session_inbox SET result = $2, time_done = now()
+     WHERE id = $1 AND time_done IS NULL AND session_id = $3 AND EXISTS (
+       SELECT 1 FROM session_lease WHERE session_id = $3 AND worker_id = $4 AND epoch = $5 FOR SHARE)
+     RETURNING id)
+   SELECT pg_notify($6, $7) FROM done`;
+
+/**
+ * finish's statement with its values inlined, for a commit's transaction (PostgresStore.finishWithCommit). The
+ * payload's last event id is `eventsUpTo`, an SQL expression: the commit's own last event id when it writes events
+ * (they are announced together with the result, so the waiting node answers only once it has them).
+ */
+export function finishStatement(itemID: number, result: OwnerResult, fence: LeaseFence, eventsUpTo: string): string {
+  const stored = JSON.stringify(result);
+  // 20 digits: the longest a bigint event id can be, so the payload fits whatever the id.
+  const fits = donePayload(itemID, 10 ** 19, stored) !== String(itemID);
+  const values = [itemID, stored, fence.sessionID, fence.workerID, fence.epoch, DONE_CHANNEL];
+  const payload = fits
+    ? `${escapeLiteral(`${itemID} `)} || (${eventsUpTo})::text || ${escapeLiteral(` ${stored}`)}`
+    : escapeLiteral(String(itemID));
+  // The payload goes in after inlining, so no `$n` in the result's text is taken for a placeholder.
+  const [head, tail] = FINISH_TEXT.split("$7");
+  return `${inline(head, values)}${payload}${inline(tail, values)}`;
 }
 
 function itemsOf(result: pg.QueryResult, sessionID: string): InboxItem[] {
@@ -240,23 +266,15 @@ export class PostgresInbox {
     return this.run(async (client) => {
       const stored = JSON.stringify(result);
       // One statement, so one round trip and one transaction: the row and its notification go out together.
-      const { rowCount } = await client.query(
-        `WITH done AS (
-           UPDATE session_inbox SET result = $2, time_done = now()
-           WHERE id = $1 AND time_done IS NULL AND session_id = $3 AND EXISTS (
-             SELECT 1 FROM session_lease WHERE session_id = $3 AND worker_id = $4 AND epoch = $5 FOR SHARE)
-           RETURNING id)
-         SELECT pg_notify($6, $7) FROM done`,
-        [
-          itemID,
-          stored,
-          fence.sessionID,
-          fence.workerID,
-          fence.epoch,
-          DONE_CHANNEL,
-          donePayload(itemID, this.lastEventId(), stored),
-        ],
-      );
+      const { rowCount } = await client.query(FINISH_TEXT, [
+        itemID,
+        stored,
+        fence.sessionID,
+        fence.workerID,
+        fence.epoch,
+        DONE_CHANNEL,
+        donePayload(itemID, this.lastEventId(), stored),
+      ]);
       return rowCount === 1;
     });
   }

@@ -25,6 +25,7 @@ import type {
   MessageInfo,
   MessageWithParts,
   OwnerCommand,
+  OwnerResult,
   Part,
   PermissionRequest,
   Session,
@@ -47,7 +48,7 @@ import {
   type StoreWrites,
 } from "./port.js";
 import { PostgresHistories } from "./postgres-history.js";
-import { DONE_CHANNEL, INBOX_CHANNEL, PostgresInbox, sendStatement } from "./postgres-inbox.js";
+import { DONE_CHANNEL, finishStatement, INBOX_CHANNEL, PostgresInbox, sendStatement } from "./postgres-inbox.js";
 import { fenceCheckStatement, PostgresLeases } from "./postgres-leases.js";
 import { escapeLiteral, inline, preparedQuery, transactionInOneQuery } from "./postgres-literals.js";
 import { LOCK_KEYS, MOOR_LOCK_CLASS, migratePostgres } from "./postgres-migrate.js";
@@ -105,6 +106,8 @@ export interface CommitOptions {
 
 /** The longest a deferred commit waits for another to share its transaction. */
 const DEFER_MS = 25;
+/** The longest a result (finishWithCommit) waits for a commit of its session with events. */
+const FINISH_WAIT_MS = 1000;
 
 /**
  * One write of a commit: a statement with its values, run inside the commit's transaction. With `conflict`, a write
@@ -125,6 +128,8 @@ interface CommitJob {
   running: boolean;
   fence?: LeaseFence;
   inbox?: CommitOptions["inbox"];
+  /** An inbox item's result, recorded in this transaction (finishWithCommit); `recorded` is told if it was. */
+  finish?: { itemID: number; result: OwnerResult; fence: LeaseFence; since: number; recorded(done: boolean): void };
   resolve(): void;
   reject(error: unknown): void;
 }
@@ -265,6 +270,29 @@ export class PostgresStore implements Store {
     });
   }
 
+  /**
+   * Cluster mode, workers: PostgresInbox.finish, riding in the transaction of the session's next commit with events
+   * (within FINISH_WAIT_MS; alone after that), so a turn's result and its end-of-turn commits (the idle status, the
+   * touch) cost one round trip, not two. The result's notification names the transaction's last event id, so the
+   * node waiting for it answers only once it has announced those commits. Resolves false when nothing was recorded
+   * (finish's rules).
+   */
+  finishWithCommit(itemID: number, result: OwnerResult, fence: LeaseFence): Promise<boolean> {
+    return new Promise<boolean>((resolve, reject) => {
+      let done = false;
+      this.commitJobs.push({
+        scope: { directory: "", sessionID: fence.sessionID },
+        writes: [],
+        events: [],
+        running: false,
+        finish: { itemID, result, fence, since: Date.now(), recorded: (recorded) => (done = recorded) },
+        resolve: () => resolve(done),
+        reject,
+      });
+      if (!this.commitRunnerQueued) this.deferRun();
+    });
+  }
+
   /** Starts the waiting commits' run in DEFER_MS, unless a commit not deferred starts it first. */
   private deferRun(): void {
     if (this.deferTimer) return;
@@ -284,6 +312,30 @@ export class PostgresStore implements Store {
   }
 
   /**
+   * The next group's commits, and the next run arranged for those left. A result (finishWithCommit) goes with a
+   * commit of its session that has events (the end of its turn: the idle status, the touch), after them, so its
+   * notification names their ids; it waits for one up to FINISH_WAIT_MS, alone after that.
+   */
+  private takeJobs(): CommitJob[] {
+    const taken = this.commitJobs.splice(0, GROUP_LIMIT);
+    const withEvents = new Set(taken.flatMap((job) => (job.events.length > 0 ? [job.scope.sessionID] : [])));
+    const now = Date.now();
+    const jobs: CommitJob[] = [];
+    const finishing: CommitJob[] = [];
+    const waiting: CommitJob[] = [];
+    for (const job of taken) {
+      if (!job.finish) jobs.push(job);
+      else if (withEvents.has(job.finish.fence.sessionID) || now - job.finish.since >= FINISH_WAIT_MS)
+        finishing.push(job);
+      else waiting.push(job);
+    }
+    this.commitJobs.unshift(...waiting);
+    if (this.commitJobs.some((job) => !job.finish)) this.queueCommitRunner();
+    else if (this.commitJobs.length > 0) this.deferRun();
+    return [...jobs, ...finishing];
+  }
+
+  /**
    * Group commit: the commits waiting when the connection comes free are written in one transaction (up to
    * GROUP_LIMIT), so a node whose round trips are slow sends fewer of them the more it has to write — a streaming
    * step's commits pile up behind one another otherwise. Each keeps its own events and scope, announced in order
@@ -292,8 +344,7 @@ export class PostgresStore implements Store {
    */
   private async runCommits(client: pg.Client): Promise<void> {
     this.commitRunnerQueued = false;
-    const jobs = this.commitJobs.splice(0, GROUP_LIMIT);
-    if (this.commitJobs.length > 0) this.queueCommitRunner();
+    const jobs = this.takeJobs();
     if (jobs.length === 0) return;
     if (jobs.some((job) => job.running)) await this.owners.register(client);
     // Only the write is retried alone: a group that committed is announced once, whatever happens then.
@@ -351,6 +402,16 @@ export class PostgresStore implements Store {
     }
     const all = jobs.flatMap((job) => job.events.map((event) => ({ event, scope: job.scope })));
     if (all.length > 0) statements.push(...this.eventStatements(all));
+    // After the events: a result names the transaction's last event id (currval: the setval that reserved them).
+    const finishing: { at: number; job: CommitJob }[] = [];
+    for (const job of jobs) {
+      if (!job.finish) continue;
+      const { itemID, result, fence } = job.finish;
+      finishing.push({ at: statements.length, job });
+      statements.push(
+        finishStatement(itemID, result, fence, all.length > 0 ? "currval('event_id_seq')" : String(this.lastSeen)),
+      );
+    }
     let results: pg.QueryResult[];
     try {
       results = await transactionInOneQuery(client, statements);
@@ -363,10 +424,13 @@ export class PostgresStore implements Store {
       throw error;
     }
     for (const { at, job } of queued) job.inbox?.queued(Number((results[at].rows[0] as { id: string }).id));
-    // The event rows are the last statement's answer.
+    for (const { at, job } of finishing) job.finish?.recorded(results[at].rowCount === 1);
+    // The event rows are the answer of the last statement before the results.
     const ids =
       all.length > 0
-        ? (results.at(-1) as pg.QueryResult).rows.map((row: { id: string }) => Number(row.id)).sort((a, b) => a - b)
+        ? (results[results.length - 1 - finishing.length] as pg.QueryResult).rows
+            .map((row: { id: string }) => Number(row.id))
+            .sort((a, b) => a - b)
         : [];
     const perJob: number[][] = [];
     let next = 0;
@@ -392,6 +456,11 @@ export class PostgresStore implements Store {
     jobs.forEach((job, index) => {
       const own = ids[index];
       if (own.length > 0) this.lastSeen = Math.max(this.lastSeen, own[own.length - 1]);
+      // A result alone (finishWithCommit) is no commit of the core's: nothing to announce.
+      if (job.finish) {
+        job.resolve();
+        return;
+      }
       this.announce(
         job.scope,
         job.events.map((event, n) => ({ ...event, id: own[n] })),

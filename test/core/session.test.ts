@@ -1,10 +1,13 @@
-import { rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import * as z from "zod";
 import type { Core, CoreSettings } from "../../src/core/index.js";
 import type { PermissionRules } from "../../src/core/permission-rules.js";
 import type { ToolDefinition } from "../../src/core/tools/tool.js";
 import type { BusEnvelope, ToolPart } from "../../src/protocol/index.js";
+import type { Store, StoreWrites } from "../../src/storage/port.js";
 import { SqliteStore } from "../../src/storage/sqlite-store.js";
 import { type CoreFixture, openCoreFixture } from "../fakes/core-fixture.js";
 import type { ScriptedStep } from "./scripted-model.js";
@@ -427,5 +430,75 @@ describe("session update", () => {
     const untitled = await core.sessions.update(session.id, { title: undefined });
     expect(untitled.title).toBe("named");
     expect((await core.sessions.get(session.id)).title).toBe("named");
+  });
+});
+
+describe("the end of a turn", () => {
+  /**
+   * A core whose store holds back the commits that write a session row once `hold` is called (the end-of-turn
+   * touch), until `release`.
+   */
+  async function heldTouch(settleWithIdle: boolean) {
+    const dir = mkdtempSync(join(tmpdir(), "moor-settle-"));
+    const store = new SqliteStore(join(dir, "held.db"));
+    let gate: Promise<void> | undefined;
+    let release = () => {};
+    let held = 0;
+    const commit: Store["commit"] = (scope, write) => {
+      if (!gate) return store.commit(scope, write);
+      let putsSession = false;
+      // A dry run to tell a touch from the turn's other commits (their writes are pure: rows and events).
+      const dry = new Proxy({} as StoreWrites, {
+        get: (_, key) => () => {
+          if (key === "putSession") putsSession = true;
+        },
+      });
+      write(dry);
+      if (!putsSession) return store.commit(scope, write);
+      held++;
+      return gate.then(() => store.commit(scope, write));
+    };
+    const wrapped = new Proxy(store, {
+      get: (target, key) => (key === "commit" ? commit : Reflect.get(target, key, target)),
+    });
+    const fixture = await openCoreFixture({
+      dir,
+      steps: [{ text: "one" }, { text: "two" }],
+      core: { store: wrapped, cluster: { settleWithIdle } },
+    });
+    opened.push(fixture);
+    const session = await fixture.core.sessions.create({ directory: dir });
+    await fixture.core.sessions.prompt(session.id, { parts: [{ type: "text", text: "first" }] });
+    return {
+      core: fixture.core,
+      session,
+      hold: () => (gate = new Promise<void>((resolve) => (release = resolve))),
+      release: () => release(),
+      held: () => held,
+    };
+  }
+
+  const settledWithin = (promise: Promise<unknown>, ms: number) =>
+    Promise.race([promise.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms))]);
+
+  it("a single server answers the turn only once its end-of-turn touch is stored", async () => {
+    const { core, session, hold, release, held } = await heldTouch(false);
+    hold();
+    const turn = core.sessions.prompt(session.id, { parts: [{ type: "text", text: "second" }] });
+    expect(await settledWithin(turn, 300)).toBe(false);
+    expect(held()).toBe(1);
+    release();
+    expect((await turn).finish).toBe("stop");
+  });
+
+  it("a worker (settleWithIdle) hears of the turn's end as the touch is called, so its result can share the commit", async () => {
+    const { core, session, hold, release, held } = await heldTouch(true);
+    hold();
+    const turn = core.sessions.prompt(session.id, { parts: [{ type: "text", text: "second" }] });
+    expect(await settledWithin(turn, 2000)).toBe(true);
+    // The touch is called, and waits: the worker's result rides in its transaction.
+    expect(held()).toBe(1);
+    release();
+    expect((await turn).finish).toBe("stop");
   });
 });

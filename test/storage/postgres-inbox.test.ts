@@ -199,6 +199,45 @@ describe("postgres session inbox", () => {
     expect(await a.inbox.sweep(60 * 60_000)).toBe(0);
   });
 
+  it("a result finished with its session's next commit shares its transaction and names its last event id", async () => {
+    const fence = (await a.leases.acquire("ses_1", "wa", 60_000)) as LeaseFence;
+    const item = await api.inbox.send("ses_1", prompt("turn"));
+    const answer = api.inbox.finished(item);
+    await a.inbox.take(fence);
+    const queries = countQueries(a);
+    // The end of a worker's turn: the result first (its caller settles as the touch is called), then the touch.
+    // A result with `$1` in it: not taken for a placeholder.
+    const recorded = a.finishWithCommit(item, { ok: true, value: "done $1" }, fence);
+    // Another session's commit does not take it along: it waits for one of its own session's.
+    await a.commit({ directory: DIRECTORY, sessionID: "ses_2" }, (tx) =>
+      tx.emit("session.updated", { sessionID: "ses_2", info: session("ses_2", 2) }),
+    );
+    await a.commit({ directory: DIRECTORY, sessionID: "ses_1" }, (tx) => {
+      tx.putSession(session("ses_1", 3));
+      tx.emit("session.updated", { sessionID: "ses_1", info: session("ses_1", 3) });
+    });
+    expect(await recorded).toBe(true);
+    expect(queries()).toBe(2);
+    // The waiting node answers only once it has the commit's events: the result names their last id.
+    expect(await answer).toEqual({ result: { ok: true, value: "done $1" }, eventsUpTo: a.lastEventId });
+    // Recorded once: finishing it again records nothing.
+    expect(await a.finishWithCommit(item, { ok: true, value: "again" }, fence)).toBe(false);
+    expect(await api.inbox.result(item)).toEqual({ ok: true, value: "done $1" });
+  });
+
+  it("a result finished with the next commit goes alone when none comes within a second, and not once the session was taken over", async () => {
+    const fence = (await a.leases.acquire("ses_1", "wa", 60_000)) as LeaseFence;
+    const item = await api.inbox.send("ses_1", prompt("turn"));
+    await a.inbox.take(fence);
+    expect(await a.finishWithCommit(item, { ok: true, value: "alone" }, fence)).toBe(true);
+    expect(await api.inbox.result(item)).toEqual({ ok: true, value: "alone" });
+    const other = await api.inbox.send("ses_1", prompt("other"));
+    await a.inbox.take(fence);
+    await a.leases.release(fence);
+    expect(await b.leases.acquire("ses_1", "wb", 60_000)).toBeTruthy();
+    expect(await a.finishWithCommit(other, { ok: true, value: "late" }, fence)).toBe(false);
+  });
+
   it("reads a result too large for a notification from its row", async () => {
     const fence = (await a.leases.acquire("ses_1", "wa", 60_000)) as LeaseFence;
     const item = await api.inbox.send("ses_1", prompt("large"));

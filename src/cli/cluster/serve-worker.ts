@@ -71,6 +71,8 @@ export async function serveWorker(context: CliContext, options: WorkerOptions, l
           logger.debug({ err: error.message, type }, "an event was not relayed");
         }),
       skipRecovery: true,
+      // The worker records a turn's result in the transaction of its end-of-turn commits (ClusterWorker.finish).
+      settleWithIdle: true,
     },
   });
   const worker = new ClusterWorker({

@@ -192,8 +192,9 @@ export class ClusterWorker {
       (result): OwnerResult => ({ ok: true, value: turnValue(result) }),
       (error): OwnerResult => ownerError(error),
     );
+    // Settled as the resumed turn's end-of-turn commits are called (settleWithIdle): the results share them.
     void answer.then(async (result) => {
-      for (const item of turnItems) await this.finish(item, result);
+      for (const item of turnItems) await this.finish(item, result, true);
     });
   }
 
@@ -283,19 +284,26 @@ export class ClusterWorker {
   }
 
   private report(item: InboxItem, outcome: Promise<unknown>): void {
+    // A turn's outcome settles as its end-of-turn commits are called (settleWithIdle): its result shares their
+    // transaction.
+    const withCommit = TURN_KINDS.has(item.command.kind);
     void outcome.then(
-      (value) => this.finish(item, { ok: true, value }),
-      (error) => this.finish(item, ownerError(error)),
+      (value) => this.finish(item, { ok: true, value }, withCommit),
+      (error) => this.finish(item, ownerError(error), withCommit),
     );
   }
 
-  /** Records an item's result under the lease this worker holds (or last held) for its session. */
-  private async finish(item: InboxItem, result: OwnerResult): Promise<void> {
+  /**
+   * Records an item's result under the lease this worker holds (or last held) for its session; `withCommit`: in the
+   * transaction of the commit that follows (PostgresStore.finishWithCommit).
+   */
+  private async finish(item: InboxItem, result: OwnerResult, withCommit = false): Promise<void> {
     const fence = this.options.book.fenceFor(item.sessionID);
     if (!fence) return;
-    await this.inbox
-      .finish(item.id, result, fence)
-      .catch((error) => this.options.log.warn(`cluster worker: result of item ${item.id}: ${describe(error)}`));
+    await (withCommit
+      ? this.options.store.finishWithCommit(item.id, result, fence)
+      : this.inbox.finish(item.id, result, fence)
+    ).catch((error) => this.options.log.warn(`cluster worker: result of item ${item.id}: ${describe(error)}`));
   }
 
   /**
