@@ -21,6 +21,7 @@ import {
   IdConflictError,
   type SessionListQuery,
   type SessionPage,
+  StaleRowError,
   type Store,
   type StoreWrites,
 } from "../storage/port.js";
@@ -37,6 +38,8 @@ import { runTurn } from "./turn/loop.js";
 import type { ResolvedModel, TurnOutcome, TurnRequest, TurnServices } from "./turn/types.js";
 
 const DEFAULT_TITLE_PREFIX = "New session - ";
+/** An edit of a session row refused as stale is redone on a fresh read; another node editing it that often is odd. */
+const MAX_EDIT_ATTEMPTS = 3;
 
 export interface PromptResult extends TurnOutcome {
   user: UserMessage;
@@ -213,14 +216,25 @@ export class SessionService {
    */
   private editSession(id: string, change: (session: Session) => Session | undefined): Promise<Session | undefined> {
     return this.inOrder(id, async () => {
-      const session = await this.store.getSession(id);
-      const changed = session && change(session);
-      if (!changed) return session;
-      await this.store.commit(this.scope(changed), (tx) => {
-        tx.putSession(changed);
-        tx.emit("session.updated", { sessionID: changed.id, info: changed });
-      });
-      return changed;
+      // The row as this node last read it when the store keeps it (no round trip on PostgreSQL): the write is
+      // conditional on it, and if another node changed the row meanwhile, the change is redone on a fresh read.
+      for (let attempt = 1; ; attempt++) {
+        const session =
+          attempt === 1 && this.store.getSessionForEdit
+            ? await this.store.getSessionForEdit(id)
+            : await this.store.getSession(id);
+        const changed = session && change(session);
+        if (!changed) return session;
+        try {
+          await this.store.commit(this.scope(changed), (tx) => {
+            tx.putSession(changed, session);
+            tx.emit("session.updated", { sessionID: changed.id, info: changed });
+          });
+          return changed;
+        } catch (error) {
+          if (!(error instanceof StaleRowError) || attempt >= MAX_EDIT_ATTEMPTS) throw error;
+        }
+      }
     });
   }
 
@@ -645,9 +659,14 @@ export class SessionService {
       this.runners.delete(sessionID);
       // One read serves the idle announcements and the touch: editSession's, in order with the session's other
       // row edits, so the touch still writes over the row as it is then.
+      // The announcements once, though a touch refused as stale is redone.
+      let announced = false;
       const idle = this.editSession(sessionID, (current) => {
-        this.setStatus(current, { type: "idle" });
-        this.bus.publish("session.idle", { sessionID }, this.scope(current));
+        if (!announced) {
+          announced = true;
+          this.setStatus(current, { type: "idle" });
+          this.bus.publish("session.idle", { sessionID }, this.scope(current));
+        }
         return this.touched(current);
       }).catch(() => {});
       if (this.options.settleWithIdle) settleLast?.();

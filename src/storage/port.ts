@@ -80,12 +80,29 @@ export interface CommittedEvent<K extends EventType = EventType> {
 }
 
 /**
+ * A session row written from an older read of it (putSession's `basedOn`) when the row had changed since: the
+ * commit wrote nothing; the caller reads the row again and redoes its change (SessionService.editSession).
+ */
+export class StaleRowError extends Error {
+  readonly code = "conflict";
+  constructor(readonly sessionID: string) {
+    super(`The session ${sessionID} changed since it was read`);
+    this.name = "StaleRowError";
+  }
+}
+
+/**
  * The writes of one commit. Calls are synchronous and may not read: a store may apply them as they come inside its
  * transaction (SQLite) or collect them and send them at once (a network store). A write that breaks a rule (an id
  * of another session) makes the whole commit fail with IdConflictError, its rows unwritten and its events unsent.
  */
 export interface StoreWrites {
-  putSession(session: Session): void;
+  /**
+   * `basedOn`: the row as read (getSession, getSessionForEdit) that this one was computed from. A store other nodes
+   * write too (PostgreSQL) writes it only if the row is still that version, else the commit fails with
+   * StaleRowError; the embedded store, its only writer, writes it as it is.
+   */
+  putSession(session: Session, basedOn?: Session): void;
   deleteSession(sessionID: string): void;
   /** `running`: the message is being produced by this process (see listRunningMessages). */
   putMessage(info: MessageInfo, running?: boolean): void;
@@ -154,6 +171,12 @@ export interface Store {
   readAt<T, P>(read: () => Promise<T>, position: () => P): Promise<{ value: T; position: P }>;
 
   getSession(sessionID: string): Promise<Session | undefined>;
+  /**
+   * Optional (PostgreSQL): the session's row as this node last read it, without a round trip when it has it and has
+   * not written the row since, for a change written back with `putSession(changed, basedOn)`, which fails with
+   * StaleRowError if another node changed the row meanwhile. Without it, callers read with getSession.
+   */
+  getSessionForEdit?(sessionID: string): Promise<Session | undefined>;
   listSessions(query?: SessionListQuery): Promise<SessionPage>;
   listChildren(parentID: string): Promise<Session[]>;
 

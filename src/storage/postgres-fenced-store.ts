@@ -13,6 +13,7 @@ export function fencedStore(store: PostgresStore, fence: LeaseFence): Store {
     onCommit: (listener) => store.onCommit(listener),
     readAt: (read, position) => store.readAt(read, position),
     getSession: (sessionID) => store.getSession(sessionID),
+    getSessionForEdit: (sessionID) => store.getSessionForEdit(sessionID),
     listSessions: (query) => store.listSessions(query),
     listChildren: (parentID) => store.listChildren(parentID),
     getMessage: (sessionID, messageID) => store.getMessage(sessionID, messageID),

@@ -9,14 +9,14 @@
 // the same shape of parts is the one change it would miss.)
 import type pg from "pg";
 import type { MessageInfo, MessageWithParts, Part } from "../protocol/index.js";
-import { preparedQuery } from "./postgres-literals.js";
+import { inline, preparedQuery } from "./postgres-literals.js";
 
 interface Entry {
   fingerprint: string;
   message: MessageWithParts;
 }
 
-interface HistoryRow {
+export interface HistoryRow {
   id: string;
   fingerprint: string;
   /** Null when the caller's copy is current. */
@@ -44,8 +44,13 @@ const HISTORY_QUERY = `
   FROM current c LEFT JOIN known k ON k.id = c.id
   ORDER BY c.id`;
 
+/** How long a history read in a worker's take (prime) may serve the session's next read. */
+const PRIMED_MS = 1000;
+
 export class PostgresHistories {
   private readonly sessions = new Map<string, Map<string, Entry>>();
+  /** Histories read in the transaction of a worker's take, each for its session's next read (prime). */
+  private readonly primed = new Map<string, { list: MessageWithParts[]; at: number }>();
 
   constructor(private readonly capacity = 8) {}
 
@@ -54,6 +59,39 @@ export class PostgresHistories {
    * are shared between reads, as the SQLite store's are: callers copy before changing them.
    */
   async read(client: pg.Client, sessionID: string): Promise<MessageWithParts[]> {
+    const primed = this.primed.get(sessionID);
+    if (primed) {
+      this.primed.delete(sessionID);
+      if (Date.now() - primed.at <= PRIMED_MS) return primed.list;
+    }
+    const { rows } = await client.query<HistoryRow>(preparedQuery(HISTORY_QUERY, this.values(sessionID)));
+    return this.apply(sessionID, rows);
+  }
+
+  /**
+   * The read as a statement with its values written in, to run in the transaction of another query (a worker's take
+   * of its session's inbox: the turn it starts reads the history first). Its answer goes to prime.
+   */
+  inlineRead(sessionID: string): string {
+    return inline(HISTORY_QUERY, this.values(sessionID));
+  }
+
+  /**
+   * Takes the answer of inlineRead's statement as a read's, and keeps it for the session's next read, which then
+   * needs no round trip: the snapshot of the take, a moment older than a read of its own would be. Not after this
+   * node writes anything (forgetPrimed: the turn must see its own writes), nor after PRIMED_MS.
+   */
+  prime(sessionID: string, rows: HistoryRow[]): void {
+    this.primed.set(sessionID, { list: this.apply(sessionID, rows), at: Date.now() });
+  }
+
+  /** This node is writing: no history read before may stand in for a read after. */
+  forgetPrimed(): void {
+    if (this.primed.size > 0) this.primed.clear();
+  }
+
+  /** The read's values: the session, and the messages held with their fingerprints. */
+  private values(sessionID: string): [string, string[], string[]] {
     const cached = this.sessions.get(sessionID);
     const ids: string[] = [];
     const fingerprints: string[] = [];
@@ -63,7 +101,12 @@ export class PostgresHistories {
         fingerprints.push(entry.fingerprint);
       }
     }
-    const { rows } = await client.query<HistoryRow>(preparedQuery(HISTORY_QUERY, [sessionID, ids, fingerprints]));
+    return [sessionID, ids, fingerprints];
+  }
+
+  /** A read's answer: the cache updated from its rows, and the history in id order. */
+  private apply(sessionID: string, rows: HistoryRow[]): MessageWithParts[] {
+    const cached = this.sessions.get(sessionID);
     const next = new Map<string, Entry>();
     const list: MessageWithParts[] = [];
     for (const row of rows) {

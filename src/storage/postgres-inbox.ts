@@ -16,6 +16,7 @@
 import type pg from "pg";
 import type { OwnerCommand, OwnerResult, PermissionRequest, Session } from "../protocol/index.js";
 import { FencedError, type LeaseFence } from "./port.js";
+import type { HistoryRow, PostgresHistories } from "./postgres-history.js";
 import { fenceCheckStatement, servesDirectory } from "./postgres-leases.js";
 import { escapeLiteral, inline, transactionInOneQuery } from "./postgres-literals.js";
 
@@ -135,6 +136,11 @@ export class PostgresInbox {
   constructor(
     private readonly run: Run,
     private readonly lastEventId: () => number = () => 0,
+    /** The session row as the take read it, at its row version: the store keeps it for the turn's edits. */
+    private readonly sessionRead: (id: string, data: string, version: string) => Session = (_id, data) =>
+      JSON.parse(data) as Session,
+    /** The session's history, read in the take's transaction for the turn it starts (PostgresHistories.prime). */
+    private readonly histories?: PostgresHistories,
   ) {}
 
   /** Queues `command` for the session's owner; resolves with the item's id once committed. */
@@ -153,10 +159,12 @@ export class PostgresInbox {
   takeWithSession(fence: LeaseFence, limit = 100): Promise<InboxTake> {
     return this.run(async (client) => {
       const results = await this.taking(client, fence, limit, true);
-      const session = results[2].rows[0] as { data: string } | undefined;
+      const session = results[2].rows[0] as { data: string; version: string } | undefined;
+      // Read for the turn the take starts; a take that starts none leaves it to age out.
+      if (this.histories && results[4]) this.histories.prime(fence.sessionID, results[4].rows as HistoryRow[]);
       return {
         items: itemsOf(results[1], fence.sessionID),
-        session: session ? (JSON.parse(session.data) as Session) : undefined,
+        session: session ? this.sessionRead(fence.sessionID, session.data, session.version) : undefined,
         pending: (results[3].rows as { data: string }[]).map((row) => JSON.parse(row.data) as PermissionRequest),
       };
     });
@@ -185,11 +193,12 @@ export class PostgresInbox {
     ];
     if (withSession) {
       statements.push(
-        inline("SELECT data FROM session WHERE id = $1", [fence.sessionID]),
+        inline("SELECT data, xmin::text AS version FROM session WHERE id = $1", [fence.sessionID]),
         inline("SELECT data FROM permission WHERE session_id = $1 AND status = 'pending' ORDER BY id", [
           fence.sessionID,
         ]),
       );
+      if (this.histories) statements.push(this.histories.inlineRead(fence.sessionID));
     }
     try {
       return await transactionInOneQuery(client, statements);

@@ -43,6 +43,7 @@ import {
   type RunningMessage,
   type SessionListQuery,
   type SessionPage,
+  StaleRowError,
   type Store,
   type StoredPermission,
   type StoreWrites,
@@ -118,7 +119,12 @@ interface Write {
   text: string;
   values: unknown[];
   conflict?: string;
+  /** A session row written only if unchanged since read (putSession's basedOn): else StaleRowError(stale). */
+  stale?: string;
 }
+
+/** How many sessions' rows getSessionForEdit keeps as last read (the sessions a node edits are the recent ones). */
+const SESSION_ROWS_KEPT = 256;
 
 /** A commit waiting for the connection: its writes and events, collected when it was called. */
 interface CommitJob {
@@ -166,6 +172,13 @@ export class PostgresStore implements Store {
   /** Commands for a session's owner (cluster mode), on this store's connection and queue. */
   readonly inbox: PostgresInbox;
   private readonly histories = new PostgresHistories();
+  /**
+   * The session rows this node read last (getSession, a worker's take), with their row version (xmin), until this
+   * node writes the row: getSessionForEdit answers from it. Kept as text, so every edit starts from its own copy.
+   */
+  private readonly sessionRows = new Map<string, { data: string; version: string }>();
+  /** The row version each Session object handed out was read at: a putSession based on it is conditional. */
+  private readonly sessionVersions = new WeakMap<Session, string>();
 
   private readonly notifyEvents: boolean;
 
@@ -179,6 +192,8 @@ export class PostgresStore implements Store {
     this.inbox = new PostgresInbox(
       (op) => this.enqueue(op),
       () => this.lastSeen,
+      (id, data, version) => this.rememberSession(id, data, version),
+      this.histories,
     );
     client.on("error", (error) => {
       this.broken = error;
@@ -254,6 +269,7 @@ export class PostgresStore implements Store {
     } catch (error) {
       return Promise.reject(error);
     }
+    if (writes.length > 0) this.histories.forgetPrimed();
     return new Promise<T>((resolve, reject) => {
       this.commitJobs.push({
         scope,
@@ -371,6 +387,7 @@ export class PostgresStore implements Store {
     const statements: string[] = [];
     const fences: LeaseFence[] = [];
     const conflicts: string[] = [];
+    const stale: string[] = [];
     const seen = new Set<string>();
     // First, so the lease rows stay locked until the commit: no takeover lands between check and commit.
     for (const { fence } of jobs) {
@@ -384,6 +401,13 @@ export class PostgresStore implements Store {
     for (const job of jobs) {
       for (const write of job.writes) {
         const text = inline(write.text, write.values);
+        if (write.stale !== undefined) {
+          statements.push(
+            `WITH w AS (${text} RETURNING 1) SELECT moor_check(EXISTS (SELECT 1 FROM w), ${escapeLiteral(`moor:stale:${stale.length}`)})`,
+          );
+          stale.push(write.stale);
+          continue;
+        }
         if (write.conflict === undefined) {
           statements.push(text);
           continue;
@@ -421,6 +445,8 @@ export class PostgresStore implements Store {
       if (fenced) throw new FencedError(fences[Number(fenced[1])]);
       const conflict = /^moor:conflict:(\d+)$/.exec(message);
       if (conflict) throw new IdConflictError(conflicts[Number(conflict[1])]);
+      const changed = /^moor:stale:(\d+)$/.exec(message);
+      if (changed) throw new StaleRowError(stale[Number(changed[1])]);
       throw error;
     }
     for (const { at, job } of queued) job.inbox?.queued(Number((results[at].rows[0] as { id: string }).id));
@@ -692,7 +718,26 @@ export class PostgresStore implements Store {
   private collect(writes: Write[], events: CommittedEvent[], markRunning: () => void): StoreWrites {
     const owners = this.owners;
     return {
-      putSession: (session) => {
+      putSession: (session, basedOn) => {
+        // Written by this node now: the next edit reads the row again (its version is unknown until then).
+        this.sessionRows.delete(session.id);
+        const version = basedOn && basedOn.id === session.id ? this.sessionVersions.get(basedOn) : undefined;
+        if (version !== undefined) {
+          writes.push({
+            text: `UPDATE session SET directory = $2, parent_id = $3, time_updated = $4, data = $5
+               WHERE id = $1 AND xmin = $6::xid`,
+            values: [
+              session.id,
+              session.directory,
+              session.parentID ?? null,
+              session.time.updated,
+              JSON.stringify(session),
+              version,
+            ],
+            stale: session.id,
+          });
+          return;
+        }
         writes.push({
           text: `INSERT INTO session (id, directory, parent_id, time_updated, data) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (id) DO UPDATE SET directory = excluded.directory, time_updated = excluded.time_updated,
@@ -707,6 +752,7 @@ export class PostgresStore implements Store {
         });
       },
       deleteSession: (sessionID) => {
+        this.sessionRows.delete(sessionID);
         writes.push({ text: "DELETE FROM session WHERE id = $1", values: [sessionID] });
       },
       putMessage: (info, running = false) => {
@@ -787,7 +833,40 @@ export class PostgresStore implements Store {
   // Sessions
 
   async getSession(id: string): Promise<Session | undefined> {
-    return parseRow<Session>((await this.read<DataRow>("SELECT data FROM session WHERE id = $1", [id]))[0]);
+    const row = (
+      await this.read<{ data: string; version: string }>(
+        "SELECT data, xmin::text AS version FROM session WHERE id = $1",
+        [id],
+      )
+    )[0];
+    if (!row) {
+      this.sessionRows.delete(id);
+      return undefined;
+    }
+    return this.rememberSession(id, row.data, row.version);
+  }
+
+  /**
+   * The row as last read here (no round trip), unless this node wrote it since; a putSession based on it fails with
+   * StaleRowError when another node has changed it meanwhile (Store.getSessionForEdit).
+   */
+  async getSessionForEdit(id: string): Promise<Session | undefined> {
+    const row = this.sessionRows.get(id);
+    if (!row) return this.getSession(id);
+    const session = JSON.parse(row.data) as Session;
+    this.sessionVersions.set(session, row.version);
+    return session;
+  }
+
+  /** Notes a session row as read at `version` (getSession, the take of PostgresInbox); the parsed row. */
+  private rememberSession(id: string, data: string, version: string): Session {
+    this.sessionRows.delete(id);
+    this.sessionRows.set(id, { data, version });
+    if (this.sessionRows.size > SESSION_ROWS_KEPT)
+      this.sessionRows.delete(this.sessionRows.keys().next().value as string);
+    const session = JSON.parse(data) as Session;
+    this.sessionVersions.set(session, version);
+    return session;
   }
 
   async listSessions(query: SessionListQuery = {}): Promise<SessionPage> {

@@ -7,7 +7,7 @@ import type { Core, CoreSettings } from "../../src/core/index.js";
 import type { PermissionRules } from "../../src/core/permission-rules.js";
 import type { ToolDefinition } from "../../src/core/tools/tool.js";
 import type { BusEnvelope, ToolPart } from "../../src/protocol/index.js";
-import type { Store, StoreWrites } from "../../src/storage/port.js";
+import { StaleRowError, type Store, type StoreWrites } from "../../src/storage/port.js";
 import { SqliteStore } from "../../src/storage/sqlite-store.js";
 import { type CoreFixture, openCoreFixture } from "../fakes/core-fixture.js";
 import type { ScriptedStep } from "./scripted-model.js";
@@ -500,5 +500,62 @@ describe("the end of a turn", () => {
     expect(held()).toBe(1);
     release();
     expect((await turn).finish).toBe("stop");
+  });
+});
+
+describe("session row edits", () => {
+  it("an end-of-turn touch refused as stale (another node changed the row) is redone on a fresh read, announced once", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "moor-stale-"));
+    const store = new SqliteStore(join(dir, "stale.db"));
+    // The store hands out an outdated copy for the edit, and refuses the write based on it, as PostgreSQL does when
+    // another node wrote the row after this node read it.
+    let staleCopies = 0;
+    let refused = 0;
+    const outdated = new WeakSet<object>();
+    const getSessionForEdit = async (id: string) => {
+      const current = await store.getSession(id);
+      if (!current || staleCopies > 0) return current;
+      staleCopies++;
+      const copy = { ...current, title: "as read before the rename" };
+      outdated.add(copy);
+      return copy;
+    };
+    const commit: Store["commit"] = (scope, write) => {
+      let basedOnOutdated = false;
+      const dry = new Proxy({} as StoreWrites, {
+        get: (_, key) => (_row: unknown, basedOn?: object) => {
+          if (key === "putSession" && basedOn && outdated.has(basedOn)) basedOnOutdated = true;
+        },
+      });
+      write(dry);
+      if (!basedOnOutdated) return store.commit(scope, write);
+      refused++;
+      return Promise.reject(new StaleRowError(scope.sessionID ?? ""));
+    };
+    const wrapped = new Proxy(store, {
+      get: (target, key) =>
+        key === "commit" ? commit : key === "getSessionForEdit" ? getSessionForEdit : Reflect.get(target, key, target),
+    });
+    const fixture = await openCoreFixture({ dir, steps: [{ text: "one" }], core: { store: wrapped } });
+    opened.push(fixture);
+    const session = await fixture.core.sessions.create({ directory: dir, title: "the real title" });
+    const result = await fixture.core.sessions.prompt(session.id, { parts: [{ type: "text", text: "hi" }] });
+    expect(result.finish).toBe("stop");
+    expect(refused).toBe(1);
+    const stored = await store.getSession(session.id);
+    // Redone from the fresh row: the title another node gave is kept, and the touch is written.
+    expect(stored?.title).toBe("the real title");
+    expect(stored?.time.updated).toBeGreaterThanOrEqual(session.time.updated);
+    const updates = fixture.events.filter((e) => e.event.type === "session.updated" && e.sessionID === session.id);
+    expect(updates.at(-1)?.event.properties).toMatchObject({ info: { title: "the real title" } });
+    // The idle announcements once, though the touch ran twice.
+    expect(fixture.events.filter((e) => e.event.type === "session.idle")).toHaveLength(1);
+    expect(
+      fixture.events.filter(
+        (e) =>
+          e.event.type === "session.status" &&
+          (e.event.properties as { status: { type: string } }).status.type === "idle",
+      ),
+    ).toHaveLength(1);
   });
 });

@@ -6,7 +6,8 @@ import { FencedError, type LeaseFence } from "../../src/storage/port.js";
 import type { InboxCommand } from "../../src/storage/postgres-inbox.js";
 import { PostgresStore } from "../../src/storage/postgres-store.js";
 import { type PostgresServer, startPostgres } from "../fakes/postgres-server.js";
-import { session, user } from "./contract.js";
+import { session, text, user } from "./contract.js";
+import { countQueries } from "./count-queries.js";
 
 let server: PostgresServer;
 let schemas = 0;
@@ -238,6 +239,34 @@ describe("postgres session inbox", () => {
     expect(await a.finishWithCommit(other, { ok: true, value: "late" }, fence)).toBe(false);
   });
 
+  it("a take reads the history for the turn it starts: the next read needs no round trip, unless this node wrote", async () => {
+    const fence = (await a.leases.acquire("ses_1", "wa", 60_000)) as LeaseFence;
+    const scope = { directory: DIRECTORY, sessionID: "ses_1" };
+    await api.commit(scope, (tx) => {
+      tx.putMessage(user("msg_1"));
+      tx.putPart(text("prt_1", "msg_1", "hello"));
+    });
+    await api.inbox.send("ses_1", prompt("turn"));
+    const taken = await a.inbox.takeWithSession(fence);
+    expect(taken.items).toHaveLength(1);
+    const queries = countQueries(a);
+    const history = await a.listMessages("ses_1");
+    // The session row as taken is the one its end-of-turn edit starts from, also without a read.
+    expect(await a.getSessionForEdit("ses_1")).toEqual(taken.session);
+    expect(queries()).toBe(0);
+    expect(history).toEqual(await api.listMessages("ses_1"));
+    // Once: the next read asks the database.
+    await api.commit(scope, (tx) => tx.putMessage(user("msg_2")));
+    expect((await a.listMessages("ses_1")).map((message) => message.info.id)).toEqual(["msg_1", "msg_2"]);
+    expect(queries()).toBe(1);
+    // A write of this node after the take: the turn must read what it wrote.
+    await a.inbox.takeWithSession(fence);
+    await a.commit(scope, (tx) => tx.putMessage(user("msg_3")));
+    const afterWrite = countQueries(a);
+    expect((await a.listMessages("ses_1")).map((message) => message.info.id)).toEqual(["msg_1", "msg_2", "msg_3"]);
+    expect(afterWrite()).toBe(1);
+  });
+
   it("reads a result too large for a notification from its row", async () => {
     const fence = (await a.leases.acquire("ses_1", "wa", 60_000)) as LeaseFence;
     const item = await api.inbox.send("ses_1", prompt("large"));
@@ -248,15 +277,3 @@ describe("postgres session inbox", () => {
     expect(await answer).toEqual(large);
   });
 });
-
-/** Counts the queries a store sends on its connection from now on. */
-function countQueries(store: PostgresStore): () => number {
-  const client = (store as unknown as { client: { query: (...args: unknown[]) => unknown } }).client;
-  const query = client.query.bind(client);
-  let count = 0;
-  client.query = (...args: unknown[]) => {
-    count++;
-    return query(...args);
-  };
-  return () => count;
-}

@@ -2,10 +2,12 @@
 // (the event log read back in commit order by another node, owners that die with their connection).
 import { readdirSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { CommittedEvent, EventScope } from "../../src/storage/port.js";
+import type { Session } from "../../src/protocol/index.js";
+import { type CommittedEvent, type EventScope, StaleRowError } from "../../src/storage/port.js";
 import { PostgresStore } from "../../src/storage/postgres-store.js";
 import { type PostgresServer, startPostgres } from "../fakes/postgres-server.js";
 import { assistant, session, storeContract, text, user } from "./contract.js";
+import { countQueries } from "./count-queries.js";
 
 let server: PostgresServer;
 let databases = 0;
@@ -317,6 +319,37 @@ describe("postgres store shared by two nodes", () => {
     } finally {
       parsed.restore();
     }
+  });
+
+  it("edits a session row from the copy it last read without reading it again, refused if another node changed it", async () => {
+    await a.commit(scope, (tx) => tx.putSession(session("ses_e", 1)));
+    const read = (await b.getSession("ses_e")) as Session;
+    const queries = countQueries(b);
+    const forEdit = (await b.getSessionForEdit("ses_e")) as Session;
+    expect(queries()).toBe(0);
+    expect(forEdit).toEqual(read);
+    // Its own copy: changing it changes nothing kept.
+    forEdit.title = "changed in place";
+    expect((await b.getSessionForEdit("ses_e"))?.title).toBe("ses_e");
+    // Another node renames it: B's write from its older copy is refused, and writes nothing.
+    await a.commit(scope, (tx) => tx.putSession(session("ses_e", 2, { title: "renamed" })));
+    const stale = (await b.getSessionForEdit("ses_e")) as Session;
+    await expect(
+      b.commit(scope, (tx) => tx.putSession({ ...stale, time: { ...stale.time, updated: 3 } }, stale)),
+    ).rejects.toBeInstanceOf(StaleRowError);
+    expect(await a.getSession("ses_e")).toEqual(session("ses_e", 2, { title: "renamed" }));
+    // From a fresh read it is written; having written the row, B reads it again for the next edit.
+    const fresh = (await b.getSession("ses_e")) as Session;
+    await b.commit(scope, (tx) => tx.putSession({ ...fresh, time: { ...fresh.time, updated: 4 } }, fresh));
+    expect(await a.getSession("ses_e")).toEqual(session("ses_e", 4, { title: "renamed" }));
+    const again = countQueries(b);
+    expect(await b.getSessionForEdit("ses_e")).toEqual(session("ses_e", 4, { title: "renamed" }));
+    expect(again()).toBe(1);
+    // A write based on a row that is gone is refused too.
+    const gone = (await b.getSessionForEdit("ses_e")) as Session;
+    await a.commit(scope, (tx) => tx.deleteSession("ses_e"));
+    await expect(b.commit(scope, (tx) => tx.putSession(gone, gone))).rejects.toBeInstanceOf(StaleRowError);
+    expect(await a.getSession("ses_e")).toBeUndefined();
   });
 
   /** The session's messages as a node with no cache reads them. */

@@ -62,9 +62,9 @@ export function leaseFencedStore(store: PostgresStore, book: ReturnType<typeof l
 function tracking(tx: StoreWrites, book: ReturnType<typeof leaseBook>): StoreWrites {
   return {
     ...tx,
-    putSession(session) {
+    putSession(session, basedOn) {
       if (session.parentID) book.childOf(session.id, session.parentID);
-      tx.putSession(session);
+      tx.putSession(session, basedOn);
     },
   };
 }
