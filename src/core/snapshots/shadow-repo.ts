@@ -3,8 +3,9 @@
 // A snapshot is a tree object written from the shadow index; no commits, no refs. Trees nothing refers to are
 // pruned by `prune` after a grace period, so what a session can still undo is bounded in time and disk.
 import { execFile, spawn } from "node:child_process";
-import { appendFile, lstat, mkdir, rm, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { appendFile, chmod, lstat, mkdir, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 
 /** Files larger than this are left out of snapshots (and so never restored or deleted by a revert). */
 export const MAX_SNAPSHOT_FILE_BYTES = 2 * 1024 * 1024;
@@ -34,6 +35,9 @@ export interface FileDelta {
 }
 
 const EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
+
+/** The attributes by which a checkout writes a file other than as stored (gitattributes(5)). */
+const CHECKOUT_ATTRIBUTES = ["text", "eol", "crlf", "filter", "ident", "working-tree-encoding"];
 
 export class ShadowRepo {
   /** Git runs one command at a time on the shadow index. */
@@ -157,19 +161,103 @@ export class ShadowRepo {
     });
   }
 
-  /** Puts `files` back as they are in `tree`: written from it, or deleted when the tree lacks them. */
+  /**
+   * Puts `files` back as they are in `tree`: written from it, or deleted when the tree lacks them. Each file is
+   * replaced in one step (its new content written beside it, then renamed over it), so an editor or build watching
+   * the project never finds it missing or half written, as `git checkout` (which unlinks the file first) left it.
+   * The content is the tree's as a checkout would write it (`cat-file --filters`: the project's eol and smudge
+   * attributes).
+   */
   restore(tree: string, files: string[]): Promise<void> {
     return this.serial(async () => {
       if (files.length === 0) return;
-      const inTree = await this.blobsOf(tree, files);
-      const present = files.filter((file) => inTree.has(file));
+      const entries = await this.entriesOf(tree, files);
+      const present = files.filter((file) => entries.get(file)?.type === "blob");
       if (present.length > 0) {
-        await this.git(["checkout", tree, "--pathspec-from-file=-", "--pathspec-file-nul"], nulList(present));
+        const contents = await this.checkedOutContents(
+          present.map((file) => ({ file, id: entries.get(file)?.id ?? "" })),
+        );
+        for (const file of present) {
+          const content = contents.get(file);
+          if (content) await this.replace(file, entries.get(file)?.mode ?? "100644", content);
+        }
       }
       for (const file of files) {
-        if (!inTree.has(file)) await rm(join(this.options.workTree, file), { force: true });
+        if (!entries.has(file)) await rm(join(this.options.workTree, file), { force: true });
       }
     });
+  }
+
+  /** Replaces the work tree's `file` at once with `content` (a file of git `mode`: 100644, 100755 or a symlink). */
+  private async replace(file: string, mode: string, content: Buffer): Promise<void> {
+    const target = join(this.options.workTree, file);
+    const temp = join(dirname(target), `.moor-restore-${randomBytes(6).toString("hex")}`);
+    await mkdir(dirname(target), { recursive: true });
+    try {
+      if (mode === "120000") {
+        await symlink(content.toString(), temp);
+      } else {
+        const executable = mode === "100755";
+        // What the file's permissions were, with the execute bits the snapshot had; a new file gets git's (the umask
+        // applies to the mode of a file created).
+        const before = await lstat(target).catch(() => undefined);
+        await writeFile(temp, content, { flag: "wx", mode: executable ? 0o777 : 0o666 });
+        if (before?.isFile()) {
+          const kept = before.mode & 0o7777;
+          await chmod(temp, executable ? kept | ((kept & 0o444) >> 2) : kept & ~0o111);
+        }
+      }
+      await rename(temp, target);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
+  }
+
+  /**
+   * Each blob's content as a checkout of it at `file` would write it. One `git cat-file --batch` reads them all as
+   * stored; a file whose attributes convert it on checkout (eol, text, a filter…) is read alone through those
+   * filters (`--filters --path`: in a batch, git's size header is the stored size, not the converted one).
+   */
+  private async checkedOutContents(blobs: { file: string; id: string }[]): Promise<Map<string, Buffer>> {
+    const converted = await this.convertedOnCheckout(blobs.map(({ file }) => file));
+    const contents = new Map<string, Buffer>();
+    const stored = blobs.filter(({ file }) => !converted.has(file));
+    if (stored.length > 0) {
+      const out = await this.gitBuffer(["cat-file", "--batch"], stored.map(({ id }) => `${id}\n`).join(""));
+      // Each answer: `<oid> <type> <size>\n<content>\n`, in the order asked.
+      let at = 0;
+      for (const { file } of stored) {
+        const lineEnd = out.indexOf(10, at);
+        if (lineEnd === -1) break;
+        const header = out.toString("utf8", at, lineEnd).split(" ");
+        at = lineEnd + 1;
+        if (header.length !== 3) continue;
+        const size = Number(header[2]);
+        contents.set(file, out.subarray(at, at + size));
+        at += size + 1;
+      }
+    }
+    for (const { file, id } of blobs) {
+      if (converted.has(file))
+        contents.set(file, await this.gitBuffer(["cat-file", "--filters", `--path=${file}`, id], ""));
+    }
+    return contents;
+  }
+
+  /** Which of `files` have attributes that change their content on checkout. */
+  private async convertedOnCheckout(files: string[]): Promise<Set<string>> {
+    const out = await this.git(
+      ["check-attr", "-z", "--stdin", ...CHECKOUT_ATTRIBUTES],
+      files.map((file) => `${file}\0`).join(""),
+    );
+    // `<path> NUL <attribute> NUL <value> NUL` for each path and attribute.
+    const fields = out.split("\0");
+    const converted = new Set<string>();
+    for (let index = 0; index + 2 < fields.length; index += 3) {
+      if (fields[index + 2] !== "unspecified") converted.add(fields[index]);
+    }
+    return converted;
   }
 
   /** Drops objects no snapshot newer than `grace` (git's approxidate, "7.days.ago") refers to. */
@@ -180,16 +268,22 @@ export class ShadowRepo {
     });
   }
 
-  private blobsOf(tree: string, files: string[]): Promise<Map<string, string>> {
+  /** Each of `files` the tree has: its mode, type and object id (`ls-tree`). */
+  private entriesOf(tree: string, files: string[]): Promise<Map<string, { mode: string; type: string; id: string }>> {
     return this.git(["ls-tree", "-r", "-z", tree, "--", ...files]).then((out) => {
-      const result = new Map<string, string>();
+      const result = new Map<string, { mode: string; type: string; id: string }>();
       for (const entry of out.split("\0").filter(Boolean)) {
         const tab = entry.indexOf("\t");
-        const [, , blob] = entry.slice(0, tab).split(" ");
-        result.set(entry.slice(tab + 1), blob);
+        const [mode, type, id] = entry.slice(0, tab).split(" ");
+        result.set(entry.slice(tab + 1), { mode, type, id });
       }
       return result;
     });
+  }
+
+  private async blobsOf(tree: string, files: string[]): Promise<Map<string, string>> {
+    const entries = await this.entriesOf(tree, files);
+    return new Map([...entries].map(([file, entry]) => [file, entry.id]));
   }
 
   private init(): Promise<void> {
@@ -246,6 +340,23 @@ export class ShadowRepo {
       // git may exit before reading its input (an error): that is reported by its exit, not as EPIPE.
       child.stdin?.on("error", () => {});
       child.stdin?.end(input ?? "");
+    });
+  }
+
+  /** A git command's output as bytes (file contents). */
+  private gitBuffer(args: string[], input: string): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      const child = execFile(
+        "git",
+        [...this.baseArgs(), ...args],
+        { cwd: this.options.workTree, maxBuffer: 256 * 1024 * 1024, encoding: "buffer" },
+        (error, stdout, stderr) => {
+          if (error) reject(new Error(`git ${args[0]} failed: ${stderr.toString().trim() || error.message}`));
+          else resolve(stdout);
+        },
+      );
+      child.stdin?.on("error", () => {});
+      child.stdin?.end(input);
     });
   }
 
