@@ -251,9 +251,12 @@ export async function measureCluster({ root, work, llmUrl }) {
       await db.end();
     }
     results.cluster_lease_ms = leaseMs;
-    results.failover_to_resumed_delta_ms = median(toResumedDelta);
-    results.failover_to_answer_ms = median(toAnswer);
-    results.failover_resumed_stream_ms = median(resumedStream);
+    // BENCH_FAILOVER_RUNS=0 (the turn figures alone): no failover figures, rather than NaN.
+    if (failoverRuns > 0) {
+      results.failover_to_resumed_delta_ms = median(toResumedDelta);
+      results.failover_to_answer_ms = median(toAnswer);
+      results.failover_resumed_stream_ms = median(resumedStream);
+    }
     return results;
   } finally {
     for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
@@ -268,9 +271,13 @@ export function clusterReport(results) {
   const ratio = results.cluster_sync_turn_ratio;
   const failover = results.failover_to_resumed_delta_ms;
   const bound = results.cluster_lease_ms + 1000;
-  return [
+  const lines = [
     `sync turn through an API node: ${round(results.cluster_sync_turn_api_ms)} ms, single server ${round(results.cluster_sync_turn_single_ms)} ms (on PostgreSQL ${round(results.cluster_sync_turn_single_pg_ms)} ms): ${round(ratio)}× (≤ 2 ${ratio <= 2 ? "ok" : "OVER"}; ${round(results.cluster_sync_turn_ratio_vs_pg)}× the single server on PostgreSQL)`,
     `CPU per turn: single ${round(results.cpu_per_turn_single_ms)} ms; single on PostgreSQL ${round(results.cpu_per_turn_single_pg_ms)} ms + PostgreSQL ${round(results.cpu_per_turn_single_pg_db_ms)} ms; cluster: API node ${round(results.cpu_per_turn_api_ms)} ms, workers ${round(results.cpu_per_turn_workers_ms)} ms, PostgreSQL ${round(results.cpu_per_turn_cluster_db_ms)} ms`,
+  ];
+  if (failover === undefined) return [...lines, "failover: not measured (BENCH_FAILOVER_RUNS=0)"];
+  return [
+    ...lines,
     `failover after kill -9 of the owner: resumed step's first delta ${round(failover)} ms (≤ lease ${results.cluster_lease_ms} + 1000 ${failover <= bound ? "ok" : "OVER"}); the sync prompt answered after ${round(results.failover_to_answer_ms)} ms (the resumed step itself streamed ${round(results.failover_resumed_stream_ms)} ms)`,
   ];
 }
