@@ -24,6 +24,8 @@ export function startNotifier(
   store: Store,
   log: { info(message: string): void; warn(message: string): void },
   baseUrl: () => string,
+  /** Cluster mode, API nodes: one node delivers each notification (Notifier's claim). */
+  claim?: (eventID: number, target: string) => Promise<boolean>,
 ): Notifier {
   const env = Object.fromEntries(DESKTOP_ENV.filter((key) => context.env[key]).map((key) => [key, context.env[key]]));
   return new Notifier({
@@ -35,5 +37,6 @@ export function startNotifier(
     now: Date.now,
     desktop: { env, platform: process.platform },
     queueFile: join(context.paths.data, "notify-queue.json"),
+    claim,
   });
 }

@@ -98,6 +98,7 @@ export default async function serve(options: ServeOptions): Promise<void> {
     store,
     { info: (message) => logger.info(message), warn: (message) => logger.warn(message) },
     () => baseUrl,
+    cluster?.claimNotification,
   );
   const fileWatch = createFileWatchHub({ bus: core.bus, log: logger, neverWatch: [context.home, "/"] });
   try {

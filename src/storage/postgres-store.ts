@@ -584,6 +584,30 @@ export class PostgresStore implements Store {
     });
   }
 
+  /**
+   * Cluster mode, API nodes: claims the delivery of event `eventID`'s notification to `target` (a webhook's URL, a
+   * host's desktop); true for the one node that claimed it first, which delivers it (migration 006).
+   */
+  async claimNotification(eventID: number, target: string): Promise<boolean> {
+    const rows = await this.read(
+      "INSERT INTO notify_claim (event_id, target) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1 AS claimed",
+      [eventID, target],
+    );
+    return rows.length === 1;
+  }
+
+  /** Deletes the notification claims older than `keepMs`; how many. */
+  async sweepNotifyClaims(keepMs: number): Promise<number> {
+    return this.enqueue(
+      async (client) =>
+        (
+          await client.query("DELETE FROM notify_claim WHERE time_claimed < now() - make_interval(secs => $1)", [
+            keepMs / 1000,
+          ])
+        ).rowCount ?? 0,
+    );
+  }
+
   /** The cluster's name (migration 002): the same on every node, so event ids from one node are valid on another. */
   clusterID(): Promise<string> {
     return this.read<{ id: string }>("SELECT id FROM cluster LIMIT 1", []).then((rows) => rows[0]?.id ?? "cluster");

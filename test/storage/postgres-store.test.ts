@@ -352,6 +352,19 @@ describe("postgres store shared by two nodes", () => {
     expect(await a.getSession("ses_e")).toBeUndefined();
   });
 
+  it("a notification is claimed by one node only, per event and target; old claims are swept", async () => {
+    expect(await a.claimNotification(7, "http://hook")).toBe(true);
+    expect(await b.claimNotification(7, "http://hook")).toBe(false);
+    expect(await a.claimNotification(7, "http://hook")).toBe(false);
+    expect(await b.claimNotification(7, "http://other")).toBe(true);
+    expect(await b.claimNotification(8, "http://hook")).toBe(true);
+    // Claims younger than what is kept stay (claimed again: refused); with nothing kept, all go.
+    expect(await a.sweepNotifyClaims(60_000)).toBe(0);
+    expect(await a.claimNotification(8, "http://hook")).toBe(false);
+    expect(await a.sweepNotifyClaims(0)).toBe(3);
+    expect(await a.claimNotification(8, "http://hook")).toBe(true);
+  });
+
   /** The session's messages as a node with no cache reads them. */
   async function freshRead(sessionID: string) {
     const c = await PostgresStore.open(urlOfA);

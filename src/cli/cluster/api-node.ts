@@ -3,7 +3,9 @@
 // worker (owner-dispatch.ts). Its event stream is the cluster's event log: every commit of every node is read back
 // in id order (NOTIFY, and a short poll), and an SSE frame's id is `<cluster id>-<event id>`, so a client can
 // reconnect to any API node with Last-Event-ID and get exactly what it missed.
+import { hostname } from "node:os";
 import type { ClusterRole } from "../../core/index.js";
+import { DESKTOP_TARGET } from "../../core/notify/notifier.js";
 import type { BusEnvelope, MoorEvent } from "../../protocol/index.js";
 import type { SseOptions } from "../../server/sse.js";
 import type { PostgresStore } from "../../storage/postgres-store.js";
@@ -18,7 +20,15 @@ export interface ApiNode {
   follow(): Promise<string[]>;
   /** Events from the log for a Last-Event-ID this node's ring lacks (server/sse.ts). */
   olderEvents: NonNullable<SseOptions["olderEvents"]>;
+  /**
+   * Claims an event's notification to a target for this node (core/notify/notifier.ts): every API node sees every
+   * event, one delivers it. A desktop's claim is per host (two nodes on one host would show it twice).
+   */
+  claimNotification(eventID: number, target: string): Promise<boolean>;
 }
+
+/** How long a notification's claim is kept (a node that sees the event later than that would deliver it again). */
+const NOTIFY_CLAIM_KEEP_MS = 24 * 60 * 60_000;
 
 /** An API node's connection: ended by the server if it hangs inside a transaction; lost, the node exits. */
 export function apiStoreChoices(context: CliContext): PostgresChoices {
@@ -46,8 +56,13 @@ export async function apiNodeRole(context: CliContext, opened: OpenedStore): Pro
     },
     follow: async () => {
       await store.follow();
+      // Old claims go (hourly, on every API node: a delete that finds nothing costs little).
+      const sweep = setInterval(() => void store.sweepNotifyClaims(NOTIFY_CLAIM_KEEP_MS).catch(() => {}), 60 * 60_000);
+      sweep.unref();
       return store.leases.liveSessions();
     },
+    claimNotification: (eventID, target) =>
+      store.claimNotification(eventID, target === DESKTOP_TARGET ? `${DESKTOP_TARGET}:${hostname()}` : target),
     olderEvents: async (after, upTo, filter) => {
       const events = await store.eventsBetween(after, upTo, filter);
       return events?.map(

@@ -22,7 +22,15 @@ export interface NotifierOptions {
   /** Where waiting webhook deliveries are kept across restarts (in memory only without it). */
   queueFile?: string;
   fetch?: typeof fetch;
+  /**
+   * Cluster mode, API nodes: every node sees every event, and only the one that claims an event's delivery to a
+   * target first delivers it (a webhook's URL; DESKTOP_TARGET for this host's desktop). Without it, all are delivered.
+   */
+  claim?: (eventID: number, target: string) => Promise<boolean>;
 }
+
+/** The claim target of desktop notifications (the claim function tells hosts apart). */
+export const DESKTOP_TARGET = "desktop";
 
 /** What a prompt asks for when its turn ends: a desktop notification, a POST to a URL, or both. */
 export interface OneOffRequest {
@@ -76,7 +84,7 @@ export class Notifier {
     };
   }
 
-  /** Resolves once the desktop notifications started so far have been shown (tests, shutdown). */
+  /** Resolves once the desktop notifications (and delivery claims) started so far are done (tests, shutdown). */
   async settled(): Promise<void> {
     while (this.shown.size > 0) await Promise.all([...this.shown]);
   }
@@ -107,14 +115,19 @@ export class Notifier {
     }
     const settings = this.settingsOf(envelope.directory);
     for (const hook of settings?.webhooks ?? []) {
-      if (webhookWants(hook, event.type))
-        this.webhooks.add(hook.url, envelope.directory, this.body(envelope, sessionID));
+      if (webhookWants(hook, event.type)) {
+        this.whenClaimed(envelope, hook.url, () =>
+          this.webhooks.add(hook.url, envelope.directory, this.body(envelope, sessionID)),
+        );
+      }
     }
     if (!sessionID) return;
     if (event.type === "permission.asked") {
       if (desktopAfterSeconds(settings) !== undefined) {
         const { permission, patterns } = event.properties;
-        this.showFor(sessionID, `asks permission: ${permission} ${patterns.join(" ")}`.trim());
+        this.whenClaimed(envelope, DESKTOP_TARGET, () =>
+          this.showFor(sessionID, `asks permission: ${permission} ${patterns.join(" ")}`.trim()),
+        );
       }
     } else if (event.type === "session.error") {
       const error = event.properties.error;
@@ -123,7 +136,9 @@ export class Notifier {
       const message = error.data?.message ?? error.name;
       const turn = this.turns.get(sessionID);
       if (turn) turn.error = message;
-      if (desktopAfterSeconds(settings) !== undefined) this.showFor(sessionID, `failed: ${message}`);
+      if (desktopAfterSeconds(settings) !== undefined) {
+        this.whenClaimed(envelope, DESKTOP_TARGET, () => this.showFor(sessionID, `failed: ${message}`));
+      }
     } else if (event.type === "session.idle") {
       const turn = this.turns.get(sessionID);
       this.turns.delete(sessionID);
@@ -132,10 +147,33 @@ export class Notifier {
       // A failed turn was told already, when it failed.
       if (after !== undefined && turn && !turn.error && ranMs >= after * 1000) {
         // A subagent's session ends inside its parent's turn: the parent's end is the one to tell.
-        this.showFor(sessionID, `finished after ${seconds(ranMs)}`, { rootsOnly: true });
+        this.whenClaimed(envelope, DESKTOP_TARGET, () =>
+          this.showFor(sessionID, `finished after ${seconds(ranMs)}`, { rootsOnly: true }),
+        );
       }
       this.fireOneOffs(envelope, sessionID, turn);
     }
+  }
+
+  /**
+   * Delivers at once, or in cluster mode once this node has claimed the event's delivery to `target` (claim). A
+   * claim that cannot be made (the database unreachable) delivers anyway: twice, with the same id, beats never.
+   */
+  private whenClaimed(envelope: BusEnvelope, target: string, deliver: () => void): void {
+    const claim = this.options.claim;
+    if (!claim) {
+      deliver();
+      return;
+    }
+    const claimed = claim(envelope.seq, target)
+      .then(
+        (mine) => {
+          if (mine) deliver();
+        },
+        () => deliver(),
+      )
+      .finally(() => this.shown.delete(claimed));
+    this.shown.add(claimed);
   }
 
   private fireOneOffs(envelope: BusEnvelope, sessionID: string, turn: Turn | undefined): void {

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import * as z from "zod";
-import { Notifier } from "../../../src/core/notify/notifier.js";
+import { Notifier, type NotifierOptions } from "../../../src/core/notify/notifier.js";
 import type { NotifySettings } from "../../../src/core/notify/settings.js";
 import { type WebhookBody, WebhookQueue } from "../../../src/core/notify/webhook-queue.js";
 import type { ToolDefinition } from "../../../src/core/tools/tool.js";
@@ -60,7 +60,7 @@ function logSink() {
   return { lines, log: { info: (line: string) => lines.push(line), warn: (line: string) => lines.push(line) } };
 }
 
-async function fixtureWithNotifier(settings: NotifySettings) {
+async function fixtureWithNotifier(settings: NotifySettings, claim?: NotifierOptions["claim"]) {
   const fixture: CoreFixture = await openCoreFixture({
     prefix: "notify",
     tools: [touchTool],
@@ -77,6 +77,7 @@ async function fixtureWithNotifier(settings: NotifySettings) {
     log,
     now: Date.now,
     desktop: { env: { PATH: "" }, platform: "linux" },
+    claim,
   });
   cleanups.push(() => notifier.close());
   // Every question is answered at once, as a user would.
@@ -87,6 +88,29 @@ async function fixtureWithNotifier(settings: NotifySettings) {
 }
 
 describe("webhook notifications", () => {
+  it("in cluster mode delivers only what this node claimed, and what it could not claim (twice beats never)", async () => {
+    const receiver = await startReceiver(() => 200);
+    cleanups.push(receiver.close);
+    const claims: { id: number; target: string }[] = [];
+    // permission.asked: another node claimed it; session.idle: the claim failed (the database unreachable).
+    const claim = async (id: number, target: string) => {
+      claims.push({ id, target });
+      if (claims.length === 1) return false;
+      throw new Error("connection lost");
+    };
+    const { fixture, notifier } = await fixtureWithNotifier(
+      { webhooks: [{ url: receiver.url, events: ["permission.asked", "session.idle"] }] },
+      claim,
+    );
+    const session = await fixture.core.sessions.create({ directory: fixture.dir });
+    await fixture.core.sessions.prompt(session.id, { parts: [{ type: "text", text: "touch it" }] });
+    await notifier.settled();
+    await notifier.webhooks.drained();
+    const wanted = fixture.events.filter((e) => ["permission.asked", "session.idle"].includes(e.event.type));
+    expect(claims).toEqual(wanted.map((e) => ({ id: e.seq, target: receiver.url })));
+    expect(receiver.received.map((r) => r.body.type)).toEqual(["session.idle"]);
+  });
+
   it("a receiver failing twice before 200 gets permission.asked and session.idle, each id accepted exactly once", async () => {
     const receiver = await startReceiver((seenBefore) => (seenBefore < 2 ? 500 : 200));
     cleanups.push(receiver.close);
