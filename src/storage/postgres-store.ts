@@ -745,19 +745,19 @@ export class PostgresStore implements Store {
       putSession: (session, basedOn) => {
         // Written by this node now: the next edit reads the row again (its version is unknown until then).
         this.sessionRows.delete(session.id);
+        const row = [
+          session.id,
+          session.directory,
+          session.parentID ?? null,
+          session.time.updated,
+          JSON.stringify(session),
+        ];
         const version = basedOn && basedOn.id === session.id ? this.sessionVersions.get(basedOn) : undefined;
         if (version !== undefined) {
           writes.push({
             text: `UPDATE session SET directory = $2, parent_id = $3, time_updated = $4, data = $5
                WHERE id = $1 AND xmin = $6::xid`,
-            values: [
-              session.id,
-              session.directory,
-              session.parentID ?? null,
-              session.time.updated,
-              JSON.stringify(session),
-              version,
-            ],
+            values: [...row, version],
             stale: session.id,
           });
           return;
@@ -766,13 +766,7 @@ export class PostgresStore implements Store {
           text: `INSERT INTO session (id, directory, parent_id, time_updated, data) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (id) DO UPDATE SET directory = excluded.directory, time_updated = excluded.time_updated,
                data = excluded.data`,
-          values: [
-            session.id,
-            session.directory,
-            session.parentID ?? null,
-            session.time.updated,
-            JSON.stringify(session),
-          ],
+          values: row,
         });
       },
       deleteSession: (sessionID) => {

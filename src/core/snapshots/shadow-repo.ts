@@ -326,21 +326,8 @@ export class ShadowRepo {
     return ["--git-dir", this.options.gitDir, "--work-tree", this.options.workTree, "--literal-pathspecs"];
   }
 
-  private git(args: string[], input?: string): Promise<string> {
-    return new Promise((resolve, reject) => {
-      const child = execFile(
-        "git",
-        [...this.baseArgs(), ...args],
-        { cwd: this.options.workTree, maxBuffer: 256 * 1024 * 1024, encoding: "utf8" },
-        (error, stdout, stderr) => {
-          if (error) reject(new Error(`git ${args[0]} failed: ${stderr.trim() || error.message}`));
-          else resolve(stdout);
-        },
-      );
-      // git may exit before reading its input (an error): that is reported by its exit, not as EPIPE.
-      child.stdin?.on("error", () => {});
-      child.stdin?.end(input ?? "");
-    });
+  private async git(args: string[], input?: string): Promise<string> {
+    return (await this.gitBuffer(args, input ?? "")).toString("utf8");
   }
 
   /** A git command's output as bytes (file contents). */
@@ -355,6 +342,7 @@ export class ShadowRepo {
           else resolve(stdout);
         },
       );
+      // git may exit before reading its input (an error): that is reported by its exit, not as EPIPE.
       child.stdin?.on("error", () => {});
       child.stdin?.end(input);
     });
