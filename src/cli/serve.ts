@@ -101,6 +101,10 @@ export default async function serve(options: ServeOptions): Promise<void> {
     cluster?.claimNotification,
   );
   const fileWatch = createFileWatchHub({ bus: core.bus, log: logger, neverWatch: [context.home, "/"] });
+  // An API node follows the cluster's events, and knows which sessions are busy (their workers hold leases), before
+  // it answers anything: a first GET /session/status must not find a running session idle (after the listeners
+  // above, so they see every event it announces).
+  if (cluster) core.sessions.seedBusy(await cluster.follow());
   try {
     server = await startServer({
       core,
@@ -160,9 +164,7 @@ export default async function serve(options: ServeOptions): Promise<void> {
   }
   logger.info({ url: server.url, version: context.version }, "server started");
   if (context.heldBack.length > 0) logger.warn({ heldBack: context.heldBack }, heldBackSummary(context));
-  if (cluster) {
-    core.sessions.seedBusy(await cluster.follow());
-  } else {
+  if (!cluster) {
     // The owner lock its turns will record, taken now rather than on the first prompt's path.
     setImmediate(() => opened.prepareOwner());
     // MCP servers connect in the background, a moment after the server answers: loading the SDK and spawning the
