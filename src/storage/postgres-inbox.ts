@@ -135,12 +135,11 @@ export class PostgresInbox {
    */
   constructor(
     private readonly run: Run,
-    private readonly lastEventId: () => number = () => 0,
+    private readonly lastEventId: () => number,
     /** The session row as the take read it, at its row version: the store keeps it for the turn's edits. */
-    private readonly sessionRead: (id: string, data: string, version: string) => Session = (_id, data) =>
-      JSON.parse(data) as Session,
+    private readonly sessionRead: (id: string, data: string, version: string) => Session,
     /** The session's history, read in the take's transaction for the turn it starts (PostgresHistories.prime). */
-    private readonly histories?: PostgresHistories,
+    private readonly histories: PostgresHistories,
   ) {}
 
   /** Queues `command` for the session's owner; resolves with the item's id once committed. */
@@ -161,7 +160,7 @@ export class PostgresInbox {
       const results = await this.taking(client, fence, limit, true);
       const session = results[2].rows[0] as { data: string; version: string } | undefined;
       // Read for the turn the take starts; a take that starts none leaves it to age out.
-      if (this.histories && results[4]) this.histories.prime(fence.sessionID, results[4].rows as HistoryRow[]);
+      this.histories.prime(fence.sessionID, results[4].rows as HistoryRow[]);
       return {
         items: itemsOf(results[1], fence.sessionID),
         session: session ? this.sessionRead(fence.sessionID, session.data, session.version) : undefined,
@@ -197,8 +196,8 @@ export class PostgresInbox {
         inline("SELECT data FROM permission WHERE session_id = $1 AND status = 'pending' ORDER BY id", [
           fence.sessionID,
         ]),
+        this.histories.inlineRead(fence.sessionID),
       );
-      if (this.histories) statements.push(this.histories.inlineRead(fence.sessionID));
     }
     try {
       return await transactionInOneQuery(client, statements);

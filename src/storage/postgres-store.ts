@@ -870,10 +870,7 @@ export class PostgresStore implements Store {
    */
   async getSessionForEdit(id: string): Promise<Session | undefined> {
     const row = this.sessionRows.get(id);
-    if (!row) return this.getSession(id);
-    const session = JSON.parse(row.data) as Session;
-    this.sessionVersions.set(session, row.version);
-    return session;
+    return row ? this.sessionAt(row.data, row.version) : this.getSession(id);
   }
 
   /** Notes a session row as read at `version` (getSession, the take of PostgresInbox); the parsed row. */
@@ -882,6 +879,11 @@ export class PostgresStore implements Store {
     this.sessionRows.set(id, { data, version });
     if (this.sessionRows.size > SESSION_ROWS_KEPT)
       this.sessionRows.delete(this.sessionRows.keys().next().value as string);
+    return this.sessionAt(data, version);
+  }
+
+  /** A row's own parsed copy, noted as read at `version` (a putSession based on it is conditional). */
+  private sessionAt(data: string, version: string): Session {
     const session = JSON.parse(data) as Session;
     this.sessionVersions.set(session, version);
     return session;

@@ -138,7 +138,10 @@ export class ShadowRepo {
 
   /** The blob id of each of `files` in a tree; a file the tree lacks is absent from the map. */
   blobs(tree: string, files: string[]): Promise<Map<string, string>> {
-    return this.serial(() => this.blobsOf(tree, files));
+    return this.serial(async () => {
+      const entries = await this.entriesOf(tree, files);
+      return new Map([...entries].map(([file, entry]) => [file, entry.id]));
+    });
   }
 
   /** The blob id each of `files` would have now (undefined: no such file; skipped: over the size limit). */
@@ -172,14 +175,12 @@ export class ShadowRepo {
     return this.serial(async () => {
       if (files.length === 0) return;
       const entries = await this.entriesOf(tree, files);
-      const present = files.filter((file) => entries.get(file)?.type === "blob");
-      if (present.length > 0) {
-        const contents = await this.checkedOutContents(
-          present.map((file) => ({ file, id: entries.get(file)?.id ?? "" })),
-        );
-        for (const file of present) {
+      const blobs = [...entries].flatMap(([file, entry]) => (entry.type === "blob" ? [{ file, ...entry }] : []));
+      if (blobs.length > 0) {
+        const contents = await this.checkedOutContents(blobs);
+        for (const { file, mode } of blobs) {
           const content = contents.get(file);
-          if (content) await this.replace(file, entries.get(file)?.mode ?? "100644", content);
+          if (content) await this.replace(file, mode, content);
         }
       }
       for (const file of files) {
@@ -279,11 +280,6 @@ export class ShadowRepo {
       }
       return result;
     });
-  }
-
-  private async blobsOf(tree: string, files: string[]): Promise<Map<string, string>> {
-    const entries = await this.entriesOf(tree, files);
-    return new Map([...entries].map(([file, entry]) => [file, entry.id]));
   }
 
   private init(): Promise<void> {
