@@ -62,9 +62,8 @@ describe("moor attach renders rich screens (tmux)", () => {
     expect(running).toMatch(/working [\d.]+(ms|s) · ↑\d+ ↓~?\d+ tokens · \$0\.00/);
     await screen.waitFor(/└─+┴─+┘/);
     await screen.waitFor(/ idle /);
-    // The finished reply says who answered, with which model, in how long.
-    await screen.waitFor(/▣ build · fake\/echo · [\d.]+(ms|s)/);
-    const colored = screen.coloredScreen();
+    // The whole frame: the finished reply's footer (who answered, with which model, in how long) and the status line.
+    const colored = await screen.waitForColored(/▣ build · fake\/echo · [\d.]+(ms|s)[\s\S]* idle /);
     save("markdown", colored);
     const text = stripAnsi(colored);
     expect(text).not.toContain("**");
@@ -89,8 +88,9 @@ describe("moor attach renders rich screens (tmux)", () => {
     await ready(screen);
     screen.type("change beta");
     screen.keys("Enter");
-    const shown = await screen.waitFor(/\[y\] allow once/);
-    const colored = screen.coloredScreen();
+    // The whole frame: the question's box and, below it, the status line.
+    const colored = await screen.waitForColored(/\[y\] allow once[\s\S]*◆ waiting for your answer/);
+    const shown = stripAnsi(colored);
     save("edit-question", colored);
     const text = stripAnsi(colored);
     expect(text).toMatch(/2 - beta/);
@@ -262,8 +262,9 @@ describe("moor attach renders rich screens (tmux)", () => {
     await ready(screen);
     screen.type("status please");
     screen.keys("Enter");
-    const shown = await screen.waitFor(/\[y\] allow once/);
-    save("command-question", screen.coloredScreen());
+    const colored = await screen.waitForColored(/\[y\] allow once[\s\S]*◆ waiting for your answer/);
+    save("command-question", colored);
+    const shown = stripAnsi(colored);
     expect(shown).toContain(`$ ${command}`);
     expect(shown).toContain("Show status");
     expect(shown.replace(/[│\s]+/g, " ")).toMatch(/stores the rules bash "git status \*", bash "echo \*" → allow/);

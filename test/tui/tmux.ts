@@ -1,5 +1,6 @@
 // Drives a terminal program in a real tmux session: type keys, read the screen.
 import { execFileSync } from "node:child_process";
+import { stripAnsi } from "../../src/tui/markdown/ansi.js";
 import { MOOR_BIN } from "../fakes/moor-process.js";
 
 export class TmuxSession {
@@ -57,11 +58,33 @@ export class TmuxSession {
   }
 
   async waitFor(pattern: RegExp, timeoutMs = 10_000): Promise<string> {
+    return this.poll(
+      () => this.screen(),
+      (screen) => screen,
+      pattern,
+      timeoutMs,
+    );
+  }
+
+  /**
+   * The coloured screen once its text matches. A capture can land while the program is redrawing (half a frame), so
+   * a test that reads the colours waits on the capture it reads rather than on an earlier plain one.
+   */
+  async waitForColored(pattern: RegExp, timeoutMs = 10_000): Promise<string> {
+    return this.poll(() => this.coloredScreen(), stripAnsi, pattern, timeoutMs);
+  }
+
+  private async poll(
+    capture: () => string,
+    textOf: (screen: string) => string,
+    pattern: RegExp,
+    timeoutMs: number,
+  ): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const screen = this.screen();
-      if (pattern.test(screen)) return screen;
-      if (Date.now() > deadline) throw new Error(`screen never matched ${pattern}:\n${screen}`);
+      const screen = capture();
+      if (pattern.test(textOf(screen))) return screen;
+      if (Date.now() > deadline) throw new Error(`screen never matched ${pattern}:\n${textOf(screen)}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
