@@ -13,6 +13,7 @@
 // Results (migration 004): the owner writes what an item came to (`finish`) and NOTIFYs DONE_CHANNEL with its id; the
 // node that sent it waits for it (`result`: the notification wakes it, a poll catches a lost one). Workers delete
 // finished items after a while (`sweep`).
+import { createHash } from "node:crypto";
 import type pg from "pg";
 import type { OwnerCommand, OwnerResult, PermissionRequest, Session } from "../protocol/index.js";
 import { FencedError, type LeaseFence } from "./port.js";
@@ -74,9 +75,25 @@ export interface InboxTake {
   pending: PermissionRequest[];
 }
 
-/** The statement that queues an item and NOTIFYs its session's owner; its answer is the item's id. */
+/**
+ * The channel only `workerID` listens on: items for the sessions it holds wake it alone. A hash, because a channel
+ * name is at most 63 bytes and a worker id is not bounded.
+ */
+export function workerInboxChannel(workerID: string): string {
+  return `${INBOX_CHANNEL}_${createHash("md5").update(workerID).digest("hex")}`;
+}
+
+/**
+ * The statement that queues an item and NOTIFYs its session's owner; its answer is the item's id. A session leased
+ * live is notified on its owner's channel (workerInboxChannel, computed alike), so the other workers are not woken on
+ * every prompt to race for a lease they cannot get; an unowned one on INBOX_CHANNEL, where every worker races for it.
+ * An owner that releases the lease meanwhile still gets the notification and acquires the lease again; one that died
+ * leaves a lease that lapses, and the others' poll (`pendingUnowned`, `lapsed`) takes the session over.
+ */
 const SEND_TEXT = `WITH item AS (INSERT INTO session_inbox (session_id, kind, body) VALUES ($1, $2, $3) RETURNING id)
-  SELECT id, pg_notify($4, $1) FROM item`;
+  SELECT id, pg_notify(COALESCE(
+    (SELECT $4 || '_' || md5(worker_id) FROM session_lease WHERE session_id = $1 AND expires_at > now()), $4), $1)
+  FROM item`;
 
 function sendValues(sessionID: string, command: InboxCommand): unknown[] {
   const { kind, ...body } = command;
@@ -124,6 +141,8 @@ function itemFrom(row: ItemRow, sessionID: string): InboxItem {
 
 export class PostgresInbox {
   private readonly watchers = new Set<(sessionID: string) => void>();
+  /** The channels watch LISTENs on. */
+  private channels = new Set<string>();
   /** Items this node waits for the result of, by id. */
   private readonly waiting = new Map<number, { resolve(finished: FinishedItem): void; reject(error: Error): void }>();
   private resultPoll: NodeJS.Timeout | undefined;
@@ -221,17 +240,29 @@ export class PostgresInbox {
   }
 
   /**
-   * Calls `wake(sessionID)` whenever an item is sent for a session (any session: the caller checks it owns it), via
-   * LISTEN on the store's connection. Notifications can be lost with a connection, so a worker also polls
-   * `pendingFor`. Returns stop.
+   * Calls `wake(sessionID)` whenever an item is sent for a session `workerID` holds or nobody holds (the caller
+   * checks which), via LISTEN on the store's connection: INBOX_CHANNEL and the worker's own channel. Notifications
+   * can be lost with a connection, so a worker also polls `pendingFor`. One worker per store. Returns stop.
    */
-  async watch(wake: (sessionID: string) => void): Promise<() => void> {
-    if (this.watchers.size === 0) await this.run((client) => client.query(`LISTEN ${INBOX_CHANNEL}`));
+  async watch(workerID: string, wake: (sessionID: string) => void): Promise<() => void> {
+    const channels = [INBOX_CHANNEL, workerInboxChannel(workerID)];
+    if (this.watchers.size === 0) {
+      await this.run((client) => client.query(channels.map((channel) => `LISTEN "${channel}";`).join(" ")));
+      this.channels = new Set(channels);
+    }
     this.watchers.add(wake);
     return () => {
       if (!this.watchers.delete(wake) || this.watchers.size > 0) return;
-      void this.run((client) => client.query(`UNLISTEN ${INBOX_CHANNEL}`)).catch(() => {});
+      this.channels = new Set();
+      void this.run((client) => client.query(channels.map((channel) => `UNLISTEN "${channel}";`).join(" "))).catch(
+        () => {},
+      );
     };
+  }
+
+  /** Whether a notification on `channel` is an inbox item for this node's worker. */
+  isInboxChannel(channel: string): boolean {
+    return this.channels.has(channel);
   }
 
   /**
@@ -372,7 +403,7 @@ export class PostgresInbox {
     waiter.resolve({ result: JSON.parse(result) as OwnerResult, eventsUpTo });
   }
 
-  /** A notification on INBOX_CHANNEL arrived (the store's connection dispatches it here). */
+  /** A notification on an inbox channel arrived (the store's connection dispatches it here). */
   notified(sessionID: string): void {
     for (const wake of this.watchers) wake(sessionID);
   }

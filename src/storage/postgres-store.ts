@@ -49,7 +49,7 @@ import {
   type StoreWrites,
 } from "./port.js";
 import { PostgresHistories } from "./postgres-history.js";
-import { DONE_CHANNEL, finishStatement, INBOX_CHANNEL, PostgresInbox, sendStatement } from "./postgres-inbox.js";
+import { DONE_CHANNEL, finishStatement, PostgresInbox, sendStatement } from "./postgres-inbox.js";
 import { fenceCheckStatement, PostgresLeases } from "./postgres-leases.js";
 import { escapeLiteral, inline, preparedQuery, transactionInOneQuery } from "./postgres-literals.js";
 import { LOCK_KEYS, MOOR_LOCK_CLASS, migratePostgres } from "./postgres-migrate.js";
@@ -204,7 +204,7 @@ export class PostgresStore implements Store {
       // The payload starts with the commit's last event id ('' from a node before that was sent: read whatever is
       // new), and may carry the commit's events (eventPayload).
       if (message.channel === EVENT_CHANNEL) this.scheduleCatchUp(lastIdOf(message.payload ?? ""), message.payload);
-      else if (message.channel === INBOX_CHANNEL && message.payload) this.inbox.notified(message.payload);
+      else if (this.inbox.isInboxChannel(message.channel) && message.payload) this.inbox.notified(message.payload);
       else if (message.channel === DONE_CHANNEL && message.payload) this.inbox.doneNotified(message.payload);
     });
   }

@@ -54,7 +54,11 @@ describe("postgres session inbox", () => {
   it("wakes the owner by NOTIFY and delivers each item once, in order, with its typed command", async () => {
     const fence = (await a.leases.acquire("ses_1", "wa", 60_000)) as LeaseFence;
     const woken: string[] = [];
-    const stop = await a.inbox.watch((sessionID) => woken.push(sessionID));
+    const stop = await a.inbox.watch("wa", (sessionID) => woken.push(sessionID));
+    // The other worker is woken only for the session nobody holds (notifications come in commit order: once it has
+    // ses_2's, it would have had ses_1's before).
+    const others: string[] = [];
+    const stopOthers = await b.inbox.watch("wb", (sessionID) => others.push(sessionID));
     const sent: InboxCommand[] = [
       prompt("first"),
       { kind: "permission", requestID: "per_1", reply: "once" },
@@ -63,8 +67,10 @@ describe("postgres session inbox", () => {
     ];
     for (const command of sent) await api.inbox.send("ses_1", command);
     await api.inbox.send("ses_2", prompt("for another session"));
-    await waitFor(async () => (woken.length >= 5 ? true : undefined));
+    await waitFor(async () => (woken.length >= 5 && others.length >= 1 ? true : undefined));
     expect(woken).toEqual(["ses_1", "ses_1", "ses_1", "ses_1", "ses_2"]);
+    expect(others).toEqual(["ses_2"]);
+    stopOthers();
     expect(await a.inbox.pendingFor("wa")).toEqual(["ses_1"]);
 
     const taken = await a.inbox.take(fence, 3);
@@ -79,6 +85,24 @@ describe("postgres session inbox", () => {
     expect(await a.inbox.take(fence)).toEqual([]);
     expect(await a.inbox.pendingFor("wa")).toEqual([]);
     stop();
+  });
+
+  it("wakes every worker for a session whose lease was released, and only the new owner once it is taken", async () => {
+    const fence = (await a.leases.acquire("ses_1", "wa", 60_000)) as LeaseFence;
+    const woken = { wa: [] as string[], wb: [] as string[] };
+    const stops = [
+      await a.inbox.watch("wa", (sessionID) => woken.wa.push(sessionID)),
+      await b.inbox.watch("wb", (sessionID) => woken.wb.push(sessionID)),
+    ];
+    await a.leases.release(fence);
+    await api.inbox.send("ses_1", prompt("to whoever takes it"));
+    await waitFor(async () => (woken.wa.length === 1 && woken.wb.length === 1 ? true : undefined));
+    await b.leases.acquire("ses_1", "wb", 60_000);
+    await api.inbox.send("ses_1", prompt("to b"));
+    await api.inbox.send("ses_2", prompt("to both"));
+    await waitFor(async () => (woken.wa.length === 2 && woken.wb.length === 3 ? true : undefined));
+    expect(woken).toEqual({ wa: ["ses_1", "ses_2"], wb: ["ses_1", "ses_1", "ses_2"] });
+    for (const stop of stops) stop();
   });
 
   it("two takes racing under the same fence split the items: none is delivered twice", async () => {
@@ -134,7 +158,7 @@ describe("postgres session inbox", () => {
   it("a commit given an inbox item queues it in its own transaction, or not at all when the commit is refused", async () => {
     const fence = (await a.leases.acquire("ses_1", "wa", 60_000)) as LeaseFence;
     const woken: string[] = [];
-    const stop = await a.inbox.watch((sessionID) => woken.push(sessionID));
+    const stop = await a.inbox.watch("wa", (sessionID) => woken.push(sessionID));
     const queries = countQueries(api);
     let itemID = 0;
     const turn = { kind: "turn" as const, userID: "msg_1" };

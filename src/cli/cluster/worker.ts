@@ -1,8 +1,9 @@
 // A worker of a cluster (issue 20 §2; `moor serve --role worker`): runs the turns of sessions in the directories it
 // serves, one worker per session at a time, under the session's lease.
 //
-// * New work: an API node puts a command in the session's inbox and NOTIFYs; every worker serving the directory
-//   races to acquire the lease, one wins and takes the inbox's items in order (a poll catches lost notifications).
+// * New work: an API node puts a command in the session's inbox and NOTIFYs its owner, or every worker when the
+//   session has none: those serving the directory race to acquire the lease, one wins and takes the inbox's items in
+//   order (a poll catches lost notifications).
 // * While it holds a session it renews the lease every lease/3 (storage/lease-keeper.ts), and releases it when the
 //   session goes idle with nothing left in its inbox, so a later crash of this worker leaves no lease to lapse.
 // * Takeover: a lease that lapsed (its worker died, or hangs) is acquired by another worker at epoch + 1, which marks
@@ -74,7 +75,7 @@ export class ClusterWorker {
         await this.leases.register({ id: workerID, host, pid: process.pid, directories });
       }
     });
-    this.unwatch = await this.inbox.watch((sessionID) => void this.wake(sessionID));
+    this.unwatch = await this.inbox.watch(workerID, (sessionID) => void this.wake(sessionID));
     this.unsubscribe = this.options.core.bus.subscribe(({ event }) => {
       if (event.type === "session.idle") this.releaseSoon(event.properties.sessionID);
     });
