@@ -41,7 +41,7 @@ const DEFAULT_TITLE_PREFIX = "New session - ";
 /** An edit of a session row refused as stale is redone on a fresh read; another node editing it that often is odd. */
 const MAX_EDIT_ATTEMPTS = 3;
 
-export interface PromptResult extends TurnOutcome {
+export interface PromptResult extends Omit<TurnOutcome, "written"> {
   user: UserMessage;
 }
 
@@ -638,9 +638,11 @@ export class SessionService {
         runner.controller = controller;
         const unlink = linkAbort(turn.signal, controller);
         let settle: () => void;
+        let written: Promise<void> | undefined;
         try {
           await this.starts.next("turn");
-          const result = await this.runOne(session, turn, controller.signal);
+          const { written: lastWrite, ...result } = await this.runOne(session, turn, controller.signal);
+          written = lastWrite;
           settle = () => turn?.resolve(result);
         } catch (error) {
           settle = () => turn?.reject(error);
@@ -649,9 +651,18 @@ export class SessionService {
         runner.controller = undefined;
         // The next turn starts from the session as it is now; with none queued (checked before anything is
         // awaited, so none can slip in), the loop ends and the read would be wasted.
-        if (runner.queue.length > 0) {
-          session = (await this.store.getSession(sessionID).catch(() => undefined)) ?? session;
-        }
+        const another = runner.queue.length > 0;
+        // The turn's last write, which may still be on its way, fails the turn if it fails. A worker's last turn
+        // does not wait for it: its idle edit is queued at once (its announcements are relayed through the store, in
+        // order after that write), so on a store with slow round trips the two, and the turn's result, can share one
+        // transaction. Elsewhere the idle announcements, published at once, must come after the write's events.
+        if (written && (another || !this.options.settleWithIdle)) {
+          settle = await written.then(
+            () => settle,
+            (error: unknown) => () => turn?.reject(error),
+          );
+        } else written?.catch(() => {});
+        if (another) session = (await this.store.getSession(sessionID).catch(() => undefined)) ?? session;
         settleLast = settle;
       }
     } finally {
@@ -669,13 +680,17 @@ export class SessionService {
         }
         return this.touched(current);
       }).catch(() => {});
+      // A worker's result rides in the idle edit's transaction (with the turn's last write when that still waits).
+      // The store does not record a result whose session's commit failed in its transaction (PostgresStore's
+      // runCommits); a last write that went out alone before and failed was fenced or lost its connection, which
+      // fails the result's write as well.
       if (this.options.settleWithIdle) settleLast?.();
       await idle;
       if (!this.options.settleWithIdle) settleLast?.();
     }
   }
 
-  private async runOne(session: Session, turn: QueuedTurn, signal: AbortSignal): Promise<PromptResult> {
+  private async runOne(session: Session, turn: QueuedTurn, signal: AbortSignal): Promise<PromptResult & TurnOutcome> {
     const { user } = turn;
     if (turn.task) return turn.task(session, signal);
     const status = (status: SessionStatus) => this.setStatus(session, status);

@@ -80,7 +80,7 @@ export interface PostgresStoreOptions {
    */
   idleInTransactionMs?: number;
   /**
-   * Cluster mode: a commit's notification carries its events when they fit (eventPayload), so the API nodes that
+   * Cluster mode: a commit's notification carries its events when they fit (eventPayloads), so the API nodes that
    * follow the log announce them without reading them back. Off for a single server, which nobody follows.
    */
   notifyEvents?: boolean;
@@ -202,7 +202,7 @@ export class PostgresStore implements Store {
     });
     client.on("notification", (message) => {
       // The payload starts with the commit's last event id ('' from a node before that was sent: read whatever is
-      // new), and may carry the commit's events (eventPayload).
+      // new), and may carry the commit's events (eventPayloads).
       if (message.channel === EVENT_CHANNEL) this.scheduleCatchUp(lastIdOf(message.payload ?? ""), message.payload);
       else if (this.inbox.isInboxChannel(message.channel) && message.payload) this.inbox.notified(message.payload);
       else if (message.channel === DONE_CHANNEL && message.payload) this.inbox.doneNotified(message.payload);
@@ -366,12 +366,27 @@ export class PostgresStore implements Store {
     // Only the write is retried alone: a group that committed is announced once, whatever happens then.
     const grouped = jobs.length > 1 ? await this.writeJobs(client, jobs).catch(() => undefined) : undefined;
     if (grouped) return this.announceJobs(client, jobs, grouped);
+    // A result rides on its session's commits and stands or falls with them: one that failed before it fails it too
+    // (its turn's last write may be among them: the turn's caller must not hear it went well). An edit refused as
+    // stale is redone by its caller on a fresh read (SessionService.editSession): the result waits for the redo.
+    const failed = new Map<string, unknown>();
     for (const job of jobs) {
+      const sessionID = job.scope.sessionID ?? "";
+      if (job.finish && failed.has(sessionID)) {
+        const error = failed.get(sessionID);
+        if (!(error instanceof StaleRowError)) job.reject(error);
+        else {
+          this.commitJobs.unshift(job);
+          if (!this.commitRunnerQueued) this.deferRun();
+        }
+        continue;
+      }
       let ids: number[][];
       try {
         ids = await this.writeJobs(client, [job]);
       } catch (error) {
         job.reject(error);
+        if (!failed.has(sessionID)) failed.set(sessionID, error);
         continue;
       }
       await this.announceJobs(client, [job], ids);
@@ -501,7 +516,7 @@ export class PostgresStore implements Store {
    */
   private eventStatements(events: { event: CommittedEvent; scope: EventScope }[]): string[] {
     const properties = events.map(({ event }) => JSON.stringify(event.properties));
-    const carried = this.notifyEvents ? eventPayload(events, properties) : "";
+    const notifications = this.notifyEvents ? eventPayloads(events, properties) : [{ payload: "", back: 0 }];
     return [
       inline("SELECT pg_advisory_xact_lock($1, $2)", [MOOR_LOCK_CLASS, LOCK_KEYS.eventIds]),
       // Under the lock nobody else takes ids, so one setval reserves a contiguous range: last - n + 1 .. last. The
@@ -514,7 +529,10 @@ export class PostgresStore implements Store {
            FROM reserved, unnest($2::text[], $3::text[], $4::text[], $5::text[])
              WITH ORDINALITY AS e(directory, session_id, type, properties, n)
            RETURNING id)
-       SELECT inserted.id FROM inserted, (SELECT pg_notify($6, last::text || $7) FROM reserved) AS notified`,
+       SELECT inserted.id FROM inserted, (
+         SELECT count(pg_notify($6, (reserved.last - c.back)::text || c.payload))
+         FROM reserved, unnest($7::text[], $8::bigint[]) WITH ORDINALITY AS c(payload, back, n)
+       ) AS notified`,
         [
           events.length,
           events.map(({ scope }) => scope.directory),
@@ -522,7 +540,8 @@ export class PostgresStore implements Store {
           events.map(({ event }) => event.type),
           properties,
           EVENT_CHANNEL,
-          carried,
+          notifications.map((notification) => notification.payload),
+          notifications.map((notification) => notification.back),
         ],
       ),
     ];
@@ -1075,26 +1094,43 @@ interface EventRow {
 
 /** PostgreSQL refuses a notification payload of 8000 bytes or more; a commit with more events is read back. */
 const MAX_PAYLOAD_BYTES = 7900;
+/** What a notification's event id in front, and the count, take at most. */
+const PAYLOAD_HEAD_BYTES = 42;
 
 /**
- * What a commit's notification carries after its last event id: ` <count> <JSON>`, the JSON an array of
+ * What a commit's notifications carry after the last event id of each: ` <count> <JSON>`, the JSON an array of
  * [directory, sessionID or null, type, properties as JSON text] per event in id order (the properties stay text, so
- * a node parses only what it announces); "" when it would not fit.
+ * a node parses only what it announces). A commit's events are split over as many notifications as they need, in
+ * order (one transaction's notifications arrive together, in the order sent): a streamed step's deltas and its
+ * end-of-turn events are announced without a read. `back` is how many of the commit's events come after each one's
+ * last; an event too large for any notification goes in one that carries none ("": its followers read it back).
  */
-function eventPayload(events: { event: CommittedEvent; scope: EventScope }[], properties: string[]): string {
-  // A bound on the bytes before building anything: a large step's events are not copied twice to be refused.
-  let length = 0;
-  for (const text of properties) length += text.length;
-  if (length * 1.2 > MAX_PAYLOAD_BYTES) return "";
-  const rows = events.map(({ event, scope }, index) => [
-    scope.directory,
-    scope.sessionID ?? null,
-    event.type,
-    properties[index],
-  ]);
-  const payload = ` ${events.length} ${JSON.stringify(rows)}`;
-  // The id in front takes at most 20 bytes.
-  return Buffer.byteLength(payload) + 20 < MAX_PAYLOAD_BYTES ? payload : "";
+function eventPayloads(
+  events: { event: CommittedEvent; scope: EventScope }[],
+  properties: string[],
+): { payload: string; back: number }[] {
+  const chunks: { payload: string; back: number }[] = [];
+  let rows: string[] = [];
+  let bytes = 0;
+  const close = (end: number) => {
+    if (rows.length > 0) chunks.push({ payload: ` ${rows.length} [${rows.join(",")}]`, back: events.length - end });
+    rows = [];
+    bytes = 0;
+  };
+  for (const [index, { event, scope }] of events.entries()) {
+    const row = JSON.stringify([scope.directory, scope.sessionID ?? null, event.type, properties[index]]);
+    const size = Buffer.byteLength(row) + 1;
+    if (size + PAYLOAD_HEAD_BYTES > MAX_PAYLOAD_BYTES) {
+      close(index);
+      chunks.push({ payload: "", back: events.length - index - 1 });
+      continue;
+    }
+    if (bytes + size + PAYLOAD_HEAD_BYTES > MAX_PAYLOAD_BYTES) close(index);
+    rows.push(row);
+    bytes += size;
+  }
+  close(events.length);
+  return chunks;
 }
 
 /** A notification's last event id (its payload's first word); undefined when it names none. */

@@ -559,3 +559,104 @@ describe("session row edits", () => {
     ).toHaveLength(1);
   });
 });
+
+describe("end of a turn", () => {
+  /** A store whose commits take a while to be stored, logging when each is called and when it resolved. */
+  function slowStore(dir: string, failing?: (writes: string[]) => boolean) {
+    const store = new SqliteStore(join(dir, "slow.db"));
+    const log: string[] = [];
+    let next = 0;
+    const commit: Store["commit"] = (scope, write) => {
+      const writes: string[] = [];
+      const events: string[] = [];
+      const dry = new Proxy({} as StoreWrites, {
+        get: (_, key) =>
+          key === "emit"
+            ? (type: string, properties: { info?: { time?: { completed?: number } }; status?: { type: string } }) =>
+                events.push(
+                  type === "message.updated" && properties.info?.time?.completed
+                    ? "message completed"
+                    : type === "session.status"
+                      ? `status ${properties.status?.type}`
+                      : type,
+                )
+            : () => writes.push(String(key)),
+      });
+      write(dry);
+      const name = `#${next++} ${events.join(", ")}`;
+      log.push(`called ${name}`);
+      return new Promise((resolve, reject) =>
+        setTimeout(() => {
+          log.push(`stored ${name}`);
+          if (failing?.(events)) reject(new Error("disk full"));
+          else store.commit(scope, write).then(resolve, reject);
+        }, 20),
+      );
+    };
+    const wrapped = new Proxy(store, {
+      get: (target, key) => (key === "commit" ? commit : Reflect.get(target, key, target)),
+    });
+    return { store, wrapped, log };
+  }
+
+  /** The turn's last write (the message completed) and the idle edit's (the touch: session.updated), as called. */
+  function endOfTurn(log: string[]) {
+    const completed = log.find((line) => line.startsWith("called") && line.includes("message completed")) as string;
+    expect(completed).toBeDefined();
+    // The idle status and session.idle go on the bus; the touch is the edit's commit.
+    const idle = log.find(
+      (line, at) => at > log.indexOf(completed) && line.startsWith("called") && line.includes("session.updated"),
+    ) as string;
+    expect(idle).toBeDefined();
+    return { completed, completedStored: completed.replace("called", "stored"), idle };
+  }
+
+  it("a worker queues its idle edit while the turn's last write is still on its way (a slow store can group them)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "moor-end-"));
+    const { wrapped, log } = slowStore(dir);
+    const fixture = await openCoreFixture({
+      dir,
+      steps: [{ text: "done" }],
+      core: { store: wrapped, cluster: { settleWithIdle: true } },
+    });
+    opened.push(fixture);
+    const session = await fixture.core.sessions.create({ directory: dir });
+    const result = await fixture.core.sessions.prompt(session.id, { parts: [{ type: "text", text: "hi" }] });
+    expect(result.finish).toBe("stop");
+    // A worker hears of the end as the idle edit is called: its result rides with it. Stored a little later.
+    while (!log.at(-1)?.includes("stored") || !log.at(-1)?.includes("session.updated"))
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    const { completed, completedStored, idle } = endOfTurn(log);
+    // Called after the last write was called (the store applies them in order), before it was stored.
+    expect(log.indexOf(idle)).toBeGreaterThan(log.indexOf(completed));
+    expect(log.indexOf(idle)).toBeLessThan(log.indexOf(completedStored));
+    expect(fixture.events.filter((e) => e.event.type === "session.idle")).toHaveLength(1);
+  });
+
+  it("a single server announces the session idle only after the turn's last write is stored (its events first)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "moor-end-"));
+    const { wrapped, log } = slowStore(dir);
+    const fixture = await openCoreFixture({ dir, steps: [{ text: "done" }], core: { store: wrapped } });
+    opened.push(fixture);
+    const session = await fixture.core.sessions.create({ directory: dir });
+    await fixture.core.sessions.prompt(session.id, { parts: [{ type: "text", text: "hi" }] });
+    const { completedStored, idle } = endOfTurn(log);
+    expect(log.indexOf(idle)).toBeGreaterThan(log.indexOf(completedStored));
+    // The caller hears of the turn's end once the idle edit is stored too.
+    expect(log.at(-1)).toBe(idle.replace("called", "stored"));
+    const types = fixture.events.map((e) => e.event.type);
+    expect(types.lastIndexOf("message.part.delta")).toBeLessThan(types.indexOf("session.idle"));
+  });
+
+  it("a turn whose last write fails ends with that failure, though the session is announced idle", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "moor-end-"));
+    const { wrapped } = slowStore(dir, (events) => events.includes("message completed"));
+    const fixture = await openCoreFixture({ dir, steps: [{ text: "done" }], core: { store: wrapped } });
+    opened.push(fixture);
+    const session = await fixture.core.sessions.create({ directory: dir });
+    await expect(fixture.core.sessions.prompt(session.id, { parts: [{ type: "text", text: "hi" }] })).rejects.toThrow(
+      /disk full/,
+    );
+    expect(fixture.events.filter((e) => e.event.type === "session.idle")).toHaveLength(1);
+  });
+});

@@ -2,7 +2,8 @@
 // permission answers for a session; the worker holding its lease is woken by NOTIFY and takes each item once, in
 // order; a worker that lost the lease takes nothing, and what was left goes to the next holder.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { FencedError, type LeaseFence } from "../../src/storage/port.js";
+import type { Session } from "../../src/protocol/index.js";
+import { FencedError, type LeaseFence, StaleRowError } from "../../src/storage/port.js";
 import type { InboxCommand } from "../../src/storage/postgres-inbox.js";
 import { PostgresStore } from "../../src/storage/postgres-store.js";
 import { type PostgresServer, startPostgres } from "../fakes/postgres-server.js";
@@ -248,6 +249,58 @@ describe("postgres session inbox", () => {
     // Recorded once: finishing it again records nothing.
     expect(await a.finishWithCommit(item, { ok: true, value: "again" }, fence)).toBe(false);
     expect(await api.inbox.result(item)).toEqual({ ok: true, value: "done $1" });
+  });
+
+  it("a result riding with its session's commits is not recorded when one of them fails", async () => {
+    const fence = (await a.leases.acquire("ses_1", "wa", 60_000)) as LeaseFence;
+    const item = await api.inbox.send("ses_1", prompt("turn"));
+    await a.inbox.take(fence);
+    await api.commit({ directory: DIRECTORY, sessionID: "ses_2" }, (tx) => tx.putMessage(user("msg_x", "ses_2")));
+    // The turn's last write (refused: the message is another session's) and its result, queued in the same tick:
+    // one transaction, which fails; each is then tried alone, and the result is not written without the write.
+    const lastWrite = a.commit({ directory: DIRECTORY, sessionID: "ses_1" }, (tx) => {
+      tx.putMessage(user("msg_x", "ses_1"));
+      tx.emit("message.updated", { sessionID: "ses_1", info: user("msg_x", "ses_1") });
+    });
+    const recorded = a.finishWithCommit(item, { ok: true, value: "went well" }, fence);
+    await expect(lastWrite).rejects.toThrow(/belongs to another session/);
+    await expect(recorded).rejects.toThrow(/belongs to another session/);
+    // Not recorded: finishing it now records it (once only, by finish's rules).
+    expect(await a.inbox.finish(item, { ok: false, code: "conflict", message: "its write failed" }, fence)).toBe(true);
+    // A commit of another session in the same group does not hold the result back.
+    const other = await api.inbox.send("ses_1", prompt("turn 2"));
+    await a.inbox.take(fence);
+    await api.commit({ directory: DIRECTORY, sessionID: "ses_1" }, (tx) => tx.putMessage(user("msg_y", "ses_1")));
+    const refused = a.commit({ directory: DIRECTORY, sessionID: "ses_2" }, (tx) =>
+      tx.putMessage(user("msg_y", "ses_2")),
+    );
+    const own = a.commit({ directory: DIRECTORY, sessionID: "ses_1" }, (tx) =>
+      tx.emit("session.updated", { sessionID: "ses_1", info: session("ses_1", 4) }),
+    );
+    const kept = a.finishWithCommit(other, { ok: true, value: "kept" }, fence);
+    await Promise.allSettled([refused, own]);
+    expect(await kept).toBe(true);
+    // An edit refused as stale (its caller redoes it on a fresh read): the result waits for the redo, and rides with it.
+    const third = await api.inbox.send("ses_1", prompt("turn 3"));
+    const answer = api.inbox.finished(third);
+    await a.inbox.take(fence);
+    const copy = (await a.getSession("ses_1")) as Session;
+    await api.commit({ directory: DIRECTORY, sessionID: "ses_1" }, (tx) => tx.putSession(session("ses_1", 5)));
+    const touch = (from: Session, updated: number) =>
+      a.commit({ directory: DIRECTORY, sessionID: "ses_1" }, (tx) => {
+        const touched = { ...from, time: { ...from.time, updated } };
+        tx.putSession(touched, from);
+        tx.emit("session.updated", { sessionID: "ses_1", info: touched });
+      });
+    const stale = touch(copy, 6);
+    const riding = a.finishWithCommit(third, { ok: true, value: "after the redo" }, fence);
+    await expect(stale).rejects.toBeInstanceOf(StaleRowError);
+    const queries = countQueries(a);
+    await touch((await a.getSession("ses_1")) as Session, 7);
+    expect(await riding).toBe(true);
+    // The read and one transaction: the redone touch and the result, which names the touch's event.
+    expect(queries()).toBe(2);
+    expect(await answer).toEqual({ result: { ok: true, value: "after the redo" }, eventsUpTo: a.lastEventId });
   });
 
   it("a result finished with the next commit goes alone when none comes within a second, and not once the session was taken over", async () => {

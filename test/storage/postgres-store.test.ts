@@ -137,7 +137,7 @@ describe("postgres store shared by two nodes", () => {
     expect(reads()).toBeGreaterThan(0);
   });
 
-  it("announces another node's commit from its notification when it carries the events (no read), else reads it", async () => {
+  it("announces another node's commit from its notifications when they carry the events (no read), else reads it", async () => {
     const carrier = await PostgresStore.open(urlOfA, { notifyEvents: true });
     try {
       const seen: { scope: EventScope; events: readonly CommittedEvent[] }[] = [];
@@ -178,6 +178,38 @@ describe("postgres store shared by two nodes", () => {
       await a.commit(scope, (tx) => tx.emit("session.updated", { sessionID: "ses_1", info: session("ses_1", 4) }));
       await waitFor(() => seen.length === 4);
       expect(reads()).toBe(2);
+      // A commit of many events (a streamed step's deltas and its end, ~30 kB) goes out in several notifications, in
+      // order, announced without a read; so do the small ones of a commit with one too large among them, which alone
+      // is read back.
+      const delta = (n: number) => ({
+        sessionID: "ses_1",
+        messageID: "msg_1",
+        partID: "prt_1",
+        field: "text" as const,
+        delta: `${n} ${"y".repeat(300)}`,
+      });
+      const start = b.lastEventId;
+      await carrier.commit(scope, (tx) => {
+        for (let n = 0; n < 100; n++) tx.emit("message.part.delta", delta(n));
+      });
+      await waitFor(() => b.lastEventId === start + 100);
+      expect(reads()).toBe(2);
+      const deltas = seen.slice(4).flatMap(({ events }) => events);
+      expect(deltas.map((event) => (event.properties as { delta: string }).delta.split(" ")[0])).toEqual(
+        Array.from({ length: 100 }, (_, n) => String(n)),
+      );
+      expect(deltas.map((event) => event.id)).toEqual(Array.from({ length: 100 }, (_, n) => b.lastEventId - 99 + n));
+      const before = b.lastEventId;
+      await carrier.commit(scope, (tx) => {
+        tx.emit("message.part.delta", delta(1000));
+        tx.emit("session.updated", { sessionID: "ses_1", info: big });
+        tx.emit("message.part.delta", delta(1001));
+      });
+      await waitFor(() => b.lastEventId === before + 3);
+      expect(reads()).toBe(3);
+      const mixed = seen.flatMap(({ events }) => events).filter((event) => (event.id ?? 0) > before);
+      expect(mixed.map((event) => event.type)).toEqual(["message.part.delta", "session.updated", "message.part.delta"]);
+      expect(mixed[1].properties).toEqual({ sessionID: "ses_1", info: big });
     } finally {
       await carrier.close();
     }

@@ -301,10 +301,17 @@ export class ClusterWorker {
   private async finish(item: InboxItem, result: OwnerResult, withCommit = false): Promise<void> {
     const fence = this.options.book.fenceFor(item.sessionID);
     if (!fence) return;
-    await (withCommit
-      ? this.options.store.finishWithCommit(item.id, result, fence)
-      : this.inbox.finish(item.id, result, fence)
-    ).catch((error) => this.options.log.warn(`cluster worker: result of item ${item.id}: ${describe(error)}`));
+    try {
+      if (withCommit) await this.options.store.finishWithCommit(item.id, result, fence);
+      else await this.inbox.finish(item.id, result, fence);
+    } catch (error) {
+      this.options.log.warn(`cluster worker: result of item ${item.id}: ${describe(error)}`);
+      // A commit of the turn it rode with failed (PostgresStore's group rule): the caller gets that failure rather
+      // than waiting. A lost lease leaves it to the next owner, which finishes what this one did not.
+      if (withCommit && !(error instanceof FencedError)) {
+        await this.inbox.finish(item.id, ownerError(error), fence).catch(() => {});
+      }
+    }
   }
 
   /**

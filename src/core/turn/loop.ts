@@ -58,10 +58,18 @@ export async function runTurn(
       toolCalls: result.toolCalls,
     };
     const initial: StepDecision = { action: "stop", finish: mapFinish(result.finishReason) };
-    const decision = await runHooks<AfterStepHook, StepDecision>(hooks.afterStep, initial, (hook, current) =>
-      hook(report, current, request),
-    );
-    if (decision.action === "stop") return { finish: decision.finish, last };
+    let decision: StepDecision;
+    try {
+      decision = await runHooks<AfterStepHook, StepDecision>(hooks.afterStep, initial, (hook, current) =>
+        hook(report, current, request),
+      );
+    } catch (error) {
+      // The step's write failing is the first thing to tell.
+      await result.written;
+      throw error;
+    }
+    if (decision.action === "stop") return { finish: decision.finish, last, written: result.written };
+    await result.written;
   }
 }
 

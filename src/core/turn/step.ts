@@ -33,6 +33,11 @@ export interface StepResult {
   /** The model's finish reason. */
   finishReason: string;
   toolCalls: number;
+  /**
+   * The step's last write (its message's final state), when the step ended without an outcome: not yet stored, it
+   * fails with the write's error. The loop awaits it before the next step, or hands it on with the turn's outcome.
+   */
+  written?: Promise<void>;
 }
 
 export function newAssistantMessage(services: TurnServices, request: TurnRequest): AssistantMessage {
@@ -137,17 +142,22 @@ export async function runStep(
     cost,
     tokens: usage,
   });
-  await recorder.close({
+  // Not awaited here: the loop decides whether the turn ends, and whoever ends it may queue its own end-of-turn
+  // commit while this one waits for the connection, so both go in one transaction (StepResult.written).
+  const written = recorder.close({
     time: { created: recorder.info.time.created, completed: services.now() },
     tokens: usage,
     cost,
     finish: stream.finishReason,
   });
-  // close() resolved: every write stored (a failed one would have thrown), so the recorder's parts are the stored ones.
+  // Every write is issued: once they are stored (`written`), the recorder's parts are the stored ones.
   const message = { info: recorder.info, parts: recorder.storedParts() };
   const result = { message, finishReason: stream.finishReason, toolCalls: stream.toolCallCount };
-  if (request.signal.aborted) return { ...result, outcome: { finish: "aborted", error: abortedError() } };
-  return result;
+  if (request.signal.aborted) {
+    await written;
+    return { ...result, outcome: { finish: "aborted", error: abortedError() } };
+  }
+  return { ...result, written };
 }
 
 /** The plan's tools as the model sees them: the registry's cached list when the plan offers the whole set. */

@@ -55,6 +55,11 @@ export interface TurnOutcome {
   finish: TurnFinish;
   last?: MessageWithParts;
   error?: MessageError;
+  /**
+   * The turn's last write, possibly not stored yet (it fails with the write's error): whoever ends the turn queues
+   * its own end (the idle status) first, so on a store whose round trips are slow both share one transaction.
+   */
+  written?: Promise<void>;
 }
 
 /** Tool parts left unfinished by a crash carry this mark so a resume knows to run them again. */
