@@ -19,6 +19,11 @@ export interface OwnerDispatch {
   send(session: Session, command: OwnerCommand, record?: OwnerRecord): Promise<number>;
   /** Resolves with the owner's answer to the item, once this node's event stream has every event before it. */
   result(itemID: number): Promise<OwnerResult>;
+  /**
+   * The session as this node last saw it announced, without a round trip (undefined when it has not). `send` with a
+   * `record` based on it writes only if the row is still that; else it rejects with StaleRowError, writing nothing.
+   */
+  announced?(sessionID: string): Session | undefined;
 }
 
 /** Writes that commit with an item (OwnerDispatch.send), as Store.commit takes them. */

@@ -357,7 +357,28 @@ export class SessionService {
     options: { signal?: AbortSignal; before?: TurnPrelude } = {},
   ): Promise<{ user: UserMessage; done: Promise<PromptResult> }> {
     await this.starts.next("prompt");
-    const session = await this.get(id);
+    // An API node starts a session's next prompt from the row as it last saw it announced (no round trip): the
+    // prompt's commit, which queues its turn, checks the row is still that, and on a row changed meanwhile the
+    // prompt starts again from a read. Not a first prompt (its title is written first, its turn queued apart), nor
+    // one after a revert (which it makes final): those read the row.
+    const announced = input.noReply ? undefined : this.options.owners?.announced?.(id);
+    if (!announced || announced.revert || announced.title.startsWith(DEFAULT_TITLE_PREFIX)) {
+      return this.submitFrom(await this.get(id), input, options);
+    }
+    try {
+      return await this.submitFrom(announced, input, options);
+    } catch (error) {
+      if (!(error instanceof StaleRowError)) throw error;
+      return this.submitFrom(await this.get(id), input, options);
+    }
+  }
+
+  private async submitFrom(
+    session: Session,
+    input: PromptInput,
+    options: { signal?: AbortSignal; before?: TurnPrelude },
+  ): Promise<{ user: UserMessage; done: Promise<PromptResult> }> {
+    const id = session.id;
     const agent = this.options.turns.agentsIn(session.directory).resolve(input.agent);
     checkPromptInput(input);
     const model = await this.options.resolveModel(input.model ?? agent.model ?? sessionModel(session));

@@ -22,6 +22,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type pg from "pg";
 import type {
+  EventMap,
   MessageInfo,
   MessageWithParts,
   OwnerCommand,
@@ -96,7 +97,16 @@ export interface CommitOptions {
    * Cluster mode, API nodes: also queues `command` in the session's inbox, in the same transaction (one round trip
    * for a prompt's user message and its turn's item); `queued` is told the item's id once committed.
    */
-  inbox?: { sessionID: string; command: OwnerCommand; queued(itemID: number): void };
+  inbox?: {
+    sessionID: string;
+    command: OwnerCommand;
+    queued(itemID: number): void;
+    /**
+     * The session as the sender had it from announcedSession: the commit writes only if the row is still that
+     * (else StaleRowError, and nothing is written: the sender reads the row and tries again).
+     */
+    basedOn?: Session;
+  };
   /**
    * The commit may wait up to DEFER_MS for the next one, to share its transaction (a worker's relayed statuses: the
    * busy status at a turn's start went alone, a round trip ahead of the turn's history read). It keeps its place:
@@ -179,6 +189,12 @@ export class PostgresStore implements Store {
   private readonly sessionRows = new Map<string, { data: string; version: string }>();
   /** The row version each Session object handed out was read at: a putSession based on it is conditional. */
   private readonly sessionVersions = new WeakMap<Session, string>();
+  /**
+   * Following the log (API nodes): each session's row as its last announced session.updated gave it, as text
+   * (announcedSession); and the text each Session handed out from it had, which a commit based on it checks.
+   */
+  private readonly announcedRows = new Map<string, string>();
+  private readonly announcedCopies = new WeakMap<Session, string>();
 
   private readonly notifyEvents: boolean;
 
@@ -436,6 +452,13 @@ export class PostgresStore implements Store {
     const queued: { at: number; job: CommitJob }[] = [];
     for (const job of jobs) {
       if (!job.inbox) continue;
+      const announced = job.inbox.basedOn && this.announcedCopies.get(job.inbox.basedOn);
+      if (announced !== undefined) {
+        statements.push(
+          `SELECT moor_check(EXISTS (SELECT 1 FROM session WHERE ${inline("id = $1 AND data = $2", [job.inbox.sessionID, announced])}), ${escapeLiteral(`moor:stale:${stale.length}`)})`,
+        );
+        stale.push(job.inbox.sessionID);
+      }
       queued.push({ at: statements.length, job });
       statements.push(sendStatement(job.inbox.sessionID, job.inbox.command));
     }
@@ -461,7 +484,11 @@ export class PostgresStore implements Store {
       const conflict = /^moor:conflict:(\d+)$/.exec(message);
       if (conflict) throw new IdConflictError(conflicts[Number(conflict[1])]);
       const changed = /^moor:stale:(\d+)$/.exec(message);
-      if (changed) throw new StaleRowError(stale[Number(changed[1])]);
+      if (changed) {
+        // An announced copy behind the row is not offered again until the row is announced anew.
+        this.announcedRows.delete(stale[Number(changed[1])]);
+        throw new StaleRowError(stale[Number(changed[1])]);
+      }
       throw error;
     }
     for (const { at, job } of queued) job.inbox?.queued(Number((results[at].rows[0] as { id: string }).id));
@@ -548,7 +575,36 @@ export class PostgresStore implements Store {
   }
 
   private announce(scope: EventScope, events: readonly CommittedEvent[]): void {
+    if (this.following) this.noteAnnouncedSessions(events);
     for (const listener of this.listeners) listener(scope, events);
+  }
+
+  /** Keeps announcedRows: the last session.updated of each session (a row write announces the row it wrote). */
+  private noteAnnouncedSessions(events: readonly CommittedEvent[]): void {
+    for (const event of events) {
+      if (event.type === "session.updated") {
+        const { info } = event.properties as EventMap["session.updated"];
+        this.announcedRows.delete(info.id);
+        this.announcedRows.set(info.id, JSON.stringify(info));
+        if (this.announcedRows.size > SESSION_ROWS_KEPT)
+          this.announcedRows.delete(this.announcedRows.keys().next().value as string);
+      } else if (event.type === "session.deleted") {
+        this.announcedRows.delete((event.properties as EventMap["session.deleted"]).info.id);
+      }
+    }
+  }
+
+  /**
+   * Cluster mode, API nodes: the session's row as the log last announced it, without a round trip; undefined when
+   * this node has not seen it announced. It may be behind a commit not announced here yet: a commit whose inbox item
+   * is based on it (CommitOptions.inbox.basedOn) checks the row is still that.
+   */
+  announcedSession(id: string): Session | undefined {
+    const data = this.announcedRows.get(id);
+    if (data === undefined) return undefined;
+    const session = JSON.parse(data) as Session;
+    this.announcedCopies.set(session, data);
+    return session;
   }
 
   onCommit(listener: CommitListener): () => void {

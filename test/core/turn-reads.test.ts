@@ -2,7 +2,8 @@
 // workers and a `--store postgres://` server), so reads whose answer the core already holds are not made.
 import { afterEach, describe, expect, it } from "vitest";
 import type { OwnerDispatch, OwnerRecord } from "../../src/core/remote-owner.js";
-import type { MessageWithParts, OwnerCommand, OwnerResult, UserMessage } from "../../src/protocol/index.js";
+import type { MessageWithParts, OwnerCommand, OwnerResult, Session, UserMessage } from "../../src/protocol/index.js";
+import { StaleRowError } from "../../src/storage/port.js";
 import { type CoreFixture, openCoreFixture } from "../fakes/core-fixture.js";
 
 describe("a turn's reads", () => {
@@ -107,6 +108,48 @@ describe("a turn's reads", () => {
     expect(command.kind).toBe("turn");
     expect(command.user).toEqual(result.user);
     expect((await fixture.store.getMessage(session.id, command.userID))?.info).toEqual(result.user);
+  });
+
+  it("an API node starts a next prompt from the row as announced (no read); a row changed since is read, once", async () => {
+    const sent: Session[] = [];
+    const outdated = new WeakSet<Session>();
+    let announcedCopy: Session | undefined;
+    const owners: OwnerDispatch = {
+      ready: async () => {},
+      send: async (session, _command, record) => {
+        // As the PostgreSQL dispatch does: a record based on an announced copy behind the row writes nothing.
+        if (outdated.has(session)) throw new StaleRowError(session.id);
+        if (record) await fixture?.store.commit(record.scope, record.write);
+        sent.push(session);
+        return sent.length;
+      },
+      result: async (): Promise<OwnerResult> => ({ ok: true, value: { finish: "stop", userID: "msg_x" } }),
+      announced: () => announcedCopy && { ...announcedCopy },
+    };
+    fixture = await openCoreFixture({ prefix: "turn-reads", core: { cluster: { owners, skipRecovery: true } } });
+    const { core, dir } = fixture;
+    const session = await core.sessions.create({ directory: dir });
+    const named = await core.sessions.update(session.id, { title: "named" });
+    announcedCopy = named;
+    const sessionReads = count("getSession");
+    await core.sessions.submit(session.id, { parts: [{ type: "text", text: "one" }] });
+    expect(sessionReads()).toBe(0);
+    expect(sent.at(-1)).toEqual(named);
+    // Renamed on another node, not announced here yet: the copy is refused, the prompt starts again from a read.
+    await core.sessions.update(session.id, { title: "renamed" });
+    const stale = { ...named };
+    outdated.add(stale);
+    owners.announced = () => stale;
+    const readsAgain = count("getSession");
+    const { user } = await core.sessions.submit(session.id, { parts: [{ type: "text", text: "two" }] });
+    expect(readsAgain()).toBe(1);
+    expect(sent.at(-1)?.title).toBe("renamed");
+    // Stored once, by the second try.
+    const texts = (await fixture.store.listMessages(session.id)).flatMap((message) =>
+      message.parts.flatMap((part) => (part.type === "text" ? [part.text] : [])),
+    );
+    expect(texts).toEqual(["one", "two"]);
+    expect(user.id).toBeDefined();
   });
 
   it("a first prompt's turn starts from the row with its title, read again after the title was written", async () => {

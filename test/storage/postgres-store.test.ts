@@ -353,6 +353,40 @@ describe("postgres store shared by two nodes", () => {
     }
   });
 
+  it("a follower hands out a session as last announced; an inbox item based on it is queued only if the row is still that", async () => {
+    await b.follow({ pollMs: 60_000 });
+    await b.syncEvents();
+    const renamed = session("ses_1", 2, { title: "renamed" });
+    await a.commit(scope, (tx) => {
+      tx.putSession(renamed);
+      tx.emit("session.updated", { sessionID: "ses_1", info: renamed });
+    });
+    await waitFor(() => b.announcedSession("ses_1") !== undefined);
+    const queries = countQueries(b);
+    const copy = b.announcedSession("ses_1") as Session;
+    expect(queries()).toBe(0);
+    expect(copy).toEqual(renamed);
+    expect(b.announcedSession("ses_2")).toBeUndefined();
+    const turn = (id: string) => ({ kind: "turn" as const, userID: id });
+    const send = (based: Session, id: string) =>
+      b.commit(scope, (tx) => tx.putMessage(user(id)), {
+        inbox: { sessionID: "ses_1", command: turn(id), queued: () => {}, basedOn: based },
+      });
+    await send(copy, "msg_1");
+    expect(await b.getMessage("ses_1", "msg_1")).toBeDefined();
+    // Changed by a commit B has not announced (here: one with no event): refused, nothing written.
+    await a.commit(scope, (tx) => tx.putSession(session("ses_1", 3, { title: "again" })));
+    const behind = b.announcedSession("ses_1") as Session;
+    await expect(send(behind, "msg_2")).rejects.toBeInstanceOf(StaleRowError);
+    // Nor its item: they are one transaction.
+    expect(await b.getMessage("ses_1", "msg_2")).toBeUndefined();
+    // Not offered again until the row is announced anew.
+    expect(b.announcedSession("ses_1")).toBeUndefined();
+    // A session read (not announced) is not checked.
+    await send((await b.getSession("ses_1")) as Session, "msg_3");
+    expect(await b.getMessage("ses_1", "msg_3")).toBeDefined();
+  });
+
   it("edits a session row from the copy it last read without reading it again, refused if another node changed it", async () => {
     await a.commit(scope, (tx) => tx.putSession(session("ses_e", 1)));
     const read = (await b.getSession("ses_e")) as Session;

@@ -36,10 +36,11 @@ export function ownerDispatch(store: PostgresStore, leaseMs: number, now: () => 
       if (!record) return store.inbox.send(session.id, command);
       let itemID = 0;
       await store.commit(record.scope, record.write, {
-        inbox: { sessionID: session.id, command, queued: (id) => (itemID = id) },
+        inbox: { sessionID: session.id, command, queued: (id) => (itemID = id), basedOn: session },
       });
       return itemID;
     },
+    announced: (sessionID) => store.announcedSession(sessionID),
     async result(itemID) {
       const { result, eventsUpTo } = await store.inbox.finished(itemID);
       // The turn's events are in the log before its result: this node's streams get them before the caller's answer.
