@@ -50,6 +50,11 @@ export interface FakeLlm {
   /** How title requests are answered; default an empty answer (the session keeps its first-line title). */
   setTitleReply(reply: FakeReply | ((request: ChatRequest) => FakeReply)): void;
   script(...replies: FakeReply[]): void;
+  /**
+   * Drops the replies scripted and not yet used, and the `respond` handler: a test that failed before its turns ran
+   * leaves none for the next test of the file (which would get them instead of its own).
+   */
+  clearScript(): void;
   respond(handler: (request: ChatRequest) => FakeReply): void;
   setDefault(reply: FakeReply): void;
   close(): Promise<void>;
@@ -243,6 +248,10 @@ export async function startFakeLlm(options: { port?: number; defaultReply?: Fake
       titleReply = reply;
     },
     script: (...replies) => queue.push(...replies),
+    clearScript: () => {
+      queue.length = 0;
+      handler = undefined;
+    },
     respond: (fn) => {
       handler = fn;
     },

@@ -24,6 +24,7 @@ beforeAll(async () => {
 });
 afterAll(() => llm.close());
 beforeEach(() => {
+  llm.clearScript();
   home = makeTempHome(llm.url, { permission: { edit: "ask", bash: "allow" } });
 });
 afterEach(async () => {
