@@ -682,7 +682,11 @@ export class SessionService {
             () => settle,
             (error: unknown) => () => turn?.reject(error),
           );
-        } else written?.catch(() => {});
+        } else {
+          // A worker's: should it fail, the store fails the turn's result riding after it (PostgresStore's
+          // runCommits), in the same transaction or waiting for the next.
+          written?.catch(() => {});
+        }
         if (another) session = (await this.store.getSession(sessionID).catch(() => undefined)) ?? session;
         settleLast = settle;
       }
@@ -702,9 +706,6 @@ export class SessionService {
         return this.touched(current);
       }).catch(() => {});
       // A worker's result rides in the idle edit's transaction (with the turn's last write when that still waits).
-      // The store does not record a result whose session's commit failed in its transaction (PostgresStore's
-      // runCommits); a last write that went out alone before and failed was fenced or lost its connection, which
-      // fails the result's write as well.
       if (this.options.settleWithIdle) settleLast?.();
       await idle;
       if (!this.options.settleWithIdle) settleLast?.();

@@ -383,8 +383,9 @@ export class PostgresStore implements Store {
     const grouped = jobs.length > 1 ? await this.writeJobs(client, jobs).catch(() => undefined) : undefined;
     if (grouped) return this.announceJobs(client, jobs, grouped);
     // A result rides on its session's commits and stands or falls with them: one that failed before it fails it too
-    // (its turn's last write may be among them: the turn's caller must not hear it went well). An edit refused as
-    // stale is redone by its caller on a fresh read (SessionService.editSession): the result waits for the redo.
+    // (its turn's last write may be among them: the turn's caller must not hear it went well), in this group or
+    // waiting for the next. An edit refused as stale is redone by its caller on a fresh read
+    // (SessionService.editSession): the result waits for the redo.
     const failed = new Map<string, unknown>();
     for (const job of jobs) {
       const sessionID = job.scope.sessionID ?? "";
@@ -403,9 +404,20 @@ export class PostgresStore implements Store {
       } catch (error) {
         job.reject(error);
         if (!failed.has(sessionID)) failed.set(sessionID, error);
+        if (!(error instanceof StaleRowError)) this.failWaitingResults(sessionID, error);
         continue;
       }
       await this.announceJobs(client, [job], ids);
+    }
+  }
+
+  /** Fails the results (finishWithCommit) waiting to ride on a later commit of the session. */
+  private failWaitingResults(sessionID: string, error: unknown): void {
+    for (let at = this.commitJobs.length - 1; at >= 0; at--) {
+      const job = this.commitJobs[at];
+      if (job.finish?.fence.sessionID !== sessionID) continue;
+      this.commitJobs.splice(at, 1);
+      job.reject(error);
     }
   }
 

@@ -562,8 +562,8 @@ describe("session row edits", () => {
 
 describe("end of a turn", () => {
   /** A store whose commits take a while to be stored, logging when each is called and when it resolved. */
-  function slowStore(dir: string, failing?: (writes: string[]) => boolean) {
-    const store = new SqliteStore(join(dir, "slow.db"));
+  function slowStore(dir: string, failing?: (events: string[]) => boolean) {
+    const sqlite = new SqliteStore(join(dir, "slow.db"));
     const log: string[] = [];
     let next = 0;
     const commit: Store["commit"] = (scope, write) => {
@@ -585,18 +585,19 @@ describe("end of a turn", () => {
       write(dry);
       const name = `#${next++} ${events.join(", ")}`;
       log.push(`called ${name}`);
-      return new Promise((resolve, reject) =>
-        setTimeout(() => {
+      return new Promise((resolve, reject) => {
+        const answer = () => {
           log.push(`stored ${name}`);
           if (failing?.(events)) reject(new Error("disk full"));
-          else store.commit(scope, write).then(resolve, reject);
-        }, 20),
-      );
+          else sqlite.commit(scope, write).then(resolve, reject);
+        };
+        setTimeout(answer, 20);
+      });
     };
-    const wrapped = new Proxy(store, {
+    const wrapped = new Proxy(sqlite, {
       get: (target, key) => (key === "commit" ? commit : Reflect.get(target, key, target)),
     });
-    return { store, wrapped, log };
+    return { wrapped, log };
   }
 
   /** The turn's last write (the message completed) and the idle edit's (the touch: session.updated), as called. */

@@ -280,6 +280,21 @@ describe("postgres session inbox", () => {
     const kept = a.finishWithCommit(other, { ok: true, value: "kept" }, fence);
     await Promise.allSettled([refused, own]);
     expect(await kept).toBe(true);
+    // A commit of the session that fails while the result waits for the next one fails it too.
+    const fourth = await api.inbox.send("ses_1", prompt("turn 4"));
+    await a.inbox.take(fence);
+    const failing = a.commit({ directory: DIRECTORY, sessionID: "ses_1" }, (tx) => {
+      tx.putMessage(user("msg_x", "ses_1"));
+      tx.emit("message.updated", { sessionID: "ses_1", info: user("msg_x", "ses_1") });
+    });
+    // The commit's transaction is on its way (sent in a microtask after the call); the result comes after it.
+    await new Promise((resolve) => setImmediate(resolve));
+    const waiting = a.finishWithCommit(fourth, { ok: true, value: "went well" }, fence);
+    await expect(failing).rejects.toThrow(/belongs to another session/);
+    await expect(waiting).rejects.toThrow(/belongs to another session/);
+    expect(await a.inbox.finish(fourth, { ok: false, code: "conflict", message: "its write failed" }, fence)).toBe(
+      true,
+    );
     // An edit refused as stale (its caller redoes it on a fresh read): the result waits for the redo, and rides with it.
     const third = await api.inbox.send("ses_1", prompt("turn 3"));
     const answer = api.inbox.finished(third);
