@@ -127,7 +127,10 @@ describe("file watch hub", () => {
     const next = join(root, "one.txt");
     writeFileSync(next, "x");
     await eventFor(next);
-    expect(watcherEvents().map((e) => e.directory)).toEqual([root]);
+    // In root's spelling only. Only this file's events, each spelling once: a late event of both.txt, or this file's
+    // change after its add, may come apart under load.
+    const spellings = new Set(watcherEvents().flatMap((e) => (e.file === next ? [e.directory] : [])));
+    expect([...spellings]).toEqual([root]);
   });
 
   it("shares one watcher per directory and closes it when the last user leaves", async () => {
