@@ -32,12 +32,21 @@ export function useSessionPages(client: MoorClient): SessionPages {
   /** The search the user wants now; a page for any other is stale. */
   const wanted = useRef("");
   const loadingMore = useRef(false);
+  /**
+   * The events folded in while a first page is on its way: the page may have been read before them (a session created
+   * while the page reloads after a resync), so they are folded into it again when it arrives.
+   */
+  const sinceLoad = useRef<((list: LoadedSessions) => LoadedSessions)[] | undefined>(undefined);
 
   const search = useCallback(
     async (text: string) => {
       wanted.current = text;
+      const folded: ((list: LoadedSessions) => LoadedSessions)[] = [];
+      sinceLoad.current = folded;
       const page = await client.sessionPage({ search: text, limit: SESSION_PAGE_SIZE });
-      if (wanted.current === text) setList(addPage(emptySessions(text), page));
+      if (sinceLoad.current === folded) sinceLoad.current = undefined;
+      if (wanted.current !== text) return;
+      setList(folded.reduce((list, fold) => fold(list), addPage(emptySessions(text), page)));
     },
     [client],
   );
@@ -55,7 +64,11 @@ export function useSessionPages(client: MoorClient): SessionPages {
       loadingMore.current = false;
     }
   }, [client]);
-  const upsert = useCallback((session: Session) => setList((latest) => upsertSession(latest, session)), []);
-  const remove = useCallback((sessionID: string) => setList((latest) => removeSession(latest, sessionID)), []);
+  const fold = useCallback((change: (list: LoadedSessions) => LoadedSessions) => {
+    sinceLoad.current?.push(change);
+    setList(change);
+  }, []);
+  const upsert = useCallback((session: Session) => fold((latest) => upsertSession(latest, session)), [fold]);
+  const remove = useCallback((sessionID: string) => fold((latest) => removeSession(latest, sessionID)), [fold]);
   return { list, reload, search, more, upsert, remove };
 }

@@ -207,6 +207,42 @@ describe.skipIf(skipReason)("the web UI", () => {
     await page.locator(".session-item", { hasText: "Made while you were away" }).waitFor();
   }, 60_000);
 
+  it("keeps a session created while the list's first page was on its way (read before it, answered after its event)", async () => {
+    home = makeTempHome(llm.url);
+    server = await startServe(home.env, [], home.project);
+    const url = server.url;
+    const context = await browser.newContext({ viewport: { width: 1200, height: 820 } });
+    const page = await context.newPage();
+    let read: () => void = () => {};
+    const pageRead = new Promise<void>((resolve) => (read = resolve));
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
+    // The first page is read from the server at once, and handed to the page only once the session created after
+    // that read has had its event delivered.
+    await page.route(
+      (target) => target.pathname === "/session" && target.searchParams.has("limit"),
+      async (route) => {
+        if (route.request().method() !== "GET") return route.continue();
+        const response = await route.fetch();
+        read();
+        await released;
+        await route.fulfill({ response });
+      },
+    );
+    await page.goto(url);
+    await pageRead;
+    await fetch(`${url}/session`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ title: "Created meanwhile" }),
+    });
+    // Time for the event to reach the page (if it came later still, it would be folded in anyway).
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    release();
+    await page.locator(".session-item", { hasText: "Created meanwhile" }).waitFor({ timeout: 10_000 });
+    await context.close();
+  }, 60_000);
+
   it("serves assets with cache headers and a strict CSP, and authenticates with ?auth_token=", async () => {
     home = makeTempHome(llm.url);
     server = await startServe({ ...home.env, MOOR_SERVER_PASSWORD: "s3cret" }, [], home.project);
