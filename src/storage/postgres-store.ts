@@ -445,20 +445,12 @@ export class PostgresStore implements Store {
       for (const write of job.writes) {
         const text = inline(write.text, write.values);
         if (write.stale !== undefined) {
-          statements.push(
-            `WITH w AS (${text} RETURNING 1) SELECT moor_check(EXISTS (SELECT 1 FROM w), ${escapeLiteral(`moor:stale:${stale.length}`)})`,
-          );
+          statements.push(writingARow(text, `moor:stale:${stale.length}`));
           stale.push(write.stale);
-          continue;
-        }
-        if (write.conflict === undefined) {
-          statements.push(text);
-          continue;
-        }
-        statements.push(
-          `WITH w AS (${text} RETURNING 1) SELECT moor_check(EXISTS (SELECT 1 FROM w), ${escapeLiteral(`moor:conflict:${conflicts.length}`)})`,
-        );
-        conflicts.push(write.conflict);
+        } else if (write.conflict !== undefined) {
+          statements.push(writingARow(text, `moor:conflict:${conflicts.length}`));
+          conflicts.push(write.conflict);
+        } else statements.push(text);
       }
     }
     const queued: { at: number; job: CommitJob }[] = [];
@@ -596,10 +588,7 @@ export class PostgresStore implements Store {
     for (const event of events) {
       if (event.type === "session.updated") {
         const { info } = event.properties as EventMap["session.updated"];
-        this.announcedRows.delete(info.id);
-        this.announcedRows.set(info.id, JSON.stringify(info));
-        if (this.announcedRows.size > SESSION_ROWS_KEPT)
-          this.announcedRows.delete(this.announcedRows.keys().next().value as string);
+        keepRecent(this.announcedRows, info.id, JSON.stringify(info), SESSION_ROWS_KEPT);
       } else if (event.type === "session.deleted") {
         this.announcedRows.delete((event.properties as EventMap["session.deleted"]).info.id);
       }
@@ -962,10 +951,7 @@ export class PostgresStore implements Store {
 
   /** Notes a session row as read at `version` (getSession, the take of PostgresInbox); the parsed row. */
   private rememberSession(id: string, data: string, version: string): Session {
-    this.sessionRows.delete(id);
-    this.sessionRows.set(id, { data, version });
-    if (this.sessionRows.size > SESSION_ROWS_KEPT)
-      this.sessionRows.delete(this.sessionRows.keys().next().value as string);
+    keepRecent(this.sessionRows, id, { data, version }, SESSION_ROWS_KEPT);
     return this.sessionAt(data, version);
   }
 
@@ -1158,6 +1144,18 @@ interface EventRow {
   session_id: string | null;
   type: string;
   properties: string;
+}
+
+/** `text` (an INSERT or UPDATE) failing its transaction with the message `label` when it writes no row. */
+function writingARow(text: string, label: string): string {
+  return `WITH w AS (${text} RETURNING 1) SELECT moor_check(EXISTS (SELECT 1 FROM w), ${escapeLiteral(label)})`;
+}
+
+/** Sets `key` as the map's newest entry, dropping the oldest beyond `limit` (a Map keeps insertion order). */
+function keepRecent<K, V>(map: Map<K, V>, key: K, value: V, limit: number): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > limit) map.delete(map.keys().next().value as K);
 }
 
 /** PostgreSQL refuses a notification payload of 8000 bytes or more; a commit with more events is read back. */
