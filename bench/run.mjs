@@ -375,6 +375,8 @@ for (const figure of ["sync_turn", "first_delta"]) {
   const ratio = results[`${figure}_with_hooks_ms`] / results[`${figure}_plain_ms`];
   console.log(`${figure} with hooks / without: ${round(ratio)}× (≤ 1.1 ${ratio <= 1.1 ? "ok" : "OVER"})`);
 }
+// Context for the two above: what one process start costs here, the floor of every hook run.
+console.log(`process start on this machine (sh starting /bin/true): ${round(results.process_start_ms)} ms`);
 const rssGrowth = results.rss_after_1000_turns_mb / results.rss_after_100_turns_scale_mb;
 console.log(`RSS after 1,000 turns / after 100: ${round(rssGrowth)}× (≤ 1.1 ${rssGrowth <= 1.1 ? "ok" : "OVER"})`);
 if (clusterResults) for (const text of cluster.clusterReport(clusterResults)) console.log(text);
