@@ -19,6 +19,8 @@ beforeAll(async () => {
 });
 afterAll(() => llm.close());
 afterEach(async () => {
+  // A test that failed before its turn ran leaves its reply for the next test, which would get it instead of its own.
+  llm.clearScript();
   tui?.kill();
   tui = undefined;
   await server?.stop("SIGKILL");
