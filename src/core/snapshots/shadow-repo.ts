@@ -6,6 +6,7 @@ import { execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { appendFile, chmod, lstat, mkdir, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { RESTORE_TEMP_PREFIX } from "../files/ignore-rules.js";
 
 /** Files larger than this are left out of snapshots (and so never restored or deleted by a revert). */
 export const MAX_SNAPSHOT_FILE_BYTES = 2 * 1024 * 1024;
@@ -192,7 +193,7 @@ export class ShadowRepo {
   /** Replaces the work tree's `file` at once with `content` (a file of git `mode`: 100644, 100755 or a symlink). */
   private async replace(file: string, mode: string, content: Buffer): Promise<void> {
     const target = join(this.options.workTree, file);
-    const temp = join(dirname(target), `.moor-restore-${randomBytes(6).toString("hex")}`);
+    const temp = join(dirname(target), `${RESTORE_TEMP_PREFIX}${randomBytes(6).toString("hex")}`);
     await mkdir(dirname(target), { recursive: true });
     try {
       if (mode === "120000") {

@@ -1,11 +1,12 @@
 // The file watcher hub on real directories: `file.watcher.updated` for what changes, nothing for .git,
 // node_modules or .gitignore'd paths, one watcher per directory shared by its streams and closed with the last,
 // and its bounds (directories, paths, queued events).
-import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, renameSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { EventBus } from "../../../src/core/bus.js";
+import { RESTORE_TEMP_PREFIX } from "../../../src/core/files/ignore-rules.js";
 import { createFileWatchHub, type FileWatchHub } from "../../../src/core/files/watch-hub.js";
 import type { BusEnvelope } from "../../../src/protocol/index.js";
 
@@ -106,6 +107,23 @@ describe("file watch hub", () => {
     const files = watcherEvents().map((e) => e.file);
     expect(files.filter((f) => /\.git\/|node_modules|build|debug\.log/.test(f))).toEqual([]);
     expect(hub.stats().entries).toBeGreaterThan(0);
+  });
+
+  it("does not report the temporary file a snapshot restore writes before renaming it over the file", async () => {
+    hub = createFileWatchHub({ bus, flushMs: 10 });
+    hub.watch(root);
+    await hub.ready(root);
+    // What shadow-repo.ts's restore does: the content under a temporary name beside the file, then renamed over it.
+    const temp = join(root, `${RESTORE_TEMP_PREFIX}0a1b2c`);
+    writeFileSync(temp, "restored");
+    // A large file's write takes longer than the hub's flush: the temporary file would be reported on its own.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    renameSync(temp, join(root, "restored.txt"));
+    await eventFor(join(root, "restored.txt"));
+    // One reported write after it: anything the temporary file caused would have come by then.
+    writeFileSync(join(root, "after.txt"), "x");
+    await eventFor(join(root, "after.txt"));
+    expect(watcherEvents().filter((e) => e.file.includes(RESTORE_TEMP_PREFIX))).toEqual([]);
   });
 
   it("sends each event in every spelling of the directory its streams use (the bus filters on the exact string)", async () => {
