@@ -22,7 +22,7 @@ import type {
 import { alwaysLabel, parseSlashCommand, primaryAgents } from "../protocol/index.js";
 import type { AcpBackend } from "./backend.js";
 import { sessionConfigOptions } from "./config-options.js";
-import { readThroughEditor, requireAbsoluteCwd } from "./editor-files.js";
+import { readThroughEditor, requireAbsoluteCwd, requireExistingCwd } from "./editor-files.js";
 import { followFamilyQuestions } from "./family-questions.js";
 import { initializeResult } from "./initialize-result.js";
 import { lenientInitialize } from "./lenient-initialize.js";
@@ -157,6 +157,7 @@ export function createAcpAgent(options: AcpAgentOptions) {
     .onRequest(methods.agent.authenticate, () => ({}))
     .onRequest(methods.agent.session.new, async ({ params, client }) => {
       requireAbsoluteCwd(params.cwd);
+      await requireExistingCwd(params.cwd);
       const session = await backend.createSession(params.cwd || options.defaultCwd);
       registerEditorFs(session.id, client);
       await startMcpServers(session.id, params.mcpServers);

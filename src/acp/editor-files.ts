@@ -1,5 +1,5 @@
 // What the ACP agent checks of an editor's paths, and how it reads files through the editor.
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { isAbsolute } from "node:path";
 import { RequestError } from "@agentclientprotocol/sdk";
 
@@ -12,6 +12,18 @@ export function requireAbsoluteCwd(cwd: unknown): void {
   if (cwd === undefined || cwd === null || cwd === "") return;
   if (typeof cwd !== "string" || !isAbsolute(cwd)) {
     throw RequestError.invalidParams({ cwd }, `cwd must be an absolute path, got ${JSON.stringify(cwd)}`);
+  }
+}
+
+/**
+ * A new session's `cwd` must be a directory that exists: a session made in a missing one (a typo, a project deleted
+ * since the editor opened it) would be created and then fail at every tool, far from the mistake.
+ */
+export async function requireExistingCwd(cwd: string | undefined | null): Promise<void> {
+  if (!cwd) return;
+  const info = await stat(cwd).catch(() => undefined);
+  if (!info?.isDirectory()) {
+    throw RequestError.invalidParams({ cwd }, `cwd ${info ? "is not a directory" : "does not exist"}: ${cwd}`);
   }
 }
 

@@ -374,7 +374,7 @@ describe("session titles over ACP", () => {
 });
 
 describe("editor paths and refusals", () => {
-  it("session/new, load and resume with a relative cwd: invalid params (-32602) saying cwd must be absolute", async () => {
+  it("session/new, load and resume with a relative cwd, session/new with a missing one: invalid params (-32602) saying why", async () => {
     const { stream } = spawnAcp();
     const { app } = editorClient([]);
     await app.connectWith(stream, async (ctx) => {
@@ -387,6 +387,16 @@ describe("editor paths and refusals", () => {
       const created = await refused(ctx.request(methods.agent.session.new, { cwd: "project", mcpServers: [] }));
       expect(created?.code).toBe(-32602);
       expect(created?.message).toMatch(/cwd must be an absolute path/);
+      const missing = await refused(
+        ctx.request(methods.agent.session.new, { cwd: join(home.root, "no-such-project"), mcpServers: [] }),
+      );
+      expect(missing?.code).toBe(-32602);
+      expect(missing?.message).toMatch(/cwd does not exist: .*no-such-project/);
+      writeFileSync(join(home.root, "a-file"), "");
+      const file = await refused(
+        ctx.request(methods.agent.session.new, { cwd: join(home.root, "a-file"), mcpServers: [] }),
+      );
+      expect(file?.message).toMatch(/cwd is not a directory/);
       const { sessionId } = await ctx.request(methods.agent.session.new, { cwd: home.project, mcpServers: [] });
       const loaded = await refused(ctx.request(methods.agent.session.load, { sessionId, cwd: "./x", mcpServers: [] }));
       expect(loaded?.code).toBe(-32602);
