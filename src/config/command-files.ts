@@ -1,9 +1,10 @@
 // Markdown commands, OpenCode's format: a file `<folder>/<name>.md` (subfolders make `a/b`) whose body is the
 // template and whose front matter may set description, agent, model and subtask. Read from the folders given, in
 // order: a later folder's command replaces an earlier one of the same name.
-import { type Dirent, readdirSync, readFileSync } from "node:fs";
+import { type Dirent, readdirSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { parseFrontmatter } from "./frontmatter.js";
+import { readConfigText } from "./read-text.js";
 import type { CommandConfig } from "./schema.js";
 
 export type NamedCommand = CommandConfig & { name: string };
@@ -15,7 +16,7 @@ export function readCommandFolders(folders: string[], warn: (message: string) =>
     for (const file of markdownFiles(folder)) {
       let text: string;
       try {
-        text = readFileSync(file, "utf8");
+        text = readConfigText(file);
       } catch (error) {
         warn(`command file ${file} cannot be read: ${(error as Error).message}`);
         continue;

@@ -2,7 +2,6 @@
 // (<project>/.moor/config.json[c], or <project>/opencode.json[c]); the project wins, env wins over both. A project
 // file in a directory the user has not trusted is filtered first (untrusted-project.ts): what it may not set is
 // held back and reported, never applied.
-import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { type ParseError, parse, printParseErrorCode } from "jsonc-parser";
 import { ConfigError } from "./errors.js";
@@ -10,6 +9,7 @@ import { withHooksAdded } from "./hook-lists.js";
 import { globalAgentFolders, projectAgentFolders, readMarkdownAgents } from "./markdown-agents.js";
 import type { MoorPaths } from "./paths.js";
 import type { Action } from "./permission-tighten.js";
+import { readConfigText } from "./read-text.js";
 import { MoorConfig } from "./schema.js";
 import { isTrusted, trustFile } from "./trust.js";
 import { filterUntrusted, type HeldBack } from "./untrusted-project.js";
@@ -123,7 +123,7 @@ const FALLBACK_DEFAULTS: ConfigDefaults = { permission: {}, maxSteps: 50 };
 
 function readIfExists(file: string): string | undefined {
   try {
-    return readFileSync(file, "utf8");
+    return readConfigText(file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw new ConfigError(`cannot read ${file}: ${(error as Error).message}`);
@@ -213,7 +213,7 @@ function readReferenced(
   const full = isAbsolute(expanded) ? expanded : resolve(dirname(configFile), expanded);
   read.add(full);
   try {
-    return readFileSync(full, "utf8").trim();
+    return readConfigText(full).trim();
   } catch {
     throw new ConfigError(`${configFile}: {file:${path}} refers to ${full}, which cannot be read`);
   }

@@ -1,10 +1,11 @@
 // Agents written as markdown files (OpenCode's format): `<name>.md` whose frontmatter holds the agent's fields
 // (description, mode, model, temperature, tools, permission, steps, …) and whose body is its prompt. They become
 // entries of the config's `agent` key, so they merge, follow trust and reload exactly as configured agents do.
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { basename, join } from "node:path";
 import { ConfigError } from "./errors.js";
 import { parseFrontmatter } from "./frontmatter.js";
+import { readConfigText } from "./read-text.js";
 
 /** The folders holding a config root's agents: moor's `agents/`, and OpenCode's `agent/` and `agents/`. */
 export function agentFolders(root: string): string[] {
@@ -52,7 +53,7 @@ export function readMarkdownAgents(folders: readonly string[]): MarkdownAgent[] 
       const file = join(folder, name);
       let text: string;
       try {
-        text = readFileSync(file, "utf8");
+        text = readConfigText(file);
       } catch (error) {
         // A folder entry that is not a readable file (a directory named x.md) is skipped; others are reported.
         if ((error as NodeJS.ErrnoException).code === "EISDIR") continue;

@@ -87,6 +87,9 @@ export async function startServer(options: ListenOptions): Promise<RunningServer
     connectionsCheckingInterval: Math.max(25, Math.min(1000, Math.floor(headersTimeout / 4))),
     headersTimeout,
     requestTimeout,
+    // Node's own answer to an HTTP/1.1 request without a Host is a 400 with no body; node-server refuses such a
+    // request too (answerUnparsableRequest), with the `{error:{code,message}}` body every client mistake gets.
+    requireHostHeader: false,
   };
   const server: Server = options.tls
     ? (createHttpsServer(

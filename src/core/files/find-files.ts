@@ -1,12 +1,11 @@
 // GET /find/file: file (and directory) names matching a fuzzy query, best first, as paths relative to the instance
 // directory (directories end with `/`, as OpenCode's do). Ignored files (ignore-rules.ts) are not offered.
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
 import { findRipgrep, RG_EXCLUDES, walkFiles } from "../tools/walk.js";
 import { confinedRoot } from "./confine.js";
 import { loadIgnoreRules } from "./ignore-rules.js";
 
-const run = promisify(execFile);
 /** The tree a query looks through is capped, so a huge project costs a bounded amount per keystroke. */
 const MAX_FILES = 100_000;
 
@@ -45,17 +44,31 @@ export async function findFiles(directory: string, query: string, options: FindF
 
 /** The project's files, relative; `rg` is ripgrep's path, or null for the JS walk (also used without rg). */
 export async function projectFiles(root: string, rg: string | null = findRipgrep()): Promise<string[]> {
-  if (rg) {
-    const listed = await run(rg, ["--files", "--hidden", "--no-require-git", ...RG_EXCLUDES], {
-      cwd: root,
-      maxBuffer: 256 * 1024 * 1024,
-    })
-      .then(({ stdout }) => stdout)
-      .catch((error: { stdout?: string }) => error.stdout ?? "");
-    return listed.split("\n").filter(Boolean).slice(0, MAX_FILES);
-  }
+  if (rg) return listWithRipgrep(rg, root);
   const ignored = await loadIgnoreRules(root);
   return (await walkFiles(root, MAX_FILES)).map((file) => file.split("\\").join("/")).filter((f) => !ignored(f, false));
+}
+
+/**
+ * ripgrep's file list, read as it comes: ripgrep is stopped at MAX_FILES rather than left to list the whole tree
+ * (a client may name a home directory, or `/`, and the cap would otherwise only cut a list already paid for).
+ */
+function listWithRipgrep(rg: string, root: string): Promise<string[]> {
+  return new Promise((resolve) => {
+    const child = spawn(rg, ["--files", "--hidden", "--no-require-git", ...RG_EXCLUDES], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    const files: string[] = [];
+    createInterface({ input: child.stdout }).on("line", (line) => {
+      if (files.length >= MAX_FILES || line === "") return;
+      files.push(line);
+      if (files.length >= MAX_FILES) child.kill();
+    });
+    // A failed start or a non-zero exit (an unreadable directory) keeps whatever was listed.
+    child.on("error", () => resolve(files));
+    child.on("close", () => resolve(files));
+  });
 }
 
 /**

@@ -21,13 +21,25 @@ export interface TextMatch {
 
 export const DEFAULT_FIND_LIMIT = 100;
 
-export async function findText(directory: string, pattern: string, limit = DEFAULT_FIND_LIMIT): Promise<TextMatch[]> {
+/** `signal` ends the search (a client that went away): ripgrep may be walking a tree as large as `/`. */
+export async function findText(
+  directory: string,
+  pattern: string,
+  limit = DEFAULT_FIND_LIMIT,
+  signal?: AbortSignal,
+): Promise<TextMatch[]> {
   const root = await confinedRoot(directory);
   const rg = findRipgrep();
-  return rg ? findWithRipgrep(rg, root, pattern, limit) : findWithJs(root, pattern, limit);
+  return rg ? findWithRipgrep(rg, root, pattern, limit, signal) : findWithJs(root, pattern, limit);
 }
 
-export function findWithRipgrep(rg: string, root: string, pattern: string, limit: number): Promise<TextMatch[]> {
+export function findWithRipgrep(
+  rg: string,
+  root: string,
+  pattern: string,
+  limit: number,
+  signal?: AbortSignal,
+): Promise<TextMatch[]> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       rg,
@@ -35,6 +47,7 @@ export function findWithRipgrep(rg: string, root: string, pattern: string, limit
       {
         cwd: root,
         stdio: ["ignore", "pipe", "pipe"],
+        signal,
       },
     );
     const matches: TextMatch[] = [];

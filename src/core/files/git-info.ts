@@ -1,10 +1,10 @@
 // GET /file/status and GET /vcs: what git says about the instance directory, in OpenCode's shapes. A directory
 // that is not in a git work tree (or a machine without git) answers `[]` and `{}`, not an error.
 import { execFile } from "node:child_process";
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { confinedRoot } from "./confine.js";
+import { readRegularFile } from "./read-regular.js";
 
 const run = promisify(execFile);
 
@@ -73,9 +73,10 @@ export async function gitStatus(directory: string): Promise<FileStatus[]> {
   return changed.sort((a, b) => a.path.localeCompare(b.path));
 }
 
+/** A regular file's lines; anything else (a link, a pipe, a file over the limit) counts 0. */
 async function countLines(file: string): Promise<number> {
-  const bytes = await readFile(file).catch(() => undefined);
-  if (!bytes || bytes.length > MAX_COUNTED_BYTES || bytes.includes(0)) return 0;
+  const bytes = await readRegularFile(file, MAX_COUNTED_BYTES, { followLinks: false });
+  if (!bytes || bytes.includes(0)) return 0;
   if (bytes.length === 0) return 0;
   let lines = 0;
   for (const byte of bytes) if (byte === 10) lines++;

@@ -121,7 +121,8 @@ export function fileRoutes(ctx: RouteContext): void {
     },
     async (c) => {
       const query = readQuery(c, FindQuery);
-      return c.json(await findText(directoryOf(c), query.pattern, query.limit));
+      // The request's signal ends when its client goes away, and the search with it.
+      return c.json(await findText(directoryOf(c), query.pattern, query.limit, c.req.raw.signal));
     },
   );
   route(

@@ -9,6 +9,7 @@ import { findFiles } from "../../core/files/find-files.js";
 import { listDirectory } from "../../core/files/list-directory.js";
 import { readFileContent } from "../../core/files/read-content.js";
 import { type RouteContext, requestDirectory, route } from "../context.js";
+import { HttpError } from "../errors.js";
 import { inV2Shape, v2Error, v2NotSupported, v2Permission } from "./opencode-v2-wire.js";
 
 interface ListedProvider {
@@ -66,7 +67,7 @@ export function opencodeV2ResourceRoutes(ctx: RouteContext): void {
     (c) =>
       inV2Shape(c, "NotFoundError", async () => {
         const directory = requestDirectory(c, deps.defaultDirectory);
-        const path = decodeURIComponent(c.req.path.slice("/api/fs/read/".length));
+        const path = decodedPath(c.req.path.slice("/api/fs/read/".length));
         const content = await readFileContent(directory, path);
         if (content.type === "text") return c.text(content.content);
         return c.body(Buffer.from(content.content, "base64"), 200, { "content-type": content.mimeType });
@@ -149,4 +150,13 @@ export function opencodeV2ResourceRoutes(ctx: RouteContext): void {
   unsupported("delete", "/api/pty/:ptyID", "v2.pty.remove", "Terminals (pty)");
   unsupported("post", "/api/pty/:ptyID/connect-token", "v2.pty.connectToken", "Terminals (pty)");
   unsupported("get", "/api/pty/:ptyID/connect", "v2.pty.connect", "Terminals (pty)");
+}
+
+/** The file path of a read, percent-decoded: a malformed escape is the client's mistake (a 400), not a URIError's 500. */
+function decodedPath(encoded: string): string {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    throw new HttpError(400, "bad_request", `the path is not valid URL encoding: ${encoded}`);
+  }
 }
