@@ -1,10 +1,15 @@
 // How the project's instructions reach the model: a prepareStep hook adds them after the system prompt, and an
 // afterTool hook brings in the AGENTS.md of a subdirectory the `read` tool opened a file in, once per session,
 // appended to that read's output (OpenCode's way: the model reads it next to the file it concerns).
-import { readFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve, sep } from "node:path";
+import { readRegularFile } from "../files/read-regular.js";
 import type { AfterToolHook, PrepareStepHook, StepPlan } from "../turn/hooks.js";
-import { type InstructionSource, PROJECT_FILES, type ProjectInstructions } from "./instructions.js";
+import {
+  type InstructionSource,
+  MAX_INSTRUCTION_BYTES,
+  PROJECT_FILES,
+  type ProjectInstructions,
+} from "./instructions.js";
 
 /** The instructions after the plan's system prompt; synchronous when the directory's load is kept and fresh. */
 export function addInstructions(instructions: ProjectInstructions): PrepareStepHook {
@@ -44,7 +49,7 @@ export function nestedInstructionsOnRead(instructions: ProjectInstructions): Aft
     for (let dir = dirname(file); dir !== root && dir.startsWith(root + sep); dir = dirname(dir)) {
       for (const name of PROJECT_FILES) {
         const path = join(dir, name);
-        const text = await readFile(path, "utf8").catch(() => undefined);
+        const text = (await readRegularFile(path, MAX_INSTRUCTION_BYTES, { followLinks: true }))?.toString("utf8");
         if (text === undefined) continue;
         if (!inPrompt.has(path) && !seen.has(path) && text.trim() !== "") {
           given.set(session.id, seen);

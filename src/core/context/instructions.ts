@@ -8,12 +8,18 @@
 // directories a new file could appear in) and loads again when a stamp changed, so a warm session's step pays a
 // few stat calls, never a read, a glob walk or a fetch.
 import { type Stats, statSync } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { readRegularFile } from "../files/read-regular.js";
 import { globToRegExp, SKIPPED_DIRECTORIES } from "../tools/walk.js";
 
 /** The project file names, in order of preference (OpenCode's). */
 export const PROJECT_FILES = ["AGENTS.md", "CLAUDE.md", "CONTEXT.md"] as const;
+/**
+ * An instructions file larger than this is not sent (it would not fit a context anyway); only regular files are read,
+ * so a clone whose AGENTS.md is a named pipe or a link to /dev/zero cannot hold a turn.
+ */
+export const MAX_INSTRUCTION_BYTES = 1024 * 1024;
 
 export type InstructionKind = "project" | "global" | "config" | "url";
 
@@ -146,10 +152,10 @@ export class ProjectInstructions {
       if (seen.has(path)) continue;
       seen.add(path);
       stamped(path);
-      const text = await readFile(path, "utf8").catch((error: Error) => {
-        this.options.warn?.(`instructions: cannot read ${path}: ${error.message}`);
-        return undefined;
-      });
+      const text = (await readRegularFile(path, MAX_INSTRUCTION_BYTES, { followLinks: true }))?.toString("utf8");
+      if (text === undefined) {
+        this.options.warn?.(`instructions: cannot read ${path}: not a readable file of at most 1 MB`);
+      }
       if (text !== undefined && text.trim() !== "") sources.push(sourceOf(kind, path, text));
     }
     for (const [index, url] of urls.entries()) {

@@ -1,6 +1,6 @@
 // Reading a file a project holds, where the project may be anyone's clone: a name can be a link to /dev/zero, a
 // named pipe or a huge file. Only a regular file no larger than asked is read; anything else is undefined.
-import { constants } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readFileSync } from "node:fs";
 import { open } from "node:fs/promises";
 
 /**
@@ -26,5 +26,25 @@ export async function readRegularFile(
     return undefined;
   } finally {
     await handle.close();
+  }
+}
+
+/** readRegularFile for a synchronous caller (links followed): a file's detection on an edit's path. */
+export function readRegularFileSync(path: string, maxBytes: number): Buffer | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  } catch {
+    return undefined;
+  }
+  try {
+    const info = fstatSync(fd);
+    if (!info.isFile() || info.size > maxBytes) return undefined;
+    const bytes = readFileSync(fd);
+    return bytes.length > maxBytes ? undefined : bytes;
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
   }
 }

@@ -1,8 +1,9 @@
 // The formatters moor finds on its own (OpenCode's built-ins, the common ones): each is enabled for a project when
 // its program is there and the project shows it uses it. `$FILE` in a command is the file's absolute path.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { directoriesUp, findOnPath, findProjectBin } from "../executables.js";
+import { readRegularFileSync } from "../files/read-regular.js";
 
 export interface DetectContext {
   /** The project (session directory): detection walks from it down to nothing else. */
@@ -38,6 +39,17 @@ const PRETTIER_CONFIGS = [
   "prettier.config.mjs",
 ];
 
+/** Far over any real manifest. */
+const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+
+/**
+ * A project manifest's text, read on an edit's path: only a regular file, so a clone whose package.json is a named
+ * pipe or a link to /dev/zero cannot hold the server (this read is synchronous).
+ */
+function readManifest(path: string): string | undefined {
+  return readRegularFileSync(path, MAX_MANIFEST_BYTES)?.toString("utf8");
+}
+
 function hasFile(directory: string, names: readonly string[]): boolean {
   return names.some((name) => existsSync(join(directory, name)));
 }
@@ -45,7 +57,9 @@ function hasFile(directory: string, names: readonly string[]): boolean {
 /** Whether the project's package.json lists `dependency` (any kind of dependency). */
 function packageDepends(directory: string, dependency: string): boolean {
   try {
-    const manifest = JSON.parse(readFileSync(join(directory, "package.json"), "utf8")) as Record<string, unknown>;
+    const text = readManifest(join(directory, "package.json"));
+    if (text === undefined) return false;
+    const manifest = JSON.parse(text) as Record<string, unknown>;
     return ["dependencies", "devDependencies", "peerDependencies", "optionalDependencies"].some((key) => {
       const deps = manifest[key];
       return typeof deps === "object" && deps !== null && dependency in deps;
@@ -109,7 +123,7 @@ export const BUILTIN_FORMATTERS: readonly BuiltinFormatter[] = [
         hasFile(context.directory, ["ruff.toml", ".ruff.toml"]) ||
         directoriesUp(context.directory, context.directory).some((dir) => {
           try {
-            return readFileSync(join(dir, "pyproject.toml"), "utf8").includes("[tool.ruff");
+            return readManifest(join(dir, "pyproject.toml"))?.includes("[tool.ruff") ?? false;
           } catch {
             return false;
           }

@@ -1,5 +1,6 @@
 // The project's instructions reach the model: project (nearest first), global, the config's `instructions` globs
 // and URLs, and a nested AGENTS.md the read tool comes across; kept per directory, re-read when a file changes.
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -116,6 +117,33 @@ describe("project instructions", () => {
     expect(outputs).toHaveLength(2);
     expect(outputs[1]).toContain("export const b = 2;");
     expect(outputs[1]).not.toContain("NESTED RULE");
+  });
+
+  it("skips a file that is a named pipe or over 1 MB (this one with a warning) and loads the others", async () => {
+    // A clone can hold anything under these names: a pipe nobody writes to held a read (and a thread) for good.
+    rmSync(join(app, "AGENTS.md"));
+    execFileSync("mkfifo", [join(app, "AGENTS.md")]);
+    write(join(repo, "AGENTS.md"), `ROOT BIG ${"x".repeat(1024 * 1024)}`);
+    const warnings: string[] = [];
+    const sources = await loader({ warn: (message) => warnings.push(message) }).load(app);
+    const texts = sources.map((source) => source.text);
+    expect(texts).toContain("GLOBAL RULE: be brief");
+    expect(texts.some((text) => text.startsWith("ROOT BIG"))).toBe(false);
+    expect(warnings).toEqual([expect.stringContaining(`cannot read ${join(repo, "AGENTS.md")}`)]);
+  });
+
+  it("a nested AGENTS.md that is a named pipe is passed over when the read tool comes across it", async () => {
+    rmSync(join(app, "pkg", "AGENTS.md"));
+    execFileSync("mkfifo", [join(app, "pkg", "AGENTS.md")]);
+    const { core, model } = await open(loader(), [
+      { toolCalls: [{ name: "read", input: { filePath: "pkg/main.ts" } }] },
+      { text: "done" },
+    ]);
+    const session = await core.sessions.create({ directory: app });
+    expect((await prompt(session.id, "go")).finish).toBe("stop");
+    const [output] = toolOutputsOf(model, 1);
+    expect(output).toContain("export const a = 1;");
+    expect(output).not.toContain("Instructions from");
   });
 
   it("falls back to OpenCode's global file, then Claude Code's, when moor's is absent", async () => {

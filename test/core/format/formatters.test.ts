@@ -1,5 +1,6 @@
 // Formatters after edit/write, with a real prettier (moor's devDependency) linked into a temp project the way a
 // project's own node_modules/.bin holds it: the written file ends formatted, and GET /formatter's list says why.
+import { execFileSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -36,7 +37,7 @@ describe("formatters after edit/write", () => {
     fixture = undefined;
   });
 
-  async function writeThroughTurn(formatters: FormattersOptions, file = "a.ts") {
+  async function writeThroughTurn(formatters: FormattersOptions, file = "a.ts", prepare?: (dir: string) => void) {
     fixture = await openCoreFixture({
       prefix: "format",
       steps: [{ toolCalls: [{ name: "write", input: { filePath: file, content: UGLY } }] }, { text: "done" }],
@@ -45,6 +46,7 @@ describe("formatters after edit/write", () => {
       core: { formatters },
     });
     prettierProject(fixture.dir);
+    prepare?.(fixture.dir);
     const session = await fixture.core.sessions.create({ directory: fixture.dir });
     await fixture.core.sessions.prompt(session.id, { parts: [{ type: "text", text: "write" }] });
     return readFileSync(join(fixture.dir, file), "utf8");
@@ -55,6 +57,11 @@ describe("formatters after edit/write", () => {
     expect(fixture?.core.formatters?.status(fixture.dir).find((f) => f.name === "prettier")).toEqual(
       expect.objectContaining({ name: "prettier", enabled: true }),
     );
+  }, 30_000);
+
+  it("a package.json that is a named pipe is passed over (its read held the server for good); .prettierrc decides", async () => {
+    const mkfifo = (dir: string) => execFileSync("mkfifo", [join(dir, "package.json")]);
+    expect(await writeThroughTurn(options(), "a.ts", mkfifo)).toBe(PRETTY);
   }, 30_000);
 
   it("config formatter: false leaves the file as written", async () => {
