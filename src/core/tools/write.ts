@@ -1,9 +1,9 @@
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import * as z from "zod";
 import { type UnifiedDiff, unifiedDiff } from "./diff.js";
 import { displayPath, resolveInside } from "./paths.js";
-import type { ToolContext, ToolDefinition } from "./tool.js";
+import { type ToolContext, type ToolDefinition, ToolError } from "./tool.js";
 
 const Input = z.object({
   filePath: z.string().describe("Path of the file to write (relative to the project, or absolute)"),
@@ -57,6 +57,15 @@ export async function readExisting(
   path: string,
   editorRead?: (path: string) => Promise<string>,
 ): Promise<string | undefined> {
+  if (!editorRead) {
+    // A named pipe would hold the read (and then the write) for good; a device is no file to edit.
+    const info = await stat(path).catch(() => undefined);
+    if (info && !info.isFile()) {
+      throw new ToolError(
+        `${path} is ${info.isDirectory() ? "a directory" : "not a regular file (a pipe, socket or device)"}`,
+      );
+    }
+  }
   try {
     return editorRead ? await editorRead(path) : await readFile(path, "utf8");
   } catch {

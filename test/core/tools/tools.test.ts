@@ -7,6 +7,7 @@ import {
   readFileSync,
   realpathSync,
   symlinkSync,
+  truncateSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -50,6 +51,48 @@ describe("read", () => {
     writeFileSync(join(ctx.directory, "blob.dat"), Buffer.from([1, 2, 0, 3]));
     await expect(createReadTool().execute({ filePath: "blob.dat" }, ctx)).rejects.toThrow(/binary/);
     await expect(createReadTool().execute({ filePath: "nope.txt" }, ctx)).rejects.toThrow(/File not found: nope.txt/);
+  });
+
+  it("refuses a named pipe at once (its read waited for a writer for good); write and edit refuse it too", async () => {
+    const ctx = makeContext();
+    execFileSync("mkfifo", [join(ctx.directory, "pipe")]);
+    await expect(createReadTool().execute({ filePath: "pipe" }, ctx)).rejects.toThrow(/pipe is not a regular file/);
+    await expect(createWriteTool().execute({ filePath: "pipe", content: "x" }, ctx)).rejects.toThrow(
+      /not a regular file/,
+    );
+    await expect(createEditTool().execute({ filePath: "pipe", oldString: "a", newString: "b" }, ctx)).rejects.toThrow(
+      /not a regular file/,
+    );
+  });
+
+  it("reads a window of a file over 16 MB as a stream: a 3 GB log's first lines (a whole read failed over 2 GB)", async () => {
+    const ctx = makeContext();
+    const line = (i: number) => `line ${String(i).padStart(6, "0")} ${"y".repeat(36)}`;
+    const file = join(ctx.directory, "huge.log");
+    // 500 lines of text, then a hole up to 3 GB (sparse: no disk is used).
+    writeFileSync(file, `${Array.from({ length: 500 }, (_, i) => line(i + 1)).join("\n")}\n`);
+    truncateSync(file, 3 * 1024 ** 3);
+    const head = await createReadTool().execute({ filePath: "huge.log", offset: 100, limit: 3 }, ctx);
+    expect(head.output).toContain(`00100| ${line(100)}\n00101| ${line(101)}\n00102| ${line(102)}\n`);
+    expect(head.output).not.toContain(line(103));
+    expect(head.output).toContain("Use offset=103");
+  });
+
+  it("a streamed read to the end of a large file gives its line count; a large binary file is refused", async () => {
+    const ctx = makeContext();
+    const line = (i: number) => `line ${String(i).padStart(6, "0")} ${"y".repeat(36)}`;
+    writeFileSync(
+      join(ctx.directory, "big.log"),
+      `${Array.from({ length: 400_000 }, (_, i) => line(i + 1)).join("\n")}\n`,
+    );
+    const tail = await createReadTool().execute({ filePath: "big.log", offset: 399_999 }, ctx);
+    expect(tail.output).toContain(`399999| ${line(399_999)}\n400000| ${line(400_000)}`);
+    expect(tail.output).toContain("(End of file - total 400000 lines)");
+    writeFileSync(
+      join(ctx.directory, "big.bin"),
+      Buffer.concat([Buffer.from([0, 1]), Buffer.alloc(17 * 1024 * 1024, 65)]),
+    );
+    await expect(createReadTool().execute({ filePath: "big.bin" }, ctx)).rejects.toThrow(/binary/);
   });
 
   it("caps very long lines", async () => {
