@@ -10,10 +10,13 @@ import type { AcpBackend } from "../acp/backend.js";
 import type { EditorFileSystem } from "../core/tools/tool.js";
 import { keepHeapNearLiveSize } from "./heap.js";
 import { heldBackSummary } from "./held-back.js";
+import { checkHostname } from "./listen-flags.js";
 import { listenerErrorToStderr } from "./listener-error.js";
 import type { CliContext } from "./load-context.js";
-import { fail, UsageError } from "./output.js";
+import { fail } from "./output.js";
+import { parsePort } from "./port.js";
 import { serverPassword } from "./server-password.js";
+import { parseServerUrl } from "./server-url.js";
 import { readVersion } from "./version.js";
 
 /** OpenCode's config says a model reads images with `attachment: true` or `modalities.input` naming "image". */
@@ -32,6 +35,11 @@ export interface AcpOptions {
 }
 
 export default async function acp(options: AcpOptions): Promise<void> {
+  // Flags are checked before the connection is served: a mistyped one fails the command at once, in one line,
+  // instead of leaving the editor an agent whose every request fails.
+  const port = options.port === undefined ? undefined : parsePort(options.port);
+  if (port !== undefined) checkHostname(options.hostname);
+  if (options.attach !== undefined) parseServerUrl(options.attach);
   const editorFs = new Map<string, EditorFileSystem>();
   let cleanup = async () => {};
   const contextReady = import("./load-context.js").then(({ loadContext }) =>
@@ -61,7 +69,7 @@ export default async function acp(options: AcpOptions): Promise<void> {
   const loadRest = models.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
   const backendReady = loadRest.then(async () => {
     const context = await contextReady;
-    const started = await startBackend(options, context, editorFs);
+    const started = await startBackend(options, port, context, editorFs);
     cleanup = started.cleanup;
     return started.backend;
   });
@@ -87,6 +95,7 @@ export default async function acp(options: AcpOptions): Promise<void> {
 /** Moor in this process (its store and core), or in front of a server with --attach. */
 async function startBackend(
   options: AcpOptions,
+  port: number | undefined,
   context: CliContext,
   editorFs: Map<string, EditorFileSystem>,
 ): Promise<{ backend: AcpBackend; cleanup: () => Promise<void> }> {
@@ -109,9 +118,7 @@ async function startBackend(
     // In the background: the editor's initialize does not wait for MCP servers.
     setImmediate(() => core.mcp.start());
     let stopServer = async () => {};
-    if (options.port !== undefined) {
-      const port = Number(options.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`invalid --port: ${options.port}`);
+    if (port !== undefined) {
       const { startServer } = await import("../server/listen.js");
       const { listProviders } = await import("../providers/resolve.js");
       const password = serverPassword(undefined, context.env);

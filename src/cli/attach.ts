@@ -7,6 +7,7 @@ import { resolvePaths } from "../config/paths.js";
 import type { Session } from "../protocol/index.js";
 import { UsageError } from "./output.js";
 import { connect, DEFAULT_SERVER_URL, daemonUrl, serverPassword } from "./server-target.js";
+import { withHttpScheme } from "./server-url.js";
 
 export interface AttachOptions {
   dir: string;
@@ -16,7 +17,10 @@ export interface AttachOptions {
 
 export default async function attach(url: string | undefined, options: AttachOptions): Promise<void> {
   const env = process.env;
-  const target = url ?? daemonUrl(resolvePaths(env, homedir()).state) ?? DEFAULT_SERVER_URL;
+  const target =
+    (url === undefined ? undefined : withHttpScheme(url)) ??
+    daemonUrl(resolvePaths(env, homedir()).state) ??
+    DEFAULT_SERVER_URL;
   const directory = resolve(options.dir);
   const client = await connect({
     url: target,

@@ -18,10 +18,22 @@ export function guardClosedOutput(): void {
     stream.on("error", (error: NodeJS.ErrnoException) => {
       if (closed) return;
       closed = true;
-      // Nothing can be said about it: the output is what failed.
       process.exitCode = error.code === "EPIPE" ? 0 : 1;
+      // A reader that went away is not an error; stdout failing otherwise (a full disk under `> file`) is, and
+      // stderr can still say so. When stderr is what failed, nothing can be said.
+      if (error.code !== "EPIPE" && stream === process.stdout) {
+        process.stderr.write(`moor: cannot write the output: ${error.code ?? error.message}\n`);
+      }
       if (onClose) onClose();
       else process.exit();
     });
   }
+}
+
+/**
+ * Waits one turn of the event loop: a failed write to stdout reports its error on a later tick, and a one-shot
+ * command that exited at once would end with exit 0 and half its output written.
+ */
+export function outputErrorsReported(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }

@@ -15,7 +15,7 @@ import type { EditorFileSystem } from "../core/tools/tool.js";
 import type { ResolvedModel } from "../core/turn/types.js";
 import type { ModelRef } from "../protocol/index.js";
 import type { Store } from "../storage/port.js";
-import { SqliteStore } from "../storage/sqlite-store.js";
+import type { SqliteStore } from "../storage/sqlite-store.js";
 import { afterEditOptions } from "./after-edit-options.js";
 import { agentRegistryFor } from "./agent-config.js";
 import { commandsFor } from "./command-config.js";
@@ -23,13 +23,14 @@ import { commandEnv } from "./command-env.js";
 import { hookOptionsFor } from "./hook-options.js";
 import { projectInstructionsFor } from "./instructions.js";
 import type { CliContext } from "./load-context.js";
+import { openSqliteFile } from "./store-choice.js";
 
 export type { CliContext, Env } from "./load-context.js";
 export { loadContext, reloadConfig, trustAndReload } from "./load-context.js";
 
 /** Opens the database. Turns a process that is gone left running are marked interrupted when a core opens on it. */
 export function openStore(context: CliContext): SqliteStore {
-  return new SqliteStore(context.paths.db);
+  return openSqliteFile(context.paths.db);
 }
 
 /**

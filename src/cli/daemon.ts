@@ -17,7 +17,9 @@ import {
   xmlEscape,
 } from "../daemon/units.js";
 import { SERVER_NODE_FLAGS, serverMallocEnvironment } from "./heap.js";
+import { checkCorsOrigins } from "./listen-flags.js";
 import { UsageError } from "./output.js";
+import { parsePort } from "./port.js";
 import { serverPassword } from "./server-target.js";
 import { redact } from "./store-choice.js";
 import { colorFor } from "./terminal-style.js";
@@ -53,7 +55,35 @@ function serveArgs(args: string[], command: Command): string[] {
   return raw.filter((arg, index) => !known.has(arg) && !known.has(raw[index - 1] ?? ""));
 }
 
+/**
+ * Checks the serve flags as `moor serve` would, before anything is started or written: a typo (`--port abc`, an
+ * unknown flag) fails here in one line, not in the supervisor's restart loop or a unit's, where only a log shows it.
+ */
+async function checkServeFlags(args: string[]): Promise<void> {
+  const { buildProgram } = await import("./main.js");
+  const serve = buildProgram().commands.find((command) => command.name() === "serve") as Command;
+  serve
+    .exitOverride()
+    .configureOutput({ writeOut: () => {}, writeErr: () => {}, outputError: () => {} })
+    .action(() => {});
+  try {
+    serve.parse(args, { from: "user" });
+  } catch (error) {
+    if ((error as { code?: string }).code === "commander.helpDisplayed") {
+      throw new UsageError("--help is no serve flag to start with (moor daemon start --help lists them)");
+    }
+    // Commander's own words ("error: unknown option '--bogus'"), as serve would print them, in moor's one line.
+    throw new UsageError((error as Error).message.replace(/^error: /, ""));
+  }
+  const { port, role, cors, model } = serve.opts<{ port: string; role?: string; cors: string[]; model?: string }>();
+  parsePort(port);
+  if (role !== undefined) (await import("./daemon-role.js")).parseDaemonRole(role);
+  checkCorsOrigins(cors);
+  if (model !== undefined) (await import("../providers/resolve.js")).splitModelId(model);
+}
+
 const start: Action = async (args, _options, command) => {
+  await checkServeFlags(serveArgs(args, command));
   const paths = daemonPaths();
   const result = await startDaemon({
     paths,
@@ -63,7 +93,14 @@ const start: Action = async (args, _options, command) => {
     password: serverPassword(undefined, process.env),
   });
   if (!result.started) {
-    process.stdout.write(`moor daemon already running at ${result.already.url} (pid ${result.already.pid})\n`);
+    const { already } = result;
+    // A supervisor whose server is not up (between restarts after failures) serves nothing: not "already running".
+    if (!already.url) {
+      throw new UsageError(
+        `moor daemon is ${already.state}, its server not up (supervisor pid ${already.supervisorPid}, ${already.restarts} restarts); see moor daemon logs, or moor daemon stop`,
+      );
+    }
+    process.stdout.write(`moor daemon already running at ${already.url} (pid ${already.pid})\n`);
     return;
   }
   process.stdout.write(
@@ -75,15 +112,26 @@ const stop: Action = async (_args, options) => {
   const timeout = Number(options.timeout);
   if (!Number.isFinite(timeout) || timeout <= 0) throw new UsageError(`invalid --timeout: ${options.timeout}`);
   const stopped = await stopDaemon(daemonPaths(), timeout * 1000);
-  process.stdout.write(stopped ? `moor daemon stopped (was pid ${stopped.pid})\n` : "moor daemon is not running\n");
+  process.stdout.write(
+    !stopped
+      ? "moor daemon is not running\n"
+      : stopped.pid
+        ? `moor daemon stopped (was pid ${stopped.pid})\n`
+        : `moor daemon stopped (supervisor pid ${stopped.supervisorPid}; its server was not up)\n`,
+  );
 };
 
 const restart: Action = async (args, options, command) => {
+  // Before the running server is stopped: flags a server cannot start with must leave the old one running.
+  await checkServeFlags(serveArgs(args, command));
   await stop(args, options, command);
   await start(args, options, command);
 };
 
 const status: Action = async (_args, options) => {
+  if (options.format !== "text" && options.format !== "json") {
+    throw new UsageError(`invalid --format: ${options.format} (text or json)`);
+  }
   const result = await daemonStatus(daemonPaths(), Date.now(), serverPassword(undefined, process.env));
   // systemd's convention: 0 running, 3 not running.
   process.exitCode = result.running ? 0 : 3;
@@ -98,7 +146,7 @@ const status: Action = async (_args, options) => {
     return;
   }
   const lines = [
-    `moor daemon ${result.state} at ${result.url}`,
+    result.url ? `moor daemon ${result.state} at ${result.url}` : `moor daemon ${result.state}, its server not up yet`,
     `  pid ${result.pid} (supervisor ${result.supervisorPid}), up ${result.uptimeSeconds} s, restarts ${result.restarts}`,
     `  version ${result.version}${result.rssBytes ? `, RSS ${Math.round(result.rssBytes / 1024 / 1024)} MB` : ""}`,
   ];
@@ -109,13 +157,16 @@ const status: Action = async (_args, options) => {
 const logs: Action = async (_args, options) => {
   const { files } = daemonPaths();
   const count = Number(options.lines);
+  if (!/^\d+$/.test(options.lines) || count === 0) {
+    throw new UsageError(`invalid --lines: ${options.lines} (how many lines, e.g. 50)`);
+  }
   const controller = new AbortController();
   if (options.follow) process.once("SIGINT", () => controller.abort());
   const { showDaemonLogs } = await import("./daemon-logs.js");
   await showDaemonLogs(
     { daemonLog: files.log, serverLogDir: resolvePaths(process.env, homedir()).log },
     {
-      lines: Number.isInteger(count) && count > 0 ? count : 50,
+      lines: count,
       follow: Boolean(options.follow),
       raw: Boolean(options.raw),
       color: colorFor(process.stdout, process.env),
@@ -138,6 +189,7 @@ function unitTarget(system: boolean | undefined, role: DaemonRole) {
 }
 
 const install: Action = async (args, options, command) => {
+  await checkServeFlags(serveArgs(args, command));
   const paths = resolvePaths(process.env, homedir());
   const { roleInstall } = await import("./daemon-role.js");
   const chosen = await roleInstall(serveArgs(args, command), process.env, process.cwd(), configuredStore);

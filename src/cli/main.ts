@@ -1,7 +1,7 @@
 // The `moor` command line. Only commander loads up front; each command's module is imported when it runs, so
 // `moor --help` and the start of `moor serve` stay fast (DESIGN.md §6).
 import { Command, Option } from "commander";
-import { guardClosedOutput } from "./closed-output.js";
+import { guardClosedOutput, outputErrorsReported } from "./closed-output.js";
 import { fail } from "./output.js";
 import { readVersion } from "./version.js";
 
@@ -236,5 +236,8 @@ export async function main(argv: string[]): Promise<void> {
     }
     fail(error);
   }
-  if (exitWhenDone) process.exit();
+  if (exitWhenDone) {
+    await outputErrorsReported();
+    process.exit();
+  }
 }

@@ -10,6 +10,7 @@ import { PermissionWaits, parseWaitPermission } from "./permission-wait.js";
 import { refusalInWords } from "./permission-words.js";
 import { type RunOptions, unknownAgent } from "./run.js";
 import { connect, DEFAULT_SERVER_URL, daemonUrl, serverPassword } from "./server-target.js";
+import { withHttpScheme } from "./server-url.js";
 import { askOnTerminal, terminalPrinter } from "./turn-printer.js";
 import { latestTurn, turnEvents, turnUnderWay } from "./turn-replay.js";
 
@@ -20,9 +21,7 @@ export async function runAttached(messageWords: string[], options: RunOptions): 
   const message = messageWords.join(" ").trim();
   const url =
     typeof options.attach === "string"
-      ? /^[a-z][a-z0-9+.-]*:\/\//i.test(options.attach)
-        ? options.attach
-        : `http://${options.attach}`
+      ? withHttpScheme(options.attach)
       : (daemonUrl(resolvePaths(env, homedir()).state) ?? DEFAULT_SERVER_URL);
   const directory = resolve(options.dir);
   const client = await connect({
@@ -31,26 +30,32 @@ export async function runAttached(messageWords: string[], options: RunOptions): 
     username: env.MOOR_SERVER_USERNAME,
     directory,
   });
-  // Checked before a session is picked or created: a wrong name leaves nothing behind.
+  // Checked before a session is picked or created: a run that cannot start, or a wrong name, leaves nothing behind.
+  if (options.detach && !message) throw new UsageError("--detach needs a message to send");
+  if (!message && !options.follow && !options.resume) {
+    throw new UsageError('nothing to send: give a message, e.g. moor run --attach URL -- "fix the tests"');
+  }
+  const choices = promptChoices(options);
   if (options.agent !== undefined) {
     const agents = await client.agents();
     if (!agents.some((agent) => agent.name === options.agent)) throw unknownAgent(options.agent, agents);
   }
   const { session, created } = await pickSession(client, options, directory);
   if (options.detach) {
-    if (!message) throw new UsageError("--detach needs a message to send");
-    await client.promptAsync(session.id, { parts: [{ type: "text", text: message }], ...promptChoices(options) });
+    try {
+      await client.promptAsync(session.id, { parts: [{ type: "text", text: message }], ...choices });
+    } catch (error) {
+      if (created) await deleteIfEmpty(client, session.id);
+      throw error;
+    }
     process.stdout.write(`${session.id}\n`);
     if (options.notify) process.stderr.write(`moor: ${notifyWhere(options.notify)} when the turn ends\n`);
     return;
   }
-  if (!message && !options.follow && !options.resume) {
-    throw new UsageError('nothing to send: give a message, e.g. moor run --attach URL -- "fix the tests"');
-  }
   const start = options.resume
     ? async () => void (await client.resume(session.id))
     : message
-      ? () => client.promptAsync(session.id, { parts: [{ type: "text", text: message }], ...promptChoices(options) })
+      ? () => client.promptAsync(session.id, { parts: [{ type: "text", text: message }], ...choices })
       : undefined;
   try {
     await followTurn(client, session, options, start, created, wait.seconds);
@@ -101,6 +106,8 @@ async function pickSession(
     const latest = (await client.listSessions()).find((session) => session.directory === directory);
     if (latest) return { session: latest, created: false };
   }
+  // A new session has no turn to resume: said as the in-process run says it, before one is made.
+  if (options.resume) throw new UsageError("--resume needs --session ID (the session whose turn to continue)");
   return { session: await client.createSession({}), created: true };
 }
 

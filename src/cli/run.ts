@@ -2,6 +2,8 @@
 // running server. Exit 0 when the turn ends well; one line on stderr and exit 1 otherwise; Ctrl+C (also at a
 // permission question), SIGTERM or SIGHUP abort the turn (exit 130, 143, 129); a closed stdout (`| head`) aborts it
 // quietly with exit 0. Whichever way the process ends, no question it asked stays pending.
+import { statSync } from "node:fs";
+import { resolve } from "node:path";
 import type { PromptResult, SessionService } from "../core/session.js";
 import type { Session } from "../protocol/index.js";
 import { whenOutputCloses } from "./closed-output.js";
@@ -37,6 +39,8 @@ function looksLikeServerAddress(value: string): boolean {
 }
 
 export default async function run(messageWords: string[], options: RunOptions): Promise<void> {
+  // `-s ""` (an unset variable in a script) would otherwise start a new session without a word.
+  if (options.session === "") throw new UsageError("--session needs a session id (see moor session list)");
   if (typeof options.attach === "string" && !looksLikeServerAddress(options.attach)) {
     messageWords.unshift(options.attach);
     options.attach = true;
@@ -54,9 +58,14 @@ export default async function run(messageWords: string[], options: RunOptions): 
   if (!message && !options.resume)
     throw new UsageError('nothing to send: give a message, e.g. moor run "fix the tests"');
   if (options.detach) throw new UsageError("--detach needs --attach URL (a server to run the turn in)");
+  if (options.follow) throw new UsageError("--follow needs --attach URL and --session ID (a turn running in a server)");
   if (options.notify !== undefined) throw new UsageError("--notify needs --attach (the server sends it)");
   if (options.waitPermission !== undefined) {
     throw new UsageError("--wait-permission needs --attach (another client of the server answers)");
+  }
+  // The turn's tools run in this directory: a mistyped one is refused before a session is made for it.
+  if (!statSync(resolve(options.dir), { throwIfNoEntry: false })?.isDirectory()) {
+    throw new UsageError(`not a directory: ${options.dir}`);
   }
   // Loaded here, not at the top: `run --attach` needs none of the in-process agent (config, SQLite, core).
   const { loadContext, openCore } = await import("./context.js");

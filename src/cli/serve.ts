@@ -6,16 +6,18 @@
 import "../server/lazy-fetch-classes.js";
 import { maskSecrets } from "../config/mask.js";
 import { createFileWatchHub } from "../core/files/watch-hub.js";
-import { listProviders } from "../providers/resolve.js";
+import { listProviders, splitModelId } from "../providers/resolve.js";
 import { startServer } from "../server/listen.js";
 import { builtWebPage } from "../server/routes/web.js";
 import { whenOutputCloses } from "./closed-output.js";
 import { loadContext, openCore } from "./context.js";
 import { keepHeapNearLiveSize } from "./heap.js";
 import { heldBackSummary } from "./held-back.js";
+import { checkCorsOrigins, checkHostname, checkSocketPath, checkTlsFiles } from "./listen-flags.js";
 import { createFileLogger, type LogLevel } from "./logger.js";
 import { startNotifier } from "./notifications.js";
 import { UsageError } from "./output.js";
+import { parsePort } from "./port.js";
 import { serveBanner } from "./serve-banner.js";
 import { chooseServeRole } from "./serve-role.js";
 import { serverTrust } from "./server-trust.js";
@@ -49,11 +51,16 @@ const SHUTDOWN_DEADLINE_MS = 4500;
 const MCP_START_DELAY_MS = 250;
 
 export default async function serve(options: ServeOptions): Promise<void> {
-  const port = Number(options.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`invalid --port: ${options.port}`);
+  const port = parsePort(options.port);
   if (Boolean(options.tlsCert) !== Boolean(options.tlsKey)) {
     throw new UsageError("--tls-cert and --tls-key go together");
   }
+  // A default model not written provider/model would fail every prompt that uses it: refused at start instead.
+  if (options.model !== undefined) splitModelId(options.model);
+  if (options.tlsCert && options.tlsKey) await checkTlsFiles(options.tlsCert, options.tlsKey);
+  if (options.socket) checkSocketPath(options.socket);
+  checkCorsOrigins(options.cors);
+  checkHostname(options.hostname);
   const context = await loadContext({ model: options.model });
   const storeUrl = storeUrlOf(context, options.store);
   const role = chooseServeRole(options.role, storeUrl);

@@ -5,8 +5,10 @@ import { join } from "node:path";
 import { MoorClient, MoorClientError } from "../client/index.js";
 import { nodeFetch } from "./node-fetch.js";
 import { UsageError } from "./output.js";
+import { parseServerUrl } from "./server-url.js";
 
-export const DEFAULT_SERVER_URL = "http://127.0.0.1:4096";
+export { DEFAULT_SERVER_URL } from "./server-url.js";
+
 /** What to do when no server answers: said with every "cannot reach". */
 export const START_HINT = "start one with `moor serve` (in the foreground) or `moor daemon start` (in the background)";
 /** Where `moor daemon start` records the running server: `{pid, url, startedAt, ...}`. */
@@ -15,7 +17,8 @@ export const DAEMON_FILE = "daemon.json";
 export function daemonUrl(stateDir: string): string | undefined {
   try {
     const info = JSON.parse(readFileSync(join(stateDir, DAEMON_FILE), "utf8")) as { url?: string };
-    return info.url;
+    // A daemon that never came up (a crash loop) leaves its record with an empty url: there is no daemon to reach.
+    return info.url || undefined;
   } catch {
     return undefined;
   }
@@ -31,12 +34,7 @@ export async function connect(options: {
   directory?: string;
   timeoutMs?: number;
 }): Promise<MoorClient> {
-  let base: URL;
-  try {
-    base = new URL(options.url);
-  } catch {
-    throw new UsageError(`not a URL: ${options.url} (expected e.g. ${DEFAULT_SERVER_URL})`);
-  }
+  const base = parseServerUrl(options.url);
   const client = new MoorClient({
     baseUrl: base.toString(),
     password: options.password,

@@ -41,7 +41,7 @@ export async function openChosenStore(
 ): Promise<OpenedStore> {
   const url = storeUrlOf(context, flag);
   if (url === undefined) {
-    const store = new SqliteStore(context.paths.db);
+    const store = openSqliteFile(context.paths.db);
     return {
       store,
       where: context.paths.db,
@@ -73,6 +73,18 @@ export async function openChosenStore(
     closeNow: () => {},
     prepareOwner: () => void store.owners.prepare().catch(() => {}),
   };
+}
+
+/**
+ * The SQLite file, or a one-line UsageError that names it: SQLite's own words ("file is not a database", "unable to
+ * open database file") do not say which file, and the data directory may be set by MOOR_DATA_DIR.
+ */
+export function openSqliteFile(file: string): SqliteStore {
+  try {
+    return new SqliteStore(file);
+  } catch (error) {
+    throw new UsageError(`cannot open the database ${file}: ${(error as Error).message}`);
+  }
 }
 
 /** Opens the chosen store with turns a gone process left running marked interrupted (export, session list). */

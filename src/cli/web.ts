@@ -6,7 +6,9 @@ import { MoorClient, MoorClientError } from "../client/index.js";
 import { builtWebPage } from "../server/routes/web.js";
 import { nodeFetch } from "./node-fetch.js";
 import { UsageError } from "./output.js";
+import { parsePort } from "./port.js";
 import { serverPassword } from "./server-target.js";
+import { parseServerUrl } from "./server-url.js";
 import { readVersion } from "./version.js";
 import { createWebProxy } from "./web-proxy.js";
 
@@ -19,17 +21,8 @@ export interface WebOptions {
 export default async function web(options: WebOptions): Promise<void> {
   const env = process.env;
   if (!options.attach) throw new UsageError("moor web needs --attach URL (the server whose API the page uses)");
-  let upstream: URL;
-  try {
-    upstream = new URL(options.attach);
-  } catch {
-    throw new UsageError(`not a URL: ${options.attach} (expected e.g. http://127.0.0.1:4096)`);
-  }
-  if (upstream.protocol !== "http:" && upstream.protocol !== "https:") {
-    throw new UsageError(`not an http(s) URL: ${options.attach}`);
-  }
-  const port = Number(options.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`not a port: ${options.port}`);
+  const upstream = parseServerUrl(options.attach);
+  const port = parsePort(options.port);
   const webPage = builtWebPage();
   if (!webPage()) throw new UsageError("moor's web page is not built in this install (npm run build makes dist/web)");
   const password = serverPassword(options.password, env);
