@@ -2,10 +2,10 @@
 // password unless --insecure-no-auth (loopback is judged on the IP the name resolves to and is bound, never on
 // the name's text); on loopback the Host header is checked; without a password only the server's own user (and
 // root) may connect; requests get header and body time limits.
-import { chmodSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, lstatSync, readFileSync, rmSync } from "node:fs";
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import { type AddressInfo, isIP, type Socket } from "node:net";
+import { type AddressInfo, connect, isIP, type Socket } from "node:net";
 import { getRequestListener } from "@hono/node-server";
 import { createMoorApp } from "./app.js";
 import { answerClientError, answerUnparsableRequest } from "./client-error.js";
@@ -110,8 +110,10 @@ export async function startServer(options: ListenOptions): Promise<RunningServer
 
   let url: string;
   if (options.socket) {
-    rmSync(options.socket, { force: true });
-    await listen(server, { path: options.socket });
+    await removeStaleSocket(options.socket);
+    await listen(server, { path: options.socket }).catch((error) => {
+      throw listenError(error, options);
+    });
     chmodSync(options.socket, 0o600);
     url = `unix:${options.socket}`;
   } else {
@@ -241,6 +243,41 @@ function listen(server: Server, target: { port?: number; host?: string; path?: s
     server.listen(target);
   });
 }
+
+/**
+ * A socket a killed server left behind is removed, so the path can be listened on again; one that a live server
+ * answers on is refused (unlinking it would take its clients over, and leave it serving nobody). Only a refused
+ * connection proves the socket stale: anything else (no permission to connect, no answer) leaves it alone.
+ */
+async function removeStaleSocket(path: string): Promise<void> {
+  // Anything else at the path (a file, a directory) is never removed: listening there fails as "in use".
+  if (!lstatSync(path, { throwIfNoEntry: false })?.isSocket()) return;
+  const outcome = await new Promise<"answered" | NodeJS.ErrnoException>((resolve) => {
+    const probe = connect({ path });
+    probe.setTimeout(SOCKET_PROBE_TIMEOUT_MS, () => {
+      probe.destroy();
+      resolve(Object.assign(new Error("no answer"), { code: "ETIMEDOUT" }));
+    });
+    probe.once("connect", () => {
+      probe.destroy();
+      resolve("answered");
+    });
+    probe.once("error", (error) => resolve(error));
+  });
+  if (outcome === "answered") {
+    throw new Error(`${path} is already in use: a server answers on it (stop that one, or give another --socket)`);
+  }
+  if (outcome.code === "ENOENT") return;
+  if (outcome.code !== "ECONNREFUSED") {
+    throw new Error(
+      `cannot tell whether a server uses the socket ${path} (${outcome.code ?? outcome.message}); left as it is`,
+    );
+  }
+  rmSync(path, { force: true });
+}
+
+/** A Unix socket connects or is refused at once; a listener that takes this long is alive but stuck. */
+const SOCKET_PROBE_TIMEOUT_MS = 2000;
 
 function listenError(error: unknown, options: ListenOptions): Error {
   const code = (error as NodeJS.ErrnoException).code;

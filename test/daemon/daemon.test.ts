@@ -1,5 +1,6 @@
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { once } from "node:events";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { launchdPlist, systemdUnit } from "../../src/daemon/units.js";
@@ -32,6 +33,19 @@ const alive = (pid: number) => {
     return false;
   }
 };
+
+/** Live processes started with this test's state dir: a supervisor, a server. */
+const processesOfThisHome = () =>
+  readdirSync("/proc").filter((name) => {
+    if (!/^\d+$/.test(name) || !alive(Number(name))) return false;
+    try {
+      return readFileSync(`/proc/${name}/environ`, "utf8")
+        .split("\0")
+        .includes(`MOOR_STATE_DIR=${home.env.MOOR_STATE_DIR}`);
+    } catch {
+      return false;
+    }
+  });
 
 async function waitUntil(predicate: () => boolean | Promise<boolean>, timeoutMs: number): Promise<number> {
   const started = Date.now();
@@ -122,11 +136,44 @@ describe("moor daemon (real processes)", () => {
     expect(run.stdout).toBe("after the restart\n");
   });
 
+  it("gives up on a server that cannot listen in one line, stops the supervisor it started, and starts next time", async () => {
+    const other = spawn(process.execPath, [
+      "-e",
+      `require("node:net").createServer().listen(0, "127.0.0.1", function () { console.log(this.address().port) })`,
+    ]);
+    const [portLine] = await once(other.stdout!, "data");
+    const port = String(portLine).trim();
+    try {
+      // A long backoff: the supervisor waits between restarts when start gives up at its 15 s limit, long before its
+      // crash loop would end it.
+      const started = await moor(["daemon", "start", "--port", port], { MOOR_DAEMON_BACKOFF_MS: "5000" });
+      expect(started.code).not.toBe(0);
+      expect(started.stderr).toMatch(
+        new RegExp(
+          `^moor: the server did not start: 127\\.0\\.0\\.1:${port} is already in use \\(.*log: .*daemon\\.log\\)\n$`,
+        ),
+      );
+      expect(processesOfThisHome()).toEqual([]);
+      const status = await moor(["daemon", "status"]);
+      expect(status.code).toBe(3);
+      expect(status.stdout).toContain("not running");
+    } finally {
+      other.kill();
+    }
+    await once(other, "exit");
+    const again = await moor(["daemon", "start", "--port", port]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain(`running at http://127.0.0.1:${port}`);
+    // Start's own 15 s wait is most of it.
+  }, 45_000);
+
   it("gives up after a crash loop and says so in status", async () => {
     writeFileSync(join(home.env.MOOR_CONFIG_DIR, "moor.json"), "{ broken json");
     const started = await moor(["daemon", "start", "--port", "0"], { MOOR_DAEMON_BACKOFF_MS: "20" });
     expect(started.code).not.toBe(0);
-    expect(started.stderr).toMatch(/did not start; last lines of .*daemon\.log/);
+    expect(started.stderr).toMatch(
+      /^moor: the server did not start: .*moor\.json.*invalid JSON.* \(failed 5 times; log: .*daemon\.log\)\n$/,
+    );
     const status = await moor(["daemon", "status"]);
     expect(status.code).toBe(3);
     expect(status.stdout).toMatch(/crash loop: 5 crashes/);

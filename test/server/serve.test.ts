@@ -1,4 +1,5 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
+import { once } from "node:events";
 import { existsSync, statSync } from "node:fs";
 import { request } from "node:http";
 import { connect } from "node:net";
@@ -8,7 +9,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { MessageWithParts } from "../../src/protocol/index.js";
 import { makeTempHome, type TempHome } from "../fakes/config.js";
 import { type FakeLlm, startFakeLlm } from "../fakes/llm-server.js";
-import { runMoor, waitForOutput } from "../fakes/moor-process.js";
+import { runMoor, spawnMoor, waitForOutput } from "../fakes/moor-process.js";
 import { readSse, type ServeHandle, type SseItem, startServe, watchSse } from "../fakes/serve.js";
 
 let llm: FakeLlm;
@@ -33,6 +34,20 @@ const seqOf = (item: SseItem) => Number(item.id?.split("-").at(-1));
 async function createSession(url: string, headers: Record<string, string> = {}): Promise<string> {
   const response = await fetch(`${url}/session`, { method: "POST", headers: { ...json, ...headers }, body: "{}" });
   return ((await response.json()) as { id: string }).id;
+}
+
+function healthOverSocket(socket: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    request({ socketPath: socket, path: "/global/health", headers: { host: "localhost" } }, (res) => {
+      let text = "";
+      res.on("data", (chunk) => {
+        text += chunk;
+      });
+      res.on("end", () => resolve(text));
+    })
+      .on("error", reject)
+      .end();
+  });
 }
 
 describe("moor serve against real clients", () => {
@@ -347,17 +362,44 @@ describe("moor serve against real clients", () => {
     const socket = join(home.root, "moor.sock");
     server = await startServe(home.env, ["--socket", socket], home.project);
     expect(statSync(socket).mode & 0o777).toBe(0o600);
-    const health = await new Promise<string>((resolve) => {
-      request({ socketPath: socket, path: "/global/health", headers: { host: "localhost" } }, (res) => {
-        let text = "";
-        res.on("data", (chunk) => {
-          text += chunk;
-        });
-        res.on("end", () => resolve(text));
-      }).end();
-    });
-    expect(JSON.parse(health).healthy).toBe(true);
+    expect(JSON.parse(await healthOverSocket(socket)).healthy).toBe(true);
     await server.stop();
     expect(existsSync(socket)).toBe(false);
+  });
+
+  it("refuses a --socket another server answers on, in one line, and leaves that server its socket", async () => {
+    const socket = join(home.root, "moor.sock");
+    server = await startServe(home.env, ["--socket", socket], home.project);
+    const child = spawnMoor(["serve", "--socket", socket], { env: home.env, cwd: home.project });
+    const closed = once(child, "close");
+    try {
+      // It exits, or (taking the socket over) says it listens.
+      await waitForOutput(child, (stdout) => child.exitCode !== null || stdout.includes("moor listening on"));
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
+    await closed;
+    const second = child.output();
+    expect(second.code).not.toBe(0);
+    expect(second.stdout).toBe("");
+    expect(second.stderr).toBe(
+      `moor: ${socket} is already in use: a server answers on it (stop that one, or give another --socket)\n`,
+    );
+    expect(statSync(socket).isSocket()).toBe(true);
+    expect(JSON.parse(await healthOverSocket(socket)).healthy).toBe(true);
+  });
+
+  it("takes over a socket a killed server left behind", async () => {
+    const socket = join(home.root, "moor.sock");
+    const killed = spawn(process.execPath, [
+      "-e",
+      `require("node:net").createServer().listen(${JSON.stringify(socket)}, () => console.log("up"))`,
+    ]);
+    await once(killed.stdout!, "data");
+    killed.kill("SIGKILL");
+    await once(killed, "exit");
+    expect(statSync(socket).isSocket()).toBe(true);
+    server = await startServe(home.env, ["--socket", socket], home.project);
+    expect(JSON.parse(await healthOverSocket(socket)).healthy).toBe(true);
   });
 });
