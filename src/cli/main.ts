@@ -136,7 +136,7 @@ export function buildProgram(): Command {
   program
     .command("import")
     .description("import a session exported with `moor export`")
-    .argument("<file>", "exported JSON file")
+    .argument("<file>", "exported JSON file (- reads it from stdin)")
     .option("--store <url>", "write it to this PostgreSQL store (postgres://…) instead of the SQLite file")
     .action(lazy(() => import("./import.js"), { oneShot: true }));
 
