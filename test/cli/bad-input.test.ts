@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { makeTempHome, type TempHome } from "../fakes/config.js";
 import { type FakeLlm, startFakeLlm } from "../fakes/llm-server.js";
-import { MOOR_BIN, type MoorResult, runMoor } from "../fakes/moor-process.js";
+import { collectOutput, MOOR_BIN, type MoorResult, runMoor } from "../fakes/moor-process.js";
 import { startServe } from "../fakes/serve.js";
 
 let llm: FakeLlm;
@@ -93,23 +93,12 @@ describe("moor serve", () => {
 
 describe("moor acp", () => {
   /** With stdin left open, as an editor leaves it: the command must end by itself. */
-  function acpWithEditor(args: string[]): Promise<MoorResult> {
+  async function acpWithEditor(args: string[]): Promise<MoorResult> {
     const child = spawn(process.execPath, [MOOR_BIN, "acp", ...args], { env: home.env, cwd: home.project });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on("data", (chunk) => {
-      stderr += chunk;
-    });
     const killer = setTimeout(() => child.kill("SIGKILL"), 5000);
-    return new Promise((resolve) =>
-      child.on("close", (code, signal) => {
-        clearTimeout(killer);
-        resolve({ code, signal, stdout, stderr });
-      }),
-    );
+    const result = await collectOutput(child);
+    clearTimeout(killer);
+    return result;
   }
 
   it("exits at once on a bad --port or --attach, not serving an agent whose every request fails", async () => {
@@ -256,25 +245,12 @@ describe("moor export -o", () => {
     writeFileSync(output, "previous export\n");
     // 160 blocks (80 KB for sh's 512-byte blocks, 160 KB for 1 KB ones): less than the export, more than what
     // the database needs to be read.
-    const result = await new Promise<MoorResult>((resolve) => {
-      const child = spawn(
-        "sh",
-        ["-c", `ulimit -f 160; exec "$0" "$@"`, process.execPath, MOOR_BIN, "export", id, "-o", output],
-        {
-          env: home.env,
-          cwd: home.project,
-        },
-      );
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (chunk) => {
-        stdout += chunk;
-      });
-      child.stderr.on("data", (chunk) => {
-        stderr += chunk;
-      });
-      child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
-    });
+    const result = await collectOutput(
+      spawn("sh", ["-c", `ulimit -f 160; exec "$0" "$@"`, process.execPath, MOOR_BIN, "export", id, "-o", output], {
+        env: home.env,
+        cwd: home.project,
+      }),
+    );
     expectOneLineError(result, `moor: cannot write ${output}: EFBIG`);
     expect(readFileSync(output, "utf8")).toBe("previous export\n");
     expect(readdirSync(join(home.root, "out"))).toEqual(["session.json"]);
@@ -293,18 +269,13 @@ describe("moor export -o", () => {
         ["session", "list"],
       ]) {
         const full = openSync("/dev/full", "w");
-        const result = await new Promise<MoorResult>((resolve) => {
-          const child = spawn(process.execPath, [MOOR_BIN, ...args], {
+        const result = await collectOutput(
+          spawn(process.execPath, [MOOR_BIN, ...args], {
             env: home.env,
             cwd: home.project,
             stdio: ["ignore", full, "pipe"],
-          });
-          let stderr = "";
-          child.stderr?.on("data", (chunk) => {
-            stderr += chunk;
-          });
-          child.on("close", (code, signal) => resolve({ code, signal, stdout: "", stderr }));
-        });
+          }),
+        );
         closeSync(full);
         expectOneLineError(result, "moor: cannot write the output: ENOSPC");
       }

@@ -41,6 +41,19 @@ export function spawnMoor(args: string[], options: MoorSpawnOptions): ChildProce
   });
 }
 
+/** What a child process printed, and how it ended, once it has closed (for children spawned some other way). */
+export function collectOutput(child: ChildProcess): Promise<MoorResult> {
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr?.on("data", (chunk) => {
+    stderr += chunk;
+  });
+  return new Promise((resolve) => child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })));
+}
+
 export function runMoor(args: string[], options: MoorSpawnOptions): Promise<MoorResult> {
   const child = spawnMoor(args, options);
   return new Promise((resolve) => child.on("close", () => resolve(child.output())));
