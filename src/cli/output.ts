@@ -11,9 +11,14 @@ export class UsageError extends Error {
   }
 }
 
+/**
+ * The message on one line, its control characters shown as spaces: a message may quote what a file or a server
+ * said (an id from an imported export, a provider's error), and an escape sequence in it would be run by the terminal.
+ */
 export function oneLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return message.split("\n").filter(Boolean).join("; ") || "unknown error";
+  const line = message.split("\n").filter(Boolean).join("; ");
+  return line.replace(/[\u0000-\u001f\u007f-\u009f]/g, " ") || "unknown error";
 }
 
 export function fail(error: unknown): void {
