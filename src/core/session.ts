@@ -195,12 +195,19 @@ export class SessionService {
     return this.store.listChildren(id);
   }
 
-  async update(id: string, patch: { title?: string }): Promise<Session> {
+  /**
+   * A rename and/or an archive. `archived`: when the session was archived, null to un-archive it. Archiving does not
+   * count as an update (as in OpenCode): the session keeps its place in lists ordered by their last update.
+   */
+  async update(id: string, patch: { title?: string; archived?: number | null }): Promise<Session> {
     // A field the patch leaves out (or sends as undefined: a PATCH without a title) keeps its value.
-    const { title } = patch;
-    const updated = await this.editSession(id, (session) =>
-      this.touched(title === undefined ? session : { ...session, title }),
-    );
+    const { title, archived } = patch;
+    const updated = await this.editSession(id, (session) => {
+      const renamed = title === undefined ? session : this.touched({ ...session, title });
+      if (archived === undefined) return title === undefined ? this.touched(session) : renamed;
+      const { archived: _was, ...time } = renamed.time;
+      return { ...renamed, time: archived === null ? time : { ...time, archived } };
+    });
     if (!updated) throw notFound("Session", id);
     return updated;
   }

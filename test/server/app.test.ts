@@ -61,6 +61,28 @@ describe("server app (app.request)", () => {
     expect(prompt.required).toContain("parts");
   });
 
+  it("PATCH time.archived archives a session as OpenCode does: listed with it, its update time kept; null undoes it", async () => {
+    // OpenCode 1.18.33, captured: 200 with time.archived set and time.updated unchanged, GET /session still lists
+    // it, {"archived":"x"} a 400 (it answers null with the old time kept; here null un-archives).
+    const { app } = createMoorApp({ core, version: "1", defaultDirectory: dir });
+    type Listed = { id: string; title: string; time: { updated: number; archived?: number } };
+    const created = (await (await app.request("/session", { method: "POST", body: "" })).json()) as Listed;
+    const patch = (body: unknown) =>
+      app.request(`/session/${created.id}`, { method: "PATCH", body: JSON.stringify(body) });
+    const archived = (await (await patch({ time: { archived: 1764600000000 } })).json()) as Listed;
+    expect(archived.time).toEqual({ ...created.time, archived: 1764600000000 });
+    expect(archived.title).toBe(created.title);
+    const listed = (await (await app.request("/session")).json()) as Listed[];
+    expect(listed.find((session) => session.id === created.id)?.time.archived).toBe(1764600000000);
+    const refused = await patch({ time: { archived: "x" } });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("bad_request");
+    const both = (await (await patch({ title: "kept", time: { archived: null } })).json()) as Listed;
+    expect(both.title).toBe("kept");
+    expect(both.time.archived).toBeUndefined();
+    expect(((await (await app.request(`/session/${created.id}`)).json()) as Listed).time.archived).toBeUndefined();
+  });
+
   it("answers unknown routes and ids with 404 JSON errors, and PATCH/DELETE work", async () => {
     const { app } = createMoorApp({ core, version: "1", defaultDirectory: dir });
     expect((await app.request("/nope")).status).toBe(404);

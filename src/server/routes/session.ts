@@ -16,7 +16,16 @@ import { registerPromptNotify } from "../prompt-notify.js";
 import { framesWritten } from "../sse.js";
 
 const CreateSession = z.object({ title: z.string().optional(), parentID: z.string().optional() }).loose();
-const UpdateSession = z.object({ title: z.string().min(1).optional() }).loose();
+/**
+ * OpenCode's session.update body: a new title, and `time.archived` (when the session was archived; OpenCode's
+ * clients archive rather than delete). null un-archives it (OpenCode 1.18.33 takes null and keeps the old time).
+ */
+const UpdateSession = z
+  .object({
+    title: z.string().min(1).optional(),
+    time: z.object({ archived: z.number().nullable().optional() }).optional(),
+  })
+  .loose();
 const Fork = z.object({ messageID: z.string().optional() }).loose();
 /** OpenCode's revert body; `force` (moor's) overwrites files changed by hand since the agent's change. */
 const Revert = z
@@ -139,14 +148,14 @@ export function sessionRoutes(ctx: RouteContext): void {
       method: "patch",
       path: "/session/:sessionID",
       operationId: "session.update",
-      summary: "Rename a session",
+      summary: "Rename a session, or archive it",
       tag,
       body: UpdateSession,
       response: Session,
     },
     async (c) => {
       const body = await readBody(c, UpdateSession);
-      return c.json(await sessions.update(id(c), { title: body.title }));
+      return c.json(await sessions.update(id(c), { title: body.title, archived: body.time?.archived }));
     },
   );
   route(
