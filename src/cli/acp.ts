@@ -3,6 +3,7 @@
 // SIGINT or SIGHUP (128 + signal) after closing the permission questions it asked.
 // The connection is served first and the config, store and core load behind it (acp/deferred-backend.ts), with
 // their modules imported lazily: an editor starts one agent per window and waits for `initialize` (issue 18 §5).
+import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import { Readable, Writable } from "node:stream";
 import type { AcpModel } from "../acp/agent.js";
@@ -13,7 +14,7 @@ import { heldBackSummary } from "./held-back.js";
 import { checkHostname } from "./listen-flags.js";
 import { listenerErrorToStderr } from "./listener-error.js";
 import type { CliContext } from "./load-context.js";
-import { fail } from "./output.js";
+import { fail, UsageError } from "./output.js";
 import { parsePort } from "./port.js";
 import { serverPassword } from "./server-password.js";
 import { parseServerUrl } from "./server-url.js";
@@ -40,6 +41,10 @@ export default async function acp(options: AcpOptions): Promise<void> {
   const port = options.port === undefined ? undefined : parsePort(options.port);
   if (port !== undefined) checkHostname(options.hostname);
   if (options.attach !== undefined) parseServerUrl(options.attach);
+  // Sessions the editor makes without a cwd of its own are made here: a missing one would fail at every tool.
+  if (!statSync(resolve(options.cwd), { throwIfNoEntry: false })?.isDirectory()) {
+    throw new UsageError(`--cwd ${options.cwd} is not a directory`);
+  }
   const editorFs = new Map<string, EditorFileSystem>();
   let cleanup = async () => {};
   const contextReady = import("./load-context.js").then(({ loadContext }) =>

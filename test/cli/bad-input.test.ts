@@ -101,10 +101,12 @@ describe("moor acp", () => {
     return result;
   }
 
-  it("exits at once on a bad --port or --attach, not serving an agent whose every request fails", async () => {
+  it("exits at once on a bad --port, --attach or --cwd, not serving an agent whose every request fails", async () => {
     expectOneLineError(await acpWithEditor(["--port", "abc"]), "moor: invalid --port: abc");
     expectOneLineError(await acpWithEditor(["--attach", "notaurl"]), /^moor: not a URL: notaurl /);
     expectOneLineError(await acpWithEditor(["--attach", "ftp://x"]), /^moor: not an http\(s\) URL: ftp:\/\/x /);
+    const missing = join(home.root, "no-such-project");
+    expectOneLineError(await acpWithEditor(["--cwd", missing]), `moor: --cwd ${missing} is not a directory`);
   });
 });
 
