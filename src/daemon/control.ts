@@ -1,6 +1,6 @@
 // start / stop / status / logs: what the `moor daemon` commands do, with every path passed in.
 import { spawn } from "node:child_process";
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, rmSync, statSync, watch } from "node:fs";
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, rmSync } from "node:fs";
 import { type DaemonFiles, type DaemonInfo, readDaemonInfo } from "./files.js";
 import { readHolder } from "./lock.js";
 import { isAlive, isMoorProcess, residentBytes } from "./process-check.js";
@@ -211,24 +211,6 @@ export async function daemonStatus(paths: DaemonPaths, now: number, password?: s
     // The server is restarting or unreachable: status still reports what the files say.
   }
   return status;
-}
-
-/** Prints new lines as the log grows, until the signal aborts. */
-export async function followLog(file: string, write: (text: string) => void, signal: AbortSignal): Promise<void> {
-  let position = statSync(file).size;
-  const readNew = () => {
-    const size = statSync(file).size;
-    if (size < position) position = 0;
-    if (size === position) return;
-    const buffer = readFileSync(file).subarray(position, size);
-    position = size;
-    write(buffer.toString("utf8"));
-  };
-  const watcher = watch(file, readNew);
-  const poll = setInterval(readNew, 500);
-  await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
-  watcher.close();
-  clearInterval(poll);
 }
 
 function sleep(ms: number): Promise<void> {
