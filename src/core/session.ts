@@ -203,10 +203,12 @@ export class SessionService {
     // A field the patch leaves out (or sends as undefined: a PATCH without a title) keeps its value.
     const { title, archived } = patch;
     const updated = await this.editSession(id, (session) => {
-      const renamed = title === undefined ? session : this.touched({ ...session, title });
-      if (archived === undefined) return title === undefined ? this.touched(session) : renamed;
-      const { archived: _was, ...time } = renamed.time;
-      return { ...renamed, time: archived === null ? time : { ...time, archived } };
+      const renamed = title === undefined ? session : { ...session, title };
+      // A rename (or a patch of nothing) is an update; an archive alone is not.
+      const edited = title !== undefined || archived === undefined ? this.touched(renamed) : renamed;
+      if (archived === undefined) return edited;
+      const { archived: _was, ...time } = edited.time;
+      return { ...edited, time: archived === null ? time : { ...time, archived } };
     });
     if (!updated) throw notFound("Session", id);
     return updated;
