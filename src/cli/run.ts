@@ -9,6 +9,7 @@ import type { Session } from "../protocol/index.js";
 import { whenOutputCloses } from "./closed-output.js";
 import { listenerErrorToStderr } from "./listener-error.js";
 import { UsageError } from "./output.js";
+import { isHostPort } from "./server-url.js";
 import { askOnTerminal, terminalPrinter } from "./turn-printer.js";
 
 /** How long `moor run` waits for MCP servers to connect before its prompt starts. */
@@ -35,7 +36,7 @@ export interface RunOptions {
 
 /** `--attach` takes an optional URL, so `--attach "fix it"` would read the message as one: tell them apart. */
 function looksLikeServerAddress(value: string): boolean {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(value) || /^[\w.-]+:\d+(\/|$)/.test(value) || value.startsWith("unix:");
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(value) || isHostPort(value) || value.startsWith("unix:");
 }
 
 export default async function run(messageWords: string[], options: RunOptions): Promise<void> {

@@ -18,7 +18,12 @@ export function parseServerUrl(text: string): URL {
   return url;
 }
 
+/** Whether `text` is a server as people type it without a scheme: `host:port`, maybe with a path after. */
+export function isHostPort(text: string): boolean {
+  return /^[\w.-]+:\d+(\/|$)/.test(text);
+}
+
 /** `host:port` as people type it means http there; anything else (`unix:/path` included) is taken as written. */
 export function withHttpScheme(text: string): string {
-  return /^[\w.-]+:\d+(\/|$)/.test(text) ? `http://${text}` : text;
+  return isHostPort(text) ? `http://${text}` : text;
 }
