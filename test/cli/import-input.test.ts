@@ -56,6 +56,11 @@ describe("moor import: what it reads", () => {
     return exported;
   }
 
+  /** `moor import` of an export-shaped document changed by `edit`. */
+  function importEdited(edit: (document: SessionExport) => void): Promise<MoorResult> {
+    return run(["import", written(document(edit))]);
+  }
+
   function written(content: SessionExport | string, name = "session.json"): string {
     const file = join(home.root, name);
     writeFileSync(file, typeof content === "string" ? content : JSON.stringify(content, null, 2));
@@ -115,14 +120,9 @@ describe("moor import: what it reads", () => {
   });
 
   it("refuses a relative directory in one line and leaves the database as it was", async () => {
-    const result = await run([
-      "import",
-      written(
-        document((d) => {
-          d.info.directory = "project";
-        }),
-      ),
-    ]);
+    const result = await importEdited((d) => {
+      d.info.directory = "project";
+    });
     expect(result.stderr).toMatch(
       /^moor: not a moor session export: info\.directory: must be an absolute path as moor export writes it .*"project"\n$/,
     );
@@ -132,30 +132,20 @@ describe("moor import: what it reads", () => {
   });
 
   it("refuses a negative time and a duplicate part id, naming where", async () => {
-    const negative = await run([
-      "import",
-      written(
-        document((d) => {
-          d.messages[0].info.time.created = -1;
-        }),
-      ),
-    ]);
+    const negative = await importEdited((d) => {
+      d.messages[0].info.time.created = -1;
+    });
     expect(negative.stderr).toMatch(/^moor: not a moor session export: messages\.0\.info\.time\.created: .* not -1\n$/);
     expect(negative.code).toBe(1);
-    const twice = await run([
-      "import",
-      written(
-        document((d) => {
-          d.messages[0].parts.push({
-            id: "prt_imported",
-            sessionID: "ses_imported",
-            messageID: "msg_imported",
-            type: "text",
-            text: "again",
-          });
-        }),
-      ),
-    ]);
+    const twice = await importEdited((d) => {
+      d.messages[0].parts.push({
+        id: "prt_imported",
+        sessionID: "ses_imported",
+        messageID: "msg_imported",
+        type: "text",
+        text: "again",
+      });
+    });
     expect(twice.stderr).toBe(
       "moor: not a moor session export: messages.0.parts.1.id: part prt_imported appears twice\n",
     );
@@ -164,14 +154,9 @@ describe("moor import: what it reads", () => {
   });
 
   it("imports a session whose parent is not stored as one of its own, with a warning", async () => {
-    const result = await run([
-      "import",
-      written(
-        document((d) => {
-          d.info.parentID = "ses_elsewhere";
-        }),
-      ),
-    ]);
+    const result = await importEdited((d) => {
+      d.info.parentID = "ses_elsewhere";
+    });
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/^moor: warning: parent session ses_elsewhere is not stored here.*\n$/);
     const list = await run(["session", "list", "--format", "json"]);

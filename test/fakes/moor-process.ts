@@ -26,6 +26,14 @@ export function spawnMoor(args: string[], options: MoorSpawnOptions): ChildProce
     env: options.env,
     stdio: ["pipe", "pipe", "pipe"],
   });
+  const output = captured(child);
+  if (options.input !== undefined) child.stdin?.end(options.input);
+  else child.stdin?.end();
+  return Object.assign(child, { output });
+}
+
+/** Gathers what the child prints from now on; the answer is what it printed so far, and how it ended if it has. */
+function captured(child: ChildProcess): () => MoorResult {
   let stdout = "";
   let stderr = "";
   child.stdout?.on("data", (chunk) => {
@@ -34,24 +42,13 @@ export function spawnMoor(args: string[], options: MoorSpawnOptions): ChildProce
   child.stderr?.on("data", (chunk) => {
     stderr += chunk;
   });
-  if (options.input !== undefined) child.stdin?.end(options.input);
-  else child.stdin?.end();
-  return Object.assign(child, {
-    output: () => ({ code: child.exitCode, signal: child.signalCode, stdout, stderr }),
-  });
+  return () => ({ code: child.exitCode, signal: child.signalCode, stdout, stderr });
 }
 
 /** What a child process printed, and how it ended, once it has closed (for children spawned some other way). */
 export function collectOutput(child: ChildProcess): Promise<MoorResult> {
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.on("data", (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr?.on("data", (chunk) => {
-    stderr += chunk;
-  });
-  return new Promise((resolve) => child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })));
+  const output = captured(child);
+  return new Promise((resolve) => child.on("close", () => resolve(output())));
 }
 
 export function runMoor(args: string[], options: MoorSpawnOptions): Promise<MoorResult> {
